@@ -2,7 +2,7 @@
  *
  * Scratch files go to a fresh mkdtemp() directory under /tmp.  Tests that
  * need the shared models read $CHAI_SHARED, else CHAI_REPO_ROOT/../shared
- * (CHAI_REPO_ROOT is a compile definition, default "."), and print
+ * (CHAI_REPO_ROOT, else CMake's CHAI_SOURCE_DIR, else "."), and print
  * "SKIP: ../shared not found" when it is absent.
  */
 #define _XOPEN_SOURCE 700
@@ -24,7 +24,11 @@
 #include "rt_npy.h"
 
 #ifndef CHAI_REPO_ROOT
+#ifdef CHAI_SOURCE_DIR
+#define CHAI_REPO_ROOT CHAI_SOURCE_DIR
+#else
 #define CHAI_REPO_ROOT "."
+#endif
 #endif
 
 static char tmpdir[256];
