@@ -1,0 +1,73 @@
+/* cmd_info.c - `chaicc info DEPLOY [WEIGHTS]`: one line per layer with its
+ * bottoms, tops, output shape, parameter count and multiply-accumulates. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "loader.h"
+#include "stats.h"
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: chaicc info DEPLOY [WEIGHTS]\n"
+             "  Prints every layer (name, type, bottoms, tops, output shape,\n"
+             "  parameters, MACs) and totals.  With WEIGHTS, the caffemodel is\n"
+             "  loaded and checked against the prototxt.\n");
+}
+
+static void join(char *buf, size_t n, const char **names, int count) {
+  buf[0] = 0;
+  size_t k = 0;
+  for (int i = 0; i < count && k < n; i++) {
+    int w = snprintf(buf + k, n - k, "%s%s", i ? "," : "", names[i]);
+    if (w < 0) break;
+    k += (size_t)w;
+  }
+  if (count == 0) snprintf(buf, n, "-");
+}
+
+int cmd_info(int argc, char **argv) {
+  const char *pos[2] = {NULL, NULL};
+  int npos = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      usage(stdout);
+      return 0;
+    }
+    if (argv[i][0] == '-' || npos == 2) {
+      fprintf(stderr, "chaicc info: error: unexpected argument '%s'\n", argv[i]);
+      usage(stderr);
+      return 2;
+    }
+    pos[npos++] = argv[i];
+  }
+  if (npos < 1) {
+    usage(stderr);
+    return 2;
+  }
+  Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
+  if (!n) return 1;
+  printf("net '%s': %d layers, %d inputs, %d outputs\n", n->name, n->nlayer, n->ninput,
+         n->noutput);
+  printf("%-28s %-18s %-24s %-24s %-18s %12s %14s\n", "layer", "type", "bottoms", "tops",
+         "shape", "params", "MACs");
+  long long tp = 0, tm = 0;
+  char bs[256], ts[256], ss[96];
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    join(bs, sizeof bs, l->bottom_names, l->nbottom);
+    join(ts, sizeof ts, l->top_names, l->ntop);
+    long long p = st_params(l), m = st_macs(l);
+    tp += p;
+    tm += m;
+    printf("%-28s %-18s %-24s %-24s %-18s %12lld %14lld\n", l->name, l->type, bs, ts,
+           l->ntop ? rt_shape_str(&l->top[0]->shape, ss, sizeof ss) : "-", p, m);
+  }
+  printf("total: %lld parameters, %lld MACs\n", tp, tm);
+  for (int i = 0; i < n->ninput; i++)
+    printf("input  %s %s\n", n->inputs[i]->name,
+           rt_shape_str(&n->inputs[i]->shape, ss, sizeof ss));
+  for (int i = 0; i < n->noutput; i++)
+    printf("output %s %s\n", n->outputs[i]->name,
+           rt_shape_str(&n->outputs[i]->shape, ss, sizeof ss));
+  return cli_status();
+}

@@ -1,0 +1,134 @@
+/* cmd_run.c - `chaicc run DEPLOY WEIGHTS --input X`: runs the network with
+ * the reference interpreter and writes or prints its outputs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dump.h"
+#include "interp.h"
+#include "loader.h"
+#include "prep.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: chaicc run DEPLOY WEIGHTS --input X [--input Y ...] [options]\n"
+          "  X is a .npy tensor (float32, NCHW; its batch size reshapes the net)\n"
+          "  or an image (JPEG, PNG, PGM/PPM) preprocessed as XportDNN does.\n"
+          "options:\n"
+          "  --dump DIR          write every layer's first output as DIR/<layer>.npy\n"
+          "  -o DIR              write the network outputs as DIR/<layer>.npy\n"
+          "  --top K             print the K best classes of a classifier (default 5)\n"
+          "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
+          "  --mean_value 104,117,123 | --mean_file F --input_scale 1 --resize cv2|float\n"
+          "                      image preprocessing (see docs/cli.md)\n");
+}
+
+/* Prints the top-k classes when the output looks like a classifier's. */
+static void print_top(const Interp *in, const Blob *b, int k) {
+  const rt_shape *s = in_shape(in, b);
+  int64_t n = s->nd ? s->d[0] : 1, per = rt_shape_count(s) / (n ? n : 1);
+  if (per < 2 || per > 100000 || (s->nd == 4 && (s->d[2] != 1 || s->d[3] != 1))) return;
+  const float *d = in_blob(in, b);
+  for (int64_t i = 0; i < n && i < 8; i++) {
+    printf("%s[%lld] top-%d:", b->name, (long long)i, k);
+    const float *row = d + i * per;
+    int used[64] = {0};
+    for (int r = 0; r < k && r < per && r < 64; r++) {
+      int best = -1;
+      for (int64_t c = 0; c < per; c++) {
+        int taken = 0;
+        for (int q = 0; q < r; q++) taken |= used[q] == c;
+        if (!taken && (best < 0 || row[c] > row[best])) best = (int)c;
+      }
+      used[r] = best;
+      printf(" %d (%.6g)", best, row[best]);
+    }
+    printf("\n");
+  }
+}
+
+int cmd_run(int argc, char **argv) {
+  const char *pos[2] = {NULL, NULL}, *inputs[RT_MAXLIST], *dump = NULL, *outdir = NULL;
+  int npos = 0, ninputs = 0, topk = 5;
+  PrepOpts po;
+  prep_defaults(&po);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int r = prep_parse_flag(&po, argc, argv, &i, &chai_diag);
+    if (r < 0) return 2;
+    if (r > 0) continue;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage(stdout);
+      return 0;
+    } else if ((!strcmp(a, "--input") || !strcmp(a, "-i")) && i + 1 < argc) {
+      if (ninputs == RT_MAXLIST) {
+        fprintf(stderr, "chaicc run: error: too many --input\n");
+        return 2;
+      }
+      inputs[ninputs++] = argv[++i];
+    } else if (!strcmp(a, "--dump") && i + 1 < argc) {
+      dump = argv[++i];
+    } else if (!strcmp(a, "-o") && i + 1 < argc) {
+      outdir = argv[++i];
+    } else if (!strcmp(a, "--top") && i + 1 < argc) {
+      topk = atoi(argv[++i]);
+      if (topk < 1 || topk > 64) {
+        fprintf(stderr, "chaicc run: error: --top takes 1..64\n");
+        return 2;
+      }
+    } else if (a[0] == '-' || npos == 2) {
+      fprintf(stderr, "chaicc run: error: unexpected argument '%s'\n", a);
+      usage(stderr);
+      return 2;
+    } else {
+      pos[npos++] = a;
+    }
+  }
+  if (npos != 2 || ninputs == 0) {
+    usage(stderr);
+    return 2;
+  }
+  Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
+  if (!n) return 1;
+  if (ninputs != n->ninput) {
+    diag_error(&chai_diag, (SrcLoc){n->file, 0, 0}, "the net has %d inputs but %d --input were given",
+               n->ninput, ninputs);
+    return 1;
+  }
+  float *data[RT_MAXLIST] = {0};
+  int batch = -1;
+  for (int i = 0; i < ninputs; i++) {
+    rt_shape s = n->inputs[i]->shape;
+    if (i == 0 && prep_finish(&po, &s, &chai_diag)) return 1;
+    int b = 1;
+    data[i] = prep_load(&po, inputs[i], &s, &b, &chai_diag);
+    if (!data[i]) return 1;
+    if (batch >= 0 && b != batch) {
+      diag_error(&chai_diag, (SrcLoc){inputs[i], 0, 0}, "batch %d differs from the first input's %d", b, batch);
+      return 1;
+    }
+    batch = b;
+  }
+  if (n->inputs[0]->shape.nd > 0 && batch != n->inputs[0]->shape.d[0] &&
+      ld_set_batch(n, batch))
+    return 1;
+  Interp in;
+  if (in_init(&in, n)) return 1;
+  for (int i = 0; i < ninputs; i++) {
+    in_set_input(&in, i, data[i]);
+    free(data[i]);
+  }
+  in_run(&in);
+  int rc = 0;
+  if (dump && dump_write(&in, dump, 1, &chai_diag)) rc = 1;
+  if (outdir && dump_write(&in, outdir, 0, &chai_diag)) rc = 1;
+  char ss[96];
+  for (int i = 0; i < n->noutput; i++) {
+    const Blob *b = n->outputs[i];
+    printf("output %s %s\n", b->name, rt_shape_str(in_shape(&in, b), ss, sizeof ss));
+    print_top(&in, b, topk);
+  }
+  in_free(&in);
+  return rc ? 1 : cli_status();
+}

@@ -1,0 +1,156 @@
+/* ir.h - chaicc's graph IR: the public API line between the Caffe loader
+ * and everything after it (shape inference, interpreter, passes, quantizer,
+ * partitioner, code generators).  Nothing after the loader looks at
+ * protobuf-c structs except through Layer.lp for diagnostics/writing.
+ *
+ * Blobs are SSA values: an in-place layer (top == bottom) produces a NEW
+ * Blob with the same Caffe name, and later readers of that name see the new
+ * version, exactly as Caffe's execution order makes them see it.
+ */
+#ifndef CHAI_IR_H
+#define CHAI_IR_H
+
+#include <stdbool.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "../runtime/rt_layers.h"
+
+typedef enum LayerKind {
+#define LAYER(id, ty, v1, file, ptype, member, ws, place) LK_##id,
+#define ALIAS(ty, id)
+#include "layers.def"
+#undef LAYER
+#undef ALIAS
+  LK_NKINDS
+} LayerKind;
+
+typedef enum Placement { PL_SW = 0, PL_HW = 1 } Placement;
+
+struct Layer;
+struct Net;
+struct Caffe__LayerParameter;
+
+typedef struct Blob {
+  int id;
+  const char *name;      /* Caffe top name (shared by in-place versions) */
+  int version;           /* 0 for the first producer, +1 per in-place layer */
+  rt_shape shape;
+  struct Layer *producer; /* NULL for net inputs declared outside layers */
+  int nconsumers;
+  bool is_output;        /* not consumed by any layer: a network output */
+  bool shaped;           /* shape inference reached this blob */
+} Blob;
+
+/* Expected shape of one learned blob, and the loaded data. */
+typedef struct Weight {
+  const char *role;  /* "weights", "bias", "mean", ... for diagnostics */
+  rt_shape expect;   /* set by lk_<kind>_shape */
+  bool optional;     /* may be absent from the caffemodel */
+  rt_tensor t;       /* data after loading (t.s == expect) */
+  bool loaded;
+} Weight;
+
+typedef struct Layer {
+  int id;
+  const char *name;
+  const char *type;  /* as written in the file ("CONVOLUTION" for V1) */
+  LayerKind kind;
+  SrcLoc loc;        /* where the layer { } block starts */
+  const struct Caffe__LayerParameter *lp; /* normalized (V1 converted) */
+  int nbottom, ntop;
+  Blob **bottom, **top;
+  const char **bottom_names, **top_names;
+  int nweight;
+  Weight *weight;
+  union {
+    rt_input_param input;
+    rt_conv_param conv;
+    rt_ip_param ip;
+    rt_pool_param pool;
+    rt_relu_param relu;
+    rt_prelu_param prelu;
+    rt_bn_param bn;
+    rt_scale_param scale;
+    rt_eltwise_param eltwise;
+    rt_concat_param concat;
+    rt_slice_param slice;
+    rt_crop_param crop;
+    rt_softmax_param softmax;
+    rt_power_param power;
+    rt_lrn_param lrn;
+    rt_none_param none;
+    rt_permute_param permute;
+    rt_normalize_param normalize;
+    rt_priorbox_param priorbox;
+    rt_detout_param detout;
+    rt_argmax_param argmax;
+  } p;
+  /* Reshape needs its declared shape; kept raw for shape inference */
+  Placement place;
+} Layer;
+
+typedef struct Net {
+  const char *name;
+  const char *file;          /* prototxt path */
+  const char *weights_file;  /* caffemodel path or NULL */
+  struct TfLocs *locs;       /* text locations of the prototxt */
+  int nlayer;
+  Layer **layers;            /* execution order (file order) */
+  int nblob;
+  Blob **blobs;
+  int ninput;
+  Blob **inputs;             /* net inputs (legacy input: or Input layers) */
+  int noutput;
+  Blob **outputs;
+  Arena *ar;
+  Diag *dg;
+} Net;
+
+/* ---- The registry, generated from layers.def ---- */
+typedef struct LayerKindInfo {
+  LayerKind kind;
+  const char *caffe_type;
+  int v1_type;
+  const char *file;          /* template / module base name */
+  int (*setup)(Layer *, Net *);
+  int (*shape)(Layer *, Net *);
+  rt_kernel_fn f32;
+  rt_ws_fn ws;
+  Placement place;
+} LayerKindInfo;
+
+extern const LayerKindInfo lk_info[LK_NKINDS];
+/* Kind for a Caffe type string (aliases included); -1 if unknown. */
+int lk_from_type(const char *type);
+/* Kind for a V1 LayerType number; -1 if unknown. */
+int lk_from_v1(int v1);
+
+/* Per-kind hooks (compiler/layers/<file>.c). Return 0 on success; on error
+ * they report through net->dg at l->loc (or a field location) and return -1. */
+#define LAYER(id, ty, v1, file, ptype, member, ws, place) \
+  int lk_##file##_setup(Layer *l, Net *n);                \
+  int lk_##file##_shape(Layer *l, Net *n);
+#define ALIAS(ty, id)
+#include "layers.def"
+#undef LAYER
+#undef ALIAS
+
+/* Helpers for layer modules. */
+/* Declare n learned blobs with roles; shapes set later by _shape. */
+void ir_declare_weights(Layer *l, Net *n, int count, const char *const *roles);
+/* Location of the field named `field` of protobuf message `msg` (a
+ * ProtobufCMessage * inside this layer's parameters), falling back to the
+ * layer's own location when the field was not written or came from a
+ * binary file.  `field` NULL gives the message's own location. */
+SrcLoc ir_loc(const Net *n, const void *msg, const char *field, const Layer *l);
+/* Report an error at the layer, prefixed with "layer 'name' (Type): ". */
+void ir_error(Net *n, const Layer *l, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ir_error_at(Net *n, SrcLoc loc, const Layer *l, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Checked shape construction: reports (and returns -1) when a dim is < 0 or
+ * the element count exceeds INT32_MAX elements per blob. */
+int ir_set_shape(Net *n, Layer *l, rt_shape *dst, int nd, const int64_t *dims);
+
+#endif

@@ -1,0 +1,411 @@
+/* loader.c - Caffe prototxt + caffemodel to graph IR (see loader.h). */
+#include "loader.h"
+
+#include <string.h>
+
+#include "caffe.pb-c.h"
+#include "caffemodel.h"
+#include "textfmt.h"
+
+/* ---- phase rules (Caffe's Net::StateMeetsRule for the TEST phase) ---- */
+
+typedef struct NetState {
+  int level;
+  size_t nstage;
+  char **stage;
+} NetState;
+
+static int has_stage(const NetState *st, const char *s) {
+  for (size_t i = 0; i < st->nstage; i++)
+    if (strcmp(st->stage[i], s) == 0) return 1;
+  return 0;
+}
+
+static int rule_met(const NetState *st, const Caffe__NetStateRule *r) {
+  if (r->has_phase && r->phase != CAFFE__PHASE__TEST) return 0;
+  if (r->has_min_level && st->level < r->min_level) return 0;
+  if (r->has_max_level && st->level > r->max_level) return 0;
+  for (size_t i = 0; i < r->n_stage; i++)
+    if (!has_stage(st, r->stage[i])) return 0;
+  for (size_t i = 0; i < r->n_not_stage; i++)
+    if (has_stage(st, r->not_stage[i])) return 0;
+  return 1;
+}
+
+/* A layer is kept if no include rule is given and no exclude rule is met,
+ * or if some include rule is met. */
+static int layer_included(const NetState *st, size_t ninc,
+                          Caffe__NetStateRule **inc, size_t nexc,
+                          Caffe__NetStateRule **exc) {
+  int keep = ninc == 0;
+  for (size_t i = 0; i < nexc; i++)
+    if (rule_met(st, exc[i])) keep = 0;
+  for (size_t i = 0; i < ninc; i++)
+    if (rule_met(st, inc[i])) keep = 1;
+  return keep;
+}
+
+/* ---- V1 layers: copy into a LayerParameter so kinds see one format ---- */
+
+static Caffe__LayerParameter *from_v1(const Caffe__V1LayerParameter *v,
+                                      Arena *ar, const char **type_name) {
+  Caffe__LayerParameter *lp = ar_alloc(ar, sizeof *lp);
+  caffe__layer_parameter__init(lp);
+  lp->name = v->name;
+  lp->n_bottom = v->n_bottom;
+  lp->bottom = v->bottom;
+  lp->n_top = v->n_top;
+  lp->top = v->top;
+  lp->n_include = v->n_include;
+  lp->include = v->include;
+  lp->n_exclude = v->n_exclude;
+  lp->exclude = v->exclude;
+  lp->n_blobs = v->n_blobs;
+  lp->blobs = v->blobs;
+  const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
+      &caffe__v1_layer_parameter__layer_type__descriptor, (int)v->type);
+  *type_name = ev ? ev->name : ar_printf(ar, "%d", (int)v->type);
+  lp->type = (char *)*type_name;
+  lp->argmax_param = v->argmax_param;
+  lp->concat_param = v->concat_param;
+  lp->convolution_param = v->convolution_param;
+  lp->dropout_param = v->dropout_param;
+  lp->eltwise_param = v->eltwise_param;
+  lp->exp_param = v->exp_param;
+  lp->inner_product_param = v->inner_product_param;
+  lp->lrn_param = v->lrn_param;
+  lp->mvn_param = v->mvn_param;
+  lp->pooling_param = v->pooling_param;
+  lp->power_param = v->power_param;
+  lp->relu_param = v->relu_param;
+  lp->sigmoid_param = v->sigmoid_param;
+  lp->softmax_param = v->softmax_param;
+  lp->slice_param = v->slice_param;
+  lp->tanh_param = v->tanh_param;
+  lp->threshold_param = v->threshold_param;
+  lp->transform_param = v->transform_param;
+  lp->loss_param = v->loss_param;
+  return lp;
+}
+
+/* ---- blobs ---- */
+
+static void push(Arena *ar, void ***arr, int *len, int *cap, void *x) {
+  if (*len == *cap) {
+    int nc = *cap ? *cap * 2 : 16;
+    void **na = ar_array(ar, (size_t)nc, sizeof(void *));
+    if (*len) memcpy(na, *arr, (size_t)*len * sizeof(void *));
+    *arr = na;
+    *cap = nc;
+  }
+  (*arr)[(*len)++] = x;
+}
+
+Blob *ld_find_blob(const Net *n, const char *name) {
+  for (int i = n->nblob - 1; i >= 0; i--)
+    if (strcmp(n->blobs[i]->name, name) == 0) return n->blobs[i];
+  return NULL;
+}
+
+Layer *ld_find_layer(const Net *n, const char *name) {
+  for (int i = 0; i < n->nlayer; i++)
+    if (strcmp(n->layers[i]->name, name) == 0) return n->layers[i];
+  return NULL;
+}
+
+typedef struct Builder {
+  Net *n;
+  int blobcap, layercap, incap;
+} Builder;
+
+static Blob *add_blob(Builder *B, const char *name) {
+  Blob *prev = ld_find_blob(B->n, name);
+  Blob *b = ar_alloc(B->n->ar, sizeof *b);
+  b->id = B->n->nblob;
+  b->name = name;
+  b->version = prev ? prev->version + 1 : 0;
+  push(B->n->ar, (void ***)&B->n->blobs, &B->n->nblob, &B->blobcap, b);
+  return b;
+}
+
+/* ---- legacy inputs: input + input_dim / input_shape ---- */
+
+static int legacy_inputs(Builder *B, const Caffe__NetParameter *np) {
+  Net *n = B->n;
+  size_t nin = np->n_input;
+  if (!nin) {
+    if (np->n_input_dim || np->n_input_shape) {
+      diag_error(n->dg, ir_loc(n, np, np->n_input_dim ? "input_dim" : "input_shape", NULL),
+                 "input_dim/input_shape given without an input name");
+      return -1;
+    }
+    return 0;
+  }
+  int by_shape = np->n_input_shape > 0;
+  if (by_shape && np->n_input_dim) {
+    diag_error(n->dg, ir_loc(n, np, "input_shape", NULL),
+               "both input_shape and input_dim are given; use one");
+    return -1;
+  }
+  if (by_shape ? np->n_input_shape != nin : np->n_input_dim != 4 * nin) {
+    diag_error(n->dg, ir_loc(n, np, "input", NULL),
+               by_shape ? "%zu inputs need %zu input_shape blocks, got %zu"
+                        : "%zu inputs need %zu input_dim values, got %zu",
+               nin, by_shape ? nin : 4 * nin,
+               by_shape ? np->n_input_shape : np->n_input_dim);
+    return -1;
+  }
+  for (size_t i = 0; i < nin; i++) {
+    Blob *b = add_blob(B, np->input[i]);
+    int64_t d[RT_MAXDIM];
+    int nd = 4;
+    if (by_shape) {
+      const Caffe__BlobShape *bs = np->input_shape[i];
+      if (bs->n_dim > RT_MAXDIM) {
+        diag_error(n->dg, ir_loc(n, bs, "dim", NULL), "input '%s' has %zu axes; at most %d are supported",
+                   np->input[i], bs->n_dim, RT_MAXDIM);
+        return -1;
+      }
+      nd = (int)bs->n_dim;
+      for (int k = 0; k < nd; k++) d[k] = bs->dim[k];
+    } else {
+      for (int k = 0; k < 4; k++) d[k] = np->input_dim[4 * i + (size_t)k];
+    }
+    if (ir_set_shape(n, NULL, &b->shape, nd, d)) return -1;
+    b->shaped = true;
+    push(n->ar, (void ***)&n->inputs, &n->ninput, &B->incap, b);
+  }
+  return 0;
+}
+
+/* ---- layers ---- */
+
+static void add_layer(Builder *B, Caffe__LayerParameter *lp, const char *type,
+                      int kind, SrcLoc loc, const ProtobufCMessage *orig) {
+  Net *n = B->n;
+  Layer *l = ar_alloc(n->ar, sizeof *l);
+  l->id = n->nlayer;
+  l->name = lp->name ? lp->name : ar_printf(n->ar, "layer%d", n->nlayer);
+  l->type = type;
+  l->kind = (LayerKind)kind;
+  l->loc = loc;
+  l->lp = lp;
+  l->place = lk_info[kind].place;
+  l->nbottom = (int)lp->n_bottom;
+  l->ntop = (int)lp->n_top;
+  l->bottom = ar_array(n->ar, lp->n_bottom + 1, sizeof(Blob *));
+  l->top = ar_array(n->ar, lp->n_top + 1, sizeof(Blob *));
+  l->bottom_names = (const char **)lp->bottom;
+  l->top_names = (const char **)lp->top;
+  int ok = 1;
+  for (size_t i = 0; i < lp->n_bottom; i++) {
+    Blob *b = ld_find_blob(n, lp->bottom[i]);
+    if (!b) {
+      ir_error_at(n, ir_loc(n, orig, "bottom", l), l,
+                  "bottom '%s' is not produced by any earlier layer or input",
+                  lp->bottom[i]);
+      ok = 0;
+      continue;
+    }
+    l->bottom[i] = b;
+    b->nconsumers++;
+  }
+  for (size_t i = 0; i < lp->n_top; i++) {
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(lp->top[i], lp->top[j]) == 0) {
+        ir_error_at(n, ir_loc(n, orig, "top", l), l, "top '%s' is listed twice",
+                    lp->top[i]);
+        ok = 0;
+      }
+    Blob *b = add_blob(B, lp->top[i]);
+    b->producer = l;
+    l->top[i] = b;
+  }
+  push(n->ar, (void ***)&n->layers, &n->nlayer, &B->layercap, l);
+  if (!ok) {
+    l->place = PL_SW;
+    l->nweight = -1; /* marks a broken layer: skipped by shape inference */
+    return;
+  }
+  if (lk_info[kind].setup(l, n)) l->nweight = -1;
+  if (kind == LK_INPUT && l->nweight >= 0)
+    for (int t = 0; t < l->ntop; t++)
+      push(n->ar, (void ***)&n->inputs, &n->ninput, &B->incap, l->top[t]);
+}
+
+int ld_infer_shapes(Net *n) {
+  int bad = 0;
+  for (int i = 0; i < n->nblob; i++)
+    if (n->blobs[i]->producer) n->blobs[i]->shaped = false;
+  for (int i = 0; i < n->nlayer; i++) {
+    Layer *l = n->layers[i];
+    if (l->nweight < 0) {
+      bad = 1;
+      continue;
+    }
+    int ready = 1;
+    for (int b = 0; b < l->nbottom; b++)
+      if (!l->bottom[b] || !l->bottom[b]->shaped) ready = 0;
+    if (!ready) continue; /* an earlier error already explains it */
+    if (lk_info[l->kind].shape(l, n)) {
+      bad = 1;
+      continue;
+    }
+    for (int t = 0; t < l->ntop; t++) l->top[t]->shaped = true;
+  }
+  return bad ? -1 : 0;
+}
+
+int ld_set_batch(Net *n, int batch) {
+  for (int i = 0; i < n->nlayer; i++)
+    if (n->layers[i]->kind == LK_INPUT)
+      for (int t = 0; t < n->layers[i]->p.input.ntop; t++)
+        if (n->layers[i]->p.input.shape[t].nd > 0)
+          n->layers[i]->p.input.shape[t].d[0] = batch;
+  for (int i = 0; i < n->ninput; i++)
+    if (!n->inputs[i]->producer && n->inputs[i]->shape.nd > 0)
+      n->inputs[i]->shape.d[0] = batch;
+  return ld_infer_shapes(n);
+}
+
+/* ---- weights ---- */
+
+/* Shapes agree when equal after dropping leading 1s (Caffe's legacy 4-D
+ * num/channels/height/width blobs pad the real shape with leading 1s). */
+static int shape_matches(const rt_shape *e, const CmBlob *b) {
+  int i = 0, j = 0;
+  while (i < e->nd - 1 && e->d[i] == 1 && e->nd - i > b->nd - j) i++;
+  while (j < b->nd - 1 && b->dim[j] == 1 && b->nd - j > e->nd - i) j++;
+  if (e->nd - i != b->nd - j) return 0;
+  for (; i < e->nd; i++, j++)
+    if (e->d[i] != b->dim[j]) return 0;
+  return 1;
+}
+
+static const char *cm_shape_str(const CmBlob *b, char *buf, size_t n) {
+  rt_shape s = {0};
+  s.nd = b->nd > RT_MAXDIM ? RT_MAXDIM : b->nd;
+  for (int i = 0; i < s.nd; i++) s.d[i] = (int)b->dim[i];
+  return rt_shape_str(&s, buf, n);
+}
+
+static void bind_weights(Net *n, const CmModel *m) {
+  SrcLoc wl = {m->path, 0, 0};
+  char es[96], as[96];
+  for (int i = 0; i < n->nlayer; i++) {
+    Layer *l = n->layers[i];
+    if (l->nweight <= 0) continue;
+    const CmLayer *cl = cm_find(m, l->name);
+    int nreq = 0;
+    for (int k = 0; k < l->nweight; k++) nreq += !l->weight[k].optional;
+    if (!cl || cl->nblob == 0) {
+      if (nreq == 0) continue;
+      diag_error(n->dg, wl, "layer '%s' (%s): no blobs in the caffemodel, expected %d (%s %s%s)",
+                 l->name, l->type, l->nweight, l->weight[0].role,
+                 rt_shape_str(&l->weight[0].expect, es, sizeof es),
+                 l->nweight > 1 ? ", ..." : "");
+      continue;
+    }
+    if (cl->nblob > l->nweight || cl->nblob < nreq) {
+      diag_error(n->dg, wl, "layer '%s' (%s): the caffemodel has %d blobs, expected %d",
+                 l->name, l->type, cl->nblob, l->nweight);
+      continue;
+    }
+    for (int k = 0; k < cl->nblob; k++) {
+      Weight *w = &l->weight[k];
+      const CmBlob *b = &cl->blob[k];
+      if (!shape_matches(&w->expect, b)) {
+        diag_error(n->dg, wl, "layer '%s' (%s) blob %d (%s): expected shape %s, the caffemodel has %s",
+                   l->name, l->type, k, w->role,
+                   rt_shape_str(&w->expect, es, sizeof es),
+                   cm_shape_str(b, as, sizeof as));
+        continue;
+      }
+      w->t.s = w->expect;
+      w->t.d = b->data;
+      w->loaded = true;
+    }
+  }
+}
+
+/* ---- entry ---- */
+
+Net *ld_load(const char *path, const char *weights, Arena *ar, Diag *dg) {
+  int e0 = dg->nerrors;
+  TfLocs *locs = NULL;
+  Caffe__NetParameter *np = (Caffe__NetParameter *)tf_parse_file(
+      &caffe__net_parameter__descriptor, path, ar, dg, &locs);
+  if (!np) return NULL;
+  Net *n = ar_alloc(ar, sizeof *n);
+  n->file = path;
+  n->weights_file = weights;
+  n->locs = locs;
+  n->ar = ar;
+  n->dg = dg;
+  n->name = np->name ? np->name : "net";
+  Builder B = {n, 0, 0, 0};
+  NetState st = {0, 0, NULL};
+  if (np->state) {
+    st.level = np->state->level;
+    st.nstage = np->state->n_stage;
+    st.stage = np->state->stage;
+  }
+  if (np->n_layer && np->n_layers) {
+    diag_error(dg, ir_loc(n, np, "layers", NULL),
+               "the file mixes `layer` and V1 `layers` blocks; use one format");
+    return NULL;
+  }
+  if (legacy_inputs(&B, np)) return NULL;
+  size_t nl = np->n_layer ? np->n_layer : np->n_layers;
+  for (size_t i = 0; i < nl; i++) {
+    Caffe__LayerParameter *lp;
+    const char *type;
+    const ProtobufCMessage *orig;
+    int kind;
+    if (np->n_layer) {
+      lp = np->layer[i];
+      orig = &lp->base;
+      type = lp->type ? lp->type : "";
+      if (!layer_included(&st, lp->n_include, lp->include, lp->n_exclude, lp->exclude))
+        continue;
+      kind = lk_from_type(type);
+    } else {
+      Caffe__V1LayerParameter *v = np->layers[i];
+      orig = &v->base;
+      if (!layer_included(&st, v->n_include, v->include, v->n_exclude, v->exclude))
+        continue;
+      lp = from_v1(v, ar, &type);
+      kind = lk_from_v1((int)v->type);
+    }
+    SrcLoc loc = ir_loc(n, orig, NULL, NULL);
+    if (loc.line == 0) loc = (SrcLoc){path, 0, 0};
+    if (kind < 0) {
+      diag_error(dg, ir_loc(n, orig, "type", NULL),
+                 "layer '%s': unknown layer type '%s' (see docs/layers.md for the supported kinds)",
+                 lp->name ? lp->name : "?", type);
+      continue;
+    }
+    add_layer(&B, lp, type, kind, loc, orig);
+  }
+  if (n->nlayer == 0 && dg->nerrors == e0)
+    diag_error(dg, (SrcLoc){path, 0, 0}, "the network has no layers");
+  if (n->ninput == 0 && dg->nerrors == e0)
+    diag_error(dg, (SrcLoc){path, 0, 0},
+               "the network declares no input (no `input:` and no Input layer)");
+  ld_infer_shapes(n);
+  int oc = 0;
+  for (int i = 0; i < n->nblob; i++) {
+    Blob *b = n->blobs[i];
+    if (b->nconsumers == 0 && b->producer && b->producer->kind != LK_INPUT) {
+      b->is_output = true;
+      push(ar, (void ***)&n->outputs, &n->noutput, &oc, b);
+    }
+  }
+  if (dg->nerrors > e0) return NULL;
+  if (weights) {
+    CmModel *m = cm_load(weights, ar, dg);
+    if (!m) return NULL;
+    bind_weights(n, m);
+  }
+  return dg->nerrors > e0 ? NULL : n;
+}

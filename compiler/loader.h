@@ -1,0 +1,24 @@
+/* loader.h - from Caffe files to the graph IR.
+ *
+ * ld_load parses the deploy prototxt (text format, new `layer` or V1
+ * `layers`), keeps the layers of the TEST phase, builds the IR with in-place
+ * layers resolved to SSA blob versions, runs every kind's setup and shape
+ * inference, and binds the caffemodel's blobs by layer name.  All semantic
+ * errors are reported (located) before it returns NULL.
+ */
+#ifndef CHAI_LOADER_H
+#define CHAI_LOADER_H
+
+#include "ir.h"
+
+/* weights may be NULL: then weights stay unloaded (info, shape checks). */
+Net *ld_load(const char *prototxt, const char *weights, Arena *ar, Diag *dg);
+/* Re-run shape inference from the inputs' shapes (after ld_set_batch). */
+int ld_infer_shapes(Net *n);
+/* Change the batch size (axis 0) of every input and re-infer shapes. */
+int ld_set_batch(Net *n, int batch);
+/* Latest version of the blob called name, or NULL. */
+Blob *ld_find_blob(const Net *n, const char *name);
+Layer *ld_find_layer(const Net *n, const char *name);
+
+#endif

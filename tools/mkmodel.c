@@ -1,0 +1,192 @@
+/* mkmodel.c - chaicc-mkmodel: writes caffemodels for tests and examples, so
+ * the repository never needs binary model files of its own.
+ *
+ *   chaicc-mkmodel DEPLOY -o OUT.caffemodel [--fill random|constant:V] [--seed N]
+ *       weights of the right shape for every layer of DEPLOY: random
+ *       (uniform, scaled by 1/sqrt(fan-in), deterministic for a seed) or a
+ *       constant; BatchNorm gets variance > 0 and scale factor 1.
+ *   chaicc-mkmodel --from-text NET.txt -o OUT.caffemodel
+ *       a text-format NetParameter (with blobs written out) to binary.
+ *
+ * Layers are packed and written one at a time (NetParameter field 100), so
+ * memory stays at one layer's size even for VGG-sized nets. */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "caffe.pb-c.h"
+#include "diag.h"
+#include "loader.h"
+#include "textfmt.h"
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void) { /* splitmix64 */
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static float rng_uniform(void) { /* [-1, 1) */
+  return (float)((double)(rng_next() >> 11) * (2.0 / 9007199254740992.0) - 1.0);
+}
+
+static int put_varint(FILE *f, uint64_t v) {
+  uint8_t b[10];
+  int n = 0;
+  do {
+    b[n] = (uint8_t)(v & 0x7f);
+    v >>= 7;
+    if (v) b[n] |= 0x80;
+    n++;
+  } while (v);
+  return fwrite(b, 1, (size_t)n, f) == (size_t)n ? 0 : -1;
+}
+
+/* Writes one length-delimited field (tag field_no, wire type 2). */
+static int put_msg(FILE *f, unsigned field_no, const ProtobufCMessage *m) {
+  size_t n = protobuf_c_message_get_packed_size(m);
+  uint8_t *buf = malloc(n ? n : 1);
+  if (!buf) return -1;
+  protobuf_c_message_pack(m, buf);
+  int rc = put_varint(f, ((uint64_t)field_no << 3) | 2) || put_varint(f, n) ||
+           fwrite(buf, 1, n, f) != n;
+  free(buf);
+  return rc ? -1 : 0;
+}
+
+static void fill(float *d, int64_t count, const Weight *w, const char *mode,
+                 int64_t fan_in) {
+  float cval = 0;
+  int constant = strncmp(mode, "constant:", 9) == 0;
+  if (constant) cval = strtof(mode + 9, NULL);
+  float a = fan_in > 0 ? 1.0f / sqrtf((float)fan_in) : 1.0f;
+  for (int64_t i = 0; i < count; i++) {
+    float v = constant ? cval : rng_uniform() * a;
+    if (!strcmp(w->role, "variance")) v = fabsf(v) + 0.5f;
+    if (!strcmp(w->role, "scale_factor") || !strcmp(w->role, "factor")) v = 1.0f;
+    if (!strcmp(w->role, "bias") && !constant) v *= 0.1f;
+    d[i] = v;
+  }
+}
+
+static int write_random(const char *deploy, const char *out, const char *mode) {
+  Net *n = ld_load(deploy, NULL, &chai_arena, &chai_diag);
+  if (!n) return 1;
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
+  FILE *f = fopen(tmp, "wb");
+  if (!f) {
+    fprintf(stderr, "%s: error: cannot write: %s\n", tmp, strerror(errno));
+    return 1;
+  }
+  int bad = 0;
+  size_t nl = strlen(n->name); /* NetParameter.name, field 1 */
+  bad |= put_varint(f, (1u << 3) | 2) || put_varint(f, nl) || fwrite(n->name, 1, nl, f) != nl;
+  for (int i = 0; i < n->nlayer && !bad; i++) {
+    Layer *l = n->layers[i];
+    if (l->nweight <= 0) continue;
+    Caffe__LayerParameter lp = CAFFE__LAYER_PARAMETER__INIT;
+    lp.name = (char *)l->name;
+    lp.type = (char *)lk_info[l->kind].caffe_type;
+    Caffe__BlobProto *bp = calloc((size_t)l->nweight, sizeof *bp);
+    Caffe__BlobShape *bs = calloc((size_t)l->nweight, sizeof *bs);
+    Caffe__BlobProto **bpp = calloc((size_t)l->nweight, sizeof *bpp);
+    int64_t dims[8][RT_MAXDIM];
+    int64_t fan_in = l->nweight ? rt_shape_count(&l->weight[0].expect) /
+                                      (l->weight[0].expect.nd ? l->weight[0].expect.d[0] : 1)
+                                : 1;
+    for (int k = 0; k < l->nweight && k < 8; k++) {
+      const rt_shape *s = &l->weight[k].expect;
+      caffe__blob_proto__init(&bp[k]);
+      caffe__blob_shape__init(&bs[k]);
+      for (int d = 0; d < s->nd; d++) dims[k][d] = s->d[d];
+      bs[k].n_dim = (size_t)s->nd;
+      bs[k].dim = dims[k];
+      bp[k].shape = &bs[k];
+      int64_t cnt = rt_shape_count(s);
+      bp[k].n_data = (size_t)cnt;
+      bp[k].data = malloc((size_t)(cnt ? cnt : 1) * sizeof(float));
+      if (!bp[k].data) {
+        fprintf(stderr, "chaicc-mkmodel: error: out of memory\n");
+        exit(3);
+      }
+      fill(bp[k].data, cnt, &l->weight[k], mode, fan_in);
+      bpp[k] = &bp[k];
+    }
+    lp.n_blobs = (size_t)l->nweight;
+    lp.blobs = bpp;
+    bad |= put_msg(f, 100, &lp.base);
+    for (int k = 0; k < l->nweight; k++) free(bp[k].data);
+    free(bp);
+    free(bs);
+    free(bpp);
+  }
+  if (fclose(f) || bad || rename(tmp, out)) {
+    fprintf(stderr, "%s: error: write failed\n", out);
+    unlink(tmp);
+    return 1;
+  }
+  return 0;
+}
+
+static int write_text(const char *in, const char *out) {
+  Caffe__NetParameter *np = (Caffe__NetParameter *)tf_parse_file(
+      &caffe__net_parameter__descriptor, in, &chai_arena, &chai_diag, NULL);
+  if (!np) return 1;
+  size_t n = protobuf_c_message_get_packed_size(&np->base);
+  uint8_t *buf = malloc(n ? n : 1);
+  if (!buf) return 3;
+  protobuf_c_message_pack(&np->base, buf);
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
+  FILE *f = fopen(tmp, "wb");
+  int bad = !f || fwrite(buf, 1, n, f) != n;
+  if (f && fclose(f)) bad = 1;
+  free(buf);
+  if (bad || rename(tmp, out)) {
+    fprintf(stderr, "%s: error: write failed\n", out);
+    unlink(tmp);
+    return 1;
+  }
+  return 0;
+}
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: chaicc-mkmodel DEPLOY -o OUT.caffemodel [--fill random|constant:V] [--seed N]\n"
+             "       chaicc-mkmodel --from-text NET.txt -o OUT.caffemodel\n");
+}
+
+int main(int argc, char **argv) {
+  const char *deploy = NULL, *out = NULL, *text = NULL, *mode = "random";
+  uint64_t seed = 1;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+    else if (!strcmp(argv[i], "--fill") && i + 1 < argc) mode = argv[++i];
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--from-text") && i + 1 < argc) text = argv[++i];
+    else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      usage(stdout);
+      return 0;
+    } else if (argv[i][0] != '-' && !deploy) deploy = argv[i];
+    else {
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (!out || (!deploy == !text) ||
+      (strcmp(mode, "random") && strncmp(mode, "constant:", 9))) {
+    usage(stderr);
+    return 2;
+  }
+  rng_state = seed;
+  int rc = text ? write_text(text, out) : write_random(deploy, out, mode);
+  ar_free(&chai_arena);
+  return rc;
+}
