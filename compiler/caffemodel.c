@@ -1,0 +1,701 @@
+/* caffemodel.c - streaming reader for binary .caffemodel files (see
+ * caffemodel.h).
+ *
+ * The reader walks the protobuf wire format by hand.  Every read is bounds
+ * checked against the end of the enclosing message using offsets (never
+ * pointers past the buffer), so any byte sequence either loads or yields a
+ * diagnostic.  Messages that hold blobs are walked twice: a header pass that
+ * only touches tags and lengths (to learn names, shapes and counts before
+ * anything is allocated), then a copy pass.  The copy pass moves forward
+ * monotonically, which lets cm_load drop the pages behind it with
+ * madvise(MADV_DONTNEED).
+ */
+#define _DEFAULT_SOURCE /* madvise, MADV_* */
+#include "caffemodel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include("caffe.pb-c.h")
+#include "caffe.pb-c.h"
+#define CM_HAVE_PBC 1
+#endif
+#endif
+
+/* Float and double data are memcpy'ed straight from the file, which stores
+ * them little-endian IEEE-754. */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__)
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "caffemodel.c assumes a little-endian host");
+#endif
+_Static_assert(sizeof(float) == 4 && sizeof(double) == 8,
+               "caffemodel.c assumes 32-bit float and 64-bit double");
+
+/* Wire types. */
+enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_SGROUP = 3, WT_EGROUP = 4,
+       WT_I32 = 5 };
+
+#define CM_MAX_GROUP_DEPTH 64
+
+/* Bytes of blob data copied between releases of the consumed mapping
+ * (a multiple of 8 so float and double runs split on value boundaries). */
+#define CM_CHUNK ((size_t)4 << 20)
+
+/* Reader state shared by the whole load. */
+typedef struct Cx {
+  const uint8_t *buf;
+  size_t n;
+  const char *path;
+  Diag *dg;
+  Arena *ar;
+  bool release;     /* buf is our mapping: drop consumed pages */
+  size_t released;  /* [0, released) has been dropped */
+  size_t page;
+  /* What is being read, for messages. */
+  int lindex;        /* layer index or -1 */
+  const char *lname; /* layer name once known, else NULL */
+  int bindex;        /* blob index or -1 */
+} Cx;
+
+/* One decoded field header.  For WT_LEN, [off, off+len) is the payload; for
+ * WT_VARINT/WT_I64/WT_I32, v is the value; tag is the offset of the tag. */
+typedef struct Field {
+  uint32_t num;
+  int wt;
+  size_t tag, off, len;
+  uint64_t v;
+} Field;
+
+/* Report an error prefixed with the current layer/blob context. */
+__attribute__((format(printf, 2, 3))) static void cx_error(Cx *cx,
+                                                           const char *fmt,
+                                                           ...) {
+  char msg[512], pre[320];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  pre[0] = 0;
+  if (cx->lname)
+    snprintf(pre, sizeof pre, "layer '%.200s'", cx->lname);
+  else if (cx->lindex >= 0)
+    snprintf(pre, sizeof pre, "layer #%d", cx->lindex);
+  if (pre[0] && cx->bindex >= 0) {
+    size_t k = strlen(pre);
+    snprintf(pre + k, sizeof pre - k, " blob %d", cx->bindex);
+  }
+  diag_error(cx->dg, (SrcLoc){cx->path, 0, 0}, "%s%s%s", pre,
+             pre[0] ? ": " : "", msg);
+}
+
+/* Read a varint at *pos, not reading at or past `end`.  On success stores
+ * the value, advances *pos and returns true; otherwise reports "what" as
+ * truncated or malformed at the varint's offset and returns false. */
+static bool rd_varint(Cx *cx, size_t *pos, size_t end, uint64_t *out,
+                      const char *what) {
+  size_t p = *pos;
+  uint64_t v = 0;
+  for (int i = 0; i < 10; i++) {
+    if (p >= end) {
+      cx_error(cx, "truncated %s at byte %zu", what, *pos);
+      return false;
+    }
+    uint8_t b = cx->buf[p++];
+    if (i == 9 && b > 1) {
+      cx_error(cx, "malformed %s (more than 64 bits) at byte %zu", what,
+               *pos);
+      return false;
+    }
+    v |= (uint64_t)(b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) {
+      *pos = p;
+      *out = v;
+      return true;
+    }
+  }
+  cx_error(cx, "malformed %s (more than 10 bytes) at byte %zu", what, *pos);
+  return false;
+}
+
+/* Little-endian fixed-width load of `k` (4 or 8) bytes at p (in bounds). */
+static uint64_t rd_fixed(const uint8_t *p, int k) {
+  uint64_t v = 0;
+  for (int i = k - 1; i >= 0; i--) v = (v << 8) | p[i];
+  return v;
+}
+
+/* Read a tag at *pos (< end): field number and wire type.  Rejects field
+ * number 0, numbers above 2^29-1 and wire types 6/7. */
+static bool rd_tag(Cx *cx, size_t *pos, size_t end, uint32_t *num, int *wt) {
+  size_t at = *pos;
+  uint64_t t;
+  if (!rd_varint(cx, pos, end, &t, "field tag")) return false;
+  *wt = (int)(t & 7);
+  uint64_t fn = t >> 3;
+  if (fn == 0 || fn > 0x1fffffff) {
+    cx_error(cx, "invalid field number %" PRIu64 " at byte %zu (not a Caffe "
+             "model?)", fn, at);
+    return false;
+  }
+  if (*wt > 5) {
+    cx_error(cx, "invalid wire type %d at byte %zu (not a Caffe model?)", *wt,
+             at);
+    return false;
+  }
+  *num = (uint32_t)fn;
+  return true;
+}
+
+/* Skip the payload of a field with wire type wt (not a group) at *pos. */
+static bool skip_payload(Cx *cx, size_t *pos, size_t end, int wt,
+                         uint32_t num) {
+  uint64_t v;
+  switch (wt) {
+  case WT_VARINT:
+    return rd_varint(cx, pos, end, &v, "varint");
+  case WT_I64:
+  case WT_I32: {
+    size_t k = wt == WT_I64 ? 8 : 4;
+    if (end - *pos < k) {
+      cx_error(cx, "truncated %zu-byte field %" PRIu32 " at byte %zu", k, num,
+               *pos);
+      return false;
+    }
+    *pos += k;
+    return true;
+  }
+  case WT_LEN: {
+    size_t at = *pos;
+    if (!rd_varint(cx, pos, end, &v, "length")) return false;
+    if (v > end - *pos) {
+      cx_error(cx, "field %" PRIu32 " at byte %zu declares %" PRIu64
+               " bytes but only %zu remain in the enclosing message",
+               num, at, v, end - *pos);
+      return false;
+    }
+    *pos += (size_t)v;
+    return true;
+  }
+  default:
+    cx_error(cx, "unexpected wire type %d at byte %zu", wt, *pos);
+    return false;
+  }
+}
+
+/* Skip a group whose start tag (field `num`) has just been read: consume
+ * fields up to and including the matching end-group tag. */
+static bool skip_group(Cx *cx, size_t *pos, size_t end, uint32_t num) {
+  uint32_t stack[CM_MAX_GROUP_DEPTH];
+  int depth = 0;
+  stack[depth++] = num;
+  while (depth > 0) {
+    if (*pos >= end) {
+      cx_error(cx, "truncated group (field %" PRIu32 ") at byte %zu",
+               stack[depth - 1], *pos);
+      return false;
+    }
+    size_t at = *pos;
+    uint32_t fn;
+    int wt;
+    if (!rd_tag(cx, pos, end, &fn, &wt)) return false;
+    if (wt == WT_SGROUP) {
+      if (depth == CM_MAX_GROUP_DEPTH) {
+        cx_error(cx, "groups nested too deeply at byte %zu", at);
+        return false;
+      }
+      stack[depth++] = fn;
+    } else if (wt == WT_EGROUP) {
+      if (fn != stack[depth - 1]) {
+        cx_error(cx, "mismatched end of group %" PRIu32 " at byte %zu", fn,
+                 at);
+        return false;
+      }
+      depth--;
+    } else if (!skip_payload(cx, pos, end, wt, fn)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Read the next field in [*pos, end) into *f, skipping its payload (for
+ * WT_LEN the payload range is recorded; groups are skipped whole).  Returns
+ * false after reporting an error. */
+static bool next_field(Cx *cx, size_t *pos, size_t end, Field *f) {
+  f->tag = *pos;
+  f->v = 0;
+  f->off = f->len = 0;
+  if (!rd_tag(cx, pos, end, &f->num, &f->wt)) return false;
+  switch (f->wt) {
+  case WT_VARINT:
+    return rd_varint(cx, pos, end, &f->v, "varint");
+  case WT_I64:
+  case WT_I32: {
+    size_t k = f->wt == WT_I64 ? 8 : 4;
+    if (end - *pos < k) {
+      cx_error(cx, "truncated %zu-byte field %" PRIu32 " at byte %zu", k,
+               f->num, *pos);
+      return false;
+    }
+    f->v = rd_fixed(cx->buf + *pos, (int)k);
+    *pos += k;
+    return true;
+  }
+  case WT_LEN: {
+    size_t at = *pos;
+    uint64_t v;
+    if (!rd_varint(cx, pos, end, &v, "length")) return false;
+    if (v > end - *pos) {
+      cx_error(cx, "field %" PRIu32 " at byte %zu declares %" PRIu64
+               " bytes but only %zu remain in the enclosing message",
+               f->num, at, v, end - *pos);
+      return false;
+    }
+    f->off = *pos;
+    f->len = (size_t)v;
+    *pos += (size_t)v;
+    return true;
+  }
+  case WT_SGROUP:
+    return skip_group(cx, pos, end, f->num);
+  default: /* WT_EGROUP with no open group */
+    cx_error(cx, "unexpected end-of-group tag (field %" PRIu32 ") at byte %zu",
+             f->num, f->tag);
+    return false;
+  }
+}
+
+/* Require field f to have wire type wt (one of two accepted, wt2 may be
+ * -1); `what` names the field in the message. */
+static bool want_wt(Cx *cx, const Field *f, int wt, int wt2,
+                    const char *what) {
+  if (f->wt == wt || f->wt == wt2) return true;
+  cx_error(cx, "%s (field %" PRIu32 ") has wire type %d at byte %zu", what,
+           f->num, f->wt, f->tag);
+  return false;
+}
+
+/* Drop the pages of the mapping that lie wholly before `upto`. */
+static void release_upto(Cx *cx, size_t upto) {
+  if (!cx->release) return;
+  size_t lim = upto - upto % cx->page;
+  if (lim <= cx->released) return;
+  /* Best effort: failure only costs memory. */
+  (void)madvise((void *)(uintptr_t)(cx->buf + cx->released),
+                lim - cx->released, MADV_DONTNEED);
+  cx->released = lim;
+}
+
+/* ------------------------------------------------------------------------
+ * Blobs
+ * ---------------------------------------------------------------------- */
+
+/* Append the dims of a BlobShape message at [off, off+len) to b (field 1,
+ * packed or not).  Fails on more than CM_MAX_DIMS dims or negative dims. */
+static bool decode_shape(Cx *cx, CmBlob *b, size_t off, size_t len) {
+  size_t pos = off, end = off + len;
+  while (pos < end) {
+    Field f;
+    if (!next_field(cx, &pos, end, &f)) return false;
+    if (f.num != 1) continue;
+    if (!want_wt(cx, &f, WT_LEN, WT_VARINT, "shape dim")) return false;
+    size_t p = f.off, pe = f.off + f.len;
+    bool single = f.wt == WT_VARINT;
+    while (single || p < pe) {
+      uint64_t v = f.v;
+      size_t at = single ? f.tag : p;
+      if (!single && !rd_varint(cx, &p, pe, &v, "shape dim")) return false;
+      if (b->nd == CM_MAX_DIMS) {
+        cx_error(cx, "shape has more than %d dims at byte %zu", CM_MAX_DIMS,
+                 at);
+        return false;
+      }
+      if (v > (uint64_t)INT64_MAX) {
+        cx_error(cx, "negative shape dim at byte %zu", at);
+        return false;
+      }
+      b->dim[b->nd++] = (int64_t)v;
+      if (single) break;
+    }
+  }
+  return true;
+}
+
+/* Format the dims of b as "64x3x3x3" ("()" for a scalar). */
+static void shape_str(const CmBlob *b, char *s, size_t n) {
+  size_t k = 0;
+  s[0] = 0;
+  if (b->nd == 0) snprintf(s, n, "()");
+  for (int i = 0; i < b->nd && k < n; i++) {
+    int w = snprintf(s + k, n - k, "%s%" PRId64, i ? "x" : "", b->dim[i]);
+    if (w < 0) break;
+    k += (size_t)w;
+  }
+}
+
+/* Decode the BlobProto at [off, off+len) into b: shape, then the data
+ * (double_data if any, else data) copied into a fresh malloc'ed array.
+ * The declared element count must equal the number of values stored. */
+static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
+  size_t pos = off, end = off + len;
+  bool has_shape = false, has_legacy = false;
+  int64_t legacy[4] = {0, 0, 0, 0};
+  uint64_t nfloat = 0, ndouble = 0;
+  memset(b, 0, sizeof *b);
+
+  /* Pass 1: shape and value counts. */
+  while (pos < end) {
+    Field f;
+    if (!next_field(cx, &pos, end, &f)) return false;
+    switch (f.num) {
+    case 7:
+      if (!want_wt(cx, &f, WT_LEN, -1, "shape")) return false;
+      has_shape = true;
+      if (!decode_shape(cx, b, f.off, f.len)) return false;
+      break;
+    case 1: case 2: case 3: case 4:
+      if (!want_wt(cx, &f, WT_VARINT, -1, "legacy dim")) return false;
+      has_legacy = true;
+      /* int32 field: the low 32 bits, sign-extended. */
+      legacy[f.num - 1] = (int32_t)(uint32_t)(f.v & 0xffffffffu);
+      break;
+    case 5:
+      if (!want_wt(cx, &f, WT_LEN, WT_I32, "data")) return false;
+      if (f.wt == WT_I32) {
+        nfloat++;
+      } else if (f.len % 4) {
+        cx_error(cx, "packed float data of %zu bytes (not a multiple of 4) "
+                 "at byte %zu", f.len, f.tag);
+        return false;
+      } else {
+        nfloat += f.len / 4;
+      }
+      break;
+    case 8:
+      if (!want_wt(cx, &f, WT_LEN, WT_I64, "double_data")) return false;
+      if (f.wt == WT_I64) {
+        ndouble++;
+      } else if (f.len % 8) {
+        cx_error(cx, "packed double data of %zu bytes (not a multiple of 8) "
+                 "at byte %zu", f.len, f.tag);
+        return false;
+      } else {
+        ndouble += f.len / 8;
+      }
+      break;
+    default:
+      break;
+    }
+  }
+
+  if (!has_shape && has_legacy) {
+    b->legacy = true;
+    b->nd = 4;
+    for (int i = 0; i < 4; i++) {
+      if (legacy[i] < 0) {
+        cx_error(cx, "negative legacy dimension %" PRId64, legacy[i]);
+        return false;
+      }
+      b->dim[i] = legacy[i];
+    }
+  }
+  char sh[200];
+  int64_t decl = 1;
+  for (int i = 0; i < b->nd; i++) {
+    if (__builtin_mul_overflow(decl, b->dim[i], &decl)) {
+      shape_str(b, sh, sizeof sh);
+      cx_error(cx, "shape %s has more than 2^63 values", sh);
+      return false;
+    }
+  }
+  bool use_double = ndouble > 0;
+  uint64_t have = use_double ? ndouble : nfloat;
+  if ((uint64_t)decl != have) {
+    shape_str(b, sh, sizeof sh);
+    cx_error(cx, "shape %s declares %" PRId64 " values but the file holds %"
+             PRIu64, sh, decl, have);
+    return false;
+  }
+  b->count = decl;
+  if (decl == 0) return true;
+
+  /* have <= file size / 4, so the byte count cannot overflow. */
+  b->data = malloc((size_t)have * sizeof(float));
+  if (!b->data) {
+    cx_error(cx, "out of memory for %" PRIu64 " values", have);
+    return false;
+  }
+
+  /* Pass 2: copy.  Headers were validated by pass 1. */
+  size_t k = 0;
+  pos = off;
+  while (pos < end) {
+    Field f;
+    if (!next_field(cx, &pos, end, &f)) return false;
+    if (!use_double && f.num == 5) {
+      if (f.wt == WT_I32) {
+        uint32_t u = (uint32_t)f.v;
+        memcpy(&b->data[k++], &u, 4);
+      } else {
+        /* In chunks, dropping the source pages as we go, so a huge blob
+         * never has both its copy and its mapped source resident. */
+        for (size_t done = 0; done < f.len; done += CM_CHUNK) {
+          size_t nb = f.len - done < CM_CHUNK ? f.len - done : CM_CHUNK;
+          memcpy(&b->data[k], cx->buf + f.off + done, nb);
+          k += nb / 4;
+          release_upto(cx, f.off + done + nb);
+        }
+      }
+    } else if (use_double && f.num == 8) {
+      if (f.wt == WT_I64) {
+        double d;
+        memcpy(&d, &f.v, 8);
+        b->data[k++] = (float)d;
+      } else {
+        for (size_t i = 0; i < f.len; i += 8) {
+          double d;
+          memcpy(&d, cx->buf + f.off + i, 8);
+          b->data[k++] = (float)d;
+          if ((i + 8) % CM_CHUNK == 0) release_upto(cx, f.off + i + 8);
+        }
+        release_upto(cx, f.off + f.len);
+      }
+    }
+  }
+  release_upto(cx, end);
+  return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Layers
+ * ---------------------------------------------------------------------- */
+
+/* Field numbers of one layer message flavour. */
+typedef struct LayerSpec {
+  uint32_t name, type, blobs;
+  bool type_enum; /* V1: varint enum; else string */
+  uint32_t v0;    /* field wrapping a V0 layer, 0 if none */
+} LayerSpec;
+
+static const LayerSpec spec_new = {1, 2, 7, false, 0};
+static const LayerSpec spec_v1 = {4, 5, 6, true, 1};
+static const LayerSpec spec_v0 = {1, 2, 50, false, 0};
+
+/* The name of V1 layer type `v`, or the number as text. */
+static const char *v1_type_name(Arena *ar, uint64_t v) {
+#ifdef CM_HAVE_PBC
+  if (v <= INT_MAX) {
+    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
+        &caffe__v1_layer_parameter__layer_type__descriptor, (int)v);
+    if (ev) return ev->name;
+  }
+#endif
+  return ar_printf(ar, "%" PRId64, (int64_t)v);
+}
+
+/* Decode the layer message at [off, off+len) with field numbers `sp` into
+ * L (whose offset/index are set by the caller). */
+static bool decode_layer(Cx *cx, CmLayer *L, const LayerSpec *sp, size_t off,
+                         size_t len) {
+  size_t pos = off, end = off + len;
+  bool has_name = false, has_type = false, has_v0 = false;
+  Field type = {0}, v0 = {0};
+  uint64_t nblob = 0;
+
+  /* Pass 1: name, type, blob count (headers only). */
+  while (pos < end) {
+    Field f;
+    if (!next_field(cx, &pos, end, &f)) return false;
+    if (f.num == sp->name) {
+      if (!want_wt(cx, &f, WT_LEN, -1, "layer name")) return false;
+      has_name = true;
+      cx->lname = ar_strndup(cx->ar, (const char *)cx->buf + f.off, f.len);
+    } else if (f.num == sp->type) {
+      if (!want_wt(cx, &f, sp->type_enum ? WT_VARINT : WT_LEN, -1,
+                   "layer type"))
+        return false;
+      type = f;
+      has_type = true;
+    } else if (f.num == sp->blobs) {
+      if (!want_wt(cx, &f, WT_LEN, -1, "blob")) return false;
+      nblob++;
+    } else if (sp->v0 && f.num == sp->v0) {
+      if (!want_wt(cx, &f, WT_LEN, -1, "V0 layer")) return false;
+      v0 = f;
+      has_v0 = true;
+    }
+  }
+  if (nblob > INT_MAX) {
+    cx_error(cx, "too many blobs");
+    return false;
+  }
+  /* A V1 layer that only wraps a V0 layer: read the V0 layer instead. */
+  if (has_v0 && !has_name && nblob == 0)
+    return decode_layer(cx, L, &spec_v0, v0.off, v0.len);
+
+  L->name = has_name ? cx->lname : "";
+  if (!has_name) cx->lname = NULL;
+  L->v1_type = -1;
+  L->type = "";
+  if (has_type && sp->type_enum) {
+    L->v1_type = type.v <= INT_MAX ? (int)type.v : INT_MAX;
+    L->type = v1_type_name(cx->ar, type.v);
+  } else if (has_type) {
+    L->type = ar_strndup(cx->ar, (const char *)cx->buf + type.off, type.len);
+  }
+  L->nblob = (int)nblob;
+  L->blob = nblob ? ar_array(cx->ar, (size_t)nblob, sizeof(CmBlob)) : NULL;
+
+  /* Pass 2: blobs, in order. */
+  int bi = 0;
+  pos = off;
+  while (pos < end) {
+    Field f;
+    if (!next_field(cx, &pos, end, &f)) return false;
+    if (f.num != sp->blobs) continue;
+    cx->bindex = bi;
+    if (!decode_blob(cx, &L->blob[bi], f.off, f.len)) return false;
+    cx->bindex = -1;
+    bi++;
+  }
+  return true;
+}
+
+/* ------------------------------------------------------------------------
+ * NetParameter
+ * ---------------------------------------------------------------------- */
+
+/* Decode a whole NetParameter held in buf[0, n). */
+static CmModel *decode_net(Cx *cx) {
+  size_t pos = 0;
+  uint64_t nlayer = 0;
+  if (cx->n == 0) {
+    cx_error(cx, "empty file (expected a binary Caffe NetParameter)");
+    return NULL;
+  }
+  /* Pass 1: count layers. */
+  while (pos < cx->n) {
+    Field f;
+    if (!next_field(cx, &pos, cx->n, &f)) return NULL;
+    if (f.num == 100 || f.num == 2) {
+      if (!want_wt(cx, &f, WT_LEN, -1, f.num == 100 ? "layer" : "layers"))
+        return NULL;
+      nlayer++;
+    }
+  }
+  if (nlayer == 0) {
+    cx_error(cx, "no layers found (not a binary Caffe NetParameter?)");
+    return NULL;
+  }
+  if (nlayer > INT_MAX) {
+    cx_error(cx, "too many layers");
+    return NULL;
+  }
+  CmModel *m = ar_alloc(cx->ar, sizeof *m);
+  m->path = cx->path ? ar_strdup(cx->ar, cx->path) : NULL;
+  m->nbytes = (int64_t)cx->n;
+  m->layer = ar_array(cx->ar, (size_t)nlayer, sizeof(CmLayer));
+
+  /* Pass 2: decode layers in file order. */
+  pos = 0;
+  while (pos < cx->n) {
+    Field f;
+    if (!next_field(cx, &pos, cx->n, &f)) break;
+    if (f.num != 100 && f.num != 2) continue;
+    CmLayer *L = &m->layer[m->nlayer];
+    L->offset = f.tag;
+    cx->lindex = m->nlayer;
+    cx->lname = NULL;
+    cx->bindex = -1;
+    m->nlayer++; /* counted now so cm_free sees partial blobs */
+    if (!decode_layer(cx, L, f.num == 100 ? &spec_new : &spec_v1, f.off,
+                      f.len)) {
+      cm_free(m);
+      return NULL;
+    }
+  }
+  cx->lindex = -1;
+  cx->lname = NULL;
+  return m;
+}
+
+CmModel *cm_load_mem(const void *buf, size_t n, const char *path, Arena *ar,
+                     Diag *dg) {
+  Cx cx = {.buf = buf, .n = n, .path = path, .dg = dg, .ar = ar,
+           .release = false, .page = 4096, .lindex = -1, .bindex = -1};
+  return decode_net(&cx);
+}
+
+CmModel *cm_load(const char *path, Arena *ar, Diag *dg) {
+  SrcLoc loc = {path, 0, 0};
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    diag_error(dg, loc, "cannot open: %s", strerror(errno));
+    return NULL;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    diag_error(dg, loc, "cannot stat: %s", strerror(errno));
+    close(fd);
+    return NULL;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    diag_error(dg, loc, "not a regular file");
+    close(fd);
+    return NULL;
+  }
+  if (st.st_size == 0) {
+    close(fd);
+    diag_error(dg, loc, "empty file (expected a binary Caffe NetParameter)");
+    return NULL;
+  }
+  if ((uint64_t)st.st_size > SIZE_MAX) {
+    close(fd);
+    diag_error(dg, loc, "file too large to map");
+    return NULL;
+  }
+  size_t n = (size_t)st.st_size;
+  void *map = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+  int merr = errno;
+  close(fd);
+  if (map == MAP_FAILED) {
+    diag_error(dg, loc, "cannot map: %s", strerror(merr));
+    return NULL;
+  }
+  (void)madvise(map, n, MADV_SEQUENTIAL);
+  long pg = sysconf(_SC_PAGESIZE);
+  Cx cx = {.buf = map, .n = n, .path = path, .dg = dg, .ar = ar,
+           .release = true, .page = pg > 0 ? (size_t)pg : 4096,
+           .lindex = -1, .bindex = -1};
+  CmModel *m = decode_net(&cx);
+  munmap(map, n);
+  return m;
+}
+
+const CmLayer *cm_find(const CmModel *m, const char *name) {
+  if (!m || !name) return NULL;
+  for (int i = 0; i < m->nlayer; i++)
+    if (strcmp(m->layer[i].name, name) == 0) return &m->layer[i];
+  return NULL;
+}
+
+void cm_free(CmModel *m) {
+  if (!m) return;
+  for (int i = 0; i < m->nlayer; i++) {
+    CmLayer *L = &m->layer[i];
+    for (int j = 0; j < L->nblob && L->blob; j++) {
+      free(L->blob[j].data);
+      L->blob[j].data = NULL;
+    }
+  }
+}
