@@ -100,7 +100,7 @@ int cmd_run(int argc, char **argv) {
   int batch = -1;
   for (int i = 0; i < ninputs; i++) {
     rt_shape s = n->inputs[i]->shape;
-    if (i == 0 && prep_finish(&po, &s, &chai_diag)) return 1;
+    if (!prep_is_npy(inputs[i]) && prep_finish(&po, &s, &chai_diag)) return 1;
     int b = 1;
     data[i] = prep_load(&po, inputs[i], &s, &b, &chai_diag);
     if (!data[i]) return 1;

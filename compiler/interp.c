@@ -86,6 +86,11 @@ void in_run_layer(Interp *in, Layer *l) {
     a.wsz = in->wscap;
   }
   ki->f32(&l->p, &a);
+  if (l->fused_relu) {
+    rt_relu_param rp = {l->relu_slope};
+    rt_args ra = {1, 1, 0, tt, tt, NULL, NULL, 0};
+    rt_relu_f32(&rp, &ra);
+  }
   for (int i = 0; i < nt; i++) in->shape[l->top[i]->id] = tt[i].s;
 }
 
@@ -93,6 +98,7 @@ void in_run(Interp *in) {
   Net *n = in->net;
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
+    if (l->dead) continue;
     in_run_layer(in, l);
     if (in->hook) in->hook(in->hook_ctx, in, l);
   }

@@ -86,8 +86,15 @@ typedef struct Layer {
     rt_detout_param detout;
     rt_argmax_param argmax;
   } p;
-  /* Reshape needs its declared shape; kept raw for shape inference */
   Placement place;
+  SrcLoc place_loc;   /* YAML line that set the placement, if any */
+  /* ---- set by graph passes (compiler/passes.c) ---- */
+  bool dead;          /* removed: interpreters and emitters skip it */
+  bool fused_relu;    /* a following ReLU was fused: apply after the op */
+  float relu_slope;   /* its negative_slope (0 for plain ReLU) */
+  const char *fused_names; /* "bn1+scale1+relu1": layers folded in, or NULL */
+  /* ---- set by the quantizer / read from a CHai prototxt ---- */
+  struct LayerQuant *q; /* NULL: runs in float */
 } Layer;
 
 typedef struct Net {
