@@ -3,7 +3,8 @@
  * Small models are built in-test with protobuf-c (or byte by byte for the
  * encodings protobuf-c never produces: unpacked data, unknown groups), then
  * decoded with cm_load / cm_load_mem.  Real models under the shared test
- * material (env CHAI_SHARED, else ../shared or ../../shared) are checked
+ * material (env CHAI_SHARED, else ../shared, ../../shared or CMake's
+ * CHAI_SOURCE_DIR/../shared) are checked
  * against caffe__net_parameter__unpack.
  */
 #define _DEFAULT_SOURCE
@@ -231,6 +232,38 @@ START_TEST(test_unpacked_and_unknown) {
 }
 END_TEST
 
+/* A V1 layer that only wraps a V0 layer (V1 field 1): name 1, type 2
+ * (string), blobs 50. */
+START_TEST(test_v0_wrapped) {
+  static const uint8_t buf[] = {
+      0x12, 0x1c,                         /* net.layers, 28 bytes */
+      0x0a, 0x1a,                         /* V1.layer (V0), 26 bytes */
+      0x0a, 0x01, 'c',                    /* name */
+      0x12, 0x04, 'c', 'o', 'n', 'v',     /* type */
+      0x92, 0x03, 0x0e,                   /* blobs (50), 14 bytes */
+      0x08, 0x01, 0x10, 0x01, 0x18, 0x01, 0x20, 0x01, /* 1x1x1x1 */
+      0x2a, 0x04, 0x00, 0x00, 0x80, 0x3f, /* data: 1.0f */
+  };
+  Arena ar = {0};
+  Cap c;
+  cap_open(&c);
+  CmModel *m = cm_load_mem(buf, sizeof buf, "v0", &ar, &c.dg);
+  cap_close(&c);
+  ck_assert_msg(m != NULL, "%s", c.text);
+  ck_assert_int_eq(m->nlayer, 1);
+  ck_assert_str_eq(m->layer[0].name, "c");
+  ck_assert_str_eq(m->layer[0].type, "conv");
+  ck_assert_int_eq(m->layer[0].v1_type, -1);
+  ck_assert_int_eq(m->layer[0].nblob, 1);
+  ck_assert(m->layer[0].blob[0].legacy);
+  ck_assert_int_eq(m->layer[0].blob[0].count, 1);
+  ck_assert(m->layer[0].blob[0].data[0] == 1.0f);
+  cm_free(m);
+  cap_free(&c);
+  ar_free(&ar);
+}
+END_TEST
+
 START_TEST(test_mismatch_message) {
   static float w[1700];
   static int64_t d[4] = {64, 3, 3, 3};
@@ -382,7 +415,12 @@ END_TEST
 static const char *shared_dir(void) {
   static char buf[4096];
   const char *e = getenv("CHAI_SHARED");
-  const char *cands[] = {e, "../shared", "../../shared"};
+#ifdef CHAI_SOURCE_DIR
+  const char *src = CHAI_SOURCE_DIR "/../shared";
+#else
+  const char *src = NULL;
+#endif
+  const char *cands[] = {e, "../shared", "../../shared", src};
   struct stat st;
   for (size_t i = 0; i < sizeof cands / sizeof *cands; i++) {
     if (!cands[i]) continue;
@@ -506,6 +544,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_new_format);
   tcase_add_test(tc, test_v1_legacy_double);
   tcase_add_test(tc, test_unpacked_and_unknown);
+  tcase_add_test(tc, test_v0_wrapped);
   tcase_add_test(tc, test_mismatch_message);
   tcase_add_test(tc, test_empty_and_garbage);
   tcase_add_test(tc, test_truncation_every_offset);
