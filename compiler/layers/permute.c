@@ -1,0 +1,72 @@
+/* permute.c - Permute (SSD): reorders a blob's axes. */
+#include <stdint.h>
+
+#include "../ir.h"
+#include "caffe.pb-c.h"
+
+int lk_permute_setup(Layer *l, Net *n) {
+  const Caffe__PermuteParameter *pp = l->lp->permute_param;
+  rt_permute_param *p = &l->p.permute;
+  if (l->nbottom != 1 || l->ntop != 1) {
+    ir_error(n, l, "takes 1 bottom and 1 top, got %d and %d", l->nbottom,
+             l->ntop);
+    return -1;
+  }
+  size_t no = pp ? pp->n_order : 0;
+  if (no > RT_MAXDIM) {
+    ir_error_at(n, ir_loc(n, pp, "order", l), l,
+                "order has %zu values; at most %d axes are supported", no,
+                RT_MAXDIM);
+    return -1;
+  }
+  p->norder = (int)no;
+  for (size_t i = 0; i < no; i++) {
+    if (pp->order[i] >= RT_MAXDIM) {
+      ir_error_at(n, ir_loc(n, pp, "order", l), l,
+                  "order %u is out of range (at most %d axes)", pp->order[i],
+                  RT_MAXDIM);
+      return -1;
+    }
+    p->order[i] = (int)pp->order[i];
+  }
+  return 0;
+}
+
+/* Checks the given orders against the bottom's rank and completes them as
+ * Caffe does: the given axes first, then the others in increasing order. */
+int lk_permute_shape(Layer *l, Net *n) {
+  rt_permute_param *p = &l->p.permute;
+  const Caffe__PermuteParameter *pp = l->lp->permute_param;
+  const rt_shape *in = &l->bottom[0]->shape;
+  int nd = in->nd;
+  bool used[RT_MAXDIM] = {false};
+  int order[RT_MAXDIM], k = 0;
+  if (p->norder > nd) {
+    ir_error_at(n, ir_loc(n, pp, "order", l), l,
+                "order has %d values but the bottom has %d axes", p->norder, nd);
+    return -1;
+  }
+  for (int i = 0; i < p->norder; i++) {
+    int o = p->order[i];
+    if (o >= nd) {
+      ir_error_at(n, ir_loc(n, pp, "order", l), l,
+                  "order %d should be less than the bottom's %d axes", o, nd);
+      return -1;
+    }
+    if (used[o]) {
+      ir_error_at(n, ir_loc(n, pp, "order", l), l, "order %d is given twice", o);
+      return -1;
+    }
+    used[o] = true;
+    order[k++] = o;
+  }
+  for (int i = 0; i < nd; i++)
+    if (!used[i]) order[k++] = i;
+  int64_t d[RT_MAXDIM];
+  for (int i = 0; i < nd; i++) {
+    p->order[i] = order[i];
+    d[i] = in->d[order[i]];
+  }
+  p->norder = nd;
+  return ir_set_shape(n, l, &l->top[0]->shape, nd, d);
+}
