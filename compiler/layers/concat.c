@@ -1,0 +1,61 @@
+/* concat.c - Concat: joins bottoms along one axis. */
+#include "../ir.h"
+#include "caffe.pb-c.h"
+
+int lk_concat_setup(Layer *l, Net *n) {
+  const Caffe__ConcatParameter *cp = l->lp->concat_param;
+  if (l->nbottom < 1 || l->ntop != 1) {
+    ir_error(n, l, "takes at least 1 bottom and 1 top, got %d and %d",
+             l->nbottom, l->ntop);
+    return -1;
+  }
+  if (cp && cp->has_axis && cp->has_concat_dim) {
+    ir_error_at(n, ir_loc(n, cp, "concat_dim", l), l,
+                "give either axis or concat_dim, not both");
+    return -1;
+  }
+  return 0;
+}
+
+/* The axis is concat_dim (legacy, non-negative) or axis (default 1,
+ * negative counts from the end); all other dims must agree. */
+int lk_concat_shape(Layer *l, Net *n) {
+  const Caffe__ConcatParameter *cp = l->lp->concat_param;
+  const rt_shape *s0 = &l->bottom[0]->shape;
+  int raw = 1, axis;
+  const char *field = "axis";
+  if (cp && cp->has_concat_dim) {
+    raw = (int)cp->concat_dim;
+    field = "concat_dim";
+    axis = cp->concat_dim < (unsigned)s0->nd ? raw : -1;
+  } else {
+    if (cp && cp->has_axis) raw = cp->axis;
+    axis = rt_axis(s0, raw);
+  }
+  if (axis < 0) {
+    ir_error_at(n, ir_loc(n, cp, field, l), l,
+                "%s %d is out of range for bottoms with %d axes", field, raw, s0->nd);
+    return -1;
+  }
+  rt_shape top = *s0;
+  int64_t sum = s0->d[axis];
+  for (int i = 1; i < l->nbottom; i++) {
+    const rt_shape *si = &l->bottom[i]->shape;
+    int ok = si->nd == s0->nd;
+    for (int k = 0; ok && k < s0->nd; k++) ok = k == axis || si->d[k] == s0->d[k];
+    if (!ok) {
+      char a[96], b[96];
+      ir_error(n, l,
+               "bottom %d ('%s') has shape %s, incompatible with bottom 0 ('%s') "
+               "shape %s for concatenation along axis %d",
+               i, l->bottom[i]->name, rt_shape_str(si, b, sizeof b),
+               l->bottom[0]->name, rt_shape_str(s0, a, sizeof a), axis);
+      return -1;
+    }
+    sum += si->d[axis];
+  }
+  l->p.concat.axis = axis;
+  int64_t dims[RT_MAXDIM];
+  for (int k = 0; k < top.nd; k++) dims[k] = k == axis ? sum : top.d[k];
+  return ir_set_shape(n, l, &l->top[0]->shape, top.nd, dims);
+}

@@ -1,0 +1,55 @@
+/* eltwise.c - Eltwise: PROD, SUM (optionally weighted) or MAX of bottoms of
+ * one shape. */
+#include "../ir.h"
+#include "caffe.pb-c.h"
+
+int lk_eltwise_setup(Layer *l, Net *n) {
+  const Caffe__EltwiseParameter *ep = l->lp->eltwise_param;
+  rt_eltwise_param *p = &l->p.eltwise;
+  if (l->nbottom < 2 || l->ntop != 1) {
+    ir_error(n, l, "takes at least 2 bottoms and 1 top, got %d and %d",
+             l->nbottom, l->ntop);
+    return -1;
+  }
+  p->op = ep && ep->has_operation ? (int)ep->operation : RT_ELT_SUM;
+  if (p->op != RT_ELT_PROD && p->op != RT_ELT_SUM && p->op != RT_ELT_MAX) {
+    ir_error_at(n, ir_loc(n, ep, "operation", l), l, "unknown operation %d", p->op);
+    return -1;
+  }
+  size_t nc = ep ? ep->n_coeff : 0;
+  if (nc && p->op != RT_ELT_SUM) {
+    ir_error_at(n, ir_loc(n, ep, "coeff", l), l,
+                "coeff is only allowed with operation SUM");
+    return -1;
+  }
+  if (nc && nc != (size_t)l->nbottom) {
+    ir_error_at(n, ir_loc(n, ep, "coeff", l), l,
+                "has %zu coeff values for %d bottoms; give one per bottom or none",
+                nc, l->nbottom);
+    return -1;
+  }
+  if (nc > RT_MAXLIST) {
+    ir_error_at(n, ir_loc(n, ep, "coeff", l), l,
+                "at most %d coeff values are supported, got %zu", RT_MAXLIST, nc);
+    return -1;
+  }
+  p->ncoeff = (int)nc;
+  for (size_t i = 0; i < nc; i++) p->coeff[i] = ep->coeff[i];
+  return 0;
+}
+
+int lk_eltwise_shape(Layer *l, Net *n) {
+  const rt_shape *s0 = &l->bottom[0]->shape;
+  for (int i = 1; i < l->nbottom; i++) {
+    const rt_shape *si = &l->bottom[i]->shape;
+    if (!rt_shape_eq(s0, si)) {
+      char a[96], b[96];
+      ir_error(n, l, "bottom %d ('%s') has shape %s but bottom 0 ('%s') has %s", i,
+               l->bottom[i]->name, rt_shape_str(si, b, sizeof b),
+               l->bottom[0]->name, rt_shape_str(s0, a, sizeof a));
+      return -1;
+    }
+  }
+  l->top[0]->shape = *s0;
+  return 0;
+}
