@@ -1,0 +1,150 @@
+/* pool.c - Pooling: parameters and Caffe's output-size rule
+ * (ceil or floor rounding, then a last window starting in the padding is
+ * dropped). */
+#include <stdint.h>
+
+#include "../ir.h"
+#include "caffe.pb-c.h"
+
+/* Reads a scalar/_h/_w triple the way Caffe does: `both` when given (and
+ * then neither _h nor _w), else the _h/_w pair (both required), else dflt.
+ * Returns -1 after reporting a malformed combination. */
+static int pair(Net *n, Layer *l, const Caffe__PoolingParameter *pp,
+                const char *what, int has, uint32_t both, int has_h,
+                uint32_t h, int has_w, uint32_t w, int dflt, int *oh,
+                int *ow) {
+  if (has_h || has_w) {
+    if (has || !(has_h && has_w)) {
+      ir_error_at(n, ir_loc(n, pp, NULL, l), l,
+                  "%s_h and %s_w must be given together and without %s", what,
+                  what, what);
+      return -1;
+    }
+    *oh = (int)h;
+    *ow = (int)w;
+  } else if (has) {
+    *oh = *ow = (int)both;
+  } else {
+    *oh = *ow = dflt;
+  }
+  if (*oh < 0 || *ow < 0 || *oh > (1 << 20) || *ow > (1 << 20)) {
+    ir_error_at(n, ir_loc(n, pp, NULL, l), l, "%s %d x %d is out of range",
+                what, *oh, *ow);
+    return -1;
+  }
+  return 0;
+}
+
+int lk_pool_setup(Layer *l, Net *n) {
+  const Caffe__PoolingParameter *pp = l->lp->pooling_param;
+  rt_pool_param *p = &l->p.pool;
+  if (!pp) {
+    ir_error(n, l, "missing pooling_param");
+    return -1;
+  }
+  p->method = (int)pp->pool;
+  if (p->method != RT_POOL_MAX && p->method != RT_POOL_AVE &&
+      p->method != RT_POOL_STOCHASTIC) {
+    ir_error_at(n, ir_loc(n, pp, "pool", l), l, "unknown pooling method %d",
+                p->method);
+    return -1;
+  }
+  int maxtop = p->method == RT_POOL_MAX ? 2 : 1;
+  if (l->nbottom != 1 || l->ntop < 1 || l->ntop > maxtop) {
+    ir_error(n, l, "takes 1 bottom and %s top%s, got %d and %d",
+             maxtop == 2 ? "1 or 2 (MAX with mask)" : "1",
+             maxtop == 2 ? "s" : "", l->nbottom, l->ntop);
+    return -1;
+  }
+  p->global = pp->global_pooling;
+  p->round_mode = pp->round_mode == CAFFE__POOLING_PARAMETER__ROUND_MODE__FLOOR
+                      ? RT_ROUND_FLOOR
+                      : RT_ROUND_CEIL;
+  if (pp->has_round_mode && pp->round_mode != CAFFE__POOLING_PARAMETER__ROUND_MODE__CEIL &&
+      pp->round_mode != CAFFE__POOLING_PARAMETER__ROUND_MODE__FLOOR) {
+    ir_error_at(n, ir_loc(n, pp, "round_mode", l), l, "unknown round_mode %d",
+                (int)pp->round_mode);
+    return -1;
+  }
+  if (pair(n, l, pp, "kernel", pp->has_kernel_size, pp->kernel_size,
+           pp->has_kernel_h, pp->kernel_h, pp->has_kernel_w, pp->kernel_w, 0,
+           &p->kh, &p->kw) ||
+      pair(n, l, pp, "stride", pp->has_stride, pp->stride, pp->has_stride_h,
+           pp->stride_h, pp->has_stride_w, pp->stride_w, 1, &p->sh, &p->sw) ||
+      pair(n, l, pp, "pad", pp->has_pad, pp->pad, pp->has_pad_h, pp->pad_h,
+           pp->has_pad_w, pp->pad_w, 0, &p->ph, &p->pw))
+    return -1;
+  bool has_kernel = pp->has_kernel_size || pp->has_kernel_h;
+  if (p->global) {
+    if (has_kernel) {
+      ir_error_at(n, ir_loc(n, pp, "global_pooling", l), l,
+                  "global_pooling takes no kernel size");
+      return -1;
+    }
+    if (p->ph || p->pw || p->sh != 1 || p->sw != 1) {
+      ir_error_at(n, ir_loc(n, pp, "global_pooling", l), l,
+                  "global_pooling needs pad 0 and stride 1");
+      return -1;
+    }
+  } else {
+    if (!has_kernel || p->kh <= 0 || p->kw <= 0) {
+      ir_error_at(n, ir_loc(n, pp, "kernel_size", l), l,
+                  "kernel size must be given and positive");
+      return -1;
+    }
+    if (p->ph >= p->kh || p->pw >= p->kw) {
+      ir_error_at(n, ir_loc(n, pp, "pad", l), l,
+                  "pad %d x %d must be smaller than the kernel %d x %d", p->ph,
+                  p->pw, p->kh, p->kw);
+      return -1;
+    }
+  }
+  if (p->sh <= 0 || p->sw <= 0) {
+    ir_error_at(n, ir_loc(n, pp, "stride", l), l, "stride must be positive");
+    return -1;
+  }
+  if ((p->ph || p->pw) && p->method == RT_POOL_STOCHASTIC) {
+    ir_error_at(n, ir_loc(n, pp, "pad", l), l,
+                "padding is only supported for MAX and AVE pooling");
+    return -1;
+  }
+  ir_declare_weights(l, n, 0, NULL);
+  return 0;
+}
+
+/* Pooled size of one axis: rounded (ceil or floor) window count, minus a
+ * last window that would start in the padding.  -1 when the kernel does
+ * not fit the padded input. */
+static int64_t pooled(int64_t in, int k, int s, int pad, int pad_any,
+                      int round_mode) {
+  int64_t num = in + 2 * (int64_t)pad - k;
+  if (num < 0) return -1;
+  int64_t out = (round_mode == RT_ROUND_CEIL ? (num + s - 1) / s : num / s) + 1;
+  if (pad_any && (out - 1) * s >= in + pad) out--;
+  return out;
+}
+
+int lk_pool_shape(Layer *l, Net *n) {
+  rt_pool_param *p = &l->p.pool;
+  const rt_shape *in = &l->bottom[0]->shape;
+  if (in->nd != 4) {
+    ir_error(n, l, "expects a 4-D NCHW bottom, got %d axes", in->nd);
+    return -1;
+  }
+  if (p->global) {
+    p->kh = in->d[2];
+    p->kw = in->d[3];
+  }
+  int pad_any = p->ph || p->pw;
+  int64_t oh = pooled(in->d[2], p->kh, p->sh, p->ph, pad_any, p->round_mode);
+  int64_t ow = pooled(in->d[3], p->kw, p->sw, p->pw, pad_any, p->round_mode);
+  if (oh <= 0 || ow <= 0) {
+    ir_error(n, l, "kernel %dx%d is larger than the padded input %dx%d", p->kh,
+             p->kw, in->d[2] + 2 * p->ph, in->d[3] + 2 * p->pw);
+    return -1;
+  }
+  int64_t od[4] = {in->d[0], in->d[1], oh, ow};
+  for (int t = 0; t < l->ntop; t++)
+    if (ir_set_shape(n, l, &l->top[t]->shape, 4, od)) return -1;
+  return 0;
+}
