@@ -86,6 +86,7 @@ int cmd_run(int argc, char **argv) {
     }
   }
   if (npos != 2 || ninputs == 0) {
+    fprintf(stderr, "chaicc run: error: need DEPLOY, WEIGHTS and --input\n");
     usage(stderr);
     return 2;
   }

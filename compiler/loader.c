@@ -271,11 +271,12 @@ int ld_set_batch(Net *n, int batch) {
 /* ---- weights ---- */
 
 /* Shapes agree when equal after dropping leading 1s (Caffe's legacy 4-D
- * num/channels/height/width blobs pad the real shape with leading 1s). */
+ * num/channels/height/width blobs pad the real shape with leading 1s, and a
+ * scalar may be stored as [1] or 1x1x1x1). */
 static int shape_matches(const rt_shape *e, const CmBlob *b) {
   int i = 0, j = 0;
-  while (i < e->nd - 1 && e->d[i] == 1 && e->nd - i > b->nd - j) i++;
-  while (j < b->nd - 1 && b->dim[j] == 1 && b->nd - j > e->nd - i) j++;
+  while (i < e->nd && e->d[i] == 1) i++;
+  while (j < b->nd && b->dim[j] == 1) j++;
   if (e->nd - i != b->nd - j) return 0;
   for (; i < e->nd; i++, j++)
     if (e->d[i] != b->dim[j]) return 0;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# diag.sh BUILD_DIR - golden diagnostics: every bad input in tests/diag gives
+# exactly the expected located error lines on stderr and a non-zero exit
+# (1 for input errors), never a crash.  Run from the repository root.
+# CHAI_UPDATE_GOLDEN=1 rewrites the .expected files (review the diff!).
+set -u
+B=${1:-build}
+C=$B/chaicc
+M=$B/chaicc-mkmodel
+D=tests/diag
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+
+# check NAME EXPECTED_RC CMD... : compares stderr with $D/NAME.expected
+check() {
+  local name=$1 want=$2; shift 2
+  "$@" >"$T/out" 2>"$T/err"
+  local rc=$?
+  sed -i "s|$T/|TMP/|g" "$T/err"
+  if [ "${CHAI_UPDATE_GOLDEN:-0}" = 1 ]; then cp "$T/err" "$D/$name.expected"; fi
+  if [ "$rc" != "$want" ]; then
+    echo "FAIL $name: exit $rc, want $want"; cat "$T/err"; fail=$((fail+1)); return
+  fi
+  if ! diff -u "$D/$name.expected" "$T/err"; then
+    echo "FAIL $name: diagnostics differ"; fail=$((fail+1)); return
+  fi
+  pass=$((pass+1))
+}
+
+$M $D/good.prototxt -o "$T/good.caffemodel" --seed 3 || { echo "mkmodel failed"; exit 1; }
+$M $D/other_shape.prototxt -o "$T/other.caffemodel" --seed 3 || exit 1
+check good 0 $C info $D/good.prototxt "$T/good.caffemodel"
+for f in misspelt_field unknown_type missing_bottom bad_group kernel_too_big truncated bad_value several_errors; do
+  check $f 1 $C info $D/$f.prototxt
+done
+check blob_shape 1 $C info $D/good.prototxt "$T/other.caffemodel"
+head -c 300 "$T/good.caffemodel" > "$T/trunc.caffemodel"
+check truncated_caffemodel 1 $C info $D/good.prototxt "$T/trunc.caffemodel"
+check missing_file 1 $C info $D/no_such_file.prototxt
+check usage 2 $C frobnicate
+check run_no_input 2 $C run $D/good.prototxt "$T/good.caffemodel"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
