@@ -16,9 +16,22 @@
 
 #define RTOL 1e-4
 
-/* Boxes as sets: every row of a has a row of b within tol, counts equal. */
+/* OpenCV pads DetectionOutput to keep_top_k rows of zeros: not boxes. */
+static int real_rows(const float *a, int n) {
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    int zero = 1;
+    for (int j = 0; j < 7; j++) zero &= a[i * 7 + j] == 0.0f;
+    k += !zero;
+  }
+  return k;
+}
+
+/* Boxes as sets: every real row of a has a row of b within tol, and both
+ * have the same number of real rows (zero padding rows are ignored). */
 static int boxes_match(const float *a, int na, const float *b, int nb, double tol) {
-  if (na != nb) return 0;
+  if (real_rows(a, na) != real_rows(b, nb)) return 0;
+  na = real_rows(a, na);
   char *used = calloc((size_t)nb + 1, 1);
   int ok = 1;
   for (int i = 0; i < na && ok; i++) {
