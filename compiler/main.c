@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "cli.h"
+#include "loader.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -42,7 +44,12 @@ int main(int argc, char **argv) {
   }
   cli_argv0(argc, argv);
   for (int i = 0; cli_commands[i].name; i++)
-    if (!strcmp(cmd, cli_commands[i].name)) return cli_commands[i].fn(argc - 1, argv + 1);
+    if (!strcmp(cmd, cli_commands[i].name)) {
+      int rc = cli_commands[i].fn(argc - 1, argv + 1);
+      ld_cleanup();
+      ar_free(&chai_arena);
+      return rc;
+    }
   fprintf(stderr, "chaicc: error: unknown command '%s'\n", cmd);
   usage(stderr);
   return 2;

@@ -114,6 +114,7 @@ static int check_model(const char *dir, int *ncompared) {
     free(r);
   }
   in_free(&in);
+  ld_cleanup();
   ar_free(&ar);
   return bad;
 }

@@ -187,6 +187,7 @@ int main(int argc, char **argv) {
   }
   rng_state = seed;
   int rc = text ? write_text(text, out) : write_random(deploy, out, mode);
+  ld_cleanup();
   ar_free(&chai_arena);
   return rc;
 }
