@@ -5,6 +5,7 @@
 
 #include "caffe.pb-c.h"
 #include "caffemodel.h"
+#include "quant.h"
 #include "textfmt.h"
 
 /* ---- phase rules (Caffe's Net::StateMeetsRule for the TEST phase) ---- */
@@ -408,5 +409,6 @@ Net *ld_load(const char *path, const char *weights, Arena *ar, Diag *dg) {
     if (!m) return NULL;
     bind_weights(n, m);
   }
+  if (dg->nerrors == e0) qt_read(n); /* CHai precision_param blocks */
   return dg->nerrors > e0 ? NULL : n;
 }

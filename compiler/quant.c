@@ -1,0 +1,246 @@
+/* quant.c - reading and validating CHaiDNN precision_param blocks (see
+ * quant.h and docs/quantization.md). */
+#include "quant.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "caffe.pb-c.h"
+
+bool qt_kind_has_precision(LayerKind k, QuantMode m) {
+  switch (k) {
+  case LK_CONV: case LK_BN: case LK_SCALE: case LK_POOL: case LK_ELTWISE:
+  case LK_PERMUTE:
+    return true;
+  case LK_RELU: case LK_DECONV: case LK_CONCAT: case LK_NORMALIZE:
+  case LK_INPUT:
+    return m == QM_XILINX;
+  default:
+    return false;
+  }
+}
+
+bool qt_kind_needs_params(LayerKind k, QuantMode m) {
+  return k == LK_CONV || (k == LK_DECONV && m == QM_XILINX);
+}
+
+const char *qt_mode_name(QuantMode m) {
+  return m == QM_XILINX ? "Xilinx" : "DynamicFixed";
+}
+
+int qt_out_channels(const Layer *l) {
+  if (l->kind == LK_CONV || l->kind == LK_DECONV) return l->p.conv.num_output;
+  if (l->ntop < 1 || !l->top[0] || l->top[0]->shape.nd < 2) return 1;
+  return l->top[0]->shape.d[1];
+}
+
+/* The layer's precision block and the name it was written under (the
+ * CHaiDNN spelling precision_param or its alias quantization_param). */
+static const Caffe__PrecisionParameter *block_of(Net *n, const Layer *l,
+                                                 const char **field) {
+  const Caffe__LayerParameter *lp = l->lp;
+  if (!lp) return NULL;
+  if (lp->precision_param && lp->quantization_param)
+    ir_error_at(n, ir_loc(n, lp, "quantization_param", l), l,
+                "both precision_param and quantization_param are given; use one");
+  *field = lp->precision_param ? "precision_param" : "quantization_param";
+  return lp->precision_param ? lp->precision_param : lp->quantization_param;
+}
+
+typedef struct Check {
+  Net *n;
+  const Layer *l;
+  const Caffe__PrecisionParameter *pp;
+  const char *field;
+  SrcLoc at;
+  int bad;
+} Check;
+
+static void missing(Check *c, const char *name) {
+  ir_error_at(c->n, c->at, c->l, "%s is missing %s", c->field, name);
+  c->bad = 1;
+}
+
+/* A bit width field: present (else reported), 2..16, and 6 or 8 when the
+ * layer is placed in hardware (other widths warn in software). */
+static int bits(Check *c, bool has, int32_t v, const char *name) {
+  if (!has) {
+    missing(c, name);
+    return 0;
+  }
+  SrcLoc at = ir_loc(c->n, c->pp, name, c->l);
+  if (v < 2 || v > 16) {
+    ir_error_at(c->n, at, c->l, "%s.%s is %d; bit widths are 2..16", c->field,
+                name, (int)v);
+    c->bad = 1;
+  } else if (v != 6 && v != 8) {
+    if (c->l->place == PL_HW) {
+      ir_error_at(c->n, at, c->l,
+                  "%s.%s is %d; layers placed in hardware take 8 or 6 bits",
+                  c->field, name, (int)v);
+      c->bad = 1;
+    } else {
+      diag_warn(c->n->dg, at, "layer '%s' (%s): %s.%s is %d: only the software "
+                "path can run it (the hardware takes 8 or 6 bits)",
+                c->l->name, c->l->type, c->field, name, (int)v);
+    }
+  }
+  return (int)v;
+}
+
+/* A fractional length: present, and within what a scale 2^-fl can hold. */
+static int frac(Check *c, bool has, int32_t v, const char *name) {
+  if (!has) {
+    missing(c, name);
+    return 0;
+  }
+  if (v < -64 || v > 64) {
+    ir_error_at(c->n, ir_loc(c->n, c->pp, name, c->l), c->l,
+                "%s.%s is %d; fractional lengths are -64..64", c->field, name,
+                (int)v);
+    c->bad = 1;
+  }
+  return (int)v;
+}
+
+static int thr_ok(float t) { return isfinite(t) && t > 0; }
+
+static float thresh(Check *c, bool has, float v, const char *name) {
+  if (!has) {
+    missing(c, name);
+    return 0;
+  }
+  if (!thr_ok(v)) {
+    ir_error_at(c->n, ir_loc(c->n, c->pp, name, c->l), c->l,
+                "%s.%s is %g; thresholds must be positive and finite",
+                c->field, name, (double)v);
+    c->bad = 1;
+  }
+  return v;
+}
+
+/* Fills q from the block; returns 0 if valid. */
+static int read_block(Check *c, LayerQuant *q) {
+  const Caffe__PrecisionParameter *p = c->pp;
+  const Layer *l = c->l;
+  bool wts = qt_kind_needs_params(l->kind, q->mode);
+  q->bw_in = bits(c, p->has_bw_layer_in, p->bw_layer_in, "bw_layer_in");
+  q->bw_out = bits(c, p->has_bw_layer_out, p->bw_layer_out, "bw_layer_out");
+  /* Optional weight description on kinds that do not need one: validated
+   * when given. */
+  bool give_w = wts || p->has_bw_params;
+  if (q->mode == QM_XILINX) {
+    q->th_in = thresh(c, p->has_th_layer_in, p->th_layer_in, "th_layer_in");
+    q->th_out = thresh(c, p->has_th_layer_out, p->th_layer_out, "th_layer_out");
+    if (give_w || p->n_th_params) {
+      q->bw_params = bits(c, p->has_bw_params, p->bw_params, "bw_params");
+      int nc = qt_out_channels(l);
+      if (p->n_th_params == 0) {
+        missing(c, "th_params");
+      } else if ((long long)p->n_th_params != nc) {
+        ir_error_at(c->n, ir_loc(c->n, p, "th_params", l), l,
+                    "%s has %zu th_params; the layer has %d output channels "
+                    "(one threshold per channel)",
+                    c->field, p->n_th_params, nc);
+        c->bad = 1;
+      } else {
+        q->nth = nc;
+        q->th_params = ar_array(c->n->ar, (size_t)nc, sizeof(float));
+        for (int i = 0; i < nc; i++) {
+          q->th_params[i] = p->th_params[i];
+          if (!thr_ok(p->th_params[i]) && !c->bad) {
+            ir_error_at(c->n, ir_loc(c->n, p, "th_params", l), l,
+                        "%s.th_params[%d] is %g; thresholds must be positive "
+                        "and finite", c->field, i, (double)p->th_params[i]);
+            c->bad = 1;
+          }
+        }
+      }
+    }
+  } else {
+    q->fl_in = frac(c, p->has_fl_layer_in, p->fl_layer_in, "fl_layer_in");
+    q->fl_out = frac(c, p->has_fl_layer_out, p->fl_layer_out, "fl_layer_out");
+    if (give_w || p->has_fl_params) {
+      q->bw_params = bits(c, p->has_bw_params, p->bw_params, "bw_params");
+      q->fl_params = frac(c, p->has_fl_params, p->fl_params, "fl_params");
+    }
+    if (l->kind == LK_BN) {
+      q->bn_mean_bw = bits(c, p->has_batchnorm_mean_bw, p->batchnorm_mean_bw,
+                           "batchnorm_mean_bw");
+      q->bn_mean_fl = frac(c, p->has_batchnorm_mean_fl, p->batchnorm_mean_fl,
+                           "batchnorm_mean_fl");
+      q->bn_var_bw = bits(c, p->has_batchnorm_variance_bw,
+                          p->batchnorm_variance_bw, "batchnorm_variance_bw");
+      q->bn_var_fl = frac(c, p->has_batchnorm_variance_fl,
+                          p->batchnorm_variance_fl, "batchnorm_variance_fl");
+    } else if (l->kind == LK_SCALE) {
+      q->sc_gamma_bw = bits(c, p->has_scale_gamma_bw, p->scale_gamma_bw,
+                            "scale_gamma_bw");
+      q->sc_gamma_fl = frac(c, p->has_scale_gamma_fl, p->scale_gamma_fl,
+                            "scale_gamma_fl");
+      q->sc_beta_bw = bits(c, p->has_scale_beta_bw, p->scale_beta_bw,
+                           "scale_beta_bw");
+      q->sc_beta_fl = frac(c, p->has_scale_beta_fl, p->scale_beta_fl,
+                           "scale_beta_fl");
+      q->sc_gamma_by_std_bw =
+          bits(c, p->has_scale_gamma_by_std_bw, p->scale_gamma_by_std_bw,
+               "scale_gamma_by_std_bw");
+      q->sc_gamma_by_std_fl =
+          frac(c, p->has_scale_gamma_by_std_fl, p->scale_gamma_by_std_fl,
+               "scale_gamma_by_std_fl");
+    }
+  }
+  return c->bad ? -1 : 0;
+}
+
+/* Mode of a block: quant_type as written, or the proto default
+ * DynamicFixed when absent.  -1 for an unknown name (reported). */
+static int block_mode(Check *c) {
+  const char *t = c->pp->quant_type;
+  if (!t || t == caffe__precision_parameter__quant_type__default_value ||
+      strcmp(t, "DynamicFixed") == 0)
+    return QM_DFIXED;
+  if (strcmp(t, "Xilinx") == 0) return QM_XILINX;
+  ir_error_at(c->n, ir_loc(c->n, c->pp, "quant_type", c->l), c->l,
+              "%s.quant_type is \"%s\"; use \"Xilinx\" or \"DynamicFixed\"",
+              c->field, t);
+  return -1;
+}
+
+int qt_read(Net *n) {
+  int e0 = n->dg->nerrors;
+  const Layer *first = NULL;
+  QuantMode mode = QM_XILINX;
+  for (int i = 0; i < n->nlayer; i++) {
+    Layer *l = n->layers[i];
+    l->q = NULL;
+    const char *field = NULL;
+    const Caffe__PrecisionParameter *pp = block_of(n, l, &field);
+    if (!pp) continue;
+    Check c = {n, l, pp, field, ir_loc(n, pp, NULL, l), 0};
+    int m = block_mode(&c);
+    if (m < 0) continue;
+    if (first && (QuantMode)m != mode) {
+      ir_error_at(n, ir_loc(n, pp, "quant_type", l), l,
+                  "%s is in %s mode but layer '%s' is in %s mode; a net uses "
+                  "one quantization mode", field, qt_mode_name((QuantMode)m),
+                  first->name, qt_mode_name(mode));
+      continue;
+    }
+    if (!first) {
+      first = l;
+      mode = (QuantMode)m;
+    }
+    if (!qt_kind_has_precision(l->kind, (QuantMode)m)) {
+      diag_warn(n->dg, c.at, "layer '%s' (%s): %s ignored: %s layers run in "
+                "float in %s mode", l->name, l->type, field, l->type,
+                qt_mode_name((QuantMode)m));
+      continue;
+    }
+    LayerQuant *q = ar_alloc(n->ar, sizeof *q);
+    q->mode = (QuantMode)m;
+    q->loc = c.at;
+    if (read_block(&c, q) == 0) l->q = q;
+  }
+  return n->dg->nerrors > e0 ? -1 : 0;
+}

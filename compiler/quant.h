@@ -1,0 +1,63 @@
+/* quant.h - per-layer quantization as CHaiDNN's precision_param states it.
+ *
+ * A Layer with l->q != NULL runs in fixed point.  LayerQuant is exactly the
+ * information of a CHaiDNN `precision_param { ... }` block (see
+ * proto/caffe.proto, PrecisionParameter), validated, plus where it was
+ * written.  Xilinx mode: thresholds (scale = th / (2^(bw-1)-1), symmetric);
+ * DynamicFixed mode: fractional lengths (scale = 2^-fl, may be negative).
+ * How these numbers turn into integer arithmetic is runtime/rt_fixed.h and
+ * docs/fixed-point.md.
+ */
+#ifndef CHAI_QUANT_H
+#define CHAI_QUANT_H
+
+#include <stdbool.h>
+
+#include "ir.h"
+
+typedef enum QuantMode { QM_XILINX = 0, QM_DFIXED = 1 } QuantMode;
+
+typedef struct LayerQuant {
+  QuantMode mode;
+  SrcLoc loc;             /* the precision_param block */
+  int bw_in, bw_out, bw_params;   /* bw_params 0: layer has no weights */
+  /* Xilinx */
+  float th_in, th_out;
+  int nth;                /* th_params count: one per output channel */
+  float *th_params;
+  /* DynamicFixed */
+  int fl_in, fl_out, fl_params;
+  /* DynamicFixed BatchNorm / Scale extras (CHaiDNN fields 9..18) */
+  int bn_mean_bw, bn_mean_fl, bn_var_bw, bn_var_fl;
+  int sc_gamma_bw, sc_gamma_fl, sc_beta_bw, sc_beta_fl;
+  int sc_gamma_by_std_bw, sc_gamma_by_std_fl;
+} LayerQuant;
+
+/* Kinds that carry a precision_param in each mode (CHaiDNN QUANTIZATION.md):
+ * both modes: Convolution (incl. depthwise), BatchNorm, Scale, Pooling,
+ * Eltwise, Permute; Xilinx mode also: ReLU, Deconvolution, Concat,
+ * Normalize, Input. */
+bool qt_kind_has_precision(LayerKind k, QuantMode m);
+
+/* Kinds whose precision block must describe weights (bw_params plus
+ * th_params per output channel, or fl_params): Convolution (incl.
+ * depthwise) in both modes, Deconvolution in Xilinx mode.  Other kinds may
+ * give them (validated when given). */
+bool qt_kind_needs_params(LayerKind k, QuantMode m);
+/* "Xilinx" or "DynamicFixed" (the quant_type strings). */
+const char *qt_mode_name(QuantMode m);
+/* Output channel count: num_output for (de)convolutions, else axis 1 of
+ * the first top (1 when it has fewer axes). */
+int qt_out_channels(const Layer *l);
+
+/* Reads and validates every layer's precision_param (or its alias
+ * quantization_param) into l->q (arena-allocated; NULL = float).  Checks:
+ * quant_type "Xilinx" or "DynamicFixed" (default), one mode per net, every
+ * field the mode needs present (an error per missing field, located at the
+ * block), bit widths 2..16 and 8 or 6 for layers placed in hardware
+ * (others warn), thresholds positive and finite, one th_params per output
+ * channel.  A block on a kind outside the mode's list warns and is
+ * ignored.  All errors are reported; returns 0, or -1 if any. */
+int qt_read(Net *n);
+
+#endif
