@@ -5,7 +5,7 @@
  * where peak RSS is the process's ru_maxrss (so it includes the program
  * itself, a few MB).
  */
-#define _POSIX_C_SOURCE 200809L
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
