@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "loader.h"
+#include "partition.h"
 #include "stats.h"
 
 static void usage(FILE *f) {
@@ -12,6 +14,22 @@ static void usage(FILE *f) {
              "  Prints every layer (name, type, bottoms, tops, output shape,\n"
              "  parameters, MACs) and totals.  With WEIGHTS, the caffemodel is\n"
              "  loaded and checked against the prototxt.\n");
+  fprintf(f, "  --config FILE     partition with the YAML config FILE (docs/config.md) and\n"
+             "                    print each layer's placement (HW/SW) and why\n"
+             "  --graph FILE.dot  write the partitioned graph for Graphviz\n");
+}
+
+/* The placement table: one line per layer, then the counts. */
+static void print_placement(const Net *n, const CfgConfig *cfg) {
+  int nhw = 0, nsw = 0;
+  printf("placement (%s%s):\n", cfg ? "config " : "built-in defaults", cfg ? cfg->file : "");
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    if (!l->dead) l->place == PL_HW ? nhw++ : nsw++;
+    printf("  %-28s %-18s %s  %s\n", l->name, l->type,
+           l->dead ? "--" : l->place == PL_HW ? "HW" : "SW", pt_reason(l));
+  }
+  printf("placement: %d hardware, %d software\n", nhw, nsw);
 }
 
 static void join(char *buf, size_t n, const char **names, int count) {
@@ -28,10 +46,16 @@ static void join(char *buf, size_t n, const char **names, int count) {
 int cmd_info(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL};
   int npos = 0;
+  const char *config = NULL, *graph = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage(stdout);
       return 0;
+    }
+    if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "--graph")) && i + 1 < argc) {
+      *(argv[i][2] == 'c' ? &config : &graph) = argv[i + 1];
+      i++;
+      continue;
     }
     if (argv[i][0] == '-' || npos == 2) {
       fprintf(stderr, "chaicc info: error: unexpected argument '%s'\n", argv[i]);
@@ -44,7 +68,11 @@ int cmd_info(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
+  CfgConfig *cfg = NULL;
+  if (config && !(cfg = cfg_load(config, &chai_arena, &chai_diag))) return 1;
+  Net *n = cfg ? ld_load_custom(pos[0], pos[1], cfg->custom, cfg->ncustom, &chai_arena,
+                                &chai_diag)
+               : ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
   if (!n) return 1;
   printf("net '%s': %d layers, %d inputs, %d outputs\n", n->name, n->nlayer, n->ninput,
          n->noutput);
@@ -69,5 +97,10 @@ int cmd_info(int argc, char **argv) {
   for (int i = 0; i < n->noutput; i++)
     printf("output %s %s\n", n->outputs[i]->name,
            rt_shape_str(&n->outputs[i]->shape, ss, sizeof ss));
+  if (config || graph) {
+    if (pt_assign(n, cfg)) return 1;
+    print_placement(n, cfg);
+    if (graph && pt_write_dot(n, graph, &chai_diag)) return 1;
+  }
   return cli_status();
 }

@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "diag.h"
 #include "../runtime/rt_layers.h"
+#include "../runtime/rt_custom.h"
 
 typedef enum LayerKind {
 #define LAYER(id, ty, v1, file, ptype, member, ws, place) LK_##id,
@@ -51,6 +52,16 @@ typedef struct Weight {
   bool loaded;
 } Weight;
 
+/* A plugin layer type declared in the YAML config (custom_layers): loads
+ * as LK_CUSTOM, runs only in generated code (it calls `fn`). */
+typedef struct IrCustomType {
+  const char *type;   /* Caffe type string it stands for */
+  const char *fn;     /* C function the generated code calls */
+  const char *source; /* plugin source file, or NULL */
+  int scale_hw;       /* shape rule: 0 = "same", K > 0 = "scale_hw:K" */
+  SrcLoc loc;         /* where it was declared */
+} IrCustomType;
+
 typedef struct Layer {
   int id;
   const char *name;
@@ -85,9 +96,12 @@ typedef struct Layer {
     rt_priorbox_param priorbox;
     rt_detout_param detout;
     rt_argmax_param argmax;
+    rt_custom_param custom;
   } p;
   Placement place;
   SrcLoc place_loc;   /* YAML line that set the placement, if any */
+  const char *place_why; /* why (pt_assign / pt_reason), or NULL */
+  const IrCustomType *custom; /* LK_CUSTOM: its declaration, else NULL */
   /* ---- set by graph passes (compiler/passes.c) ---- */
   bool dead;          /* removed: interpreters and emitters skip it */
   bool fused_relu;    /* a following ReLU was fused: apply after the op */
@@ -112,6 +126,8 @@ typedef struct Net {
   Blob **outputs;
   Arena *ar;
   Diag *dg;
+  const IrCustomType *custom; /* plugin types the loader accepts */
+  int ncustom;
 } Net;
 
 /* ---- The registry, generated from layers.def ---- */

@@ -333,6 +333,18 @@ static void bind_weights(Net *n, const CmModel *m) {
 /* ---- entry ---- */
 
 Net *ld_load(const char *path, const char *weights, Arena *ar, Diag *dg) {
+  return ld_load_custom(path, weights, NULL, 0, ar, dg);
+}
+
+/* LK_CUSTOM when type is one of the declared plugin types, else -1. */
+static int custom_kind(const Net *n, const char *type) {
+  for (int i = 0; i < n->ncustom; i++)
+    if (strcmp(n->custom[i].type, type) == 0) return LK_CUSTOM;
+  return -1;
+}
+
+Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *custom,
+                    int ncustom, Arena *ar, Diag *dg) {
   int e0 = dg->nerrors;
   TfLocs *locs = NULL;
   Caffe__NetParameter *np = (Caffe__NetParameter *)tf_parse_file(
@@ -345,6 +357,8 @@ Net *ld_load(const char *path, const char *weights, Arena *ar, Diag *dg) {
   n->ar = ar;
   n->dg = dg;
   n->name = np->name ? np->name : "net";
+  n->custom = custom;
+  n->ncustom = custom ? ncustom : 0;
   Builder B = {n, 0, 0, 0};
   NetState st = {0, 0, NULL};
   if (np->state) {
@@ -371,6 +385,7 @@ Net *ld_load(const char *path, const char *weights, Arena *ar, Diag *dg) {
       if (!layer_included(&st, lp->n_include, lp->include, lp->n_exclude, lp->exclude))
         continue;
       kind = lk_from_type(type);
+      if (kind < 0 || kind == LK_CUSTOM) kind = custom_kind(n, type);
     } else {
       Caffe__V1LayerParameter *v = np->layers[i];
       orig = &v->base;

@@ -13,6 +13,12 @@
 
 /* weights may be NULL: then weights stay unloaded (info, shape checks). */
 Net *ld_load(const char *prototxt, const char *weights, Arena *ar, Diag *dg);
+/* ld_load that also accepts the plugin layer types in custom[0..ncustom)
+ * (the YAML config's custom_layers): a layer whose type is unknown to the
+ * registry but declared there loads as LK_CUSTOM.  The array must outlive
+ * the Net. */
+Net *ld_load_custom(const char *prototxt, const char *weights,
+                    const IrCustomType *custom, int ncustom, Arena *ar, Diag *dg);
 /* Re-run shape inference from the inputs' shapes (after ld_set_batch). */
 int ld_infer_shapes(Net *n);
 /* Change the batch size (axis 0) of every input and re-infer shapes. */
@@ -20,5 +26,8 @@ int ld_set_batch(Net *n, int batch);
 /* Latest version of the blob called name, or NULL. */
 Blob *ld_find_blob(const Net *n, const char *name);
 Layer *ld_find_layer(const Net *n, const char *name);
+/* Frees the weight data of every net loaded so far (their Weight.t.d
+ * pointers dangle afterwards).  Called once at exit. */
+void ld_cleanup(void);
 
 #endif

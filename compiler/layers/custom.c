@@ -1,0 +1,43 @@
+/* custom.c - plugin layers declared under custom_layers in the YAML config:
+ * one bottom, one top, no learned blobs; the top's shape follows the
+ * declared rule ("same" or "scale_hw:K"). */
+#include <string.h>
+
+#include "../ir.h"
+
+int lk_custom_setup(Layer *l, Net *n) {
+  const IrCustomType *ct = NULL;
+  for (int i = 0; i < n->ncustom && !ct; i++)
+    if (strcmp(n->custom[i].type, l->type) == 0) ct = &n->custom[i];
+  if (!ct) {
+    ir_error(n, l, "plugin layer type is not declared under custom_layers in the config");
+    return -1;
+  }
+  if (l->nbottom != 1 || l->ntop != 1) {
+    ir_error(n, l, "a plugin layer takes 1 bottom and 1 top, got %d and %d", l->nbottom,
+             l->ntop);
+    return -1;
+  }
+  l->custom = ct;
+  l->p.custom.layer = l->name;
+  l->p.custom.fn = ct->fn;
+  l->p.custom.scale_hw = ct->scale_hw;
+  l->p.custom.call = NULL;
+  ir_declare_weights(l, n, 0, NULL);
+  return 0;
+}
+
+int lk_custom_shape(Layer *l, Net *n) {
+  const rt_shape *in = &l->bottom[0]->shape;
+  int k = l->p.custom.scale_hw;
+  if (k == 0) {
+    l->top[0]->shape = *in;
+    return 0;
+  }
+  if (in->nd != 4) {
+    ir_error(n, l, "shape rule scale_hw:%d needs a 4-D NCHW bottom, got %d axes", k, in->nd);
+    return -1;
+  }
+  int64_t d[4] = {in->d[0], in->d[1], (int64_t)in->d[2] * k, (int64_t)in->d[3] * k};
+  return ir_set_shape(n, l, &l->top[0]->shape, 4, d);
+}

@@ -1,0 +1,45 @@
+/* partition.h - hardware/software partitioning (docs/partitioning.md).
+ *
+ * pt_assign gives every layer a placement (Layer.place), the YAML mark that
+ * decided it (Layer.place_loc; no file for built-in decisions) and a reason
+ * (pt_reason).  Precedence: a layer rule (exact name, else the last matching
+ * glob) > a type rule > `default:` > the built-in default (CHaiDNN's
+ * supported-layer table).  Hardware limits are checked in one table indexed
+ * by LayerKind: a `hw` request a limit forbids is an error naming the layer,
+ * the limit and the YAML line; an `auto` layer that violates a limit falls
+ * back to software and the reason says why.
+ */
+#ifndef CHAI_PARTITION_H
+#define CHAI_PARTITION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "ir.h"
+
+/* Places every layer of n.  cfg may be NULL (built-in defaults only).
+ * Also reports layer patterns that match no layer, and type rules asking
+ * for hardware for a kind that has no hardware kernel.  Returns 0, or -1
+ * after reporting every error through n->dg. */
+int pt_assign(Net *n, const CfgConfig *cfg);
+
+/* Why l got its placement: "built-in default", "type rule at f:3:12",
+ * "layer rule at f:7:14", "...; fell back: <limit>", "no hardware kernel".
+ * "not assigned" before pt_assign. */
+const char *pt_reason(const Layer *l);
+
+/* Whether kind k has a hardware kernel at all (a limit table entry). */
+bool pt_has_hw(LayerKind k);
+/* Checks l against its kind's hardware limits (the same table pt_assign
+ * uses).  Returns true when l may go to hardware; otherwise writes the
+ * violated limit into why[0..n) ("kernel 9x9 is not one of 1, 3, 5, 7,
+ * 11"). */
+bool pt_hw_ok(const Layer *l, char *why, size_t n);
+
+/* Writes the partitioned graph as Graphviz DOT to path (temp file + rename):
+ * layers are boxes filled by placement, edges carry blob shapes.  Returns 0,
+ * or -1 after reporting through dg. */
+int pt_write_dot(const Net *n, const char *path, Diag *dg);
+
+#endif
