@@ -1,6 +1,8 @@
 /* loader.c - Caffe prototxt + caffemodel to graph IR (see loader.h). */
 #include "loader.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "caffe.pb-c.h"
@@ -332,6 +334,32 @@ static void bind_weights(Net *n, const CmModel *m) {
 
 /* ---- entry ---- */
 
+/* Weight data is malloc'ed by the caffemodel reader (too big for the
+ * arena); every loaded model is kept here until ld_cleanup. */
+static CmModel **loaded;
+static int nloaded, caploaded;
+
+void ld_cleanup(void) {
+  for (int i = 0; i < nloaded; i++) cm_free(loaded[i]);
+  free(loaded);
+  loaded = NULL;
+  nloaded = caploaded = 0;
+}
+
+static void keep_model(CmModel *m) {
+  if (nloaded == caploaded) {
+    int nc = caploaded ? caploaded * 2 : 4;
+    CmModel **na = realloc(loaded, (size_t)nc * sizeof *na);
+    if (!na) {
+      fprintf(stderr, "chaicc: fatal: out of memory\n");
+      exit(3);
+    }
+    loaded = na;
+    caploaded = nc;
+  }
+  loaded[nloaded++] = m;
+}
+
 Net *ld_load(const char *path, const char *weights, Arena *ar, Diag *dg) {
   return ld_load_custom(path, weights, NULL, 0, ar, dg);
 }
@@ -422,6 +450,7 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
   if (weights) {
     CmModel *m = cm_load(weights, ar, dg);
     if (!m) return NULL;
+    keep_model(m);
     bind_weights(n, m);
   }
   if (dg->nerrors == e0) qt_read(n); /* CHai precision_param blocks */
