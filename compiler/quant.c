@@ -2,10 +2,15 @@
  * quant.h and docs/quantization.md). */
 #include "quant.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "caffe.pb-c.h"
+#include "textfmt.h"
 
 bool qt_kind_has_precision(LayerKind k, QuantMode m) {
   switch (k) {
@@ -243,4 +248,138 @@ int qt_read(Net *n) {
     if (read_block(&c, q) == 0) l->q = q;
   }
   return n->dg->nerrors > e0 ? -1 : 0;
+}
+
+/* ---- writing a CHai prototxt ---- */
+
+bool qt_equal(const LayerQuant *a, const LayerQuant *b) {
+  if (!a || !b) return a == b;
+  if (a->mode != b->mode || a->bw_in != b->bw_in || a->bw_out != b->bw_out ||
+      a->bw_params != b->bw_params)
+    return false;
+  if (a->mode == QM_XILINX) {
+    if (a->th_in != b->th_in || a->th_out != b->th_out || a->nth != b->nth)
+      return false;
+    for (int i = 0; i < a->nth; i++)
+      if (a->th_params[i] != b->th_params[i]) return false;
+    return true;
+  }
+  return a->fl_in == b->fl_in && a->fl_out == b->fl_out &&
+         a->fl_params == b->fl_params && a->bn_mean_bw == b->bn_mean_bw &&
+         a->bn_mean_fl == b->bn_mean_fl && a->bn_var_bw == b->bn_var_bw &&
+         a->bn_var_fl == b->bn_var_fl && a->sc_gamma_bw == b->sc_gamma_bw &&
+         a->sc_gamma_fl == b->sc_gamma_fl && a->sc_beta_bw == b->sc_beta_bw &&
+         a->sc_beta_fl == b->sc_beta_fl &&
+         a->sc_gamma_by_std_bw == b->sc_gamma_by_std_bw &&
+         a->sc_gamma_by_std_fl == b->sc_gamma_by_std_fl;
+}
+
+#define SET(f, v) (pp->has_##f = 1, pp->f = (v))
+
+/* The precision_param block stating q for a layer of kind k. */
+static Caffe__PrecisionParameter *to_proto(const LayerQuant *q, LayerKind k,
+                                           Arena *ar) {
+  Caffe__PrecisionParameter *pp = ar_alloc(ar, sizeof *pp);
+  caffe__precision_parameter__init(pp);
+  pp->quant_type = ar_strdup(ar, qt_mode_name(q->mode));
+  SET(bw_layer_in, q->bw_in);
+  SET(bw_layer_out, q->bw_out);
+  if (q->bw_params) SET(bw_params, q->bw_params);
+  if (q->mode == QM_XILINX) {
+    SET(th_layer_in, q->th_in);
+    SET(th_layer_out, q->th_out);
+    if (q->nth) {
+      pp->n_th_params = (size_t)q->nth;
+      pp->th_params = ar_array(ar, (size_t)q->nth, sizeof(float));
+      memcpy(pp->th_params, q->th_params, (size_t)q->nth * sizeof(float));
+    }
+    return pp;
+  }
+  SET(fl_layer_in, q->fl_in);
+  SET(fl_layer_out, q->fl_out);
+  if (q->bw_params) SET(fl_params, q->fl_params);
+  if (k == LK_BN) {
+    SET(batchnorm_mean_bw, q->bn_mean_bw);
+    SET(batchnorm_mean_fl, q->bn_mean_fl);
+    SET(batchnorm_variance_bw, q->bn_var_bw);
+    SET(batchnorm_variance_fl, q->bn_var_fl);
+  } else if (k == LK_SCALE) {
+    SET(scale_gamma_bw, q->sc_gamma_bw);
+    SET(scale_gamma_fl, q->sc_gamma_fl);
+    SET(scale_beta_bw, q->sc_beta_bw);
+    SET(scale_beta_fl, q->sc_beta_fl);
+    SET(scale_gamma_by_std_bw, q->sc_gamma_by_std_bw);
+    SET(scale_gamma_by_std_fl, q->sc_gamma_by_std_fl);
+  }
+  return pp;
+}
+#undef SET
+
+static bool same_loc(SrcLoc a, SrcLoc b) {
+  return a.line == b.line && a.col == b.col && a.line > 0;
+}
+
+static const Layer *layer_at(const Net *n, SrcLoc loc) {
+  for (int i = 0; i < n->nlayer; i++)
+    if (same_loc(n->layers[i]->loc, loc)) return n->layers[i];
+  return NULL;
+}
+
+/* A new-format copy of a loaded V1 layer, with the registry's type name. */
+static Caffe__LayerParameter *v1_copy(const Layer *l, Arena *ar) {
+  Caffe__LayerParameter *lp = ar_alloc(ar, sizeof *lp);
+  *lp = *l->lp;
+  lp->type = (char *)lk_info[l->kind].caffe_type;
+  return lp;
+}
+
+int qt_write(const Net *n, const char *path, bool *converted, Diag *dg) {
+  Arena *ar = n->ar;
+  TfLocs *locs = NULL;
+  bool conv = false;
+  if (converted) *converted = false;
+  Caffe__NetParameter *np = (Caffe__NetParameter *)tf_parse_file(
+      &caffe__net_parameter__descriptor, n->file, ar, dg, &locs);
+  if (!np) return -1;
+  if (np->n_layers) { /* V1: no precision field; write `layer` blocks */
+    np->layer = ar_array(ar, (size_t)n->nlayer + 1, sizeof *np->layer);
+    np->n_layer = 0;
+    for (int i = 0; i < n->nlayer; i++)
+      np->layer[np->n_layer++] = v1_copy(n->layers[i], ar);
+    np->n_layers = 0;
+    np->layers = NULL;
+    conv = true;
+    if (converted) *converted = true;
+  }
+  for (size_t i = 0; i < np->n_layer; i++) {
+    Caffe__LayerParameter *lp = np->layer[i];
+    const Layer *l = NULL;
+    if (conv) l = n->layers[i];
+    else l = layer_at(n, tf_loc_msg(locs, &lp->base));
+    lp->precision_param = NULL;
+    lp->quantization_param = NULL;
+    if (l && l->q) lp->precision_param = to_proto(l->q, l->kind, ar);
+  }
+  /* temp file next to the target, renamed on success */
+  char *tmp = ar_printf(ar, "%s.tmpXXXXXX", path);
+  int fd = mkstemp(tmp);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (!f) {
+    diag_error(dg, (SrcLoc){path, 0, 0}, "cannot write '%s': %s", path,
+               strerror(errno));
+    if (fd >= 0) {
+      close(fd);
+      remove(tmp);
+    }
+    return -1;
+  }
+  int bad = tf_write(f, &np->base, 2) != 0;
+  bad |= fclose(f) != 0;
+  if (bad || rename(tmp, path) != 0) {
+    diag_error(dg, (SrcLoc){path, 0, 0}, "cannot write '%s': %s", path,
+               strerror(errno));
+    remove(tmp);
+    return -1;
+  }
+  return 0;
 }

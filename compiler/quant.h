@@ -60,4 +60,14 @@ int qt_out_channels(const Layer *l);
  * ignored.  All errors are reported; returns 0, or -1 if any. */
 int qt_read(Net *n);
 
+/* True when a and b describe the same quantization (locations aside). */
+bool qt_equal(const LayerQuant *a, const LayerQuant *b);
+
+/* Writes n's prototxt (re-read from n->file, every field kept in order)
+ * with a precision_param block on exactly the layers whose q is set (and
+ * none elsewhere) to path, through a temp file renamed on success.  A V1
+ * file is written in the `layer` format with its TEST-phase layers
+ * (*converted = true).  0, or -1 after reporting. */
+int qt_write(const Net *n, const char *path, bool *converted, Diag *dg);
+
 #endif

@@ -1,0 +1,632 @@
+/* calib.c - calibration statistics and per-layer quantization (see
+ * calib.h and docs/quantization.md). */
+#include "calib.h"
+
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runtime/rt_fixed.h"
+#include "interp.h"
+
+static void *xcalloc(size_t n, size_t sz) {
+  void *p = calloc(n ? n : 1, sz ? sz : 1);
+  if (!p) {
+    fprintf(stderr, "chaicc: fatal: out of memory (%zu x %zu bytes)\n", n, sz);
+    exit(3);
+  }
+  return p;
+}
+
+/* ---- graph helpers ---- */
+
+Layer **cb_consumers(const Net *n) {
+  Layer **cons = ar_array(n->ar, (size_t)n->nblob + 1, sizeof(Layer *));
+  int *cnt = ar_array(n->ar, (size_t)n->nblob + 1, sizeof(int));
+  for (int i = 0; i < n->nlayer; i++) {
+    Layer *l = n->layers[i];
+    if (l->dead) continue;
+    for (int b = 0; b < l->nbottom; b++) {
+      if (!l->bottom[b]) continue;
+      int id = l->bottom[b]->id;
+      if (cnt[id]++ == 0) cons[id] = l;
+      else cons[id] = NULL;
+    }
+  }
+  return cons;
+}
+
+static bool folds_bn(LayerKind k) {
+  return k == LK_CONV || k == LK_DECONV || k == LK_IP;
+}
+
+const Blob *cb_canon(const Blob *b, Layer *const *cons) {
+  bool fold = b->producer && folds_bn(b->producer->kind);
+  for (;;) {
+    Layer *c = cons[b->id];
+    if (!c || c->nbottom != 1 || c->ntop != 1) break;
+    if (c->kind == LK_RELU) fold = false;
+    else if (!(fold && (c->kind == LK_BN || c->kind == LK_SCALE))) break;
+    b = c->top[0];
+  }
+  return b;
+}
+
+/* Multiplies f[0..nch) by the per-channel factor of a folded BN or Scale. */
+static void chain_factor(const Layer *c, double *f, int nch) {
+  if (c->kind == LK_BN && c->nweight >= 3 && c->weight[0].loaded &&
+      c->weight[1].loaded && c->weight[2].loaded &&
+      rt_shape_count(&c->weight[0].t.s) == nch) {
+    float *a = xcalloc((size_t)nch, sizeof(float));
+    float *bb = xcalloc((size_t)nch, sizeof(float));
+    rt_fx_bn_affine(nch, c->weight[0].t.d, c->weight[1].t.d,
+                    c->weight[2].t.d[0], c->p.bn.eps, NULL, NULL, a, bb);
+    for (int i = 0; i < nch; i++) f[i] *= fabs((double)a[i]);
+    free(a);
+    free(bb);
+  } else if (c->kind == LK_SCALE && c->nweight >= 1 && c->weight[0].loaded) {
+    int64_t k = rt_shape_count(&c->weight[0].t.s);
+    for (int i = 0; i < nch; i++)
+      if (k == nch || k == 1)
+        f[i] *= fabs((double)c->weight[0].t.d[k == 1 ? 0 : i]);
+  }
+}
+
+void cb_weight_range(const Net *n, const Layer *l, Layer *const *cons,
+                     double *out, int nout) {
+  (void)n;
+  for (int i = 0; i < nout; i++) out[i] = 0;
+  if (l->nweight < 1 || !l->weight[0].loaded) return;
+  const rt_tensor *w = &l->weight[0].t;
+  int64_t cnt = rt_shape_count(&w->s);
+  if (l->kind == LK_DECONV) {
+    int cin = w->s.d[0], g = l->p.conv.group > 0 ? l->p.conv.group : 1;
+    int og = nout / g, cg = cin / g;
+    int64_t k = cin && og ? cnt / ((int64_t)cin * og) : 0;
+    for (int ci = 0; ci < cin; ci++)
+      for (int j = 0; j < og; j++) {
+        int o = (cg ? ci / cg : 0) * og + j;
+        const float *p = w->d + ((int64_t)ci * og + j) * k;
+        for (int64_t t = 0; t < k; t++)
+          if (o < nout && fabs((double)p[t]) > out[o]) out[o] = fabs((double)p[t]);
+      }
+  } else {
+    int64_t per = nout ? cnt / nout : 0;
+    for (int o = 0; o < nout; o++)
+      for (int64_t t = 0; t < per; t++) {
+        double v = fabs((double)w->d[o * per + t]);
+        if (v > out[o]) out[o] = v;
+      }
+  }
+  /* The folded chain (BatchNorm/Scale right after the layer). */
+  double *f = xcalloc((size_t)nout, sizeof(double));
+  for (int i = 0; i < nout; i++) f[i] = 1;
+  const Blob *b = l->top[0];
+  for (;;) {
+    Layer *c = cons[b->id];
+    if (!c || c->nbottom != 1 || c->ntop != 1 ||
+        (c->kind != LK_BN && c->kind != LK_SCALE))
+      break;
+    chain_factor(c, f, nout);
+    b = c->top[0];
+  }
+  for (int i = 0; i < nout; i++) out[i] *= f[i];
+  free(f);
+}
+
+/* ---- threshold rules ---- */
+
+double cb_percentile_threshold(const uint64_t *h, int nb, double maxabs,
+                               double p) {
+  uint64_t tot = 0;
+  for (int i = 0; i < nb; i++) tot += h[i];
+  if (tot == 0 || !(maxabs > 0)) return 1;
+  double want = p / 100.0 * (double)tot, cum = 0;
+  for (int i = 0; i < nb; i++) {
+    cum += (double)h[i];
+    if (cum >= want) return maxabs * (i + 1) / nb;
+  }
+  return maxabs;
+}
+
+/* Moves eps of mass onto each zero entry of d[0..n) (normalized), taking
+ * it evenly from the non-zero entries.  -1 if that would make one <= 0. */
+static int smooth(double *d, int n, double eps) {
+  int nz = 0;
+  for (int i = 0; i < n; i++) nz += d[i] == 0;
+  int nnz = n - nz;
+  if (nnz == 0) return -1;
+  double take = eps * nz / nnz;
+  for (int i = 0; i < n; i++) {
+    if (d[i] == 0) d[i] = eps;
+    else if ((d[i] -= take) <= 0) return -1;
+  }
+  return 0;
+}
+
+double cb_entropy_threshold(const uint64_t *h, int nb, double maxabs, int bw) {
+  int L = 1 << (bw - 1); /* levels 0 .. 2^(bw-1)-1 on one side */
+  uint64_t tot = 0;
+  for (int i = 0; i < nb; i++) tot += h[i];
+  if (tot == 0 || !(maxabs > 0)) return 1;
+  if (L >= nb) return maxabs;
+  double *P = xcalloc((size_t)nb, sizeof(double));
+  double *Q = xcalloc((size_t)nb, sizeof(double));
+  int best = nb;
+  double bestkl = INFINITY;
+  double tail = 0; /* sum of h[i..nb) for the current i, from the top */
+  double *suffix = xcalloc((size_t)nb + 1, sizeof(double));
+  for (int i = nb - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + (double)h[i];
+  for (int i = L; i <= nb; i++) {
+    tail = suffix[i];
+    double psum = 0;
+    for (int j = 0; j < i; j++) P[j] = (double)h[j];
+    P[i - 1] += tail;
+    /* Q: i bins merged into L groups, each group's mass spread evenly over
+     * its bins that are non-zero in the clipped histogram. */
+    for (int k = 0; k < L; k++) {
+      int a = (int)((int64_t)k * i / L), z = (int)((int64_t)(k + 1) * i / L);
+      double m = 0;
+      int nzb = 0;
+      for (int j = a; j < z; j++) {
+        m += (double)h[j];
+        nzb += h[j] != 0;
+      }
+      for (int j = a; j < z; j++) Q[j] = h[j] != 0 && nzb ? m / nzb : 0;
+    }
+    double qsum = 0;
+    for (int j = 0; j < i; j++) {
+      psum += P[j];
+      qsum += Q[j];
+    }
+    if (psum <= 0 || qsum <= 0) continue;
+    for (int j = 0; j < i; j++) {
+      P[j] /= psum;
+      Q[j] /= qsum;
+    }
+    if (smooth(P, i, 1e-4) || smooth(Q, i, 1e-4)) continue;
+    double kl = 0;
+    for (int j = 0; j < i; j++) kl += P[j] * log(P[j] / Q[j]);
+    if (kl < bestkl - 1e-12) {
+      bestkl = kl;
+      best = i;
+    }
+  }
+  free(P);
+  free(Q);
+  free(suffix);
+  return maxabs * best / nb;
+}
+
+int cb_ristretto_fl(double maxabs, int bw, bool weights) {
+  int fl;
+  if (!(maxabs > 0) || !isfinite(maxabs)) {
+    fl = bw - 1;
+  } else {
+    int il = (int)ceil(log2(maxabs)) + (weights ? 1 : 0);
+    fl = bw - il;
+  }
+  return fl < -64 ? -64 : fl > 64 ? 64 : fl;
+}
+
+double cb_out_range(const LayerQuant *q) {
+  if (q->mode == QM_XILINX) return q->th_out;
+  return ldexp((double)rt_fx_qmax(q->bw_out), -q->fl_out);
+}
+
+/* ---- running the images ---- */
+
+enum { PASS_MAX = 1, PASS_HIST = 2, PASS_MEASURE = 3 };
+
+typedef struct Job {
+  Net *n;
+  float *const *img;
+  int nimg, pass, next, done, threads;
+  bool progress;
+  CbStats *st;
+  /* PASS_MEASURE: per blob id format (scale 0 = not measured), and the
+   * per image sums, merged in image order afterwards */
+  double *scale;
+  int32_t *qmin, *qmax;
+  double *isig, *inoise;
+  uint64_t *isat;
+  pthread_mutex_t mu;
+} Job;
+
+typedef struct Worker {
+  Job *j;
+  int cur; /* image being run */
+  double *max;
+  uint64_t *cnt, *hist;
+  bool *seen;
+  pthread_t th;
+  int err;
+} Worker;
+
+static void record(Worker *w, const Blob *b, const float *d, int64_t n) {
+  Job *j = w->j;
+  int id = b->id;
+  w->seen[id] = true;
+  if (j->pass == PASS_MAX) {
+    double m = w->max[id];
+    for (int64_t i = 0; i < n; i++) {
+      double v = fabs((double)d[i]);
+      if (v > m) m = v;
+    }
+    w->max[id] = m;
+    w->cnt[id] += (uint64_t)n;
+  } else if (j->pass == PASS_HIST) {
+    double mx = j->st->blob[id].maxabs;
+    uint64_t *h = w->hist + (size_t)id * CB_NBINS;
+    if (!(mx > 0)) {
+      h[0] += (uint64_t)n;
+      return;
+    }
+    double k = CB_NBINS / mx;
+    for (int64_t i = 0; i < n; i++) {
+      double v = fabs((double)d[i]) * k;
+      int bin = v >= CB_NBINS ? CB_NBINS - 1 : (int)v;
+      h[bin]++;
+    }
+  } else {
+    double s = j->scale[id];
+    if (!(s > 0)) return;
+    double sig = 0, noise = 0;
+    uint64_t sat = 0;
+    int32_t lo = j->qmin[id], hi = j->qmax[id];
+    for (int64_t i = 0; i < n; i++) {
+      double x = d[i];
+      int64_t r = rt_fx_round(x / s);
+      int32_t q = rt_fx_quantize1(x, s, lo, hi);
+      if (r > hi || r < lo) sat++;
+      double e = x - (double)q * s;
+      sig += x * x;
+      noise += e * e;
+    }
+    size_t k = (size_t)w->cur * (size_t)j->n->nblob + (size_t)id;
+    j->isig[k] += sig;
+    j->inoise[k] += noise;
+    j->isat[k] += sat;
+  }
+}
+
+static void hook(void *ctx, Interp *in, Layer *l) {
+  Worker *w = ctx;
+  if (l->kind == LK_INPUT) return; /* recorded before the run */
+  for (int t = 0; t < l->ntop; t++)
+    record(w, l->top[t], in_blob(in, l->top[t]),
+           rt_shape_count(in_shape(in, l->top[t])));
+}
+
+static void progress(Job *j) {
+  static const char *what[] = {"", "ranges", "histograms", "measuring"};
+  int w = 30, f = j->nimg ? j->done * w / j->nimg : w;
+  fprintf(stderr, "\rcalibrating %-10s [", what[j->pass]);
+  for (int i = 0; i < w; i++) fputc(i < f ? '#' : '.', stderr);
+  fprintf(stderr, "] %d/%d", j->done, j->nimg);
+  if (j->done == j->nimg) fputc('\n', stderr);
+  fflush(stderr);
+}
+
+static void *work(void *arg) {
+  Worker *w = arg;
+  Job *j = w->j;
+  Interp in;
+  if (in_init(&in, j->n)) {
+    w->err = 1;
+    return NULL;
+  }
+  in.hook = hook;
+  in.hook_ctx = w;
+  for (;;) {
+    pthread_mutex_lock(&j->mu);
+    int i = j->next < j->nimg ? j->next++ : -1;
+    pthread_mutex_unlock(&j->mu);
+    if (i < 0) break;
+    w->cur = i;
+    in_set_input(&in, 0, j->img[i]);
+    const Blob *b = j->n->inputs[0];
+    record(w, b, in_blob(&in, b), rt_shape_count(&b->shape));
+    in_run(&in);
+    pthread_mutex_lock(&j->mu);
+    j->done++;
+    if (j->progress) progress(j);
+    pthread_mutex_unlock(&j->mu);
+  }
+  in_free(&in);
+  return NULL;
+}
+
+/* Runs one pass over the images with r->threads workers and merges their
+ * order-free statistics into j->st. */
+static int run_pass(Job *j, const CbRun *r) {
+  int nb = j->n->nblob, T = r->threads < 1 ? 1 : r->threads;
+  if (T > j->nimg) T = j->nimg > 0 ? j->nimg : 1;
+  j->next = j->done = 0;
+  j->progress = r->progress;
+  Worker *w = xcalloc((size_t)T, sizeof *w);
+  for (int t = 0; t < T; t++) {
+    w[t].j = j;
+    w[t].max = xcalloc((size_t)nb, sizeof(double));
+    w[t].cnt = xcalloc((size_t)nb, sizeof(uint64_t));
+    w[t].seen = xcalloc((size_t)nb, sizeof(bool));
+    if (j->pass == PASS_HIST)
+      w[t].hist = xcalloc((size_t)nb * CB_NBINS, sizeof(uint64_t));
+  }
+  /* Thread 0 is this thread: one code path for any count. */
+  int started = 1;
+  for (int t = 1; t < T; t++) {
+    if (pthread_create(&w[t].th, NULL, work, &w[t]) != 0) break;
+    started++;
+  }
+  work(&w[0]);
+  for (int t = 1; t < started; t++) pthread_join(w[t].th, NULL);
+  int err = 0;
+  for (int t = 0; t < T; t++) {
+    err |= w[t].err;
+    for (int id = 0; id < nb; id++) {
+      CbBlob *cb = &j->st->blob[id];
+      cb->seen |= w[t].seen[id];
+      if (j->pass == PASS_MAX) {
+        if (w[t].max[id] > cb->maxabs) cb->maxabs = w[t].max[id];
+        cb->count += w[t].cnt[id];
+      } else if (j->pass == PASS_HIST && cb->hist) {
+        const uint64_t *h = w[t].hist + (size_t)id * CB_NBINS;
+        for (int k = 0; k < CB_NBINS; k++) cb->hist[k] += h[k];
+      }
+    }
+    free(w[t].max);
+    free(w[t].cnt);
+    free(w[t].seen);
+    free(w[t].hist);
+  }
+  free(w);
+  return err ? -1 : 0;
+}
+
+int cb_collect(Net *n, float *const *img, int nimg, const CbRun *r,
+               CbStats *st) {
+  memset(st, 0, sizeof *st);
+  st->nblob = n->nblob;
+  st->nimg = nimg;
+  st->blob = xcalloc((size_t)n->nblob, sizeof(CbBlob));
+  Job j = {0};
+  j.n = n;
+  j.img = img;
+  j.nimg = nimg;
+  j.st = st;
+  pthread_mutex_init(&j.mu, NULL);
+  j.pass = PASS_MAX;
+  int rc = run_pass(&j, r);
+  if (rc == 0 && r->hist) {
+    for (int i = 0; i < n->nblob; i++)
+      st->blob[i].hist = xcalloc(CB_NBINS, sizeof(uint64_t));
+    j.pass = PASS_HIST;
+    rc = run_pass(&j, r);
+  }
+  pthread_mutex_destroy(&j.mu);
+  return rc;
+}
+
+void cb_free(CbStats *st) {
+  if (st->blob)
+    for (int i = 0; i < st->nblob; i++) free(st->blob[i].hist);
+  free(st->blob);
+  memset(st, 0, sizeof *st);
+}
+
+int cb_measure(Net *n, float *const *img, int nimg, const CbRun *r,
+               CbStats *st) {
+  int nb = n->nblob;
+  Layer **cons = cb_consumers(n);
+  Job j = {0};
+  j.n = n;
+  j.img = img;
+  j.nimg = nimg;
+  j.st = st;
+  j.pass = PASS_MEASURE;
+  j.scale = xcalloc((size_t)nb, sizeof(double));
+  j.qmin = xcalloc((size_t)nb, sizeof(int32_t));
+  j.qmax = xcalloc((size_t)nb, sizeof(int32_t));
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    if (!l->q || l->dead || l->ntop < 1) continue;
+    const Blob *b = cb_canon(l->top[0], cons);
+    const LayerQuant *q = l->q;
+    rt_fx_q f = q->mode == QM_XILINX ? rt_fx_q_threshold(q->th_out, q->bw_out)
+                                     : rt_fx_q_dfixed(q->bw_out, q->fl_out);
+    j.scale[b->id] = f.scale;
+    j.qmin[b->id] = rt_fx_qmin(f.bw, f.sym);
+    j.qmax[b->id] = rt_fx_qmax(f.bw);
+  }
+  size_t tot = (size_t)nimg * (size_t)nb;
+  j.isig = xcalloc(tot, sizeof(double));
+  j.inoise = xcalloc(tot, sizeof(double));
+  j.isat = xcalloc(tot, sizeof(uint64_t));
+  pthread_mutex_init(&j.mu, NULL);
+  int rc = run_pass(&j, r);
+  pthread_mutex_destroy(&j.mu);
+  for (int id = 0; id < nb; id++) {
+    CbBlob *cb = &st->blob[id];
+    cb->sig = cb->noise = 0;
+    cb->sat = 0;
+    cb->measured = j.scale[id] > 0;
+    for (int i = 0; i < nimg; i++) { /* image order: thread-count free */
+      size_t k = (size_t)i * (size_t)nb + (size_t)id;
+      cb->sig += j.isig[k];
+      cb->noise += j.inoise[k];
+      cb->sat += j.isat[k];
+    }
+  }
+  free(j.scale);
+  free(j.qmin);
+  free(j.qmax);
+  free(j.isig);
+  free(j.inoise);
+  free(j.isat);
+  return rc;
+}
+
+/* ---- assigning formats ---- */
+
+static float pos_th(double t) {
+  float f = (float)t;
+  return isfinite(f) && f > 0 ? f : 1.0f;
+}
+
+static double blob_max(const CbStats *st, const Blob *b) {
+  return st && b->id < st->nblob ? st->blob[b->id].maxabs : 0;
+}
+
+/* max |x| over a weight blob's values scaled by 1/factor (BatchNorm mean
+ * and variance are stored times the moving-average factor). */
+static double wmax(const Layer *l, int k, double mul) {
+  if (l->nweight <= k || !l->weight[k].loaded) return 0;
+  const rt_tensor *t = &l->weight[k].t;
+  double m = 0;
+  for (int64_t i = 0; i < rt_shape_count(&t->s); i++)
+    if (fabs(t->d[i] * mul) > m) m = fabs(t->d[i] * mul);
+  return m;
+}
+
+/* DynamicFixed BatchNorm / Scale extra fields. */
+static void dfixed_extras(const Net *n, Layer *l, const CbParams *p,
+                          LayerQuant *q) {
+  int bw = p->bw_params;
+  if (l->kind == LK_BN) {
+    double f = 1;
+    if (l->nweight >= 3 && l->weight[2].loaded && l->weight[2].t.d[0] != 0)
+      f = 1.0 / l->weight[2].t.d[0];
+    q->bn_mean_bw = q->bn_var_bw = bw;
+    q->bn_mean_fl = p->fl_auto ? cb_ristretto_fl(wmax(l, 0, f), bw, true) : p->fl_params;
+    q->bn_var_fl = p->fl_auto ? cb_ristretto_fl(wmax(l, 1, f), bw, true) : p->fl_params;
+  } else if (l->kind == LK_SCALE) {
+    q->sc_gamma_bw = q->sc_beta_bw = q->sc_gamma_by_std_bw = bw;
+    if (!p->fl_auto) {
+      q->sc_gamma_fl = q->sc_beta_fl = q->sc_gamma_by_std_fl = p->fl_params;
+      return;
+    }
+    bool one = l->nbottom == 1;
+    double g = one ? wmax(l, 0, 1) : 0;
+    double b = l->p.scale.bias_term ? wmax(l, one ? 1 : 0, 1) : 0;
+    q->sc_gamma_fl = cb_ristretto_fl(g, bw, true);
+    q->sc_beta_fl = cb_ristretto_fl(b, bw, true);
+    /* gamma / sqrt(var + eps) when a BatchNorm feeds this Scale */
+    double gs = g;
+    const Blob *in = l->bottom[0];
+    const Layer *bn = in ? in->producer : NULL;
+    if (one && bn && bn->kind == LK_BN && bn->nweight >= 3 &&
+        bn->weight[1].loaded && bn->weight[2].loaded && l->weight[0].loaded) {
+      int64_t nc = rt_shape_count(&bn->weight[1].t.s);
+      int64_t ng = rt_shape_count(&l->weight[0].t.s);
+      double fac = bn->weight[2].t.d[0] == 0 ? 0 : 1.0 / bn->weight[2].t.d[0];
+      gs = 0;
+      for (int64_t c = 0; c < nc; c++) {
+        double var = bn->weight[1].t.d[c] * fac;
+        double gm = l->weight[0].t.d[ng == nc ? c : 0];
+        double v = fabs(gm / sqrt(var + bn->p.bn.eps));
+        if (v > gs) gs = v;
+      }
+    }
+    q->sc_gamma_by_std_fl = cb_ristretto_fl(gs, bw, true);
+  }
+  (void)n;
+}
+
+int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
+  int nb = n->nblob;
+  Layer **cons = cb_consumers(n);
+  const Blob **canon = ar_array(n->ar, (size_t)nb + 1, sizeof(Blob *));
+  for (int i = 0; i < nb; i++) canon[i] = cb_canon(n->blobs[i], cons);
+  /* Xilinx: one threshold per canonical blob. */
+  double *th = ar_array(n->ar, (size_t)nb + 1, sizeof(double));
+  bool *method = ar_array(n->ar, (size_t)nb + 1, sizeof(bool));
+  for (int i = 0; i < n->nlayer; i++) {
+    Layer *l = n->layers[i];
+    if (l->dead || l->kind == LK_INPUT || !qt_kind_has_precision(l->kind, p->mode))
+      continue;
+    for (int t = 0; t < l->ntop; t++) method[canon[l->top[t]->id]->id] = true;
+  }
+  if (p->mode == QM_XILINX) {
+    for (int i = 0; i < nb; i++) {
+      if (canon[i]->id != i) continue;
+      const CbBlob *cb = st ? &st->blob[i] : NULL;
+      double t = cb ? cb->maxabs : 1;
+      if (cb && method[i] && p->method != CB_MAX && cb->hist)
+        t = p->method == CB_ENTROPY
+                ? cb_entropy_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
+                : cb_percentile_threshold(cb->hist, CB_NBINS, cb->maxabs,
+                                          p->percentile);
+      th[i] = pos_th(t);
+    }
+    /* Concat inputs take the Concat output's threshold (outer first). */
+    for (int i = n->nlayer - 1; i >= 0; i--) {
+      Layer *l = n->layers[i];
+      if (l->dead || l->kind != LK_CONCAT || l->ntop < 1) continue;
+      double t = th[canon[l->top[0]->id]->id];
+      for (int b = 0; b < l->nbottom; b++)
+        if (l->bottom[b]) th[canon[l->bottom[b]->id]->id] = t;
+    }
+  }
+  for (int i = 0; i < n->nlayer; i++) {
+    Layer *l = n->layers[i];
+    l->q = NULL;
+    if (l->dead || !qt_kind_has_precision(l->kind, p->mode) || l->ntop < 1)
+      continue;
+    LayerQuant *q = ar_alloc(n->ar, sizeof *q);
+    q->mode = p->mode;
+    q->loc = l->loc;
+    q->bw_in = p->bw_in;
+    q->bw_out = p->bw_out;
+    const Blob *out = canon[l->top[0]->id];
+    bool wts = qt_kind_needs_params(l->kind, p->mode);
+    int nc = qt_out_channels(l);
+    double *wr = NULL;
+    if (wts) {
+      wr = ar_array(n->ar, (size_t)nc + 1, sizeof(double));
+      cb_weight_range(n, l, cons, wr, nc);
+      q->bw_params = p->bw_params;
+    }
+    if (p->mode == QM_XILINX) {
+      q->th_out = (float)th[out->id];
+      double tin = 0;
+      for (int b = 0; b < l->nbottom; b++)
+        if (l->bottom[b] && th[canon[l->bottom[b]->id]->id] > tin)
+          tin = th[canon[l->bottom[b]->id]->id];
+      q->th_in = l->nbottom ? pos_th(tin) : q->th_out;
+      if (wts) {
+        q->nth = nc;
+        q->th_params = ar_array(n->ar, (size_t)nc + 1, sizeof(float));
+        for (int c = 0; c < nc; c++) q->th_params[c] = pos_th(wr[c]);
+      }
+    } else {
+      if (p->fl_auto) {
+        q->fl_out = cb_ristretto_fl(blob_max(st, out), p->bw_out, false);
+        int fin = 64;
+        for (int b = 0; b < l->nbottom; b++) {
+          if (!l->bottom[b]) continue;
+          int f = cb_ristretto_fl(blob_max(st, canon[l->bottom[b]->id]),
+                                  p->bw_in, false);
+          if (f < fin) fin = f;
+        }
+        q->fl_in = l->nbottom ? fin : q->fl_out;
+        if (wts) {
+          double m = 0;
+          for (int c = 0; c < nc; c++)
+            if (wr[c] > m) m = wr[c];
+          q->fl_params = cb_ristretto_fl(m, p->bw_params, true);
+        }
+      } else {
+        q->fl_in = p->fl_in;
+        q->fl_out = p->fl_out;
+        if (wts) q->fl_params = p->fl_params;
+      }
+      dfixed_extras(n, l, p, q);
+    }
+    l->q = q;
+  }
+  return 0;
+}

@@ -1,0 +1,122 @@
+/* calib.h - calibration for `chaicc quantize`: statistics of every blob
+ * over a set of input images (float interpreter), weight ranges, and the
+ * per-layer LayerQuant they give in Xilinx (threshold) or DynamicFixed
+ * (fractional length) mode.  docs/quantization.md states every rule.
+ *
+ * Determinism: statistics are integer counts and maxima (order-free), and
+ * the floating-point sums of cb_measure are added per image in image
+ * order, so every result is identical for any thread count.
+ */
+#ifndef CHAI_CALIB_H
+#define CHAI_CALIB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "prep.h"
+#include "quant.h"
+
+#define CB_NBINS 2048
+
+typedef enum CbMethod { CB_ENTROPY = 0, CB_MAX = 1, CB_PERCENTILE = 2 } CbMethod;
+
+/* Statistics of one blob (by Blob.id) over the calibration set. */
+typedef struct CbBlob {
+  bool seen;         /* some image reached it */
+  double maxabs;     /* max |x| */
+  uint64_t count;    /* values seen */
+  uint64_t *hist;    /* CB_NBINS counts of |x| on [0, maxabs], or NULL */
+  /* cb_measure: against the blob's chosen format */
+  double sig, noise; /* sum x^2, sum (x - deq(q(x)))^2 */
+  uint64_t sat;      /* |x| beyond the largest code */
+  bool measured;
+} CbBlob;
+
+typedef struct CbStats {
+  int nblob, nimg;
+  CbBlob *blob;
+} CbStats;
+
+typedef struct CbRun {
+  int threads;   /* >= 1 */
+  bool hist;     /* second pass: histograms (entropy, percentile, report) */
+  bool progress; /* progress bar on stderr */
+} CbRun;
+
+/* Runs the float interpreter over img[0..nimg) (each one item of the
+ * net's single input at batch 1, already preprocessed) and fills st (its
+ * arrays malloc'ed; cb_free).  Pass 1 takes max|x| of every blob, pass 2
+ * (r->hist) histograms |x| in CB_NBINS bins on [0, max].  0, or -1 after
+ * reporting (weights missing). */
+int cb_collect(Net *n, float *const *img, int nimg, const CbRun *r,
+               CbStats *st);
+void cb_free(CbStats *st);
+
+/* Thresholds from a histogram of |x| (nbins bins of width maxabs/nbins):
+ * entropy (KL minimisation with 2^(bw-1) levels), percentile p in (0,100],
+ * or maxabs.  Return value > 0 (1 when the histogram is empty or all
+ * zero). */
+double cb_entropy_threshold(const uint64_t *hist, int nbins, double maxabs,
+                            int bw);
+double cb_percentile_threshold(const uint64_t *hist, int nbins,
+                               double maxabs, double p);
+
+/* The blob whose values a tensor really carries once the graph passes run:
+ * follows single-consumer chains through ReLU (any slope), and through
+ * BatchNorm/Scale folded into a preceding Convolution, Deconvolution or
+ * InnerProduct.  cons: per blob id, its only consumer or NULL
+ * (cb_consumers). */
+const Blob *cb_canon(const Blob *b, Layer *const *cons);
+Layer **cb_consumers(const Net *n);
+
+/* Per-output-channel max |w| of a (de)convolution's weights after folding
+ * the BatchNorm/Scale chain that cb_canon follows.  out: nout values. */
+void cb_weight_range(const Net *n, const Layer *l, Layer *const *cons,
+                     double *out, int nout);
+
+/* Ristretto's integer-length rule: fl = bw - ceil(log2 max) for
+ * activations, one bit less (fl = bw - ceil(log2 max) - 1) for weights;
+ * max <= 0 gives fl = bw - 1.  Clamped to -64..64. */
+int cb_ristretto_fl(double maxabs, int bw, bool weights);
+
+/* What `quantize` asks for. */
+typedef struct CbParams {
+  QuantMode mode;
+  int bw_in, bw_params, bw_out;
+  bool fl_auto;
+  int fl_in, fl_params, fl_out; /* DynamicFixed when !fl_auto */
+  CbMethod method;
+  double percentile;
+} CbParams;
+
+/* Sets l->q (arena) on every live layer of a kind with precision in the
+ * mode; st may be NULL only for DynamicFixed with fixed fl.  Every blob gets
+ * one format: Xilinx threshold = max|x| for net inputs and outputs of
+ * layers without precision, the method's threshold for outputs of layers
+ * with precision, Concat inputs share the Concat output's; a layer's
+ * th_layer_in is its bottoms' largest threshold.  0 on success. */
+int cb_assign(Net *n, const CbStats *st, const CbParams *p);
+
+/* Real value of the largest code of layer q's output format. */
+double cb_out_range(const LayerQuant *q);
+
+/* Pass 3: for every layer with q, measures its canonical output blob
+ * against q's output format (sig, noise, sat).  Same threading as
+ * cb_collect.  0 on success. */
+int cb_measure(Net *n, float *const *img, int nimg, const CbRun *r,
+               CbStats *st);
+
+/* `chaicc quantize` options (compiler/cmd_quantize.c). */
+typedef struct CbCmdOpts {
+  CbParams p;
+  PrepOpts po;
+  const char *deploy, *weights, *out, *calib_dir, *report;
+  int calib_size, threads;
+} CbCmdOpts;
+
+/* Parses the quantize arguments argv[1..argc) into o, XportDNN defaults
+ * first (Xilinx, 6,6,6 bits, fl 2,5,2, 8 images, entropy, 99.99, online
+ * cores).  0 ok, 1 help printed, 2 usage error (reported on stderr). */
+int cb_parse_args(int argc, char **argv, CbCmdOpts *o);
+
+#endif
