@@ -9,6 +9,7 @@
 const CliCommand cli_commands[] = {
     {"info", cmd_info},
     {"run", cmd_run},
+    {"eval", cmd_eval},
     {"quantize", cmd_quantize},
     {NULL, NULL},
 };

@@ -11,6 +11,7 @@ extern const CliCommand cli_commands[];
 
 int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 
 /* Records the full command line (for provenance headers). */
