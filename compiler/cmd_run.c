@@ -8,7 +8,9 @@
 #include "dump.h"
 #include "interp.h"
 #include "loader.h"
+#include "passes.h"
 #include "prep.h"
+#include "qsim.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -19,6 +21,11 @@ static void usage(FILE *f) {
           "  --dump DIR          write every layer's first output as DIR/<layer>.npy\n"
           "  -o DIR              write the network outputs as DIR/<layer>.npy\n"
           "  --top K             print the K best classes of a classifier (default 5)\n"
+          "  --float             run a CHai prototxt (precision_param) in float\n"
+          "  --dump-raw DIR      fixed-point run: write every layer's integer codes\n"
+          "                      (|i1 when bw <= 8, <i2 otherwise; float layers <f4)\n"
+          "  --compare-float     fixed-point run: print each layer's SQNR (dB)\n"
+          "                      against the float run\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
           "  --mean_value 104,117,123 | --mean_file F --input_scale 1 --resize cv2|float\n"
           "                      image preprocessing (see docs/cli.md)\n");
@@ -48,9 +55,61 @@ static void print_top(const Interp *in, const Blob *b, int k) {
   }
 }
 
+/* The fixed-point simulation of a net with precision_param (qsim.h):
+ * dumps, outputs, and with compare the per-layer SQNR against float. */
+static int run_quant(Net *n, float **data, int ninputs, const char *dump,
+                     const char *dump_raw, const char *outdir, int compare, int topk) {
+  QsNet *qn = qs_prepare(n, &chai_diag);
+  QsState *st = qn ? qs_state_new(qn) : NULL;
+  Interp fin;
+  int have_f = 0;
+  if (st && compare) have_f = in_init(&fin, n) == 0;
+  for (int i = 0; i < ninputs; i++) {
+    if (st) qs_set_input(st, i, data[i]);
+    if (have_f) in_set_input(&fin, i, data[i]);
+    free(data[i]);
+  }
+  if (!st || (compare && !have_f)) {
+    qs_state_free(st);
+    return 1;
+  }
+  qs_run(st);
+  int rc = 0;
+  if (compare) {
+    in_run(&fin);
+    printf("%-24s %-14s %-24s %10s\n", "layer", "type", "format", "SQNR dB");
+    for (int i = 0; i < n->nlayer; i++) {
+      const Layer *l = n->layers[i];
+      if (l->dead || l->ntop == 0) continue;
+      const Blob *b = l->top[0];
+      rt_fx_q f;
+      char fs[64] = "float";
+      if (qs_codes(st, b, &f))
+        snprintf(fs, sizeof fs, "%d-bit %s %.4g", f.bw, f.sym ? "sym" : "q", f.scale);
+      double db = qs_sqnr(in_blob(&fin, b), qs_blob_f32(st, b), rt_shape_count(in_shape(&fin, b)));
+      printf("%-24s %-14s %-24s %10.2f\n", ps_blob_layer_name(n, b), l->type, fs, db);
+    }
+    in_free(&fin);
+  }
+  if (dump && qs_dump(st, dump, 1, 0, &chai_diag)) rc = 1;
+  if (dump_raw && qs_dump(st, dump_raw, 1, 1, &chai_diag)) rc = 1;
+  if (outdir && qs_dump(st, outdir, 0, 0, &chai_diag)) rc = 1;
+  const Interp *in = qs_interp(st);
+  char ss[96];
+  for (int i = 0; i < n->noutput; i++) {
+    const Blob *b = n->outputs[i];
+    printf("output %s %s\n", b->name, rt_shape_str(in_shape(in, b), ss, sizeof ss));
+    print_top(in, b, topk);
+  }
+  qs_state_free(st);
+  return rc ? 1 : cli_status();
+}
+
 int cmd_run(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL}, *inputs[RT_MAXLIST], *dump = NULL, *outdir = NULL;
   int npos = 0, ninputs = 0, topk = 5;
+  int use_float = 0, compare = 0;
+  const char *dump_raw = NULL;
   PrepOpts po;
   prep_defaults(&po);
   for (int i = 1; i < argc; i++) {
@@ -69,6 +128,12 @@ int cmd_run(int argc, char **argv) {
       inputs[ninputs++] = argv[++i];
     } else if (!strcmp(a, "--dump") && i + 1 < argc) {
       dump = argv[++i];
+    } else if (!strcmp(a, "--float")) {
+      use_float = 1;
+    } else if (!strcmp(a, "--compare-float")) {
+      compare = 1;
+    } else if (!strcmp(a, "--dump-raw") && i + 1 < argc) {
+      dump_raw = argv[++i];
     } else if (!strcmp(a, "-o") && i + 1 < argc) {
       outdir = argv[++i];
     } else if (!strcmp(a, "--top") && i + 1 < argc) {
@@ -114,6 +179,13 @@ int cmd_run(int argc, char **argv) {
   if (n->inputs[0]->shape.nd > 0 && batch != n->inputs[0]->shape.d[0] &&
       ld_set_batch(n, batch))
     return 1;
+  if (!use_float && qs_net_has_quant(n))
+    return run_quant(n, data, ninputs, dump, dump_raw, outdir, compare, topk);
+  if (dump_raw || compare) {
+    diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
+               "--dump-raw and --compare-float need a quantized net (precision_param) and no --float");
+    return 1;
+  }
   Interp in;
   if (in_init(&in, n)) return 1;
   for (int i = 0; i < ninputs; i++) {

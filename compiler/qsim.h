@@ -1,0 +1,76 @@
+/* qsim.h - the fixed-point simulator: runs a loaded Net whose layers carry
+ * LayerQuant (Layer.q) as the fixed-point contract (runtime/rt_fixed.h,
+ * docs/fixed-point.md) says the hardware would.
+ *
+ * Layers with q run in integers through the rt_fx_* kernels; the others
+ * run in float through the reference kernels (interp.c).  Every blob is
+ * either float or int16 codes with one format (rt_fx_q):
+ *   - a fixed-point layer's tops hold codes in its declared OUTPUT format
+ *     (after folding: the last folded/fused layer's declared output);
+ *   - a fixed-point layer reads each bottom in its declared INPUT format:
+ *     float -> codes by rt_fx_quantize, codes of another format -> codes by
+ *     the boundary requantization below, equal formats -> as is;
+ *   - a float layer reads codes dequantized (rt_fx_dequantize).
+ * Boundary requantization (codes of scale s_a, any range -> format b):
+ *   (M, sh) = rt_fx_multiplier(s_a / s_b);
+ *   y = clamp(RHA(x * M * 2^-sh), qmin_b, qmax_b)   (rt_fx_requant)
+ * which is exact (a saturating copy) when s_a == s_b.
+ *
+ * qs_prepare runs the graph passes (ps_run: BatchNorm/Scale folded into the
+ * preceding convolution in float, ReLU fused) on the Net IN PLACE, then
+ * quantizes the folded float weights once.  The prepared QsNet is read-only
+ * afterwards and may be shared by any number of QsState (one per thread).
+ */
+#ifndef CHAI_QSIM_H
+#define CHAI_QSIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../runtime/rt_fixed.h"
+#include "interp.h"
+
+typedef struct QsNet QsNet;
+typedef struct QsState QsState;
+
+/* True when some layer of the net has a LayerQuant. */
+bool qs_net_has_quant(const Net *n);
+
+/* Folds the net (ps_run, in place) and prepares every fixed-point layer.
+ * Layers of a kind without an integer kernel run in float between a
+ * dequantize and a quantize (one warning per kind).  Everything lives in
+ * n->ar.  NULL on error (reported with the layer's location). */
+QsNet *qs_prepare(Net *n, Diag *dg);
+/* The (folded) net a QsNet runs. */
+Net *qs_net(const QsNet *qn);
+
+/* Per-thread state: buffers for every blob.  NULL on error (reported). */
+QsState *qs_state_new(const QsNet *qn);
+void qs_state_free(QsState *st);
+/* Copies count-of-input-shape floats into net input i. */
+void qs_set_input(QsState *st, int i, const float *data);
+/* Runs every live layer in order. */
+void qs_run(QsState *st);
+
+/* Codes of blob b after a run and their format, or NULL (and *fmt
+ * untouched) when the blob is float. */
+const int16_t *qs_codes(const QsState *st, const Blob *b, rt_fx_q *fmt);
+/* Float view of blob b (dequantized when it holds codes). */
+const float *qs_blob_f32(QsState *st, const Blob *b);
+/* The interpreter holding the float views (for dump_write); every blob's
+ * float view is made current first. */
+const Interp *qs_interp(QsState *st);
+
+/* Writes each layer's first top (all = 1) or the net outputs (all = 0) of
+ * the last run as DIR/<layer>.npy: raw = 0 dequantized float32 (same files
+ * as dump_write); raw = 1 the integer codes (|i1 when bw <= 8, <i2
+ * otherwise; float blobs <f4) with a manifest giving each file's dtype, bw,
+ * scale and symmetry.  0 on success. */
+int qs_dump(QsState *st, const char *dir, int all, int raw, Diag *dg);
+
+/* SQNR in dB of xq against the reference x over n values:
+ * 10 log10(sum x^2 / sum (x - xq)^2); +inf when equal, -inf when x == 0
+ * everywhere but xq is not. */
+double qs_sqnr(const float *x, const float *xq, int64_t n);
+
+#endif
