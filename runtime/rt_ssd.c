@@ -168,9 +168,10 @@ void rt_priorbox_f32(const void *pv, const rt_args *a) {
         for (int r = 0; r < p->nar; r++) {
           const float ar = p->aspect[r];
           if (fabs(ar - 1.) < 1e-6) continue;
-          const double base = p->nmax > 0 ? big : mn;
-          o = prior_put(o, cx, cy, (float)(base * sqrt(ar)),
-                        (float)(base / sqrt(ar)), img_w, img_h);
+          /* SSD sizes the aspect-ratio boxes from min_size, with or
+           * without max_size (prior_box_layer.cpp; OpenCV agrees) */
+          o = prior_put(o, cx, cy, (float)(mn * sqrt(ar)),
+                        (float)(mn / sqrt(ar)), img_w, img_h);
         }
       }
     }

@@ -125,12 +125,15 @@ END_TEST
 
 START_TEST(priorbox_min_max_flip) {
   /* feature 1 x 2, image 8 x 10 (from bottom 1): step 5 x 8, min_size 2.7
-   * truncated to 2 as Caffe's int, max 4, aspect 2 with flip. */
+   * truncated to 2 as Caffe's int, max 4, aspect 2 with flip.  The
+   * aspect-ratio boxes are sized from min_size (2), not sqrt(min*max). */
   static const float want[32] = {
       0.15f, 0.375f, 0.35f, 0.625f, 0.10857864f, 0.32322330f, 0.39142136f,
-      0.67677670f, 0.05f, 0.375f, 0.45f, 0.625f, 0.15f, 0.25f, 0.35f, 0.75f,
+      0.67677670f, 0.10857864f, 0.41161165f, 0.39142136f, 0.58838835f,
+      0.17928932f, 0.32322330f, 0.32071068f, 0.67677670f,
       0.65f, 0.375f, 0.85f, 0.625f, 0.60857864f, 0.32322330f, 0.89142136f,
-      0.67677670f, 0.55f, 0.375f, 0.95f, 0.625f, 0.65f, 0.25f, 0.85f, 0.75f};
+      0.67677670f, 0.60857864f, 0.41161165f, 0.89142136f, 0.58838835f,
+      0.67928932f, 0.32322330f, 0.82071068f, 0.67677670f};
   float fm[2] = {0}, img[80] = {0}, out[64];
   rt_tensor b[2] = {tens(rt_shape4(1, 1, 1, 2), fm), tens(rt_shape4(1, 1, 8, 10), img)};
   rt_tensor t = tens(rt_shape_make(3, (int[]){1, 2, 32}), out);
