@@ -9,8 +9,10 @@
 const CliCommand cli_commands[] = {
     {"info", cmd_info},
     {"run", cmd_run},
-    {"eval", cmd_eval},
     {"quantize", cmd_quantize},
+    {"eval", cmd_eval},
+    {"compare", cmd_compare},
+    {"compile", cmd_compile},
     {NULL, NULL},
 };
 

@@ -11,8 +11,10 @@ extern const CliCommand cli_commands[];
 
 int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
 
 /* Records the full command line (for provenance headers). */
 void cli_argv0(int argc, char **argv);

@@ -7,13 +7,15 @@
 #include "config.h"
 #include "loader.h"
 #include "partition.h"
+#include "passes.h"
 #include "stats.h"
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: chaicc info DEPLOY [WEIGHTS]\n"
+  fprintf(f, "usage: chaicc info DEPLOY [WEIGHTS] [--passes]\n"
              "  Prints every layer (name, type, bottoms, tops, output shape,\n"
              "  parameters, MACs) and totals.  With WEIGHTS, the caffemodel is\n"
-             "  loaded and checked against the prototxt.\n");
+             "  loaded and checked against the prototxt.  --passes runs the graph\n"
+             "  passes and prints one line per change (folding needs WEIGHTS).\n");
   fprintf(f, "  --config FILE     partition with the YAML config FILE (docs/config.md) and\n"
              "                    print each layer's placement (HW/SW) and why\n"
              "  --graph FILE.dot  write the partitioned graph for Graphviz\n");
@@ -45,12 +47,16 @@ static void join(char *buf, size_t n, const char **names, int count) {
 
 int cmd_info(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL};
-  int npos = 0;
+  int npos = 0, passes = 0;
   const char *config = NULL, *graph = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage(stdout);
       return 0;
+    }
+    if (!strcmp(argv[i], "--passes")) {
+      passes = 1;
+      continue;
     }
     if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "--graph")) && i + 1 < argc) {
       *(argv[i][2] == 'c' ? &config : &graph) = argv[i + 1];
@@ -91,6 +97,12 @@ int cmd_info(int argc, char **argv) {
            l->ntop ? rt_shape_str(&l->top[0]->shape, ss, sizeof ss) : "-", p, m);
   }
   printf("total: %lld parameters, %lld MACs\n", tp, tm);
+  if (passes) {
+    PsLog lg;
+    ps_log_init(&lg, &chai_arena);
+    ps_run(n, &lg);
+    for (int i = 0; i < lg.n; i++) printf("pass %s\n", lg.line[i]);
+  }
   for (int i = 0; i < n->ninput; i++)
     printf("input  %s %s\n", n->inputs[i]->name,
            rt_shape_str(&n->inputs[i]->shape, ss, sizeof ss));

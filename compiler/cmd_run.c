@@ -26,6 +26,8 @@ static void usage(FILE *f) {
           "                      (|i1 when bw <= 8, <i2 otherwise; float layers <f4)\n"
           "  --compare-float     fixed-point run: print each layer's SQNR (dB)\n"
           "                      against the float run\n"
+          "  --passes            run the graph passes first (fold BN, fuse ReLU, ...)\n"
+          "                      and print them to stderr\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
           "  --mean_value 104,117,123 | --mean_file F --input_scale 1 --resize cv2|float\n"
           "                      image preprocessing (see docs/cli.md)\n");
@@ -107,7 +109,7 @@ static int run_quant(Net *n, float **data, int ninputs, const char *dump,
 
 int cmd_run(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL}, *inputs[RT_MAXLIST], *dump = NULL, *outdir = NULL;
-  int npos = 0, ninputs = 0, topk = 5;
+  int npos = 0, ninputs = 0, topk = 5, passes = 0;
   int use_float = 0, compare = 0;
   const char *dump_raw = NULL;
   PrepOpts po;
@@ -134,6 +136,8 @@ int cmd_run(int argc, char **argv) {
       compare = 1;
     } else if (!strcmp(a, "--dump-raw") && i + 1 < argc) {
       dump_raw = argv[++i];
+    } else if (!strcmp(a, "--passes")) {
+      passes = 1;
     } else if (!strcmp(a, "-o") && i + 1 < argc) {
       outdir = argv[++i];
     } else if (!strcmp(a, "--top") && i + 1 < argc) {
@@ -151,8 +155,7 @@ int cmd_run(int argc, char **argv) {
     }
   }
   if (npos != 2 || ninputs == 0) {
-    fprintf(stderr, "chaicc run: error: need DEPLOY, WEIGHTS and --input\n");
-    usage(stderr);
+    fprintf(stderr, "chaicc run: error: need DEPLOY, WEIGHTS and --input (see chaicc run --help)\n");
     return 2;
   }
   Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
@@ -179,6 +182,12 @@ int cmd_run(int argc, char **argv) {
   if (n->inputs[0]->shape.nd > 0 && batch != n->inputs[0]->shape.d[0] &&
       ld_set_batch(n, batch))
     return 1;
+  if (passes) {
+    PsLog lg;
+    ps_log_init(&lg, &chai_arena);
+    ps_run(n, &lg);
+    for (int i = 0; i < lg.n; i++) fprintf(stderr, "%s\n", lg.line[i]);
+  }
   if (!use_float && qs_net_has_quant(n))
     return run_quant(n, data, ninputs, dump, dump_raw, outdir, compare, topk);
   if (dump_raw || compare) {

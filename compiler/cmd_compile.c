@@ -1,0 +1,120 @@
+/* cmd_compile.c - `chaicc compile DEPLOY WEIGHTS -o OUTDIR`: runs the graph
+ * passes and writes a self-contained C project (see emit_c.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "emit_c.h"
+#include "loader.h"
+#include "passes.h"
+#include "prep.h"
+#include "sha256.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: chaicc compile DEPLOY WEIGHTS -o OUTDIR [options]\n"
+          "  Writes a C project: OUTDIR/CMakeLists.txt, <net>.c (one function per\n"
+          "  layer, static buffers, one entry point <prefix>_run), <net>.h, main.c\n"
+          "  (./build/<net> INPUT [-o DIR] [--top K] [--bench N]) and runtime/.\n"
+          "options:\n"
+          "  --prefix NAME       symbol prefix (default: the net name)\n"
+          "  --batch N           batch size baked into the code (default: the prototxt's)\n"
+          "  --weights-bin BYTES weights above this size go to <net>_weights.bin,\n"
+          "                      linked with .incbin (default 1048576)\n"
+          "  --passes            print the graph passes applied\n"
+          "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
+          "  --mean_value 104,117,123 | --mean_file F --input_scale 1 --resize cv2|float\n"
+          "                      image preprocessing baked into main.c (as for run)\n");
+}
+
+int cmd_compile(int argc, char **argv) {
+  const char *pos[2] = {NULL, NULL}, *outdir = NULL, *prefix = NULL;
+  int npos = 0, batch = 0, show = 0;
+  long long bin = 1 << 20;
+  PrepOpts po;
+  prep_defaults(&po);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int r = prep_parse_flag(&po, argc, argv, &i, &chai_diag);
+    if (r < 0) return 2;
+    if (r > 0) continue;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(a, "-o") && i + 1 < argc) {
+      outdir = argv[++i];
+    } else if (!strcmp(a, "--prefix") && i + 1 < argc) {
+      prefix = argv[++i];
+    } else if (!strcmp(a, "--passes")) {
+      show = 1;
+    } else if (!strcmp(a, "--batch") && i + 1 < argc) {
+      batch = atoi(argv[++i]);
+      if (batch < 1 || batch > 1 << 20) {
+        fprintf(stderr, "chaicc compile: error: bad --batch '%s'\n", argv[i]);
+        return 2;
+      }
+    } else if (!strcmp(a, "--weights-bin") && i + 1 < argc) {
+      char *e;
+      bin = strtoll(argv[++i], &e, 10);
+      if (*e || bin < 0) {
+        fprintf(stderr, "chaicc compile: error: bad --weights-bin '%s'\n", argv[i]);
+        return 2;
+      }
+    } else if (a[0] == '-' || npos == 2) {
+      fprintf(stderr, "chaicc compile: error: unexpected argument '%s'\n", a);
+      usage(stderr);
+      return 2;
+    } else {
+      pos[npos++] = a;
+    }
+  }
+  if (npos != 2 || !outdir) {
+    usage(stderr);
+    return 2;
+  }
+  if (prefix && !*prefix) {
+    fprintf(stderr, "chaicc compile: error: empty --prefix\n");
+    return 2;
+  }
+  Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
+  if (!n) return 1;
+  if (batch && n->ninput > 0 && n->inputs[0]->shape.nd > 0 &&
+      batch != n->inputs[0]->shape.d[0] && ld_set_batch(n, batch))
+    return 1;
+  EcOpts o = {0};
+  o.outdir = outdir;
+  o.prefix = prefix;
+  o.bin_threshold = bin;
+  o.cmdline = cli_cmdline();
+  char sp[65], sw[65];
+  if (sha_file_hex(pos[0], sp) || sha_file_hex(pos[1], sw)) {
+    diag_error(&chai_diag, (SrcLoc){pos[0], 0, 0}, "cannot read the inputs to hash them");
+    return 1;
+  }
+  o.sha_prototxt = sp;
+  o.sha_weights = sw;
+  if (n->ninput == 1) {
+    const rt_shape *s = &n->inputs[0]->shape;
+    int c = s->nd == 4 ? s->d[1] : 0;
+    if (s->nd == 4 && s->d[0] == 1 && (c == 1 || c == 3 || po.set_dims)) {
+      if (prep_finish(&po, s, &chai_diag)) return 1;
+      o.image_ok = po.pp.c == s->d[1] && po.pp.h == s->d[2] && po.pp.w == s->d[3];
+      if (!o.image_ok && po.set_dims) {
+        diag_error(&chai_diag, SRCLOC_NONE, "--dims %d,%d,%d does not match the net input",
+                   po.pp.c, po.pp.h, po.pp.w);
+        return 1;
+      }
+      o.pp = po.pp;
+    }
+  }
+  PsLog lg;
+  ps_log_init(&lg, &chai_arena);
+  ps_run(n, &lg);
+  if (show)
+    for (int i = 0; i < lg.n; i++) printf("pass %s\n", lg.line[i]);
+  PsPlan plan;
+  ps_plan(n, &plan);
+  if (ec_emit(n, &plan, &o, &chai_diag)) return 1;
+  return cli_status();
+}

@@ -1,0 +1,853 @@
+/* emit_c.c - C project generator (see emit_c.h). */
+#define _XOPEN_SOURCE 700
+#include "emit_c.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "lua_host.h"
+
+/* ---- small helpers ---- */
+
+typedef struct Buf {
+  char *s;
+  size_t n, cap;
+} Buf;
+
+static void b_put(Buf *b, const char *s, size_t n) {
+  if (b->n + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->n + n + 1) cap *= 2;
+    char *ns = realloc(b->s, cap);
+    if (!ns) {
+      fprintf(stderr, "chaicc: fatal: out of memory\n");
+      exit(3);
+    }
+    b->s = ns;
+    b->cap = cap;
+  }
+  memcpy(b->s + b->n, s, n);
+  b->n += n;
+  b->s[b->n] = 0;
+}
+static void b_puts(Buf *b, const char *s) { b_put(b, s, strlen(s)); }
+static void b_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void b_printf(Buf *b, const char *fmt, ...) {
+  char tmp[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (k < (int)sizeof tmp) {
+    b_put(b, tmp, (size_t)k);
+    return;
+  }
+  char *big = malloc((size_t)k + 1);
+  va_start(ap, fmt);
+  vsnprintf(big, (size_t)k + 1, fmt, ap);
+  va_end(ap);
+  b_put(b, big, (size_t)k);
+  free(big);
+}
+
+char *ec_float(float f, char *buf, size_t n) {
+  if (isnan(f)) snprintf(buf, n, "NAN");
+  else if (isinf(f)) snprintf(buf, n, f < 0 ? "-INFINITY" : "INFINITY");
+  else {
+    char t[48];
+    snprintf(t, sizeof t, "%.9g", (double)f);
+    if (!strpbrk(t, ".e")) strcat(t, ".0");
+    snprintf(buf, n, "%sf", t);
+  }
+  return buf;
+}
+
+char *ec_ident(Arena *ar, const char *name) {
+  size_t len = strlen(name);
+  char *s = ar_alloc(ar, len + 3), *p = s;
+  if (len == 0 || (name[0] >= '0' && name[0] <= '9')) *p++ = 'n', *p++ = '_';
+  for (const char *c = name; *c; c++) {
+    int ok = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9');
+    *p++ = ok ? *c : '_';
+  }
+  *p = 0;
+  return s;
+}
+
+/* Text safe inside a C comment (no "*" "/" pair, no newlines). */
+static char *comment_safe(Arena *ar, const char *s) {
+  char *o = ar_strdup(ar, s);
+  for (char *p = o; *p; p++) {
+    if (*p == '\n' || *p == '\r') *p = ' ';
+    if (p[0] == '*' && p[1] == '/') p[1] = '|';
+    if (p[0] == '/' && p[1] == '*') p[1] = '|';
+  }
+  return o;
+}
+
+/* A C string literal (with quotes) for s. */
+static char *c_string(Arena *ar, const char *s) {
+  Buf b = {0};
+  b_puts(&b, "\"");
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\') b_printf(&b, "\\%c", *p);
+    else if (*p < 0x20 || *p >= 0x7f) b_printf(&b, "\\%03o", *p);
+    else b_put(&b, (const char *)p, 1);
+  }
+  b_puts(&b, "\"");
+  char *r = ar_strdup(ar, b.s);
+  free(b.s);
+  return r;
+}
+
+static char *shape_str(Arena *ar, const rt_shape *s) {
+  char buf[128];
+  return ar_strdup(ar, rt_shape_str(s, buf, sizeof buf));
+}
+
+/* ---- the emitter ---- */
+
+typedef struct EcWeight {
+  const char *sym;
+  const float *d;
+  int64_t count, off; /* off: floats into the .bin (bin mode) */
+} EcWeight;
+
+typedef struct Ec {
+  Net *n;
+  const PsPlan *plan;
+  const EcOpts *o;
+  Diag *dg;
+  Arena *ar;
+  LhHost *lh;
+  const char *prefix, *base, *upper;
+  EcWeight *w;
+  int nw, capw;
+  int64_t wfloats;
+  size_t scratch; /* bytes */
+  bool use_rt;
+  Buf funcs, calls;
+  int nlive;
+  const char **live_names;
+  int bad;
+} Ec;
+
+static const char *add_weight(Ec *e, const char *fn, const char *role, const float *d,
+                              int64_t count) {
+  if (e->nw == e->capw) {
+    e->capw = e->capw ? e->capw * 2 : 64;
+    EcWeight *nw = ar_array(e->ar, (size_t)e->capw, sizeof *nw);
+    if (e->nw) memcpy(nw, e->w, (size_t)e->nw * sizeof *nw);
+    e->w = nw;
+  }
+  EcWeight *w = &e->w[e->nw++];
+  w->sym = ar_printf(e->ar, "W_%s_%s", fn, role);
+  w->d = d;
+  w->count = count;
+  w->off = e->wfloats;
+  e->wfloats += (count + 15) / 16 * 16;
+  return w->sym;
+}
+
+/* The C expression of blob b's storage. */
+static const char *ptr(Ec *e, const Blob *b) {
+  switch (e->plan->where[b->id]) {
+  case PS_INPUT: return "input";
+  case PS_OUTPUT: return ar_printf(e->ar, "outputs[%d]", e->plan->out_index[b->id]);
+  case PS_ARENA:
+    return e->plan->off[b->id] ? ar_printf(e->ar, "act + %lld", (long long)e->plan->off[b->id])
+                               : "act";
+  default: return "scratch_blob";
+  }
+}
+
+static void set_common(Ec *e, const Layer *l, const char *fn) {
+  LhHost *h = e->lh;
+  char sl[48];
+  lh_set_str(h, "fn", fn);
+  lh_set_str(h, "caffe_name", comment_safe(e->ar, l->name));
+  lh_set_str(h, "caffe_type", comment_safe(e->ar, l->type));
+  lh_set_str(h, "fused", l->fused_names ? comment_safe(e->ar, l->fused_names) : "");
+  Buf s = {0};
+  for (int i = 0; i < l->nbottom; i++)
+    b_printf(&s, "%s%s", i ? ", " : "", shape_str(e->ar, &l->bottom[i]->shape));
+  b_puts(&s, " -> ");
+  for (int i = 0; i < l->ntop; i++)
+    b_printf(&s, "%s%s", i ? ", " : "", shape_str(e->ar, &l->top[i]->shape));
+  lh_set_str(h, "shapes", s.s);
+  free(s.s);
+  lh_set_int(h, "nb", l->nbottom);
+  lh_set_int(h, "nt", l->ntop);
+  lh_set_bool(h, "relu", l->fused_relu);
+  lh_set_str(h, "slope", ec_float(l->relu_slope, sl, sizeof sl));
+  lh_set_int(h, "count", l->ntop ? rt_shape_count(&l->top[0]->shape) : 0);
+}
+
+static void set_f(Ec *e, const char *key, float v) {
+  char b[48];
+  lh_set_str(e->lh, key, ec_float(v, b, sizeof b));
+}
+
+/* ---- parameter initializers for the reference-kernel path ---- */
+
+typedef struct Fields {
+  int n;
+  const char *name[64], *val[64];
+} Fields;
+
+static void fld(Ec *e, Fields *f, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void fld(Ec *e, Fields *f, const char *name, const char *fmt, ...) {
+  char buf[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (f->n < 64) f->name[f->n] = name, f->val[f->n++] = ar_strdup(e->ar, buf);
+}
+static const char *fl(float v) {
+  static char b[8][48];
+  static int k;
+  k = (k + 1) % 8;
+  return ec_float(v, b[k], sizeof b[k]);
+}
+static const char *floats(Ec *e, const float *v, int n) {
+  Buf b = {0};
+  b_puts(&b, "{");
+  for (int i = 0; i < n; i++) b_printf(&b, "%s%s", i ? ", " : "", fl(v[i]));
+  b_puts(&b, "}");
+  char *r = ar_strdup(e->ar, b.s);
+  free(b.s);
+  return r;
+}
+static const char *ints(Ec *e, const int *v, int n) {
+  Buf b = {0};
+  b_puts(&b, "{");
+  for (int i = 0; i < n; i++) b_printf(&b, "%s%d", i ? ", " : "", v[i]);
+  b_puts(&b, "}");
+  char *r = ar_strdup(e->ar, b.s);
+  free(b.s);
+  return r;
+}
+#define TF(x) ((x) ? "true" : "false")
+
+/* Fills the designated initializer of l's parameter struct; returns its type
+ * name, or NULL for a kind with no reference-path support. */
+static const char *params(Ec *e, const Layer *l, Fields *f) {
+  switch (l->kind) {
+  case LK_CONV: case LK_DECONV: {
+    const rt_conv_param *p = &l->p.conv;
+    fld(e, f, "num_output", "%d", p->num_output), fld(e, f, "group", "%d", p->group);
+    fld(e, f, "kh", "%d", p->kh), fld(e, f, "kw", "%d", p->kw), fld(e, f, "sh", "%d", p->sh);
+    fld(e, f, "sw", "%d", p->sw), fld(e, f, "ph", "%d", p->ph), fld(e, f, "pw", "%d", p->pw);
+    fld(e, f, "dh", "%d", p->dh), fld(e, f, "dw", "%d", p->dw);
+    fld(e, f, "bias_term", "%s", TF(p->bias_term)), fld(e, f, "axis", "%d", p->axis);
+    return "rt_conv_param";
+  }
+  case LK_IP:
+    fld(e, f, "num_output", "%d", l->p.ip.num_output), fld(e, f, "axis", "%d", l->p.ip.axis);
+    fld(e, f, "bias_term", "%s", TF(l->p.ip.bias_term));
+    fld(e, f, "transpose", "%s", TF(l->p.ip.transpose));
+    return "rt_ip_param";
+  case LK_POOL: {
+    const rt_pool_param *p = &l->p.pool;
+    fld(e, f, "method", "%d", p->method), fld(e, f, "kh", "%d", p->kh), fld(e, f, "kw", "%d", p->kw);
+    fld(e, f, "sh", "%d", p->sh), fld(e, f, "sw", "%d", p->sw), fld(e, f, "ph", "%d", p->ph);
+    fld(e, f, "pw", "%d", p->pw), fld(e, f, "global", "%s", TF(p->global));
+    fld(e, f, "round_mode", "%d", p->round_mode);
+    return "rt_pool_param";
+  }
+  case LK_RELU: fld(e, f, "negative_slope", "%s", fl(l->p.relu.negative_slope)); return "rt_relu_param";
+  case LK_PRELU: fld(e, f, "channel_shared", "%s", TF(l->p.prelu.channel_shared)); return "rt_prelu_param";
+  case LK_BN: fld(e, f, "eps", "%s", fl(l->p.bn.eps)); return "rt_bn_param";
+  case LK_SCALE: case LK_BIAS:
+    fld(e, f, "axis", "%d", l->p.scale.axis), fld(e, f, "num_axes", "%d", l->p.scale.num_axes);
+    fld(e, f, "bias_term", "%s", TF(l->p.scale.bias_term));
+    return "rt_scale_param";
+  case LK_ELTWISE:
+    fld(e, f, "op", "%d", l->p.eltwise.op), fld(e, f, "ncoeff", "%d", l->p.eltwise.ncoeff);
+    fld(e, f, "coeff", "%s", floats(e, l->p.eltwise.coeff, l->p.eltwise.ncoeff ? l->p.eltwise.ncoeff : 1));
+    return "rt_eltwise_param";
+  case LK_CONCAT: fld(e, f, "axis", "%d", l->p.concat.axis); return "rt_concat_param";
+  case LK_SLICE:
+    fld(e, f, "axis", "%d", l->p.slice.axis), fld(e, f, "npoints", "%d", l->p.slice.npoints);
+    fld(e, f, "points", "%s", ints(e, l->p.slice.points, l->p.slice.npoints ? l->p.slice.npoints : 1));
+    return "rt_slice_param";
+  case LK_CROP:
+    fld(e, f, "axis", "%d", l->p.crop.axis);
+    fld(e, f, "offset", "%s", ints(e, l->p.crop.offset, RT_MAXDIM));
+    return "rt_crop_param";
+  case LK_SOFTMAX: fld(e, f, "axis", "%d", l->p.softmax.axis); return "rt_softmax_param";
+  case LK_POWER:
+    fld(e, f, "power", "%s", fl(l->p.power.power)), fld(e, f, "scale", "%s", fl(l->p.power.scale));
+    fld(e, f, "shift", "%s", fl(l->p.power.shift));
+    return "rt_power_param";
+  case LK_LRN:
+    fld(e, f, "local_size", "%d", l->p.lrn.local_size), fld(e, f, "region", "%d", l->p.lrn.region);
+    fld(e, f, "alpha", "%s", fl(l->p.lrn.alpha)), fld(e, f, "beta", "%s", fl(l->p.lrn.beta));
+    fld(e, f, "k", "%s", fl(l->p.lrn.k));
+    return "rt_lrn_param";
+  case LK_SPLIT: case LK_DROPOUT: case LK_SIGMOID: case LK_TANH: case LK_FLATTEN: case LK_RESHAPE:
+    fld(e, f, "unused", "0");
+    return "rt_none_param";
+  case LK_PERMUTE:
+    fld(e, f, "norder", "%d", l->p.permute.norder);
+    fld(e, f, "order", "%s", ints(e, l->p.permute.order, l->p.permute.norder ? l->p.permute.norder : 1));
+    return "rt_permute_param";
+  case LK_NORMALIZE:
+    fld(e, f, "across_spatial", "%s", TF(l->p.normalize.across_spatial));
+    fld(e, f, "channel_shared", "%s", TF(l->p.normalize.channel_shared));
+    fld(e, f, "eps", "%s", fl(l->p.normalize.eps));
+    return "rt_normalize_param";
+  case LK_PRIORBOX: {
+    const rt_priorbox_param *p = &l->p.priorbox;
+    fld(e, f, "nmin", "%d", p->nmin), fld(e, f, "nmax", "%d", p->nmax);
+    fld(e, f, "nar", "%d", p->nar), fld(e, f, "nvar", "%d", p->nvar);
+    if (p->nmin) fld(e, f, "min_size", "%s", floats(e, p->min_size, p->nmin));
+    if (p->nmax) fld(e, f, "max_size", "%s", floats(e, p->max_size, p->nmax));
+    if (p->nar) fld(e, f, "aspect", "%s", floats(e, p->aspect, p->nar));
+    fld(e, f, "variance", "%s", floats(e, p->variance, 4));
+    fld(e, f, "clip", "%s", TF(p->clip));
+    fld(e, f, "img_h", "%d", p->img_h), fld(e, f, "img_w", "%d", p->img_w);
+    fld(e, f, "step_h", "%s", fl(p->step_h)), fld(e, f, "step_w", "%s", fl(p->step_w));
+    fld(e, f, "offset", "%s", fl(p->offset));
+    return "rt_priorbox_param";
+  }
+  case LK_DETOUT: {
+    const rt_detout_param *p = &l->p.detout;
+    fld(e, f, "num_classes", "%d", p->num_classes);
+    fld(e, f, "share_location", "%s", TF(p->share_location));
+    fld(e, f, "background_label_id", "%d", p->background_label_id);
+    fld(e, f, "nms_threshold", "%s", fl(p->nms_threshold)), fld(e, f, "eta", "%s", fl(p->eta));
+    fld(e, f, "top_k", "%d", p->top_k), fld(e, f, "keep_top_k", "%d", p->keep_top_k);
+    fld(e, f, "confidence_threshold", "%s", fl(p->confidence_threshold));
+    fld(e, f, "code_type", "%d", p->code_type);
+    fld(e, f, "variance_encoded_in_target", "%s", TF(p->variance_encoded_in_target));
+    fld(e, f, "max_rows", "%d", p->max_rows);
+    return "rt_detout_param";
+  }
+  case LK_ARGMAX:
+    fld(e, f, "out_max_val", "%s", TF(l->p.argmax.out_max_val));
+    fld(e, f, "has_axis", "%s", TF(l->p.argmax.has_axis));
+    fld(e, f, "top_k", "%d", l->p.argmax.top_k), fld(e, f, "axis", "%d", l->p.argmax.axis);
+    return "rt_argmax_param";
+  default:
+    return NULL;
+  }
+}
+
+static void tensor_list(Ec *e, const char *key, int n, const rt_shape *shapes,
+                        const char *const *ptrs) {
+  lh_list_begin(e->lh, key);
+  for (int i = 0; i < n; i++) {
+    lh_item_begin(e->lh);
+    int64_t d[RT_MAXDIM];
+    for (int k = 0; k < shapes[i].nd; k++) d[k] = shapes[i].d[k];
+    lh_set_ints(e->lh, "dims", d, shapes[i].nd);
+    lh_set_str(e->lh, "ptr", ptrs[i]);
+    lh_item_end(e->lh);
+  }
+  lh_list_end(e->lh);
+}
+
+/* Builds the c/ref table for a layer run by rt_<file>_f32. */
+static const char *ref_layer(Ec *e, Layer *l, const char *fn) {
+  Fields f = {0};
+  const char *ptype = params(e, l, &f);
+  if (!ptype) {
+    ir_error(e->n, l, "the C generator has no code for this layer kind");
+    e->bad = 1;
+    return NULL;
+  }
+  e->use_rt = true;
+  set_common(e, l, fn);
+  lh_set_str(e->lh, "ptype", ptype);
+  lh_set_str(e->lh, "kernel", ar_printf(e->ar, "rt_%s_f32", lk_info[l->kind].file));
+  lh_list_begin(e->lh, "params");
+  for (int i = 0; i < f.n; i++) {
+    lh_item_begin(e->lh);
+    lh_set_str(e->lh, "field", f.name[i]);
+    lh_set_str(e->lh, "value", f.val[i]);
+    lh_item_end(e->lh);
+  }
+  lh_list_end(e->lh);
+  rt_shape sh[RT_MAXLIST * 4];
+  const char *pt[RT_MAXLIST * 4];
+  rt_tensor bt[RT_MAXLIST * 4], tt[RT_MAXLIST * 4], wt[8];
+  int nb = l->nbottom, nt = l->ntop, nw = 0;
+  for (int i = 0; i < nb; i++) {
+    sh[i] = l->bottom[i]->shape, pt[i] = ar_printf(e->ar, "(float *)b%d", i);
+    bt[i].s = sh[i], bt[i].d = NULL;
+  }
+  tensor_list(e, "bottoms", nb, sh, pt);
+  for (int i = 0; i < nt; i++) {
+    sh[i] = l->top[i]->shape, pt[i] = ar_printf(e->ar, "t%d", i);
+    tt[i].s = sh[i], tt[i].d = NULL;
+  }
+  tensor_list(e, "tops", nt, sh, pt);
+  for (int k = 0; k < l->nweight && nw < 8; k++)
+    if (l->weight[k].loaded) {
+      wt[nw] = l->weight[k].t;
+      sh[nw] = l->weight[k].t.s;
+      pt[nw] = ar_printf(e->ar, "(float *)%s",
+                         add_weight(e, fn, ar_printf(e->ar, "%d", k), l->weight[k].t.d,
+                                    rt_shape_count(&l->weight[k].t.s)));
+      nw++;
+    }
+  tensor_list(e, "weights", nw, sh, pt);
+  size_t ws = 0;
+  if (lk_info[l->kind].ws) {
+    rt_args a = {nb, nt, nw, bt, tt, wt, NULL, 0};
+    ws = lk_info[l->kind].ws(&l->p, &a);
+  }
+  if (ws > e->scratch) e->scratch = ws;
+  lh_set_bool(e->lh, "ws", ws > 0);
+  lh_set_bool(e->lh, "detout", l->kind == LK_DETOUT);
+  if (l->kind == LK_DETOUT) lh_set_int(e->lh, "max_rows", l->top[0]->shape.d[2]);
+  return "c/ref";
+}
+
+static int64_t cnt(const rt_shape *s, int from, int to) { return rt_shape_count_range(s, from, to); }
+
+/* Sets the table for l and returns the template name (NULL: error). */
+static const char *layer_table(Ec *e, Layer *l, const char *fn) {
+  LhHost *h = e->lh;
+  const rt_shape *in = l->nbottom ? &l->bottom[0]->shape : NULL;
+  const rt_shape *out = l->ntop ? &l->top[0]->shape : NULL;
+  switch (l->kind) {
+  case LK_CONV: case LK_DECONV: {
+    const rt_conv_param *p = &l->p.conv;
+    if (p->axis != 1 || in->nd != 4 || out->nd != 4) break;
+    set_common(e, l, fn);
+    int C = in->d[1], OC = out->d[1], G = p->group;
+    lh_set_int(h, "N", in->d[0]), lh_set_int(h, "C", C), lh_set_int(h, "H", in->d[2]);
+    lh_set_int(h, "W", in->d[3]), lh_set_int(h, "OC", OC), lh_set_int(h, "OH", out->d[2]);
+    lh_set_int(h, "OW", out->d[3]), lh_set_int(h, "KH", p->kh), lh_set_int(h, "KW", p->kw);
+    lh_set_int(h, "SH", p->sh), lh_set_int(h, "SW", p->sw), lh_set_int(h, "PH", p->ph);
+    lh_set_int(h, "PW", p->pw), lh_set_int(h, "DH", p->dh), lh_set_int(h, "DW", p->dw);
+    lh_set_int(h, "G", G), lh_set_int(h, "ICG", C / G), lh_set_int(h, "OCG", OC / G);
+    lh_set_str(h, "w", add_weight(e, fn, "w", l->weight[0].t.d, rt_shape_count(&l->weight[0].t.s)));
+    bool hb = p->bias_term && l->nweight > 1 && l->weight[1].loaded;
+    lh_set_str(h, "bias", hb ? add_weight(e, fn, "b", l->weight[1].t.d, OC) : "");
+    const char *variant = "general";
+    if (l->kind == LK_CONV && G == C && G == OC) variant = "depthwise";
+    else if (l->kind == LK_CONV && p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 &&
+             p->ph == 0 && p->pw == 0)
+      variant = "pointwise";
+    lh_set_str(h, "variant", variant);
+    return l->kind == LK_CONV ? "c/conv" : "c/deconv";
+  }
+  case LK_IP: {
+    const rt_ip_param *p = &l->p.ip;
+    int64_t M = cnt(in, 0, p->axis), K = cnt(in, p->axis, in->nd), N = p->num_output;
+    set_common(e, l, fn);
+    lh_set_int(h, "M", M), lh_set_int(h, "K", K), lh_set_int(h, "N", N);
+    const float *w = l->weight[0].t.d;
+    if (p->transpose) { /* K x N -> N x K for the dot-product loop */
+      float *t = ar_array(e->ar, (size_t)(N * K), sizeof *t);
+      for (int64_t k = 0; k < K; k++)
+        for (int64_t o = 0; o < N; o++) t[o * K + k] = w[k * N + o];
+      w = t;
+    }
+    lh_set_str(h, "w", add_weight(e, fn, "w", w, N * K));
+    bool hb = p->bias_term && l->nweight > 1 && l->weight[1].loaded;
+    lh_set_str(h, "bias", hb ? add_weight(e, fn, "b", l->weight[1].t.d, N) : "");
+    return "c/ip";
+  }
+  case LK_POOL: {
+    const rt_pool_param *p = &l->p.pool;
+    if (l->ntop != 1 || p->method == RT_POOL_STOCHASTIC || in->nd != 4) break;
+    set_common(e, l, fn);
+    int H = in->d[2], W = in->d[3];
+    bool g = p->global;
+    lh_set_int(h, "NC", (int64_t)in->d[0] * in->d[1]);
+    lh_set_int(h, "H", H), lh_set_int(h, "W", W);
+    lh_set_int(h, "OH", out->d[2]), lh_set_int(h, "OW", out->d[3]);
+    lh_set_int(h, "KH", g ? H : p->kh), lh_set_int(h, "KW", g ? W : p->kw);
+    lh_set_int(h, "SH", g ? 1 : p->sh), lh_set_int(h, "SW", g ? 1 : p->sw);
+    lh_set_int(h, "PH", g ? 0 : p->ph), lh_set_int(h, "PW", g ? 0 : p->pw);
+    lh_set_str(h, "method", p->method == RT_POOL_MAX ? "max" : "ave");
+    return "c/pool";
+  }
+  case LK_RELU:
+    set_common(e, l, fn);
+    set_f(e, "neg", l->p.relu.negative_slope);
+    return "c/relu";
+  case LK_PRELU: {
+    set_common(e, l, fn);
+    int C = in->nd > 1 ? in->d[1] : 1;
+    bool sh = l->p.prelu.channel_shared;
+    lh_set_int(h, "N", in->nd ? in->d[0] : 1), lh_set_int(h, "C", C);
+    lh_set_int(h, "INNER", cnt(in, 2, in->nd));
+    lh_set_bool(h, "shared", sh);
+    lh_set_str(h, "w", add_weight(e, fn, "slope", l->weight[0].t.d, sh ? 1 : C));
+    return "c/prelu";
+  }
+  case LK_SCALE: {
+    const rt_scale_param *p = &l->p.scale;
+    if (l->nbottom != 1) break;
+    set_common(e, l, fn);
+    int64_t D = cnt(in, p->axis, p->axis + p->num_axes);
+    lh_set_int(h, "OUTER", cnt(in, 0, p->axis)), lh_set_int(h, "D", D);
+    lh_set_int(h, "INNER", cnt(in, p->axis + p->num_axes, in->nd));
+    lh_set_str(h, "scale", add_weight(e, fn, "scale", l->weight[0].t.d, D));
+    bool hb = p->bias_term && l->nweight > 1 && l->weight[1].loaded;
+    lh_set_str(h, "bias", hb ? add_weight(e, fn, "bias", l->weight[1].t.d, D) : "");
+    return "c/scale";
+  }
+  case LK_ELTWISE: {
+    const rt_eltwise_param *p = &l->p.eltwise;
+    set_common(e, l, fn);
+    lh_set_str(h, "op", p->op == RT_ELT_PROD ? "prod" : p->op == RT_ELT_MAX ? "max" : "sum");
+    const char *co[RT_MAXLIST * 4];
+    for (int i = 0; i < l->nbottom && i < RT_MAXLIST * 4; i++)
+      co[i] = p->op == RT_ELT_SUM && p->ncoeff && i < p->ncoeff
+                  ? ar_strdup(e->ar, fl(p->coeff[i])) : "";
+    lh_set_strs(h, "coeff", co, l->nbottom);
+    return "c/eltwise";
+  }
+  case LK_CONCAT: case LK_SLICE: {
+    int ax = l->kind == LK_CONCAT ? l->p.concat.axis : l->p.slice.axis;
+    bool cat = l->kind == LK_CONCAT;
+    const rt_shape *whole = cat ? out : in;
+    int parts = cat ? l->nbottom : l->ntop;
+    set_common(e, l, fn);
+    lh_set_int(h, "OUTER", cnt(whole, 0, ax)), lh_set_int(h, "TOTAL", cnt(whole, ax, whole->nd));
+    lh_list_begin(h, "parts");
+    int64_t off = 0;
+    for (int i = 0; i < parts; i++) {
+      const rt_shape *s = cat ? &l->bottom[i]->shape : &l->top[i]->shape;
+      int64_t inner = cnt(s, ax, s->nd);
+      lh_item_begin(h);
+      lh_set_int(h, "i", i), lh_set_int(h, "inner", inner), lh_set_int(h, "off", off);
+      lh_item_end(h);
+      off += inner;
+    }
+    lh_list_end(h);
+    return cat ? "c/concat" : "c/slice";
+  }
+  case LK_SOFTMAX: {
+    int ax = l->p.softmax.axis;
+    set_common(e, l, fn);
+    lh_set_int(h, "OUTER", cnt(in, 0, ax)), lh_set_int(h, "C", in->nd > ax ? in->d[ax] : 1);
+    lh_set_int(h, "INNER", cnt(in, ax + 1, in->nd));
+    return "c/softmax";
+  }
+  case LK_PERMUTE: {
+    const rt_permute_param *p = &l->p.permute;
+    if (p->norder != in->nd) break;
+    set_common(e, l, fn);
+    int64_t stride[RT_MAXDIM], d[RT_MAXDIM], st[RT_MAXDIM];
+    for (int k = in->nd - 1, acc = 1; k >= 0; k--) stride[k] = acc, acc *= in->d[k];
+    for (int k = 0; k < in->nd; k++) d[k] = out->d[k], st[k] = stride[p->order[k]];
+    lh_set_ints(h, "dims", d, in->nd);
+    lh_set_ints(h, "strides", st, in->nd);
+    return "c/permute";
+  }
+  case LK_FLATTEN: case LK_RESHAPE: case LK_DROPOUT: case LK_SPLIT:
+    if (l->nbottom != 1) break;
+    set_common(e, l, fn);
+    return "c/copy";
+  default:
+    break;
+  }
+  return ref_layer(e, l, fn);
+}
+
+/* ---- files ---- */
+
+static int write_file(Ec *e, const char *dir, const char *name, const char *data, size_t n) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(data, 1, n, f) != n || fclose(f)) {
+    if (f) fclose(f);
+    diag_error(e->dg, (SrcLoc){path, 0, 0}, "cannot write: %s", strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb, (void)flag, (void)ftw;
+  return remove(p);
+}
+static void rm_rf(const char *dir) { nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
+
+/* Provenance fields shared by every file's table. */
+static void set_prov(Ec *e) {
+  lh_set_str(e->lh, "version", CHAI_VERSION);
+  lh_set_str(e->lh, "cmdline", comment_safe(e->ar, e->o->cmdline ? e->o->cmdline : "chaicc"));
+  lh_set_str(e->lh, "prototxt", comment_safe(e->ar, e->n->file));
+  lh_set_str(e->lh, "weights", comment_safe(e->ar, e->n->weights_file ? e->n->weights_file : "-"));
+  lh_set_str(e->lh, "sha_prototxt", e->o->sha_prototxt ? e->o->sha_prototxt : "-");
+  lh_set_str(e->lh, "sha_weights", e->o->sha_weights ? e->o->sha_weights : "-");
+  lh_set_str(e->lh, "prefix", e->prefix);
+  lh_set_str(e->lh, "PREFIX", e->upper);
+  lh_set_str(e->lh, "base", e->base);
+  lh_set_str(e->lh, "net_name", comment_safe(e->ar, e->n->name ? e->n->name : ""));
+}
+
+static const char *render(Ec *e, const char *tmpl) {
+  const char *s = lh_render(e->lh, tmpl, e->ar);
+  if (!s) e->bad = 1;
+  return s;
+}
+
+/* Weight literals, 8 per line. */
+static const char *weight_body(Ec *e, const EcWeight *w) {
+  Buf b = {0};
+  char f[48];
+  for (int64_t i = 0; i < w->count; i++) {
+    b_puts(&b, i % 8 == 0 ? "  " : " ");
+    b_puts(&b, ec_float(w->d[i], f, sizeof f));
+    b_puts(&b, i + 1 < w->count ? (i % 8 == 7 ? ",\n" : ",") : "\n");
+  }
+  char *r = ar_strdup(e->ar, b.s ? b.s : "");
+  free(b.s);
+  return r;
+}
+
+static int gen(Ec *e, const char *dir) {
+  Net *n = e->n;
+  LhHost *h = e->lh;
+  /* layers */
+  e->live_names = ar_array(e->ar, (size_t)n->nlayer + 1, sizeof *e->live_names);
+  const char **fns = ar_array(e->ar, (size_t)n->nlayer + 1, sizeof *fns);
+  for (int i = 0; i < n->nlayer; i++) {
+    Layer *l = n->layers[i];
+    if (l->dead || l->kind == LK_INPUT) continue;
+    const char *fn = ar_printf(e->ar, "L_%s", ec_ident(e->ar, l->name));
+    for (int k = 0; k < i; k++)
+      if (fns[k] && !strcmp(fns[k], fn)) fn = ar_printf(e->ar, "L%d_%s", i, ec_ident(e->ar, l->name));
+    fns[i] = fn;
+    if (e->plan->noop[l->id]) {
+      b_printf(&e->calls, "  /* %s (%s): %s aliases %s */\n", comment_safe(e->ar, l->name),
+               comment_safe(e->ar, l->type), comment_safe(e->ar, l->top[0]->name),
+               comment_safe(e->ar, l->bottom[0]->name));
+      continue;
+    }
+    lh_begin(h);
+    const char *tmpl = layer_table(e, l, fn);
+    if (!tmpl) {
+      lh_drop(h);
+      continue;
+    }
+    const char *code = render(e, tmpl);
+    if (!code) continue;
+    b_puts(&e->funcs, code);
+    b_puts(&e->funcs, "\n");
+    Buf call = {0};
+    b_printf(&call, "%s(", fn);
+    for (int k = 0; k < l->nbottom; k++) b_printf(&call, "%s%s", k ? ", " : "", ptr(e, l->bottom[k]));
+    for (int k = 0; k < l->ntop; k++)
+      b_printf(&call, "%s%s", k || l->nbottom ? ", " : "", ptr(e, l->top[k]));
+    b_puts(&call, ")");
+    b_printf(&e->calls, "  LAYER(%d, %s);\n", e->nlive, call.s);
+    free(call.s);
+    e->live_names[e->nlive++] = c_string(e->ar, l->name);
+  }
+  if (e->bad) return -1;
+  bool bin = e->wfloats * 4 > e->o->bin_threshold;
+  /* weights */
+  lh_begin(h);
+  lh_set_bool(h, "bin", bin);
+  lh_set_str(h, "blob", ar_printf(e->ar, "%s_weights", e->prefix));
+  lh_list_begin(h, "list");
+  for (int i = 0; i < e->nw; i++) {
+    lh_item_begin(h);
+    lh_set_str(h, "sym", e->w[i].sym);
+    lh_set_int(h, "count", e->w[i].count);
+    lh_set_int(h, "off", e->w[i].off);
+    if (!bin) lh_set_str(h, "body", weight_body(e, &e->w[i]));
+    lh_item_end(h);
+  }
+  lh_list_end(h);
+  const char *weights = render(e, "c/weights");
+  if (!weights) return -1;
+  /* the network file */
+  lh_begin(h);
+  set_prov(e);
+  lh_set_str(h, "weights_code", weights);
+  lh_set_str(h, "funcs", e->funcs.s ? e->funcs.s : "");
+  lh_set_str(h, "calls", e->calls.s ? e->calls.s : "");
+  lh_set_int(h, "arena", e->plan->size > 0 ? e->plan->size : 1);
+  lh_set_int(h, "scratch", (int64_t)((e->scratch + 3) / 4));
+  lh_set_bool(h, "use_rt", e->use_rt);
+  lh_set_int(h, "nlayers", e->nlive);
+  lh_set_strs(h, "layer_names", e->live_names, e->nlive);
+  const char *netc = render(e, "c/net");
+  if (!netc || write_file(e, dir, ar_printf(e->ar, "%s.c", e->base), netc, strlen(netc))) return -1;
+  /* header */
+  const Blob *inb = n->inputs[0];
+  lh_begin(h);
+  set_prov(e);
+  int64_t d[RT_MAXDIM];
+  for (int k = 0; k < inb->shape.nd; k++) d[k] = inb->shape.d[k];
+  lh_set_ints(h, "in_dims", d, inb->shape.nd);
+  lh_set_int(h, "in_count", rt_shape_count(&inb->shape));
+  lh_set_str(h, "in_name", comment_safe(e->ar, inb->name));
+  lh_list_begin(h, "outputs");
+  for (int i = 0; i < n->noutput; i++) {
+    const Blob *b = n->outputs[i];
+    lh_item_begin(h);
+    for (int k = 0; k < b->shape.nd; k++) d[k] = b->shape.d[k];
+    lh_set_ints(h, "dims", d, b->shape.nd);
+    lh_set_int(h, "count", rt_shape_count(&b->shape));
+    lh_set_str(h, "name", comment_safe(e->ar, b->name));
+    lh_item_end(h);
+  }
+  lh_list_end(h);
+  lh_set_int(h, "nlayers", e->nlive > 0 ? e->nlive : 1);
+  const char *hdr = render(e, "c/header");
+  if (!hdr || write_file(e, dir, ar_printf(e->ar, "%s.h", e->base), hdr, strlen(hdr))) return -1;
+  /* main */
+  lh_begin(h);
+  set_prov(e);
+  for (int k = 0; k < inb->shape.nd; k++) d[k] = inb->shape.d[k];
+  lh_set_ints(h, "in_dims", d, inb->shape.nd);
+  lh_list_begin(h, "outputs");
+  for (int i = 0; i < n->noutput; i++) {
+    const Blob *b = n->outputs[i];
+    const char *lname = ps_blob_layer_name(n, b);
+    const Layer *pl = NULL;
+    for (int k = n->nlayer - 1; k >= 0 && !pl; k--)
+      if (n->layers[k]->ntop && n->layers[k]->top[0] == b) pl = n->layers[k];
+    char file[1024];
+    dump_sanitize(lname, file, sizeof file - 8);
+    strcat(file, ".npy");
+    lh_item_begin(h);
+    for (int k = 0; k < b->shape.nd; k++) d[k] = b->shape.d[k];
+    lh_set_ints(h, "dims", d, b->shape.nd);
+    lh_set_int(h, "count", rt_shape_count(&b->shape));
+    lh_set_str(h, "file", c_string(e->ar, file));
+    lh_set_str(h, "layer", c_string(e->ar, lname));
+    lh_set_str(h, "type", c_string(e->ar, pl ? pl->type : "Input"));
+    lh_set_str(h, "top", c_string(e->ar, b->name));
+    lh_set_bool(h, "written", pl != NULL); /* `chaicc run -o` writes first tops only */
+    lh_set_bool(h, "detout", pl && (pl->kind == LK_DETOUT || !strcmp(pl->type, "DetectionOutput")));
+    lh_item_end(h);
+  }
+  lh_list_end(h);
+  lh_set_bool(h, "image_ok", e->o->image_ok);
+  if (e->o->image_ok) {
+    const rt_preproc *p = &e->o->pp;
+    lh_set_int(h, "pp_c", p->c), lh_set_int(h, "pp_h", p->h), lh_set_int(h, "pp_w", p->w);
+    lh_set_str(h, "pp_transpose", ints(e, p->transpose, 3));
+    lh_set_str(h, "pp_swap", ints(e, p->channel_swap, 4));
+    lh_set_int(h, "pp_nswap", p->nswap);
+    set_f(e, "pp_raw_scale", p->raw_scale);
+    lh_set_int(h, "pp_nmean", p->nmean);
+    lh_set_str(h, "pp_mean", floats(e, p->mean_value, 4));
+    set_f(e, "pp_input_scale", p->input_scale);
+    lh_set_int(h, "pp_resize", p->resize_mode);
+    if (p->mean_pixels) {
+      EcWeight mw = {"mean", p->mean_pixels, (int64_t)p->c * p->h * p->w, 0};
+      lh_set_str(h, "pp_mean_pixels", weight_body(e, &mw));
+    }
+  }
+  const char *mainc = render(e, "c/main");
+  if (!mainc || write_file(e, dir, "main.c", mainc, strlen(mainc))) return -1;
+  /* weights blob */
+  if (bin) {
+    float *all = calloc((size_t)e->wfloats, sizeof(float));
+    for (int i = 0; i < e->nw; i++)
+      memcpy(all + e->w[i].off, e->w[i].d, (size_t)e->w[i].count * sizeof(float));
+    int rc = write_file(e, dir, ar_printf(e->ar, "%s_weights.bin", e->base), (const char *)all,
+                        (size_t)e->wfloats * sizeof(float));
+    free(all);
+    if (rc) return -1;
+    lh_begin(h);
+    set_prov(e);
+    lh_set_str(h, "blob", ar_printf(e->ar, "%s_weights", e->prefix));
+    lh_set_str(h, "file", ar_printf(e->ar, "%s_weights.bin", e->base));
+    const char *s = render(e, "c/incbin");
+    if (!s || write_file(e, dir, ar_printf(e->ar, "%s_weights.S", e->base), s, strlen(s)))
+      return -1;
+  }
+  /* CMakeLists.txt */
+  lh_begin(h);
+  set_prov(e);
+  lh_set_bool(h, "bin", bin);
+  const char *cm = render(e, "c/cmake");
+  if (!cm || write_file(e, dir, "CMakeLists.txt", cm, strlen(cm))) return -1;
+  /* runtime sources */
+  char rdir[4200];
+  snprintf(rdir, sizeof rdir, "%s/runtime", dir);
+  if (mkdir(rdir, 0777)) {
+    diag_error(e->dg, (SrcLoc){rdir, 0, 0}, "cannot create: %s", strerror(errno));
+    return -1;
+  }
+  for (const LhFile *f = lh_embedded; f->path; f++)
+    if (!strncmp(f->path, "runtime/", 8) &&
+        write_file(e, dir, f->path, (const char *)f->data, f->len))
+      return -1;
+  return 0;
+}
+
+int ec_emit(Net *n, const PsPlan *plan, const EcOpts *o, Diag *dg) {
+  if (n->ninput != 1) {
+    diag_error(dg, (SrcLoc){n->file, 0, 0},
+               "the C generator supports nets with one input; this one has %d", n->ninput);
+    return -1;
+  }
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    if (l->dead) continue;
+    for (int k = 0; k < l->nweight; k++)
+      if (!l->weight[k].loaded && !l->weight[k].optional) {
+        ir_error(n, l, "blob %d (%s) has no data: give the caffemodel", k, l->weight[k].role);
+        return -1;
+      }
+  }
+  Ec e = {0};
+  e.n = n, e.plan = plan, e.o = o, e.dg = dg, e.ar = n->ar;
+  const char *nm = n->name && *n->name ? n->name : "net";
+  e.base = ec_ident(e.ar, nm);
+  e.prefix = o->prefix ? ec_ident(e.ar, o->prefix) : e.base;
+  char *up = ar_strdup(e.ar, e.prefix);
+  for (char *p = up; *p; p++)
+    if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 'a' + 'A');
+  e.upper = up;
+  e.lh = lh_open(dg);
+  /* temp dir next to outdir, renamed into place on success */
+  size_t len = strlen(o->outdir);
+  char *out = ar_strdup(e.ar, o->outdir);
+  while (len > 1 && out[len - 1] == '/') out[--len] = 0;
+  char *tmp = ar_printf(e.ar, "%s.tmp.%ld", out, (long)getpid());
+  char *old = ar_printf(e.ar, "%s.old.%ld", out, (long)getpid());
+  rm_rf(tmp);
+  int rc = -1;
+  if (mkdir(tmp, 0777)) {
+    diag_error(dg, (SrcLoc){tmp, 0, 0}, "cannot create: %s", strerror(errno));
+    goto done;
+  }
+  if (gen(&e, tmp) || e.bad) goto done;
+  struct stat st;
+  bool had = stat(out, &st) == 0;
+  if (had && rename(out, old)) {
+    diag_error(dg, (SrcLoc){out, 0, 0}, "cannot replace: %s", strerror(errno));
+    goto done;
+  }
+  if (rename(tmp, out)) {
+    diag_error(dg, (SrcLoc){out, 0, 0}, "cannot rename into place: %s", strerror(errno));
+    if (had) rename(old, out);
+    goto done;
+  }
+  if (had) rm_rf(old);
+  rc = 0;
+done:
+  if (rc) rm_rf(tmp);
+  free(e.funcs.s);
+  free(e.calls.s);
+  lh_close(e.lh);
+  return rc;
+}

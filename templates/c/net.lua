@@ -1,0 +1,50 @@
+-- net.lua - <net>.c: arena, weights, layer functions and the entry point.
+local lib = import("c/lib")
+
+function render(t)
+  local s = {lib.provenance(t, "c")}
+  s[#s + 1] = ([[
+#include <float.h>
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "%s.h"
+]]):format(t.base)
+  if t.use_rt then s[#s + 1] = '#include "rt_layers.h"\n' end
+  s[#s + 1] = ([[
+
+/* Activations: every intermediate blob at its planned offset (floats). */
+static _Alignas(64) float act[%d];
+]]):format(t.arena)
+  if t.scratch > 0 then
+    s[#s + 1] = ("/* Scratch memory of the reference kernels. */\nstatic _Alignas(64) float scratch[%d];\n"):format(t.scratch)
+  end
+  s[#s + 1] = "\n" .. t.weights_code .. "\n" .. t.funcs
+  local names = {}
+  for i, n in ipairs(t.layer_names) do names[i] = "    " .. n end
+  s[#s + 1] = ([[
+#ifdef %s_PROFILE
+#include <time.h>
+const char *const %s_layer_names[%d] = {
+%s};
+double %s_layer_seconds[%d];
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+#define LAYER(i, call) do { double t_ = now(); call; %s_layer_seconds[i] += now() - t_; } while (0)
+#else
+#define LAYER(i, call) call
+#endif
+
+int %s_run(const float *input, float *const *outputs) {
+  (void)input;
+  (void)outputs;
+%s  return 0;
+}
+]]):format(t.PREFIX, t.prefix, math.max(t.nlayers, 1), table.concat(names, ",\n"), t.prefix,
+           math.max(t.nlayers, 1), t.prefix, t.prefix, t.calls)
+  return table.concat(s)
+end
