@@ -536,6 +536,39 @@ static void dfixed_extras(const Net *n, Layer *l, const CbParams *p,
   (void)n;
 }
 
+/* Thresholds of the canonical blobs, one blob per task (each result
+ * depends on its blob only, so any thread count gives the same). */
+typedef struct ThJob {
+  Net *n;
+  const CbStats *st;
+  const CbParams *p;
+  const Blob **canon;
+  const bool *method;
+  double *th;
+  int next;
+  pthread_mutex_t mu;
+} ThJob;
+
+static void *th_work(void *arg) {
+  ThJob *j = arg;
+  const CbParams *p = j->p;
+  for (;;) {
+    pthread_mutex_lock(&j->mu);
+    int i = j->next < j->n->nblob ? j->next++ : -1;
+    pthread_mutex_unlock(&j->mu);
+    if (i < 0) return NULL;
+    if (j->canon[i]->id != i) continue;
+    const CbBlob *cb = j->st ? &j->st->blob[i] : NULL;
+    double t = cb ? cb->maxabs : 1;
+    if (cb && j->method[i] && p->method != CB_MAX && cb->hist)
+      t = p->method == CB_ENTROPY
+              ? cb_entropy_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
+              : cb_percentile_threshold(cb->hist, CB_NBINS, cb->maxabs,
+                                        p->percentile);
+    j->th[i] = pos_th(t);
+  }
+}
+
 int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
   int nb = n->nblob;
   Layer **cons = cb_consumers(n);
@@ -551,17 +584,16 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
     for (int t = 0; t < l->ntop; t++) method[canon[l->top[t]->id]->id] = true;
   }
   if (p->mode == QM_XILINX) {
-    for (int i = 0; i < nb; i++) {
-      if (canon[i]->id != i) continue;
-      const CbBlob *cb = st ? &st->blob[i] : NULL;
-      double t = cb ? cb->maxabs : 1;
-      if (cb && method[i] && p->method != CB_MAX && cb->hist)
-        t = p->method == CB_ENTROPY
-                ? cb_entropy_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
-                : cb_percentile_threshold(cb->hist, CB_NBINS, cb->maxabs,
-                                          p->percentile);
-      th[i] = pos_th(t);
+    ThJob tj = {n, st, p, canon, method, th, 0, PTHREAD_MUTEX_INITIALIZER};
+    int T = p->threads < 1 ? 1 : p->threads > 64 ? 64 : p->threads;
+    pthread_t tid[64];
+    int started = 1;
+    for (int t = 1; t < T; t++) {
+      if (pthread_create(&tid[t], NULL, th_work, &tj) != 0) break;
+      started++;
     }
+    th_work(&tj);
+    for (int t = 1; t < started; t++) pthread_join(tid[t], NULL);
     /* Concat inputs take the Concat output's threshold (outer first). */
     for (int i = n->nlayer - 1; i >= 0; i--) {
       Layer *l = n->layers[i];

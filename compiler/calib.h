@@ -87,6 +87,7 @@ typedef struct CbParams {
   int fl_in, fl_params, fl_out; /* DynamicFixed when !fl_auto */
   CbMethod method;
   double percentile;
+  int threads; /* for the per-blob threshold searches */
 } CbParams;
 
 /* Sets l->q (arena) on every live layer of a kind with precision in the

@@ -222,8 +222,20 @@ static int load_images(CbCmdOpts *o, const rt_shape *s, float ***out) {
   int64_t per = rt_shape_count(s) / (s->nd && s->d[0] ? s->d[0] : 1);
   float **img = calloc((size_t)o->calib_size, sizeof *img);
   int n = 0;
+  bool finished = false;
   for (int i = 0; i < nn && n < o->calib_size; i++) {
     int b = 1;
+    /* image preprocessing flags are checked against the input once an
+     * image (not a .npy tensor) is met */
+    if (!finished && !prep_is_npy(names[i])) {
+      if (prep_finish(&o->po, s, &chai_diag)) {
+        for (int k = 0; k < n; k++) free(img[k]);
+        free(img);
+        free(names);
+        return -1;
+      }
+      finished = true;
+    }
     float *data = prep_load(&o->po, names[i], s, &b, &chai_diag);
     if (!data) {
       for (int k = 0; k < n; k++) free(img[k]);
@@ -419,12 +431,12 @@ int cmd_quantize(int argc, char **argv) {
         ld_set_batch(n, 1))
       return 1;
     rt_shape s = n->inputs[0]->shape;
-    if (prep_finish(&o.po, &s, &chai_diag)) return 1;
     nimg = load_images(&o, &s, &img);
     if (nimg < 0) return 1;
     run.hist = (o.p.mode == QM_XILINX && o.p.method != CB_MAX) || o.report;
     if (cb_collect(n, img, nimg, &run, &st)) return 1;
   }
+  o.p.threads = o.threads;
   if (cb_assign(n, need_stats ? &st : NULL, &o.p)) return 1;
   /* What the output must satisfy when read back (quant.c's rules). */
   for (int i = 0; i < n->nlayer; i++) {

@@ -1,0 +1,543 @@
+/* test_quant.c - precision_param reading and validation (qt_*), the
+ * quantize command line (cb_parse_args), CHai prototxt round trips
+ * (qt_write), calibration determinism over thread counts and the threshold
+ * rules (cb_*).  Runs from the repository root (ctest's working dir). */
+#define _DEFAULT_SOURCE
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../runtime/rt_idx.h"
+#include "caffe.pb-c.h"
+#include "calib.h"
+#include "loader.h"
+#include "quant.h"
+#include "shared_path.h"
+#include "textfmt.h"
+
+/* ---- helpers ---- */
+
+typedef struct Cap {
+  Diag dg;
+  char *text;
+  size_t len;
+} Cap;
+
+static void cap_open(Cap *c) {
+  c->text = NULL;
+  c->len = 0;
+  diag_init(&c->dg, open_memstream(&c->text, &c->len));
+}
+
+static char *cap_close(Cap *c) {
+  fclose(c->dg.out);
+  return c->text;
+}
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *s = malloc((size_t)n + 1);
+  size_t got = fread(s, 1, (size_t)n, f);
+  s[got] = 0;
+  fclose(f);
+  return s;
+}
+
+/* Deterministic pseudo-random numbers (xorshift), uniform in [-1, 1). */
+static uint64_t rng = 88172645463325252ull;
+static float frand(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (float)((double)(rng >> 11) / 4503599627370496.0 - 1.0);
+}
+
+/* Fills every declared weight blob with random values (as chaicc-mkmodel
+ * does; BatchNorm variance positive, moving-average factor 1). */
+static void random_weights(Net *n, Arena *ar) {
+  rng = 88172645463325252ull;
+  for (int i = 0; i < n->nlayer; i++) {
+    Layer *l = n->layers[i];
+    for (int k = 0; k < l->nweight; k++) {
+      Weight *w = &l->weight[k];
+      int64_t c = rt_shape_count(&w->expect);
+      float *d = ar_array(ar, (size_t)c + 1, sizeof(float));
+      for (int64_t j = 0; j < c; j++) {
+        d[j] = frand();
+        if (l->kind == LK_BN && k == 1) d[j] = fabsf(d[j]) + 0.25f;
+        if (l->kind == LK_BN && k == 2) d[j] = 1;
+      }
+      w->t.s = w->expect;
+      w->t.d = d;
+      w->loaded = true;
+    }
+  }
+}
+
+static Net *load_quiet(const char *path, Arena *ar, Diag *dg) {
+  diag_init(dg, fopen("/dev/null", "w"));
+  return ld_load(path, NULL, ar, dg);
+}
+
+/* ---- reading and validation: golden diagnostics ---- */
+
+static void golden(const char *base) {
+  char p[256], e[256];
+  snprintf(p, sizeof p, "tests/nets/%s.prototxt", base);
+  snprintf(e, sizeof e, "tests/nets/%s.expected", base);
+  Arena ar = {0};
+  Cap c;
+  cap_open(&c);
+  Net *n = ld_load(p, NULL, &ar, &c.dg);
+  char *got = cap_close(&c);
+  ck_assert_ptr_null(n);
+  char *want = slurp(e);
+  ck_assert_msg(want, "missing %s", e);
+  ck_assert_str_eq(got, want);
+  free(got);
+  free(want);
+  ar_free(&ar);
+}
+
+START_TEST(t_golden_xilinx) { golden("quant_xilinx_bad"); }
+END_TEST
+
+START_TEST(t_golden_dfixed) { golden("quant_dfixed_bad"); }
+END_TEST
+
+START_TEST(t_read_ok) {
+  Arena ar = {0};
+  Cap c;
+  cap_open(&c);
+  Net *n = ld_load("tests/nets/quant_xilinx_ok.prototxt", NULL, &ar, &c.dg);
+  char *got = cap_close(&c);
+  ck_assert_ptr_nonnull(n);
+  ck_assert_str_eq(got, "");
+  free(got);
+  Layer *conv = ld_find_layer(n, "conv1"), *pool = ld_find_layer(n, "pool1");
+  ck_assert_ptr_nonnull(conv->q);
+  ck_assert_int_eq(conv->q->mode, QM_XILINX);
+  ck_assert_int_eq(conv->q->bw_params, 8);
+  ck_assert_int_eq(conv->q->nth, 3);
+  ck_assert_float_eq(conv->q->th_params[2], 0.125f);
+  ck_assert_float_eq(conv->q->th_out, 2.5f);
+  ck_assert_int_eq(conv->q->loc.line, 15);
+  ck_assert_int_eq(pool->q->bw_in, 6); /* the quantization_param alias */
+  ck_assert_ptr_null(ld_find_layer(n, "ip1")->q);
+  ck_assert(qt_kind_has_precision(LK_RELU, QM_XILINX));
+  ck_assert(!qt_kind_has_precision(LK_RELU, QM_DFIXED));
+  ck_assert(!qt_kind_has_precision(LK_IP, QM_XILINX));
+  ck_assert(qt_kind_has_precision(LK_PERMUTE, QM_DFIXED));
+  ar_free(&ar);
+}
+END_TEST
+
+/* ---- command line ---- */
+
+static int parse(CbCmdOpts *o, const char *const *args) {
+  char *argv[64];
+  int argc = 0;
+  argv[argc++] = "quantize";
+  for (; *args; args++) argv[argc++] = (char *)*args;
+  FILE *save = stderr;
+  stderr = fopen("/dev/null", "w");
+  int r = cb_parse_args(argc, argv, o);
+  fclose(stderr);
+  stderr = save;
+  return r;
+}
+
+START_TEST(t_flags_defaults) {
+  CbCmdOpts o;
+  const char *a[] = {"--deploy_model", "d.prototxt", "--weights", "w.caffemodel",
+                     "--quantized_deploy_model", "o.prototxt", NULL};
+  ck_assert_int_eq(parse(&o, a), 0);
+  ck_assert_str_eq(o.deploy, "d.prototxt");
+  ck_assert_str_eq(o.weights, "w.caffemodel");
+  ck_assert_str_eq(o.out, "o.prototxt");
+  ck_assert_int_eq(o.p.mode, QM_XILINX);
+  ck_assert_int_eq(o.p.bw_in, 6);
+  ck_assert_int_eq(o.p.bw_params, 6);
+  ck_assert_int_eq(o.p.bw_out, 6);
+  ck_assert(!o.p.fl_auto);
+  ck_assert_int_eq(o.p.fl_in, 2);
+  ck_assert_int_eq(o.p.fl_params, 5);
+  ck_assert_int_eq(o.p.fl_out, 2);
+  ck_assert_int_eq(o.calib_size, 8);
+  ck_assert_int_eq(o.p.method, CB_ENTROPY);
+  ck_assert(fabs(o.p.percentile - 99.99) < 1e-12);
+  ck_assert_int_ge(o.threads, 1);
+  ck_assert_ptr_null(o.calib_dir);
+  ck_assert_ptr_null(o.report);
+  /* XportDNN preprocessing defaults */
+  ck_assert_int_eq(o.po.pp.c, 3);
+  ck_assert_int_eq(o.po.pp.h, 224);
+  ck_assert_int_eq(o.po.pp.w, 224);
+  ck_assert_int_eq(o.po.pp.transpose[0], 2);
+  ck_assert_int_eq(o.po.pp.channel_swap[0], 2);
+  ck_assert_float_eq(o.po.pp.raw_scale, 255.0f);
+  ck_assert_float_eq(o.po.pp.mean_value[1], 117.0f);
+  ck_assert_float_eq(o.po.pp.input_scale, 1.0f);
+}
+END_TEST
+
+START_TEST(t_flags_spellings) {
+  CbCmdOpts o;
+  const char *a[] = {"--quant-type", "DynamicFixed", "--deploy-model=d",
+                     "--weights", "w", "--quantized_deploy_model", "o",
+                     "--bitwidths=8,8,8", "--fl-bitwidths", "auto",
+                     "--calibration-directory", "dir", "--calibration_size=32",
+                     "--dims", "1,28,28", "--channel-swap", "0",
+                     "--mean_value", "0", "--raw-scale", "255",
+                     "--input_scale", "0.00390625", "--calibration-method",
+                     "percentile", "--percentile", "99.9", "--threads", "3",
+                     "--report", "r.html", NULL};
+  ck_assert_int_eq(parse(&o, a), 0);
+  ck_assert_int_eq(o.p.mode, QM_DFIXED);
+  ck_assert_str_eq(o.deploy, "d");
+  ck_assert_int_eq(o.p.bw_params, 8);
+  ck_assert(o.p.fl_auto);
+  ck_assert_str_eq(o.calib_dir, "dir");
+  ck_assert_int_eq(o.calib_size, 32);
+  ck_assert_int_eq(o.po.pp.c, 1);
+  ck_assert_int_eq(o.po.pp.nswap, 1);
+  ck_assert_float_eq(o.po.pp.input_scale, 0.00390625f);
+  ck_assert_int_eq(o.p.method, CB_PERCENTILE);
+  ck_assert(fabs(o.p.percentile - 99.9) < 1e-12);
+  ck_assert_int_eq(o.threads, 3);
+  ck_assert_str_eq(o.report, "r.html");
+  const char *b[] = {"--deploy_model", "d", "--weights", "w",
+                     "--quantized_deploy_model", "o", "--quant_type",
+                     "DynamicFixed", "--fl_bitwidths", "3,-2,4", NULL};
+  ck_assert_int_eq(parse(&o, b), 0);
+  ck_assert_int_eq(o.p.fl_in, 3);
+  ck_assert_int_eq(o.p.fl_params, -2);
+  ck_assert_int_eq(o.p.fl_out, 4);
+}
+END_TEST
+
+START_TEST(t_flags_errors) {
+  CbCmdOpts o;
+  const char *base[] = {"--deploy_model", "d", "--weights", "w",
+                        "--quantized_deploy_model", "o"};
+  const char *bad[][2] = {{"--quant_type", "xilinx"}, {"--bitwidths", "8,8"},
+                          {"--bitwidths", "8,8,17"}, {"--fl_bitwidths", "a,b,c"},
+                          {"--calibration_size", "0"}, {"--percentile", "0"},
+                          {"--calibration_method", "kl"}, {"--threads", "x"},
+                          {"--bogus", "1"}, {"--dims", "3,224"}};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    const char *a[9];
+    memcpy(a, base, sizeof base);
+    a[6] = bad[k][0];
+    a[7] = bad[k][1];
+    a[8] = NULL;
+    ck_assert_msg(parse(&o, a) == 2, "%s %s accepted", bad[k][0], bad[k][1]);
+  }
+  const char *missing[] = {"--deploy_model", "d", "--weights", "w", NULL};
+  ck_assert_int_eq(parse(&o, missing), 2);
+  const char *help[] = {"--help", NULL};
+  FILE *save = stdout;
+  stdout = fopen("/dev/null", "w");
+  int r = parse(&o, help);
+  fclose(stdout);
+  stdout = save;
+  ck_assert_int_eq(r, 1);
+}
+END_TEST
+
+/* ---- calibration on the small net ---- */
+
+enum { NIMG = 7 };
+
+static float **small_images(const Net *n) {
+  int64_t per = rt_shape_count(&n->inputs[0]->shape);
+  float **img = calloc(NIMG, sizeof *img);
+  rng = 1234567;
+  for (int i = 0; i < NIMG; i++) {
+    img[i] = malloc((size_t)per * sizeof(float));
+    for (int64_t k = 0; k < per; k++) img[i][k] = frand() * (1 + i);
+  }
+  return img;
+}
+
+static void free_images(float **img, int n) {
+  for (int i = 0; i < n; i++) free(img[i]);
+  free(img);
+}
+
+static void stats_equal(const CbStats *a, const CbStats *b) {
+  ck_assert_int_eq(a->nblob, b->nblob);
+  for (int i = 0; i < a->nblob; i++) {
+    const CbBlob *x = &a->blob[i], *y = &b->blob[i];
+    ck_assert(x->maxabs == y->maxabs);
+    ck_assert(x->count == y->count);
+    ck_assert(x->seen == y->seen);
+    if (x->hist) ck_assert(memcmp(x->hist, y->hist, CB_NBINS * sizeof(uint64_t)) == 0);
+    ck_assert(memcmp(&x->sig, &y->sig, sizeof x->sig) == 0);
+    ck_assert(memcmp(&x->noise, &y->noise, sizeof x->noise) == 0);
+    ck_assert(x->sat == y->sat);
+  }
+}
+
+static CbParams xilinx8(void) {
+  CbParams p = {0};
+  p.mode = QM_XILINX;
+  p.bw_in = p.bw_params = p.bw_out = 8;
+  p.method = CB_ENTROPY;
+  p.percentile = 99.99;
+  p.threads = 2;
+  return p;
+}
+
+/* Quantizes `path` (random weights) with p over imgs at 1, 2, 3 threads;
+ * all stats and LayerQuant must be identical. */
+static void determinism(const char *path, float **(*mk)(const Net *), int nimg,
+                        CbParams p, bool random) {
+  Arena ar[3] = {{0}, {0}, {0}};
+  Diag dg[3];
+  Net *n[3];
+  CbStats st[3];
+  float **img = NULL;
+  for (int t = 0; t < 3; t++) {
+    n[t] = load_quiet(path, &ar[t], &dg[t]);
+    ck_assert_ptr_nonnull(n[t]);
+    if (random) random_weights(n[t], &ar[t]);
+    if (n[t]->inputs[0]->shape.d[0] != 1) ck_assert_int_eq(ld_set_batch(n[t], 1), 0);
+    if (!img) img = mk(n[t]);
+    CbRun r = {t + 1, true, false};
+    ck_assert_int_eq(cb_collect(n[t], img, nimg, &r, &st[t]), 0);
+    p.threads = t + 1;
+    ck_assert_int_eq(cb_assign(n[t], &st[t], &p), 0);
+    ck_assert_int_eq(cb_measure(n[t], img, nimg, &r, &st[t]), 0);
+  }
+  for (int t = 1; t < 3; t++) {
+    stats_equal(&st[0], &st[t]);
+    for (int i = 0; i < n[0]->nlayer; i++)
+      ck_assert(qt_equal(n[0]->layers[i]->q, n[t]->layers[i]->q));
+  }
+  for (int t = 0; t < 3; t++) {
+    cb_free(&st[t]);
+    fclose(dg[t].out);
+    ar_free(&ar[t]);
+  }
+  free_images(img, nimg);
+}
+
+START_TEST(t_determinism_small) {
+  determinism("tests/nets/quant_small.prototxt", small_images, NIMG, xilinx8(),
+              true);
+  CbParams p = xilinx8();
+  p.mode = QM_DFIXED;
+  p.fl_auto = true;
+  determinism("tests/nets/quant_small.prototxt", small_images, NIMG, p, true);
+}
+END_TEST
+
+static float **mnist_images(const Net *n) {
+  (void)n;
+  const char *sh = shared_dir();
+  char path[4200];
+  snprintf(path, sizeof path, "%s/data/mnist/t10k-images-idx3-ubyte.gz", sh);
+  uint8_t *d = NULL;
+  int nd = 0;
+  int32_t dims[RT_IDX_MAXDIM];
+  char err[256];
+  ck_assert_int_eq(rt_idx_load(path, &d, &nd, dims, err, sizeof err), 0);
+  float **img = calloc(32, sizeof *img);
+  for (int i = 0; i < 32; i++) {
+    img[i] = malloc(784 * sizeof(float));
+    for (int k = 0; k < 784; k++) img[i][k] = d[i * 784 + k] * 0.00390625f;
+  }
+  free(d);
+  return img;
+}
+
+START_TEST(t_determinism_lenet) {
+  const char *sh = shared_dir();
+  if (!sh) return;
+  char path[4200], w[4200];
+  snprintf(path, sizeof path, "%s/models/lenet_mnist/deploy.prototxt", sh);
+  snprintf(w, sizeof w, "%s/models/lenet_mnist/weights.caffemodel", sh);
+  /* determinism() loads without weights; load them here instead */
+  Arena ar[3] = {{0}, {0}, {0}};
+  Diag dg[3];
+  CbStats st[3];
+  Net *n[3];
+  float **img = mnist_images(NULL);
+  CbParams p = xilinx8();
+  for (int t = 0; t < 3; t++) {
+    diag_init(&dg[t], stderr);
+    n[t] = ld_load(path, w, &ar[t], &dg[t]);
+    ck_assert_ptr_nonnull(n[t]);
+    CbRun r = {t + 1, true, false};
+    ck_assert_int_eq(cb_collect(n[t], img, 32, &r, &st[t]), 0);
+    p.threads = t + 1;
+    ck_assert_int_eq(cb_assign(n[t], &st[t], &p), 0);
+    ck_assert_int_eq(cb_measure(n[t], img, 32, &r, &st[t]), 0);
+  }
+  for (int t = 1; t < 3; t++) {
+    stats_equal(&st[0], &st[t]);
+    for (int i = 0; i < n[0]->nlayer; i++)
+      ck_assert(qt_equal(n[0]->layers[i]->q, n[t]->layers[i]->q));
+  }
+  /* input threshold is the input's max: 255/256 */
+  ck_assert_float_eq(ld_find_layer(n[0], "conv1")->q->th_in, 0.99609375f);
+  for (int t = 0; t < 3; t++) {
+    cb_free(&st[t]);
+    ar_free(&ar[t]);
+  }
+  free_images(img, 32);
+}
+END_TEST
+
+/* ---- CHai prototxt round trip ---- */
+
+/* The file's text with every precision_param dropped, rewritten. */
+static char *without_precision(const char *path, Arena *ar) {
+  Diag dg;
+  diag_init(&dg, stderr);
+  Caffe__NetParameter *np = (Caffe__NetParameter *)tf_parse_file(
+      &caffe__net_parameter__descriptor, path, ar, &dg, NULL);
+  ck_assert_ptr_nonnull(np);
+  for (size_t i = 0; i < np->n_layer; i++) np->layer[i]->precision_param = NULL;
+  return tf_write_string(&np->base, ar);
+}
+
+static void round_trip(CbParams p) {
+  Arena ar = {0};
+  Diag dg;
+  Net *n = load_quiet("tests/nets/quant_small.prototxt", &ar, &dg);
+  ck_assert_ptr_nonnull(n);
+  random_weights(n, &ar);
+  float **img = small_images(n);
+  CbStats st;
+  CbRun r = {2, true, false};
+  ck_assert_int_eq(cb_collect(n, img, NIMG, &r, &st), 0);
+  ck_assert_int_eq(cb_assign(n, &st, &p), 0);
+  char out[] = "/tmp/chai_test_quant_XXXXXX";
+  int fd = mkstemp(out);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  ck_assert_int_eq(qt_write(n, out, NULL, &dg), 0);
+  Arena ar2 = {0};
+  Diag dg2;
+  Net *back = load_quiet(out, &ar2, &dg2);
+  ck_assert_msg(back != NULL, "written file does not load");
+  ck_assert_int_eq(back->nlayer, n->nlayer);
+  int nq = 0;
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    ck_assert_msg(qt_equal(l->q, back->layers[i]->q), "layer %s", l->name);
+    ck_assert(!l->q == !qt_kind_has_precision(l->kind, p.mode));
+    nq += l->q != NULL;
+  }
+  ck_assert_int_gt(nq, 3);
+  /* everything else is the original, field for field */
+  Arena ar3 = {0};
+  ck_assert_str_eq(without_precision(out, &ar3),
+                   without_precision("tests/nets/quant_small.prototxt", &ar3));
+  if (p.mode == QM_XILINX) {
+    /* the Concat inputs share its output threshold */
+    const Layer *cat = ld_find_layer(n, "cat"), *br = ld_find_layer(n, "branch");
+    ck_assert_float_eq(br->q->th_out, cat->q->th_out);
+    ck_assert_float_eq(cat->q->th_in, cat->q->th_out);
+    /* conv1 is folded with bn1/scale1 and fused with relu1: one format */
+    const Layer *c1 = ld_find_layer(n, "conv1"), *relu = ld_find_layer(n, "relu1");
+    ck_assert_float_eq(c1->q->th_out, relu->q->th_out);
+    ck_assert_int_eq(c1->q->nth, 8);
+    ck_assert_int_eq(ld_find_layer(n, "up")->q->nth, 6);
+  }
+  unlink(out);
+  cb_free(&st);
+  free_images(img, NIMG);
+  fclose(dg.out);
+  fclose(dg2.out);
+  ar_free(&ar);
+  ar_free(&ar2);
+  ar_free(&ar3);
+}
+
+START_TEST(t_round_trip) {
+  CbParams p = xilinx8();
+  round_trip(p);
+  p.bw_in = p.bw_params = p.bw_out = 6;
+  p.method = CB_PERCENTILE;
+  round_trip(p);
+  p.mode = QM_DFIXED;
+  p.fl_auto = true;
+  round_trip(p);
+  p.fl_auto = false;
+  p.fl_in = 2, p.fl_params = 5, p.fl_out = -1;
+  round_trip(p);
+}
+END_TEST
+
+/* ---- threshold rules ---- */
+
+START_TEST(t_entropy_known) {
+  uint64_t h[CB_NBINS] = {0};
+  /* uniform on 1000 bins: the first candidate reproducing it exactly is
+   * i = 1000 (no clipped mass), so th = 1000/2048 * max */
+  for (int i = 0; i < 1000; i++) h[i] = 50;
+  double th = cb_entropy_threshold(h, CB_NBINS, 2048.0, 8);
+  ck_assert(fabs(th - 1000.0) < 1e-9);
+  /* a far outlier is clipped away */
+  memset(h, 0, sizeof h);
+  for (int i = 0; i < 200; i++) h[i] = 10000 - 40 * (uint64_t)i;
+  h[2047] = 1;
+  th = cb_entropy_threshold(h, CB_NBINS, 2048.0, 8);
+  ck_assert_msg(th >= 128 && th <= 256, "th = %g", th);
+  /* degenerate */
+  memset(h, 0, sizeof h);
+  ck_assert(cb_entropy_threshold(h, CB_NBINS, 0, 8) == 1);
+}
+END_TEST
+
+START_TEST(t_percentile_and_fl) {
+  uint64_t h[CB_NBINS] = {0};
+  for (int i = 0; i < 100; i++) h[i] = 1;
+  ck_assert(fabs(cb_percentile_threshold(h, CB_NBINS, 2048, 50) - 50) < 1e-9);
+  ck_assert(fabs(cb_percentile_threshold(h, CB_NBINS, 2048, 100) - 100) < 1e-9);
+  ck_assert_int_eq(cb_ristretto_fl(1.0, 8, false), 8);
+  ck_assert_int_eq(cb_ristretto_fl(1.0, 8, true), 7);
+  ck_assert_int_eq(cb_ristretto_fl(0.3, 8, false), 9);
+  ck_assert_int_eq(cb_ristretto_fl(5.0, 8, false), 5);
+  ck_assert_int_eq(cb_ristretto_fl(300.0, 6, true), -4);
+  ck_assert_int_eq(cb_ristretto_fl(0.0, 8, false), 7);
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("quant");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, t_golden_xilinx);
+  tcase_add_test(tc, t_golden_dfixed);
+  tcase_add_test(tc, t_read_ok);
+  tcase_add_test(tc, t_flags_defaults);
+  tcase_add_test(tc, t_flags_spellings);
+  tcase_add_test(tc, t_flags_errors);
+  tcase_add_test(tc, t_determinism_small);
+  tcase_add_test(tc, t_determinism_lenet);
+  tcase_add_test(tc, t_round_trip);
+  tcase_add_test(tc, t_entropy_known);
+  tcase_add_test(tc, t_percentile_and_fl);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr = srunner_create(suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
