@@ -174,6 +174,21 @@ static int legacy_inputs(Builder *B, const Caffe__NetParameter *np) {
     } else {
       for (int k = 0; k < 4; k++) d[k] = np->input_dim[4 * i + (size_t)k];
     }
+    /* ir_set_shape would report a bad size without a line: check here */
+    int64_t count = 1;
+    for (int k = 0; k < nd; k++) {
+      if (d[k] < 0 || d[k] > INT32_MAX || (d[k] && count > INT32_MAX / d[k])) {
+        diag_error(n->dg,
+                   by_shape ? ir_loc(n, np->input_shape[i], "dim", NULL)
+                            : ir_loc(n, np, "input_dim", NULL),
+                   d[k] < 0 ? "input '%s': axis %d is %lld; sizes must not be negative"
+                            : "input '%s': axis %d is %lld; the blob would have more than "
+                              "2147483647 elements",
+                   np->input[i], k, (long long)d[k]);
+        return -1;
+      }
+      count *= d[k];
+    }
     if (ir_set_shape(n, NULL, &b->shape, nd, d)) return -1;
     b->shaped = true;
     push(n->ar, (void ***)&n->inputs, &n->ninput, &B->incap, b);
