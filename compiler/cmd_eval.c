@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "../runtime/rt_idx.h"
+#include "../runtime/rt_npy.h"
+#include "dump.h"
 #include "cli.h"
 #include "interp.h"
 #include "loader.h"
@@ -29,6 +31,8 @@ static void usage(FILE *f) {
           "  --limit N      only the first N items\n"
           "  --threads N    worker threads (default: online CPUs)\n"
           "  --float        run a CHai prototxt in float\n"
+          "  --save-inputs DIR  write the (preprocessed) input of every item as\n"
+          "                 DIR/<index>.npy (e.g. calibration tensors for quantize)\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
           "  --mean_value 104,117,123 | --mean_file F --input_scale 1 --resize cv2|float\n");
 }
@@ -47,6 +51,7 @@ typedef struct EvShared {
   const QsNet *qn; /* NULL: float */
   const EvSet *ds;
   PrepOpts *po;
+  const char *save; /* --save-inputs DIR or NULL */
   int nthreads;
   pthread_mutex_t mu; /* diagnostics */
   int errors;
@@ -176,6 +181,16 @@ static void *worker(void *arg) {
       }
       x = img;
     }
+    if (sh->save) {
+      char path[4200], err[512];
+      int64_t d[RT_MAXDIM];
+      for (int k = 0; k < in0->shape.nd; k++) d[k] = in0->shape.d[k];
+      snprintf(path, sizeof path, "%s/%05d.npy", sh->save, i);
+      if (rt_npy_write(path, "<f4", x, in0->shape.nd, d, err, sizeof err)) {
+        fprintf(stderr, "chaicc eval: error: %s\n", err);
+        w->err = 1;
+      }
+    }
     const float *y;
     if (st) {
       qs_set_input(st, 0, x);
@@ -197,7 +212,7 @@ static void *worker(void *arg) {
 }
 
 int cmd_eval(int argc, char **argv) {
-  const char *pos[2] = {NULL, NULL}, *dataset = NULL;
+  const char *pos[2] = {NULL, NULL}, *dataset = NULL, *save = NULL;
   int npos = 0, use_float = 0;
   long limit = -1, nthreads = sysconf(_SC_NPROCESSORS_ONLN);
   PrepOpts po;
@@ -224,6 +239,8 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "chaicc eval: error: --threads takes 1..256\n");
         return 2;
       }
+    } else if (!strcmp(a, "--save-inputs") && i + 1 < argc) {
+      save = argv[++i];
     } else if (!strcmp(a, "--float")) {
       use_float = 1;
     } else if (a[0] == '-' || npos == 2) {
@@ -264,7 +281,8 @@ int cmd_eval(int argc, char **argv) {
     return 1;
   }
   if (!ds.pix && prep_finish(&po, is, &chai_diag)) return 1;
-  EvShared sh = {.net = n, .ds = &ds, .po = &po, .nthreads = (int)nthreads};
+  if (save && dump_mkdirs(save, &chai_diag)) return 1;
+  EvShared sh = {.net = n, .ds = &ds, .po = &po, .save = save, .nthreads = (int)nthreads};
   if (!use_float && qs_net_has_quant(n)) {
     sh.qn = qs_prepare(n, &chai_diag);
     if (!sh.qn) return 1;
