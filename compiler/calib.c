@@ -240,7 +240,7 @@ typedef struct Worker {
   Job *j;
   int cur; /* image being run */
   double *max;
-  uint64_t *cnt, *hist;
+  uint64_t *cnt, *hist, *zeros;
   bool *seen;
   pthread_t th;
   int err;
@@ -262,15 +262,21 @@ static void record(Worker *w, const Blob *b, const float *d, int64_t n) {
     double mx = j->st->blob[id].maxabs;
     uint64_t *h = w->hist + (size_t)id * CB_NBINS;
     if (!(mx > 0)) {
-      h[0] += (uint64_t)n;
+      w->zeros[id] += (uint64_t)n;
       return;
     }
     double k = CB_NBINS / mx;
+    uint64_t z = 0;
     for (int64_t i = 0; i < n; i++) {
       double v = fabs((double)d[i]) * k;
+      if (v == 0) { /* exact zeros: no error, kept out of the histogram */
+        z++;
+        continue;
+      }
       int bin = v >= CB_NBINS ? CB_NBINS - 1 : (int)v;
       h[bin]++;
     }
+    w->zeros[id] += z;
   } else {
     double s = j->scale[id];
     if (!(s > 0)) return;
@@ -353,6 +359,7 @@ static int run_pass(Job *j, const CbRun *r) {
     w[t].max = xcalloc((size_t)nb, sizeof(double));
     w[t].cnt = xcalloc((size_t)nb, sizeof(uint64_t));
     w[t].seen = xcalloc((size_t)nb, sizeof(bool));
+    w[t].zeros = xcalloc((size_t)nb, sizeof(uint64_t));
     if (j->pass == PASS_HIST)
       w[t].hist = xcalloc((size_t)nb * CB_NBINS, sizeof(uint64_t));
   }
@@ -374,6 +381,7 @@ static int run_pass(Job *j, const CbRun *r) {
         if (w[t].max[id] > cb->maxabs) cb->maxabs = w[t].max[id];
         cb->count += w[t].cnt[id];
       } else if (j->pass == PASS_HIST && cb->hist) {
+        cb->zeros += w[t].zeros[id];
         const uint64_t *h = w[t].hist + (size_t)id * CB_NBINS;
         for (int k = 0; k < CB_NBINS; k++) cb->hist[k] += h[k];
       }
@@ -381,6 +389,7 @@ static int run_pass(Job *j, const CbRun *r) {
     free(w[t].max);
     free(w[t].cnt);
     free(w[t].seen);
+    free(w[t].zeros);
     free(w[t].hist);
   }
   free(w);

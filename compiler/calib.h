@@ -25,7 +25,9 @@ typedef struct CbBlob {
   bool seen;         /* some image reached it */
   double maxabs;     /* max |x| */
   uint64_t count;    /* values seen */
-  uint64_t *hist;    /* CB_NBINS counts of |x| on [0, maxabs], or NULL */
+  uint64_t *hist;    /* CB_NBINS counts of non-zero |x| on [0, maxabs]
+                        (bin = floor(|x| / maxabs * CB_NBINS)), or NULL */
+  uint64_t zeros;    /* exact zeros, not in hist (they quantize exactly) */
   /* cb_measure: against the blob's chosen format */
   double sig, noise; /* sum x^2, sum (x - deq(q(x)))^2 */
   uint64_t sat;      /* |x| beyond the largest code */
@@ -46,7 +48,8 @@ typedef struct CbRun {
 /* Runs the float interpreter over img[0..nimg) (each one item of the
  * net's single input at batch 1, already preprocessed) and fills st (its
  * arrays malloc'ed; cb_free).  Pass 1 takes max|x| of every blob, pass 2
- * (r->hist) histograms |x| in CB_NBINS bins on [0, max].  0, or -1 after
+ * (r->hist) histograms the non-zero |x| in CB_NBINS bins on [0, max].
+ * 0, or -1 after
  * reporting (weights missing). */
 int cb_collect(Net *n, float *const *img, int nimg, const CbRun *r,
                CbStats *st);

@@ -309,6 +309,11 @@ static void svg_hist(FILE *f, const CbBlob *b, double range) {
 static int write_report(const CbCmdOpts *o, Net *n, const CbStats *st) {
   char *tmp = ar_printf(&chai_arena, "%s.tmpXXXXXX", o->report);
   int fd = mkstemp(tmp);
+  if (fd >= 0) { /* mkstemp makes 0600: give the usual 0666 & ~umask */
+    mode_t um = umask(0);
+    umask(um);
+    fchmod(fd, 0666 & ~um);
+  }
   FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
   if (!f) {
     diag_error(&chai_diag, (SrcLoc){o->report, 0, 0}, "cannot write: %s",

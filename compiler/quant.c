@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "caffe.pb-c.h"
@@ -363,6 +364,11 @@ int qt_write(const Net *n, const char *path, bool *converted, Diag *dg) {
   /* temp file next to the target, renamed on success */
   char *tmp = ar_printf(ar, "%s.tmpXXXXXX", path);
   int fd = mkstemp(tmp);
+  if (fd >= 0) { /* mkstemp makes 0600: give the usual 0666 & ~umask */
+    mode_t um = umask(0);
+    umask(um);
+    fchmod(fd, 0666 & ~um);
+  }
   FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
   if (!f) {
     diag_error(dg, (SrcLoc){path, 0, 0}, "cannot write '%s': %s", path,
