@@ -826,6 +826,11 @@ int ec_emit(Net *n, const PsPlan *plan, const EcOpts *o, Diag *dg) {
   char *old = ar_printf(e.ar, "%s.old.%ld", out, (long)getpid());
   rm_rf(tmp);
   int rc = -1;
+  char *parent = ar_strdup(e.ar, out), *slash = strrchr(parent, '/');
+  if (slash && slash != parent) {
+    *slash = 0;
+    if (dump_mkdirs(parent, dg)) goto done;
+  }
   if (mkdir(tmp, 0777)) {
     diag_error(dg, (SrcLoc){tmp, 0, 0}, "cannot create: %s", strerror(errno));
     goto done;

@@ -279,6 +279,7 @@ START_TEST(test_shared_models) {
     free_outs(rb, b->noutput);
     free_outs(rp, b->noutput);
     free(in);
+    ld_cleanup(); /* the models live in the arena */
     ar_free(&ar);
     checked++;
   }
