@@ -189,6 +189,7 @@ static void set_common(Ec *e, const Layer *l, const char *fn) {
   lh_set_bool(h, "relu", l->fused_relu);
   lh_set_str(h, "slope", ec_float(l->relu_slope, sl, sizeof sl));
   lh_set_int(h, "count", l->ntop ? rt_shape_count(&l->top[0]->shape) : 0);
+  lh_set_bool(h, "restrict", !e->plan->inplace[l->id]);
 }
 
 static void set_f(Ec *e, const char *key, float v) {

@@ -7,11 +7,13 @@ function lines(list)
 end
 
 -- "static void fn(const float *b0, ..., float *t0, ...)" for a layer table
--- with t.fn, t.nb (bottoms) and t.nt (tops).
+-- with t.fn, t.nb (bottoms) and t.nt (tops); the pointers are restrict
+-- when t.restrict (the tops share no storage with the bottoms).
 function signature(t)
   local ps = {}
-  for i = 0, t.nb - 1 do ps[#ps + 1] = "const float *b" .. i end
-  for i = 0, t.nt - 1 do ps[#ps + 1] = "float *t" .. i end
+  local r = t.restrict and "restrict " or ""
+  for i = 0, t.nb - 1 do ps[#ps + 1] = "const float *" .. r .. "b" .. i end
+  for i = 0, t.nt - 1 do ps[#ps + 1] = "float *" .. r .. "t" .. i end
   if #ps == 0 then ps[1] = "void" end
   return "static void " .. t.fn .. "(" .. table.concat(ps, ", ") .. ")"
 end
