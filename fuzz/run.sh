@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh [-B BUILD_DIR] [-runs N | -time SECONDS] [-jobs J] [TARGET...]
+# run.sh [-B BUILD_DIR] [-o WORK_DIR] [-runs N | -time SECONDS] [-jobs J] [TARGET...]
 #
 # Builds the libFuzzer targets (fuzz/fuzz_*.c) with clang, ASan and UBSan
 # into BUILD_DIR/fuzz (fuzz/Makefile), regenerates their seed corpora
@@ -8,20 +8,22 @@
 # Targets default to all of them: textfmt caffemodel npy image load config.
 #
 #   BUILD_DIR  a CMake build of chaicc (for chaicc-mkmodel seeds); default build
+#   -o DIR     where binaries, corpora, logs and crashes go; default BUILD_DIR/fuzz
 #   -runs N    stop each target after N executions (default 20000)
 #   -time S    stop each target after S seconds instead
 #   -jobs J    run J targets at once (default 1)
 #
-# Inputs that libFuzzer finds interesting are kept in BUILD_DIR/fuzz/corpus
+# Inputs that libFuzzer finds interesting are kept in WORK_DIR/corpus
 # (seeds are merged in again each run); a crash is written to
-# BUILD_DIR/fuzz/crash-<target>-* and the run exits 1.  Logs are in
-# BUILD_DIR/fuzz/log/<target>.log.  Exit 77 if clang or libFuzzer is missing.
+# WORK_DIR/crash-<target>-* and the run exits 1.  Logs are in
+# WORK_DIR/log/<target>.log.  Exit 77 if clang or libFuzzer is missing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-B=build RUNS=20000 TIME= JOBS=1 TARGETS=()
+B=build F= RUNS=20000 TIME= JOBS=1 TARGETS=()
 while [ $# -gt 0 ]; do
   case $1 in
     -B) B=$2; shift 2 ;;
+    -o) F=$2; shift 2 ;;
     -runs) RUNS=$2; TIME=; shift 2 ;;
     -time) TIME=$2; shift 2 ;;
     -jobs) JOBS=$2; shift 2 ;;
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(textfmt caffemodel npy image load config)
-F=$B/fuzz
+F=${F:-$B/fuzz}
 
 if ! command -v clang >/dev/null; then
   echo "run.sh: clang not found (apt-get install clang): fuzzing skipped"; exit 77
