@@ -5,6 +5,8 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,9 @@
 #include "interp.h"
 
 static void *xcalloc(size_t n, size_t sz) {
-  void *p = calloc(n ? n : 1, sz ? sz : 1);
+  if (sz == 0) sz = 1;
+  if (n == 0) n = 1;
+  void *p = n <= PTRDIFF_MAX / sz ? calloc(n, sz) : NULL;
   if (!p) {
     fprintf(stderr, "chaicc: fatal: out of memory (%zu x %zu bytes)\n", n, sz);
     exit(3);

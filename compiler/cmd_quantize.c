@@ -416,33 +416,46 @@ int cmd_quantize(int argc, char **argv) {
             o.p.mode == QM_XILINX ? "Xilinx mode" : o.p.fl_auto ? "--fl_bitwidths auto" : "--report");
     return 2;
   }
+  int rc = 0;
+  CbStats st = {0};
+  float **img = NULL;
+  int nimg = 0;
   for (int i = 0; i < n->nlayer; i++)
     if (n->layers[i]->q) {
       diag_note(&chai_diag, n->layers[i]->q->loc,
                 "the input already has precision blocks; they are replaced");
       break;
     }
-  CbStats st = {0};
-  float **img = NULL;
-  int nimg = 0;
   CbRun run = {o.threads, false, isatty(2) != 0};
   if (need_stats) {
     if (n->ninput != 1) {
       diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
                  "calibration needs a net with one input; this one has %d", n->ninput);
-      return 1;
+      rc = 1;
+      goto done;
     }
     if (n->inputs[0]->shape.nd > 0 && n->inputs[0]->shape.d[0] != 1 &&
-        ld_set_batch(n, 1))
-      return 1;
+        ld_set_batch(n, 1)) {
+      rc = 1;
+      goto done;
+    }
     rt_shape s = n->inputs[0]->shape;
     nimg = load_images(&o, &s, &img);
-    if (nimg < 0) return 1;
+    if (nimg < 0) {
+      rc = 1;
+      goto done;
+    }
     run.hist = (o.p.mode == QM_XILINX && o.p.method != CB_MAX) || o.report;
-    if (cb_collect(n, img, nimg, &run, &st)) return 1;
+    if (cb_collect(n, img, nimg, &run, &st)) {
+      rc = 1;
+      goto done;
+    }
   }
   o.p.threads = o.threads;
-  if (cb_assign(n, need_stats ? &st : NULL, &o.p)) return 1;
+  if (cb_assign(n, need_stats ? &st : NULL, &o.p)) {
+    rc = 1;
+    goto done;
+  }
   /* What the output must satisfy when read back (quant.c's rules). */
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
@@ -453,11 +466,15 @@ int cmd_quantize(int argc, char **argv) {
     if (bad) {
       ir_error(n, l, "placed in hardware, which takes 8 or 6 bits; --bitwidths "
                "gives %d,%d,%d", o.p.bw_in, o.p.bw_params, o.p.bw_out);
-      return 1;
+      rc = 1;
+      goto done;
     }
   }
   bool conv = false;
-  if (qt_write(n, o.out, &conv, &chai_diag)) return 1;
+  if (qt_write(n, o.out, &conv, &chai_diag)) {
+    rc = 1;
+    goto done;
+  }
   if (conv)
     diag_note(&chai_diag, (SrcLoc){n->file, 0, 0},
               "V1 `layers` format: %s is written in the `layer` format (V1 has "
@@ -468,26 +485,30 @@ int cmd_quantize(int argc, char **argv) {
   Net *back = ld_load(o.out, NULL, &chai_arena, &dg2);
   if (!back || back->nlayer != n->nlayer) {
     fprintf(stderr, "chaicc quantize: internal error: %s does not read back\n", o.out);
-    return 3;
+    rc = 3;
+    goto done;
   }
   for (int i = 0; i < n->nlayer; i++)
     if (!qt_equal(n->layers[i]->q, back->layers[i]->q)) {
       fprintf(stderr, "chaicc quantize: internal error: layer '%s' reads back "
                       "differently from %s\n", n->layers[i]->name, o.out);
-      return 3;
+      rc = 3;
+      goto done;
     }
   int nq = 0;
   for (int i = 0; i < n->nlayer; i++) nq += n->layers[i]->q != NULL;
   printf("%s: %d layers quantized (%s, bit widths %d,%d,%d)%s%s\n", o.out, nq,
          qt_mode_name(o.p.mode), o.p.bw_in, o.p.bw_params, o.p.bw_out,
          nimg ? ", calibrated on " : "", nimg ? ar_printf(&chai_arena, "%d images", nimg) : "");
-  int rc = 0;
   if (o.report) {
     if (!need_stats) rc = 1;
     else if (cb_measure(n, img, nimg, &run, &st) || write_report(&o, n, &st)) rc = 1;
   }
+  if (!rc) rc = cli_status();
+done:
   for (int i = 0; i < nimg; i++) free(img[i]);
   free(img);
   cb_free(&st);
-  return rc ? rc : cli_status();
+  free(o.po.mean_pixels);
+  return rc;
 }

@@ -390,6 +390,7 @@ START_TEST(t_determinism_lenet) {
   }
   /* input threshold is the input's max: 255/256 */
   ck_assert_float_eq(ld_find_layer(n[0], "conv1")->q->th_in, 0.99609375f);
+  ld_cleanup(); /* the caffemodels' data, before their arenas */
   for (int t = 0; t < 3; t++) {
     cb_free(&st[t]);
     ar_free(&ar[t]);
