@@ -7,13 +7,13 @@
 #include "diag.h"
 
 const CliCommand cli_commands[] = {
-    {"info", cmd_info},
-    {"run", cmd_run},
-    {"quantize", cmd_quantize},
-    {"eval", cmd_eval},
-    {"compare", cmd_compare},
-    {"compile", cmd_compile},
-    {NULL, NULL},
+    {"info", cmd_info, "DEPLOY [WEIGHTS]", "layers, shapes, parameters, MACs (--passes, --config, --graph)"},
+    {"run", cmd_run, "DEPLOY WEIGHTS --input X", "run the net: float, or fixed point for a CHai prototxt"},
+    {"quantize", cmd_quantize, "--deploy_model D --weights W ...", "XportDNN-compatible quantizer (writes a CHai prototxt)"},
+    {"eval", cmd_eval, "DEPLOY WEIGHTS --dataset ...", "top-1 accuracy over a labelled data set"},
+    {"compare", cmd_compare, "A B [--rtol R]", "compare .npy files or directories of them"},
+    {"compile", cmd_compile, "DEPLOY WEIGHTS -o DIR", "emit a standalone C (and HLS) project"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const char *cmdline = "chaicc";

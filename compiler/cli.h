@@ -5,6 +5,8 @@
 typedef struct CliCommand {
   const char *name;
   int (*fn)(int argc, char **argv); /* argv[0] is the command name */
+  const char *args;                 /* synopsis for --help */
+  const char *summary;
 } CliCommand;
 
 extern const CliCommand cli_commands[];

@@ -11,21 +11,15 @@
 #include "loader.h"
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: chaicc <command> [options]\n"
-          "\n"
-          "commands:\n"
-          "  info DEPLOY [WEIGHTS]          layers, shapes, parameters and MACs\n"
-          "  run DEPLOY WEIGHTS --input X   run the network (float, or fixed point for a CHai prototxt)\n"
-          "  quantize --deploy_model D --weights W --quantized_deploy_model OUT [...]\n"
-          "                                 XportDNN-compatible quantizer\n"
-          "  compile DEPLOY WEIGHTS -o DIR  emit a standalone C project\n"
-          "\n"
-          "options:\n"
-          "  -h, --help       this help (also: chaicc <command> --help)\n"
-          "  --version        print the version\n"
-          "\n"
-          "See docs/cli.md for every option.\n");
+  fprintf(f, "usage: chaicc <command> [options]\n\ncommands:\n");
+  for (int i = 0; cli_commands[i].name; i++)
+    fprintf(f, "  %-9s %-34s %s\n", cli_commands[i].name, cli_commands[i].args,
+            cli_commands[i].summary);
+  fprintf(f, "\noptions:\n"
+             "  -h, --help   this help (also: chaicc <command> --help)\n"
+             "  --version    print the version\n"
+             "\nexit status: 0 success, 1 input error, 2 usage error, 3 internal error.\n"
+             "See docs/cli.md for every option.\n");
 }
 
 int main(int argc, char **argv) {
