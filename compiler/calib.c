@@ -582,6 +582,8 @@ static void *th_work(void *arg) {
   }
 }
 
+static int clamp_fl(int fl) { return fl < -64 ? -64 : fl > 64 ? 64 : fl; }
+
 int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
   int nb = n->nblob;
   Layer **cons = cb_consumers(n);
@@ -649,15 +651,16 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
       }
     } else {
       if (p->fl_auto) {
-        q->fl_out = cb_ristretto_fl(blob_max(st, out), p->bw_out, false);
+        q->fl_out = clamp_fl(
+            cb_ristretto_fl(blob_max(st, out), p->bw_out, false) - p->fl_headroom);
         int fin = 64;
         for (int b = 0; b < l->nbottom; b++) {
           if (!l->bottom[b]) continue;
           int f = cb_ristretto_fl(blob_max(st, canon[l->bottom[b]->id]),
-                                  p->bw_in, false);
+                                  p->bw_in, false) - p->fl_headroom;
           if (f < fin) fin = f;
         }
-        q->fl_in = l->nbottom ? fin : q->fl_out;
+        q->fl_in = l->nbottom ? clamp_fl(fin) : q->fl_out;
         if (wts) {
           double m = 0;
           for (int c = 0; c < nc; c++)

@@ -79,7 +79,8 @@ void cb_weight_range(const Net *n, const Layer *l, Layer *const *cons,
 
 /* Ristretto's integer-length rule: fl = bw - ceil(log2 max) for
  * activations, one bit less (fl = bw - ceil(log2 max) - 1) for weights;
- * max <= 0 gives fl = bw - 1.  Clamped to -64..64. */
+ * max <= 0 gives fl = bw - 1.  Clamped to -64..64.  (cb_assign takes
+ * CbParams.fl_headroom more bits off activations.) */
 int cb_ristretto_fl(double maxabs, int bw, bool weights);
 
 /* What `quantize` asks for. */
@@ -88,6 +89,8 @@ typedef struct CbParams {
   int bw_in, bw_params, bw_out;
   bool fl_auto;
   int fl_in, fl_params, fl_out; /* DynamicFixed when !fl_auto */
+  int fl_headroom; /* fl_auto: extra integer bits for activations (0 =
+                      Ristretto's literal rule; default 1: no saturation) */
   CbMethod method;
   double percentile;
   int threads; /* for the per-blob threshold searches */

@@ -171,6 +171,7 @@ START_TEST(t_flags_defaults) {
   ck_assert_int_eq(o.p.fl_in, 2);
   ck_assert_int_eq(o.p.fl_params, 5);
   ck_assert_int_eq(o.p.fl_out, 2);
+  ck_assert_int_eq(o.p.fl_headroom, 1);
   ck_assert_int_eq(o.calib_size, 8);
   ck_assert_int_eq(o.p.method, CB_ENTROPY);
   ck_assert(fabs(o.p.percentile - 99.99) < 1e-12);
@@ -199,7 +200,7 @@ START_TEST(t_flags_spellings) {
                      "--mean_value", "0", "--raw-scale", "255",
                      "--input_scale", "0.00390625", "--calibration-method",
                      "percentile", "--percentile", "99.9", "--threads", "3",
-                     "--report", "r.html", NULL};
+                     "--report", "r.html", "--fl-headroom", "0", NULL};
   ck_assert_int_eq(parse(&o, a), 0);
   ck_assert_int_eq(o.p.mode, QM_DFIXED);
   ck_assert_str_eq(o.deploy, "d");
@@ -214,6 +215,7 @@ START_TEST(t_flags_spellings) {
   ck_assert(fabs(o.p.percentile - 99.9) < 1e-12);
   ck_assert_int_eq(o.threads, 3);
   ck_assert_str_eq(o.report, "r.html");
+  ck_assert_int_eq(o.p.fl_headroom, 0);
   const char *b[] = {"--deploy_model", "d", "--weights", "w",
                      "--quantized_deploy_model", "o", "--quant_type",
                      "DynamicFixed", "--fl_bitwidths", "3,-2,4", NULL};
