@@ -115,6 +115,7 @@ int cmd_compile(int argc, char **argv) {
     for (int i = 0; i < lg.n; i++) printf("pass %s\n", lg.line[i]);
   PsPlan plan;
   ps_plan(n, &plan);
-  if (ec_emit(n, &plan, &o, &chai_diag)) return 1;
-  return cli_status();
+  int bad = ec_emit(n, &plan, &o, &chai_diag);
+  free(po.mean_pixels);
+  return bad ? 1 : cli_status();
 }

@@ -314,6 +314,7 @@ int cmd_eval(int argc, char **argv) {
   free(ds.label);
   free(ds.pix);
   free(ds.path);
+  free(po.mean_pixels);
   if (bad || done != ds.n) return 1;
   printf("top1=%.2f%% (%ld/%d)\n", ds.n ? 100.0 * (double)correct / ds.n : 0.0, correct, ds.n);
   fprintf(stderr, "eval: %d items, %s, %ld threads, %.2f s\n", ds.n,

@@ -179,6 +179,9 @@ int cmd_run(int argc, char **argv) {
     }
     batch = b;
   }
+  free(po.mean_pixels); /* applied to every input: no longer needed */
+  po.mean_pixels = NULL;
+  po.pp.mean_pixels = NULL;
   if (n->inputs[0]->shape.nd > 0 && batch != n->inputs[0]->shape.d[0] &&
       ld_set_batch(n, batch))
     return 1;

@@ -159,6 +159,9 @@ static int load_mean(PrepOpts *o, Diag *dg) {
   rt_preproc *p = &o->pp;
   int64_t s[8] = {0};
   float *m = NULL;
+  free(o->mean_pixels); /* loaded again (one prep_finish per image input) */
+  o->mean_pixels = NULL;
+  p->mean_pixels = NULL;
   if (prep_is_npy(o->mean_file)) {
     char err[256];
     int nd = 0;
