@@ -418,6 +418,42 @@ static const char *ref_layer(Ec *e, Layer *l, const char *fn) {
 
 static int64_t cnt(const rt_shape *s, int from, int to) { return rt_shape_count_range(s, from, to); }
 
+/* Register tiles of the generated kernels (c/conv, c/ip). */
+enum { EC_CONV_MR = 4, EC_CONV_NR = 8, EC_CONV_NR_DW = 16, EC_IP_NB = 32 };
+
+/* Decides how c/conv addresses a convolution's input (see the template):
+ * mode direct (stride 1; a zero-padded copy when padded) or im2col, the
+ * strides of k's c, kh, kw parts in X, the positions L per output plane and
+ * the register tile; reserves the scratch the copy needs. */
+static void conv_plan(Ec *e, const Layer *l) {
+  LhHost *h = e->lh;
+  const rt_conv_param *p = &l->p.conv;
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  int64_t H = in->d[2], W = in->d[3], OH = out->d[2], OW = out->d[3];
+  int64_t ICG = in->d[1] / p->group, OCG = out->d[1] / p->group;
+  int64_t K = ICG * p->kh * p->kw, L, plane, khs, kws, wp = OW, need = 0;
+  bool direct = p->sh == 1 && p->sw == 1, pad = p->ph > 0 || p->pw > 0;
+  if (direct) {
+    int64_t hp = H + 2 * p->ph;
+    wp = W + 2 * p->pw;
+    plane = hp * wp, khs = (int64_t)p->dh * wp, kws = p->dw;
+    L = (OH - 1) * wp + OW; /* the last wide row stops at OW */
+    if (pad) need = ICG * plane;
+  } else {
+    L = OH * OW;
+    plane = (int64_t)p->kh * p->kw * L, khs = (int64_t)p->kw * L, kws = L;
+    need = K * L;
+  }
+  if ((size_t)need * sizeof(float) > e->scratch) e->scratch = (size_t)need * sizeof(float);
+  lh_set_str(h, "mode", direct ? "direct" : "im2col");
+  lh_set_bool(h, "pad", pad);
+  lh_set_bool(h, "compact", wp == OW);
+  lh_set_int(h, "K", K), lh_set_int(h, "L", L), lh_set_int(h, "WP", wp);
+  lh_set_int(h, "PLANE", plane), lh_set_int(h, "KHS", khs), lh_set_int(h, "KWS", kws);
+  lh_set_int(h, "MR", EC_CONV_MR);
+  lh_set_int(h, "NR", OCG < EC_CONV_MR ? EC_CONV_NR_DW : EC_CONV_NR);
+}
+
 /* Sets the table for l and returns the template name (NULL: error). */
 static const char *layer_table(Ec *e, Layer *l, const char *fn) {
   LhHost *h = e->lh;
@@ -444,6 +480,7 @@ static const char *layer_table(Ec *e, Layer *l, const char *fn) {
              p->ph == 0 && p->pw == 0)
       variant = "pointwise";
     lh_set_str(h, "variant", variant);
+    if (l->kind == LK_CONV) conv_plan(e, l);
     return l->kind == LK_CONV ? "c/conv" : "c/deconv";
   }
   case LK_IP: {
@@ -458,9 +495,18 @@ static const char *layer_table(Ec *e, Layer *l, const char *fn) {
         for (int64_t o = 0; o < N; o++) t[o * K + k] = w[k * N + o];
       w = t;
     }
-    lh_set_str(h, "w", add_weight(e, fn, "w", w, N * K));
+    /* blocks of K x EC_IP_NB, outputs padded with zeros (c/ip) */
+    int64_t nblk = (N + EC_IP_NB - 1) / EC_IP_NB;
+    float *pk = ar_array(e->ar, (size_t)(nblk * K * EC_IP_NB), sizeof *pk);
+    for (int64_t o = 0; o < N; o++)
+      for (int64_t k = 0; k < K; k++)
+        pk[(o / EC_IP_NB * K + k) * EC_IP_NB + o % EC_IP_NB] = w[o * K + k];
+    lh_set_int(h, "NB", EC_IP_NB), lh_set_int(h, "NBLK", nblk);
+    lh_set_str(h, "w", add_weight(e, fn, "w", pk, nblk * K * EC_IP_NB));
     bool hb = p->bias_term && l->nweight > 1 && l->weight[1].loaded;
-    lh_set_str(h, "bias", hb ? add_weight(e, fn, "b", l->weight[1].t.d, N) : "");
+    float *pb = ar_array(e->ar, (size_t)(nblk * EC_IP_NB), sizeof *pb);
+    if (hb) memcpy(pb, l->weight[1].t.d, (size_t)N * sizeof *pb);
+    lh_set_str(h, "bias", hb ? add_weight(e, fn, "b", pb, nblk * EC_IP_NB) : "");
     return "c/ip";
   }
   case LK_POOL: {

@@ -1,71 +1,114 @@
--- conv.lua - Convolution: direct loops accumulating output planes, with
--- fast paths for depthwise (one input channel per output) and pointwise
--- (1x1, stride 1, no padding) convolutions.  Weights: OC x ICG x KH x KW.
+-- conv.lua - Convolution as a register-blocked product of the weights
+-- (OC x K, K = ICG*KH*KW in c,kh,kw order) with the input seen as K rows of
+-- L positions.  Per group the input is first made addressable without
+-- bounds tests (the emitter picks the mode):
+--   direct  stride 1: output position p = oh*WP + ow reads X[koff(k) + p]
+--           from the input (zero-padded into scratch when PH or PW > 0;
+--           the columns ow >= OW of a wide row are computed and dropped);
+--   im2col  stride > 1: X = K rows of OH*OW gathered values in scratch.
+-- A tile is MR output channels x NR positions accumulated in registers
+-- (constant bounds, vectorized over positions); each output is
+-- bias + sum over k in order, as the reference kernel.
 local lib = import("c/lib")
 
-local function bias_init(t)
-  if t.bias == "" then return "    for (int i = 0; i < OHW; i++) y[i] = 0.0f;\n" end
-  return "    for (int i = 0; i < OHW; i++) y[i] = " .. t.bias .. "[o];\n"
+-- Code for one tile of mr channels (from o) x nr positions (from p0).
+local function tile(t, mr, nr, p0)
+  local s = {}
+  s[#s + 1] = ("      { /* %d x %d tile */\n"):format(mr, nr)
+  s[#s + 1] = ("        const int p0 = %s;\n"):format(p0)
+  s[#s + 1] = ("        float acc[%d][%d];\n"):format(mr, nr)
+  local init = t.bias == "" and "0.0f" or ("%s[g * %d + o + r]"):format(t.bias, t.OCG)
+  s[#s + 1] = ("        for (int r = 0; r < %d; r++)\n          for (int j = 0; j < %d; j++) acc[r][j] = %s;\n"):format(mr, nr, init)
+  s[#s + 1] = ("        const float *wr = wg + (long)o * %d;\n"):format(t.K)
+  s[#s + 1] = ("        for (int c = 0; c < %d; c++)\n"):format(t.ICG)
+  s[#s + 1] = ("          for (int kh = 0; kh < %d; kh++)\n"):format(t.KH)
+  s[#s + 1] = ("            for (int kw = 0; kw < %d; kw++) {\n"):format(t.KW)
+  s[#s + 1] = ("              const float *xs = X + (long)c * %d + kh * %d + kw * %d + p0;\n"):format(t.PLANE, t.KHS, t.KWS)
+  s[#s + 1] = ("              const int k = (c * %d + kh) * %d + kw;\n"):format(t.KH, t.KW)
+  s[#s + 1] = ("              for (int r = 0; r < %d; r++) {\n"):format(mr)
+  s[#s + 1] = ("                const float wv = wr[r * %d + k];\n"):format(t.K)
+  s[#s + 1] = ("                for (int j = 0; j < %d; j++) acc[r][j] += wv * xs[j];\n"):format(nr)
+  s[#s + 1] = "              }\n            }\n"
+  s[#s + 1] = ("        for (int r = 0; r < %d; r++)\n"):format(mr)
+  s[#s + 1] = ("          for (int j = 0; j < %d; j++) {\n"):format(nr)
+  if t.compact then
+    s[#s + 1] = ("            y[(long)(o + r) * %d + p0 + j] = %s;\n"):format(t.OH * t.OW, lib.act(t, "acc[r][j]"))
+  else
+    s[#s + 1] = ("            const int p = p0 + j, oh = p / %d, ow = p - oh * %d;\n"):format(t.WP, t.WP)
+    s[#s + 1] = ("            if (ow < %d) y[(long)(o + r) * %d + oh * %d + ow] = %s;\n"):format(t.OW, t.OH * t.OW, t.OW, lib.act(t, "acc[r][j]"))
+  end
+  s[#s + 1] = "          }\n      }\n"
+  return table.concat(s)
 end
 
--- The kh/kw window loops adding one input plane x (weights k) into y.
-local function window(t)
-  return ([[
-      for (int kh = 0; kh < %d; kh++) {
-        for (int oh = 0; oh < %d; oh++) {
-          const int ih = oh * %d - %d + kh * %d;
-          if (ih < 0 || ih >= %d) continue;
-          const float *xr = x + ih * %d;
-          float *yr = y + oh * %d;
-          for (int kw = 0; kw < %d; kw++) {
-            const float kv = k[kh * %d + kw];
-            const int shift = kw * %d - %d; /* iw = ow * %d + shift */
-            const int lo = shift >= 0 ? 0 : (-shift + %d) / %d;
-            const int last = %d - 1 - shift;
-            int hi = last < 0 ? -1 : last / %d;
-            if (hi > %d) hi = %d;
-            for (int ow = lo; ow <= hi; ow++) yr[ow] += kv * xr[ow * %d + shift];
+-- All tiles of a block of mr channels: full NR tiles, then the tail.
+local function tiles(t, mr)
+  local s = {}
+  local full = t.L - t.L % t.NR
+  if full > 0 then
+    s[#s + 1] = ("      for (int pb = 0; pb < %d; pb += %d)\n"):format(full, t.NR)
+    s[#s + 1] = tile(t, mr, t.NR, "pb")
+  end
+  if t.L % t.NR > 0 then s[#s + 1] = tile(t, mr, t.L % t.NR, tostring(full)) end
+  return table.concat(s)
+end
+
+-- Fills X for group g from the input planes x.
+local function prepare(t)
+  if t.mode == "direct" and not t.pad then
+    return "    const float *X = x;\n"
+  end
+  local s = {"    float *restrict X = scratch;\n"}
+  if t.mode == "direct" then
+    s[#s + 1] = ([[
+    for (int c = 0; c < %d; c++) { /* zero-padded copy, rows of %d */
+      float *d = X + (long)c * %d;
+      const float *sp = x + (long)c * %d;
+      for (int i = 0; i < %d; i++) d[i] = 0.0f;
+      for (int h = 0; h < %d; h++)
+        for (int w = 0; w < %d; w++) d[(h + %d) * %d + w + %d] = sp[h * %d + w];
+    }
+]]):format(t.ICG, t.WP, t.PLANE, t.H * t.W, t.PLANE, t.H, t.W, t.PH, t.WP, t.PW, t.W)
+  else
+    s[#s + 1] = ([[
+    for (int c = 0; c < %d; c++) /* im2col: row (c, kh, kw) holds OH x OW inputs */
+      for (int kh = 0; kh < %d; kh++)
+        for (int kw = 0; kw < %d; kw++) {
+          float *d = X + ((long)(c * %d + kh) * %d + kw) * %d;
+          const float *sp = x + (long)c * %d;
+          for (int oh = 0; oh < %d; oh++) {
+            const int ih = oh * %d - %d + kh * %d;
+            for (int ow = 0; ow < %d; ow++) {
+              const int iw = ow * %d - %d + kw * %d;
+              d[oh * %d + ow] = ih >= 0 && ih < %d && iw >= 0 && iw < %d ? sp[ih * %d + iw] : 0.0f;
+            }
           }
         }
-      }
-]]):format(t.KH, t.OH, t.SH, t.PH, t.DH, t.H, t.W, t.OW, t.KW, t.KW, t.DW, t.PW, t.SW,
-           t.SW - 1, t.SW, t.W, t.SW, t.OW - 1, t.OW - 1, t.SW)
-end
-
-local function relu_pass(t)
-  if not t.relu then return "" end
-  return "    for (int i = 0; i < OHW; i++) y[i] = " .. lib.act(t, "y[i]") .. ";\n"
+]]):format(t.ICG, t.KH, t.KW, t.KH, t.KW, t.L, t.H * t.W, t.OH, t.SH, t.PH, t.DH, t.OW,
+           t.SW, t.PW, t.DW, t.OW, t.H, t.W, t.W)
+  end
+  return table.concat(s)
 end
 
 function render(t)
   local s = {lib.header(t), lib.signature(t), " {\n"}
-  s[#s + 1] = ("  enum { HW = %d, OHW = %d };\n"):format(t.H * t.W, t.OH * t.OW)
-  s[#s + 1] = ("  for (int n = 0; n < %d; n++) {\n"):format(t.N)
-  s[#s + 1] = ("  for (int o = 0; o < %d; o++) {\n"):format(t.OC)
-  s[#s + 1] = ("    float *y = t0 + ((long)n * %d + o) * OHW;\n"):format(t.OC)
-  s[#s + 1] = bias_init(t)
-  if t.variant == "depthwise" then
-    s[#s + 1] = "    { /* depthwise: output o reads input channel o */\n"
-    s[#s + 1] = ("      const float *x = b0 + ((long)n * %d + o) * HW;\n"):format(t.C)
-    s[#s + 1] = ("      const float *k = %s + (long)o * %d;\n"):format(t.w, t.KH * t.KW)
-    s[#s + 1] = window(t)
-    s[#s + 1] = "    }\n"
-  elseif t.variant == "pointwise" then
-    s[#s + 1] = ("    const int g = o / %d;\n"):format(t.OCG)
-    s[#s + 1] = ("    for (int c = 0; c < %d; c++) { /* 1x1: a weighted sum of planes */\n"):format(t.ICG)
-    s[#s + 1] = ("      const float *x = b0 + ((long)n * %d + g * %d + c) * HW;\n"):format(t.C, t.ICG)
-    s[#s + 1] = ("      const float kv = %s[(long)o * %d + c];\n"):format(t.w, t.ICG)
-    s[#s + 1] = "      for (int i = 0; i < OHW; i++) y[i] += kv * x[i];\n"
-    s[#s + 1] = "    }\n"
-  else
-    s[#s + 1] = ("    const int g = o / %d;\n"):format(t.OCG)
-    s[#s + 1] = ("    for (int c = 0; c < %d; c++) {\n"):format(t.ICG)
-    s[#s + 1] = ("      const float *x = b0 + ((long)n * %d + g * %d + c) * HW;\n"):format(t.C, t.ICG)
-    s[#s + 1] = ("      const float *k = %s + ((long)o * %d + c) * %d;\n"):format(t.w, t.ICG, t.KH * t.KW)
-    s[#s + 1] = window(t)
+  s[#s + 1] = ("  for (int n = 0; n < %d; n++)\n"):format(t.N)
+  s[#s + 1] = ("  for (int g = 0; g < %d; g++) {\n"):format(t.G)
+  s[#s + 1] = ("    const float *x = b0 + ((long)n * %d + (long)g * %d) * %d;\n"):format(t.C, t.ICG, t.H * t.W)
+  s[#s + 1] = prepare(t)
+  s[#s + 1] = ("    float *y = t0 + ((long)n * %d + (long)g * %d) * %d;\n"):format(t.OC, t.OCG, t.OH * t.OW)
+  s[#s + 1] = ("    const float *wg = %s + (long)g * %d;\n"):format(t.w, t.OCG * t.K)
+  s[#s + 1] = "    int o = 0;\n"
+  if t.OCG >= t.MR then
+    s[#s + 1] = ("    for (; o + %d <= %d; o += %d) {\n"):format(t.MR, t.OCG, t.MR)
+    s[#s + 1] = tiles(t, t.MR)
     s[#s + 1] = "    }\n"
   end
-  s[#s + 1] = relu_pass(t)
-  s[#s + 1] = "  }\n  }\n}\n"
+  if t.OCG % t.MR > 0 then
+    s[#s + 1] = ("    for (; o < %d; o++) {\n"):format(t.OCG)
+    s[#s + 1] = tiles(t, 1)
+    s[#s + 1] = "    }\n"
+  end
+  s[#s + 1] = "  }\n}\n"
   return table.concat(s)
 end

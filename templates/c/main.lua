@@ -227,6 +227,11 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv) {
   const char *input = NULL, *outdir = NULL;
   int topk = 5, bench = 0;
@@ -257,10 +262,18 @@ int main(int argc, char **argv) {
   %s_run(in, out);
   if (bench > 0) {
     for (int l = 0; l < %s_NUM_LAYERS; l++) %s_layer_seconds[l] = 0;
-    double t0 = now();
-    for (int r = 0; r < bench; r++) %s_run(in, out);
+    double *ts = malloc((size_t)bench * sizeof *ts), t0 = now();
+    if (!ts) return 3;
+    for (int r = 0; r < bench; r++) {
+      double t1 = now();
+      %s_run(in, out);
+      ts[r] = now() - t1;
+    }
     double dt = (now() - t0) / bench;
-    printf("bench: %%d runs, %%.3f ms per inference\n", bench, dt * 1e3);
+    qsort(ts, (size_t)bench, sizeof *ts, cmp_double);
+    printf("bench: %%d runs, %%.3f ms per inference (min %%.3f, median %%.3f)\n", bench,
+           dt * 1e3, ts[0] * 1e3, ts[bench / 2] * 1e3);
+    free(ts);
     for (int l = 0; l < %s_NUM_LAYERS; l++)
       printf("  %%-32s %%10.4f ms\n", %s_layer_names[l], %s_layer_seconds[l] / bench * 1e3);
   }

@@ -18,7 +18,7 @@ function render(t)
 static _Alignas(64) float act[%d];
 ]]):format(t.arena)
   if t.scratch > 0 then
-    s[#s + 1] = ("/* Scratch memory of the reference kernels. */\nstatic _Alignas(64) float scratch[%d];\n"):format(t.scratch)
+    s[#s + 1] = ("/* Scratch memory of the kernels (padded copies, im2col, reference kernels). */\nstatic _Alignas(64) float scratch[%d];\n"):format(t.scratch)
   end
   s[#s + 1] = "\n" .. t.weights_code .. "\n" .. t.funcs
   local names = {}
