@@ -4,7 +4,8 @@
 # enormous dimensions, shape products that overflow, deep nesting in the
 # prototxt and the YAML config, caffemodel blobs whose declared size
 # disagrees with their data, dangling bottoms, duplicate tops, a layer
-# reading its own top, a bottom that names a later layer's top.
+# reading its own top, a bottom that names a later layer's top; and a
+# failing compile/run leaves an existing output directory untouched.
 # Run from the repository root; the inputs are written here, not stored.
 set -u
 B=${1:-build}
@@ -128,6 +129,23 @@ expect own_top 1 "TMP/own_top.prototxt:4:50: error: layer 'e' (Eltwise): bottom 
 net later_top "$IN" 'name: "a" type: "ReLU" bottom: "b" top: "a"' 'name: "b" type: "ReLU" bottom: "a" top: "b"'
 expect later_top 1 "TMP/later_top.prototxt:4:32: error: layer 'a' (ReLU): bottom 'b' is not produced by any earlier layer or input" \
   "$C" info "$T/later_top.prototxt"
+
+# ---- no lost work: a failing command leaves existing outputs alone ----
+mkdir -p "$T/nlw/out"
+echo keep > "$T/nlw/out/file"
+head -c 40 "$T/short.caffemodel" > "$T/nlw/cut.caffemodel"
+"$C" compile "$T/ip.prototxt" "$T/nlw/cut.caffemodel" -o "$T/nlw/out" > /dev/null 2>&1
+rc1=$?
+"$C" run "$T/ip.prototxt" "$T/nlw/cut.caffemodel" --input "$T/nlw/cut.caffemodel" -o "$T/nlw/out" > /dev/null 2>&1
+rc2=$?
+left=$(cd "$T/nlw" && find . -name '*tmp*' | head -n 3)
+if [ $rc1 = 1 ] && [ $rc2 = 1 ] && [ "$(cat "$T/nlw/out/file")" = keep ] &&
+   [ "$(ls "$T/nlw/out")" = file ] && [ -z "$left" ]; then
+  pass=$((pass + 1))
+else
+  echo "FAIL no_lost_work: compile exit $rc1, run exit $rc2, out: $(ls "$T/nlw/out" | tr '\n' ' '), temp files: $left"
+  fail=$((fail + 1))
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
