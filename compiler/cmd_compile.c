@@ -7,6 +7,8 @@
 #include "cli.h"
 #include "emit_c.h"
 #include "loader.h"
+#include "partition.h"
+#include "qsim.h"
 #include "passes.h"
 #include "prep.h"
 #include "sha256.h"
@@ -23,6 +25,14 @@ static void usage(FILE *f) {
           "  --weights-bin BYTES weights above this size go to <net>_weights.bin,\n"
           "                      linked with .incbin (default 1048576)\n"
           "  --passes            print the graph passes applied\n"
+          "  --target c|hls|all  c (default): the C project; hls: OUTDIR/hls/ (a\n"
+          "                      quantized prototxt: HLS C of the hardware segments,\n"
+          "                      testbenches, run_hls.tcl; docs/hls.md); all: both.\n"
+          "                      A quantized net's C project always includes the\n"
+          "                      HLS sources it runs.\n"
+          "  --config FILE       YAML config: placement, HLS target and pragmas\n"
+          "  --tb-input X.npy    input the HLS testbench data is computed from\n"
+          "                      (default: deterministic values in [-1, 1))\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
           "  --mean_value 104,117,123 | --mean_file F --input_scale 1 --resize cv2|float\n"
           "                      image preprocessing baked into main.c (as for run)\n");
@@ -30,7 +40,8 @@ static void usage(FILE *f) {
 
 int cmd_compile(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL}, *outdir = NULL, *prefix = NULL;
-  int npos = 0, batch = 0, show = 0;
+  int npos = 0, batch = 0, show = 0, target = EC_TARGET_C;
+  const char *config = NULL, *tb_input = NULL;
   long long bin = 1 << 20;
   PrepOpts po;
   prep_defaults(&po);
@@ -46,6 +57,18 @@ int cmd_compile(int argc, char **argv) {
       outdir = argv[++i];
     } else if (!strcmp(a, "--prefix") && i + 1 < argc) {
       prefix = argv[++i];
+    } else if (!strcmp(a, "--target") && i + 1 < argc) {
+      const char *t = argv[++i];
+      target = !strcmp(t, "c") ? EC_TARGET_C : !strcmp(t, "hls") ? EC_TARGET_HLS
+               : !strcmp(t, "all") ? EC_TARGET_C | EC_TARGET_HLS : 0;
+      if (!target) {
+        fprintf(stderr, "chaicc compile: error: bad --target '%s' (c, hls or all)\n", t);
+        return 2;
+      }
+    } else if (!strcmp(a, "--config") && i + 1 < argc) {
+      config = argv[++i];
+    } else if (!strcmp(a, "--tb-input") && i + 1 < argc) {
+      tb_input = argv[++i];
     } else if (!strcmp(a, "--passes")) {
       show = 1;
     } else if (!strcmp(a, "--batch") && i + 1 < argc) {
@@ -77,7 +100,11 @@ int cmd_compile(int argc, char **argv) {
     fprintf(stderr, "chaicc compile: error: empty --prefix\n");
     return 2;
   }
-  Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
+  CfgConfig *cfg = NULL;
+  if (config && !(cfg = cfg_load(config, &chai_arena, &chai_diag))) return 1;
+  Net *n = cfg ? ld_load_custom(pos[0], pos[1], cfg->custom, cfg->ncustom, &chai_arena,
+                                &chai_diag)
+               : ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
   if (!n) return 1;
   if (batch && n->ninput > 0 && n->inputs[0]->shape.nd > 0 &&
       batch != n->inputs[0]->shape.d[0] && ld_set_batch(n, batch))
@@ -108,11 +135,29 @@ int cmd_compile(int argc, char **argv) {
       o.pp = po.pp;
     }
   }
-  PsLog lg;
-  ps_log_init(&lg, &chai_arena);
-  ps_run(n, &lg);
-  if (show)
-    for (int i = 0; i < lg.n; i++) printf("pass %s\n", lg.line[i]);
+  o.target = target;
+  o.cfg = cfg;
+  o.tb_input = tb_input;
+  bool quant = qs_net_has_quant(n);
+  if ((target & EC_TARGET_HLS) && !quant) {
+    diag_error(&chai_diag, (SrcLoc){pos[0], 0, 0},
+               "--target hls needs a quantized prototxt (precision_param blocks; see "
+               "chaicc quantize)");
+    return 1;
+  }
+  if ((quant || cfg) && pt_assign(n, cfg)) return 1;
+  if (quant) {
+    /* the simulator's preparation (graph passes included): the generated
+     * code bakes in its integers */
+    if (!(o.qn = qs_prepare(n, &chai_diag))) return 1;
+    if (show) printf("pass (quantized net: the passes of chaicc run; see chaicc info --passes)\n");
+  } else {
+    PsLog lg;
+    ps_log_init(&lg, &chai_arena);
+    ps_run(n, &lg);
+    if (show)
+      for (int i = 0; i < lg.n; i++) printf("pass %s\n", lg.line[i]);
+  }
   PsPlan plan;
   ps_plan(n, &plan);
   int bad = ec_emit(n, &plan, &o, &chai_diag);

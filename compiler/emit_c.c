@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "emit_fx.h"
 #include "lua_host.h"
 
 /* ---- small helpers ---- */
@@ -138,6 +139,7 @@ typedef struct Ec {
   int nlive;
   const char **live_names;
   int bad;
+  EfCtx *fx; /* quantized net: fixed-point layers (emit_fx.h) */
 } Ec;
 
 static const char *add_weight(Ec *e, const char *fn, const char *role, const float *d,
@@ -663,14 +665,27 @@ static const char *weight_body(Ec *e, const EcWeight *w) {
   return r;
 }
 
+/* emit_fx callbacks: a blob's float storage; provenance fields. */
+static const char *fx_ptr(void *ctx, const Blob *b) { return ptr(ctx, b); }
+static void fx_prov(void *ctx) { set_prov(ctx); }
+
 static int gen(Ec *e, const char *dir) {
   Net *n = e->n;
   LhHost *h = e->lh;
   /* layers */
   e->live_names = ar_array(e->ar, (size_t)n->nlayer + 1, sizeof *e->live_names);
   const char **fns = ar_array(e->ar, (size_t)n->nlayer + 1, sizeof *fns);
+  if (e->o->qn && !(e->fx = ef_open(&(EfHost){n, e->o->qn, e->o->cfg, h, e->ar, e->dg, e->prefix,
+                                                e->upper, e->base, e->o->tb_input, fx_ptr,
+                                                fx_prov, e})))
+    return -1;
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
+    const char *fxcode = NULL;
+    if (!l->dead && e->fx && ef_layer(e->fx, l, &fxcode)) {
+      b_puts(&e->calls, fxcode);
+      continue;
+    }
     if (l->dead || l->kind == LK_INPUT) continue;
     const char *fn = ar_printf(e->ar, "L_%s", ec_ident(e->ar, l->name));
     for (int k = 0; k < i; k++)
@@ -683,13 +698,18 @@ static int gen(Ec *e, const char *dir) {
       continue;
     }
     lh_begin(h);
-    const char *tmpl = layer_table(e, l, fn);
+    /* quantized nets: float layers run the interpreter's own kernels, so
+     * the program is bit-identical to the simulator */
+    Fields pf = {0};
+    bool ref = e->fx && params(e, l, &pf);
+    const char *tmpl = ref ? ref_layer(e, l, fn) : layer_table(e, l, fn);
     if (!tmpl) {
       lh_drop(h);
       continue;
     }
     const char *code = render(e, tmpl);
     if (!code) continue;
+    if (e->fx) b_puts(&e->calls, ef_pre_float(e->fx, l));
     b_puts(&e->funcs, code);
     b_puts(&e->funcs, "\n");
     Buf call = {0};
@@ -701,8 +721,22 @@ static int gen(Ec *e, const char *dir) {
     b_printf(&e->calls, "  LAYER(%d, %s);\n", e->nlive, call.s);
     free(call.s);
     e->live_names[e->nlive++] = c_string(e->ar, l->name);
+    if (e->fx) b_puts(&e->calls, ef_post_float(e->fx, l));
   }
   if (e->bad) return -1;
+  if (e->fx) {
+    const char *decls = ef_decls(e->fx);
+    if (!decls) return -1;
+    Buf f = {0};
+    b_puts(&f, decls);
+    b_puts(&f, e->funcs.s ? e->funcs.s : "");
+    free(e->funcs.s);
+    e->funcs = f;
+    b_puts(&e->calls, ef_end(e->fx));
+    e->use_rt = true;
+    if (ef_write(e->fx, dir)) return -1;
+  }
+  if (e->o->target && !(e->o->target & EC_TARGET_C)) return 0;
   bool bin = e->wfloats * 4 > e->o->bin_threshold;
   /* weights */
   lh_begin(h);
@@ -900,6 +934,7 @@ done:
   if (rc) rm_rf(tmp);
   free(e.funcs.s);
   free(e.calls.s);
+  ef_close(e.fx);
   lh_close(e.lh);
   return rc;
 }

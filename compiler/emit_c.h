@@ -25,6 +25,8 @@
 #include "../runtime/rt_image.h"
 #include "ir.h"
 #include "passes.h"
+#include "qsim.h"
+#include "config.h"
 
 typedef struct EcOpts {
   const char *outdir;
@@ -34,7 +36,16 @@ typedef struct EcOpts {
   int64_t bin_threshold;     /* weights bytes above which they go to a .bin */
   const char *cmdline;       /* for the provenance header */
   const char *sha_prototxt, *sha_weights;
+  /* Quantized nets (emit_fx.h): the prepared simulator net, or NULL for a
+   * float net; the YAML config (placement done, may be NULL); the targets
+   * (EC_TARGET_* bits; 0 means C); the testbench input (.npy or NULL). */
+  const QsNet *qn;
+  const CfgConfig *cfg;
+  int target;
+  const char *tb_input;
 } EcOpts;
+
+enum { EC_TARGET_C = 1, EC_TARGET_HLS = 2 };
 
 /* Generates the project for n (passes already run, plan from ps_plan).
  * 0 on success; on failure reports through dg and leaves outdir as it was. */

@@ -690,3 +690,51 @@ int qs_dump(QsState *st, const char *dir, int all, int raw, Diag *dg) {
   }
   return 0;
 }
+
+/* ---- read-only view ---- */
+
+QsMode qs_layer_mode(const QsNet *qn, const Layer *l) {
+  switch (qn->L[l->id].mode) {
+  case QL_FLOAT: return QS_FLOAT;
+  case QL_COPY: return QS_COPY;
+  case QL_INPUTQ: return QS_INPUTQ;
+  case QL_FX: return QS_FX;
+  case QL_FXF: return QS_FXF;
+  default: return QS_DEAD;
+  }
+}
+
+const void *qs_layer_param(const QsNet *qn, const Layer *l) { return qn->L[l->id].param; }
+rt_fx_q qs_layer_in(const QsNet *qn, const Layer *l) { return qn->L[l->id].in; }
+rt_fx_q qs_layer_out(const QsNet *qn, const Layer *l) { return qn->L[l->id].out; }
+
+const rt_fx_relu_param *qs_layer_post(const QsNet *qn, const Layer *l) {
+  const QsLayer *ql = &qn->L[l->id];
+  return ql->mode == QL_FX && ql->post ? &ql->post_p : NULL;
+}
+
+const rt_fx_quant_param *qs_layer_outq(const QsNet *qn, const Layer *l) {
+  const QsLayer *ql = &qn->L[l->id];
+  return ql->mode == QL_INPUTQ || ql->mode == QL_FXF ? &ql->outq : NULL;
+}
+
+int qs_bottom_conv(const QsNet *qn, const Layer *l, int k, rt_fx_quant_param *qp,
+                   rt_fx_relu_param *req) {
+  const QsLayer *ql = &qn->L[l->id];
+  if (ql->mode != QL_FX || !ql->cv || k < 0 || k >= l->nbottom) return QS_CV_AS_IS;
+  const QsConv *c = &ql->cv[k];
+  if (c->op == QB_QUANT && qp) *qp = c->qp;
+  if (c->op == QB_REQ && req) {
+    req->M = req->Mn = c->M;
+    req->sh = req->shn = c->sh;
+    req->qmin = c->qmin;
+    req->qmax = c->qmax;
+  }
+  return c->op == QB_QUANT ? QS_CV_QUANT : c->op == QB_REQ ? QS_CV_REQ : QS_CV_AS_IS;
+}
+
+bool qs_blob_fmt(const QsNet *qn, const Blob *b, rt_fx_q *fmt) {
+  if (!qn->fx[b->id]) return false;
+  if (fmt) *fmt = qn->fmt[b->id];
+  return true;
+}

@@ -73,4 +73,41 @@ int qs_dump(QsState *st, const char *dir, int all, int raw, Diag *dg);
  * everywhere but xq is not. */
 double qs_sqnr(const float *x, const float *xq, int64_t n);
 
+/* ---- Read-only view of a prepared net (for the code generators) ----
+ * Generated code bakes in exactly these prepared numbers, so it computes
+ * what qs_run computes. */
+
+/* How a live layer runs. */
+typedef enum QsMode {
+  QS_DEAD = 0, /* removed by the passes */
+  QS_FLOAT,    /* float reference kernel (no LayerQuant) */
+  QS_COPY,     /* copy-like kind on codes; tops keep the bottom's format */
+  QS_INPUTQ,   /* Input with q: quantize the given floats (qs_layer_outq) */
+  QS_FX,       /* integer kernel (qs_layer_param), bottoms converted first */
+  QS_FXF,      /* has q, no integer kernel: dequantize, float, quantize */
+} QsMode;
+QsMode qs_layer_mode(const QsNet *qn, const Layer *l);
+/* The prepared kernel parameters of a QS_FX layer, by kind: Convolution /
+ * Deconvolution rt_fx_conv_param, InnerProduct rt_fx_ip_param, Pooling
+ * rt_fx_pool_param, ReLU rt_fx_relu_param, BatchNorm / Scale
+ * rt_fx_affine_param, Eltwise rt_fx_eltwise_param, Concat
+ * rt_fx_concat_param, Permute rt_permute_param; copies: unused. */
+const void *qs_layer_param(const QsNet *qn, const Layer *l);
+/* Declared input format and the format its tops hold. */
+rt_fx_q qs_layer_in(const QsNet *qn, const Layer *l);
+rt_fx_q qs_layer_out(const QsNet *qn, const Layer *l);
+/* The requantization applied in place to the tops after the kernel (fused
+ * ReLU or trailing format change), or NULL. */
+const rt_fx_relu_param *qs_layer_post(const QsNet *qn, const Layer *l);
+/* Tops' quantization of QS_INPUTQ / QS_FXF layers. */
+const rt_fx_quant_param *qs_layer_outq(const QsNet *qn, const Layer *l);
+/* How bottom k of a QS_FX layer reaches the declared input format. */
+enum { QS_CV_AS_IS = 0, QS_CV_QUANT, QS_CV_REQ };
+/* Returns the QS_CV_* op; QUANT fills *qp, REQ fills *req (M == Mn,
+ * sh == shn: y = clamp(RHA(x * M * 2^-sh))). */
+int qs_bottom_conv(const QsNet *qn, const Layer *l, int k, rt_fx_quant_param *qp,
+                   rt_fx_relu_param *req);
+/* True when blob b holds codes; *fmt (may be NULL) gets their format. */
+bool qs_blob_fmt(const QsNet *qn, const Blob *b, rt_fx_q *fmt);
+
 #endif

@@ -1,0 +1,64 @@
+-- host.lua - declarations for the host program (<net>.c) of a quantized
+-- net: the code memories, the float <-> code boundary conversions (the
+-- simulator's rules, through the runtime's rt_fx_quantize1), the HLS
+-- sources of the fixed-point layers and the hardware driver.
+function render(t)
+  local s = {}
+  s[#s + 1] = ([[
+/* ---- fixed point (templates/hls; docs/hls.md) ---- */
+#pragma GCC diagnostic ignored "-Wunknown-pragmas"
+#include <stdint.h>
+#include "rt_fixed.h"
+
+/* Codes of the quantized blobs: 8-bit ones in fx8 (the hardware segments'
+ * feature-map memory), wider ones in fx16. */
+static _Alignas(64) int8_t fx8[%d] __attribute__((unused));
+static _Alignas(64) int16_t fx16[%d] __attribute__((unused));
+
+/* Boundaries, exactly as the simulator: q = clamp(RHA(x / s)), x = q * s. */
+static void __attribute__((unused)) fx_quantize8(const float *x, int8_t *y, long n, double s, int32_t lo, int32_t hi) {
+  for (long i = 0; i < n; i++) y[i] = (int8_t)rt_fx_quantize1((double)x[i], s, lo, hi);
+}
+static void __attribute__((unused)) fx_quantize16(const float *x, int16_t *y, long n, double s, int32_t lo, int32_t hi) {
+  for (long i = 0; i < n; i++) y[i] = (int16_t)rt_fx_quantize1((double)x[i], s, lo, hi);
+}
+static void __attribute__((unused)) fx_dequantize8(const int8_t *x, float *y, long n, double s) {
+  for (long i = 0; i < n; i++) y[i] = (float)((double)x[i] * s);
+}
+static void __attribute__((unused)) fx_dequantize16(const int16_t *x, float *y, long n, double s) {
+  for (long i = 0; i < n; i++) y[i] = (float)((double)x[i] * s);
+}
+
+#include "hls/%s_hw.h"
+]]):format(t.n8, t.n16, t.base)
+  if t.nwts > 0 then
+    s[#s + 1] = ([[
+/* Weights the hardware reads over AXI (hls/%s_hw_weights.bin). */
+static const int8_t %s_hw_wts[%d] = {
+#include "hls/%s_hw_weights.inc"
+};
+#define CHAI_HW_WTS %s_hw_wts
+]]):format(t.base, t.prefix, t.nwts, t.base, t.prefix)
+  else
+    s[#s + 1] = ("static const int8_t %s_hw_wts[1] = {0};\n#define CHAI_HW_WTS %s_hw_wts\n"):format(t.prefix, t.prefix)
+  end
+  for i, top in ipairs(t.tops) do
+    s[#s + 1] = ('#include "hls/%s_seg%d.c"\n'):format(t.base, i - 1)
+  end
+  if t.swfx then s[#s + 1] = ('#include "hls/%s_swfx.c"\n'):format(t.base) end
+  s[#s + 1] = ([[
+
+/* Hardware driver: runs segment k on the feature-map memory.  In this
+ * build it calls the HLS top function directly (C simulation of the very
+ * source that is synthesized); on a board it would pass fx8 and the
+ * weights' physical addresses through the AXI-Lite registers, start the
+ * accelerator and wait for it. */
+static void __attribute__((unused)) %s_hw_run(int k) {
+  switch (k) {
+]]):format(t.prefix)
+  for i, top in ipairs(t.tops) do
+    s[#s + 1] = ("  case %d: %s(fx8, CHAI_HW_WTS); break;\n"):format(i - 1, top)
+  end
+  s[#s + 1] = "  default: break;\n  }\n}\n\n"
+  return table.concat(s)
+end
