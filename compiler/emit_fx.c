@@ -90,7 +90,7 @@ typedef struct EfLay {
 typedef struct EfSeg {
   int first, last; /* indices into n->layers */
   const char *top;
-  Sb funcs, calls, names;
+  Sb funcs, calls, names, dirs;
   bool uses_wts;
   int *in, nin, *out, nout;
 } EfSeg;
@@ -110,8 +110,6 @@ struct EfCtx {
   Sb sw_funcs, host_pre;
   int8_t *wts;
   int64_t nwts, capwts;
-  const char **fns; /* hardware function names (directives) */
-  int nfns, capfns;
   int bad;
 };
 
@@ -514,7 +512,8 @@ static int plan_fx(EfCtx *x, Layer *l) {
 }
 
 /* Renders the functions of a QS_FX layer into sb; marks AXI weights. */
-static int render_fx(EfCtx *x, Layer *l, Sb *sb, bool hw, bool *uses_wts) {
+static int render_fx(EfCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
+  bool hw = dirs != NULL;
   EfLay *L = &x->L[l->id];
   const QsNet *qn = x->h.qn;
   int64_t wb = is_mac(l) ? rt_shape_count(&l->weight[0].t.s) : 0;
@@ -554,15 +553,7 @@ static int render_fx(EfCtx *x, Layer *l, Sb *sb, bool hw, bool *uses_wts) {
     if (!code) return -1;
     sb_puts(sb, code);
     sb_puts(sb, "\n");
-    if (hw) {
-      if (x->nfns == x->capfns) {
-        x->capfns = x->capfns ? x->capfns * 2 : 64;
-        const char **nf = ar_array(x->h.ar, (size_t)x->capfns, sizeof *nf);
-        if (x->nfns) memcpy(nf, x->fns, (size_t)x->nfns * sizeof *nf);
-        x->fns = nf;
-      }
-      x->fns[x->nfns++] = s->fn;
-    }
+    if (hw) sb_printf(dirs, "  set_directive_inline -off \"%s\"\n", s->fn);
   }
   return 0;
 }
@@ -694,11 +685,11 @@ EfCtx *ef_open(const EfHost *hh) {
     if (L->unit == -1) continue;
     if (L->unit == -2) {
       bool dummy = false;
-      if (render_fx(x, l, &x->sw_funcs, false, &dummy)) goto fail;
+      if (render_fx(x, l, &x->sw_funcs, NULL, &dummy)) goto fail;
       continue;
     }
     EfSeg *g = &x->seg[L->unit];
-    if (render_fx(x, l, &g->funcs, true, &g->uses_wts)) goto fail;
+    if (render_fx(x, l, &g->funcs, &g->dirs, &g->uses_wts)) goto fail;
     step_calls(x, l, true, &g->calls);
     sb_printf(&g->names, "%s%s", g->names.n ? ", " : "", csafe(ar, l->name));
   }
@@ -720,6 +711,7 @@ void ef_close(EfCtx *x) {
     free(x->seg[s].funcs.s);
     free(x->seg[s].calls.s);
     free(x->seg[s].names.s);
+    free(x->seg[s].dirs.s);
   }
   free(x->sw_funcs.s);
   free(x->host_pre.s);
@@ -933,6 +925,7 @@ static void seg_list(EfCtx *x, const char *key) {
     lh_set_str(h, "src", ar_printf(x->h.ar, "%s_seg%d.c", x->h.base, s));
     lh_set_str(h, "tb", ar_printf(x->h.ar, "tb_%s_seg%d.c", x->h.base, s));
     lh_set_str(h, "layers", sb_str(&x->seg[s].names));
+    lh_set_str(h, "dirs", sb_str(&x->seg[s].dirs));
     lh_item_end(h);
   }
   lh_list_end(h);
@@ -1052,7 +1045,7 @@ int ef_write(EfCtx *x, const char *outdir) {
   if (wtext(x, dir, "run_hls.tcl", render(x, "hls/tcl"))) return -1;
   lh_begin(h);
   x->h.prov(x->h.ctx);
-  lh_set_strs(h, "fns", x->fns, x->nfns);
+  seg_list(x, "segs");
   if (wtext(x, dir, "directives.tcl", render(x, "hls/directives"))) return -1;
   lh_begin(h);
   x->h.prov(x->h.ctx);

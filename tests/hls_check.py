@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""hls_check.py FILE... - rejects C outside the synthesizable subset the
+HLS generator promises (docs/hls.md):
+
+  alloc     no malloc / calloc / realloc / free / alloca
+  recursion no function that calls itself
+  fptr      no function pointers
+  float     no float or double (hardware is integer only)
+  label     every loop is a `for` with a label (`NAME: for (...)`);
+            no while / do loops
+  bounds    every `for` is `for (int v = A; v < B; v++)` (or `v += K`)
+            with A, B integer literals or UPPER_CASE macros
+  vla       array sizes are integer literals or UPPER_CASE macros
+
+Prints `FILE:LINE: rule: text` per violation and exits 1 if there is any.
+Uses only the Python standard library.
+"""
+import re
+import sys
+
+CONST = r"(?:-?\d+|[A-Z_][A-Z0-9_]*)"
+FOR_OK = re.compile(
+    r"for\s*\(\s*int\s+(\w+)\s*=\s*" + CONST + r"\s*;\s*\1\s*(?:<|<=)\s*" + CONST +
+    r"\s*;\s*(?:\1\s*\+\+|\+\+\s*\1|\1\s*\+=\s*\d+)\s*\)")
+TYPES = r"(?:u?int(?:8|16|32|64)_t|int|unsigned|char|short|long|float|double|bool)"
+ARRAY = re.compile(r"\b" + TYPES + r"\s+\**\s*(\w+)\s*\[([^\]]*)\]")
+FPTR = re.compile(r"\(\s*\*\s*\w*\s*\)\s*\(")
+FUNC = re.compile(r"^[A-Za-z_][\w \*]*?\b(\w+)\s*\(([^;{}]*)\)\s*\{", re.M)
+
+
+def strip(text):
+    """Blanks comments and string/char literals, keeping line breaks."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:j]))
+            i = j
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(c + " " * (min(j, n) - i - 1) + (c if j < n else ""))
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def body_end(text, start):
+    """Index after the brace block opening at text[start] == '{'."""
+    depth = 0
+    for k in range(start, len(text)):
+        if text[k] == "{":
+            depth += 1
+        elif text[k] == "}":
+            depth -= 1
+            if depth == 0:
+                return k + 1
+    return len(text)
+
+
+def check(path):
+    raw = open(path, encoding="utf-8", errors="replace").read()
+    text = strip(raw)
+    # preprocessor lines (pragmas, includes, defines) are not code
+    text = "\n".join("" if l.lstrip().startswith("#") else l for l in text.split("\n"))
+    errs = []
+
+    def err(pos, rule, msg):
+        errs.append("%s:%d: %s: %s" % (path, text.count("\n", 0, pos) + 1, rule, msg))
+
+    for m in re.finditer(r"\b(malloc|calloc|realloc|free|alloca)\s*\(", text):
+        err(m.start(), "alloc", "dynamic memory (%s)" % m.group(1))
+    for m in re.finditer(r"\b(float|double)\b", text):
+        err(m.start(), "float", "floating point type '%s'" % m.group(1))
+    for m in FPTR.finditer(text):
+        err(m.start(), "fptr", "function pointer")
+    for m in re.finditer(r"\b(while|do)\b", text):
+        err(m.start(), "label", "'%s' loop (only labelled for loops)" % m.group(1))
+    for m in re.finditer(r"\bfor\s*\(", text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        before = text[line_start:m.start()]
+        if not re.fullmatch(r"\s*[A-Za-z_]\w*\s*:\s*", before):
+            err(m.start(), "label", "loop without a label")
+        if not FOR_OK.match(text, m.start()):
+            end = text.find(")", m.start())
+            err(m.start(), "bounds", "loop bounds are not constants: " +
+                " ".join(text[m.start():end + 1].split()))
+    for m in ARRAY.finditer(text):
+        size = m.group(2).strip()
+        if size == "":
+            rest = text[m.end():m.end() + 8].lstrip()
+            if not rest.startswith("="):
+                err(m.start(), "vla", "array '%s' without a size" % m.group(1))
+        elif not re.fullmatch(r"\d+|[A-Z_][A-Z0-9_]*", size):
+            err(m.start(), "vla", "array '%s' sized by '%s'" % (m.group(1), size))
+    for m in FUNC.finditer(text):
+        name = m.group(1)
+        if name in ("if", "for", "switch", "while", "return", "sizeof"):
+            continue
+        start = text.find("{", m.end() - 1)
+        body = text[start + 1:body_end(text, start) - 1]
+        if re.search(r"\b%s\s*\(" % re.escape(name), body):
+            err(m.start(), "recursion", "function '%s' calls itself" % name)
+    return errs
+
+
+def main(argv):
+    if len(argv) < 2:
+        print("usage: hls_check.py FILE...", file=sys.stderr)
+        return 2
+    errs = []
+    for p in argv[1:]:
+        errs += check(p)
+    for e in errs:
+        print(e)
+    return 1 if errs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
