@@ -138,6 +138,8 @@ typedef struct Ec {
   Buf funcs, calls;
   int nlive;
   const char **live_names;
+  const IrCustomType *plugins[64]; /* plugin types whose source is copied */
+  int nplugin;
   int bad;
   EfCtx *fx; /* quantized net: fixed-point layers (emit_fx.h) */
 } Ec;
@@ -421,7 +423,7 @@ static const char *ref_layer(Ec *e, Layer *l, const char *fn) {
 static int64_t cnt(const rt_shape *s, int from, int to) { return rt_shape_count_range(s, from, to); }
 
 /* Register tiles of the generated kernels (c/conv, c/ip). */
-enum { EC_CONV_MR = 4, EC_CONV_NR = 8, EC_CONV_NR_DW = 16, EC_IP_NB = 32 };
+enum { EC_CONV_MR = 8, EC_CONV_NR = 8, EC_CONV_NR_DW = 16, EC_IP_NB = 32 };
 
 /* Decides how c/conv addresses a convolution's input (see the template):
  * mode direct (stride 1; a zero-padded copy when padded) or im2col, the
@@ -601,6 +603,19 @@ static const char *layer_table(Ec *e, Layer *l, const char *fn) {
     lh_set_ints(h, "strides", st, in->nd);
     return "c/permute";
   }
+  case LK_CUSTOM: { /* a call to the plugin function (docs/config.md) */
+    const IrCustomType *ct = l->custom;
+    set_common(e, l, fn);
+    lh_set_str(h, "plugin_fn", l->p.custom.fn);
+    lh_set_str(h, "source", ct && ct->source ? comment_safe(e->ar, ct->source) : "");
+    int64_t is[4], os[4];
+    for (int k = 0; k < 4; k++) is[k] = rt_shape_dim4(in, k), os[k] = rt_shape_dim4(out, k);
+    lh_set_ints(h, "in_shape", is, 4), lh_set_ints(h, "out_shape", os, 4);
+    bool seen = false;
+    for (int k = 0; k < e->nplugin; k++) seen |= e->plugins[k] == ct;
+    if (ct && !seen && e->nplugin < 64) e->plugins[e->nplugin++] = ct;
+    return "c/custom";
+  }
   case LK_FLATTEN: case LK_RESHAPE: case LK_DROPOUT: case LK_SPLIT:
     if (l->nbottom != 1) break;
     set_common(e, l, fn);
@@ -663,6 +678,82 @@ static const char *weight_body(Ec *e, const EcWeight *w) {
   char *r = ar_strdup(e->ar, b.s ? b.s : "");
   free(b.s);
   return r;
+}
+
+/* Copies each plugin's source (relative paths are relative to the YAML
+ * config's directory) to dir/plugins/<file name>; names[i] gets the path
+ * the CMakeLists uses.  A plugin without a source is left to the user
+ * (warning).  Returns -1 after reporting at the declaration. */
+static int copy_plugins(Ec *e, const char *dir, const char **names) {
+  int np = 0;
+  for (int i = 0; i < e->nplugin; i++) {
+    const IrCustomType *ct = e->plugins[i];
+    if (!ct->source) {
+      diag_warn(e->dg, ct->loc, "plugin '%s' has no source: link the function '%s' yourself",
+                ct->type, ct->fn);
+      continue;
+    }
+    const char *src = ct->source;
+    const char *cf = e->o->cfg ? e->o->cfg->file : NULL, *cs = cf ? strrchr(cf, '/') : NULL;
+    if (src[0] != '/' && cs) src = ar_printf(e->ar, "%.*s/%s", (int)(cs - cf), cf, src);
+    const char *base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
+    const char *rel = ar_printf(e->ar, "plugins/%s", base);
+    bool dup = false;
+    for (int k = 0; k < np; k++) dup |= !strcmp(names[k], rel);
+    if (dup) continue; /* one source for several plugin types */
+    FILE *f = fopen(src, "rb");
+    Buf b = {0};
+    char chunk[8192];
+    size_t r;
+    if (f)
+      while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) b_put(&b, chunk, r);
+    if (!f || ferror(f)) {
+      diag_error(e->dg, ct->loc, "cannot read the source of plugin '%s': %s: %s", ct->type, src,
+                 strerror(errno));
+      if (f) fclose(f);
+      free(b.s);
+      return -1;
+    }
+    fclose(f);
+    char *pdir = ar_printf(e->ar, "%s/plugins", dir);
+    if (np == 0 && mkdir(pdir, 0777)) {
+      diag_error(e->dg, (SrcLoc){pdir, 0, 0}, "cannot create: %s", strerror(errno));
+      free(b.s);
+      return -1;
+    }
+    int rc = write_file(e, dir, rel, b.s ? b.s : "", b.n);
+    free(b.s);
+    if (rc) return -1;
+    names[np++] = rel;
+  }
+  e->nplugin = np; /* from here on: the number of copied sources */
+  return 0;
+}
+
+/* dir/cmake/<triple>.cmake for the Zynq CPUs (c/toolchain). */
+static int write_toolchains(Ec *e, const char *dir) {
+  static const struct { const char *triple, *proc, *what, *cflags, *qemu; } tc[] = {
+      {"aarch64-linux-gnu", "aarch64", "Zynq UltraScale+ MPSoC, Cortex-A53", "-mcpu=cortex-a53",
+       "qemu-aarch64"},
+      {"arm-linux-gnueabihf", "arm", "Zynq-7000, Cortex-A9",
+       "-mcpu=cortex-a9 -mfpu=neon -mfloat-abi=hard", "qemu-arm"},
+  };
+  char *cdir = ar_printf(e->ar, "%s/cmake", dir);
+  if (mkdir(cdir, 0777)) {
+    diag_error(e->dg, (SrcLoc){cdir, 0, 0}, "cannot create: %s", strerror(errno));
+    return -1;
+  }
+  for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
+    lh_begin(e->lh);
+    lh_set_str(e->lh, "version", CHAI_VERSION);
+    lh_set_str(e->lh, "triple", tc[i].triple), lh_set_str(e->lh, "processor", tc[i].proc);
+    lh_set_str(e->lh, "what", tc[i].what), lh_set_str(e->lh, "cflags", tc[i].cflags);
+    lh_set_str(e->lh, "qemu", tc[i].qemu);
+    const char *s = render(e, "c/toolchain");
+    if (!s || write_file(e, dir, ar_printf(e->ar, "cmake/%s.cmake", tc[i].triple), s, strlen(s)))
+      return -1;
+  }
+  return 0;
 }
 
 /* emit_fx callbacks: a blob's float storage; provenance fields. */
@@ -854,10 +945,14 @@ static int gen(Ec *e, const char *dir) {
     if (!s || write_file(e, dir, ar_printf(e->ar, "%s_weights.S", e->base), s, strlen(s)))
       return -1;
   }
+  /* plugin sources, toolchain files */
+  const char *psrc[64];
+  if (copy_plugins(e, dir, psrc) || write_toolchains(e, dir)) return -1;
   /* CMakeLists.txt */
   lh_begin(h);
   set_prov(e);
   lh_set_bool(h, "bin", bin);
+  lh_set_strs(h, "plugins", psrc, e->nplugin);
   const char *cm = render(e, "c/cmake");
   if (!cm || write_file(e, dir, "CMakeLists.txt", cm, strlen(cm))) return -1;
   /* runtime sources */

@@ -5,36 +5,72 @@ function render(t)
   local langs = t.bin and "C ASM" or "C"
   local s = {lib.provenance(t, "#")}
   s[#s + 1] = ([[
+# Options:
+#   CHAI_IMAGE_INPUT  accept JPEG/PNG/PGM images (libjpeg, libpng, zlib); ON
+#                     natively when the libraries are found, OFF when cross
+#                     compiling (then the program takes .npy tensors only)
+#   CHAI_NATIVE       add -march=native (OFF)
+# Floating-point contraction (FMA) is off so every target computes the same
+# roundings: outputs agree across x86, AArch64 and ARMv7 builds.
+# Cross compiling: cmake -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake
+# (Zynq UltraScale+, Cortex-A53) or cmake/arm-linux-gnueabihf.cmake
+# (Zynq-7000, Cortex-A9 with NEON).
 cmake_minimum_required(VERSION 3.16)
 project(%s LANGUAGES %s)
 
 if(NOT CMAKE_BUILD_TYPE)
   set(CMAKE_BUILD_TYPE Release)
-  set(CMAKE_C_FLAGS_RELEASE "-O2")
 endif()
+set(CMAKE_C_FLAGS_RELEASE "-O3" CACHE STRING "Release flags")
 set(CMAKE_C_STANDARD 11)
 set(CMAKE_C_STANDARD_REQUIRED ON)
 
-find_package(JPEG REQUIRED)
-find_package(PNG REQUIRED)
+if(CMAKE_CROSSCOMPILING)
+  option(CHAI_IMAGE_INPUT "accept images (libjpeg, libpng, zlib)" OFF)
+else()
+  option(CHAI_IMAGE_INPUT "accept images (libjpeg, libpng, zlib)" ON)
+endif()
+option(CHAI_NATIVE "compile with -march=native" OFF)
+if(CHAI_IMAGE_INPUT)
+  find_package(JPEG)
+  find_package(PNG)
+  find_package(ZLIB)
+  if(NOT (JPEG_FOUND AND PNG_FOUND AND ZLIB_FOUND))
+    message(STATUS "libjpeg/libpng/zlib not found: .npy input only")
+    set(CHAI_IMAGE_INPUT OFF)
+  endif()
+endif()
 
 file(GLOB RT_SRC ${CMAKE_CURRENT_SOURCE_DIR}/runtime/*.c)
+if(NOT CHAI_IMAGE_INPUT)
+  list(FILTER RT_SRC EXCLUDE REGEX "/rt_(image|idx)\\.c$")
+endif()
 list(SORT RT_SRC)
 ]]):format(t.base, langs)
+  local extra = ""
+  for _, p in ipairs(t.plugins or {}) do extra = extra .. " " .. p end
   if t.bin then
     s[#s + 1] = ([[
 set_source_files_properties(%s_weights.S PROPERTIES
   COMPILE_OPTIONS "-Wa,-I${CMAKE_CURRENT_SOURCE_DIR}"
   OBJECT_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/%s_weights.bin)
-add_executable(%s main.c %s.c %s_weights.S ${RT_SRC})
-]]):format(t.base, t.base, t.base, t.base, t.base)
+add_executable(%s main.c %s.c %s_weights.S%s ${RT_SRC})
+]]):format(t.base, t.base, t.base, t.base, t.base, extra)
   else
-    s[#s + 1] = ("add_executable(%s main.c %s.c ${RT_SRC})\n"):format(t.base, t.base)
+    s[#s + 1] = ("add_executable(%s main.c %s.c%s ${RT_SRC})\n"):format(t.base, t.base, extra)
   end
   s[#s + 1] = ([[
 target_include_directories(%s PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/runtime)
 target_compile_definitions(%s PRIVATE %s_PROFILE _DEFAULT_SOURCE)
-target_link_libraries(%s PRIVATE JPEG::JPEG PNG::PNG m)
-]]):format(t.base, t.base, t.PREFIX, t.base)
+target_compile_options(%s PRIVATE $<$<COMPILE_LANGUAGE:C>:-ffp-contract=off>)
+if(CHAI_NATIVE)
+  target_compile_options(%s PRIVATE $<$<COMPILE_LANGUAGE:C>:-march=native>)
+endif()
+if(CHAI_IMAGE_INPUT)
+  target_compile_definitions(%s PRIVATE CHAI_IMAGE_INPUT=1)
+  target_link_libraries(%s PRIVATE JPEG::JPEG PNG::PNG ZLIB::ZLIB)
+endif()
+target_link_libraries(%s PRIVATE m)
+]]):format(t.base, t.base, t.PREFIX, t.base, t.base, t.base, t.base, t.base)
   return table.concat(s)
 end

@@ -7,28 +7,13 @@
 --           the columns ow >= OW of a wide row are computed and dropped);
 --   im2col  stride > 1: X = K rows of OH*OW gathered values in scratch.
 -- A tile is MR output channels x NR positions accumulated in registers
--- (constant bounds, vectorized over positions); each output is
+-- (GCC vector extensions: chai_v8 = 8 floats, see c/net); each output is
 -- bias + sum over k in order, as the reference kernel.
 local lib = import("c/lib")
 
--- Code for one tile of mr channels (from o) x nr positions (from p0).
-local function tile(t, mr, nr, p0)
+-- Stores acc[r][j] (a float array) of a tile at positions p0 + j.
+local function store(t, mr, nr)
   local s = {}
-  s[#s + 1] = ("      { /* %d x %d tile */\n"):format(mr, nr)
-  s[#s + 1] = ("        const int p0 = %s;\n"):format(p0)
-  s[#s + 1] = ("        float acc[%d][%d];\n"):format(mr, nr)
-  local init = t.bias == "" and "0.0f" or ("%s[g * %d + o + r]"):format(t.bias, t.OCG)
-  s[#s + 1] = ("        for (int r = 0; r < %d; r++)\n          for (int j = 0; j < %d; j++) acc[r][j] = %s;\n"):format(mr, nr, init)
-  s[#s + 1] = ("        const float *wr = wg + (long)o * %d;\n"):format(t.K)
-  s[#s + 1] = ("        for (int c = 0; c < %d; c++)\n"):format(t.ICG)
-  s[#s + 1] = ("          for (int kh = 0; kh < %d; kh++)\n"):format(t.KH)
-  s[#s + 1] = ("            for (int kw = 0; kw < %d; kw++) {\n"):format(t.KW)
-  s[#s + 1] = ("              const float *xs = X + (long)c * %d + kh * %d + kw * %d + p0;\n"):format(t.PLANE, t.KHS, t.KWS)
-  s[#s + 1] = ("              const int k = (c * %d + kh) * %d + kw;\n"):format(t.KH, t.KW)
-  s[#s + 1] = ("              for (int r = 0; r < %d; r++) {\n"):format(mr)
-  s[#s + 1] = ("                const float wv = wr[r * %d + k];\n"):format(t.K)
-  s[#s + 1] = ("                for (int j = 0; j < %d; j++) acc[r][j] += wv * xs[j];\n"):format(nr)
-  s[#s + 1] = "              }\n            }\n"
   s[#s + 1] = ("        for (int r = 0; r < %d; r++)\n"):format(mr)
   s[#s + 1] = ("          for (int j = 0; j < %d; j++) {\n"):format(nr)
   if t.compact then
@@ -37,7 +22,78 @@ local function tile(t, mr, nr, p0)
     s[#s + 1] = ("            const int p = p0 + j, oh = p / %d, ow = p - oh * %d;\n"):format(t.WP, t.WP)
     s[#s + 1] = ("            if (ow < %d) y[(long)(o + r) * %d + oh * %d + ow] = %s;\n"):format(t.OW, t.OH * t.OW, t.OW, lib.act(t, "acc[r][j]"))
   end
-  s[#s + 1] = "          }\n      }\n"
+  s[#s + 1] = "          }\n"
+  return table.concat(s)
+end
+
+local function bias_of(t, r)
+  if t.bias == "" then return "0.0f" end
+  return ("%s[g * %d + o + %s]"):format(t.bias, t.OCG, r)
+end
+
+-- The k loops (c, kh, kw) around body, with xs = X at k's offset + p0.
+local function kloops(t, body)
+  return ([[
+        for (int c = 0; c < %d; c++)
+          for (int kh = 0; kh < %d; kh++)
+            for (int kw = 0; kw < %d; kw++) {
+              const float *xs = X + (long)c * %d + kh * %d + kw * %d + p0;
+              const int k = (c * %d + kh) * %d + kw;
+%s            }
+]]):format(t.ICG, t.KH, t.KW, t.PLANE, t.KHS, t.KWS, t.KH, t.KW, body)
+end
+
+-- One full tile of mr channels (from o) x NV vectors of 8 positions (from
+-- p0), accumulated in chai_v8 registers a<r>_<v>.
+local function vtile(t, mr, p0)
+  local s = {}
+  local nv = t.NR // 8
+  s[#s + 1] = ("      { /* %d x %d tile */\n"):format(mr, t.NR)
+  s[#s + 1] = ("        const int p0 = %s;\n"):format(p0)
+  s[#s + 1] = ("        const float *wr = wg + (long)o * %d;\n"):format(t.K)
+  for r = 0, mr - 1 do
+    local a = {}
+    for v = 0, nv - 1 do a[#a + 1] = ("a%d_%d = CHAI_V8_SPLAT(%s)"):format(r, v, bias_of(t, r)) end
+    s[#s + 1] = "        chai_v8 " .. table.concat(a, ", ") .. ";\n"
+  end
+  local b = {}
+  local xl = {}
+  for v = 0, nv - 1 do xl[#xl + 1] = ("x%d"):format(v) end
+  b[#b + 1] = "              chai_v8 " .. table.concat(xl, ", ") .. ";\n"
+  for v = 0, nv - 1 do b[#b + 1] = ("              CHAI_V8_LOAD(x%d, xs + %d);\n"):format(v, 8 * v) end
+  for r = 0, mr - 1 do
+    b[#b + 1] = ("              { const float ws = wr[%d + k]; const chai_v8 w = CHAI_V8_SPLAT(ws);"):format(r * t.K)
+    for v = 0, nv - 1 do b[#b + 1] = (" a%d_%d += w * x%d;"):format(r, v, v) end
+    b[#b + 1] = " }\n"
+  end
+  s[#s + 1] = kloops(t, table.concat(b))
+  s[#s + 1] = ("        float acc[%d][%d];\n"):format(mr, t.NR)
+  for r = 0, mr - 1 do
+    for v = 0, nv - 1 do
+      s[#s + 1] = ("        CHAI_V8_STORE(&acc[%d][%d], a%d_%d);\n"):format(r, 8 * v, r, v)
+    end
+  end
+  s[#s + 1] = store(t, mr, t.NR)
+  s[#s + 1] = "      }\n"
+  return table.concat(s)
+end
+
+-- The last, partial tile (nr < NR positions) in scalar code.
+local function tile(t, mr, nr, p0)
+  local s = {}
+  s[#s + 1] = ("      { /* %d x %d tile */\n"):format(mr, nr)
+  s[#s + 1] = ("        const int p0 = %s;\n"):format(p0)
+  s[#s + 1] = ("        float acc[%d][%d];\n"):format(mr, nr)
+  s[#s + 1] = ("        for (int r = 0; r < %d; r++)\n          for (int j = 0; j < %d; j++) acc[r][j] = %s;\n"):format(mr, nr, bias_of(t, "r"))
+  s[#s + 1] = ("        const float *wr = wg + (long)o * %d;\n"):format(t.K)
+  s[#s + 1] = kloops(t, ([[
+              for (int r = 0; r < %d; r++) {
+                const float wv = wr[r * %d + k];
+                for (int j = 0; j < %d; j++) acc[r][j] += wv * xs[j];
+              }
+]]):format(mr, t.K, nr))
+  s[#s + 1] = store(t, mr, nr)
+  s[#s + 1] = "      }\n"
   return table.concat(s)
 end
 
@@ -47,7 +103,7 @@ local function tiles(t, mr)
   local full = t.L - t.L % t.NR
   if full > 0 then
     s[#s + 1] = ("      for (int pb = 0; pb < %d; pb += %d)\n"):format(full, t.NR)
-    s[#s + 1] = tile(t, mr, t.NR, "pb")
+    s[#s + 1] = vtile(t, mr, "pb")
   end
   if t.L % t.NR > 0 then s[#s + 1] = tile(t, mr, t.L % t.NR, tostring(full)) end
   return table.concat(s)
@@ -99,10 +155,17 @@ function render(t)
   s[#s + 1] = ("    float *y = t0 + ((long)n * %d + (long)g * %d) * %d;\n"):format(t.OC, t.OCG, t.OH * t.OW)
   s[#s + 1] = ("    const float *wg = %s + (long)g * %d;\n"):format(t.w, t.OCG * t.K)
   s[#s + 1] = "    int o = 0;\n"
-  if t.OCG >= t.MR then
-    s[#s + 1] = ("    for (; o + %d <= %d; o += %d) {\n"):format(t.MR, t.OCG, t.MR)
-    s[#s + 1] = tiles(t, t.MR)
-    s[#s + 1] = "    }\n"
+  -- blocks of MR channels, or MR/2 where the target has few vector
+  -- registers (CHAI_NARROW in c/net: SSE, 32-bit ARM)
+  local function blocks(mr)
+    if t.OCG < mr then return "" end
+    return ("    for (; o + %d <= %d; o += %d) {\n"):format(mr, t.OCG, mr) .. tiles(t, mr) .. "    }\n"
+  end
+  local wide, narrow = blocks(t.MR), blocks(t.MR // 2)
+  if wide == narrow then
+    s[#s + 1] = wide
+  else
+    s[#s + 1] = "#if CHAI_NARROW\n" .. narrow .. "#else\n" .. wide .. "#endif\n"
   end
   if t.OCG % t.MR > 0 then
     s[#s + 1] = ("    for (; o < %d; o++) {\n"):format(t.OCG)

@@ -6,10 +6,10 @@ function render(t)
 	.section .rodata
 	.balign 64
 	.globl %s
-	.type %s, @object
+	.type %s, %%object
 %s:
 	.incbin "%s"
 	.size %s, . - %s
-	.section .note.GNU-stack, "", @progbits
+	.section .note.GNU-stack, "", %%progbits
 ]]):format(t.blob, t.blob, t.blob, t.file, t.blob, t.blob)
 end

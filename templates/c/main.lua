@@ -40,6 +40,7 @@ static const int in_dims[%s_INPUT_NDIM] = %s_INPUT_SHAPE;
       s[#s + 1] = ("static const float mean_pixels[%d] = {\n%s};\n"):format(t.pp_c * t.pp_h * t.pp_w, t.pp_mean_pixels)
     end
     s[#s + 1] = ([[
+#ifdef CHAI_IMAGE_INPUT /* CMake option: built with libjpeg, libpng, zlib */
 /* Image preprocessing given to chaicc compile. */
 static const rt_preproc prep = {
     .c = %d, .h = %d, .w = %d,
@@ -54,6 +55,9 @@ static const rt_preproc prep = {
     .resize_mode = %d,
 };
 #define IMAGE_OK 1
+#else
+#define IMAGE_OK 0
+#endif
 ]]):format(t.pp_c, t.pp_h, t.pp_w, t.pp_transpose, t.pp_swap, t.pp_nswap, t.pp_raw_scale,
            t.pp_nmean, t.pp_mean, t.pp_mean_pixels and "mean_pixels" or "NULL",
            t.pp_input_scale, t.pp_resize)
@@ -65,7 +69,7 @@ static const rt_preproc prep = {
 static void usage(FILE *f) {
   fprintf(f, "usage: %s INPUT [-o DIR] [--top K] [--bench N]\n"
              "  INPUT is a .npy tensor (float32) or an image%%s.\n",
-          IMAGE_OK ? "" : " (not for this net)");
+          IMAGE_OK ? "" : " (not for this net or build)");
 }
 
 static int is_npy(const char *path) {

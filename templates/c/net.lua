@@ -12,6 +12,24 @@ function render(t)
 #include "%s.h"
 ]]):format(t.base)
   if t.use_rt then s[#s + 1] = '#include "rt_layers.h"\n' end
+  s[#s + 1] = [[
+
+/* Targets with 16 vector registers (SSE, 32-bit ARM) get half-height
+ * convolution tiles; AVX and AArch64 (32 NEON registers) full ones. */
+#if defined(__AVX__) || defined(__aarch64__)
+#define CHAI_NARROW 0
+#else
+#define CHAI_NARROW 1
+#endif
+
+/* 8 floats for the register tiles (GCC/Clang vector extensions: AVX, two
+ * SSE or NEON registers); loads and stores need no alignment.  Macros, not
+ * functions: vector arguments would change with the target's ABI. */
+typedef float chai_v8 __attribute__((vector_size(32)));
+#define CHAI_V8_LOAD(v, p) memcpy(&(v), (p), sizeof(chai_v8))
+#define CHAI_V8_STORE(p, v) memcpy((p), &(v), sizeof(chai_v8))
+#define CHAI_V8_SPLAT(f) {(f), (f), (f), (f), (f), (f), (f), (f)}
+]]
   s[#s + 1] = ([[
 
 /* Activations: every intermediate blob at its planned offset (floats). */
