@@ -47,8 +47,19 @@ static bool folds_bn(LayerKind k) {
   return k == LK_CONV || k == LK_DECONV || k == LK_IP;
 }
 
+/* True when b is the output of a (de)convolution or InnerProduct, or of a
+ * BatchNorm/Scale chain hanging off one (single consumers throughout):
+ * the graph passes fold such a chain into the convolution. */
+static bool in_fold_chain(const Blob *b, Layer *const *cons) {
+  const Layer *p = b->producer;
+  while (p && (p->kind == LK_BN || p->kind == LK_SCALE) && p->nbottom == 1 &&
+         p->bottom[0] && cons[p->bottom[0]->id] == p)
+    p = p->bottom[0]->producer;
+  return p && folds_bn(p->kind);
+}
+
 const Blob *cb_canon(const Blob *b, Layer *const *cons) {
-  bool fold = b->producer && folds_bn(b->producer->kind);
+  bool fold = in_fold_chain(b, cons);
   for (;;) {
     Layer *c = cons[b->id];
     if (!c || c->nbottom != 1 || c->ntop != 1) break;

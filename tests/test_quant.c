@@ -455,6 +455,9 @@ static void round_trip(CbParams p) {
     /* conv1 is folded with bn1/scale1 and fused with relu1: one format */
     const Layer *c1 = ld_find_layer(n, "conv1"), *relu = ld_find_layer(n, "relu1");
     ck_assert_float_eq(c1->q->th_out, relu->q->th_out);
+    ck_assert_float_eq(ld_find_layer(n, "bn1")->q->th_out, relu->q->th_out);
+    ck_assert_float_eq(ld_find_layer(n, "bn1")->q->th_in, relu->q->th_out);
+    ck_assert_float_eq(ld_find_layer(n, "scale1")->q->th_out, relu->q->th_out);
     ck_assert_int_eq(c1->q->nth, 8);
     ck_assert_int_eq(ld_find_layer(n, "up")->q->nth, 6);
   }
