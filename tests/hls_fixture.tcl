@@ -83,7 +83,7 @@ proc exit {{code 0}} {
     puts "fixture: FAIL: $::fx_err"
     fx_real_exit 1
   }
-  if {$::fx_projects == 0} {
+  if {$::fx_projects == 0 && !([info exists ::SEGMENTS] && [llength $::SEGMENTS] == 0)} {
     puts "fixture: FAIL: no project opened"
     fx_real_exit 1
   }
