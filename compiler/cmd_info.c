@@ -9,6 +9,7 @@
 #include "partition.h"
 #include "passes.h"
 #include "stats.h"
+#include "hls.h"
 
 static void usage(FILE *f) {
   fprintf(f, "usage: chaicc info DEPLOY [WEIGHTS] [--passes]\n"
@@ -18,7 +19,10 @@ static void usage(FILE *f) {
              "  passes and prints one line per change (folding needs WEIGHTS).\n");
   fprintf(f, "  --config FILE     partition with the YAML config FILE (docs/config.md) and\n"
              "                    print each layer's placement (HW/SW) and why\n"
-             "  --graph FILE.dot  write the partitioned graph for Graphviz\n");
+             "  --graph FILE.dot  write the partitioned graph for Graphviz\n"
+             "  --hls             HLS estimate: per hardware segment and layer, cycles\n"
+             "                    and DSPs from trip counts, II and unroll factors\n"
+             "                    (pragmas from --config; formula in docs/hls.md)\n");
 }
 
 /* The placement table: one line per layer, then the counts. */
@@ -47,7 +51,7 @@ static void join(char *buf, size_t n, const char **names, int count) {
 
 int cmd_info(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL};
-  int npos = 0, passes = 0;
+  int npos = 0, passes = 0, hls = 0;
   const char *config = NULL, *graph = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -56,6 +60,10 @@ int cmd_info(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--passes")) {
       passes = 1;
+      continue;
+    }
+    if (!strcmp(argv[i], "--hls")) {
+      hls = 1;
       continue;
     }
     if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "--graph")) && i + 1 < argc) {
@@ -109,10 +117,11 @@ int cmd_info(int argc, char **argv) {
   for (int i = 0; i < n->noutput; i++)
     printf("output %s %s\n", n->outputs[i]->name,
            rt_shape_str(&n->outputs[i]->shape, ss, sizeof ss));
-  if (config || graph) {
+  if (config || graph || hls) {
     if (pt_assign(n, cfg)) return 1;
-    print_placement(n, cfg);
+    if (config || graph) print_placement(n, cfg);
     if (graph && pt_write_dot(n, graph, &chai_diag)) return 1;
+    if (hls) hl_info(n, cfg, stdout);
   }
   return cli_status();
 }

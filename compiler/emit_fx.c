@@ -245,12 +245,13 @@ static void add_wts(EfCtx *x, const int8_t *d, int64_t n, int64_t *off) {
 /* An elementwise requantization step (standalone ReLU, a conversion, a
  * post op). */
 static const char *elem_fn(EfCtx *x, const Layer *l, const char *fn, int src, int dst,
-                           const rt_fx_relu_param *p, int ii) {
+                           const rt_fx_relu_param *p, int ii, int lanes) {
   LhHost *h = x->h.lh;
   lh_begin(h);
   set_common(x, l, fn, 1, &src, 1, &dst);
   lh_set_int(h, "count", x->buf[dst].n);
   lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
   lh_set_int(h, "M", p->M), lh_set_int(h, "sh", p->sh);
   lh_set_int(h, "Mn", p->Mn), lh_set_int(h, "shn", p->shn);
   lh_set_bool(h, "same", p->M == p->Mn && p->sh == p->shn);
@@ -328,7 +329,7 @@ static const char *conv_fn(EfCtx *x, const Layer *l, const char *fn, int src, in
   return render(x, "hls/conv");
 }
 
-static const char *pool_fn(EfCtx *x, const Layer *l, const char *fn, int src, int dst, int ii) {
+static const char *pool_fn(EfCtx *x, const Layer *l, const char *fn, int src, int dst, int ii, int lanes) {
   LhHost *h = x->h.lh;
   const rt_fx_pool_param *p = qs_layer_param(x->h.qn, l);
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
@@ -348,10 +349,11 @@ static const char *pool_fn(EfCtx *x, const Layer *l, const char *fn, int src, in
   lh_set_int(h, "M", p->M), lh_set_int(h, "sh", p->sh);
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
   lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
   return render(x, "hls/pool");
 }
 
-static const char *affine_fn(EfCtx *x, const Layer *l, const char *fn, int src, int dst, int ii) {
+static const char *affine_fn(EfCtx *x, const Layer *l, const char *fn, int src, int dst, int ii, int lanes) {
   LhHost *h = x->h.lh;
   const rt_fx_affine_param *p = qs_layer_param(x->h.qn, l);
   const rt_shape *s = &l->bottom[0]->shape;
@@ -367,11 +369,12 @@ static const char *affine_fn(EfCtx *x, const Layer *l, const char *fn, int src, 
   lh_set_str(h, "Bbody", ibody(x, C, g64, p->B));
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
   lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
   return render(x, "hls/affine");
 }
 
 static const char *eltwise_fn(EfCtx *x, const Layer *l, const char *fn, const int *src, int dst,
-                              int ii) {
+                              int ii, int lanes) {
   LhHost *h = x->h.lh;
   const rt_fx_eltwise_param *p = qs_layer_param(x->h.qn, l);
   int n = p->n < l->nbottom ? p->n : l->nbottom;
@@ -387,11 +390,12 @@ static const char *eltwise_fn(EfCtx *x, const Layer *l, const char *fn, const in
   lh_set_int(h, "count", x->buf[dst].n);
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
   lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
   return render(x, "hls/eltwise");
 }
 
 static const char *concat_fn(EfCtx *x, const Layer *l, const char *fn, const int *src, int dst,
-                             int ii) {
+                             int ii, int lanes) {
   LhHost *h = x->h.lh;
   const rt_fx_concat_param *p = qs_layer_param(x->h.qn, l);
   const rt_shape *ts = &l->top[0]->shape;
@@ -415,10 +419,11 @@ static const char *concat_fn(EfCtx *x, const Layer *l, const char *fn, const int
   lh_list_end(h);
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
   lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
   return render(x, "hls/concat");
 }
 
-static const char *permute_fn(EfCtx *x, const Layer *l, const char *fn, int src, int dst, int ii) {
+static const char *permute_fn(EfCtx *x, const Layer *l, const char *fn, int src, int dst, int ii, int lanes) {
   LhHost *h = x->h.lh;
   const rt_shape *bs = &l->bottom[0]->shape;
   int64_t dims[RT_MAXDIM], st[RT_MAXDIM], ost[RT_MAXDIM], in_st[RT_MAXDIM];
@@ -445,6 +450,7 @@ static const char *permute_fn(EfCtx *x, const Layer *l, const char *fn, int src,
   lh_set_ints(h, "strides", st, nd);
   lh_set_ints(h, "ostrides", ost, nd);
   lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
   return render(x, "hls/permute");
 }
 
@@ -516,7 +522,7 @@ static int render_fx(EfCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
   bool hw = dirs != NULL;
   EfLay *L = &x->L[l->id];
   const QsNet *qn = x->h.qn;
-  int64_t wb = is_mac(l) ? rt_shape_count(&l->weight[0].t.s) : 0;
+  int64_t wb = hl_wbytes(l);
   HlKnobs k;
   hl_knobs(x->h.cfg, l, wb, &k);
   for (int i = 0; i < L->nstep; i++) {
@@ -529,7 +535,7 @@ static int render_fx(EfCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
         qs_bottom_conv(qn, l, x->buf[s->buf[1]].cvk, NULL, &req);
         p = &req;
       }
-      code = elem_fn(x, l, s->fn, s->buf[0], s->buf[1], p, k.ii);
+      code = elem_fn(x, l, s->fn, s->buf[0], s->buf[1], p, k.ii, 1);
     } else {
       int dst = s->buf[s->nb];
       switch (l->kind) {
@@ -537,13 +543,13 @@ static int render_fx(EfCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
         code = conv_fn(x, l, s->fn, s->buf[0], dst, &k, hw, uses_wts);
         s->wts = hw && k.axi;
         break;
-      case LK_POOL: code = pool_fn(x, l, s->fn, s->buf[0], dst, k.ii); break;
-      case LK_RELU: code = elem_fn(x, l, s->fn, s->buf[0], dst, qs_layer_param(qn, l), k.ii); break;
-      case LK_BN: case LK_SCALE: code = affine_fn(x, l, s->fn, s->buf[0], dst, k.ii); break;
-      case LK_ELTWISE: code = eltwise_fn(x, l, s->fn, s->buf, dst, k.ii); break;
-      case LK_CONCAT: code = concat_fn(x, l, s->fn, s->buf, dst, k.ii); break;
+      case LK_POOL: code = pool_fn(x, l, s->fn, s->buf[0], dst, k.ii, 1); break;
+      case LK_RELU: code = elem_fn(x, l, s->fn, s->buf[0], dst, qs_layer_param(qn, l), k.ii, k.op); break;
+      case LK_BN: case LK_SCALE: code = affine_fn(x, l, s->fn, s->buf[0], dst, k.ii, k.op); break;
+      case LK_ELTWISE: code = eltwise_fn(x, l, s->fn, s->buf, dst, k.ii, k.op); break;
+      case LK_CONCAT: code = concat_fn(x, l, s->fn, s->buf, dst, k.ii, k.op); break;
       case LK_PERMUTE: case LK_FLATTEN: case LK_RESHAPE: case LK_DROPOUT:
-        code = permute_fn(x, l, s->fn, s->buf[0], dst, k.ii);
+        code = permute_fn(x, l, s->fn, s->buf[0], dst, k.ii, 1);
         break;
       default:
         ir_error(x->n, l, "the fixed-point generator has no template for %s", l->type);

@@ -28,8 +28,10 @@ void hl_knobs(const CfgConfig *cfg, const Layer *l, int64_t wbytes, HlKnobs *k) 
     int G = l->p.conv.group > 0 ? l->p.conv.group : 1;
     k->ip = clampi(k->ip, 1, l->bottom[0]->shape.d[1] / G);
     k->op = clampi(k->op, 1, l->top[0]->shape.d[1] / G);
-  } else {
+  } else if (l->kind == LK_POOL) {
     k->ip = k->op = 1;
+  } else { /* elementwise kinds: op lanes per cycle */
+    k->ip = 1;
   }
   int limit = t && t->onchip_weight_limit_kb >= 0 ? t->onchip_weight_limit_kb : HL_DEFAULT_ONCHIP_KB;
   CfgWeights w = r ? r->weights : CFG_W_UNSET;
@@ -70,24 +72,26 @@ void hl_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
     e->cycles = k->ii * count; /* the window is unrolled in the pipelined loop */
     e->dsp = 3;
     break;
-  case LK_ELTWISE:
-    e->cycles = k->ii * count;
-    e->dsp = 3 * l->nbottom;
+  case LK_ELTWISE: /* op lanes, each requantizing every input */
+    e->cycles = k->ii * cdiv(count, k->op);
+    e->dsp = 3 * l->nbottom * k->op;
     break;
   case LK_CONCAT:
-    e->cycles = k->ii * count;
-    e->dsp = 3;
+    e->cycles = k->ii * cdiv(count, k->op);
+    e->dsp = 3 * k->op;
     break;
-  default: /* ReLU, BN, Scale: one requantization per element */
-    e->cycles = k->ii * rt_shape_count(in);
-    e->dsp = 3;
+  default: /* ReLU, BN, Scale: one requantization per element and lane */
+    e->cycles = k->ii * cdiv(rt_shape_count(in), k->op);
+    e->dsp = 3 * k->op;
     break;
   }
 }
 
-static int64_t wbytes_of(const Layer *l) {
-  if (l->kind != LK_CONV && l->kind != LK_DECONV) return 0;
-  return l->nweight ? rt_shape_count(&l->weight[0].t.s) : 0;
+int64_t hl_wbytes(const Layer *l) {
+  if ((l->kind != LK_CONV && l->kind != LK_DECONV) || !l->nbottom || !l->ntop) return 0;
+  const rt_conv_param *p = &l->p.conv;
+  int G = p->group > 0 ? p->group : 1;
+  return (int64_t)l->bottom[0]->shape.d[1] / G * l->top[0]->shape.d[1] * p->kh * p->kw;
 }
 
 void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
@@ -119,7 +123,7 @@ void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
     prev_hw = 1;
     HlKnobs k;
     HlEst e;
-    hl_knobs(cfg, l, wbytes_of(l), &k);
+    hl_knobs(cfg, l, hl_wbytes(l), &k);
     hl_estimate(l, &k, &e);
     sc += e.cycles, sd += e.dsp, smacs += e.macs, hwmacs += e.macs;
     if (e.dsp > maxdsp) maxdsp = e.dsp;

@@ -27,12 +27,15 @@
 typedef struct HlKnobs {
   int ii;       /* PIPELINE II of the inner loops */
   int ip, op;   /* input / output channel parallelism, clamped to the
-                   layer's channels per group (1 for non-MAC layers) */
+                   layer's channels per group; elementwise layers (ReLU,
+                   BN, Scale, Eltwise, Concat): op lanes; Pooling: 1 */
   bool axi;     /* weights read over AXI (else an on-chip ROM) */
 } HlKnobs;
 
 /* Kinds the HLS templates implement (a hardware segment holds only these). */
 bool hl_kind_ok(LayerKind k);
+/* Weight bytes of a hardware layer (8-bit codes; 0 without weights). */
+int64_t hl_wbytes(const Layer *l);
 /* Knobs of live layer l; wbytes = its weight bytes (for the size rule). */
 void hl_knobs(const CfgConfig *cfg, const Layer *l, int64_t wbytes, HlKnobs *k);
 /* Part and clock period (config target or defaults). */

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config libprotobuf-c-dev protobuf-c-compiler
   libyaml-dev liblua5.4-dev lua5.4 check libjpeg-dev libpng-dev zlib1g-dev
-  clang valgrind gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user"
+  clang valgrind gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user tcl"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

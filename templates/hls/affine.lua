@@ -15,6 +15,7 @@ function render(t)
     %s_i: for (int i = 0; i < %d; i++) {
 ]]):format(F, t.OUTER, F, t.C, F, t.INNER)
   s[#s + 1] = lib.pragma("", ("PIPELINE II=%d"):format(t.II))
+  if t.LANES > 1 then s[#s + 1] = lib.pragma("", ("UNROLL factor=%d"):format(t.LANES)) end
   s[#s + 1] = ([[
       const int j = (o * %d + c) * %d + i;
       y0[j] = (%s)fx_sat(fx_rshift((int64_t)x0[j] * %s_M[c] + %s_B[c], %s_sh[c]), %d, %d);

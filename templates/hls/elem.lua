@@ -9,6 +9,7 @@ function render(t)
   local s = {lib.header(t), lib.signature(t), " {\n"}
   s[#s + 1] = ("%s_i: for (int i = 0; i < %d; i++) {\n"):format(F, t.count)
   s[#s + 1] = lib.pragma("", ("PIPELINE II=%d"):format(t.II))
+  if t.LANES > 1 then s[#s + 1] = lib.pragma("", ("UNROLL factor=%d"):format(t.LANES)) end
   s[#s + 1] = "  const int32_t x = x0[i];\n"
   local pos = lib.req(t, "x", t.M, t.sh)
   if t.same then

@@ -7,6 +7,7 @@ function render(t)
   local s = {lib.header(t), lib.signature(t), " {\n"}
   s[#s + 1] = ("%s_j: for (int j = 0; j < %d; j++) {\n"):format(F, t.count)
   s[#s + 1] = lib.pragma("", ("PIPELINE II=%d"):format(t.II))
+  if t.LANES > 1 then s[#s + 1] = lib.pragma("", ("UNROLL factor=%d"):format(t.LANES)) end
   local n = #t.xt
   if t.op == "sum" then
     local terms = {}
