@@ -680,6 +680,28 @@ static const char *weight_body(Ec *e, const EcWeight *w) {
   return r;
 }
 
+/* Streams every weight array to dir/name at its offset (zero padding in
+ * between), without a copy of the whole blob in memory. */
+static int write_weights_bin(Ec *e, const char *dir, const char *name) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  static const float zeros[16];
+  int64_t at = 0;
+  for (int i = 0; f && i < e->nw; i++) {
+    const EcWeight *w = &e->w[i];
+    if (at < w->off) fwrite(zeros, sizeof(float), (size_t)(w->off - at), f);
+    fwrite(w->d, sizeof(float), (size_t)w->count, f);
+    at = w->off + w->count;
+  }
+  if (f && at < e->wfloats) fwrite(zeros, sizeof(float), (size_t)(e->wfloats - at), f);
+  if (!f || ferror(f) | fclose(f)) {
+    diag_error(e->dg, (SrcLoc){path, 0, 0}, "cannot write: %s", strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
 /* Copies each plugin's source (relative paths are relative to the YAML
  * config's directory) to dir/plugins/<file name>; names[i] gets the path
  * the CMakeLists uses.  A plugin without a source is left to the user
@@ -930,13 +952,7 @@ static int gen(Ec *e, const char *dir) {
   if (!mainc || write_file(e, dir, "main.c", mainc, strlen(mainc))) return -1;
   /* weights blob */
   if (bin) {
-    float *all = calloc((size_t)e->wfloats, sizeof(float));
-    for (int i = 0; i < e->nw; i++)
-      memcpy(all + e->w[i].off, e->w[i].d, (size_t)e->w[i].count * sizeof(float));
-    int rc = write_file(e, dir, ar_printf(e->ar, "%s_weights.bin", e->base), (const char *)all,
-                        (size_t)e->wfloats * sizeof(float));
-    free(all);
-    if (rc) return -1;
+    if (write_weights_bin(e, dir, ar_printf(e->ar, "%s_weights.bin", e->base))) return -1;
     lh_begin(h);
     set_prov(e);
     lh_set_str(h, "blob", ar_printf(e->ar, "%s_weights", e->prefix));
