@@ -1,16 +1,35 @@
 /* rt_fixed_kern.c - integer reference kernels of the fixed-point contract.
  * Integer arithmetic only; each kernel states its formula in rt_fixed.h and
- * docs/fixed-point.md.  Accumulation is done in int64 (identical to int32
- * when the prepared layer has acc64 == false, by the proven bound). */
+ * docs/fixed-point.md.
+ *
+ * Convolution, Deconvolution and InnerProduct accumulate a block of output
+ * positions at once (one row span per kernel tap, as in rt_conv.c), in
+ * int32 when a bound computed from the actual operands,
+ * max|x| * sum|w_c| + |bias_c|, fits in int32 (then every partial sum
+ * fits, whatever the summation order, and the result equals the int64
+ * reference), in int64 otherwise.  Integer addition being exact, the order
+ * of the terms does not matter; padding contributes 0 and zero weights are
+ * skipped.  With SSE2 the int32 inner loops pair two taps per pmaddwd (the
+ * pair sum is bounded too, so it cannot wrap). */
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "rt_fixed.h"
 
 #define D4(t, i) rt_shape_dim4(&(t)->s, (i))
 #define IDENT(M, sh) ((M) == RT_FX_ONE_M && (sh) == RT_FX_ONE_SH)
+#define FX_BLK 4096 /* int32 accumulators per block (half as many int64) */
 
 static inline int16_t sat16(int64_t v, int32_t lo, int32_t hi) {
   return (int16_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+/* rt_fx_rshift, inlined. */
+static inline int64_t rsh(int64_t x, int sh) {
+  return sh <= 0 ? x : (x + (INT64_C(1) << (sh - 1)) - (x < 0)) >> sh;
 }
 
 /* The output stage of conv/deconv/ip for channel c. */
@@ -22,13 +41,285 @@ static inline int16_t outq1(const rt_fx_outq *q, int c, int64_t acc) {
   return (int16_t)rt_fx_requant(acc, q->M[c], q->sh[c], q->qmin, q->qmax);
 }
 
-/* Kernel taps [*lo, *hi) whose input index i0 + k*d lies in [0, lim). */
-static void taps(int i0, int d, int k, int lim, int *lo, int *hi) {
-  int a = 0, b = k;
-  while (a < k && i0 + a * d < 0) a++;
-  while (b > a && i0 + (b - 1) * d >= lim) b--;
+/* outq1 over n int32 accumulators of channel c.  Identical to it because
+ * rt_fx_requant computes rshift(acc * M, sh) directly when |acc| <= 2^31. */
+static void outq32(const rt_fx_outq *q, int c, const int32_t *acc, int16_t *y,
+                   int64_t n) {
+  int64_t M = q->M[c];
+  int sh = q->sh[c];
+  int relu = q->relu;
+  int64_t Mn = relu == RT_FX_LEAKY ? q->Mn[c] : 0;
+  int shn = relu == RT_FX_LEAKY ? q->shn[c] : 0;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t v = acc[i], r;
+    if (v < 0 && relu != RT_FX_RELU_NONE)
+      r = relu == RT_FX_RELU ? 0 : rsh(v * Mn, shn);
+    else
+      r = rsh(v * M, sh);
+    y[i] = sat16(r, q->qmin, q->qmax);
+  }
+}
+
+static void outq64(const rt_fx_outq *q, int c, const int64_t *acc, int16_t *y,
+                   int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] = outq1(q, c, acc[i]);
+}
+
+/* Largest |x| over n codes. */
+static int64_t maxabs(const int16_t *x, int64_t n) {
+  int32_t m = 0;
+  for (int64_t i = 0; i < n; i++) {
+    int32_t v = x[i] < 0 ? -(int32_t)x[i] : x[i];
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/* sum |w[k*ws]| over k in [0, n). */
+static int64_t sumabs(const int16_t *w, int64_t n, int64_t ws) {
+  int64_t s = 0, k = 0;
+#if defined(__SSE2__)
+  if (ws == 1) {
+    /* madd(w, sign(w)) = |w0| + |w1| <= 2^16 per lane step; flushed to
+     * int64 every 2^14 steps */
+    const __m128i z = _mm_setzero_si128();
+    while (k + 8 <= n) {
+      __m128i acc = z;
+      for (int it = 0; it < (1 << 14) && k + 8 <= n; it++, k += 8) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(w + k));
+        __m128i sg = _mm_sub_epi16(_mm_cmpgt_epi16(z, v), _mm_cmpgt_epi16(v, z));
+        acc = _mm_add_epi32(acc, _mm_madd_epi16(v, sg));
+      }
+      int32_t l[4];
+      memcpy(l, &acc, sizeof l);
+      s += (int64_t)l[0] + l[1] + l[2] + l[3];
+    }
+  }
+#endif
+  for (; k < n; k++) {
+    int32_t v = w[k * ws];
+    s += v < 0 ? -v : v;
+  }
+  return s;
+}
+
+/* True when every partial sum of bias + sum of n products x*w (|x| <= xmax,
+ * weights w[k*ws]) fits in int32. */
+static bool fits32(int64_t xmax, const int16_t *w, int64_t n, int64_t ws,
+                   int64_t bias) {
+  int64_t s = sumabs(w, n, ws);
+  if (bias < -INT32_MAX || bias > INT32_MAX) return false;
+  if (xmax && s > INT32_MAX / xmax) return false;
+  return s * xmax + (bias < 0 ? -bias : bias) <= INT32_MAX;
+}
+
+/* Sets [*lo, *hi) to the positions o in [0, nout) for which o*s + off is in
+ * [0, nin).  s > 0. */
+static void span(int nout, int nin, int s, int off, int *lo, int *hi) {
+  int a = off >= 0 ? 0 : (-off + s - 1) / s;
+  int lim = nin - 1 - off;
+  int b = lim < 0 ? 0 : lim / s + 1;
+  if (b > nout) b = nout;
+  if (a > b) a = b;
   *lo = a;
   *hi = b;
+}
+
+/* ---- multiply-accumulate over rows ----
+ * For r in [0, nr), i in [0, n):
+ *   o[r*os + i*so] += sum_{k<nc} w[k] * x[k][r*xs + i*s]
+ * nc is 1..4 (unused w[k] are 0 and x[k] == x[0]). */
+typedef struct mac_job {
+  const int16_t *x[4];
+  int16_t w[4];
+  int nc, nr, n, s, so;
+  int64_t os, xs;
+} mac_job;
+
+static void mac32(int32_t *restrict o, const mac_job *j) {
+  const int16_t *x0 = j->x[0], *x1 = j->x[1], *x2 = j->x[2], *x3 = j->x[3];
+  int32_t w0 = j->w[0], w1 = j->w[1], w2 = j->w[2], w3 = j->w[3];
+  bool four = j->nc > 2;
+  int n = j->n, s = j->s;
+  for (int r = 0; r < j->nr; r++, o += j->os) {
+    int64_t xo = r * j->xs;
+    int i = 0;
+#if defined(__SSE2__)
+    if (s == 1 && j->so == 1) {
+      __m128i wa = _mm_set_epi16(j->w[1], j->w[0], j->w[1], j->w[0], j->w[1],
+                                 j->w[0], j->w[1], j->w[0]);
+      __m128i wb = _mm_set_epi16(j->w[3], j->w[2], j->w[3], j->w[2], j->w[3],
+                                 j->w[2], j->w[3], j->w[2]);
+      for (; i + 8 <= n; i += 8) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(x0 + xo + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(x1 + xo + i));
+        __m128i lo = _mm_madd_epi16(_mm_unpacklo_epi16(a, b), wa);
+        __m128i hi = _mm_madd_epi16(_mm_unpackhi_epi16(a, b), wa);
+        if (four) {
+          __m128i c = _mm_loadu_si128((const __m128i *)(x2 + xo + i));
+          __m128i d = _mm_loadu_si128((const __m128i *)(x3 + xo + i));
+          lo = _mm_add_epi32(lo, _mm_madd_epi16(_mm_unpacklo_epi16(c, d), wb));
+          hi = _mm_add_epi32(hi, _mm_madd_epi16(_mm_unpackhi_epi16(c, d), wb));
+        }
+        __m128i *op = (__m128i *)(o + i);
+        _mm_storeu_si128(op, _mm_add_epi32(_mm_loadu_si128(op), lo));
+        _mm_storeu_si128(op + 1, _mm_add_epi32(_mm_loadu_si128(op + 1), hi));
+      }
+      if (i + 4 <= n) { /* half a step */
+        __m128i a = _mm_loadl_epi64((const __m128i *)(x0 + xo + i));
+        __m128i b = _mm_loadl_epi64((const __m128i *)(x1 + xo + i));
+        __m128i lo = _mm_madd_epi16(_mm_unpacklo_epi16(a, b), wa);
+        if (four) {
+          __m128i c = _mm_loadl_epi64((const __m128i *)(x2 + xo + i));
+          __m128i d = _mm_loadl_epi64((const __m128i *)(x3 + xo + i));
+          lo = _mm_add_epi32(lo, _mm_madd_epi16(_mm_unpacklo_epi16(c, d), wb));
+        }
+        __m128i *op = (__m128i *)(o + i);
+        _mm_storeu_si128(op, _mm_add_epi32(_mm_loadu_si128(op), lo));
+        i += 4;
+      }
+    }
+#endif
+    for (; i < n; i++) {
+      int64_t e = xo + (int64_t)i * s;
+      int32_t v = w0 * x0[e] + w1 * x1[e];
+      if (four) v += w2 * x2[e] + w3 * x3[e];
+      o[(int64_t)i * j->so] += v;
+    }
+  }
+}
+
+static void mac64(int64_t *restrict o, const mac_job *j) {
+  for (int r = 0; r < j->nr; r++, o += j->os) {
+    int64_t xo = r * j->xs;
+    for (int i = 0; i < j->n; i++) {
+      int64_t e = xo + (int64_t)i * j->s, v = 0;
+      for (int k = 0; k < j->nc; k++) v += (int32_t)j->w[k] * j->x[k][e];
+      o[(int64_t)i * j->so] += v;
+    }
+  }
+}
+
+/* The accumulator block: int32 or int64 view. */
+typedef union fx_blk {
+  int32_t a32[FX_BLK];
+  int64_t a64[FX_BLK / 2];
+} fx_blk;
+
+static void blk_fill(fx_blk *b, bool wide, int64_t n, int64_t v) {
+  if (wide)
+    for (int64_t i = 0; i < n; i++) b->a64[i] = v;
+  else
+    for (int64_t i = 0; i < n; i++) b->a32[i] = (int32_t)v;
+}
+
+static void blk_mac(fx_blk *b, bool wide, int64_t at, const mac_job *j) {
+  if (wide)
+    mac64(b->a64 + at, j);
+  else
+    mac32(b->a32 + at, j);
+}
+
+static void blk_out(const fx_blk *b, bool wide, const rt_fx_outq *q, int c,
+                    int16_t *y, int64_t n) {
+  if (wide)
+    outq64(q, c, b->a64, y, n);
+  else
+    outq32(q, c, b->a32, y, n);
+}
+
+/* ---- Convolution ---- */
+
+/* Geometry of one convolution call. */
+typedef struct conv_geo {
+  const rt_conv_param *g;
+  int cpg, opg, H, W, OH, OW;
+} conv_geo;
+
+/* The reference per-pixel loop (used when an output row exceeds a block):
+ * output plane yo of channel o from the cpg input planes at xg. */
+static void conv_px(const rt_fx_conv_param *p, const conv_geo *cg, int o,
+                    const int16_t *xg, int16_t *yo) {
+  const rt_conv_param *g = cg->g;
+  int kh = g->kh, kw = g->kw, H = cg->H, W = cg->W;
+  int64_t hw = (int64_t)H * W;
+  const int16_t *wo = p->w + (int64_t)o * cg->cpg * kh * kw;
+  int64_t bias = p->bias ? p->bias[o] : 0;
+  for (int oy = 0; oy < cg->OH; oy++) {
+    int iy0 = oy * g->sh - g->ph, ky0, ky1;
+    span(kh, H, g->dh, iy0, &ky0, &ky1);
+    for (int ox = 0; ox < cg->OW; ox++) {
+      int ix0 = ox * g->sw - g->pw, kx0, kx1;
+      span(kw, W, g->dw, ix0, &kx0, &kx1);
+      int64_t acc = bias;
+      for (int ic = 0; ic < cg->cpg; ic++) {
+        const int16_t *xc = xg + ic * hw;
+        const int16_t *wc = wo + (int64_t)ic * kh * kw;
+        for (int ky = ky0; ky < ky1; ky++) {
+          const int16_t *row = xc + (int64_t)(iy0 + ky * g->dh) * W + ix0;
+          const int16_t *wr = wc + ky * kw;
+          for (int kx = kx0; kx < kx1; kx++)
+            acc += (int32_t)row[kx * g->dw] * wr[kx];
+        }
+      }
+      yo[(int64_t)oy * cg->OW + ox] = outq1(&p->q, o, acc);
+    }
+  }
+}
+
+/* Output rows [r0, r1) of channel o into the block: bias, then for each
+ * group of up to four input channels and each tap (ky, kx) one mac over
+ * the rows and columns whose input lies inside the image. */
+static void conv_rows(const rt_fx_conv_param *p, const conv_geo *cg, int o,
+                      const int16_t *xg, fx_blk *b, bool wide, int r0,
+                      int r1) {
+  const rt_conv_param *g = cg->g;
+  int kh = g->kh, kw = g->kw, W = cg->W, OW = cg->OW;
+  int64_t hw = (int64_t)cg->H * W;
+  const int16_t *wo = p->w + (int64_t)o * cg->cpg * kh * kw;
+  blk_fill(b, wide, (int64_t)(r1 - r0) * OW, p->bias ? p->bias[o] : 0);
+  for (int ic = 0; ic < cg->cpg; ic += 4) {
+    int nc = cg->cpg - ic < 4 ? cg->cpg - ic : 4;
+    const int16_t *wc = wo + (int64_t)ic * kh * kw;
+    mac_job j;
+    j.nc = nc;
+    j.s = g->sw;
+    j.so = 1;
+    for (int k = 0; k < 4; k++) j.x[k] = xg + (ic + (k < nc ? k : 0)) * hw;
+    for (int ky = 0; ky < kh; ky++) {
+      int offy = ky * g->dh - g->ph, y0, y1;
+      span(cg->OH, cg->H, g->sh, offy, &y0, &y1);
+      if (y0 < r0) y0 = r0;
+      if (y1 > r1) y1 = r1;
+      if (y0 >= y1) continue;
+      for (int kx = 0; kx < kw; kx++) {
+        bool any = false;
+        for (int k = 0; k < 4; k++) {
+          j.w[k] = k < nc ? wc[(int64_t)k * kh * kw + ky * kw + kx] : 0;
+          any |= j.w[k] != 0;
+        }
+        if (!any) continue;
+        int offx = kx * g->dw - g->pw, x0, x1;
+        span(OW, W, g->sw, offx, &x0, &x1);
+        if (x0 >= x1) continue;
+        /* input offset of output (y0, x0) */
+        int64_t xoff = (int64_t)(y0 * g->sh + offy) * W + (int64_t)x0 * g->sw + offx;
+        int64_t at = (int64_t)(y0 - r0) * OW + x0;
+        j.xs = (int64_t)g->sh * W;
+        j.os = OW;
+        if (g->sw == 1 && x0 == 0 && x1 == OW && j.xs == OW) {
+          j.nr = 1; /* whole rows, contiguous in and out */
+          j.n = (y1 - y0) * OW;
+        } else {
+          j.nr = y1 - y0;
+          j.n = x1 - x0;
+        }
+        for (int k = 0; k < 4; k++) j.x[k] += xoff;
+        blk_mac(b, wide, at, &j);
+        for (int k = 0; k < 4; k++) j.x[k] -= xoff;
+      }
+    }
+  }
 }
 
 /* Convolution: b[0] N x C x H x W -> t[0] N x O x OH x OW.  Padding reads
@@ -40,40 +331,140 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
   int N = D4(b, 0), C = D4(b, 1), H = D4(b, 2), W = D4(b, 3);
   int O = D4(t, 1), OH = D4(t, 2), OW = D4(t, 3);
   const rt_conv_param *g = &p->g;
-  int G = g->group, cpg = C / G, opg = O / G, kh = g->kh, kw = g->kw;
+  int G = g->group, cpg = C / G, opg = O / G;
   int64_t hw = (int64_t)H * W, ohw = (int64_t)OH * OW;
-  for (int n = 0; n < N; n++)
+  int64_t ksz = (int64_t)cpg * g->kh * g->kw;
+  conv_geo cg = {g, cpg, opg, H, W, OH, OW};
+  fx_blk blk;
+  for (int n = 0; n < N; n++) {
+    int64_t xmax = maxabs(b->d + (int64_t)n * C * hw, (int64_t)C * hw);
     for (int o = 0; o < O; o++) {
-      const int16_t *xg = b->d + ((int64_t)n * C + (int64_t)(o / opg) * cpg) * hw;
-      const int16_t *wo = p->w + (int64_t)o * cpg * kh * kw;
-      int64_t bias = p->bias ? p->bias[o] : 0;
+      const int16_t *xg =
+          b->d + ((int64_t)n * C + (int64_t)(o / opg) * cpg) * hw;
       int16_t *yo = t->d + ((int64_t)n * O + o) * ohw;
-      for (int oy = 0; oy < OH; oy++) {
-        int iy0 = oy * g->sh - g->ph, ky0, ky1;
-        taps(iy0, g->dh, kh, H, &ky0, &ky1);
-        for (int ox = 0; ox < OW; ox++) {
-          int ix0 = ox * g->sw - g->pw, kx0, kx1;
-          taps(ix0, g->dw, kw, W, &kx0, &kx1);
-          int64_t acc = bias;
-          for (int ic = 0; ic < cpg; ic++) {
-            const int16_t *xc = xg + ic * hw;
-            const int16_t *wc = wo + (int64_t)ic * kh * kw;
-            for (int ky = ky0; ky < ky1; ky++) {
-              const int16_t *row = xc + (int64_t)(iy0 + ky * g->dh) * W + ix0;
-              const int16_t *wr = wc + ky * kw;
-              for (int kx = kx0; kx < kx1; kx++)
-                acc += (int32_t)row[kx * g->dw] * wr[kx];
-            }
+      bool wide = !fits32(xmax, p->w + o * ksz, ksz, 1,
+                          p->bias ? p->bias[o] : 0);
+      int rows = OW > 0 ? (wide ? FX_BLK / 2 : FX_BLK) / OW : 0;
+      if (rows < 1) {
+        conv_px(p, &cg, o, xg, yo);
+        continue;
+      }
+      for (int r0 = 0; r0 < OH; r0 += rows) {
+        int r1 = OH - r0 < rows ? OH : r0 + rows;
+        conv_rows(p, &cg, o, xg, &blk, wide, r0, r1);
+        blk_out(&blk, wide, &p->q, o, yo + (int64_t)r0 * OW,
+                (int64_t)(r1 - r0) * OW);
+      }
+    }
+  }
+}
+
+/* ---- Deconvolution ---- */
+
+/* Output rows [r0, r1) of deconvolution channel o into the block, scatter
+ * form: input (iy, ix) reaches output (iy*sh - ph + ky*dh,
+ * ix*sw - pw + kx*dw) through tap (ky, kx); up to four input channels of
+ * the group per mac.  xg: the group's first input plane. */
+static void deconv_rows(const rt_fx_conv_param *p, const conv_geo *cg, int o,
+                        const int16_t *xg, fx_blk *b, bool wide, int r0,
+                        int r1) {
+  const rt_conv_param *g = cg->g;
+  int kh = g->kh, kw = g->kw, W = cg->W, OW = cg->OW;
+  int64_t hw = (int64_t)cg->H * W, khw = (int64_t)kh * kw;
+  int gi = o / cg->opg, ol = o % cg->opg;
+  blk_fill(b, wide, (int64_t)(r1 - r0) * OW, p->bias ? p->bias[o] : 0);
+  for (int icg = 0; icg < cg->cpg; icg += 4) {
+    int nc = cg->cpg - icg < 4 ? cg->cpg - icg : 4;
+    const int16_t *wk[4];
+    mac_job j;
+    j.nc = nc;
+    j.s = 1;
+    j.so = g->sw;
+    for (int k = 0; k < 4; k++) {
+      int ick = icg + (k < nc ? k : 0);
+      int64_t ic = (int64_t)gi * cg->cpg + ick;
+      wk[k] = p->w + (ic * cg->opg + ol) * khw;
+      j.x[k] = xg + ick * hw;
+    }
+    for (int ky = 0; ky < kh; ky++) {
+      int offy = ky * g->dh - g->ph - r0, y0, y1; /* block row = iy*sh + offy */
+      span(cg->H, r1 - r0, g->sh, offy, &y0, &y1);
+      if (y0 >= y1) continue;
+      for (int kx = 0; kx < kw; kx++) {
+        bool any = false;
+        for (int k = 0; k < 4; k++) {
+          j.w[k] = k < nc ? wk[k][ky * kw + kx] : 0;
+          any |= j.w[k] != 0;
+        }
+        if (!any) continue;
+        int offx = kx * g->dw - g->pw, x0, x1;
+        span(W, OW, g->sw, offx, &x0, &x1);
+        if (x0 >= x1) continue;
+        int64_t xoff = (int64_t)y0 * W + x0;
+        int64_t at = (int64_t)(y0 * g->sh + offy) * OW + (int64_t)x0 * g->sw + offx;
+        j.nr = y1 - y0;
+        j.n = x1 - x0;
+        j.xs = W;
+        j.os = (int64_t)g->sh * OW;
+        for (int k = 0; k < 4; k++) j.x[k] += xoff;
+        blk_mac(b, wide, at, &j);
+        for (int k = 0; k < 4; k++) j.x[k] -= xoff;
+      }
+    }
+  }
+}
+
+/* Largest |bias| + max|x| * sum|w| check for deconvolution channel o,
+ * whose weights are C x O/g x kh x kw. */
+static bool deconv_fits32(const rt_fx_conv_param *p, const conv_geo *cg, int o,
+                          int64_t xmax) {
+  int64_t khw = (int64_t)p->g.kh * p->g.kw, s = 0;
+  int gi = o / cg->opg, ol = o % cg->opg;
+  int64_t bias = p->bias ? p->bias[o] : 0;
+  for (int icg = 0; icg < cg->cpg; icg++)
+    s += sumabs(p->w + (((int64_t)gi * cg->cpg + icg) * cg->opg + ol) * khw,
+                khw, 1);
+  if (bias < -INT32_MAX || bias > INT32_MAX) return false;
+  if (xmax && s > INT32_MAX / xmax) return false;
+  return s * xmax + (bias < 0 ? -bias : bias) <= INT32_MAX;
+}
+
+/* The reference gather loop for one output plane (rows wider than a
+ * block). */
+static void deconv_px(const rt_fx_conv_param *p, const conv_geo *cg, int o,
+                      const int16_t *xg, int16_t *yo) {
+  const rt_conv_param *g = cg->g;
+  int kh = g->kh, kw = g->kw, H = cg->H, W = cg->W;
+  int64_t hw = (int64_t)H * W;
+  int gi = o / cg->opg, ol = o % cg->opg;
+  int64_t bias = p->bias ? p->bias[o] : 0;
+  for (int oy = 0; oy < cg->OH; oy++)
+    for (int ox = 0; ox < cg->OW; ox++) {
+      int64_t acc = bias;
+      for (int ky = 0; ky < kh; ky++) {
+        int ty = oy + g->ph - ky * g->dh;
+        if (ty < 0 || ty % g->sh) continue;
+        int iy = ty / g->sh;
+        if (iy >= H) continue;
+        for (int kx = 0; kx < kw; kx++) {
+          int tx = ox + g->pw - kx * g->dw;
+          if (tx < 0 || tx % g->sw) continue;
+          int ix = tx / g->sw;
+          if (ix >= W) continue;
+          for (int icl = 0; icl < cg->cpg; icl++) {
+            int64_t ic = (int64_t)gi * cg->cpg + icl;
+            int16_t x = xg[icl * hw + (int64_t)iy * W + ix];
+            int16_t w = p->w[((ic * cg->opg + ol) * kh + ky) * kw + kx];
+            acc += (int32_t)x * w;
           }
-          yo[(int64_t)oy * OW + ox] = outq1(&p->q, o, acc);
         }
       }
+      yo[(int64_t)oy * cg->OW + ox] = outq1(&p->q, o, acc);
     }
 }
 
-/* Deconvolution (gather form): output (oy, ox) takes input (iy, ix) through
- * tap (ky, kx) when oy = iy*sh - ph + ky*dh (likewise x).  Weights are
- * C x O/g x kh x kw. */
+/* Deconvolution: b[0] N x C x H x W -> t[0] N x O x OH x OW, weights
+ * C x O/g x kh x kw; equal to the gather form of docs/fixed-point.md. */
 void rt_fx_deconv(const void *param, const rt_fx_args *a) {
   const rt_fx_conv_param *p = param;
   const rt_fx_tensor *b = &a->b[0];
@@ -81,37 +472,55 @@ void rt_fx_deconv(const void *param, const rt_fx_args *a) {
   int N = D4(b, 0), C = D4(b, 1), H = D4(b, 2), W = D4(b, 3);
   int O = D4(t, 1), OH = D4(t, 2), OW = D4(t, 3);
   const rt_conv_param *g = &p->g;
-  int G = g->group, cpg = C / G, opg = O / G, kh = g->kh, kw = g->kw;
+  int G = g->group, cpg = C / G, opg = O / G;
   int64_t hw = (int64_t)H * W, ohw = (int64_t)OH * OW;
-  for (int n = 0; n < N; n++)
+  conv_geo cg = {g, cpg, opg, H, W, OH, OW};
+  fx_blk blk;
+  for (int n = 0; n < N; n++) {
+    int64_t xmax = maxabs(b->d + (int64_t)n * C * hw, (int64_t)C * hw);
     for (int o = 0; o < O; o++) {
-      int gi = o / opg, ol = o % opg;
-      int64_t bias = p->bias ? p->bias[o] : 0;
+      const int16_t *xg =
+          b->d + ((int64_t)n * C + (int64_t)(o / opg) * cpg) * hw;
       int16_t *yo = t->d + ((int64_t)n * O + o) * ohw;
-      for (int oy = 0; oy < OH; oy++)
-        for (int ox = 0; ox < OW; ox++) {
-          int64_t acc = bias;
-          for (int ky = 0; ky < kh; ky++) {
-            int ty = oy + g->ph - ky * g->dh;
-            if (ty < 0 || ty % g->sh) continue;
-            int iy = ty / g->sh;
-            if (iy >= H) continue;
-            for (int kx = 0; kx < kw; kx++) {
-              int tx = ox + g->pw - kx * g->dw;
-              if (tx < 0 || tx % g->sw) continue;
-              int ix = tx / g->sw;
-              if (ix >= W) continue;
-              for (int icl = 0; icl < cpg; icl++) {
-                int64_t ic = (int64_t)gi * cpg + icl;
-                int16_t x = b->d[((int64_t)n * C + ic) * hw + (int64_t)iy * W + ix];
-                int16_t w = p->w[((ic * opg + ol) * kh + ky) * kw + kx];
-                acc += (int32_t)x * w;
-              }
-            }
-          }
-          yo[(int64_t)oy * OW + ox] = outq1(&p->q, o, acc);
-        }
+      bool wide = !deconv_fits32(p, &cg, o, xmax);
+      int rows = OW > 0 ? (wide ? FX_BLK / 2 : FX_BLK) / OW : 0;
+      if (rows < 1) {
+        deconv_px(p, &cg, o, xg, yo);
+        continue;
+      }
+      for (int r0 = 0; r0 < OH; r0 += rows) {
+        int r1 = OH - r0 < rows ? OH : r0 + rows;
+        deconv_rows(p, &cg, o, xg, &blk, wide, r0, r1);
+        blk_out(&blk, wide, &p->q, o, yo + (int64_t)r0 * OW,
+                (int64_t)(r1 - r0) * OW);
+      }
     }
+  }
+}
+
+/* ---- InnerProduct ---- */
+
+/* bias + sum_k x[k] * w[k]; int32 partial sums when !wide. */
+static int64_t dot(const int16_t *x, const int16_t *w, int64_t K, int64_t bias,
+                   bool wide) {
+  if (wide) {
+    int64_t acc = bias;
+    for (int64_t k = 0; k < K; k++) acc += (int32_t)x[k] * w[k];
+    return acc;
+  }
+  int32_t acc = (int32_t)bias;
+  int64_t k = 0;
+#if defined(__SSE2__)
+  __m128i s = _mm_setzero_si128();
+  for (; k + 8 <= K; k += 8)
+    s = _mm_add_epi32(s, _mm_madd_epi16(_mm_loadu_si128((const __m128i *)(x + k)),
+                                        _mm_loadu_si128((const __m128i *)(w + k))));
+  int32_t l[4];
+  memcpy(l, &s, sizeof l);
+  acc += (l[0] + l[1]) + (l[2] + l[3]);
+#endif
+  for (; k < K; k++) acc += (int32_t)x[k] * w[k];
+  return acc;
 }
 
 /* InnerProduct: b[0] read as M x K (K = count from axis) -> t[0] M x N. */
@@ -120,18 +529,53 @@ void rt_fx_ip(const void *param, const rt_fx_args *a) {
   const rt_fx_tensor *b = &a->b[0];
   int64_t K = p->K, Nn = p->g.num_output;
   int64_t Mo = K ? rt_shape_count(&b->s) / K : 0;
+  int64_t xmax = maxabs(b->d, Mo * K);
+  fx_blk blk;
   for (int64_t m = 0; m < Mo; m++) {
     const int16_t *x = b->d + m * K;
     int16_t *y = a->t[0].d + m * Nn;
-    for (int64_t o = 0; o < Nn; o++) {
-      int64_t acc = p->bias ? p->bias[o] : 0;
-      if (p->g.transpose) {
-        for (int64_t k = 0; k < K; k++) acc += (int32_t)x[k] * p->w[k * Nn + o];
-      } else {
-        const int16_t *w = p->w + o * K;
-        for (int64_t k = 0; k < K; k++) acc += (int32_t)x[k] * w[k];
+    if (!p->g.transpose) {
+      for (int64_t o = 0; o < Nn; o++) {
+        int64_t bias = p->bias ? p->bias[o] : 0;
+        bool wide = !fits32(xmax, p->w + o * K, K, 1, bias);
+        y[o] = outq1(&p->q, (int)o, dot(x, p->w + o * K, K, bias, wide));
       }
-      y[o] = outq1(&p->q, (int)o, acc);
+      continue;
+    }
+    /* transposed (K x N): blocks of outputs, acc[o] += x[k] * w[k][o] */
+    for (int64_t o0 = 0; o0 < Nn; o0 += FX_BLK / 2) {
+      int n = Nn - o0 < FX_BLK / 2 ? (int)(Nn - o0) : FX_BLK / 2;
+      bool wide = false;
+      for (int i = 0; i < n && !wide; i++)
+        wide = !fits32(xmax, p->w + o0 + i, K, Nn,
+                       p->bias ? p->bias[o0 + i] : 0);
+      for (int i = 0; i < n; i++) {
+        int64_t v = p->bias ? p->bias[o0 + i] : 0;
+        if (wide)
+          blk.a64[i] = v;
+        else
+          blk.a32[i] = (int32_t)v;
+      }
+      for (int64_t k = 0; k < K; k += 4) {
+        mac_job j;
+        j.nc = K - k < 4 ? (int)(K - k) : 4;
+        j.nr = 1, j.n = n, j.s = 1, j.so = 1, j.os = 0, j.xs = 0;
+        bool any = false;
+        for (int c = 0; c < 4; c++) {
+          int64_t kk = c < j.nc ? k + c : k;
+          j.x[c] = p->w + kk * Nn + o0;
+          j.w[c] = c < j.nc ? x[kk] : 0;
+          any |= j.w[c] != 0;
+        }
+        if (any) blk_mac(&blk, wide, 0, &j);
+      }
+      for (int i = 0; i < n; i++) {
+        int c = (int)(o0 + i);
+        if (wide)
+          y[c] = outq1(&p->q, c, blk.a64[i]);
+        else
+          outq32(&p->q, c, &blk.a32[i], &y[c], 1);
+      }
     }
   }
 }
@@ -186,9 +630,9 @@ void rt_fx_pool(const void *param, const rt_fx_args *a) {
               if (x[(int64_t)iy * W + ix] > m) m = x[(int64_t)iy * W + ix];
           v = y0 < y1 && x0 < x1 ? m : 0;
         }
+        /* |v| <= 2^15: rt_fx_requant's direct branch */
         y[(int64_t)oy * OW + ox] =
-            id ? sat16(v, p->qmin, p->qmax)
-               : (int16_t)rt_fx_requant(v, p->M, p->sh, p->qmin, p->qmax);
+            sat16(id ? v : rsh(v * p->M, p->sh), p->qmin, p->qmax);
       }
   }
 }
