@@ -19,9 +19,8 @@ cmake_minimum_required(VERSION 3.16)
 project(%s LANGUAGES %s)
 
 if(NOT CMAKE_BUILD_TYPE)
-  set(CMAKE_BUILD_TYPE Release)
+  set(CMAKE_BUILD_TYPE Release) # CMake's Release flags: -O3 -DNDEBUG
 endif()
-set(CMAKE_C_FLAGS_RELEASE "-O3" CACHE STRING "Release flags")
 set(CMAKE_C_STANDARD 11)
 set(CMAKE_C_STANDARD_REQUIRED ON)
 
