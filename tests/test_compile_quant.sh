@@ -180,5 +180,18 @@ for s in $(seq 1 "${CHAI_QUANT_SEEDS:-20}"); do
   check "rnd$s" "$p" "$T/rnd$s.caffemodel" "$T/rnd$s.npy" Xilinx "$bw" "$cfg" "$sw"
   check "rnd$s" "$p" "$T/rnd$s.caffemodel" "$T/rnd$s.npy" DynamicFixed "$bw" "$cfg" "$sw"
 done
+# Determinism: the same quantized compile twice gives byte-identical trees.
+q=$(ls -d "$T"/*.Xilinx*/q.prototxt 2>/dev/null | head -1)
+if [ -n "$q" ]; then
+  w=$T/rnd1.caffemodel; [ -f "$w" ] || w=../shared/models/lenet_mnist/weights.caffemodel
+  case $q in */rnd1.*) ;; *) q=$(ls "$T"/rnd1.Xilinx*/q.prototxt 2>/dev/null | head -1) ;; esac
+  if [ -n "$q" ] && "$CHAICC" compile "$q" "$w" -o "$T/det" --target all >/dev/null 2>&1 &&
+     mv "$T/det" "$T/det1" && "$CHAICC" compile "$q" "$w" -o "$T/det" --target all >/dev/null 2>&1 &&
+     diff -r "$T/det1" "$T/det" >/dev/null; then
+    echo "ok   determinism of a quantized compile (diff -r)"
+  else
+    echo "FAIL determinism of a quantized compile"; fail=1
+  fi
+fi
 echo "$ncase cases"
 exit $fail
