@@ -637,6 +637,14 @@ void rt_fx_pool(const void *param, const rt_fx_args *a) {
   }
 }
 
+/* rt_fx_requant for |v| <= 2^31 (codes, products of two codes): its
+ * direct branch, inlined. */
+static inline int32_t rq16(int64_t v, int32_t M, int sh, int32_t qmin,
+                           int32_t qmax) {
+  int64_t r = rsh(v * M, sh);
+  return (int32_t)(r < qmin ? qmin : r > qmax ? qmax : r);
+}
+
 void rt_fx_relu(const void *param, const rt_fx_args *a) {
   const rt_fx_relu_param *p = param;
   int64_t n = rt_shape_count(&a->b[0].s);
@@ -644,8 +652,8 @@ void rt_fx_relu(const void *param, const rt_fx_args *a) {
   int16_t *y = a->t[0].d;
   for (int64_t i = 0; i < n; i++)
     y[i] = (int16_t)(x[i] >= 0
-                         ? rt_fx_requant(x[i], p->M, p->sh, p->qmin, p->qmax)
-                         : rt_fx_requant(x[i], p->Mn, p->shn, p->qmin, p->qmax));
+                         ? rq16(x[i], p->M, p->sh, p->qmin, p->qmax)
+                         : rq16(x[i], p->Mn, p->shn, p->qmin, p->qmax));
 }
 
 void rt_fx_affine(const void *param, const rt_fx_args *a) {
@@ -665,7 +673,7 @@ void rt_fx_affine(const void *param, const rt_fx_args *a) {
       int64_t M = p->M[c], B = p->B[c];
       int sh = p->sh[c];
       for (int64_t i = 0; i < inner; i++, x++, y++)
-        *y = sat16(rt_fx_rshift(*x * M + B, sh), p->qmin, p->qmax);
+        *y = sat16(rsh(*x * M + B, sh), p->qmin, p->qmax);
     }
 }
 
@@ -679,21 +687,21 @@ void rt_fx_eltwise(const void *param, const rt_fx_args *a) {
     if (p->op == RT_ELT_SUM) {
       int64_t acc = 0;
       for (int i = 0; i < n; i++) acc += (int64_t)a->b[i].d[j] * p->M[i];
-      v = rt_fx_rshift(acc, p->shift);
+      v = rsh(acc, p->shift);
     } else if (p->op == RT_ELT_PROD) {
       if (n == 1) {
-        v = rt_fx_requant(a->b[0].d[j], p->M[0], p->sh[0], p->qmin, p->qmax);
+        v = rq16(a->b[0].d[j], p->M[0], p->sh[0], p->qmin, p->qmax);
       } else {
-        v = rt_fx_requant((int64_t)a->b[0].d[j] * a->b[1].d[j], p->M[1],
+        v = rq16((int64_t)a->b[0].d[j] * a->b[1].d[j], p->M[1],
                           p->sh[1], p->qmin, p->qmax);
         for (int i = 2; i < n; i++)
-          v = rt_fx_requant(v * a->b[i].d[j], p->M[i], p->sh[i], p->qmin,
+          v = rq16(v * a->b[i].d[j], p->M[i], p->sh[i], p->qmin,
                             p->qmax);
       }
     } else {
       v = INT32_MIN;
       for (int i = 0; i < n; i++) {
-        int32_t r = rt_fx_requant(a->b[i].d[j], p->M[i], p->sh[i], p->qmin,
+        int32_t r = rq16(a->b[i].d[j], p->M[i], p->sh[i], p->qmin,
                                   p->qmax);
         if (r > v) v = r;
       }
@@ -719,7 +727,7 @@ void rt_fx_concat(const void *param, const rt_fx_args *a) {
         for (int64_t k = 0; k < in; k++) y[k] = sat16(x[k], p->qmin, p->qmax);
       } else {
         for (int64_t k = 0; k < in; k++)
-          y[k] = (int16_t)rt_fx_requant(x[k], p->M[i], p->sh[i], p->qmin,
+          y[k] = (int16_t)rq16(x[k], p->M[i], p->sh[i], p->qmin,
                                         p->qmax);
       }
     }

@@ -1,5 +1,6 @@
 /* test_fixed_fast.c - the blocked integer kernels of runtime/rt_fixed_kern.c
- * (rt_fx_conv, rt_fx_deconv, rt_fx_ip, rt_fx_pool) against the original
+ * (rt_fx_conv, rt_fx_deconv, rt_fx_ip, rt_fx_pool; the inlined requantization
+ * of ReLU, affine, Eltwise, Concat) against the original
  * per-pixel reference loops kept here verbatim, bit for bit, on thousands
  * of random layers: groups, depthwise, dilation, stride, padding, batch,
  * 6/8/16-bit codes, int64 accumulators, ReLU / leaky output stages, rows
@@ -201,6 +202,95 @@ static void ref_pool(const void *param, const rt_fx_args *a) {
   }
 }
 
+static void ref_relu(const void *param, const rt_fx_args *a) {
+  const rt_fx_relu_param *p = param;
+  int64_t n = rt_shape_count(&a->b[0].s);
+  const int16_t *x = a->b[0].d;
+  int16_t *y = a->t[0].d;
+  for (int64_t i = 0; i < n; i++)
+    y[i] = (int16_t)(x[i] >= 0
+                         ? rt_fx_requant(x[i], p->M, p->sh, p->qmin, p->qmax)
+                         : rt_fx_requant(x[i], p->Mn, p->shn, p->qmin, p->qmax));
+}
+
+static void ref_affine(const void *param, const rt_fx_args *a) {
+  const rt_fx_affine_param *p = param;
+  const rt_shape *s = &a->b[0].s;
+  int64_t outer = rt_shape_count_range(s, 0, p->axis);
+  int64_t C = p->axis < s->nd ? s->d[p->axis] : 1;
+  int64_t inner = rt_shape_count_range(s, p->axis + 1, s->nd);
+  if (p->nch == 1) {
+    inner *= C;
+    C = 1;
+  }
+  const int16_t *x = a->b[0].d;
+  int16_t *y = a->t[0].d;
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t c = 0; c < C; c++) {
+      int64_t M = p->M[c], B = p->B[c];
+      int sh = p->sh[c];
+      for (int64_t i = 0; i < inner; i++, x++, y++)
+        *y = sat16(rt_fx_rshift(*x * M + B, sh), p->qmin, p->qmax);
+    }
+}
+
+static void ref_eltwise(const void *param, const rt_fx_args *a) {
+  const rt_fx_eltwise_param *p = param;
+  int64_t cnt = rt_shape_count(&a->t[0].s);
+  int n = p->n < a->nb ? p->n : a->nb;
+  int16_t *y = a->t[0].d;
+  for (int64_t j = 0; j < cnt; j++) {
+    int64_t v;
+    if (p->op == RT_ELT_SUM) {
+      int64_t acc = 0;
+      for (int i = 0; i < n; i++) acc += (int64_t)a->b[i].d[j] * p->M[i];
+      v = rt_fx_rshift(acc, p->shift);
+    } else if (p->op == RT_ELT_PROD) {
+      if (n == 1) {
+        v = rt_fx_requant(a->b[0].d[j], p->M[0], p->sh[0], p->qmin, p->qmax);
+      } else {
+        v = rt_fx_requant((int64_t)a->b[0].d[j] * a->b[1].d[j], p->M[1],
+                          p->sh[1], p->qmin, p->qmax);
+        for (int i = 2; i < n; i++)
+          v = rt_fx_requant(v * a->b[i].d[j], p->M[i], p->sh[i], p->qmin,
+                            p->qmax);
+      }
+    } else {
+      v = INT32_MIN;
+      for (int i = 0; i < n; i++) {
+        int32_t r = rt_fx_requant(a->b[i].d[j], p->M[i], p->sh[i], p->qmin,
+                                  p->qmax);
+        if (r > v) v = r;
+      }
+    }
+    y[j] = sat16(v, p->qmin, p->qmax);
+  }
+}
+
+static void ref_concat(const void *param, const rt_fx_args *a) {
+  const rt_fx_concat_param *p = param;
+  const rt_shape *ts = &a->t[0].s;
+  int64_t outer = rt_shape_count_range(ts, 0, p->axis);
+  int64_t T = rt_shape_count_range(ts, p->axis, ts->nd);
+  int64_t off = 0;
+  for (int i = 0; i < a->nb && i < p->n; i++) {
+    const rt_fx_tensor *b = &a->b[i];
+    int64_t in = rt_shape_count_range(&b->s, p->axis, b->s.nd);
+    bool id = IDENT(p->M[i], p->sh[i]);
+    for (int64_t o = 0; o < outer; o++) {
+      const int16_t *x = b->d + o * in;
+      int16_t *y = a->t[0].d + o * T + off;
+      if (id) {
+        for (int64_t k = 0; k < in; k++) y[k] = sat16(x[k], p->qmin, p->qmax);
+      } else {
+        for (int64_t k = 0; k < in; k++)
+          y[k] = (int16_t)rt_fx_requant(x[k], p->M[i], p->sh[i], p->qmin,
+                                        p->qmax);
+      }
+    }
+    off += in;
+  }
+}
 
 /* ---- random layers ---- */
 
@@ -448,6 +538,68 @@ START_TEST(pool_random) {
 }
 END_TEST
 
+/* ReLU, affine, Eltwise (SUM / PROD / MAX) and Concat with random
+ * multipliers against the reference loops. */
+START_TEST(elementwise_random) {
+  for (int it = 0; it < 2000; it++) {
+    int N = (int)ri(1, 2), C = (int)ri(1, 5), H = (int)ri(1, 6), W = (int)ri(1, 6);
+    int64_t cnt = (int64_t)N * C * H * W;
+    int bw = rbw();
+    bool sym = ri(0, 1);
+    int32_t qmin = rt_fx_qmin(bw, sym), qmax = rt_fx_qmax(bw);
+    int16_t *x[3];
+    rt_fx_tensor b[3];
+    for (int i = 0; i < 3; i++) {
+      x[i] = xalloc(cnt);
+      rcodes(x[i], cnt, rbw(), ri(0, 1), 10);
+      b[i] = (rt_fx_tensor){rt_shape4(N, C, H, W), x[i]};
+    }
+    double m = ldexp(1.0 + (double)ri(0, 1000) / 1000.0, (int)ri(-12, 3));
+    rt_fx_relu_param rp = {0};
+    rt_fx_multiplier(m, &rp.M, &rp.sh);
+    rt_fx_multiplier(m * (double)ri(-100, 100) / 100.0, &rp.Mn, &rp.shn);
+    rp.qmin = qmin, rp.qmax = qmax;
+    ck_assert(same(rt_fx_relu, ref_relu, &rp, b[0], b[0].s));
+    int32_t AM[5];
+    int8_t Ash[5];
+    int64_t AB[5];
+    for (int c = 0; c < C; c++) {
+      rt_fx_multiplier(m * (double)ri(-100, 100) / 37.0, &AM[c], &Ash[c]);
+      AB[c] = ri(-(INT64_C(1) << 40), INT64_C(1) << 40);
+    }
+    rt_fx_affine_param ap = {1, ri(0, 3) ? C : 1, AM, Ash, AB, qmin, qmax};
+    ck_assert(same(rt_fx_affine, ref_affine, &ap, b[0], b[0].s));
+    rt_fx_eltwise_param ep;
+    memset(&ep, 0, sizeof ep);
+    ep.op = (int)ri(0, 2);
+    ep.n = (int)ri(2, 3);
+    for (int i = 0; i < ep.n; i++)
+      rt_fx_multiplier(ldexp(1.0 + (double)ri(-1000, 1000) / 1001.0, (int)ri(-14, 1)),
+                       &ep.M[i], &ep.sh[i]);
+    ep.shift = (int)ri(0, 40);
+    ep.qmin = qmin, ep.qmax = qmax;
+    rt_fx_tensor t1 = {b[0].s, xalloc(cnt)}, t2 = {b[0].s, xalloc(cnt)};
+    rt_fx_args a1 = {ep.n, 1, b, &t1}, a2 = {ep.n, 1, b, &t2};
+    rt_fx_eltwise(&ep, &a1);
+    ref_eltwise(&ep, &a2);
+    ck_assert(!memcmp(t1.d, t2.d, (size_t)cnt * 2));
+    rt_fx_concat_param cp;
+    memset(&cp, 0, sizeof cp);
+    cp.axis = 1, cp.n = 2, cp.qmin = qmin, cp.qmax = qmax;
+    for (int i = 0; i < 2; i++)
+      rt_fx_multiplier(ri(0, 2) ? 1.0 : m, &cp.M[i], &cp.sh[i]);
+    rt_fx_tensor c1 = {rt_shape4(N, 2 * C, H, W), xalloc(2 * cnt)};
+    rt_fx_tensor c2 = {c1.s, xalloc(2 * cnt)};
+    rt_fx_args ca1 = {2, 1, b, &c1}, ca2 = {2, 1, b, &c2};
+    rt_fx_concat(&cp, &ca1);
+    ref_concat(&cp, &ca2);
+    ck_assert(!memcmp(c1.d, c2.d, (size_t)cnt * 4));
+    free(t1.d), free(t2.d), free(c1.d), free(c2.d);
+    for (int i = 0; i < 3; i++) free(x[i]);
+  }
+}
+END_TEST
+
 /* Edges of the int32 decision: 16-bit codes at -32768 make a pair of
  * products 2^31 (a pmaddwd would wrap), a bias at INT32_MAX, and one long
  * InnerProduct row (the sum of |w| is flushed in chunks). */
@@ -496,6 +648,7 @@ int main(void) {
   tcase_add_test(tc, deconv_random);
   tcase_add_test(tc, ip_random);
   tcase_add_test(tc, pool_random);
+  tcase_add_test(tc, elementwise_random);
   tcase_add_test(tc, edges);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
