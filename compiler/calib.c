@@ -595,6 +595,32 @@ static void *th_work(void *arg) {
 
 static int clamp_fl(int fl) { return fl < -64 ? -64 : fl > 64 ? 64 : fl; }
 
+/* Squared error of quantizing the histogram's values with bw bits and
+ * fractional length fl: (v - c)^2 beyond the largest code c, else the
+ * rounding error (v^2 below half a step, s^2/12 above), v = bin centre. */
+static double fl_sse(const CbBlob *b, int bw, int fl) {
+  double s = ldexp(1.0, -fl), c = (double)rt_fx_qmax(bw) * s;
+  double w = b->maxabs / CB_NBINS, e = 0;
+  for (int k = 0; k < CB_NBINS; k++) {
+    if (!b->hist[k]) continue;
+    double v = (k + 0.5) * w;
+    double d = v > c ? (v - c) * (v - c) : v < s / 2 ? v * v : s * s / 12;
+    e += (double)b->hist[k] * d;
+  }
+  return e;
+}
+
+/* fl of an activation tensor: Ristretto's rule minus the headroom; with
+ * headroom auto (< 0), 0 or 1 bit, whichever gives the smaller squared
+ * error on the calibration histogram (ties: Ristretto's). */
+static int act_fl(const CbStats *st, const Blob *b, int bw, int headroom) {
+  int f0 = cb_ristretto_fl(blob_max(st, b), bw, false);
+  if (headroom >= 0) return clamp_fl(f0 - headroom);
+  const CbBlob *cb = st && b->id < st->nblob ? &st->blob[b->id] : NULL;
+  if (!cb || !cb->hist || !(cb->maxabs > 0)) return clamp_fl(f0 - 1);
+  return clamp_fl(fl_sse(cb, bw, f0 - 1) < fl_sse(cb, bw, f0) ? f0 - 1 : f0);
+}
+
 int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
   int nb = n->nblob;
   Layer **cons = cb_consumers(n);
@@ -662,16 +688,14 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
       }
     } else {
       if (p->fl_auto) {
-        q->fl_out = clamp_fl(
-            cb_ristretto_fl(blob_max(st, out), p->bw_out, false) - p->fl_headroom);
+        q->fl_out = act_fl(st, out, p->bw_out, p->fl_headroom);
         int fin = 64;
         for (int b = 0; b < l->nbottom; b++) {
           if (!l->bottom[b]) continue;
-          int f = cb_ristretto_fl(blob_max(st, canon[l->bottom[b]->id]),
-                                  p->bw_in, false) - p->fl_headroom;
+          int f = act_fl(st, canon[l->bottom[b]->id], p->bw_in, p->fl_headroom);
           if (f < fin) fin = f;
         }
-        q->fl_in = l->nbottom ? clamp_fl(fin) : q->fl_out;
+        q->fl_in = l->nbottom ? fin : q->fl_out;
         if (wts) {
           double m = 0;
           for (int c = 0; c < nc; c++)

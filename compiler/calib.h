@@ -89,8 +89,10 @@ typedef struct CbParams {
   int bw_in, bw_params, bw_out;
   bool fl_auto;
   int fl_in, fl_params, fl_out; /* DynamicFixed when !fl_auto */
-  int fl_headroom; /* fl_auto: extra integer bits for activations (0 =
-                      Ristretto's literal rule; default 1: no saturation) */
+  int fl_headroom; /* fl_auto: extra integer bits for activations: 0 =
+                      Ristretto's literal rule, 1 = no saturation, -1 (auto,
+                      the default) = 0 or 1 per tensor, the smaller squared
+                      error on the calibration histogram (needs st->hist) */
   CbMethod method;
   double percentile;
   int threads; /* for the per-blob threshold searches */

@@ -33,8 +33,9 @@ static void usage(FILE *f) {
     "  --mean_value 104,117,123 --input_scale 1.0 --mean_file F   preprocessing\n"
     "beyond XportDNN:\n"
     "  --calibration_method entropy|max|percentile   output thresholds (default entropy)\n"
-    "  --fl_headroom N                    --fl_bitwidths auto: extra integer bits for\n"
-    "                                     activations (default 1; 0 = Ristretto's rule)\n"
+    "  --fl_headroom auto|N               --fl_bitwidths auto: extra integer bits for\n"
+    "                                     activations (0 = Ristretto's rule; default auto:\n"
+    "                                     0 or 1 per tensor, the smaller squared error)\n"
     "  --percentile P                     for percentile (default 99.99)\n"
     "  --threads N                        calibration threads (default: online cores)\n"
     "  --report FILE.html                 per-layer table and histograms\n");
@@ -92,7 +93,7 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
   o->p.mode = QM_XILINX;
   o->p.bw_in = o->p.bw_params = o->p.bw_out = 6;
   o->p.fl_in = 2, o->p.fl_params = 5, o->p.fl_out = 2;
-  o->p.fl_headroom = 1;
+  o->p.fl_headroom = -1; /* auto */
   o->p.method = CB_ENTROPY;
   o->p.percentile = 99.99;
   o->calib_size = 8;
@@ -138,7 +139,8 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
       }
     } else if (F("fl_headroom")) {
       if (r < 0) return 2;
-      if (parse_int(v, 0, 16, &o->p.fl_headroom)) goto bad;
+      if (!strcmp(v, "auto")) o->p.fl_headroom = -1;
+      else if (parse_int(v, 0, 16, &o->p.fl_headroom)) goto bad;
     } else if (F("calibration_directory")) {
       if (r < 0) return 2;
       o->calib_dir = v;
@@ -451,7 +453,8 @@ int cmd_quantize(int argc, char **argv) {
       rc = 1;
       goto done;
     }
-    run.hist = (o.p.mode == QM_XILINX && o.p.method != CB_MAX) || o.report;
+    run.hist = (o.p.mode == QM_XILINX && o.p.method != CB_MAX) ||
+               (o.p.fl_auto && o.p.fl_headroom < 0) || o.report;
     if (cb_collect(n, img, nimg, &run, &st)) {
       rc = 1;
       goto done;

@@ -171,7 +171,7 @@ START_TEST(t_flags_defaults) {
   ck_assert_int_eq(o.p.fl_in, 2);
   ck_assert_int_eq(o.p.fl_params, 5);
   ck_assert_int_eq(o.p.fl_out, 2);
-  ck_assert_int_eq(o.p.fl_headroom, 1);
+  ck_assert_int_eq(o.p.fl_headroom, -1);
   ck_assert_int_eq(o.calib_size, 8);
   ck_assert_int_eq(o.p.method, CB_ENTROPY);
   ck_assert(fabs(o.p.percentile - 99.99) < 1e-12);
@@ -339,6 +339,7 @@ START_TEST(t_determinism_small) {
   CbParams p = xilinx8();
   p.mode = QM_DFIXED;
   p.fl_auto = true;
+  p.fl_headroom = -1;
   determinism("tests/nets/quant_small.prototxt", small_images, NIMG, p, true);
 }
 END_TEST
@@ -479,6 +480,8 @@ START_TEST(t_round_trip) {
   round_trip(p);
   p.mode = QM_DFIXED;
   p.fl_auto = true;
+  round_trip(p);
+  p.fl_headroom = -1;
   round_trip(p);
   p.fl_auto = false;
   p.fl_in = 2, p.fl_params = 5, p.fl_out = -1;
