@@ -14,7 +14,7 @@
 #include <jerror.h>
 #include <png.h>
 
-#define IMG_MAX_PIXELS ((size_t)1 << 28) /* w*h*c cap: 256 MiB */
+#define IMG_MAX_PIXELS ((size_t)1 << 27) /* w*h*c cap: 128 MiB */
 #define IMG_MAX_FILE ((long)1 << 30)
 
 /* Formats "<path>: <message>" into err; always returns -1. */
@@ -100,6 +100,16 @@ static int decode_jpeg(const uint8_t *buf, size_t len, rt_image *img,
   }
   jpeg_mem_src(&ci, buf, (unsigned long)len);
   jpeg_read_header(&ci, TRUE);
+  /* check the size before libjpeg allocates its own buffers (a progressive
+   * file keeps every coefficient: about 2 bytes per sample) */
+  if (ci.image_width == 0 || ci.image_height == 0 ||
+      (size_t)ci.image_width * ci.image_height * (size_t)ci.num_components >
+          IMG_MAX_PIXELS) {
+    snprintf(msg, msglen, "unsupported image size %ux%u", ci.image_width,
+             ci.image_height);
+    jpeg_destroy_decompress(&ci);
+    return -1;
+  }
   int cmyk = 0;
   if (ci.jpeg_color_space == JCS_GRAYSCALE) {
     ci.out_color_space = JCS_GRAYSCALE;
