@@ -778,6 +778,11 @@ static int write_toolchains(Ec *e, const char *dir) {
   return 0;
 }
 
+/* A quantized net compiled for the C target alone runs its fixed-point
+ * layers through the runtime's kernels (all software); with the HLS target
+ * too, the program calls the HLS sources (C simulation). */
+static bool sw_fx(const EcOpts *o) { return !(o->target & EC_TARGET_HLS); }
+
 /* emit_fx callbacks: a blob's float storage; provenance fields. */
 static const char *fx_ptr(void *ctx, const Blob *b) { return ptr(ctx, b); }
 static void fx_prov(void *ctx) { set_prov(ctx); }
@@ -790,7 +795,7 @@ static int gen(Ec *e, const char *dir) {
   const char **fns = ar_array(e->ar, (size_t)n->nlayer + 1, sizeof *fns);
   if (e->o->qn && !(e->fx = ef_open(&(EfHost){n, e->o->qn, e->o->cfg, h, e->ar, e->dg, e->prefix,
                                                 e->upper, e->base, e->o->tb_input, fx_ptr,
-                                                fx_prov, e})))
+                                                fx_prov, e, sw_fx(e->o)})))
     return -1;
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];

@@ -129,7 +129,7 @@ static int new_buf(EfCtx *x, int bw, int64_t n) {
   }
   EfBuf *b = &x->buf[x->nbuf];
   memset(b, 0, sizeof *b);
-  b->b8 = bw <= 8;
+  b->b8 = bw <= 8 && !x->h.sw;
   b->n = n;
   int64_t *top = b->b8 ? &x->n8 : &x->n16;
   b->off = *top;
@@ -454,6 +454,257 @@ static const char *permute_fn(EfCtx *x, const Layer *l, const char *fn, int src,
   return render(x, "hls/permute");
 }
 
+/* ---- all-software mode: runtime kernels (templates/c/fx) ---- */
+
+static const char *keep(EfCtx *x, Sb *b);
+
+/* One layer's c/fx table before it goes to Lua. */
+typedef struct SwTab {
+  EfCtx *x;
+  const char *fn;
+  int na, nf, np;
+  const char *act[8], *aname[8], *abody[8];
+  int64_t an[8];
+  const char *fld[24], *val[24], *pfld[8], *pval[8];
+} SwTab;
+
+static void sw_fld(SwTab *t, const char *f, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void sw_fld(SwTab *t, const char *f, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  t->fld[t->nf] = f;
+  t->val[t->nf++] = ar_strdup(t->x->h.ar, buf);
+}
+
+/* Adds the static const array <pfx>_<fn>[n] and returns its name. */
+static const char *sw_arr(SwTab *t, const char *ct, const char *pfx, int64_t n,
+                          int64_t (*get)(const void *, int64_t), const void *d) {
+  const char *name = ar_printf(t->x->h.ar, "%s_%s", pfx, t->fn);
+  t->act[t->na] = ct;
+  t->aname[t->na] = name;
+  t->an[t->na] = n;
+  t->abody[t->na++] = ibody(t->x, n, get, d);
+  return name;
+}
+
+/* "{a, b, c}" of n integers. */
+static const char *sw_list(EfCtx *x, int64_t n, int64_t (*get)(const void *, int64_t),
+                           const void *d) {
+  Sb b = {0};
+  sb_puts(&b, "{");
+  for (int64_t i = 0; i < n; i++) sb_printf(&b, "%s%lld", i ? ", " : "", (long long)get(d, i));
+  sb_puts(&b, n ? "}" : "0}");
+  return keep(x, &b);
+}
+
+static const char *sw_i64(EfCtx *x, int64_t v) {
+  return v > INT32_MAX || v < -INT32_MAX ? ar_printf(x->h.ar, "INT64_C(%lld)", (long long)v)
+                                         : ar_printf(x->h.ar, "%lld", (long long)v);
+}
+
+/* The output stage: arrays M, sh (Mn, shn for LEAKY) and the .q field. */
+static void sw_outq(SwTab *t, const rt_fx_outq *q, int n) {
+  const char *M = sw_arr(t, "int32_t", "M", n, g32, q->M);
+  const char *sh = sw_arr(t, "int8_t", "S", n, g8, q->sh);
+  const char *Mn = "NULL", *shn = "NULL";
+  if (q->relu == RT_FX_LEAKY) {
+    Mn = sw_arr(t, "int32_t", "MN", n, g32, q->Mn);
+    shn = sw_arr(t, "int8_t", "SN", n, g8, q->shn);
+  }
+  sw_fld(t, "q", "{.M = %s, .sh = %s, .Mn = %s, .shn = %s, .relu = %d, .qmin = %d, .qmax = %d}",
+         M, sh, Mn, shn, q->relu, (int)q->qmin, (int)q->qmax);
+}
+
+#define TF(b) ((b) ? "true" : "false")
+
+static void sw_conv(SwTab *t, const Layer *l, const rt_fx_conv_param *p) {
+  const rt_conv_param *g = &p->g;
+  int G = g->group, OC = g->num_output;
+  int64_t taps = (int64_t)g->kh * g->kw;
+  int64_t nw = l->kind == LK_DECONV ? (int64_t)p->cin * (OC / G) * taps
+                                    : (int64_t)OC * (p->cin / G) * taps;
+  sw_fld(t, "g",
+         "{.num_output = %d, .group = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, "
+         ".pw = %d, .dh = %d, .dw = %d, .bias_term = %s, .axis = %d}",
+         OC, G, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, g->dh, g->dw, TF(g->bias_term), g->axis);
+  sw_fld(t, "cin", "%d", p->cin);
+  sw_fld(t, "w", "%s", sw_arr(t, "int16_t", "W", nw, g16, p->w));
+  sw_fld(t, "bias", "%s", p->bias ? sw_arr(t, "int64_t", "B", OC, g64, p->bias) : "NULL");
+  sw_outq(t, &p->q, OC);
+  sw_fld(t, "acc64", "%s", TF(p->acc64));
+  sw_fld(t, "acc_bound", "%s", sw_i64(t->x, p->acc_bound));
+}
+
+static void sw_ip(SwTab *t, const rt_fx_ip_param *p) {
+  const rt_ip_param *g = &p->g;
+  int N = g->num_output;
+  sw_fld(t, "g", "{.num_output = %d, .axis = %d, .bias_term = %s, .transpose = %s}", N, g->axis,
+         TF(g->bias_term), TF(g->transpose));
+  sw_fld(t, "K", "%d", p->K);
+  sw_fld(t, "w", "%s", sw_arr(t, "int16_t", "W", (int64_t)N * p->K, g16, p->w));
+  sw_fld(t, "bias", "%s", p->bias ? sw_arr(t, "int64_t", "B", N, g64, p->bias) : "NULL");
+  sw_outq(t, &p->q, N);
+  sw_fld(t, "acc64", "%s", TF(p->acc64));
+  sw_fld(t, "acc_bound", "%s", sw_i64(t->x, p->acc_bound));
+}
+
+static void sw_requant_flds(EfCtx *x, const rt_fx_relu_param *p, const char **f, const char **v,
+                            int *n) {
+  f[*n] = "M", v[(*n)++] = ar_printf(x->h.ar, "%d", (int)p->M);
+  f[*n] = "Mn", v[(*n)++] = ar_printf(x->h.ar, "%d", (int)p->Mn);
+  f[*n] = "sh", v[(*n)++] = ar_printf(x->h.ar, "%d", p->sh);
+  f[*n] = "shn", v[(*n)++] = ar_printf(x->h.ar, "%d", p->shn);
+  f[*n] = "qmin", v[(*n)++] = ar_printf(x->h.ar, "%d", (int)p->qmin);
+  f[*n] = "qmax", v[(*n)++] = ar_printf(x->h.ar, "%d", (int)p->qmax);
+}
+
+/* Shapes of a tensor list as c/fx items. */
+static void sw_tensors(EfCtx *x, const char *key, Blob *const *bl, int n) {
+  LhHost *h = x->h.lh;
+  lh_list_begin(h, key);
+  for (int i = 0; i < n; i++) {
+    const rt_shape *s = &bl[i]->shape;
+    Sb b = {0};
+    sb_puts(&b, "{");
+    for (int k = 0; k < s->nd; k++) sb_printf(&b, "%s%d", k ? ", " : "", s->d[k]);
+    sb_puts(&b, s->nd ? "}" : "0}");
+    lh_item_begin(h);
+    lh_set_int(h, "nd", s->nd);
+    lh_set_str(h, "dims", keep(x, &b));
+    lh_item_end(h);
+  }
+  lh_list_end(h);
+}
+
+/* The c/fx function of a QS_FX layer (its kernel step; conversions are
+ * host calls of fx_requant16, the post op runs inside the function). */
+static const char *sw_layer(EfCtx *x, const Layer *l, const char *fn) {
+  const QsNet *qn = x->h.qn;
+  const void *pv = qs_layer_param(qn, l);
+  SwTab t = {.x = x, .fn = fn};
+  const char *kernel, *ptype = "";
+  switch (l->kind) {
+  case LK_CONV: case LK_DECONV:
+    kernel = l->kind == LK_CONV ? "rt_fx_conv" : "rt_fx_deconv", ptype = "rt_fx_conv_param";
+    sw_conv(&t, l, pv);
+    break;
+  case LK_IP:
+    kernel = "rt_fx_ip", ptype = "rt_fx_ip_param";
+    sw_ip(&t, pv);
+    break;
+  case LK_POOL: {
+    const rt_fx_pool_param *p = pv;
+    const rt_pool_param *g = &p->g;
+    kernel = "rt_fx_pool", ptype = "rt_fx_pool_param";
+    sw_fld(&t, "g",
+           "{.method = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d, "
+           ".global = %s, .round_mode = %d}",
+           g->method, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, TF(g->global), g->round_mode);
+    sw_fld(&t, "M", "%d", (int)p->M), sw_fld(&t, "sh", "%d", p->sh);
+    sw_fld(&t, "qmin", "%d", (int)p->qmin), sw_fld(&t, "qmax", "%d", (int)p->qmax);
+    break;
+  }
+  case LK_RELU:
+    kernel = "rt_fx_relu", ptype = "rt_fx_relu_param";
+    sw_requant_flds(x, pv, t.fld, t.val, &t.nf);
+    break;
+  case LK_BN: case LK_SCALE: {
+    const rt_fx_affine_param *p = pv;
+    kernel = "rt_fx_affine", ptype = "rt_fx_affine_param";
+    sw_fld(&t, "axis", "%d", p->axis), sw_fld(&t, "nch", "%d", p->nch);
+    sw_fld(&t, "M", "%s", sw_arr(&t, "int32_t", "M", p->nch, g32, p->M));
+    sw_fld(&t, "sh", "%s", sw_arr(&t, "int8_t", "S", p->nch, g8, p->sh));
+    sw_fld(&t, "B", "%s", sw_arr(&t, "int64_t", "B", p->nch, g64, p->B));
+    sw_fld(&t, "qmin", "%d", (int)p->qmin), sw_fld(&t, "qmax", "%d", (int)p->qmax);
+    break;
+  }
+  case LK_ELTWISE: {
+    const rt_fx_eltwise_param *p = pv;
+    kernel = "rt_fx_eltwise", ptype = "rt_fx_eltwise_param";
+    sw_fld(&t, "op", "%d", p->op), sw_fld(&t, "n", "%d", p->n);
+    sw_fld(&t, "M", "%s", sw_list(x, p->n, g32, p->M));
+    sw_fld(&t, "sh", "%s", sw_list(x, p->n, g8, p->sh));
+    sw_fld(&t, "shift", "%d", p->shift);
+    sw_fld(&t, "qmin", "%d", (int)p->qmin), sw_fld(&t, "qmax", "%d", (int)p->qmax);
+    break;
+  }
+  case LK_CONCAT: {
+    const rt_fx_concat_param *p = pv;
+    kernel = "rt_fx_concat", ptype = "rt_fx_concat_param";
+    sw_fld(&t, "axis", "%d", p->axis), sw_fld(&t, "n", "%d", p->n);
+    sw_fld(&t, "M", "%s", sw_list(x, p->n, g32, p->M));
+    sw_fld(&t, "sh", "%s", sw_list(x, p->n, g8, p->sh));
+    sw_fld(&t, "qmin", "%d", (int)p->qmin), sw_fld(&t, "qmax", "%d", (int)p->qmax);
+    break;
+  }
+  case LK_PERMUTE: {
+    const rt_permute_param *p = pv;
+    int64_t ord[RT_MAXDIM];
+    for (int k = 0; k < RT_MAXDIM; k++) ord[k] = p->order[k];
+    kernel = "rt_fx_permute", ptype = "rt_permute_param";
+    sw_fld(&t, "norder", "%d", p->norder);
+    sw_fld(&t, "order", "%s", sw_list(x, RT_MAXDIM, g64, ord));
+    break;
+  }
+  case LK_FLATTEN: case LK_RESHAPE: case LK_DROPOUT:
+    kernel = "rt_fx_copy";
+    break;
+  default:
+    ir_error(x->n, l, "the fixed-point generator has no kernel call for %s", l->type);
+    x->bad = 1;
+    return NULL;
+  }
+  const rt_fx_relu_param *post = qs_layer_post(qn, l);
+  if (post) sw_requant_flds(x, post, t.pfld, t.pval, &t.np);
+  LhHost *h = x->h.lh;
+  lh_begin(h);
+  lh_set_str(h, "fn", fn);
+  lh_set_str(h, "caffe_name", csafe(x->h.ar, l->name));
+  lh_set_str(h, "caffe_type", csafe(x->h.ar, l->type));
+  lh_set_str(h, "fused", l->fused_names ? csafe(x->h.ar, l->fused_names) : "");
+  Sb s = {0};
+  char tb[128];
+  for (int i = 0; i < l->nbottom; i++)
+    sb_printf(&s, "%s%s", i ? ", " : "", rt_shape_str(&l->bottom[i]->shape, tb, sizeof tb));
+  sb_puts(&s, " -> ");
+  for (int i = 0; i < l->ntop; i++)
+    sb_printf(&s, "%s%s", i ? ", " : "", rt_shape_str(&l->top[i]->shape, tb, sizeof tb));
+  lh_set_str(h, "shapes", keep(x, &s));
+  lh_set_str(h, "kernel", kernel);
+  lh_set_str(h, "ptype", ptype);
+  lh_set_str(h, "pname", ar_printf(x->h.ar, "P_%s", fn));
+  lh_set_str(h, "postname", ar_printf(x->h.ar, "PP_%s", fn));
+  lh_list_begin(h, "arrays");
+  for (int i = 0; i < t.na; i++) {
+    lh_item_begin(h);
+    lh_set_str(h, "ctype", t.act[i]), lh_set_str(h, "name", t.aname[i]);
+    lh_set_int(h, "n", t.an[i] > 0 ? t.an[i] : 1);
+    lh_set_str(h, "body", t.an[i] > 0 ? t.abody[i] : "  0\n");
+    lh_item_end(h);
+  }
+  lh_list_end(h);
+  lh_list_begin(h, "fields");
+  for (int i = 0; i < t.nf; i++) {
+    lh_item_begin(h);
+    lh_set_str(h, "field", t.fld[i]), lh_set_str(h, "value", t.val[i]);
+    lh_item_end(h);
+  }
+  lh_list_end(h);
+  lh_list_begin(h, "post");
+  for (int i = 0; i < t.np; i++) {
+    lh_item_begin(h);
+    lh_set_str(h, "field", t.pfld[i]), lh_set_str(h, "value", t.pval[i]);
+    lh_item_end(h);
+  }
+  lh_list_end(h);
+  sw_tensors(x, "bottoms", l->bottom, l->nbottom);
+  sw_tensors(x, "tops", l->top, 1);
+  return render(x, "c/fx");
+}
+
 /* ---- planning ---- */
 
 static bool is_mac(const Layer *l) { return l->kind == LK_CONV || l->kind == LK_DECONV; }
@@ -513,7 +764,7 @@ static int plan_fx(EfCtx *x, Layer *l) {
     p->fn = ar_printf(x->h.ar, "%s_post", x->fname[l->id]);
     p->nb = 1, p->nt = 1, p->buf[0] = dst, p->buf[1] = dst;
   }
-  L->hwok = hw8 && l->place == PL_HW && hl_kind_ok(l->kind);
+  L->hwok = !x->h.sw && hw8 && l->place == PL_HW && hl_kind_ok(l->kind);
   return 0;
 }
 
@@ -522,6 +773,13 @@ static int render_fx(EfCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
   bool hw = dirs != NULL;
   EfLay *L = &x->L[l->id];
   const QsNet *qn = x->h.qn;
+  if (x->h.sw) {
+    const char *code = sw_layer(x, l, x->fname[l->id]);
+    if (!code) return -1;
+    sb_puts(sb, code);
+    sb_puts(sb, "\n");
+    return 0;
+  }
   int64_t wb = hl_wbytes(l);
   HlKnobs k;
   hl_knobs(x->h.cfg, l, wb, &k);
@@ -569,6 +827,17 @@ static void step_calls(EfCtx *x, const Layer *l, bool seg, Sb *out) {
   const EfLay *L = &x->L[l->id];
   for (int i = 0; i < L->nstep; i++) {
     const EfStep *s = &L->step[i];
+    if (x->h.sw && s->fn != x->fname[l->id]) {
+      /* all-software mode: a conversion is a host loop, the post op runs
+       * inside the layer function */
+      if (s->buf[0] == s->buf[1]) continue;
+      rt_fx_relu_param req;
+      qs_bottom_conv(x->h.qn, l, x->buf[s->buf[1]].cvk, NULL, &req);
+      sb_printf(out, "  fx_requant16(%s, %s, %lld, %d, %d, %d, %d);\n", bexpr(x, s->buf[0], seg),
+                bexpr(x, s->buf[1], seg), (long long)x->buf[s->buf[1]].n, (int)req.M, req.sh,
+                (int)req.qmin, (int)req.qmax);
+      continue;
+    }
     sb_printf(out, "  %s(", s->fn);
     for (int k = 0; k < s->nb + s->nt; k++)
       sb_printf(out, "%s%s", k ? ", " : "", bexpr(x, s->buf[k], seg));
@@ -835,6 +1104,11 @@ const char *ef_end(EfCtx *x) {
 const char *ef_decls(EfCtx *x) {
   LhHost *h = x->h.lh;
   lh_begin(h);
+  if (x->h.sw) {
+    lh_set_int(h, "n16", x->n16 > 0 ? x->n16 : 1);
+    lh_set_str(h, "funcs", sb_str(&x->sw_funcs));
+    return render(x, "c/fxhost");
+  }
   lh_set_str(h, "prefix", x->h.prefix);
   lh_set_str(h, "PREFIX", x->h.upper);
   lh_set_str(h, "base", x->h.base);
@@ -938,6 +1212,7 @@ static void seg_list(EfCtx *x, const char *key) {
 }
 
 int ef_write(EfCtx *x, const char *outdir) {
+  if (x->h.sw) return 0;
   Arena *ar = x->h.ar;
   LhHost *h = x->h.lh;
   char *dir = ar_printf(ar, "%s/hls", outdir);

@@ -22,6 +22,15 @@
  * ef_write also writes the HLS project: <net>_hw.h, chai_fx.h, testbenches
  * with simulator data, run_hls.tcl, directives.tcl, README.md and the AXI
  * weight file.
+ *
+ * All-software mode (EfHost.sw, `--target c`): no segments and no HLS
+ * sources.  Every fixed-point layer becomes a static function of the host
+ * file (templates/c/fx) that calls the runtime's rt_fx_* kernel on int16
+ * code buffers, with its prepared parameters baked in as static const
+ * arrays and a static const rt_fx_*_param initializer; boundary
+ * conversions as above.  Same numbers, same kernels as qs_run, so the
+ * program is bit-identical to `chaicc run` and to the C simulation of the
+ * HLS build.
  */
 #ifndef CHAI_EMIT_FX_H
 #define CHAI_EMIT_FX_H
@@ -47,6 +56,7 @@ typedef struct EfHost {
   /* Sets the provenance fields of the current template table. */
   void (*prov)(void *ctx);
   void *ctx;
+  bool sw; /* all-software mode: runtime kernels, no segments, no hls/ */
 } EfHost;
 
 typedef struct EfCtx EfCtx;
@@ -63,11 +73,13 @@ void ef_close(EfCtx *x);
 int ef_layer(EfCtx *x, const Layer *l, const char **code);
 const char *ef_pre_float(EfCtx *x, const Layer *l);
 const char *ef_post_float(EfCtx *x, const Layer *l);
-/* Declarations for the host file (before the layer functions) and code
+/* Declarations for the host file (before the layer functions; in
+ * all-software mode they include the fixed-point layer functions) and code
  * for the end of the run (net outputs held as codes -> floats). */
 const char *ef_decls(EfCtx *x);
 const char *ef_end(EfCtx *x);
-/* Writes DIR/hls/.  0 on success (else reported). */
+/* Writes DIR/hls/ (nothing in all-software mode).  0 on success (else
+ * reported). */
 int ef_write(EfCtx *x, const char *dir);
 /* Number of hardware segments. */
 int ef_nseg(const EfCtx *x);
