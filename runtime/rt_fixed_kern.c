@@ -322,6 +322,129 @@ static void conv_rows(const rt_fx_conv_param *p, const conv_geo *cg, int o,
   }
 }
 
+#if defined(__SSE2__)
+/* ---- Convolution as a packed integer GEMM (SSE2) ----
+ * Used when every output channel of the layer passes fits32 and a group
+ * has at least 4 output channels.  For a block of GM_PB output positions,
+ * the im2col rows k = (c, ky, kx) (padding 0) are packed in pairs,
+ * panel[k/2][pos][k%2], so that one pmaddwd multiplies 4 positions by the
+ * weight pair (w[o][k], w[o][k+1]); a tile of 4 channels x 8 positions of
+ * int32 accumulators runs over the panel's whole k range.  Every partial
+ * sum is within the fits32 bound, so the int32 result is the exact sum. */
+#define GM_PB 32   /* positions per panel */
+#define GM_KB 1024 /* k per panel (even) */
+#define GM_OB 128  /* output channels per accumulator block */
+
+/* Packs rows [k0, k1) for positions [p0, p0 + np) of the group input xg;
+ * missing entries (padding, odd tail, positions >= np) are 0. */
+static void gm_pack(int16_t *panel, const int16_t *xg, const conv_geo *cg,
+                    int k0, int k1, int p0, int np) {
+  const rt_conv_param *g = cg->g;
+  int khw = g->kh * g->kw, H = cg->H, W = cg->W, OW = cg->OW;
+  int64_t hw = (int64_t)H * W;
+  memset(panel, 0, (size_t)((k1 - k0 + 1) / 2) * GM_PB * 2 * sizeof *panel);
+  for (int k = k0; k < k1; k++) {
+    int c = k / khw, r = k % khw, ky = r / g->kw, kx = r % g->kw;
+    int16_t *dst = panel + (int64_t)((k - k0) >> 1) * GM_PB * 2 + ((k - k0) & 1);
+    const int16_t *xc = xg + c * hw;
+    int offx = kx * g->dw - g->pw, x0, x1;
+    span(OW, W, g->sw, offx, &x0, &x1);
+    for (int pp = 0; pp < np;) {
+      int pos = p0 + pp, oy = pos / OW, ox = pos % OW;
+      int seg = OW - ox < np - pp ? OW - ox : np - pp;
+      int iy = oy * g->sh - g->ph + ky * g->dh;
+      if (iy >= 0 && iy < H) {
+        int lo = x0 > ox ? x0 : ox, hi = x1 < ox + seg ? x1 : ox + seg;
+        const int16_t *row = xc + (int64_t)iy * W + offx;
+        int16_t *d = dst + (int64_t)(pp - ox) * 2;
+        if (g->sw == 1)
+          for (int j = lo; j < hi; j++) d[j * 2] = row[j];
+        else
+          for (int j = lo; j < hi; j++) d[j * 2] = row[(int64_t)j * g->sw];
+      }
+      pp += seg;
+    }
+  }
+}
+
+/* The weight pair (w[k], w[k+1]) as one int32 lane; w[k+1] = 0 past the
+ * row (k + 1 == K). */
+static inline int32_t gm_pair(const int16_t *w, int k, int K) {
+  uint16_t lo = (uint16_t)w[k], hi = k + 1 < K ? (uint16_t)w[k + 1] : 0;
+  return (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
+}
+
+/* acc[t][0, GM_PB) += the nt (<= 4) weight rows wr[t] (row length K, from
+ * k0) times the panel of rows [k0, k1). */
+static inline __attribute__((always_inline)) void
+gm_tile(int nt, int32_t *acc, const int16_t *const *wr, const int16_t *panel,
+        int k0, int k1, int K) {
+  int npair = (k1 - k0) / 2, nq = (k1 - k0 + 1) / 2;
+  for (int pp = 0; pp < GM_PB; pp += 8) {
+    __m128i a[4][2];
+    for (int t = 0; t < nt; t++) {
+      a[t][0] = _mm_loadu_si128((const __m128i *)(acc + t * GM_PB + pp));
+      a[t][1] = _mm_loadu_si128((const __m128i *)(acc + t * GM_PB + pp + 4));
+    }
+    const int16_t *xp = panel + pp * 2;
+    for (int q = 0; q < nq; q++, xp += GM_PB * 2) {
+      __m128i x0 = _mm_loadu_si128((const __m128i *)xp);
+      __m128i x1 = _mm_loadu_si128((const __m128i *)(xp + 8));
+      int k = k0 + 2 * q;
+      for (int t = 0; t < nt; t++) {
+        int32_t wp;
+        if (q < npair) memcpy(&wp, wr[t] + k, sizeof wp);
+        else wp = gm_pair(wr[t], k, K);
+        __m128i wv = _mm_set1_epi32(wp);
+        a[t][0] = _mm_add_epi32(a[t][0], _mm_madd_epi16(x0, wv));
+        a[t][1] = _mm_add_epi32(a[t][1], _mm_madd_epi16(x1, wv));
+      }
+    }
+    for (int t = 0; t < nt; t++) {
+      _mm_storeu_si128((__m128i *)(acc + t * GM_PB + pp), a[t][0]);
+      _mm_storeu_si128((__m128i *)(acc + t * GM_PB + pp + 4), a[t][1]);
+    }
+  }
+}
+
+/* One group: output channels [o0, o0 + opg) of image yn from the group's
+ * input planes xg. */
+static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
+                    const int16_t *xg, int o0, int16_t *yn) {
+  const rt_conv_param *g = cg->g;
+  int K = cg->cpg * g->kh * g->kw, P = cg->OH * cg->OW, opg = cg->opg;
+  _Alignas(16) int16_t panel[GM_KB * GM_PB];
+  _Alignas(16) int32_t acc[GM_OB * GM_PB];
+  for (int p0 = 0; p0 < P; p0 += GM_PB) {
+    int np = P - p0 < GM_PB ? P - p0 : GM_PB;
+    for (int ob = 0; ob < opg; ob += GM_OB) {
+      int nob = opg - ob < GM_OB ? opg - ob : GM_OB;
+      for (int t = 0; t < nob; t++) {
+        int32_t b = p->bias ? (int32_t)p->bias[o0 + ob + t] : 0;
+        for (int i = 0; i < GM_PB; i++) acc[t * GM_PB + i] = b;
+      }
+      for (int k0 = 0; k0 < K; k0 += GM_KB) {
+        int k1 = K - k0 < GM_KB ? K : k0 + GM_KB;
+        if (ob == 0 || K > GM_KB) gm_pack(panel, xg, cg, k0, k1, p0, np);
+        int t = 0;
+        for (; t + 4 <= nob; t += 4) {
+          const int16_t *wr[4];
+          for (int u = 0; u < 4; u++) wr[u] = p->w + (int64_t)(o0 + ob + t + u) * K;
+          gm_tile(4, acc + t * GM_PB, wr, panel, k0, k1, K);
+        }
+        for (; t < nob; t++) {
+          const int16_t *wr[1] = {p->w + (int64_t)(o0 + ob + t) * K};
+          gm_tile(1, acc + t * GM_PB, wr, panel, k0, k1, K);
+        }
+      }
+      for (int t = 0; t < nob; t++)
+        outq32(&p->q, o0 + ob + t, acc + t * GM_PB,
+               yn + (int64_t)(o0 + ob + t) * P + p0, np);
+    }
+  }
+}
+#endif
+
 /* Convolution: b[0] N x C x H x W -> t[0] N x O x OH x OW.  Padding reads
  * code 0. */
 void rt_fx_conv(const void *param, const rt_fx_args *a) {
@@ -338,6 +461,19 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
   fx_blk blk;
   for (int n = 0; n < N; n++) {
     int64_t xmax = maxabs(b->d + (int64_t)n * C * hw, (int64_t)C * hw);
+#if defined(__SSE2__)
+    if (opg >= 4 && ohw > 0) {
+      bool all32 = true;
+      for (int o = 0; o < O && all32; o++)
+        all32 = fits32(xmax, p->w + o * ksz, ksz, 1, p->bias ? p->bias[o] : 0);
+      if (all32) {
+        for (int gi = 0; gi < G; gi++)
+          gm_conv(p, &cg, b->d + ((int64_t)n * C + (int64_t)gi * cpg) * hw, gi * opg,
+                  t->d + (int64_t)n * O * ohw);
+        continue;
+      }
+    }
+#endif
     for (int o = 0; o < O; o++) {
       const int16_t *xg =
           b->d + ((int64_t)n * C + (int64_t)(o / opg) * cpg) * hw;

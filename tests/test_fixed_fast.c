@@ -388,14 +388,19 @@ static int same(rt_fx_kernel_fn fast, rt_fx_kernel_fn ref, const void *p,
 }
 
 /* One random Convolution or Deconvolution (deconv != 0); size 0 small,
- * 1 planes larger than a block, 2 rows wider than a block.  Returns 1 when
+ * 1 planes larger than a block, 2 rows wider than a block, 3 many
+ * channels with codes of at most 8 bits (the packed GEMM path: K beyond
+ * one panel, more channels than an accumulator block, odd K).  Returns 1 when
  * a layer was run (and asserted equal). */
 static int conv_case(bool deconv, int size) {
   rt_fx_conv_param p;
   memset(&p, 0, sizeof p);
   rt_conv_param *g = &p.g;
   int N = (int)ri(1, 2), G, cpg, opg;
-  if (ri(0, 4) == 0) { /* depthwise */
+  if (size == 3) {
+    G = ri(0, 3) ? 1 : (int)ri(2, 3);
+    cpg = (int)ri(1, 160), opg = (int)ri(4, 150);
+  } else if (ri(0, 4) == 0) { /* depthwise */
     G = (int)ri(1, 12), cpg = 1, opg = 1;
   } else {
     G = ri(0, 2) ? 1 : (int)ri(2, 3);
@@ -413,8 +418,12 @@ static int conv_case(bool deconv, int size) {
   int H = (int)ri(1, 14), W = (int)ri(1, 14);
   if (size == 1) H = (int)ri(40, 90), W = (int)ri(40, 90), N = 1;
   if (size == 2) H = (int)ri(1, 2), W = (int)ri(4200, 4400), N = 1;
-  if (size && !deconv) g->sw = g->sh = 1;
-  if (size && deconv) g->sw = g->sh = 1, g->dh = g->dw = 1, g->ph = g->pw = 0;
+  if (size == 3) H = (int)ri(1, 12), W = (int)ri(1, 12), N = (int)ri(1, 2);
+  if (size == 1 || size == 2) {
+    if (!deconv) g->sw = g->sh = 1;
+  }
+  if ((size == 1 || size == 2) && deconv)
+    g->sw = g->sh = 1, g->dh = g->dw = 1, g->ph = g->pw = 0;
   int OH, OW;
   if (!deconv) {
     OH = (H + 2 * g->ph - (g->dh * (g->kh - 1) + 1)) / g->sh + 1;
@@ -435,6 +444,7 @@ static int conv_case(bool deconv, int size) {
   int32_t *M = malloc((size_t)O * sizeof *M), *Mn = malloc((size_t)O * sizeof *Mn);
   int8_t *sh = malloc((size_t)O), *shn = malloc((size_t)O);
   int wbw = rbw(), xbw = rbw();
+  if (size == 3) wbw = (int)ri(2, 8), xbw = (int)ri(2, 8);
   rcodes(w, nw, wbw, ri(0, 1), (int)ri(0, 60));
   rcodes(x, (int64_t)N * C * H * W, xbw, ri(0, 1), (int)ri(0, 30));
   p.w = w;
@@ -459,6 +469,7 @@ START_TEST(conv_random) {
   for (int i = 0; i < 4000; i++) n += conv_case(false, 0);
   for (int i = 0; i < 60; i++) n += conv_case(false, 1);
   for (int i = 0; i < 10; i++) n += conv_case(false, 2);
+  for (int i = 0; i < 150; i++) n += conv_case(false, 3);
   fprintf(stderr, "conv_random: %d layers identical\n", n);
   ck_assert_int_gt(n, 3000);
 }
