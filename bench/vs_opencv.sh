@@ -7,8 +7,11 @@
 # --native also -march=native), run `./<net> ref/input.npy --bench N` (one
 # warm-up inference, then N) and bench/vs_opencv.py (readNetFromCaffe,
 # setNumThreads(1), one warm-up, N forwards) on the same input.
-# The 8-bit row is measured when `chaicc quantize` + `chaicc compile` of the
-# quantized (CHai) prototxt builds an executable; otherwise it says why not.
+# 8 bits: `chaicc quantize --bitwidths 8,8,8` calibrated on ref/input.npy,
+# then two executables from the CHai prototxt: `--target c` (all software:
+# the runtime's rt_fx_* kernels; column 8-bit) and `--target all` (the
+# program calls the HLS C of the hardware segments, C simulation; column
+# hls-sim).  Both are bit-identical to `chaicc run` (tests/test_compile_quant.sh).
 # Needs python3-opencv (installed with apt-get when missing and root).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,11 +42,12 @@ mkdir -p "$T"
 FLAGS="-O3"
 [ "$NATIVE" = 1 ] && FLAGS="-O3 -march=native"
 
-# build_bench NAME PROTO WEIGHTS INPUT -> prints ms per inference or "-"
+# build_bench NAME PROTO WEIGHTS INPUT [8bit [TARGET]] -> prints ms per
+# inference or "-"
 build_bench() {
   local d=$T/$1
   rm -rf "$d/proj"
-  "$B/chaicc" compile "$2" "$3" -o "$d/proj" >"$d/compile.log" 2>&1 || { echo "- (compile failed)"; return; }
+  "$B/chaicc" compile "$2" "$3" -o "$d/proj" --target "${6:-c}" >"$d/compile.log" 2>&1 || { echo "- (compile failed)"; return; }
   cmake -S "$d/proj" -B "$d/proj/build" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_FLAGS_RELEASE="$FLAGS" >"$d/build.log" 2>&1 &&
     make -C "$d/proj/build" -j2 >>"$d/build.log" 2>&1 || { echo "- (build failed)"; return; }
@@ -55,7 +59,8 @@ build_bench() {
   sed -n 's/^bench: .*(min \([0-9.]*\), median \([0-9.]*\))/\1 \2/p' "$d/bench.log"
 }
 
-printf '%-18s %16s %16s %7s %7s %10s %7s\n' model "chaicc min/med" "opencv min/med" "r(min)" "r(med)" "8-bit min" "r(min)"
+printf '%-18s %16s %16s %7s %7s %10s %7s %10s %7s\n' model "chaicc min/med" "opencv min/med" "r(min)" "r(med)" \
+  "8-bit min" "r(min)" "hls-sim" "r(min)"
 for m in $MODELS; do
   md=$M/$m
   [ -d "$md" ] || { echo "$m: missing"; continue; }
@@ -66,21 +71,23 @@ for m in $MODELS; do
   o=$(/usr/bin/python3 bench/vs_opencv.py "$ocvp" "$md/weights.caffemodel" "$md/ref/input.npy" "$RUNS" |
       sed -n 's/.*(min \([0-9.]*\), median \([0-9.]*\))/\1 \2/p')
   # 8-bit: a CHai prototxt from chaicc quantize, compiled like the float one
-  q="-"
-  mkdir -p "$T/$m/q" "$T/$m/calib"
+  q="-" h="-"
+  mkdir -p "$T/$m/q" "$T/$m/h" "$T/$m/calib"
   ln -sf "$(pwd)/$md/ref/input.npy" "$T/$m/calib/input.npy"
   if "$B/chaicc" quantize --deploy_model "$md/deploy.prototxt" --weights "$md/weights.caffemodel" \
       --quantized_deploy_model "$T/$m/q/q.prototxt" --bitwidths 8,8,8 \
       --calibration_directory "$T/$m/calib" --calibration_size 1 >"$T/$m/q/quant.log" 2>&1; then
-    q=$(build_bench "$m/q" "$T/$m/q/q.prototxt" "$md/weights.caffemodel" "$md/ref/input.npy" 8bit)
+    q=$(build_bench "$m/q" "$T/$m/q/q.prototxt" "$md/weights.caffemodel" "$md/ref/input.npy" 8bit c)
+    h=$(build_bench "$m/h" "$T/$m/q/q.prototxt" "$md/weights.caffemodel" "$md/ref/input.npy" 8bit all)
   else
     q="- (quantize failed)"
   fi
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2fx", a / b; else print "-" }'; }
-  fm=${f%% *} om=${o%% *} qm=${q%% *}
-  printf '%-18s %16s %16s %7s %7s %10s %7s\n' "$m" "${f/ //}" "${o/ //}" "$(ratio "$fm" "$om")" \
-    "$(ratio "${f##* }" "${o##* }")" "$qm" "$(ratio "$qm" "$om")"
+  fm=${f%% *} om=${o%% *} qm=${q%% *} hm=${h%% *}
+  printf '%-18s %16s %16s %7s %7s %10s %7s %10s %7s\n' "$m" "${f/ //}" "${o/ //}" "$(ratio "$fm" "$om")" \
+    "$(ratio "${f##* }" "${o##* }")" "$qm" "$(ratio "$qm" "$om")" "$hm" "$(ratio "$hm" "$om")"
   [ "${q#- }" != "$q" ] && echo "    8-bit: ${q#- } (logs in $T/$m/q)"
+  [ "${h#- }" != "$h" ] && echo "    hls-sim: ${h#- } (logs in $T/$m/h)"
 done
 echo "flags: $FLAGS, $RUNS runs after one warm-up, one thread, ms per inference; ratio = chaicc / opencv"
 echo "$(gcc --version | head -1); $(lscpu | sed -n 's/^Model name: *//p'); load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,10 +1,13 @@
 #!/bin/bash
 # test_compile_quant.sh BUILD_DIR - fixed-point code generation end to end
 # (docs/hls.md).  For each case: `chaicc quantize` (calibrated on the
-# case's input), `chaicc compile --target all`, build the C project, run it
-# and require its outputs to be BIT-IDENTICAL to `chaicc run` on the CHai
-# prototxt (`chaicc compare --rtol 0`; outputs are dequantized codes or
-# float layers computed from them, so equal floats mean equal codes); then
+# case's input), `chaicc compile --target all` (the program calls the HLS
+# segments: C simulation) and `chaicc compile --target c` (all software:
+# the runtime's rt_fx_* kernels), build both C projects, run them and
+# require three-way BIT IDENTITY: --target c program == --target all
+# program == `chaicc run` on the CHai prototxt (`chaicc compare --rtol 0`;
+# outputs are dequantized codes or float layers computed from them, so
+# equal floats mean equal codes); then
 # build every hardware segment's testbench with
 # `gcc -std=c99 -Wall -Wextra -Werror -Wno-unknown-pragmas` and run it (it
 # compares each output code with the simulator's), run tests/hls_check.py
@@ -104,6 +107,19 @@ check() {
   if ! "$CHAICC" compare "$d/ref" "$d/gen" --rtol 0 >"$d/cmp.log" 2>&1; then
     echo "FAIL $name $mode $bw: outputs are not bit-identical to chaicc run"; grep -v '^ok' "$d/cmp.log" | head -5; fail=1; return
   fi
+  # the all-software program (--target c): runtime kernels, no hls/
+  # shellcheck disable=SC2086
+  if ! "$CHAICC" compile "$d/q.prototxt" "$weights" -o "$d/cproj" --target c $cfgopt >"$d/ccompile.log" 2>&1 ||
+     ! build_exe "$d/cproj" "$d/cexe" 2>"$d/cbuild.log" || ! "$d/cexe" "$input" -o "$d/cgen" >"$d/cgen.log" 2>&1; then
+    echo "FAIL $name $mode $bw: --target c program"; tail -5 "$d/ccompile.log" "$d/cbuild.log" "$d/cgen.log"; fail=1; return
+  fi
+  if [ -d "$d/cproj/hls" ]; then
+    echo "FAIL $name $mode $bw: --target c wrote hls/"; fail=1; return
+  fi
+  if ! "$CHAICC" compare "$d/ref" "$d/cgen" --rtol 0 >"$d/ccmp.log" 2>&1 ||
+     ! "$CHAICC" compare "$d/gen" "$d/cgen" --rtol 0 >>"$d/ccmp.log" 2>&1; then
+    echo "FAIL $name $mode $bw: --target c program not bit-identical to --target all / chaicc run"; grep -v '^ok' "$d/ccmp.log" | head -5; fail=1; return
+  fi
   local H=$d/proj/hls nseg=0 s k base srcs
   srcs=$(cd "$H" && ls ./*_seg*.c ./*_swfx.c ./chai_fx.h ./*_hw.h 2>/dev/null | grep -v '/tb_')
   # shellcheck disable=SC2086
@@ -139,9 +155,9 @@ check() {
     fi
     note="$note, = all-software program"
   fi
-  printf 'ok   %-26s %-12s %d-bit: bit-identical (%d outputs), %d segment testbenches PASS%s\n' \
+  printf 'ok   %-26s %-12s %d-bit: c == all == run bit-identical (%d outputs), %d segment testbenches PASS%s\n' \
     "$name" "$mode" "$bw" "$(grep -c '^ok' "$d/cmp.log")" "$nseg" "$note"
-  rm -rf "$d/proj/build" "$d"/swproj "$d/exe" "$d/swexe"
+  rm -rf "$d/proj/build" "$d"/swproj "$d/exe" "$d/swexe" "$d/cproj" "$d/cexe"
 }
 
 printf 'target:\n  onchip_weight_limit_kb: 0\n  clock_ns: 4\n  pragmas:\n    in_parallel: 4\n    out_parallel: 8\n    pipeline_ii: 2\n' >"$T/axi.yaml"
@@ -191,6 +207,14 @@ if [ -n "$q" ]; then
     echo "ok   determinism of a quantized compile (diff -r)"
   else
     echo "FAIL determinism of a quantized compile"; fail=1
+  fi
+  rm -rf "$T/det" "$T/det1"
+  if [ -n "$q" ] && "$CHAICC" compile "$q" "$w" -o "$T/det" >/dev/null 2>&1 &&
+     mv "$T/det" "$T/det1" && "$CHAICC" compile "$q" "$w" -o "$T/det" >/dev/null 2>&1 &&
+     diff -r "$T/det1" "$T/det" >/dev/null; then
+    echo "ok   determinism of a quantized --target c compile (diff -r)"
+  else
+    echo "FAIL determinism of a quantized --target c compile"; fail=1
   fi
 fi
 echo "$ncase cases"
