@@ -46,7 +46,10 @@ export PKG_CONFIG_PATH=$LIBDIR/pkgconfig
 if ! flags=$(pkg-config --cflags --libs chaicc-runtime); then
   echo "FAIL pkg-config chaicc-runtime"; exit 1
 fi
-if ! cc -std=c11 -Wall -Wextra -Werror "$T/prog.c" -o "$T/prog" $flags 2>"$T/cc.log"; then
+# a sanitizer build installs an instrumented library: link the program likewise
+san=""
+grep -q '^CHAI_SANITIZE:BOOL=ON' "$B/CMakeCache.txt" 2>/dev/null && san="-fsanitize=address,undefined"
+if ! cc -std=c11 -Wall -Wextra -Werror $san "$T/prog.c" -o "$T/prog" $flags 2>"$T/cc.log"; then
   echo "FAIL building against the installed runtime ($flags)"; cat "$T/cc.log"; exit 1
 fi
 out=$("$T/prog" "$T/x.npy")

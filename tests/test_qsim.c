@@ -173,6 +173,7 @@ START_TEST(hand_conv_relu_pool) {
   snprintf(path, sizeof path, "%s/manifest.json", dir);
   ck_assert_int_eq(access(path, R_OK), 0);
   qs_state_free(st);
+  ld_cleanup();
   ar_free(&ar);
 }
 END_TEST
@@ -203,6 +204,7 @@ START_TEST(raw_dump_16bit) {
   fclose(fp);
   ck_assert(strstr(hdr + 10, "<i2") != NULL);
   qs_state_free(st);
+  ld_cleanup();
   ar_free(&ar);
 }
 END_TEST
@@ -302,6 +304,7 @@ START_TEST(fold_equivalence_16bit) {
   in_free(&in);
   qs_state_free(st);
   free(x);
+  ld_cleanup();
   ar_free(&ar);
 }
 END_TEST
