@@ -42,7 +42,7 @@ int dump_mkdirs(const char *dir, Diag *dg) {
   return 0;
 }
 
-static void json_str(FILE *f, const char *s) {
+void dump_json_str(FILE *f, const char *s) {
   fputc('"', f);
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
@@ -57,13 +57,8 @@ int dump_write(const Interp *in, const char *dir, int all, Diag *dg) {
   const Net *n = in->net;
   if (dump_mkdirs(dir, dg)) return -1;
   char path[4096], tmp[4200], name[1024], err[512];
-  snprintf(path, sizeof path, "%s/manifest.json", dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  FILE *mf = fopen(tmp, "w");
-  if (!mf) {
-    diag_error(dg, (SrcLoc){tmp, 0, 0}, "cannot write: %s", strerror(errno));
-    return -1;
-  }
+  FILE *mf = dump_manifest_open(dir, tmp, sizeof tmp, dg);
+  if (!mf) return -1;
   fprintf(mf, "{\n \"chaicc\": \"%s\",\n \"layers\": [", CHAI_VERSION);
   int first = 1, bad = 0;
   for (int i = 0; i < n->nlayer; i++) {
@@ -84,19 +79,31 @@ int dump_write(const Interp *in, const char *dir, int all, Diag *dg) {
       bad = 1;
     }
     fprintf(mf, "%s\n  {\"layer\": ", first ? "" : ",");
-    json_str(mf, l->name);
+    dump_json_str(mf, l->name);
     fprintf(mf, ", \"type\": ");
-    json_str(mf, l->type);
+    dump_json_str(mf, l->type);
     fprintf(mf, ", \"top\": ");
-    json_str(mf, b->name);
+    dump_json_str(mf, b->name);
     fprintf(mf, ", \"file\": ");
-    json_str(mf, name);
+    dump_json_str(mf, name);
     fprintf(mf, ", \"shape\": [");
     for (int k = 0; k < s->nd; k++) fprintf(mf, "%s%d", k ? ", " : "", s->d[k]);
     fprintf(mf, "], \"is_output\": %s}", is_out ? "true" : "false");
     first = 0;
   }
   fprintf(mf, "\n ]\n}\n");
+  return dump_manifest_close(mf, tmp, dir, bad, dg);
+}
+
+FILE *dump_manifest_open(const char *dir, char *tmp, size_t ntmp, Diag *dg) {
+  snprintf(tmp, ntmp, "%s/manifest.json.tmp.%ld", dir, (long)getpid());
+  FILE *mf = fopen(tmp, "w");
+  if (!mf) diag_error(dg, (SrcLoc){tmp, 0, 0}, "cannot write: %s", strerror(errno));
+  return mf;
+}
+
+int dump_manifest_close(FILE *mf, const char *tmp, const char *dir, int bad, Diag *dg) {
+  char path[4200];
   if (fclose(mf) || bad) {
     unlink(tmp);
     if (!bad) diag_error(dg, (SrcLoc){tmp, 0, 0}, "write failed");
@@ -105,6 +112,7 @@ int dump_write(const Interp *in, const char *dir, int all, Diag *dg) {
   snprintf(path, sizeof path, "%s/manifest.json", dir);
   if (rename(tmp, path)) {
     diag_error(dg, (SrcLoc){path, 0, 0}, "cannot rename: %s", strerror(errno));
+    unlink(tmp);
     return -1;
   }
   return 0;

@@ -15,49 +15,9 @@
 #include "dump.h"
 #include "emit_fx.h"
 #include "lua_host.h"
+#include "strbuf.h"
 
 /* ---- small helpers ---- */
-
-typedef struct Buf {
-  char *s;
-  size_t n, cap;
-} Buf;
-
-static void b_put(Buf *b, const char *s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->n + n + 1) cap *= 2;
-    char *ns = realloc(b->s, cap);
-    if (!ns) {
-      fprintf(stderr, "chaicc: fatal: out of memory\n");
-      exit(3);
-    }
-    b->s = ns;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->n, s, n);
-  b->n += n;
-  b->s[b->n] = 0;
-}
-static void b_puts(Buf *b, const char *s) { b_put(b, s, strlen(s)); }
-static void b_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void b_printf(Buf *b, const char *fmt, ...) {
-  char tmp[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (k < (int)sizeof tmp) {
-    b_put(b, tmp, (size_t)k);
-    return;
-  }
-  char *big = malloc((size_t)k + 1);
-  va_start(ap, fmt);
-  vsnprintf(big, (size_t)k + 1, fmt, ap);
-  va_end(ap);
-  b_put(b, big, (size_t)k);
-  free(big);
-}
 
 char *ec_float(float f, char *buf, size_t n) {
   if (isnan(f)) snprintf(buf, n, "NAN");
@@ -96,14 +56,14 @@ static char *comment_safe(Arena *ar, const char *s) {
 
 /* A C string literal (with quotes) for s. */
 static char *c_string(Arena *ar, const char *s) {
-  Buf b = {0};
-  b_puts(&b, "\"");
+  Sb b = {0};
+  sb_puts(&b, "\"");
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\') b_printf(&b, "\\%c", *p);
-    else if (*p < 0x20 || *p >= 0x7f) b_printf(&b, "\\%03o", *p);
-    else b_put(&b, (const char *)p, 1);
+    if (*p == '"' || *p == '\\') sb_printf(&b, "\\%c", *p);
+    else if (*p < 0x20 || *p >= 0x7f) sb_printf(&b, "\\%03o", *p);
+    else sb_put(&b, (const char *)p, 1);
   }
-  b_puts(&b, "\"");
+  sb_puts(&b, "\"");
   char *r = ar_strdup(ar, b.s);
   free(b.s);
   return r;
@@ -135,7 +95,7 @@ typedef struct Ec {
   int64_t wfloats;
   size_t scratch; /* bytes */
   bool use_rt;
-  Buf funcs, calls;
+  Sb funcs, calls;
   int nlive;
   const char **live_names;
   const IrCustomType *plugins[64]; /* plugin types whose source is copied */
@@ -180,12 +140,12 @@ static void set_common(Ec *e, const Layer *l, const char *fn) {
   lh_set_str(h, "caffe_name", comment_safe(e->ar, l->name));
   lh_set_str(h, "caffe_type", comment_safe(e->ar, l->type));
   lh_set_str(h, "fused", l->fused_names ? comment_safe(e->ar, l->fused_names) : "");
-  Buf s = {0};
+  Sb s = {0};
   for (int i = 0; i < l->nbottom; i++)
-    b_printf(&s, "%s%s", i ? ", " : "", shape_str(e->ar, &l->bottom[i]->shape));
-  b_puts(&s, " -> ");
+    sb_printf(&s, "%s%s", i ? ", " : "", shape_str(e->ar, &l->bottom[i]->shape));
+  sb_puts(&s, " -> ");
   for (int i = 0; i < l->ntop; i++)
-    b_printf(&s, "%s%s", i ? ", " : "", shape_str(e->ar, &l->top[i]->shape));
+    sb_printf(&s, "%s%s", i ? ", " : "", shape_str(e->ar, &l->top[i]->shape));
   lh_set_str(h, "shapes", s.s);
   free(s.s);
   lh_set_int(h, "nb", l->nbottom);
@@ -225,19 +185,19 @@ static const char *fl(float v) {
   return ec_float(v, b[k], sizeof b[k]);
 }
 static const char *floats(Ec *e, const float *v, int n) {
-  Buf b = {0};
-  b_puts(&b, "{");
-  for (int i = 0; i < n; i++) b_printf(&b, "%s%s", i ? ", " : "", fl(v[i]));
-  b_puts(&b, "}");
+  Sb b = {0};
+  sb_puts(&b, "{");
+  for (int i = 0; i < n; i++) sb_printf(&b, "%s%s", i ? ", " : "", fl(v[i]));
+  sb_puts(&b, "}");
   char *r = ar_strdup(e->ar, b.s);
   free(b.s);
   return r;
 }
 static const char *ints(Ec *e, const int *v, int n) {
-  Buf b = {0};
-  b_puts(&b, "{");
-  for (int i = 0; i < n; i++) b_printf(&b, "%s%d", i ? ", " : "", v[i]);
-  b_puts(&b, "}");
+  Sb b = {0};
+  sb_puts(&b, "{");
+  for (int i = 0; i < n; i++) sb_printf(&b, "%s%d", i ? ", " : "", v[i]);
+  sb_puts(&b, "}");
   char *r = ar_strdup(e->ar, b.s);
   free(b.s);
   return r;
@@ -668,12 +628,12 @@ static const char *render(Ec *e, const char *tmpl) {
 
 /* Weight literals, 8 per line. */
 static const char *weight_body(Ec *e, const EcWeight *w) {
-  Buf b = {0};
+  Sb b = {0};
   char f[48];
   for (int64_t i = 0; i < w->count; i++) {
-    b_puts(&b, i % 8 == 0 ? "  " : " ");
-    b_puts(&b, ec_float(w->d[i], f, sizeof f));
-    b_puts(&b, i + 1 < w->count ? (i % 8 == 7 ? ",\n" : ",") : "\n");
+    sb_puts(&b, i % 8 == 0 ? "  " : " ");
+    sb_puts(&b, ec_float(w->d[i], f, sizeof f));
+    sb_puts(&b, i + 1 < w->count ? (i % 8 == 7 ? ",\n" : ",") : "\n");
   }
   char *r = ar_strdup(e->ar, b.s ? b.s : "");
   free(b.s);
@@ -724,11 +684,11 @@ static int copy_plugins(Ec *e, const char *dir, const char **names) {
     for (int k = 0; k < np; k++) dup |= !strcmp(names[k], rel);
     if (dup) continue; /* one source for several plugin types */
     FILE *f = fopen(src, "rb");
-    Buf b = {0};
+    Sb b = {0};
     char chunk[8192];
     size_t r;
     if (f)
-      while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) b_put(&b, chunk, r);
+      while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) sb_put(&b, chunk, r);
     if (!f || ferror(f)) {
       diag_error(e->dg, ct->loc, "cannot read the source of plugin '%s': %s: %s", ct->type, src,
                  strerror(errno));
@@ -801,7 +761,7 @@ static int gen(Ec *e, const char *dir) {
     Layer *l = n->layers[i];
     const char *fxcode = NULL;
     if (!l->dead && e->fx && ef_layer(e->fx, l, &fxcode)) {
-      b_puts(&e->calls, fxcode);
+      sb_puts(&e->calls, fxcode);
       continue;
     }
     if (l->dead || l->kind == LK_INPUT) continue;
@@ -810,7 +770,7 @@ static int gen(Ec *e, const char *dir) {
       if (fns[k] && !strcmp(fns[k], fn)) fn = ar_printf(e->ar, "L%d_%s", i, ec_ident(e->ar, l->name));
     fns[i] = fn;
     if (e->plan->noop[l->id]) {
-      b_printf(&e->calls, "  /* %s (%s): %s aliases %s */\n", comment_safe(e->ar, l->name),
+      sb_printf(&e->calls, "  /* %s (%s): %s aliases %s */\n", comment_safe(e->ar, l->name),
                comment_safe(e->ar, l->type), comment_safe(e->ar, l->top[0]->name),
                comment_safe(e->ar, l->bottom[0]->name));
       continue;
@@ -827,30 +787,30 @@ static int gen(Ec *e, const char *dir) {
     }
     const char *code = render(e, tmpl);
     if (!code) continue;
-    if (e->fx) b_puts(&e->calls, ef_pre_float(e->fx, l));
-    b_puts(&e->funcs, code);
-    b_puts(&e->funcs, "\n");
-    Buf call = {0};
-    b_printf(&call, "%s(", fn);
-    for (int k = 0; k < l->nbottom; k++) b_printf(&call, "%s%s", k ? ", " : "", ptr(e, l->bottom[k]));
+    if (e->fx) sb_puts(&e->calls, ef_pre_float(e->fx, l));
+    sb_puts(&e->funcs, code);
+    sb_puts(&e->funcs, "\n");
+    Sb call = {0};
+    sb_printf(&call, "%s(", fn);
+    for (int k = 0; k < l->nbottom; k++) sb_printf(&call, "%s%s", k ? ", " : "", ptr(e, l->bottom[k]));
     for (int k = 0; k < l->ntop; k++)
-      b_printf(&call, "%s%s", k || l->nbottom ? ", " : "", ptr(e, l->top[k]));
-    b_puts(&call, ")");
-    b_printf(&e->calls, "  LAYER(%d, %s);\n", e->nlive, call.s);
+      sb_printf(&call, "%s%s", k || l->nbottom ? ", " : "", ptr(e, l->top[k]));
+    sb_puts(&call, ")");
+    sb_printf(&e->calls, "  LAYER(%d, %s);\n", e->nlive, call.s);
     free(call.s);
     e->live_names[e->nlive++] = c_string(e->ar, l->name);
-    if (e->fx) b_puts(&e->calls, ef_post_float(e->fx, l));
+    if (e->fx) sb_puts(&e->calls, ef_post_float(e->fx, l));
   }
   if (e->bad) return -1;
   if (e->fx) {
     const char *decls = ef_decls(e->fx);
     if (!decls) return -1;
-    Buf f = {0};
-    b_puts(&f, decls);
-    b_puts(&f, e->funcs.s ? e->funcs.s : "");
+    Sb f = {0};
+    sb_puts(&f, decls);
+    sb_puts(&f, e->funcs.s ? e->funcs.s : "");
     free(e->funcs.s);
     e->funcs = f;
-    b_puts(&e->calls, ef_end(e->fx));
+    sb_puts(&e->calls, ef_end(e->fx));
     e->use_rt = true;
     if (ef_write(e->fx, dir)) return -1;
   }

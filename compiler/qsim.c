@@ -587,17 +587,6 @@ double qs_sqnr(const float *x, const float *xq, int64_t n) {
   return 10.0 * log10(s / e);
 }
 
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
-  }
-  fputc('"', f);
-}
-
 /* Writes one blob; *dtype gets the descr used. */
 static int write_blob(QsState *st, const Blob *b, const char *path, int raw,
                       const char **dtype, Diag *dg) {
@@ -630,13 +619,8 @@ int qs_dump(QsState *st, const char *dir, int all, int raw, Diag *dg) {
   const Net *n = qn->n;
   if (dump_mkdirs(dir, dg)) return -1;
   char path[4096], tmp[4200], name[1024];
-  snprintf(path, sizeof path, "%s/manifest.json", dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  FILE *mf = fopen(tmp, "w");
-  if (!mf) {
-    diag_error(dg, (SrcLoc){tmp, 0, 0}, "cannot write: %s", strerror(errno));
-    return -1;
-  }
+  FILE *mf = dump_manifest_open(dir, tmp, sizeof tmp, dg);
+  if (!mf) return -1;
   fprintf(mf, "{\n \"chaicc\": \"%s\",\n \"simulator\": \"fixed-point\",\n \"layers\": [",
           CHAI_VERSION);
   int first = 1, bad = 0;
@@ -655,13 +639,13 @@ int qs_dump(QsState *st, const char *dir, int all, int raw, Diag *dg) {
     const rt_shape *s = in_shape(&st->in, b);
     if (qn->fx[b->id]) s = &b->shape;
     fprintf(mf, "%s\n  {\"layer\": ", first ? "" : ",");
-    json_str(mf, l->name);
+    dump_json_str(mf, l->name);
     fprintf(mf, ", \"type\": ");
-    json_str(mf, l->type);
+    dump_json_str(mf, l->type);
     fprintf(mf, ", \"top\": ");
-    json_str(mf, b->name);
+    dump_json_str(mf, b->name);
     fprintf(mf, ", \"file\": ");
-    json_str(mf, name);
+    dump_json_str(mf, name);
     fprintf(mf, ", \"shape\": [");
     for (int k = 0; k < s->nd; k++) fprintf(mf, "%s%d", k ? ", " : "", s->d[k]);
     fprintf(mf, "], \"dtype\": \"%s\"", dtype);
@@ -672,23 +656,13 @@ int qs_dump(QsState *st, const char *dir, int all, int raw, Diag *dg) {
     }
     if (l->fused_names) {
       fprintf(mf, ", \"fused\": ");
-      json_str(mf, l->fused_names);
+      dump_json_str(mf, l->fused_names);
     }
     fprintf(mf, ", \"is_output\": %s}", b->is_output ? "true" : "false");
     first = 0;
   }
   fprintf(mf, "\n ]\n}\n");
-  if (fclose(mf) || bad) {
-    unlink(tmp);
-    if (!bad) diag_error(dg, (SrcLoc){tmp, 0, 0}, "write failed");
-    return -1;
-  }
-  snprintf(path, sizeof path, "%s/manifest.json", dir);
-  if (rename(tmp, path)) {
-    diag_error(dg, (SrcLoc){path, 0, 0}, "cannot rename: %s", strerror(errno));
-    return -1;
-  }
-  return 0;
+  return dump_manifest_close(mf, tmp, dir, bad, dg);
 }
 
 /* ---- read-only view ---- */
