@@ -90,34 +90,10 @@ static void chain_factor(const Layer *c, double *f, int nch) {
   }
 }
 
-void cb_weight_range(const Net *n, const Layer *l, Layer *const *cons,
-                     double *out, int nout) {
-  (void)n;
-  for (int i = 0; i < nout; i++) out[i] = 0;
-  if (l->nweight < 1 || !l->weight[0].loaded) return;
-  const rt_tensor *w = &l->weight[0].t;
-  int64_t cnt = rt_shape_count(&w->s);
-  if (l->kind == LK_DECONV) {
-    int cin = w->s.d[0], g = l->p.conv.group > 0 ? l->p.conv.group : 1;
-    int og = nout / g, cg = cin / g;
-    int64_t k = cin && og ? cnt / ((int64_t)cin * og) : 0;
-    for (int ci = 0; ci < cin; ci++)
-      for (int j = 0; j < og; j++) {
-        int o = (cg ? ci / cg : 0) * og + j;
-        const float *p = w->d + ((int64_t)ci * og + j) * k;
-        for (int64_t t = 0; t < k; t++)
-          if (o < nout && fabs((double)p[t]) > out[o]) out[o] = fabs((double)p[t]);
-      }
-  } else {
-    int64_t per = nout ? cnt / nout : 0;
-    for (int o = 0; o < nout; o++)
-      for (int64_t t = 0; t < per; t++) {
-        double v = fabs((double)w->d[o * per + t]);
-        if (v > out[o]) out[o] = v;
-      }
-  }
-  /* The folded chain (BatchNorm/Scale right after the layer). */
-  double *f = xcalloc((size_t)nout, sizeof(double));
+/* Per output channel factor |k| of the BatchNorm/Scale chain right after
+ * l (the graph passes fold it into l's weights): f[0..nout). */
+static void fold_factors(const Layer *l, Layer *const *cons, double *f,
+                         int nout) {
   for (int i = 0; i < nout; i++) f[i] = 1;
   const Blob *b = l->top[0];
   for (;;) {
@@ -128,8 +104,92 @@ void cb_weight_range(const Net *n, const Layer *l, Layer *const *cons,
     chain_factor(c, f, nout);
     b = c->top[0];
   }
-  for (int i = 0; i < nout; i++) out[i] *= f[i];
+}
+
+/* Calls fn(ctx, o, values, count) for every output channel o of l's
+ * weights (copied into one buffer per channel for a Deconvolution, whose
+ * weights are C x O/g x kh x kw). */
+static void each_channel(const Layer *l, int nout,
+                         void (*fn)(void *, int, const float *, int64_t),
+                         void *ctx) {
+  const rt_tensor *w = &l->weight[0].t;
+  int64_t cnt = rt_shape_count(&w->s);
+  if (l->kind == LK_DECONV) {
+    int cin = w->s.d[0], g = l->p.conv.group > 0 ? l->p.conv.group : 1;
+    int og = nout / g, cg = cin / g;
+    int64_t k = cin && og ? cnt / ((int64_t)cin * og) : 0;
+    float *buf = xcalloc((size_t)(cg * k), sizeof(float));
+    for (int o = 0; o < nout; o++) {
+      int grp = og ? o / og : 0, j = og ? o % og : 0;
+      int64_t m = 0;
+      for (int ci = grp * cg; ci < (grp + 1) * cg && ci < cin; ci++) {
+        const float *p = w->d + ((int64_t)ci * og + j) * k;
+        for (int64_t t = 0; t < k; t++) buf[m++] = p[t];
+      }
+      fn(ctx, o, buf, m);
+    }
+    free(buf);
+  } else {
+    int64_t per = nout ? cnt / nout : 0;
+    for (int o = 0; o < nout; o++) fn(ctx, o, w->d + o * per, per);
+  }
+}
+
+typedef struct WCtx {
+  double *out, *f;
+  CbWMethod m;
+  int bw;
+} WCtx;
+
+static void channel_th(void *ctx, int o, const float *w, int64_t n) {
+  WCtx *c = ctx;
+  if (c->m == CB_WMSE) {
+    c->out[o] = cb_weight_mse_clip(w, n, c->f[o], c->bw);
+    return;
+  }
+  double m = 0;
+  for (int64_t t = 0; t < n; t++)
+    if (fabs((double)w[t]) > m) m = fabs((double)w[t]);
+  c->out[o] = m * c->f[o];
+}
+
+void cb_weight_thresholds(const Net *n, const Layer *l, Layer *const *cons,
+                          CbWMethod m, int bw, double *out, int nout) {
+  (void)n;
+  for (int i = 0; i < nout; i++) out[i] = 0;
+  if (l->nweight < 1 || !l->weight[0].loaded || nout < 1) return;
+  double *f = xcalloc((size_t)nout, sizeof(double));
+  fold_factors(l, cons, f, nout);
+  WCtx c = {out, f, m, bw};
+  each_channel(l, nout, channel_th, &c);
   free(f);
+}
+
+void cb_weight_range(const Net *n, const Layer *l, Layer *const *cons,
+                     double *out, int nout) {
+  cb_weight_thresholds(n, l, cons, CB_WMAX, 8, out, nout);
+}
+
+double cb_weight_mse_clip(const float *w, int64_t n, double mul, int bw) {
+  double mx = 0;
+  for (int64_t t = 0; t < n; t++)
+    if (fabs((double)w[t] * mul) > mx) mx = fabs((double)w[t] * mul);
+  if (!(mx > 0) || !isfinite(mx)) return mx;
+  double qmax = (double)rt_fx_qmax(bw), best = mx, beste = INFINITY;
+  for (int k = CB_WCLIPS; k >= 1; k--) {
+    double c = mx * k / CB_WCLIPS, s = c / qmax, e = 0;
+    for (int64_t t = 0; t < n; t++) {
+      double v = (double)w[t] * mul, q = round(v / s);
+      if (q > qmax) q = qmax;
+      else if (q < -qmax) q = -qmax;
+      e += (v - q * s) * (v - q * s);
+    }
+    if (e < beste) {
+      beste = e;
+      best = c;
+    }
+  }
+  return best;
 }
 
 /* ---- threshold rules ---- */
@@ -145,6 +205,52 @@ double cb_percentile_threshold(const uint64_t *h, int nb, double maxabs,
     if (cum >= want) return maxabs * (i + 1) / nb;
   }
   return maxabs;
+}
+
+double cb_mse_threshold(const uint64_t *h, int nb, double maxabs, int bw) {
+  uint64_t tot = 0;
+  for (int i = 0; i < nb; i++) tot += h[i];
+  if (tot == 0 || !(maxabs > 0)) return 1;
+  double w = maxabs / nb, qmax = (double)rt_fx_qmax(bw);
+  /* suffix sums of h, h v, h v^2 (clipped part) and prefix sums of h v^2
+   * (values rounded to zero) */
+  double *s0 = xcalloc((size_t)nb + 1, sizeof(double));
+  double *s1 = xcalloc((size_t)nb + 1, sizeof(double));
+  double *s2 = xcalloc((size_t)nb + 1, sizeof(double));
+  double *p2 = xcalloc((size_t)nb + 1, sizeof(double));
+  double *p0 = xcalloc((size_t)nb + 1, sizeof(double));
+  for (int k = nb - 1; k >= 0; k--) {
+    double v = (k + 0.5) * w, c = (double)h[k];
+    s0[k] = s0[k + 1] + c;
+    s1[k] = s1[k + 1] + c * v;
+    s2[k] = s2[k + 1] + c * v * v;
+  }
+  for (int k = 0; k < nb; k++) {
+    double v = (k + 0.5) * w, c = (double)h[k];
+    p0[k + 1] = p0[k] + c;
+    p2[k + 1] = p2[k] + c * v * v;
+  }
+  int best = nb;
+  double beste = INFINITY;
+  for (int i = 1; i <= nb; i++) {
+    double t = i * w, s = t / qmax;
+    /* bins k < z have centre below s/2: rounded to zero */
+    int z = (int)ceil(s / 2 / w - 0.5);
+    if (z < 0) z = 0;
+    if (z > i) z = i;
+    double e = s2[i] - 2 * t * s1[i] + t * t * s0[i] + p2[z] +
+               (p0[i] - p0[z]) * s * s / 12;
+    if (e < beste * (1 - 1e-12)) {
+      beste = e;
+      best = i;
+    }
+  }
+  free(s0);
+  free(s1);
+  free(s2);
+  free(p2);
+  free(p0);
+  return maxabs * best / nb;
 }
 
 /* Moves eps of mass onto each zero entry of d[0..n) (normalized), taking
@@ -573,9 +679,15 @@ typedef struct ThJob {
   pthread_mutex_t mu;
 } ThJob;
 
+CbMethod cb_method(const CbParams *p) {
+  if (p->method != CB_AUTO) return p->method;
+  return p->bw_out <= 6 ? CB_MSE : CB_ENTROPY;
+}
+
 static void *th_work(void *arg) {
   ThJob *j = arg;
   const CbParams *p = j->p;
+  CbMethod m = cb_method(p);
   for (;;) {
     pthread_mutex_lock(&j->mu);
     int i = j->next < j->n->nblob ? j->next++ : -1;
@@ -584,9 +696,11 @@ static void *th_work(void *arg) {
     if (j->canon[i]->id != i) continue;
     const CbBlob *cb = j->st ? &j->st->blob[i] : NULL;
     double t = cb ? cb->maxabs : 1;
-    if (cb && j->method[i] && p->method != CB_MAX && cb->hist)
-      t = p->method == CB_ENTROPY
+    if (cb && j->method[i] && m != CB_MAX && cb->hist)
+      t = m == CB_ENTROPY
               ? cb_entropy_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
+          : m == CB_MSE
+              ? cb_mse_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
               : cb_percentile_threshold(cb->hist, CB_NBINS, cb->maxabs,
                                         p->percentile);
     j->th[i] = pos_th(t);
@@ -646,6 +760,24 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
     }
     th_work(&tj);
     for (int t = 1; t < started; t++) pthread_join(tid[t], NULL);
+    /* Eltwise inputs share the largest of their thresholds (repeated until
+     * stable: a blob may feed several Eltwise layers; values only grow). */
+    for (bool changed = p->eltwise == CB_ELT_SHARED; changed;) {
+      changed = false;
+      for (int i = 0; i < n->nlayer; i++) {
+        Layer *l = n->layers[i];
+        if (l->dead || l->kind != LK_ELTWISE) continue;
+        double t = 0;
+        for (int b = 0; b < l->nbottom; b++)
+          if (l->bottom[b] && th[canon[l->bottom[b]->id]->id] > t)
+            t = th[canon[l->bottom[b]->id]->id];
+        for (int b = 0; b < l->nbottom; b++)
+          if (l->bottom[b] && th[canon[l->bottom[b]->id]->id] != t) {
+            th[canon[l->bottom[b]->id]->id] = t;
+            changed = true;
+          }
+      }
+    }
     /* Concat inputs take the Concat output's threshold (outer first). */
     for (int i = n->nlayer - 1; i >= 0; i--) {
       Layer *l = n->layers[i];
@@ -671,7 +803,9 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
     double *wr = NULL;
     if (wts) {
       wr = ar_array(n->ar, (size_t)nc + 1, sizeof(double));
-      cb_weight_range(n, l, cons, wr, nc);
+      cb_weight_thresholds(n, l, cons,
+                           p->mode == QM_XILINX ? p->wmethod : CB_WMAX,
+                           p->bw_params, wr, nc);
       q->bw_params = p->bw_params;
     }
     if (p->mode == QM_XILINX) {

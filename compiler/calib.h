@@ -18,7 +18,22 @@
 
 #define CB_NBINS 2048
 
-typedef enum CbMethod { CB_ENTROPY = 0, CB_MAX = 1, CB_PERCENTILE = 2 } CbMethod;
+typedef enum CbMethod {
+  CB_ENTROPY = 0,
+  CB_MAX = 1,
+  CB_PERCENTILE = 2,
+  CB_MSE = 3,
+  CB_AUTO = 4 /* the default: CB_MSE when bw_out <= 6, else CB_ENTROPY */
+} CbMethod;
+
+/* Xilinx weight thresholds: max |w| per output channel, or the clip with
+ * the smallest squared quantization error of that channel's weights. */
+typedef enum CbWMethod { CB_WMAX = 0, CB_WMSE = 1 } CbWMethod;
+
+/* Thresholds shared by the inputs of an Eltwise: each input keeps its own
+ * (the layer requantizes the others to its th_layer_in), or all take the
+ * largest of them so that their producers write the common format. */
+typedef enum CbElt { CB_ELT_SEPARATE = 0, CB_ELT_SHARED = 1 } CbElt;
 
 /* Statistics of one blob (by Blob.id) over the calibration set. */
 typedef struct CbBlob {
@@ -41,7 +56,7 @@ typedef struct CbStats {
 
 typedef struct CbRun {
   int threads;   /* >= 1 */
-  bool hist;     /* second pass: histograms (entropy, percentile, report) */
+  bool hist;     /* second pass: histograms (entropy, mse, percentile, report) */
   bool progress; /* progress bar on stderr */
 } CbRun;
 
@@ -64,6 +79,19 @@ double cb_entropy_threshold(const uint64_t *hist, int nbins, double maxabs,
 double cb_percentile_threshold(const uint64_t *hist, int nbins,
                                double maxabs, double p);
 
+/* The threshold t = i * maxabs / nbins (i = 1..nbins) with the smallest
+ * expected squared error of quantizing the histogram's values to
+ * 2^(bw-1)-1 symmetric levels of step s = t / (2^(bw-1)-1): per bin of
+ * centre v, (v - t)^2 above t, v^2 below s/2, s^2/12 otherwise.  Ties go
+ * to the smallest threshold.  1 for an empty histogram. */
+double cb_mse_threshold(const uint64_t *hist, int nbins, double maxabs, int bw);
+
+/* Weight clip of one channel w[0..n) (values already folded) for bw bits
+ * with the smallest squared error sum (w - deq(q(w)))^2, over the clips
+ * max|w| * k / CB_WCLIPS, k = 1..CB_WCLIPS (ties: the largest clip). */
+#define CB_WCLIPS 128
+double cb_weight_mse_clip(const float *w, int64_t n, double mul, int bw);
+
 /* The blob whose values a tensor really carries once the graph passes run:
  * follows single-consumer chains through ReLU (any slope), and through
  * BatchNorm/Scale folded into a preceding Convolution, Deconvolution or
@@ -76,6 +104,11 @@ Layer **cb_consumers(const Net *n);
  * the BatchNorm/Scale chain that cb_canon follows.  out: nout values. */
 void cb_weight_range(const Net *n, const Layer *l, Layer *const *cons,
                      double *out, int nout);
+
+/* Per-output-channel weight thresholds by method m: cb_weight_range's
+ * max, or cb_weight_mse_clip of the channel's folded weights. */
+void cb_weight_thresholds(const Net *n, const Layer *l, Layer *const *cons,
+                          CbWMethod m, int bw, double *out, int nout);
 
 /* Ristretto's integer-length rule: fl = bw - ceil(log2 max) for
  * activations, one bit less (fl = bw - ceil(log2 max) - 1) for weights;
@@ -94,9 +127,16 @@ typedef struct CbParams {
                       the default) = 0 or 1 per tensor, the smaller squared
                       error on the calibration histogram (needs st->hist) */
   CbMethod method;
+  CbWMethod wmethod; /* Xilinx weight thresholds */
+  CbElt eltwise;     /* Xilinx Eltwise input thresholds */
   double percentile;
   int threads; /* for the per-blob threshold searches */
 } CbParams;
+
+/* p->method with CB_AUTO resolved: CB_MSE for output bit widths up to 6
+ * (few levels: the error in value units matters, see
+ * docs/quantization.md), CB_ENTROPY above. */
+CbMethod cb_method(const CbParams *p);
 
 /* Sets l->q (arena) on every live layer of a kind with precision in the
  * mode; st may be NULL only for DynamicFixed with fixed fl.  Every blob gets

@@ -32,7 +32,12 @@ static void usage(FILE *f) {
     "  --dims 3,224,224 --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255.0\n"
     "  --mean_value 104,117,123 --input_scale 1.0 --mean_file F   preprocessing\n"
     "beyond XportDNN:\n"
-    "  --calibration_method entropy|max|percentile   output thresholds (default entropy)\n"
+    "  --calibration_method auto|entropy|mse|max|percentile   output thresholds (default\n"
+    "                                     auto: mse for output bit widths up to 6, else entropy)\n"
+    "  --weight_method max|mse            Xilinx weight thresholds per output channel\n"
+    "                                     (default max)\n"
+    "  --eltwise_threshold shared|separate  Xilinx Eltwise inputs: one threshold (the\n"
+    "                                     largest of theirs) or each its own (default separate)\n"
     "  --fl_headroom auto|N               --fl_bitwidths auto: extra integer bits for\n"
     "                                     activations (0 = Ristretto's rule; default auto:\n"
     "                                     0 or 1 per tensor, the smaller squared error)\n"
@@ -94,7 +99,7 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
   o->p.bw_in = o->p.bw_params = o->p.bw_out = 6;
   o->p.fl_in = 2, o->p.fl_params = 5, o->p.fl_out = 2;
   o->p.fl_headroom = -1; /* auto */
-  o->p.method = CB_ENTROPY;
+  o->p.method = CB_AUTO;
   o->p.percentile = 99.99;
   o->calib_size = 8;
   long nc = sysconf(_SC_NPROCESSORS_ONLN);
@@ -149,9 +154,21 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
       if (parse_int(v, 1, 1000000, &o->calib_size)) goto bad;
     } else if (F("calibration_method")) {
       if (r < 0) return 2;
-      if (!strcmp(v, "entropy")) o->p.method = CB_ENTROPY;
+      if (!strcmp(v, "auto")) o->p.method = CB_AUTO;
+      else if (!strcmp(v, "entropy")) o->p.method = CB_ENTROPY;
       else if (!strcmp(v, "max")) o->p.method = CB_MAX;
       else if (!strcmp(v, "percentile")) o->p.method = CB_PERCENTILE;
+      else if (!strcmp(v, "mse")) o->p.method = CB_MSE;
+      else goto bad;
+    } else if (F("weight_method")) {
+      if (r < 0) return 2;
+      if (!strcmp(v, "max")) o->p.wmethod = CB_WMAX;
+      else if (!strcmp(v, "mse")) o->p.wmethod = CB_WMSE;
+      else goto bad;
+    } else if (F("eltwise_threshold")) {
+      if (r < 0) return 2;
+      if (!strcmp(v, "shared")) o->p.eltwise = CB_ELT_SHARED;
+      else if (!strcmp(v, "separate")) o->p.eltwise = CB_ELT_SEPARATE;
       else goto bad;
     } else if (F("percentile")) {
       if (r < 0) return 2;
@@ -343,7 +360,8 @@ static int write_report(const CbCmdOpts *o, Net *n, const CbStats *st) {
           st->nimg);
   if (o->p.mode == QM_XILINX)
     fprintf(f, ", output thresholds by <b>%s</b>",
-            o->p.method == CB_ENTROPY ? "entropy" : o->p.method == CB_MAX ? "max" : "percentile");
+            cb_method(&o->p) == CB_ENTROPY ? "entropy" : cb_method(&o->p) == CB_MAX ? "max"
+            : cb_method(&o->p) == CB_MSE ? "mse" : "percentile");
   else
     fprintf(f, ", fractional lengths %s", o->p.fl_auto ? "by the Ristretto rule (auto)" : "from --fl_bitwidths");
   fputs(".</p>\n<p>SQNR: 10 log10(sum x&sup2; / sum (x - deq(q(x)))&sup2;) of each layer's "

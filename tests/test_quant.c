@@ -173,7 +173,12 @@ START_TEST(t_flags_defaults) {
   ck_assert_int_eq(o.p.fl_out, 2);
   ck_assert_int_eq(o.p.fl_headroom, -1);
   ck_assert_int_eq(o.calib_size, 8);
-  ck_assert_int_eq(o.p.method, CB_ENTROPY);
+  ck_assert_int_eq(o.p.method, CB_AUTO);
+  ck_assert_int_eq(cb_method(&o.p), CB_MSE); /* 6 bit */
+  o.p.bw_out = 8;
+  ck_assert_int_eq(cb_method(&o.p), CB_ENTROPY);
+  ck_assert_int_eq(o.p.wmethod, CB_WMAX);
+  ck_assert_int_eq(o.p.eltwise, CB_ELT_SEPARATE);
   ck_assert(fabs(o.p.percentile - 99.99) < 1e-12);
   ck_assert_int_ge(o.threads, 1);
   ck_assert_ptr_null(o.calib_dir);
@@ -223,6 +228,14 @@ START_TEST(t_flags_spellings) {
   ck_assert_int_eq(o.p.fl_in, 3);
   ck_assert_int_eq(o.p.fl_params, -2);
   ck_assert_int_eq(o.p.fl_out, 4);
+  const char *c[] = {"--deploy_model", "d", "--weights", "w",
+                     "--quantized_deploy_model", "o", "--calibration-method=mse",
+                     "--weight-method", "mse", "--eltwise_threshold", "shared",
+                     NULL};
+  ck_assert_int_eq(parse(&o, c), 0);
+  ck_assert_int_eq(o.p.method, CB_MSE);
+  ck_assert_int_eq(o.p.wmethod, CB_WMSE);
+  ck_assert_int_eq(o.p.eltwise, CB_ELT_SHARED);
 }
 END_TEST
 
@@ -234,7 +247,9 @@ START_TEST(t_flags_errors) {
                           {"--bitwidths", "8,8,17"}, {"--fl_bitwidths", "a,b,c"},
                           {"--calibration_size", "0"}, {"--percentile", "0"},
                           {"--calibration_method", "kl"}, {"--threads", "x"},
-                          {"--bogus", "1"}, {"--dims", "3,224"}};
+                          {"--bogus", "1"}, {"--dims", "3,224"},
+                          {"--weight_method", "entropy"},
+                          {"--eltwise_threshold", "max"}};
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
     const char *a[9];
     memcpy(a, base, sizeof base);
@@ -340,6 +355,12 @@ START_TEST(t_determinism_small) {
   p.mode = QM_DFIXED;
   p.fl_auto = true;
   p.fl_headroom = -1;
+  determinism("tests/nets/quant_small.prototxt", small_images, NIMG, p, true);
+  p = xilinx8();
+  p.bw_in = p.bw_params = p.bw_out = 6;
+  p.method = CB_MSE;
+  p.wmethod = CB_WMSE;
+  p.eltwise = CB_ELT_SHARED;
   determinism("tests/nets/quant_small.prototxt", small_images, NIMG, p, true);
 }
 END_TEST
@@ -461,6 +482,15 @@ static void round_trip(CbParams p) {
     ck_assert_float_eq(ld_find_layer(n, "scale1")->q->th_out, relu->q->th_out);
     ck_assert_int_eq(c1->q->nth, 8);
     ck_assert_int_eq(ld_find_layer(n, "up")->q->nth, 6);
+    /* shared Eltwise inputs: both producers write the Eltwise's input
+     * format, the largest of their own thresholds */
+    const Layer *c2 = ld_find_layer(n, "conv2"), *sum = ld_find_layer(n, "sum");
+    if (p.eltwise == CB_ELT_SHARED) {
+      ck_assert_float_eq(c2->q->th_out, relu->q->th_out);
+      ck_assert_float_eq(sum->q->th_in, relu->q->th_out);
+    } else {
+      ck_assert_float_eq(sum->q->th_in, fmaxf(c2->q->th_out, relu->q->th_out));
+    }
   }
   unlink(out);
   cb_free(&st);
@@ -477,6 +507,10 @@ START_TEST(t_round_trip) {
   round_trip(p);
   p.bw_in = p.bw_params = p.bw_out = 6;
   p.method = CB_PERCENTILE;
+  round_trip(p);
+  p.method = CB_MSE;
+  p.wmethod = CB_WMSE;
+  p.eltwise = CB_ELT_SHARED;
   round_trip(p);
   p.mode = QM_DFIXED;
   p.fl_auto = true;
@@ -510,6 +544,47 @@ START_TEST(t_entropy_known) {
 }
 END_TEST
 
+START_TEST(t_mse_known) {
+  uint64_t h[CB_NBINS] = {0};
+  /* one spike at bin 99 (centre 99.5): clipping to 99 costs 0.25 per
+   * value, threshold 100 only the rounding noise (100/127)^2/12 */
+  h[99] = 1000;
+  ck_assert(fabs(cb_mse_threshold(h, CB_NBINS, 2048.0, 8) - 100.0) < 1e-9);
+  /* uniform: a little below the top (the clipped error grows as (A-t)^3,
+   * the rounding error as t^2) */
+  memset(h, 0, sizeof h);
+  for (int i = 0; i < 1000; i++) h[i] = 50;
+  double th = cb_mse_threshold(h, CB_NBINS, 2048.0, 6);
+  ck_assert_msg(th > 900 && th < 1000, "th = %g", th);
+  /* a single far outlier is clipped */
+  memset(h, 0, sizeof h);
+  for (int i = 0; i < 200; i++) h[i] = 10000 - 40 * (uint64_t)i;
+  h[2047] = 1;
+  th = cb_mse_threshold(h, CB_NBINS, 2048.0, 6);
+  ck_assert_msg(th >= 100 && th <= 256, "th = %g", th);
+  memset(h, 0, sizeof h);
+  ck_assert(cb_mse_threshold(h, CB_NBINS, 0, 8) == 1);
+  ck_assert(cb_mse_threshold(h, CB_NBINS, 5, 8) == 1);
+}
+END_TEST
+
+START_TEST(t_weight_mse) {
+  /* exactly representable at the max (k/31, 6 bit): the max, no error */
+  float w[200];
+  for (int k = -31; k <= 31; k++) w[k + 31] = (float)k / 31.0f;
+  ck_assert(fabs(cb_weight_mse_clip(w, 63, 1.0, 6) - 1.0) < 1e-6);
+  ck_assert(fabs(cb_weight_mse_clip(w, 63, 2.0, 6) - 2.0) < 1e-6);
+  /* 199 small weights and one outlier 20 times larger: clipped */
+  for (int k = 0; k < 199; k++) w[k] = (float)((k % 21) - 10) / 200.0f;
+  w[199] = 1.0f;
+  double c = cb_weight_mse_clip(w, 200, 1.0, 6);
+  ck_assert_msg(c < 1.0 && c >= 1.0 / CB_WCLIPS, "clip %g", c);
+  /* all zero: 0 (cb_assign turns it into threshold 1) */
+  memset(w, 0, sizeof w);
+  ck_assert(cb_weight_mse_clip(w, 200, 1.0, 6) == 0);
+}
+END_TEST
+
 START_TEST(t_percentile_and_fl) {
   uint64_t h[CB_NBINS] = {0};
   for (int i = 0; i < 100; i++) h[i] = 1;
@@ -539,6 +614,8 @@ static Suite *suite(void) {
   tcase_add_test(tc, t_round_trip);
   tcase_add_test(tc, t_entropy_known);
   tcase_add_test(tc, t_percentile_and_fl);
+  tcase_add_test(tc, t_mse_known);
+  tcase_add_test(tc, t_weight_mse);
   suite_add_tcase(s, tc);
   return s;
 }
