@@ -5,7 +5,9 @@
 # resnet20_cifar10 (calibrated on ../shared/data/cifar10/calib), each with
 # `chaicc quantize` (default calibration method) then `chaicc eval`.
 # Environment: CHAI_SHARED (default ../shared), THREADS (default 2),
-# LIMIT (evaluate only the first N items), MODELS ("lenet resnet20").
+# LIMIT (evaluate only the first N items), MODELS ("lenet resnet20";
+# also "cifar10_quick cifar10_full_v1", the other CIFAR-10 nets, checked so
+# calibration choices are not fitted to resnet20).
 # Run from the repository root.  Prints a Markdown table on stdout and every
 # command on stderr.
 set -euo pipefail
@@ -66,10 +68,11 @@ if [[ " $MODELS " == *" lenet "* ]]; then
   evalrow "lenet_mnist | float" "$D" "$W" "$MN"
   qrows lenet_mnist "$D" "$W" "$MN" "$T/mnist32" 32 --dims 1,28,28
 fi
-if [[ " $MODELS " == *" resnet20 "* ]]; then
-  CF="list:$S/data/cifar10/test/labels.txt"
-  PP=(--dims 3,32,32 --channel_swap 0,1,2 --raw_scale 255 --mean_file "$S/data/cifar10/mean.binaryproto")
-  D=$M/resnet20_cifar10/deploy.prototxt W=$M/resnet20_cifar10/weights.caffemodel
-  evalrow "resnet20_cifar10 | float" "$D" "$W" "$CF" "${PP[@]}"
-  qrows resnet20_cifar10 "$D" "$W" "$CF" "$S/data/cifar10/calib" 100 "${PP[@]}"
-fi
+CF="list:$S/data/cifar10/test/labels.txt"
+PP=(--dims 3,32,32 --channel_swap 0,1,2 --raw_scale 255 --mean_file "$S/data/cifar10/mean.binaryproto")
+for name in resnet20_cifar10 cifar10_quick cifar10_full_v1; do
+  [[ " $MODELS " == *" ${name%_cifar10} "* || " $MODELS " == *" $name "* ]] || continue
+  D=$M/$name/deploy.prototxt W=$M/$name/weights.caffemodel
+  evalrow "$name | float" "$D" "$W" "$CF" "${PP[@]}"
+  qrows "$name" "$D" "$W" "$CF" "$S/data/cifar10/calib" 100 "${PP[@]}"
+done
