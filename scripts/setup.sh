@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config libprotobuf-c-dev protobuf-c-compiler
   libyaml-dev liblua5.4-dev lua5.4 check libjpeg-dev libpng-dev zlib1g-dev
-  clang valgrind gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user tcl"
+  python3 tcl clang libclang-rt-14-dev valgrind
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
