@@ -147,7 +147,7 @@ local function prepare(t)
 end
 
 function render(t)
-  local s = {lib.header(t), lib.signature(t), " {\n"}
+  local s = {lib.header(t), "CHAI_KERNEL ", lib.signature(t), " {\n"}
   s[#s + 1] = ("  for (int n = 0; n < %d; n++)\n"):format(t.N)
   s[#s + 1] = ("  for (int g = 0; g < %d; g++) {\n"):format(t.G)
   s[#s + 1] = ("    const float *x = b0 + ((long)n * %d + (long)g * %d) * %d;\n"):format(t.C, t.ICG, t.H * t.W)
@@ -156,7 +156,8 @@ function render(t)
   s[#s + 1] = ("    const float *wg = %s + (long)g * %d;\n"):format(t.w, t.OCG * t.K)
   s[#s + 1] = "    int o = 0;\n"
   -- blocks of MR channels, or MR/2 where the target has few vector
-  -- registers (CHAI_NARROW in c/net: SSE, 32-bit ARM)
+  -- registers (CHAI_NARROW in c/net: SSE, 32-bit ARM; on x86-64 a run-time
+  -- test in the clones of CHAI_KERNEL)
   local function blocks(mr)
     if t.OCG < mr then return "" end
     return ("    for (; o + %d <= %d; o += %d) {\n"):format(mr, t.OCG, mr) .. tiles(t, mr) .. "    }\n"
@@ -165,7 +166,7 @@ function render(t)
   if wide == narrow then
     s[#s + 1] = wide
   else
-    s[#s + 1] = "#if CHAI_NARROW\n" .. narrow .. "#else\n" .. wide .. "#endif\n"
+    s[#s + 1] = "    if (CHAI_NARROW) {\n" .. narrow .. "    } else {\n" .. wide .. "    }\n"
   end
   if t.OCG % t.MR > 0 then
     s[#s + 1] = ("    for (; o < %d; o++) {\n"):format(t.OCG)

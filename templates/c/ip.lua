@@ -6,7 +6,7 @@ local lib = import("c/lib")
 
 function render(t)
   local init = t.bias == "" and "0.0f" or (t.bias .. "[ob * " .. t.NB .. " + j]")
-  return lib.header(t) .. lib.signature(t) .. (" {\n" ..
+  return lib.header(t) .. "CHAI_KERNEL " .. lib.signature(t) .. (" {\n" ..
 [[
   for (int m = 0; m < %d; m++) {
     const float *x = b0 + (long)m * %d;

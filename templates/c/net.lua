@@ -15,10 +15,21 @@ function render(t)
   s[#s + 1] = [[
 
 /* Targets with 16 vector registers (SSE, 32-bit ARM) get half-height
- * convolution tiles; AVX and AArch64 (32 NEON registers) full ones. */
-#if defined(__AVX__) || defined(__aarch64__)
+ * convolution tiles; AVX and AArch64 (32 NEON registers) full ones.
+ * x86-64 builds whose flags stop below AVX dispatch at run time: the
+ * convolution and InnerProduct functions (CHAI_KERNEL) are compiled for
+ * AVX2 and for the baseline (GCC function multiversioning, target_clones)
+ * and the loader picks the clone the CPU runs; the tile height follows the
+ * CPU too.  Neither clone uses FMA, so the roundings stay those of every
+ * other target.  -DCHAI_NO_DISPATCH turns it off. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX__) && !defined(CHAI_NO_DISPATCH)
+#define CHAI_KERNEL __attribute__((target_clones("avx2", "default")))
+#define CHAI_NARROW (!__builtin_cpu_supports("avx2"))
+#elif defined(__AVX__) || defined(__aarch64__)
+#define CHAI_KERNEL
 #define CHAI_NARROW 0
 #else
+#define CHAI_KERNEL
 #define CHAI_NARROW 1
 #endif
 
