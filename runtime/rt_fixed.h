@@ -96,6 +96,11 @@ typedef struct rt_fx_args {
 
 typedef void (*rt_fx_kernel_fn)(const void *param, const rt_fx_args *a);
 
+/* Which SIMD paths the fast kernels (rt_fixed_kern.c) take on x86-64:
+ * -1 (default) AVX2 when the CPU has it, 0 never AVX2 (SSE2), 1 AVX2.
+ * Results are identical; tests set it to compare every path. */
+extern int rt_fx_simd;
+
 /* ---- Output stage shared by Convolution, Deconvolution, InnerProduct ---- */
 enum { RT_FX_RELU_NONE = 0, RT_FX_RELU = 1, RT_FX_LEAKY = 2 };
 

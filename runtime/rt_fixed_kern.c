@@ -16,8 +16,30 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+/* x86-64 with GCC/Clang: AVX2 versions of the GEMM tile and of the int32
+ * requantization, compiled with target("avx2") and used when the CPU has
+ * AVX2 (whatever the build flags); integer results are the same. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
+#define FX_AVX2 1
+#include <immintrin.h>
+#define FX_TARGET_AVX2 __attribute__((target("avx2")))
+#else
+#define FX_AVX2 0
+#endif
 
 #include "rt_fixed.h"
+
+int rt_fx_simd = -1;
+
+/* 1 when the AVX2 paths are to be used (rt_fx_simd, else the CPU). */
+static inline bool use_avx2(void) {
+#if FX_AVX2
+  if (rt_fx_simd < 0) rt_fx_simd = __builtin_cpu_supports("avx2") ? 1 : 0;
+  return rt_fx_simd > 0;
+#else
+  return false;
+#endif
+}
 
 #define D4(t, i) rt_shape_dim4(&(t)->s, (i))
 #define IDENT(M, sh) ((M) == RT_FX_ONE_M && (sh) == RT_FX_ONE_SH)
@@ -43,8 +65,54 @@ static inline int16_t outq1(const rt_fx_outq *q, int c, int64_t acc) {
 
 /* outq1 over n int32 accumulators of channel c.  Identical to it because
  * rt_fx_requant computes rshift(acc * M, sh) directly when |acc| <= 2^31. */
+#if FX_AVX2
+/* outq32 for 8 accumulators at a time when relu != LEAKY and
+ * 32 <= sh <= 63: the 64-bit products acc * M plus the rounding term are
+ * exact, and (x >> sh) == (x >> 32) >> (sh - 32) (both floor), the first
+ * shift being the high int32 half of x.  Returns how many were done. */
+FX_TARGET_AVX2 static int64_t outq32_avx2(const rt_fx_outq *q, int c,
+                                          const int32_t *acc, int16_t *y,
+                                          int64_t n) {
+  int sh = q->sh[c];
+  if (q->relu == RT_FX_LEAKY || sh < 32 || sh > 63 || q->qmin < INT16_MIN ||
+      q->qmax > INT16_MAX)
+    return 0;
+  const __m256i M = _mm256_set1_epi64x(q->M[c]);
+  const __m256i rnd = _mm256_set1_epi64x(INT64_C(1) << (sh - 1));
+  const __m128i s2 = _mm_cvtsi32_si128(sh - 32);
+  const __m256i lo = _mm256_set1_epi32(q->qmin), hi = _mm256_set1_epi32(q->qmax);
+  const __m256i zero = _mm256_setzero_si256();
+  const bool relu = q->relu == RT_FX_RELU;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m256i r[2];
+    for (int h = 0; h < 2; h++) {
+      __m256i v = _mm256_loadu_si256((const __m256i *)(acc + i + 8 * h));
+      __m256i pe = _mm256_mul_epi32(v, M);
+      __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(v, 32), M);
+      /* + 2^(sh-1) - (x < 0) */
+      pe = _mm256_add_epi64(_mm256_add_epi64(pe, rnd), _mm256_cmpgt_epi64(zero, pe));
+      po = _mm256_add_epi64(_mm256_add_epi64(po, rnd), _mm256_cmpgt_epi64(zero, po));
+      __m256i x = _mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xAA);
+      x = _mm256_sra_epi32(x, s2);
+      if (relu) x = _mm256_andnot_si256(_mm256_cmpgt_epi32(zero, v), x);
+      r[h] = _mm256_min_epi32(_mm256_max_epi32(x, lo), hi);
+    }
+    __m256i p = _mm256_permute4x64_epi64(_mm256_packs_epi32(r[0], r[1]), 0xD8);
+    _mm256_storeu_si256((__m256i *)(y + i), p);
+  }
+  return i;
+}
+#endif
+
 static void outq32(const rt_fx_outq *q, int c, const int32_t *acc, int16_t *y,
                    int64_t n) {
+#if FX_AVX2
+  if (n >= 16 && use_avx2()) {
+    int64_t done = outq32_avx2(q, c, acc, y, n);
+    acc += done, y += done, n -= done;
+  }
+#endif
   int64_t M = q->M[c];
   int sh = q->sh[c];
   int relu = q->relu;
@@ -407,10 +475,70 @@ gm_tile(int nt, int32_t *acc, const int16_t *const *wr, const int16_t *panel,
   }
 }
 
+/* gm_tile for 4 and for 1 weight rows (constant nt: unrolled). */
+typedef void gm_tile_fn(int32_t *acc, const int16_t *const *wr,
+                        const int16_t *panel, int k0, int k1, int K);
+static void gm_tile4(int32_t *acc, const int16_t *const *wr,
+                     const int16_t *panel, int k0, int k1, int K) {
+  gm_tile(4, acc, wr, panel, k0, k1, K);
+}
+static void gm_tile1(int32_t *acc, const int16_t *const *wr,
+                     const int16_t *panel, int k0, int k1, int K) {
+  gm_tile(1, acc, wr, panel, k0, k1, K);
+}
+
+#if FX_AVX2
+/* gm_tile with AVX2: 16 positions (two 256-bit vpmaddwd) per weight pair. */
+FX_TARGET_AVX2 static inline __attribute__((always_inline)) void
+gm_tile_avx2(int nt, int32_t *acc, const int16_t *const *wr,
+             const int16_t *panel, int k0, int k1, int K) {
+  int npair = (k1 - k0) / 2, nq = (k1 - k0 + 1) / 2;
+  for (int pp = 0; pp < GM_PB; pp += 16) {
+    __m256i a[4][2];
+    for (int t = 0; t < nt; t++) {
+      a[t][0] = _mm256_loadu_si256((const __m256i *)(acc + t * GM_PB + pp));
+      a[t][1] = _mm256_loadu_si256((const __m256i *)(acc + t * GM_PB + pp + 8));
+    }
+    const int16_t *xp = panel + pp * 2;
+    for (int q = 0; q < nq; q++, xp += GM_PB * 2) {
+      __m256i x0 = _mm256_loadu_si256((const __m256i *)xp);
+      __m256i x1 = _mm256_loadu_si256((const __m256i *)(xp + 16));
+      int k = k0 + 2 * q;
+      for (int t = 0; t < nt; t++) {
+        int32_t wp;
+        if (q < npair) memcpy(&wp, wr[t] + k, sizeof wp);
+        else wp = gm_pair(wr[t], k, K);
+        __m256i wv = _mm256_set1_epi32(wp);
+        a[t][0] = _mm256_add_epi32(a[t][0], _mm256_madd_epi16(x0, wv));
+        a[t][1] = _mm256_add_epi32(a[t][1], _mm256_madd_epi16(x1, wv));
+      }
+    }
+    for (int t = 0; t < nt; t++) {
+      _mm256_storeu_si256((__m256i *)(acc + t * GM_PB + pp), a[t][0]);
+      _mm256_storeu_si256((__m256i *)(acc + t * GM_PB + pp + 8), a[t][1]);
+    }
+  }
+}
+FX_TARGET_AVX2 static void gm_tile4_avx2(int32_t *acc, const int16_t *const *wr,
+                                         const int16_t *panel, int k0, int k1,
+                                         int K) {
+  gm_tile_avx2(4, acc, wr, panel, k0, k1, K);
+}
+FX_TARGET_AVX2 static void gm_tile1_avx2(int32_t *acc, const int16_t *const *wr,
+                                         const int16_t *panel, int k0, int k1,
+                                         int K) {
+  gm_tile_avx2(1, acc, wr, panel, k0, k1, K);
+}
+#endif
+
 /* One group: output channels [o0, o0 + opg) of image yn from the group's
  * input planes xg. */
 static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
                     const int16_t *xg, int o0, int16_t *yn) {
+  gm_tile_fn *tile4 = gm_tile4, *tile1 = gm_tile1;
+#if FX_AVX2
+  if (use_avx2()) tile4 = gm_tile4_avx2, tile1 = gm_tile1_avx2;
+#endif
   const rt_conv_param *g = cg->g;
   int K = cg->cpg * g->kh * g->kw, P = cg->OH * cg->OW, opg = cg->opg;
   _Alignas(16) int16_t panel[GM_KB * GM_PB];
@@ -430,11 +558,11 @@ static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
         for (; t + 4 <= nob; t += 4) {
           const int16_t *wr[4];
           for (int u = 0; u < 4; u++) wr[u] = p->w + (int64_t)(o0 + ob + t + u) * K;
-          gm_tile(4, acc + t * GM_PB, wr, panel, k0, k1, K);
+          tile4(acc + t * GM_PB, wr, panel, k0, k1, K);
         }
         for (; t < nob; t++) {
           const int16_t *wr[1] = {p->w + (int64_t)(o0 + ob + t) * K};
-          gm_tile(1, acc + t * GM_PB, wr, panel, k0, k1, K);
+          tile1(acc + t * GM_PB, wr, panel, k0, k1, K);
         }
       }
       for (int t = 0; t < nob; t++)
