@@ -403,34 +403,70 @@ static void conv_rows(const rt_fx_conv_param *p, const conv_geo *cg, int o,
 #define GM_KB 1024 /* k per panel (even) */
 #define GM_OB 128  /* output channels per accumulator block */
 
+/* A run of output positions of a panel within one output row. */
+typedef struct gm_seg {
+  int pp, oy, ox, n; /* panel index, output row and column, length */
+} gm_seg;
+
+/* im2col row (c, ky, kx) of the panel's positions into r[0, GM_PB) (0 for
+ * padding and positions past the segments); xc is input plane c. */
+static void gm_row(int16_t *r, const int16_t *xc, const conv_geo *cg, int ky,
+                   int kx, const gm_seg *sg, int nseg) {
+  const rt_conv_param *g = cg->g;
+  int H = cg->H, W = cg->W, x0, x1;
+  int offx = kx * g->dw - g->pw;
+  span(cg->OW, W, g->sw, offx, &x0, &x1);
+  memset(r, 0, GM_PB * sizeof *r);
+  for (int i = 0; i < nseg; i++) {
+    const gm_seg *e = &sg[i];
+    int iy = e->oy * g->sh - g->ph + ky * g->dh;
+    if (iy < 0 || iy >= H) continue;
+    int lo = x0 > e->ox ? x0 : e->ox, hi = x1 < e->ox + e->n ? x1 : e->ox + e->n;
+    if (lo >= hi) continue;
+    const int16_t *row = xc + (int64_t)iy * W + offx;
+    int16_t *d = r + e->pp - e->ox;
+    if (g->sw == 1)
+      memcpy(d + lo, row + lo, (size_t)(hi - lo) * sizeof *d);
+    else
+      for (int j = lo; j < hi; j++) d[j] = row[(int64_t)j * g->sw];
+  }
+}
+
 /* Packs rows [k0, k1) for positions [p0, p0 + np) of the group input xg;
- * missing entries (padding, odd tail, positions >= np) are 0. */
+ * missing entries (padding, odd tail, positions >= np) are 0.  Each pair
+ * of im2col rows is gathered into two row buffers, then interleaved. */
 static void gm_pack(int16_t *panel, const int16_t *xg, const conv_geo *cg,
                     int k0, int k1, int p0, int np) {
   const rt_conv_param *g = cg->g;
-  int khw = g->kh * g->kw, H = cg->H, W = cg->W, OW = cg->OW;
-  int64_t hw = (int64_t)H * W;
-  memset(panel, 0, (size_t)((k1 - k0 + 1) / 2) * GM_PB * 2 * sizeof *panel);
-  for (int k = k0; k < k1; k++) {
-    int c = k / khw, r = k % khw, ky = r / g->kw, kx = r % g->kw;
-    int16_t *dst = panel + (int64_t)((k - k0) >> 1) * GM_PB * 2 + ((k - k0) & 1);
-    const int16_t *xc = xg + c * hw;
-    int offx = kx * g->dw - g->pw, x0, x1;
-    span(OW, W, g->sw, offx, &x0, &x1);
-    for (int pp = 0; pp < np;) {
-      int pos = p0 + pp, oy = pos / OW, ox = pos % OW;
-      int seg = OW - ox < np - pp ? OW - ox : np - pp;
-      int iy = oy * g->sh - g->ph + ky * g->dh;
-      if (iy >= 0 && iy < H) {
-        int lo = x0 > ox ? x0 : ox, hi = x1 < ox + seg ? x1 : ox + seg;
-        const int16_t *row = xc + (int64_t)iy * W + offx;
-        int16_t *d = dst + (int64_t)(pp - ox) * 2;
-        if (g->sw == 1)
-          for (int j = lo; j < hi; j++) d[j * 2] = row[j];
-        else
-          for (int j = lo; j < hi; j++) d[j * 2] = row[(int64_t)j * g->sw];
+  int OW = cg->OW, nseg = 0;
+  int64_t hw = (int64_t)cg->H * cg->W;
+  gm_seg sg[GM_PB];
+  for (int pp = 0; pp < np;) {
+    int pos = p0 + pp, oy = pos / OW, ox = pos % OW;
+    int n = OW - ox < np - pp ? OW - ox : np - pp;
+    sg[nseg++] = (gm_seg){pp, oy, ox, n};
+    pp += n;
+  }
+  _Alignas(16) int16_t r[2][GM_PB];
+  int khw = g->kh * g->kw;
+  int c = k0 / khw, ky = k0 % khw / g->kw, kx = k0 % g->kw;
+  for (int k = k0; k < k1; k += 2) {
+    for (int h = 0; h < 2; h++) {
+      if (k + h < k1)
+        gm_row(r[h], xg + c * hw, cg, ky, kx, sg, nseg);
+      else
+        memset(r[h], 0, sizeof r[h]);
+      if (++kx == g->kw) {
+        kx = 0;
+        if (++ky == g->kh) ky = 0, c++;
       }
-      pp += seg;
+    }
+    int16_t *dst = panel + (int64_t)((k - k0) >> 1) * GM_PB * 2;
+    for (int j = 0; j < GM_PB; j += 8) {
+      __m128i a = _mm_load_si128((const __m128i *)(r[0] + j));
+      __m128i b = _mm_load_si128((const __m128i *)(r[1] + j));
+      _mm_storeu_si128((__m128i *)(dst + 2 * j), _mm_unpacklo_epi16(a, b));
+      _mm_storeu_si128((__m128i *)(dst + 2 * j + 8), _mm_unpackhi_epi16(a, b));
     }
   }
 }
