@@ -589,6 +589,10 @@ START_TEST(elementwise_random) {
     rt_fx_multiplier(m * (double)ri(-100, 100) / 100.0, &rp.Mn, &rp.shn);
     rp.qmin = qmin, rp.qmax = qmax;
     ck_assert(same(rt_fx_relu, ref_relu, &rp, b[0], b[0].s));
+    rt_fx_relu_param id = {0}; /* plain ReLU on an unchanged scale */
+    id.M = it % 2 ? INT32_C(1) << 30 : 1, id.sh = it % 2 ? 30 : 0;
+    id.qmin = qmin, id.qmax = qmax;
+    ck_assert(same(rt_fx_relu, ref_relu, &id, b[0], b[0].s));
     int32_t AM[5];
     int8_t Ash[5];
     int64_t AB[5];
@@ -609,9 +613,15 @@ START_TEST(elementwise_random) {
     ep.qmin = qmin, ep.qmax = qmax;
     rt_fx_tensor t1 = {b[0].s, xalloc(cnt)}, t2 = {b[0].s, xalloc(cnt)};
     rt_fx_args a1 = {ep.n, 1, b, &t1}, a2 = {ep.n, 1, b, &t2};
-    rt_fx_eltwise(&ep, &a1);
     ref_eltwise(&ep, &a2);
-    ck_assert(!memcmp(t1.d, t2.d, (size_t)cnt * 2));
+    int modes[2], nm = simd_modes(modes);
+    for (int i = 0; i < nm; i++) {
+      rt_fx_simd = modes[i];
+      memset(t1.d, 0x55, (size_t)cnt * 2);
+      rt_fx_eltwise(&ep, &a1);
+      ck_assert(!memcmp(t1.d, t2.d, (size_t)cnt * 2));
+    }
+    rt_fx_simd = -1;
     rt_fx_concat_param cp;
     memset(&cp, 0, sizeof cp);
     cp.axis = 1, cp.n = 2, cp.qmin = qmin, cp.qmax = qmax;
