@@ -610,6 +610,67 @@ static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
 }
 #endif
 
+/* ---- Depthwise rows (one input channel per group) ----
+ * Output channel o of an int32-exact layer (fits32), row by row: each
+ * input row a tap reads is copied with its zero padding into a buffer, so
+ * the tap loops need no bounds (and vectorize). */
+#define DW_OW 2048   /* widest output row */
+#define DW_ROW 8192  /* widest padded input row */
+
+/* True when dw_conv handles the layer's rows. */
+static bool dw_ok(const conv_geo *cg) {
+  const rt_conv_param *g = cg->g;
+  int64_t need = (int64_t)(cg->OW - 1) * g->sw + (int64_t)(g->kw - 1) * g->dw + 1;
+  return cg->cpg == 1 && cg->OW <= DW_OW && need <= DW_ROW;
+}
+
+static inline __attribute__((always_inline)) void
+dw_body(const rt_fx_conv_param *p, const conv_geo *cg, int o,
+        const int16_t *xc, int16_t *yo) {
+  const rt_conv_param *g = cg->g;
+  int H = cg->H, W = cg->W, OW = cg->OW, kh = g->kh, kw = g->kw, sw = g->sw;
+  int need = (OW - 1) * sw + (kw - 1) * g->dw + 1;
+  const int16_t *wo = p->w + (int64_t)o * kh * kw;
+  int32_t b = p->bias ? (int32_t)p->bias[o] : 0;
+  int32_t acc[DW_OW];
+  int16_t row[DW_ROW];
+  for (int oy = 0; oy < cg->OH; oy++) {
+    for (int i = 0; i < OW; i++) acc[i] = b;
+    for (int ky = 0; ky < kh; ky++) {
+      int iy = oy * g->sh - g->ph + ky * g->dh;
+      if (iy < 0 || iy >= H) continue;
+      const int16_t *xr = xc + (int64_t)iy * W;
+      for (int j = 0; j < need; j++) {
+        int ix = j - g->pw;
+        row[j] = ix >= 0 && ix < W ? xr[ix] : 0;
+      }
+      for (int kx = 0; kx < kw; kx++) {
+        int32_t w = wo[ky * kw + kx];
+        if (w == 0) continue;
+        const int16_t *r = row + kx * g->dw;
+        if (sw == 1)
+          for (int i = 0; i < OW; i++) acc[i] += w * r[i];
+        else
+          for (int i = 0; i < OW; i++) acc[i] += w * r[i * sw];
+      }
+    }
+    outq32(&p->q, o, acc, yo + (int64_t)oy * OW, OW);
+  }
+}
+
+static void dw_conv(const rt_fx_conv_param *p, const conv_geo *cg, int o,
+                    const int16_t *xc, int16_t *yo) {
+  dw_body(p, cg, o, xc, yo);
+}
+
+#if FX_AVX2
+FX_TARGET_AVX2 static void dw_conv_avx2(const rt_fx_conv_param *p,
+                                        const conv_geo *cg, int o,
+                                        const int16_t *xc, int16_t *yo) {
+  dw_body(p, cg, o, xc, yo);
+}
+#endif
+
 /* Convolution: b[0] N x C x H x W -> t[0] N x O x OH x OW.  Padding reads
  * code 0. */
 void rt_fx_conv(const void *param, const rt_fx_args *a) {
@@ -645,6 +706,16 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
       int16_t *yo = t->d + ((int64_t)n * O + o) * ohw;
       bool wide = !fits32(xmax, p->w + o * ksz, ksz, 1,
                           p->bias ? p->bias[o] : 0);
+      if (!wide && OW > 0 && dw_ok(&cg)) {
+#if FX_AVX2
+        if (use_avx2()) {
+          dw_conv_avx2(p, &cg, o, xg, yo);
+          continue;
+        }
+#endif
+        dw_conv(p, &cg, o, xg, yo);
+        continue;
+      }
       int rows = OW > 0 ? (wide ? FX_BLK / 2 : FX_BLK) / OW : 0;
       if (rows < 1) {
         conv_px(p, &cg, o, xg, yo);
