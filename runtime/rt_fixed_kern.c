@@ -621,7 +621,7 @@ static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
 static bool dw_ok(const conv_geo *cg) {
   const rt_conv_param *g = cg->g;
   int64_t need = (int64_t)(cg->OW - 1) * g->sw + (int64_t)(g->kw - 1) * g->dw + 1;
-  return cg->cpg == 1 && cg->OW <= DW_OW && need <= DW_ROW;
+  return cg->cpg == 1 && cg->OW <= DW_OW && need + g->sw <= DW_ROW;
 }
 
 static inline __attribute__((always_inline)) void
@@ -633,25 +633,30 @@ dw_body(const rt_fx_conv_param *p, const conv_geo *cg, int o,
   const int16_t *wo = p->w + (int64_t)o * kh * kw;
   int32_t b = p->bias ? (int32_t)p->bias[o] : 0;
   int32_t acc[DW_OW];
-  int16_t row[DW_ROW];
+  int16_t row[DW_ROW], phs[DW_ROW];
   for (int oy = 0; oy < cg->OH; oy++) {
     for (int i = 0; i < OW; i++) acc[i] = b;
     for (int ky = 0; ky < kh; ky++) {
       int iy = oy * g->sh - g->ph + ky * g->dh;
       if (iy < 0 || iy >= H) continue;
       const int16_t *xr = xc + (int64_t)iy * W;
-      for (int j = 0; j < need; j++) {
-        int ix = j - g->pw;
-        row[j] = ix >= 0 && ix < W ? xr[ix] : 0;
+      /* row[j] = input column j - pw, 0 outside */
+      int j0 = g->pw < need ? g->pw : need, j1 = g->pw + W < need ? g->pw + W : need;
+      memset(row, 0, (size_t)need * sizeof *row);
+      if (j1 > j0) memcpy(row + j0, xr + (j0 - g->pw), (size_t)(j1 - j0) * sizeof *row);
+      const int16_t *ph = row;
+      int plen = (need + sw - 1) / sw;
+      if (sw > 1) { /* phase f at phs + f * plen: phs[f * plen + m] = row[m * sw + f] */
+        for (int f = 0; f < sw; f++)
+          for (int m = 0; m * sw + f < need; m++) phs[f * plen + m] = row[m * sw + f];
+        ph = phs;
       }
       for (int kx = 0; kx < kw; kx++) {
         int32_t w = wo[ky * kw + kx];
         if (w == 0) continue;
-        const int16_t *r = row + kx * g->dw;
-        if (sw == 1)
-          for (int i = 0; i < OW; i++) acc[i] += w * r[i];
-        else
-          for (int i = 0; i < OW; i++) acc[i] += w * r[i * sw];
+        int t = kx * g->dw; /* reads row[i * sw + t] = phase t % sw, index i + t / sw */
+        const int16_t *r = ph + (t % sw) * plen + t / sw;
+        for (int i = 0; i < OW; i++) acc[i] += w * r[i];
       }
     }
     outq32(&p->q, o, acc, yo + (int64_t)oy * OW, OW);
