@@ -126,22 +126,34 @@ local function prepare(t)
     }
 ]]):format(t.ICG, t.WP, t.PLANE, t.H * t.W, t.PLANE, t.H, t.W, t.PH, t.WP, t.PW, t.W)
   else
+    -- columns [lo, hi) of an output row read inside the input row (iw =
+    -- ow * SW + off in [0, W)); the others and rows outside are zeros
     s[#s + 1] = ([[
     for (int c = 0; c < %d; c++) /* im2col: row (c, kh, kw) holds OH x OW inputs */
       for (int kh = 0; kh < %d; kh++)
         for (int kw = 0; kw < %d; kw++) {
           float *d = X + ((long)(c * %d + kh) * %d + kw) * %d;
           const float *sp = x + (long)c * %d;
+          const int off = kw * %d - %d;
+          int lo = off >= 0 ? 0 : (-off + %d - 1) / %d, hi = %d - off > 0 ? (%d - off + %d - 1) / %d : 0;
+          if (lo > %d) lo = %d;
+          if (hi > %d) hi = %d;
+          if (hi < lo) hi = lo;
           for (int oh = 0; oh < %d; oh++) {
             const int ih = oh * %d - %d + kh * %d;
-            for (int ow = 0; ow < %d; ow++) {
-              const int iw = ow * %d - %d + kw * %d;
-              d[oh * %d + ow] = ih >= 0 && ih < %d && iw >= 0 && iw < %d ? sp[ih * %d + iw] : 0.0f;
+            float *dr = d + oh * %d;
+            if (ih < 0 || ih >= %d) {
+              for (int ow = 0; ow < %d; ow++) dr[ow] = 0.0f;
+              continue;
             }
+            const int base = ih * %d + off;
+            for (int ow = 0; ow < lo; ow++) dr[ow] = 0.0f;
+            for (int ow = lo; ow < hi; ow++) dr[ow] = sp[base + ow * %d];
+            for (int ow = hi; ow < %d; ow++) dr[ow] = 0.0f;
           }
         }
-]]):format(t.ICG, t.KH, t.KW, t.KH, t.KW, t.L, t.H * t.W, t.OH, t.SH, t.PH, t.DH, t.OW,
-           t.SW, t.PW, t.DW, t.OW, t.H, t.W, t.W)
+]]):format(t.ICG, t.KH, t.KW, t.KH, t.KW, t.L, t.H * t.W, t.DW, t.PW, t.SW, t.SW, t.W, t.W, t.SW, t.SW,
+           t.OW, t.OW, t.OW, t.OW, t.OH, t.SH, t.PH, t.DH, t.OW, t.H, t.OW, t.W, t.SW, t.OW)
   end
   return table.concat(s)
 end
