@@ -43,15 +43,30 @@ char *ec_ident(Arena *ar, const char *name) {
   return s;
 }
 
-/* Text safe inside a C comment (no "*" "/" pair, no newlines). */
-static char *comment_safe(Arena *ar, const char *s) {
-  char *o = ar_strdup(ar, s);
+char *ec_comment_safe(Arena *ar, const char *s) {
+  char *o = ar_strdup(ar, s ? s : "");
   for (char *p = o; *p; p++) {
     if (*p == '\n' || *p == '\r') *p = ' ';
     if (p[0] == '*' && p[1] == '/') p[1] = '|';
     if (p[0] == '/' && p[1] == '*') p[1] = '|';
   }
   return o;
+}
+
+void ec_layer_header(LhHost *h, Arena *ar, const Layer *l, const char *fn) {
+  lh_set_str(h, "fn", fn);
+  lh_set_str(h, "caffe_name", ec_comment_safe(ar, l->name));
+  lh_set_str(h, "caffe_type", ec_comment_safe(ar, l->type));
+  lh_set_str(h, "fused", l->fused_names ? ec_comment_safe(ar, l->fused_names) : "");
+  Sb sb = {0};
+  char t[128];
+  for (int i = 0; i < l->nbottom; i++)
+    sb_printf(&sb, "%s%s", i ? ", " : "", rt_shape_str(&l->bottom[i]->shape, t, sizeof t));
+  sb_puts(&sb, " -> ");
+  for (int i = 0; i < l->ntop; i++)
+    sb_printf(&sb, "%s%s", i ? ", " : "", rt_shape_str(&l->top[i]->shape, t, sizeof t));
+  lh_set_str(h, "shapes", sb_str(&sb));
+  sb_free(&sb);
 }
 
 /* A C string literal (with quotes) for s. */
@@ -67,11 +82,6 @@ static char *c_string(Arena *ar, const char *s) {
   char *r = ar_strdup(ar, b.s);
   free(b.s);
   return r;
-}
-
-static char *shape_str(Arena *ar, const rt_shape *s) {
-  char buf[128];
-  return ar_strdup(ar, rt_shape_str(s, buf, sizeof buf));
 }
 
 /* ---- the emitter ---- */
@@ -136,18 +146,7 @@ static const char *ptr(Ec *e, const Blob *b) {
 static void set_common(Ec *e, const Layer *l, const char *fn) {
   LhHost *h = e->lh;
   char sl[48];
-  lh_set_str(h, "fn", fn);
-  lh_set_str(h, "caffe_name", comment_safe(e->ar, l->name));
-  lh_set_str(h, "caffe_type", comment_safe(e->ar, l->type));
-  lh_set_str(h, "fused", l->fused_names ? comment_safe(e->ar, l->fused_names) : "");
-  Sb s = {0};
-  for (int i = 0; i < l->nbottom; i++)
-    sb_printf(&s, "%s%s", i ? ", " : "", shape_str(e->ar, &l->bottom[i]->shape));
-  sb_puts(&s, " -> ");
-  for (int i = 0; i < l->ntop; i++)
-    sb_printf(&s, "%s%s", i ? ", " : "", shape_str(e->ar, &l->top[i]->shape));
-  lh_set_str(h, "shapes", s.s);
-  free(s.s);
+  ec_layer_header(h, e->ar, l, fn);
   lh_set_int(h, "nb", l->nbottom);
   lh_set_int(h, "nt", l->ntop);
   lh_set_bool(h, "relu", l->fused_relu);
@@ -567,7 +566,7 @@ static const char *layer_table(Ec *e, Layer *l, const char *fn) {
     const IrCustomType *ct = l->custom;
     set_common(e, l, fn);
     lh_set_str(h, "plugin_fn", l->p.custom.fn);
-    lh_set_str(h, "source", ct && ct->source ? comment_safe(e->ar, ct->source) : "");
+    lh_set_str(h, "source", ct && ct->source ? ec_comment_safe(e->ar, ct->source) : "");
     int64_t is[4], os[4];
     for (int k = 0; k < 4; k++) is[k] = rt_shape_dim4(in, k), os[k] = rt_shape_dim4(out, k);
     lh_set_ints(h, "in_shape", is, 4), lh_set_ints(h, "out_shape", os, 4);
@@ -609,15 +608,15 @@ static void rm_rf(const char *dir) { nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 /* Provenance fields shared by every file's table. */
 static void set_prov(Ec *e) {
   lh_set_str(e->lh, "version", CHAI_VERSION);
-  lh_set_str(e->lh, "cmdline", comment_safe(e->ar, e->o->cmdline ? e->o->cmdline : "chaicc"));
-  lh_set_str(e->lh, "prototxt", comment_safe(e->ar, e->n->file));
-  lh_set_str(e->lh, "weights", comment_safe(e->ar, e->n->weights_file ? e->n->weights_file : "-"));
+  lh_set_str(e->lh, "cmdline", ec_comment_safe(e->ar, e->o->cmdline ? e->o->cmdline : "chaicc"));
+  lh_set_str(e->lh, "prototxt", ec_comment_safe(e->ar, e->n->file));
+  lh_set_str(e->lh, "weights", ec_comment_safe(e->ar, e->n->weights_file ? e->n->weights_file : "-"));
   lh_set_str(e->lh, "sha_prototxt", e->o->sha_prototxt ? e->o->sha_prototxt : "-");
   lh_set_str(e->lh, "sha_weights", e->o->sha_weights ? e->o->sha_weights : "-");
   lh_set_str(e->lh, "prefix", e->prefix);
   lh_set_str(e->lh, "PREFIX", e->upper);
   lh_set_str(e->lh, "base", e->base);
-  lh_set_str(e->lh, "net_name", comment_safe(e->ar, e->n->name ? e->n->name : ""));
+  lh_set_str(e->lh, "net_name", ec_comment_safe(e->ar, e->n->name ? e->n->name : ""));
 }
 
 static const char *render(Ec *e, const char *tmpl) {
@@ -770,9 +769,9 @@ static int gen(Ec *e, const char *dir) {
       if (fns[k] && !strcmp(fns[k], fn)) fn = ar_printf(e->ar, "L%d_%s", i, ec_ident(e->ar, l->name));
     fns[i] = fn;
     if (e->plan->noop[l->id]) {
-      sb_printf(&e->calls, "  /* %s (%s): %s aliases %s */\n", comment_safe(e->ar, l->name),
-               comment_safe(e->ar, l->type), comment_safe(e->ar, l->top[0]->name),
-               comment_safe(e->ar, l->bottom[0]->name));
+      sb_printf(&e->calls, "  /* %s (%s): %s aliases %s */\n", ec_comment_safe(e->ar, l->name),
+               ec_comment_safe(e->ar, l->type), ec_comment_safe(e->ar, l->top[0]->name),
+               ec_comment_safe(e->ar, l->bottom[0]->name));
       continue;
     }
     lh_begin(h);
@@ -853,7 +852,7 @@ static int gen(Ec *e, const char *dir) {
   for (int k = 0; k < inb->shape.nd; k++) d[k] = inb->shape.d[k];
   lh_set_ints(h, "in_dims", d, inb->shape.nd);
   lh_set_int(h, "in_count", rt_shape_count(&inb->shape));
-  lh_set_str(h, "in_name", comment_safe(e->ar, inb->name));
+  lh_set_str(h, "in_name", ec_comment_safe(e->ar, inb->name));
   lh_list_begin(h, "outputs");
   for (int i = 0; i < n->noutput; i++) {
     const Blob *b = n->outputs[i];
@@ -861,7 +860,7 @@ static int gen(Ec *e, const char *dir) {
     for (int k = 0; k < b->shape.nd; k++) d[k] = b->shape.d[k];
     lh_set_ints(h, "dims", d, b->shape.nd);
     lh_set_int(h, "count", rt_shape_count(&b->shape));
-    lh_set_str(h, "name", comment_safe(e->ar, b->name));
+    lh_set_str(h, "name", ec_comment_safe(e->ar, b->name));
     lh_item_end(h);
   }
   lh_list_end(h);

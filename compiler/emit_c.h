@@ -24,6 +24,7 @@
 
 #include "../runtime/rt_image.h"
 #include "ir.h"
+#include "lua_host.h"
 #include "passes.h"
 #include "qsim.h"
 #include "config.h"
@@ -54,6 +55,11 @@ int ec_emit(Net *n, const PsPlan *plan, const EcOpts *o, Diag *dg);
 /* Formats f as a C float literal that reads back exactly ("0.5f",
  * "3.0f", "1.17549435e-38f", "INFINITY"); returns buf. */
 char *ec_float(float f, char *buf, size_t n);
+/* Text safe inside a C comment (no star-slash pair, no newlines). */
+char *ec_comment_safe(Arena *ar, const char *s);
+/* Sets the fields every layer template gets: fn, caffe_name, caffe_type,
+ * fused and shapes ("1x3x8x8 -> 1x4x6x6"), comment-safe. */
+void ec_layer_header(LhHost *h, Arena *ar, const Layer *l, const char *fn);
 /* A C identifier from any name: [A-Za-z0-9_], not starting with a digit. */
 char *ec_ident(Arena *ar, const char *name);
 

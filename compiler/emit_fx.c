@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "../runtime/rt_npy.h"
+#include "emit_c.h"
 #include "hls.h"
 #include "quant.h"
 #include "strbuf.h"
@@ -107,16 +108,6 @@ static bool live(const EfCtx *x, const Layer *l) {
 }
 
 /* Text of a C comment-safe name. */
-static const char *csafe(Arena *ar, const char *s) {
-  char *o = ar_strdup(ar, s ? s : "");
-  for (char *p = o; *p; p++) {
-    if (*p == '\n' || *p == '\r') *p = ' ';
-    if (p[0] == '*' && p[1] == '/') p[1] = '|';
-    if (p[0] == '/' && p[1] == '*') p[1] = '|';
-  }
-  return o;
-}
-
 static char *ident(Arena *ar, const char *name) {
   size_t len = strlen(name);
   char *s = ar_alloc(ar, len + 3), *p = s;
@@ -152,19 +143,7 @@ static int64_t g64(const void *d, int64_t i) { return ((const int64_t *)d)[i]; }
 static void set_common(EfCtx *x, const Layer *l, const char *fn, int nb, const int *bb, int nt,
                        const int *tb) {
   LhHost *h = x->h.lh;
-  lh_set_str(h, "fn", fn);
-  lh_set_str(h, "caffe_name", csafe(x->h.ar, l->name));
-  lh_set_str(h, "caffe_type", csafe(x->h.ar, l->type));
-  lh_set_str(h, "fused", l->fused_names ? csafe(x->h.ar, l->fused_names) : "");
-  Sb s = {0};
-  char t[128];
-  for (int i = 0; i < l->nbottom; i++)
-    sb_printf(&s, "%s%s", i ? ", " : "", rt_shape_str(&l->bottom[i]->shape, t, sizeof t));
-  sb_puts(&s, " -> ");
-  for (int i = 0; i < l->ntop; i++)
-    sb_printf(&s, "%s%s", i ? ", " : "", rt_shape_str(&l->top[i]->shape, t, sizeof t));
-  lh_set_str(h, "shapes", sb_str(&s));
-  free(s.s);
+  ec_layer_header(h, x->h.ar, l, fn);
   const char *xt[RT_MAXLIST * 4], *yt[4];
   for (int i = 0; i < nb; i++) xt[i] = ctype(&x->buf[bb[i]]);
   for (int i = 0; i < nt; i++) yt[i] = ctype(&x->buf[tb[i]]);
@@ -617,18 +596,7 @@ static const char *sw_layer(EfCtx *x, const Layer *l, const char *fn) {
   if (post) sw_requant_flds(x, post, t.pfld, t.pval, &t.np);
   LhHost *h = x->h.lh;
   lh_begin(h);
-  lh_set_str(h, "fn", fn);
-  lh_set_str(h, "caffe_name", csafe(x->h.ar, l->name));
-  lh_set_str(h, "caffe_type", csafe(x->h.ar, l->type));
-  lh_set_str(h, "fused", l->fused_names ? csafe(x->h.ar, l->fused_names) : "");
-  Sb s = {0};
-  char tb[128];
-  for (int i = 0; i < l->nbottom; i++)
-    sb_printf(&s, "%s%s", i ? ", " : "", rt_shape_str(&l->bottom[i]->shape, tb, sizeof tb));
-  sb_puts(&s, " -> ");
-  for (int i = 0; i < l->ntop; i++)
-    sb_printf(&s, "%s%s", i ? ", " : "", rt_shape_str(&l->top[i]->shape, tb, sizeof tb));
-  lh_set_str(h, "shapes", keep(x, &s));
+  ec_layer_header(h, x->h.ar, l, fn);
   lh_set_str(h, "kernel", kernel);
   lh_set_str(h, "ptype", ptype);
   lh_set_str(h, "pname", ar_printf(x->h.ar, "P_%s", fn));
@@ -922,7 +890,7 @@ EfCtx *ef_open(const EfHost *hh) {
     EfSeg *g = &x->seg[L->unit];
     if (render_fx(x, l, &g->funcs, &g->dirs, &g->uses_wts)) goto fail;
     step_calls(x, l, true, &g->calls);
-    sb_printf(&g->names, "%s%s", g->names.n ? ", " : "", csafe(ar, l->name));
+    sb_printf(&g->names, "%s%s", g->names.n ? ", " : "", ec_comment_safe(ar, l->name));
   }
   for (int s = 0; s < x->nseg; s++) seg_io(x, &x->seg[s], s);
   if (x->n8 > INT32_MAX || x->n16 > INT32_MAX) {
@@ -970,7 +938,7 @@ int ef_layer(EfCtx *x, const Layer *l, const char **code) {
     for (int t = 0; t < l->ntop; t++) {
       int i = x->bbuf[l->top[t]->id];
       if (i < 0) continue;
-      sb_printf(&b, "  /* %s: quantize the input */\n", csafe(x->h.ar, l->name));
+      sb_printf(&b, "  /* %s: quantize the input */\n", ec_comment_safe(x->h.ar, l->name));
       sb_printf(&b, "  fx_quantize%d(%s, %s, %lld, %.17g, %d, %d);\n", x->buf[i].b8 ? 8 : 16,
                 x->h.fptr(x->h.ctx, l->top[t]), bexpr(x, i, false), (long long)x->buf[i].n,
                 q->scale, q->qmin, q->qmax);
@@ -982,8 +950,8 @@ int ef_layer(EfCtx *x, const Layer *l, const char **code) {
     for (int t = 0; t < l->ntop; t++) {
       int d = x->bbuf[l->top[t]->id];
       if (s < 0 || d < 0) continue;
-      sb_printf(&b, "  /* %s (%s): codes copied */\n", csafe(x->h.ar, l->name),
-                csafe(x->h.ar, l->type));
+      sb_printf(&b, "  /* %s (%s): codes copied */\n", ec_comment_safe(x->h.ar, l->name),
+                ec_comment_safe(x->h.ar, l->type));
       sb_printf(&b, "  memcpy(%s, %s, %lld * sizeof(%s));\n", bexpr(x, d, false),
                 bexpr(x, s, false), (long long)x->buf[d].n, ctype(&x->buf[d]));
     }
@@ -992,8 +960,8 @@ int ef_layer(EfCtx *x, const Layer *l, const char **code) {
   case QS_FX: {
     int u = x->L[l->id].unit;
     if (u == -2) {
-      sb_printf(&b, "  /* %s (%s): fixed point, software */\n", csafe(x->h.ar, l->name),
-                csafe(x->h.ar, l->type));
+      sb_printf(&b, "  /* %s (%s): fixed point, software */\n", ec_comment_safe(x->h.ar, l->name),
+                ec_comment_safe(x->h.ar, l->type));
       quant_bottoms(x, l, &b);
       step_calls(x, l, false, &b);
     } else if (x->n->layers[x->seg[u].first] == l) {
@@ -1052,7 +1020,7 @@ const char *ef_end(EfCtx *x) {
     if (k < 0 || !qs_blob_fmt(x->h.qn, o, &f)) continue;
     sb_printf(&b, "  fx_dequantize%d(%s, %s, %lld, %.17g); /* output %s */\n",
               x->buf[k].b8 ? 8 : 16, bexpr(x, k, false), x->h.fptr(x->h.ctx, o),
-              (long long)x->buf[k].n, f.scale, csafe(x->h.ar, o->name));
+              (long long)x->buf[k].n, f.scale, ec_comment_safe(x->h.ar, o->name));
   }
   return keep(x, &b);
 }
@@ -1146,8 +1114,8 @@ static int16_t *buf_codes(EfCtx *x, QsState *st, int i) {
 
 static const char *buf_what(EfCtx *x, int i) {
   const EfBuf *b = &x->buf[i];
-  if (b->blob) return ar_printf(x->h.ar, "blob %s", csafe(x->h.ar, b->blob->name));
-  return ar_printf(x->h.ar, "layer %s bottom %d in its input format", csafe(x->h.ar, b->cvl->name),
+  if (b->blob) return ar_printf(x->h.ar, "blob %s", ec_comment_safe(x->h.ar, b->blob->name));
+  return ar_printf(x->h.ar, "layer %s bottom %d in its input format", ec_comment_safe(x->h.ar, b->cvl->name),
                    b->cvk);
 }
 
