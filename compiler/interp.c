@@ -59,9 +59,8 @@ const rt_shape *in_shape(const Interp *in, const Blob *b) {
 }
 
 void in_run_layer(Interp *in, Layer *l) {
-  rt_tensor bt[RT_MAXLIST * 4], tt[RT_MAXLIST * 4], wt[8];
-  int nb = l->nbottom < RT_MAXLIST * 4 ? l->nbottom : RT_MAXLIST * 4;
-  int nt = l->ntop < RT_MAXLIST * 4 ? l->ntop : RT_MAXLIST * 4;
+  rt_tensor bt[IR_MAX_IO], tt[IR_MAX_IO], wt[8];
+  int nb = l->nbottom, nt = l->ntop; /* <= IR_MAX_IO: checked by the loader */
   int nw = 0;
   for (int i = 0; i < nb; i++) {
     bt[i].s = in->shape[l->bottom[i]->id];

@@ -28,6 +28,10 @@ typedef enum LayerKind {
 
 typedef enum Placement { PL_SW = 0, PL_HW = 1 } Placement;
 
+/* Most bottoms or tops one layer may have.  The loader rejects more, so the
+ * interpreter and the emitters can use fixed arrays of this size. */
+#define IR_MAX_IO (RT_MAXLIST * 4)
+
 struct Layer;
 struct Net;
 struct Caffe__LayerParameter;

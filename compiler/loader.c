@@ -216,6 +216,15 @@ static void add_layer(Builder *B, Caffe__LayerParameter *lp, const char *type,
   l->bottom_names = (const char **)lp->bottom;
   l->top_names = (const char **)lp->top;
   int ok = 1;
+  if (lp->n_bottom > IR_MAX_IO || lp->n_top > IR_MAX_IO) {
+    ir_error_at(n, ir_loc(n, orig, lp->n_bottom > IR_MAX_IO ? "bottom" : "top", l), l,
+                "has %zu bottoms and %zu tops; at most %d of each are supported",
+                lp->n_bottom, lp->n_top, IR_MAX_IO);
+    l->nbottom = l->ntop = 0;
+    l->nweight = -1;
+    push(n->ar, (void ***)&n->layers, &n->nlayer, &B->layercap, l);
+    return;
+  }
   for (size_t i = 0; i < lp->n_bottom; i++) {
     Blob *b = ld_find_blob(n, lp->bottom[i]);
     if (!b) {

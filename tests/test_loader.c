@@ -149,6 +149,19 @@ START_TEST(input_dim_count) {
 }
 END_TEST
 
+START_TEST(too_many_bottoms) {
+  char text[8192];
+  int k = snprintf(text, sizeof text, "input: 'a' input_shape { dim: 1 dim: 2 }\n"
+                                      "layer { name: 'c' type: 'Concat' top: 'b'");
+  for (int i = 0; i < IR_MAX_IO + 1; i++) k += snprintf(text + k, sizeof text - (size_t)k, " bottom: 'a'");
+  snprintf(text + k, sizeof text - (size_t)k, " }\n");
+  Net *n = load_text(text);
+  ck_assert_ptr_null(n);
+  ck_assert_msg(strstr(errbuf, "layer 'c' (Concat): has 65 bottoms and 1 tops; at most 64 of each are supported") != NULL,
+                "%s", errbuf);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("loader");
   TCase *tc = tcase_create("loader");
@@ -163,6 +176,7 @@ int main(void) {
   tcase_add_test(tc, no_input);
   tcase_add_test(tc, mixed_formats);
   tcase_add_test(tc, input_dim_count);
+  tcase_add_test(tc, too_many_bottoms);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
