@@ -18,28 +18,11 @@
 #include <unistd.h>
 
 #include "caffe.pb-c.h"
+#include "diag_capture.h"
 #include "caffemodel.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* Diag that writes into a memory buffer so messages can be compared. */
-typedef struct Cap {
-  Diag dg;
-  char *text;
-  size_t len;
-} Cap;
-
-static void cap_open(Cap *c) {
-  c->text = NULL;
-  c->len = 0;
-  diag_init(&c->dg, open_memstream(&c->text, &c->len));
-}
-
-static void cap_close(Cap *c) {
-  fclose(c->dg.out);
-}
-
-static void cap_free(Cap *c) { free(c->text); }
 
 /* Pack a NetParameter into a malloc'ed buffer. */
 static uint8_t *pack_net(const Caffe__NetParameter *np, size_t *n) {

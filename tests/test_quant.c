@@ -13,6 +13,7 @@
 
 #include "../runtime/rt_idx.h"
 #include "caffe.pb-c.h"
+#include "diag_capture.h"
 #include "calib.h"
 #include "loader.h"
 #include "quant.h"
@@ -21,22 +22,6 @@
 
 /* ---- helpers ---- */
 
-typedef struct Cap {
-  Diag dg;
-  char *text;
-  size_t len;
-} Cap;
-
-static void cap_open(Cap *c) {
-  c->text = NULL;
-  c->len = 0;
-  diag_init(&c->dg, open_memstream(&c->text, &c->len));
-}
-
-static char *cap_close(Cap *c) {
-  fclose(c->dg.out);
-  return c->text;
-}
 
 static char *slurp(const char *path) {
   FILE *f = fopen(path, "rb");
