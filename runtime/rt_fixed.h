@@ -96,10 +96,15 @@ typedef struct rt_fx_args {
 
 typedef void (*rt_fx_kernel_fn)(const void *param, const rt_fx_args *a);
 
-/* Which SIMD paths the fast kernels (rt_fixed_kern.c) take on x86-64:
- * -1 (default) AVX2 when the CPU has it, 0 never AVX2 (SSE2), 1 AVX2.
- * Results are identical; tests set it to compare every path. */
+/* Which SIMD paths the fast kernels (rt_fx_conv.c, rt_fx_pool.c,
+ * rt_fx_elem.c) take on x86-64: -1 (default) the best the CPU has, 0 none
+ * (SSE2), 1 AVX2, 2 AVX-512 (F, BW, VL and VNNI); a level the CPU lacks
+ * falls back to the best it has.  Results are identical on every path;
+ * tests set it to compare them.  Set it before the first kernel call of a
+ * thread-shared program (it is read without synchronisation). */
 extern int rt_fx_simd;
+/* The level rt_fx_simd resolves to on this CPU (0, 1 or 2). */
+int rt_fx_simd_level(void);
 
 /* ---- Output stage shared by Convolution, Deconvolution, InnerProduct ---- */
 enum { RT_FX_RELU_NONE = 0, RT_FX_RELU = 1, RT_FX_LEAKY = 2 };

@@ -1,4 +1,4 @@
-/* test_fixed_fast.c - the blocked integer kernels of runtime/rt_fixed_kern.c
+/* test_fixed_fast.c - the blocked integer kernels of runtime/rt_fx_conv.c, rt_fx_pool.c, rt_fx_elem.c
  * (rt_fx_conv, rt_fx_deconv, rt_fx_ip, rt_fx_pool; the inlined requantization
  * of ReLU, affine, Eltwise, Concat) against the original
  * per-pixel reference loops kept here verbatim, bit for bit, on thousands
@@ -372,13 +372,15 @@ static int16_t *xalloc(int64_t n) {
 }
 
 /* The SIMD paths of the fast kernels to compare (rt_fx_simd values): 0
- * (SSE2 / portable) always, 1 (AVX2) when the CPU has AVX2. */
+ * (SSE2 / portable) always, 1 (AVX2) and 2 (AVX-512 BW/VL/VNNI) when the
+ * CPU has them (rt_fx_simd_level says what a request resolves to). */
 static int simd_modes(int *m) {
   int n = 0;
-  m[n++] = 0;
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (__builtin_cpu_supports("avx2")) m[n++] = 1;
-#endif
+  for (int lv = 0; lv <= 2; lv++) {
+    rt_fx_simd = lv;
+    if (rt_fx_simd_level() == lv) m[n++] = lv;
+  }
+  rt_fx_simd = -1;
   return n;
 }
 
@@ -391,7 +393,7 @@ static int same(rt_fx_kernel_fn fast, rt_fx_kernel_fn ref, const void *p,
   memset(t2.d, 0x33, (size_t)n * 2);
   rt_fx_args a1 = {1, 1, &b, &t1}, a2 = {1, 1, &b, &t2};
   ref(p, &a2);
-  int modes[2], nm = simd_modes(modes), eq = 1;
+  int modes[3], nm = simd_modes(modes), eq = 1;
   for (int i = 0; i < nm && eq; i++) {
     memset(t1.d, 0x55, (size_t)n * 2);
     rt_fx_simd = modes[i];
@@ -614,7 +616,7 @@ START_TEST(elementwise_random) {
     rt_fx_tensor t1 = {b[0].s, xalloc(cnt)}, t2 = {b[0].s, xalloc(cnt)};
     rt_fx_args a1 = {ep.n, 1, b, &t1}, a2 = {ep.n, 1, b, &t2};
     ref_eltwise(&ep, &a2);
-    int modes[2], nm = simd_modes(modes);
+    int modes[3], nm = simd_modes(modes);
     for (int i = 0; i < nm; i++) {
       rt_fx_simd = modes[i];
       memset(t1.d, 0x55, (size_t)cnt * 2);

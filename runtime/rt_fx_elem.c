@@ -1,0 +1,196 @@
+/* rt_fx_elem.c - fixed-point element-wise kernels of the contract in
+ * rt_fixed.h and docs/fixed-point.md: ReLU, per-channel affine, Eltwise,
+ * Concat, Permute and the plain copy. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt_fx_int.h"
+
+
+void rt_fx_relu(const void *param, const rt_fx_args *a) {
+  const rt_fx_relu_param *p = param;
+  int64_t n = rt_shape_count(&a->b[0].s);
+  const int16_t *x = a->b[0].d;
+  int16_t *y = a->t[0].d;
+  bool ident = (p->sh == 0 && p->M == 1) ||
+               (p->sh >= 1 && p->sh <= 30 && p->M == INT32_C(1) << p->sh);
+  if (ident && p->Mn == 0) { /* x * 2^sh * 2^-sh = x; 0 below 0 */
+    for (int64_t i = 0; i < n; i++) {
+      int32_t v = x[i] > 0 ? x[i] : 0;
+      y[i] = (int16_t)(v < p->qmin ? p->qmin : v > p->qmax ? p->qmax : v);
+    }
+    return;
+  }
+  for (int64_t i = 0; i < n; i++)
+    y[i] = (int16_t)(x[i] >= 0
+                         ? rq16(x[i], p->M, p->sh, p->qmin, p->qmax)
+                         : rq16(x[i], p->Mn, p->shn, p->qmin, p->qmax));
+}
+
+void rt_fx_affine(const void *param, const rt_fx_args *a) {
+  const rt_fx_affine_param *p = param;
+  const rt_shape *s = &a->b[0].s;
+  int64_t outer = rt_shape_count_range(s, 0, p->axis);
+  int64_t C = p->axis < s->nd ? s->d[p->axis] : 1;
+  int64_t inner = rt_shape_count_range(s, p->axis + 1, s->nd);
+  if (p->nch == 1) {
+    inner *= C;
+    C = 1;
+  }
+  const int16_t *x = a->b[0].d;
+  int16_t *y = a->t[0].d;
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t c = 0; c < C; c++) {
+      int64_t M = p->M[c], B = p->B[c];
+      int sh = p->sh[c];
+      for (int64_t i = 0; i < inner; i++, x++, y++)
+        *y = sat16(rsh(*x * M + B, sh), p->qmin, p->qmax);
+    }
+}
+
+#if FX_AVX2
+/* The SUM of two inputs with AVX2, 8 codes at a time, when every
+ * rsh(x0 * M0 + x1 * M1, sh) fits in int32 (checked by the caller): then
+ * it is the low half of the logical 64-bit shift (sh <= 32) or the high
+ * half shifted arithmetically by sh - 32.  Returns how many were done. */
+FX_TARGET_AVX2 static int64_t elt_sum2_avx2(const int16_t *x0, const int16_t *x1,
+                                            int16_t *y, int64_t cnt,
+                                            const rt_fx_eltwise_param *p) {
+  int sh = p->shift;
+  const __m256i M0 = _mm256_set1_epi64x(p->M[0]), M1 = _mm256_set1_epi64x(p->M[1]);
+  const __m256i rnd = _mm256_set1_epi64x(INT64_C(1) << (sh - 1));
+  const __m128i s = _mm_cvtsi32_si128(sh <= 32 ? sh : sh - 32);
+  const __m256i lo = _mm256_set1_epi32(p->qmin), hi = _mm256_set1_epi32(p->qmax);
+  const __m256i zero = _mm256_setzero_si256();
+  int64_t j = 0;
+  for (; j + 8 <= cnt; j += 8) {
+    __m256i a = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(x0 + j)));
+    __m256i b = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(x1 + j)));
+    __m256i e = _mm256_add_epi64(_mm256_mul_epi32(a, M0), _mm256_mul_epi32(b, M1));
+    __m256i o = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), M0),
+                                 _mm256_mul_epi32(_mm256_srli_epi64(b, 32), M1));
+    e = _mm256_add_epi64(_mm256_add_epi64(e, rnd), _mm256_cmpgt_epi64(zero, e));
+    o = _mm256_add_epi64(_mm256_add_epi64(o, rnd), _mm256_cmpgt_epi64(zero, o));
+    __m256i x;
+    if (sh <= 32) {
+      x = _mm256_blend_epi32(_mm256_srl_epi64(e, s),
+                             _mm256_slli_epi64(_mm256_srl_epi64(o, s), 32), 0xAA);
+    } else {
+      x = _mm256_blend_epi32(_mm256_srli_epi64(e, 32), o, 0xAA);
+      x = _mm256_sra_epi32(x, s);
+    }
+    x = _mm256_min_epi32(_mm256_max_epi32(x, lo), hi);
+    __m256i q = _mm256_permute4x64_epi64(_mm256_packs_epi32(x, x), 0x08);
+    _mm_storeu_si128((__m128i *)(y + j), _mm256_castsi256_si128(q));
+  }
+  return j;
+}
+#endif
+
+void rt_fx_eltwise(const void *param, const rt_fx_args *a) {
+  const rt_fx_eltwise_param *p = param;
+  int64_t cnt = rt_shape_count(&a->t[0].s);
+  int n = p->n < a->nb ? p->n : a->nb;
+  int16_t *y = a->t[0].d;
+  int64_t j0 = 0;
+#if FX_AVX2
+  if (p->op == RT_ELT_SUM && n == 2 && p->shift >= 1 && p->shift <= 63 &&
+      p->qmin >= INT16_MIN && p->qmax <= INT16_MAX && cnt >= 8 && use_avx2()) {
+    /* |sum| <= 2^15 (|M0| + |M1|) + 2^(sh-1) < 2^62; the shifted value
+     * fits in int32 when that bound is below 2^(30 + sh) */
+    int64_t bound = (INT64_C(1) << 15) * (llabs(p->M[0]) + llabs(p->M[1])) +
+                    (INT64_C(1) << (p->shift - 1));
+    if (p->shift >= 32 || bound < INT64_C(1) << (30 + p->shift))
+      j0 = elt_sum2_avx2(a->b[0].d, a->b[1].d, y, cnt, p);
+  }
+#endif
+  for (int64_t j = j0; j < cnt; j++) {
+    int64_t v;
+    if (p->op == RT_ELT_SUM) {
+      int64_t acc = 0;
+      for (int i = 0; i < n; i++) acc += (int64_t)a->b[i].d[j] * p->M[i];
+      v = rsh(acc, p->shift);
+    } else if (p->op == RT_ELT_PROD) {
+      if (n == 1) {
+        v = rq16(a->b[0].d[j], p->M[0], p->sh[0], p->qmin, p->qmax);
+      } else {
+        v = rq16((int64_t)a->b[0].d[j] * a->b[1].d[j], p->M[1],
+                          p->sh[1], p->qmin, p->qmax);
+        for (int i = 2; i < n; i++)
+          v = rq16(v * a->b[i].d[j], p->M[i], p->sh[i], p->qmin,
+                            p->qmax);
+      }
+    } else {
+      v = INT32_MIN;
+      for (int i = 0; i < n; i++) {
+        int32_t r = rq16(a->b[i].d[j], p->M[i], p->sh[i], p->qmin,
+                                  p->qmax);
+        if (r > v) v = r;
+      }
+    }
+    y[j] = sat16(v, p->qmin, p->qmax);
+  }
+}
+
+void rt_fx_concat(const void *param, const rt_fx_args *a) {
+  const rt_fx_concat_param *p = param;
+  const rt_shape *ts = &a->t[0].s;
+  int64_t outer = rt_shape_count_range(ts, 0, p->axis);
+  int64_t T = rt_shape_count_range(ts, p->axis, ts->nd);
+  int64_t off = 0;
+  for (int i = 0; i < a->nb && i < p->n; i++) {
+    const rt_fx_tensor *b = &a->b[i];
+    int64_t in = rt_shape_count_range(&b->s, p->axis, b->s.nd);
+    bool id = IDENT(p->M[i], p->sh[i]);
+    for (int64_t o = 0; o < outer; o++) {
+      const int16_t *x = b->d + o * in;
+      int16_t *y = a->t[0].d + o * T + off;
+      if (id) {
+        for (int64_t k = 0; k < in; k++) y[k] = sat16(x[k], p->qmin, p->qmax);
+      } else {
+        for (int64_t k = 0; k < in; k++)
+          y[k] = (int16_t)rq16(x[k], p->M[i], p->sh[i], p->qmin,
+                                        p->qmax);
+      }
+    }
+    off += in;
+  }
+}
+
+/* Permute: t[0] dim k is b[0] dim order[k]; codes copied unchanged. */
+void rt_fx_permute(const void *param, const rt_fx_args *a) {
+  const rt_permute_param *p = param;
+  const rt_shape *bs = &a->b[0].s;
+  int nd = bs->nd;
+  int64_t st[RT_MAXDIM], ost[RT_MAXDIM], idx[RT_MAXDIM], dim[RT_MAXDIM];
+  int64_t s = 1;
+  for (int k = nd - 1; k >= 0; k--) {
+    st[k] = s;
+    s *= bs->d[k];
+  }
+  for (int k = 0; k < nd; k++) {
+    int src = k < p->norder ? p->order[k] : k;
+    ost[k] = st[src];
+    dim[k] = bs->d[src];
+    idx[k] = 0;
+  }
+  int64_t cnt = rt_shape_count(bs), src = 0;
+  const int16_t *x = a->b[0].d;
+  int16_t *y = a->t[0].d;
+  for (int64_t j = 0; j < cnt; j++) {
+    y[j] = x[src];
+    for (int k = nd - 1; k >= 0; k--) {
+      src += ost[k];
+      if (++idx[k] < dim[k]) break;
+      src -= ost[k] * dim[k];
+      idx[k] = 0;
+    }
+  }
+}
+
+void rt_fx_copy(const void *param, const rt_fx_args *a) {
+  (void)param;
+  int64_t n = rt_shape_count(&a->b[0].s);
+  if (a->t[0].d != a->b[0].d && n > 0)
+    memcpy(a->t[0].d, a->b[0].d, (size_t)n * sizeof(int16_t));
+}
