@@ -93,9 +93,18 @@ FX_TARGET_AVX2 static int64_t outq32_avx2(const rt_fx_outq *q, int c,
 static void outq32(const rt_fx_outq *q, int c, const int32_t *acc, int16_t *y,
                    int64_t n) {
 #if FX_AVX2
-  if (n >= 16 && use_avx2()) {
-    int64_t done = outq32_avx2(q, c, acc, y, n);
+  if (n > 0 && use_avx2()) {
+    int64_t done = n >= 16 ? outq32_avx2(q, c, acc, y, n) : 0;
     acc += done, y += done, n -= done;
+    if (n > 0 && n < 16) { /* the tail through a padded copy */
+      int32_t ta[16] = {0};
+      int16_t ty[16];
+      memcpy(ta, acc, (size_t)n * sizeof *ta);
+      if (outq32_avx2(q, c, ta, ty, 16) == 16) {
+        memcpy(y, ty, (size_t)n * sizeof *y);
+        return;
+      }
+    }
   }
 #endif
   int64_t M = q->M[c];
@@ -552,18 +561,128 @@ FX_TARGET_AVX2 static void gm_tile1_avx2(int32_t *acc, const int16_t *const *wr,
 }
 #endif
 
-/* One group: output channels [o0, o0 + opg) of image yn from the group's
- * input planes xg. */
-static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
-                    const int16_t *xg, int o0, int16_t *yn) {
+#if FX_AVX2
+/* gm_tile with AVX-512 VNNI: vpdpwssd adds both products of a weight pair
+ * to an int32 lane (no saturation; every partial sum is within the fits32
+ * bound), 16 positions per instruction. */
+FX_TARGET_AVX512 static inline __attribute__((always_inline)) void
+gm_tile_512(int nt, int32_t *acc, const int16_t *const *wr, const int16_t *panel,
+            int k0, int k1, int K) {
+  int npair = (k1 - k0) / 2, nq = (k1 - k0 + 1) / 2;
+  __m512i a[4][2];
+  for (int t = 0; t < nt; t++) {
+    a[t][0] = _mm512_loadu_si512((const void *)(acc + t * GM_PB));
+    a[t][1] = _mm512_loadu_si512((const void *)(acc + t * GM_PB + 16));
+  }
+  const int16_t *xp = panel;
+  for (int q = 0; q < nq; q++, xp += GM_PB * 2) {
+    __m512i x0 = _mm512_loadu_si512((const void *)xp);
+    __m512i x1 = _mm512_loadu_si512((const void *)(xp + 32));
+    int k = k0 + 2 * q;
+    for (int t = 0; t < nt; t++) {
+      int32_t wp;
+      if (q < npair) memcpy(&wp, wr[t] + k, sizeof wp);
+      else wp = gm_pair(wr[t], k, K);
+      __m512i wv = _mm512_set1_epi32(wp);
+      a[t][0] = _mm512_dpwssd_epi32(a[t][0], x0, wv);
+      a[t][1] = _mm512_dpwssd_epi32(a[t][1], x1, wv);
+    }
+  }
+  for (int t = 0; t < nt; t++) {
+    _mm512_storeu_si512((void *)(acc + t * GM_PB), a[t][0]);
+    _mm512_storeu_si512((void *)(acc + t * GM_PB + 16), a[t][1]);
+  }
+}
+FX_TARGET_AVX512 static void gm_tile4_512(int32_t *acc, const int16_t *const *wr,
+                                          const int16_t *panel, int k0, int k1,
+                                          int K) {
+  gm_tile_512(4, acc, wr, panel, k0, k1, K);
+}
+FX_TARGET_AVX512 static void gm_tile1_512(int32_t *acc, const int16_t *const *wr,
+                                          const int16_t *panel, int k0, int k1,
+                                          int K) {
+  gm_tile_512(1, acc, wr, panel, k0, k1, K);
+}
+#endif
+
+/* How gm_run gets the im2col rows of a block of GM_PB positions and where
+ * it writes the results.  Generic (gm_conv): positions are output
+ * positions p = oy*OW + ox, rows gathered from the group's input planes.
+ * Wide (gw_conv, stride 1, no dilation): positions are q = oy*WP + ox over
+ * a band of output rows [r0, r0 + nrow - kh + 1) of a zero-padded copy of
+ * the input (WP = W + 2pw columns, `plane` codes per channel), so im2col
+ * row (c, ky, kx) is the contiguous run band[c][q + ky*WP + kx]; columns
+ * ox >= OW are computed and dropped. */
+typedef struct gm_ctx {
+  const rt_fx_conv_param *p;
+  const conv_geo *cg;
+  const int16_t *xg; /* generic: the group's first input plane */
+  const int16_t *band; /* wide */
+  int64_t plane;
+  int WP, r0;
+  int16_t *yn; /* the image's output */
+  bool wide;
+} gm_ctx;
+
+/* Wide rows: packs im2col rows [k0, k1) of positions [q0, q0 + GM_PB) in
+ * pairs (panel[k/2][pos][k%2]); an odd last row pairs with zeros. */
+static void gw_pack(int16_t *panel, const gm_ctx *x, int k0, int k1, int q0) {
+  const rt_conv_param *g = x->cg->g;
+  int khw = g->kh * g->kw;
+  int c = k0 / khw, ky = k0 % khw / g->kw, kx = k0 % g->kw;
+  static const int16_t zeros[GM_PB];
+  for (int k = k0; k < k1; k += 2) {
+    const int16_t *r[2];
+    for (int h = 0; h < 2; h++) {
+      r[h] = k + h < k1 ? x->band + c * x->plane + (int64_t)ky * x->WP + kx + q0 : zeros;
+      if (++kx == g->kw) {
+        kx = 0;
+        if (++ky == g->kh) ky = 0, c++;
+      }
+    }
+    int16_t *dst = panel + (int64_t)((k - k0) >> 1) * GM_PB * 2;
+    for (int j = 0; j < GM_PB; j += 8) {
+      __m128i a = _mm_loadu_si128((const __m128i *)(r[0] + j));
+      __m128i b = _mm_loadu_si128((const __m128i *)(r[1] + j));
+      _mm_storeu_si128((__m128i *)(dst + 2 * j), _mm_unpacklo_epi16(a, b));
+      _mm_storeu_si128((__m128i *)(dst + 2 * j + 8), _mm_unpackhi_epi16(a, b));
+    }
+  }
+}
+
+/* The output stage of channel o for positions [p0, p0 + np) of a block. */
+static void gm_out(const gm_ctx *x, int o, const int32_t *acc, int p0, int np) {
+  const conv_geo *cg = x->cg;
+  int64_t P = (int64_t)cg->OH * cg->OW;
+  if (!x->wide) {
+    outq32(&x->p->q, o, acc, x->yn + o * P + p0, np);
+    return;
+  }
+  for (int q = p0; q < p0 + np;) {
+    int oy = q / x->WP, ox = q % x->WP;
+    int n = x->WP - ox < p0 + np - q ? x->WP - ox : p0 + np - q;
+    if (ox < cg->OW) {
+      int nv = cg->OW - ox < n ? cg->OW - ox : n;
+      outq32(&x->p->q, o, acc + (q - p0),
+             x->yn + o * P + (int64_t)(x->r0 + oy) * cg->OW + ox, nv);
+    }
+    q += n;
+  }
+}
+
+/* Output channels [o0, o0 + opg) for positions [0, P) (see gm_ctx). */
+static void gm_run(const gm_ctx *x, int P, int o0) {
   gm_tile_fn *tile4 = gm_tile4, *tile1 = gm_tile1;
 #if FX_AVX2
-  if (use_avx2()) tile4 = gm_tile4_avx2, tile1 = gm_tile1_avx2;
+  if (use_avx512()) tile4 = gm_tile4_512, tile1 = gm_tile1_512;
+  else if (use_avx2()) tile4 = gm_tile4_avx2, tile1 = gm_tile1_avx2;
 #endif
+  const rt_fx_conv_param *p = x->p;
+  const conv_geo *cg = x->cg;
   const rt_conv_param *g = cg->g;
-  int K = cg->cpg * g->kh * g->kw, P = cg->OH * cg->OW, opg = cg->opg;
-  _Alignas(16) int16_t panel[GM_KB * GM_PB];
-  _Alignas(16) int32_t acc[GM_OB * GM_PB];
+  int K = cg->cpg * g->kh * g->kw, opg = cg->opg;
+  _Alignas(64) int16_t panel[GM_KB * GM_PB];
+  _Alignas(64) int32_t acc[GM_OB * GM_PB];
   for (int p0 = 0; p0 < P; p0 += GM_PB) {
     int np = P - p0 < GM_PB ? P - p0 : GM_PB;
     for (int ob = 0; ob < opg; ob += GM_OB) {
@@ -574,7 +693,10 @@ static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
       }
       for (int k0 = 0; k0 < K; k0 += GM_KB) {
         int k1 = K - k0 < GM_KB ? K : k0 + GM_KB;
-        if (ob == 0 || K > GM_KB) gm_pack(panel, xg, cg, k0, k1, p0, np);
+        if (ob == 0 || K > GM_KB) {
+          if (x->wide) gw_pack(panel, x, k0, k1, p0);
+          else gm_pack(panel, x->xg, cg, k0, k1, p0, np);
+        }
         int t = 0;
         for (; t + 4 <= nob; t += 4) {
           const int16_t *wr[4];
@@ -586,11 +708,67 @@ static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
           tile1(acc + t * GM_PB, wr, panel, k0, k1, K);
         }
       }
-      for (int t = 0; t < nob; t++)
-        outq32(&p->q, o0 + ob + t, acc + t * GM_PB,
-               yn + (int64_t)(o0 + ob + t) * P + p0, np);
+      for (int t = 0; t < nob; t++) gm_out(x, o0 + ob + t, acc + t * GM_PB, p0, np);
     }
   }
+}
+
+/* Band buffer of the wide path (codes). */
+#define GW_BAND 65536
+
+/* Output rows per band for a stride-1, undilated group (0: the layer does
+ * not fit the band buffer, use gm_conv). */
+static int gw_rows(const conv_geo *cg) {
+  const rt_conv_param *g = cg->g;
+  if (g->sh != 1 || g->sw != 1 || g->dh != 1 || g->dw != 1) return 0;
+  int64_t WP = (int64_t)cg->W + 2 * g->pw;
+  if (WP - g->kw + 1 != cg->OW || (int64_t)cg->H + 2 * g->ph - g->kh + 1 != cg->OH) return 0;
+  int64_t per = (int64_t)cg->cpg * WP; /* codes per band row */
+  int64_t rows = (GW_BAND - (int64_t)cg->cpg * (GM_PB + 8)) / (per > 0 ? per : 1) - (g->kh - 1);
+  if (rows < 1) return 0;
+  return rows > cg->OH ? cg->OH : (int)rows;
+}
+
+/* One group on the wide path: bands of R output rows. */
+static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg,
+                    int o0, int16_t *yn, int R) {
+  const rt_conv_param *g = cg->g;
+  int W = cg->W, H = cg->H, WP = W + 2 * g->pw;
+  _Alignas(64) int16_t band[GW_BAND];
+  for (int r0 = 0; r0 < cg->OH; r0 += R) {
+    int nr = cg->OH - r0 < R ? cg->OH - r0 : R, nrow = nr + g->kh - 1;
+    int64_t plane = (int64_t)nrow * WP + GM_PB + 8;
+    for (int c = 0; c < cg->cpg; c++) {
+      int16_t *d = band + c * plane;
+      const int16_t *xc = xg + (int64_t)c * H * W;
+      for (int r = 0; r < nrow; r++, d += WP) {
+        int iy = r0 + r - g->ph;
+        if (iy < 0 || iy >= H) {
+          memset(d, 0, (size_t)WP * sizeof *d);
+          continue;
+        }
+        memset(d, 0, (size_t)g->pw * sizeof *d);
+        memcpy(d + g->pw, xc + (int64_t)iy * W, (size_t)W * sizeof *d);
+        memset(d + g->pw + W, 0, (size_t)g->pw * sizeof *d);
+      }
+      memset(d, 0, (GM_PB + 8) * sizeof *d);
+    }
+    gm_ctx x = {p, cg, NULL, band, plane, WP, r0, yn, true};
+    gm_run(&x, nr * WP, o0);
+  }
+}
+
+/* One group: output channels [o0, o0 + opg) of image yn from the group's
+ * input planes xg. */
+static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
+                    const int16_t *xg, int o0, int16_t *yn) {
+  int R = gw_rows(cg);
+  if (R > 0) {
+    gw_conv(p, cg, xg, o0, yn, R);
+    return;
+  }
+  gm_ctx x = {p, cg, xg, NULL, 0, 0, 0, yn, false};
+  gm_run(&x, cg->OH * cg->OW, o0);
 }
 #endif
 
@@ -660,6 +838,86 @@ FX_TARGET_AVX2 static void dw_conv_avx2(const rt_fx_conv_param *p,
 }
 #endif
 
+#if FX_AVX2
+/* ---- Depthwise rows with vpmaddwd (AVX2) ----
+ * Stride 1 or 2, no dilation, kh <= DWM_KH, fits32.  Each input row a tap
+ * row reads is copied with its zero padding (and zeros past its end) into
+ * rows[ky]; taps are taken in pairs (kx, kx+1), weight pair (w0, w1) in
+ * one int32 lane (w1 = 0 past kw), so one vpmaddwd of 16 consecutive row
+ * codes gives 8 pair sums row[j]*w0 + row[j+1]*w1 at even j:
+ *   stride 2: lane m of the load at 16v + kx is output 8v + m;
+ *   stride 1: the load at 16v + kx gives the even outputs 16v + 2m, the
+ *   load at 16v + kx + 1 the odd ones, interleaved before the output stage.
+ * Pair sums and every partial sum are within the fits32 bound. */
+#define DWM_KH 11
+#define DWM_ROW 4096 /* codes per row buffer */
+
+static bool dwm_ok(const conv_geo *cg) {
+  const rt_conv_param *g = cg->g;
+  if (cg->cpg != 1 || g->dw != 1 || g->dh != 1 || (g->sw != 1 && g->sw != 2) ||
+      g->kh > DWM_KH || g->kw > 16 || cg->OW > DW_OW)
+    return false;
+  int nv = g->sw == 1 ? (cg->OW + 15) / 16 : (cg->OW + 7) / 8;
+  return 16 * nv + g->kw + 18 <= DWM_ROW;
+}
+
+FX_TARGET_AVX2 static void dwm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
+                                    int o, const int16_t *xc, int16_t *yo) {
+  const rt_conv_param *g = cg->g;
+  int H = cg->H, W = cg->W, OW = cg->OW, kh = g->kh, kw = g->kw, sw = g->sw;
+  int nv = sw == 1 ? (OW + 15) / 16 : (OW + 7) / 8;
+  int len = 16 * nv + kw + 18; /* every load stays below len */
+  int npair = (kw + 1) / 2;
+  const int16_t *wo = p->w + (int64_t)o * kh * kw;
+  const __m256i bias = _mm256_set1_epi32(p->bias ? (int32_t)p->bias[o] : 0);
+  int32_t wp[DWM_KH][8];
+  for (int ky = 0; ky < kh; ky++)
+    for (int t = 0; t < npair && t < 8; t++) {
+      uint16_t lo = (uint16_t)wo[ky * kw + 2 * t];
+      uint16_t hi = 2 * t + 1 < kw ? (uint16_t)wo[ky * kw + 2 * t + 1] : 0;
+      wp[ky][t] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
+    }
+  _Alignas(32) int16_t rows[DWM_KH][DWM_ROW];
+  _Alignas(32) int32_t acc[DW_OW + 32];
+  int j0 = g->pw < len ? g->pw : len, j1 = g->pw + W < len ? g->pw + W : len;
+  for (int oy = 0; oy < cg->OH; oy++) {
+    int vky[DWM_KH], nk = 0;
+    for (int ky = 0; ky < kh; ky++) {
+      int iy = oy * g->sh - g->ph + ky;
+      if (iy < 0 || iy >= H) continue;
+      int16_t *r = rows[nk];
+      memset(r, 0, (size_t)len * sizeof *r);
+      if (j1 > j0)
+        memcpy(r + j0, xc + (int64_t)iy * W + (j0 - g->pw), (size_t)(j1 - j0) * sizeof *r);
+      vky[nk++] = ky;
+    }
+    for (int v = 0; v < nv; v++) {
+      __m256i e = bias, od = bias;
+      for (int q = 0; q < nk; q++) {
+        const int16_t *r = rows[q] + 16 * v;
+        const int32_t *w = wp[vky[q]];
+        for (int t = 0; t < npair; t++) {
+          __m256i wv = _mm256_set1_epi32(w[t]);
+          e = _mm256_add_epi32(e, _mm256_madd_epi16(
+                                      _mm256_loadu_si256((const __m256i *)(r + 2 * t)), wv));
+          if (sw == 1)
+            od = _mm256_add_epi32(od, _mm256_madd_epi16(
+                                          _mm256_loadu_si256((const __m256i *)(r + 2 * t + 1)), wv));
+        }
+      }
+      if (sw == 2) {
+        _mm256_store_si256((__m256i *)(acc + 8 * v), e);
+      } else {
+        __m256i lo = _mm256_unpacklo_epi32(e, od), hi = _mm256_unpackhi_epi32(e, od);
+        _mm256_store_si256((__m256i *)(acc + 16 * v), _mm256_permute2x128_si256(lo, hi, 0x20));
+        _mm256_store_si256((__m256i *)(acc + 16 * v + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
+      }
+    }
+    outq32(&p->q, o, acc, yo + (int64_t)oy * OW, OW);
+  }
+}
+#endif
+
 /* Convolution: b[0] N x C x H x W -> t[0] N x O x OH x OW.  Padding reads
  * code 0. */
 void rt_fx_conv(const void *param, const rt_fx_args *a) {
@@ -697,6 +955,10 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
                           p->bias ? p->bias[o] : 0);
       if (!wide && OW > 0 && dw_ok(&cg)) {
 #if FX_AVX2
+        if (use_avx2() && dwm_ok(&cg)) {
+          dwm_conv(p, &cg, o, xg, yo);
+          continue;
+        }
         if (use_avx2()) {
           dw_conv_avx2(p, &cg, o, xg, yo);
           continue;

@@ -410,7 +410,9 @@ static int same(rt_fx_kernel_fn fast, rt_fx_kernel_fn ref, const void *p,
 /* One random Convolution or Deconvolution (deconv != 0); size 0 small,
  * 1 planes larger than a block, 2 rows wider than a block, 3 many
  * channels with codes of at most 8 bits (the packed GEMM path: K beyond
- * one panel, more channels than an accumulator block, odd K).  Returns 1 when
+ * one panel, more channels than an accumulator block, odd K), 4 stride 1
+ * with up to 200 input channels and 48 x 48 planes (the wide-row path,
+ * several bands).  Returns 1 when
  * a layer was run (and asserted equal). */
 static int conv_case(bool deconv, int size) {
   rt_fx_conv_param p;
@@ -420,6 +422,9 @@ static int conv_case(bool deconv, int size) {
   if (size == 3) {
     G = ri(0, 3) ? 1 : (int)ri(2, 3);
     cpg = (int)ri(1, 160), opg = (int)ri(4, 150);
+  } else if (size == 4) {
+    G = ri(0, 3) ? 1 : 2;
+    cpg = (int)ri(1, 200), opg = (int)ri(4, 24);
   } else if (ri(0, 4) == 0) { /* depthwise */
     G = (int)ri(1, 12), cpg = 1, opg = 1;
   } else {
@@ -439,6 +444,10 @@ static int conv_case(bool deconv, int size) {
   if (size == 1) H = (int)ri(40, 90), W = (int)ri(40, 90), N = 1;
   if (size == 2) H = (int)ri(1, 2), W = (int)ri(4200, 4400), N = 1;
   if (size == 3) H = (int)ri(1, 12), W = (int)ri(1, 12), N = (int)ri(1, 2);
+  if (size == 4) { /* the wide-row path: stride 1, bands of rows */
+    H = (int)ri(1, 48), W = (int)ri(1, 48), N = 1;
+    g->sh = g->sw = 1, g->dh = g->dw = 1;
+  }
   if (size == 1 || size == 2) {
     if (!deconv) g->sw = g->sh = 1;
   }
@@ -464,7 +473,7 @@ static int conv_case(bool deconv, int size) {
   int32_t *M = malloc((size_t)O * sizeof *M), *Mn = malloc((size_t)O * sizeof *Mn);
   int8_t *sh = malloc((size_t)O), *shn = malloc((size_t)O);
   int wbw = rbw(), xbw = rbw();
-  if (size == 3) wbw = (int)ri(2, 8), xbw = (int)ri(2, 8);
+  if (size >= 3) wbw = (int)ri(2, 8), xbw = (int)ri(2, 8);
   rcodes(w, nw, wbw, ri(0, 1), (int)ri(0, 60));
   rcodes(x, (int64_t)N * C * H * W, xbw, ri(0, 1), (int)ri(0, 30));
   p.w = w;
@@ -490,6 +499,7 @@ START_TEST(conv_random) {
   for (int i = 0; i < 60; i++) n += conv_case(false, 1);
   for (int i = 0; i < 10; i++) n += conv_case(false, 2);
   for (int i = 0; i < 150; i++) n += conv_case(false, 3);
+  for (int i = 0; i < 60; i++) n += conv_case(false, 4);
   fprintf(stderr, "conv_random: %d layers identical\n", n);
   ck_assert_int_gt(n, 3000);
 }
