@@ -91,33 +91,46 @@ FX_TARGET_AVX2 static int64_t outq32_avx2(const rt_fx_outq *q, int c,
 #endif
 
 #if FX_AVX2
-/* outq32_avx2 with AVX-512: 16 accumulators per step, the same integer
- * steps (64-bit products, + 2^(sh-1) - (x < 0) via the sign shift, high
- * halves shifted by sh - 32), masked ReLU, saturating narrowing. */
+/* outq32 with AVX-512, 16 accumulators per step, any relu kind and any
+ * 0 <= sh <= 63 (|M| < 2^31): each lane is rt_fx_requant's direct branch,
+ * rsh(acc * M, sh) in 64 bits (|product| < 2^62, plus 2^(sh-1) - (x < 0)
+ * via the sign shift), clamped to [qmin, qmax] in 64 bits, then narrowed;
+ * LEAKY computes both multipliers and keeps the one of the lane's sign. */
+FX_TARGET_AVX512 static inline __m512i rq64_512(__m512i v, __m512i M, int sh,
+                                               __m512i lo, __m512i hi) {
+  __m512i pe = _mm512_mul_epi32(v, M);
+  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), M);
+  if (sh > 0) {
+    const __m512i rnd = _mm512_set1_epi64(INT64_C(1) << (sh - 1));
+    const __m128i s = _mm_cvtsi32_si128(sh);
+    pe = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(pe, rnd), _mm512_srai_epi64(pe, 63)), s);
+    po = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(po, rnd), _mm512_srai_epi64(po, 63)), s);
+  }
+  pe = _mm512_min_epi64(_mm512_max_epi64(pe, lo), hi);
+  po = _mm512_min_epi64(_mm512_max_epi64(po, lo), hi);
+  return _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
+}
+
 FX_TARGET_AVX512 static int64_t outq32_512(const rt_fx_outq *q, int c,
                                            const int32_t *acc, int16_t *y,
                                            int64_t n) {
-  int sh = q->sh[c];
-  if (q->relu == RT_FX_LEAKY || sh < 32 || sh > 63 || q->qmin < INT16_MIN ||
-      q->qmax > INT16_MAX)
+  int sh = q->sh[c], shn = q->relu == RT_FX_LEAKY ? q->shn[c] : 0;
+  if (sh < 0 || sh > 63 || shn < 0 || shn > 63 || q->qmin < INT16_MIN ||
+      q->qmax > INT16_MAX || q->qmin > q->qmax)
     return 0;
   const __m512i M = _mm512_set1_epi64(q->M[c]);
-  const __m512i rnd = _mm512_set1_epi64(INT64_C(1) << (sh - 1));
-  const __m128i s2 = _mm_cvtsi32_si128(sh - 32);
-  const __m512i lo = _mm512_set1_epi32(q->qmin), hi = _mm512_set1_epi32(q->qmax);
+  const __m512i Mn = _mm512_set1_epi64(q->relu == RT_FX_LEAKY ? q->Mn[c] : 0);
+  const __m512i lo = _mm512_set1_epi64(q->qmin), hi = _mm512_set1_epi64(q->qmax);
   const __m512i zero = _mm512_setzero_si512();
-  const bool relu = q->relu == RT_FX_RELU;
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     __m512i v = _mm512_loadu_si512((const void *)(acc + i));
-    __m512i pe = _mm512_mul_epi32(v, M);
-    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), M);
-    pe = _mm512_add_epi64(_mm512_add_epi64(pe, rnd), _mm512_srai_epi64(pe, 63));
-    po = _mm512_add_epi64(_mm512_add_epi64(po, rnd), _mm512_srai_epi64(po, 63));
-    __m512i x = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 32), po);
-    x = _mm512_sra_epi32(x, s2);
-    if (relu) x = _mm512_maskz_mov_epi32(_mm512_cmpge_epi32_mask(v, zero), x);
-    x = _mm512_min_epi32(_mm512_max_epi32(x, lo), hi);
+    __m512i x = rq64_512(v, M, sh, lo, hi);
+    if (q->relu == RT_FX_RELU)
+      x = _mm512_maskz_mov_epi32(_mm512_cmpge_epi32_mask(v, zero), x);
+    else if (q->relu == RT_FX_LEAKY)
+      x = _mm512_mask_mov_epi32(x, _mm512_cmplt_epi32_mask(v, zero),
+                                rq64_512(v, Mn, shn, lo, hi));
     _mm256_storeu_si256((__m256i *)(y + i), _mm512_cvtsepi32_epi16(x));
   }
   return i;
@@ -162,8 +175,30 @@ static void outq64(const rt_fx_outq *q, int c, const int64_t *acc, int16_t *y,
   for (int64_t i = 0; i < n; i++) y[i] = outq1(q, c, acc[i]);
 }
 
+#if FX_AVX2
+/* maxabs with AVX2 (|-32768| is 0x8000 as an unsigned lane). */
+FX_TARGET_AVX2 static int64_t maxabs_avx2(const int16_t *x, int64_t n) {
+  __m256i m = _mm256_setzero_si256();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    m = _mm256_max_epu16(m, _mm256_abs_epi16(_mm256_loadu_si256((const __m256i *)(x + i))));
+  uint16_t l[16];
+  memcpy(l, &m, sizeof l);
+  int32_t r = 0;
+  for (int k = 0; k < 16; k++) r = l[k] > r ? l[k] : r;
+  for (; i < n; i++) {
+    int32_t v = x[i] < 0 ? -(int32_t)x[i] : x[i];
+    if (v > r) r = v;
+  }
+  return r;
+}
+#endif
+
 /* Largest |x| over n codes. */
 static int64_t maxabs(const int16_t *x, int64_t n) {
+#if FX_AVX2
+  if (use_avx2()) return maxabs_avx2(x, n);
+#endif
   int32_t m = 0;
   for (int64_t i = 0; i < n; i++) {
     int32_t v = x[i] < 0 ? -(int32_t)x[i] : x[i];
@@ -202,12 +237,25 @@ static int64_t sumabs(const int16_t *w, int64_t n, int64_t ws) {
 
 /* True when every partial sum of bias + sum of n products x*w (|x| <= xmax,
  * weights w[k*ws]) fits in int32. */
-static bool fits32(int64_t xmax, const int16_t *w, int64_t n, int64_t ws,
-                   int64_t bias) {
-  int64_t s = sumabs(w, n, ws);
+static bool fits32s(int64_t xmax, int64_t s, int64_t bias) {
   if (bias < -INT32_MAX || bias > INT32_MAX) return false;
   if (xmax && s > INT32_MAX / xmax) return false;
   return s * xmax + (bias < 0 ? -bias : bias) <= INT32_MAX;
+}
+static bool fits32(int64_t xmax, const int16_t *w, int64_t n, int64_t ws,
+                   int64_t bias) {
+  return fits32s(xmax, sumabs(w, n, ws), bias);
+}
+
+/* Convolution channel o fits int32: for any int16 input (no need to look
+ * at it), else for the image's max |x| (*xmax, computed once on demand
+ * from the image's nx codes at x; -1 = not yet). */
+static bool conv_fits32(const rt_fx_conv_param *p, int o, int64_t ksz,
+                        const int16_t *x, int64_t nx, int64_t *xmax) {
+  int64_t s = sumabs(p->w + o * ksz, ksz, 1), b = p->bias ? p->bias[o] : 0;
+  if (fits32s(-(int64_t)INT16_MIN, s, b)) return true;
+  if (*xmax < 0) *xmax = maxabs(x, nx);
+  return fits32s(*xmax, s, b);
 }
 
 /* Sets [*lo, *hi) to the positions o in [0, nout) for which o*s + off is in
@@ -968,12 +1016,13 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
   conv_geo cg = {g, cpg, opg, H, W, OH, OW};
   fx_blk blk;
   for (int n = 0; n < N; n++) {
-    int64_t xmax = maxabs(b->d + (int64_t)n * C * hw, (int64_t)C * hw);
+    const int16_t *xn = b->d + (int64_t)n * C * hw;
+    int64_t xmax = -1;
 #if defined(__SSE2__)
     if (opg >= 4 && ohw > 0) {
       bool all32 = true;
       for (int o = 0; o < O && all32; o++)
-        all32 = fits32(xmax, p->w + o * ksz, ksz, 1, p->bias ? p->bias[o] : 0);
+        all32 = conv_fits32(p, o, ksz, xn, (int64_t)C * hw, &xmax);
       if (all32) {
         for (int gi = 0; gi < G; gi++)
           gm_conv(p, &cg, b->d + ((int64_t)n * C + (int64_t)gi * cpg) * hw, gi * opg,
@@ -986,8 +1035,7 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
       const int16_t *xg =
           b->d + ((int64_t)n * C + (int64_t)(o / opg) * cpg) * hw;
       int16_t *yo = t->d + ((int64_t)n * O + o) * ohw;
-      bool wide = !fits32(xmax, p->w + o * ksz, ksz, 1,
-                          p->bias ? p->bias[o] : 0);
+      bool wide = !conv_fits32(p, o, ksz, xn, (int64_t)C * hw, &xmax);
       if (!wide && OW > 0 && dw_ok(&cg)) {
 #if FX_AVX2
         if (use_avx2() && dwm_ok(&cg)) {
