@@ -741,13 +741,16 @@ static void gm_out(const gm_ctx *x, int o, const int32_t *acc, int p0, int np) {
     outq32(&x->p->q, o, acc, x->yn + o * P + p0, np);
     return;
   }
+  /* the whole block at once (full vectors), then its runs of valid columns */
+  int16_t r[GM_PB];
+  outq32(&x->p->q, o, acc, r, GM_PB);
   for (int q = p0; q < p0 + np;) {
     int oy = q / x->WP, ox = q % x->WP;
     int n = x->WP - ox < p0 + np - q ? x->WP - ox : p0 + np - q;
     if (ox < cg->OW) {
       int nv = cg->OW - ox < n ? cg->OW - ox : n;
-      outq32(&x->p->q, o, acc + (q - p0),
-             x->yn + o * P + (int64_t)(x->r0 + oy) * cg->OW + ox, nv);
+      memcpy(x->yn + o * P + (int64_t)(x->r0 + oy) * cg->OW + ox, r + (q - p0),
+             (size_t)nv * sizeof *r);
     }
     q += n;
   }
@@ -940,8 +943,8 @@ static bool dwm_ok(const conv_geo *cg) {
   if (cg->cpg != 1 || g->dw != 1 || g->dh != 1 || (g->sw != 1 && g->sw != 2) ||
       g->kh > DWM_KH || g->kw > 16 || cg->OW > DW_OW)
     return false;
-  int nv = g->sw == 1 ? (cg->OW + 15) / 16 : (cg->OW + 7) / 8;
-  return 16 * nv + g->kw + 18 <= DWM_ROW;
+  int nv = g->sw == 1 ? (cg->OW + 31) / 32 : (cg->OW + 15) / 16;
+  return 32 * nv + g->kw + 18 <= DWM_ROW; /* the AVX-512 loads, the longer */
 }
 
 FX_TARGET_AVX2 static void dwm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
@@ -999,6 +1002,71 @@ FX_TARGET_AVX2 static void dwm_conv(const rt_fx_conv_param *p, const conv_geo *c
     outq32(&p->q, o, acc, yo + (int64_t)oy * OW, OW);
   }
 }
+FX_TARGET_AVX512 static inline __attribute__((always_inline)) void
+dwm_body_512(int NP, const rt_fx_conv_param *p, const conv_geo *cg, int o,
+             const int16_t *xc, int16_t *yo) {
+  const rt_conv_param *g = cg->g;
+  int H = cg->H, W = cg->W, OW = cg->OW, kh = g->kh, kw = g->kw, sw = g->sw;
+  int nv = sw == 1 ? (OW + 31) / 32 : (OW + 15) / 16;
+  int len = 32 * nv + kw + 18; /* every load stays below len */
+  int npair = NP > 0 ? NP : (kw + 1) / 2;
+  const int16_t *wo = p->w + (int64_t)o * kh * kw;
+  const __m512i bias = _mm512_set1_epi32(p->bias ? (int32_t)p->bias[o] : 0);
+  int32_t wp[DWM_KH][8];
+  for (int ky = 0; ky < kh; ky++)
+    for (int t = 0; t < npair && t < 8; t++) {
+      uint16_t lo = (uint16_t)wo[ky * kw + 2 * t];
+      uint16_t hi = 2 * t + 1 < kw ? (uint16_t)wo[ky * kw + 2 * t + 1] : 0;
+      wp[ky][t] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
+    }
+  _Alignas(32) int16_t rows[DWM_KH][DWM_ROW];
+  _Alignas(64) int32_t acc[DW_OW + 64];
+  int j0 = g->pw < len ? g->pw : len, j1 = g->pw + W < len ? g->pw + W : len;
+  for (int oy = 0; oy < cg->OH; oy++) {
+    int vky[DWM_KH], nk = 0;
+    for (int ky = 0; ky < kh; ky++) {
+      int iy = oy * g->sh - g->ph + ky;
+      if (iy < 0 || iy >= H) continue;
+      int16_t *r = rows[nk];
+      memset(r, 0, (size_t)len * sizeof *r);
+      if (j1 > j0)
+        memcpy(r + j0, xc + (int64_t)iy * W + (j0 - g->pw), (size_t)(j1 - j0) * sizeof *r);
+      vky[nk++] = ky;
+    }
+    for (int v = 0; v < nv; v++) {
+      __m512i e = bias, od = bias;
+      for (int q = 0; q < nk; q++) {
+        const int16_t *r = rows[q] + 32 * v;
+        const int32_t *w = wp[vky[q]];
+        for (int t = 0; t < npair; t++) {
+          __m512i wv = _mm512_set1_epi32(w[t]);
+          e = _mm512_dpwssd_epi32(e, _mm512_loadu_si512((const void *)(r + 2 * t)), wv);
+          if (sw == 1)
+            od = _mm512_dpwssd_epi32(od, _mm512_loadu_si512((const void *)(r + 2 * t + 1)), wv);
+        }
+      }
+      if (sw == 2) {
+        _mm512_store_si512((void *)(acc + 16 * v), e);
+      } else { /* lanes e0 o0 e1 o1 ...: two-source permutes */
+        const __m512i i0 = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+        const __m512i i1 = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+        _mm512_store_si512((void *)(acc + 32 * v), _mm512_permutex2var_epi32(e, i0, od));
+        _mm512_store_si512((void *)(acc + 32 * v + 16), _mm512_permutex2var_epi32(e, i1, od));
+      }
+    }
+    outq32(&p->q, o, acc, yo + (int64_t)oy * OW, OW);
+  }
+}
+
+/* dwm_conv with AVX-512 VNNI (32 codes per load; kw 3 and 5 unrolled). */
+FX_TARGET_AVX512 static void dwm_conv_512(const rt_fx_conv_param *p, const conv_geo *cg,
+                                          int o, const int16_t *xc, int16_t *yo) {
+  switch (cg->g->kw) {
+  case 3: dwm_body_512(2, p, cg, o, xc, yo); break;
+  case 5: dwm_body_512(3, p, cg, o, xc, yo); break;
+  default: dwm_body_512(0, p, cg, o, xc, yo); break;
+  }
+}
 #endif
 
 /* Convolution: b[0] N x C x H x W -> t[0] N x O x OH x OW.  Padding reads
@@ -1038,6 +1106,10 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
       bool wide = !conv_fits32(p, o, ksz, xn, (int64_t)C * hw, &xmax);
       if (!wide && OW > 0 && dw_ok(&cg)) {
 #if FX_AVX2
+        if (use_avx512() && dwm_ok(&cg)) {
+          dwm_conv_512(p, &cg, o, xg, yo);
+          continue;
+        }
         if (use_avx2() && dwm_ok(&cg)) {
           dwm_conv(p, &cg, o, xg, yo);
           continue;
