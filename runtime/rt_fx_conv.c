@@ -691,11 +691,12 @@ FX_TARGET_AVX512 static void gm_tile1_512(int32_t *acc, const int16_t *const *wr
 /* How gm_run gets the im2col rows of a block of GM_PB positions and where
  * it writes the results.  Generic (gm_conv): positions are output
  * positions p = oy*OW + ox, rows gathered from the group's input planes.
- * Wide (gw_conv, stride 1, no dilation): positions are q = oy*WP + ox over
- * a band of output rows [r0, r0 + nrow - kh + 1) of a zero-padded copy of
- * the input (WP = W + 2pw columns, `plane` codes per channel), so im2col
- * row (c, ky, kx) is the contiguous run band[c][q + ky*WP + kx]; columns
- * ox >= OW are computed and dropped. */
+ * Wide (gw_conv, equal strides s, no dilation): positions are
+ * q = oy*WP + ox over a band of output rows starting at r0, read from a
+ * zero-padded (and, for s > 1, phase-split) copy of the input with WP
+ * columns per row and `plane` codes per channel phase, so im2col row
+ * (c, ky, kx) is one contiguous run (see gw_conv); columns ox >= OW are
+ * computed and dropped. */
 typedef struct gm_ctx {
   const rt_fx_conv_param *p;
   const conv_geo *cg;
@@ -717,7 +718,10 @@ static void gw_pack(int16_t *panel, const gm_ctx *x, int k0, int k1, int q0) {
   for (int k = k0; k < k1; k += 2) {
     const int16_t *r[2];
     for (int h = 0; h < 2; h++) {
-      r[h] = k + h < k1 ? x->band + c * x->plane + (int64_t)ky * x->WP + kx + q0 : zeros;
+      int st = g->sh; /* phase (ky % st, kx % st) at (ky / st, kx / st) */
+      r[h] = k + h < k1 ? x->band + ((int64_t)(c * st + ky % st) * st + kx % st) * x->plane +
+                              (int64_t)(ky / st) * x->WP + kx / st + q0
+                        : zeros;
       if (++kx == g->kw) {
         kx = 0;
         if (++ky == g->kh) ky = 0, c++;
@@ -802,45 +806,69 @@ static void gm_run(const gm_ctx *x, int P, int o0) {
 /* Band buffer of the wide path (codes). */
 #define GW_BAND 65536
 
-/* Output rows per band for a stride-1, undilated group (0: the layer does
- * not fit the band buffer, use gm_conv). */
+/* Codes of slack after each band plane: the junk positions of a block
+ * read up to (kw - 1) / s + GM_PB - 1 codes past a plane's rows. */
+static int64_t gw_slack(const rt_conv_param *g) { return GM_PB + 8 + g->kw; }
+
+/* Output rows per band for an undilated group with equal strides (0: the
+ * layer does not fit the band buffer, use the generic packing). */
 static int gw_rows(const conv_geo *cg) {
   const rt_conv_param *g = cg->g;
-  if (g->sh != 1 || g->sw != 1 || g->dh != 1 || g->dw != 1) return 0;
-  int64_t WP = (int64_t)cg->W + 2 * g->pw;
-  if (WP - g->kw + 1 != cg->OW || (int64_t)cg->H + 2 * g->ph - g->kh + 1 != cg->OH) return 0;
-  int64_t per = (int64_t)cg->cpg * WP; /* codes per band row */
-  int64_t rows = (GW_BAND - (int64_t)cg->cpg * (GM_PB + 8)) / (per > 0 ? per : 1) - (g->kh - 1);
+  int s = g->sh;
+  if (s < 1 || s > 4 || g->sw != s || g->dh != 1 || g->dw != 1) return 0;
+  int64_t WP = (int64_t)cg->W + 2 * g->pw, HP = (int64_t)cg->H + 2 * g->ph;
+  int64_t WQ = (WP + s - 1) / s;
+  if ((WP - g->kw) / s + 1 != cg->OW || (HP - g->kh) / s + 1 != cg->OH) return 0;
+  int64_t planes = (int64_t)cg->cpg * s * s;
+  int64_t fixed = planes * (((g->kh - 1) / s) * WQ + gw_slack(g));
+  int64_t per = planes * WQ; /* codes per output row of a band */
+  if (per <= 0 || fixed >= GW_BAND) return 0;
+  int64_t rows = (GW_BAND - fixed) / per;
   if (rows < 1) return 0;
   return rows > cg->OH ? cg->OH : (int)rows;
 }
 
-/* One group on the wide path: bands of R output rows. */
+/* One group on the wide path: bands of R output rows.  With stride s the
+ * band holds the s x s phases of the zero-padded input (phase (py, px),
+ * row r, column j = padded (r*s + py, j*s + px)), so tap (ky, kx) of
+ * output (oy, ox) is phase (ky % s, kx % s) at (oy + ky/s, ox + kx/s). */
 static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg,
                     int o0, int16_t *yn, int R) {
   const rt_conv_param *g = cg->g;
-  int W = cg->W, H = cg->H, WP = W + 2 * g->pw;
+  int W = cg->W, H = cg->H, s = g->sh, WP = W + 2 * g->pw, WQ = (WP + s - 1) / s;
+  int64_t slack = gw_slack(g);
   _Alignas(64) int16_t band[GW_BAND];
   for (int r0 = 0; r0 < cg->OH; r0 += R) {
-    int nr = cg->OH - r0 < R ? cg->OH - r0 : R, nrow = nr + g->kh - 1;
-    int64_t plane = (int64_t)nrow * WP + GM_PB + 8;
+    int nr = cg->OH - r0 < R ? cg->OH - r0 : R, nrow = nr + (g->kh - 1) / s;
+    int64_t plane = (int64_t)nrow * WQ + slack;
     for (int c = 0; c < cg->cpg; c++) {
-      int16_t *d = band + c * plane;
       const int16_t *xc = xg + (int64_t)c * H * W;
-      for (int r = 0; r < nrow; r++, d += WP) {
-        int iy = r0 + r - g->ph;
-        if (iy < 0 || iy >= H) {
-          memset(d, 0, (size_t)WP * sizeof *d);
-          continue;
+      for (int py = 0; py < s; py++)
+        for (int px = 0; px < s; px++) {
+          int16_t *d = band + ((int64_t)(c * s + py) * s + px) * plane;
+          for (int r = 0; r < nrow; r++, d += WQ) {
+            int iy = (r0 + r) * s + py - g->ph;
+            if (iy < 0 || iy >= H) {
+              memset(d, 0, (size_t)WQ * sizeof *d);
+              continue;
+            }
+            const int16_t *xr = xc + (int64_t)iy * W;
+            if (s == 1) {
+              memset(d, 0, (size_t)g->pw * sizeof *d);
+              memcpy(d + g->pw, xr, (size_t)W * sizeof *d);
+              memset(d + g->pw + W, 0, (size_t)(WQ - g->pw - W) * sizeof *d);
+              continue;
+            }
+            for (int j = 0; j < WQ; j++) {
+              int ix = j * s + px - g->pw;
+              d[j] = ix >= 0 && ix < W ? xr[ix] : 0;
+            }
+          }
+          memset(d, 0, (size_t)slack * sizeof *d);
         }
-        memset(d, 0, (size_t)g->pw * sizeof *d);
-        memcpy(d + g->pw, xc + (int64_t)iy * W, (size_t)W * sizeof *d);
-        memset(d + g->pw + W, 0, (size_t)g->pw * sizeof *d);
-      }
-      memset(d, 0, (GM_PB + 8) * sizeof *d);
     }
-    gm_ctx x = {p, cg, NULL, band, plane, WP, r0, yn, true};
-    gm_run(&x, nr * WP, o0);
+    gm_ctx x = {p, cg, NULL, band, plane, WQ, r0, yn, true};
+    gm_run(&x, nr * WQ, o0);
   }
 }
 

@@ -410,8 +410,8 @@ static int same(rt_fx_kernel_fn fast, rt_fx_kernel_fn ref, const void *p,
 /* One random Convolution or Deconvolution (deconv != 0); size 0 small,
  * 1 planes larger than a block, 2 rows wider than a block, 3 many
  * channels with codes of at most 8 bits (the packed GEMM path: K beyond
- * one panel, more channels than an accumulator block, odd K), 4 stride 1
- * with up to 200 input channels and 48 x 48 planes (the wide-row path,
+ * one panel, more channels than an accumulator block, odd K), 4 equal
+ * strides 1..4 with up to 200 input channels and 48 x 48 planes (the wide-row path,
  * several bands).  Returns 1 when
  * a layer was run (and asserted equal). */
 static int conv_case(bool deconv, int size) {
@@ -444,9 +444,9 @@ static int conv_case(bool deconv, int size) {
   if (size == 1) H = (int)ri(40, 90), W = (int)ri(40, 90), N = 1;
   if (size == 2) H = (int)ri(1, 2), W = (int)ri(4200, 4400), N = 1;
   if (size == 3) H = (int)ri(1, 12), W = (int)ri(1, 12), N = (int)ri(1, 2);
-  if (size == 4) { /* the wide-row path: stride 1, bands of rows */
+  if (size == 4) { /* the wide-row path: equal strides, bands of rows */
     H = (int)ri(1, 48), W = (int)ri(1, 48), N = 1;
-    g->sh = g->sw = 1, g->dh = g->dw = 1;
+    g->sh = g->sw = ri(0, 1) ? 1 : (int)ri(2, 4), g->dh = g->dw = 1;
   }
   if (size == 1 || size == 2) {
     if (!deconv) g->sw = g->sh = 1;
@@ -499,7 +499,7 @@ START_TEST(conv_random) {
   for (int i = 0; i < 60; i++) n += conv_case(false, 1);
   for (int i = 0; i < 10; i++) n += conv_case(false, 2);
   for (int i = 0; i < 150; i++) n += conv_case(false, 3);
-  for (int i = 0; i < 60; i++) n += conv_case(false, 4);
+  for (int i = 0; i < 100; i++) n += conv_case(false, 4);
   fprintf(stderr, "conv_random: %d layers identical\n", n);
   ck_assert_int_gt(n, 3000);
 }
@@ -576,6 +576,55 @@ START_TEST(pool_random) {
     n++;
   }
   ck_assert_int_gt(n, 2000);
+  /* The common shapes on wider planes (the row paths and their vector
+   * loops): 2x2/s2, 3x3/s2 with and without padding, 3x3/s1, 1x1, 5x5/s1,
+   * 3x3/s3, ceil- and floor-mode output sizes, global pooling, identity,
+   * scaled and large multipliers (sh < 16), and planes wider than the row
+   * buffers (the general loop). */
+  static const int shapes[][3] = {{2, 2, 0}, {3, 2, 0}, {3, 2, 1}, {2, 2, 1},
+                                  {3, 1, 1}, {1, 1, 0}, {5, 1, 2}, {3, 3, 1}};
+  for (int i = 0; i < 1500; i++) {
+    rt_fx_pool_param p;
+    memset(&p, 0, sizeof p);
+    rt_pool_param *g = &p.g;
+    const int *sp = shapes[ri(0, 7)];
+    g->method = ri(0, 1) ? RT_POOL_AVE : RT_POOL_MAX;
+    g->kh = g->kw = sp[0], g->sh = g->sw = sp[1], g->ph = g->pw = sp[2];
+    if (ri(0, 4) == 0) g->kw = (int)ri(1, 4), g->pw = (int)ri(0, g->kw - 1);
+    g->global = ri(0, 7) == 0;
+    bool wide = i % 40 == 0;
+    int N = (int)ri(1, 2), C = wide ? 1 : (int)ri(1, 3);
+    int H = wide ? (int)ri(1, 3) : (int)ri(1, 40);
+    int W = wide ? (int)ri(2000, 2300) : (int)ri(1, 70);
+    int OH, OW;
+    if (g->global) {
+      OH = OW = 1;
+    } else {
+      if (H + 2 * g->ph < g->kh || W + 2 * g->pw < g->kw) continue;
+      if (ri(0, 3) == 0) { /* floor mode */
+        OH = (H + 2 * g->ph - g->kh) / g->sh + 1;
+        OW = (W + 2 * g->pw - g->kw) / g->sw + 1;
+      } else {
+        OH = (H + 2 * g->ph - g->kh + g->sh - 1) / g->sh + 1;
+        OW = (W + 2 * g->pw - g->kw + g->sw - 1) / g->sw + 1;
+        if (g->ph && (OH - 1) * g->sh >= H + g->ph) OH--;
+        if (g->pw && (OW - 1) * g->sw >= W + g->pw) OW--;
+      }
+    }
+    int bw = rbw(), e = (int)ri(0, 3);
+    double m = e == 0 ? 1.0
+             : e == 3 ? ldexp(1.0 + (double)ri(0, 1000) / 1000.0, (int)ri(14, 20))
+                      : ldexp(1.0 + (double)ri(0, 1000) / 1000.0, (int)ri(-6, 2));
+    rt_fx_multiplier(m, &p.M, &p.sh);
+    p.qmin = rt_fx_qmin(bw, ri(0, 1));
+    p.qmax = rt_fx_qmax(bw);
+    int64_t cnt = (int64_t)N * C * H * W;
+    int16_t *x = xalloc(cnt);
+    rcodes(x, cnt, rbw(), ri(0, 1), 10);
+    rt_fx_tensor b = {rt_shape4(N, C, H, W), x};
+    ck_assert(same(rt_fx_pool, ref_pool, &p, b, rt_shape4(N, C, OH, OW)));
+    free(x);
+  }
 }
 END_TEST
 
@@ -584,6 +633,7 @@ END_TEST
 START_TEST(elementwise_random) {
   for (int it = 0; it < 2000; it++) {
     int N = (int)ri(1, 2), C = (int)ri(1, 5), H = (int)ri(1, 6), W = (int)ri(1, 6);
+    if (it % 8 == 0) W = (int)ri(7, 90); /* longer rows: the vector loops */
     int64_t cnt = (int64_t)N * C * H * W;
     int bw = rbw();
     bool sym = ri(0, 1);
@@ -605,6 +655,20 @@ START_TEST(elementwise_random) {
     id.M = it % 2 ? INT32_C(1) << 30 : 1, id.sh = it % 2 ? 30 : 0;
     id.qmin = qmin, id.qmax = qmax;
     ck_assert(same(rt_fx_relu, ref_relu, &id, b[0], b[0].s));
+    /* the plain requantization (M == Mn), identity on both signs, large
+     * multipliers (sh < 16), output ranges beyond int16 */
+    rt_fx_relu_param rq = rp;
+    rq.Mn = rq.M, rq.shn = rq.sh;
+    ck_assert(same(rt_fx_relu, ref_relu, &rq, b[0], b[0].s));
+    rq.M = rq.Mn = INT32_C(1) << 30, rq.sh = rq.shn = 30;
+    ck_assert(same(rt_fx_relu, ref_relu, &rq, b[0], b[0].s));
+    rt_fx_multiplier(ldexp(1.0 + (double)ri(0, 1000) / 1000.0, (int)ri(13, 20)),
+                     &rq.M, &rq.sh);
+    if (ri(0, 1)) rq.Mn = rq.M, rq.shn = rq.sh;
+    ck_assert(same(rt_fx_relu, ref_relu, &rq, b[0], b[0].s));
+    rq = rp;
+    rq.qmin = (int32_t)ri(-40000, -20000), rq.qmax = (int32_t)ri(20000, 40000);
+    ck_assert(same(rt_fx_relu, ref_relu, &rq, b[0], b[0].s));
     int32_t AM[5];
     int8_t Ash[5];
     int64_t AB[5];
@@ -637,14 +701,20 @@ START_TEST(elementwise_random) {
     rt_fx_concat_param cp;
     memset(&cp, 0, sizeof cp);
     cp.axis = 1, cp.n = 2, cp.qmin = qmin, cp.qmax = qmax;
+    if (ri(0, 3) == 0) cp.qmin = INT16_MIN, cp.qmax = INT16_MAX; /* a copy */
     for (int i = 0; i < 2; i++)
       rt_fx_multiplier(ri(0, 2) ? 1.0 : m, &cp.M[i], &cp.sh[i]);
     rt_fx_tensor c1 = {rt_shape4(N, 2 * C, H, W), xalloc(2 * cnt)};
     rt_fx_tensor c2 = {c1.s, xalloc(2 * cnt)};
     rt_fx_args ca1 = {2, 1, b, &c1}, ca2 = {2, 1, b, &c2};
-    rt_fx_concat(&cp, &ca1);
     ref_concat(&cp, &ca2);
-    ck_assert(!memcmp(c1.d, c2.d, (size_t)cnt * 4));
+    for (int i = 0; i < nm; i++) {
+      rt_fx_simd = modes[i];
+      memset(c1.d, 0x55, (size_t)cnt * 4);
+      rt_fx_concat(&cp, &ca1);
+      ck_assert(!memcmp(c1.d, c2.d, (size_t)cnt * 4));
+    }
+    rt_fx_simd = -1;
     free(t1.d), free(t2.d), free(c1.d), free(c2.d);
     for (int i = 0; i < 3; i++) free(x[i]);
   }
