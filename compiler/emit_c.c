@@ -760,7 +760,10 @@ static int gen(Ec *e, const char *dir) {
     Layer *l = n->layers[i];
     const char *fxcode = NULL;
     if (!l->dead && e->fx && ef_layer(e->fx, l, &fxcode)) {
-      sb_puts(&e->calls, fxcode);
+      if (*fxcode) { /* timed like the float layers */
+        sb_printf(&e->calls, "  LAYER(%d,\n%s  );\n", e->nlive, fxcode);
+        e->live_names[e->nlive++] = c_string(e->ar, l->name);
+      }
       continue;
     }
     if (l->dead || l->kind == LK_INPUT) continue;

@@ -63,9 +63,9 @@ static double now(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
-#define LAYER(i, call) do { double t_ = now(); call; %s_layer_seconds[i] += now() - t_; } while (0)
+#define LAYER(i, ...) do { double t_ = now(); __VA_ARGS__; %s_layer_seconds[i] += now() - t_; } while (0)
 #else
-#define LAYER(i, call) call
+#define LAYER(i, ...) do { __VA_ARGS__; } while (0)
 #endif
 
 int %s_run(const float *input, float *const *outputs) {
