@@ -111,28 +111,48 @@ FX_TARGET_AVX512 static inline __m512i rq64_512(__m512i v, __m512i M, int sh,
   return _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
 }
 
+/* True when outq16_512 handles channel c. */
+static inline bool outq_512_ok(const rt_fx_outq *q, int c) {
+  int sh = q->sh[c], shn = q->relu == RT_FX_LEAKY ? q->shn[c] : 0;
+  return sh >= 0 && sh <= 63 && shn >= 0 && shn <= 63 && q->qmin >= INT16_MIN &&
+         q->qmax <= INT16_MAX && q->qmin <= q->qmax;
+}
+
+/* The output stage of 16 int32 accumulators v of channel c (outq_512_ok). */
+FX_TARGET_AVX512 static inline __attribute__((always_inline)) __m256i
+outq16_512(const rt_fx_outq *q, int c, __m512i v) {
+  int sh = q->sh[c];
+  if (q->relu == RT_FX_RELU && sh >= 32 && q->M[c] > 0 && q->qmin <= 0 && q->qmax >= 0) {
+    /* lanes with acc < 0 become 0; for the others acc * M >= 0, so the
+     * rounding term is 2^(sh-1) and x >> sh is the high half shifted by
+     * sh - 32 (both floors), at most 2^30: int32 arithmetic suffices */
+    const __m512i M = _mm512_set1_epi64(q->M[c]);
+    const __m512i rnd = _mm512_set1_epi64(INT64_C(1) << (sh - 1));
+    __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(v, M), rnd);
+    __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(v, 32), M), rnd);
+    __m512i x = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 32), po);
+    x = _mm512_sra_epi32(x, _mm_cvtsi32_si128(sh - 32));
+    x = _mm512_maskz_mov_epi32(_mm512_cmpge_epi32_mask(v, _mm512_setzero_si512()), x);
+    return _mm512_cvtsepi32_epi16(_mm512_min_epi32(x, _mm512_set1_epi32(q->qmax)));
+  }
+  const __m512i lo = _mm512_set1_epi64(q->qmin), hi = _mm512_set1_epi64(q->qmax);
+  __m512i x = rq64_512(v, _mm512_set1_epi64(q->M[c]), q->sh[c], lo, hi);
+  if (q->relu == RT_FX_RELU)
+    x = _mm512_maskz_mov_epi32(_mm512_cmpge_epi32_mask(v, _mm512_setzero_si512()), x);
+  else if (q->relu == RT_FX_LEAKY)
+    x = _mm512_mask_mov_epi32(x, _mm512_cmplt_epi32_mask(v, _mm512_setzero_si512()),
+                              rq64_512(v, _mm512_set1_epi64(q->Mn[c]), q->shn[c], lo, hi));
+  return _mm512_cvtsepi32_epi16(x);
+}
+
 FX_TARGET_AVX512 static int64_t outq32_512(const rt_fx_outq *q, int c,
                                            const int32_t *acc, int16_t *y,
                                            int64_t n) {
-  int sh = q->sh[c], shn = q->relu == RT_FX_LEAKY ? q->shn[c] : 0;
-  if (sh < 0 || sh > 63 || shn < 0 || shn > 63 || q->qmin < INT16_MIN ||
-      q->qmax > INT16_MAX || q->qmin > q->qmax)
-    return 0;
-  const __m512i M = _mm512_set1_epi64(q->M[c]);
-  const __m512i Mn = _mm512_set1_epi64(q->relu == RT_FX_LEAKY ? q->Mn[c] : 0);
-  const __m512i lo = _mm512_set1_epi64(q->qmin), hi = _mm512_set1_epi64(q->qmax);
-  const __m512i zero = _mm512_setzero_si512();
+  if (!outq_512_ok(q, c)) return 0;
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m512i v = _mm512_loadu_si512((const void *)(acc + i));
-    __m512i x = rq64_512(v, M, sh, lo, hi);
-    if (q->relu == RT_FX_RELU)
-      x = _mm512_maskz_mov_epi32(_mm512_cmpge_epi32_mask(v, zero), x);
-    else if (q->relu == RT_FX_LEAKY)
-      x = _mm512_mask_mov_epi32(x, _mm512_cmplt_epi32_mask(v, zero),
-                                rq64_512(v, Mn, shn, lo, hi));
-    _mm256_storeu_si256((__m256i *)(y + i), _mm512_cvtsepi32_epi16(x));
-  }
+  for (; i + 16 <= n; i += 16)
+    _mm256_storeu_si256((__m256i *)(y + i),
+                        outq16_512(q, c, _mm512_loadu_si512((const void *)(acc + i))));
   return i;
 }
 #endif
@@ -686,6 +706,45 @@ FX_TARGET_AVX512 static void gm_tile1_512(int32_t *acc, const int16_t *const *wr
                                           int K) {
   gm_tile_512(1, acc, wr, panel, k0, k1, K);
 }
+
+/* gm_tile_512 over the whole K (k0 = 0, k1 = K) with the output stage in
+ * registers: accumulators start at the bias, the results of the nt
+ * channels o.. go as codes to res[t][0, GM_PB) (outq_512_ok for each). */
+FX_TARGET_AVX512 static inline __attribute__((always_inline)) void
+gm_fused_512(int nt, int16_t *res, const int16_t *const *wr, const int16_t *panel,
+             int K, const rt_fx_conv_param *p, int o) {
+  int npair = K / 2, nq = (K + 1) / 2;
+  __m512i a[4][2];
+  for (int t = 0; t < nt; t++)
+    a[t][0] = a[t][1] = _mm512_set1_epi32(p->bias ? (int32_t)p->bias[o + t] : 0);
+  const int16_t *xp = panel;
+  for (int q = 0; q < nq; q++, xp += GM_PB * 2) {
+    __m512i x0 = _mm512_loadu_si512((const void *)xp);
+    __m512i x1 = _mm512_loadu_si512((const void *)(xp + 32));
+    for (int t = 0; t < nt; t++) {
+      int32_t wp;
+      if (q < npair) memcpy(&wp, wr[t] + 2 * q, sizeof wp);
+      else wp = gm_pair(wr[t], 2 * q, K);
+      __m512i wv = _mm512_set1_epi32(wp);
+      a[t][0] = _mm512_dpwssd_epi32(a[t][0], x0, wv);
+      a[t][1] = _mm512_dpwssd_epi32(a[t][1], x1, wv);
+    }
+  }
+  for (int t = 0; t < nt; t++) {
+    _mm256_storeu_si256((__m256i *)(res + t * GM_PB), outq16_512(&p->q, o + t, a[t][0]));
+    _mm256_storeu_si256((__m256i *)(res + t * GM_PB + 16), outq16_512(&p->q, o + t, a[t][1]));
+  }
+}
+FX_TARGET_AVX512 static void gm_fused4_512(int16_t *res, const int16_t *const *wr,
+                                           const int16_t *panel, int K,
+                                           const rt_fx_conv_param *p, int o) {
+  gm_fused_512(4, res, wr, panel, K, p, o);
+}
+FX_TARGET_AVX512 static void gm_fused1_512(int16_t *res, const int16_t *const *wr,
+                                           const int16_t *panel, int K,
+                                           const rt_fx_conv_param *p, int o) {
+  gm_fused_512(1, res, wr, panel, K, p, o);
+}
 #endif
 
 /* How gm_run gets the im2col rows of a block of GM_PB positions and where
@@ -737,28 +796,105 @@ static void gw_pack(int16_t *panel, const gm_ctx *x, int k0, int k1, int q0) {
   }
 }
 
-/* The output stage of channel o for positions [p0, p0 + np) of a block. */
-static void gm_out(const gm_ctx *x, int o, const int32_t *acc, int p0, int np) {
+#if FX_AVX2
+/* gw_pack with AVX-512: each pair of rows interleaved by two permutes. */
+FX_TARGET_AVX512 static void gw_pack_512(int16_t *panel, const gm_ctx *x, int k0, int k1,
+                                         int q0) {
+  const rt_conv_param *g = x->cg->g;
+  int khw = g->kh * g->kw, st = g->sh;
+  int c = k0 / khw, ky = k0 % khw / g->kw, kx = k0 % g->kw;
+  static const int16_t zeros[GM_PB];
+  const __m512i lo = _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8,
+                                      39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
+  const __m512i hi = _mm512_set_epi16(63, 31, 62, 30, 61, 29, 60, 28, 59, 27, 58, 26, 57, 25, 56, 24,
+                                      55, 23, 54, 22, 53, 21, 52, 20, 51, 19, 50, 18, 49, 17, 48, 16);
+  for (int k = k0; k < k1; k += 2) {
+    const int16_t *r[2];
+    for (int h = 0; h < 2; h++) {
+      r[h] = k + h < k1 ? x->band + ((int64_t)(c * st + ky % st) * st + kx % st) * x->plane +
+                              (int64_t)(ky / st) * x->WP + kx / st + q0
+                        : zeros;
+      if (++kx == g->kw) {
+        kx = 0;
+        if (++ky == g->kh) ky = 0, c++;
+      }
+    }
+    int16_t *dst = panel + (int64_t)((k - k0) >> 1) * GM_PB * 2;
+    __m512i a = _mm512_loadu_si512((const void *)r[0]);
+    __m512i b = _mm512_loadu_si512((const void *)r[1]);
+    _mm512_storeu_si512((void *)dst, _mm512_permutex2var_epi16(a, lo, b));
+    _mm512_storeu_si512((void *)(dst + 32), _mm512_permutex2var_epi16(a, hi, b));
+  }
+}
+#endif
+
+/* Stores the codes r of channel o for positions [p0, p0 + np) of a block. */
+static void gm_place(const gm_ctx *x, int o, const int16_t *r, int p0, int np) {
   const conv_geo *cg = x->cg;
   int64_t P = (int64_t)cg->OH * cg->OW;
   if (!x->wide) {
-    outq32(&x->p->q, o, acc, x->yn + o * P + p0, np);
+    if (np == GM_PB)
+      memcpy(x->yn + o * P + p0, r, GM_PB * sizeof *r);
+    else
+      memcpy(x->yn + o * P + p0, r, (size_t)np * sizeof *r);
     return;
   }
-  /* the whole block at once (full vectors), then its runs of valid columns */
-  int16_t r[GM_PB];
-  outq32(&x->p->q, o, acc, r, GM_PB);
-  for (int q = p0; q < p0 + np;) {
+  for (int q = p0; q < p0 + np;) { /* runs of valid columns */
     int oy = q / x->WP, ox = q % x->WP;
     int n = x->WP - ox < p0 + np - q ? x->WP - ox : p0 + np - q;
     if (ox < cg->OW) {
       int nv = cg->OW - ox < n ? cg->OW - ox : n;
-      memcpy(x->yn + o * P + (int64_t)(x->r0 + oy) * cg->OW + ox, r + (q - p0),
-             (size_t)nv * sizeof *r);
+      int16_t *d = x->yn + o * P + (int64_t)(x->r0 + oy) * cg->OW + ox;
+      if (nv == GM_PB) /* a whole block: a fixed-size copy */
+        memcpy(d, r, GM_PB * sizeof *r);
+      else
+        memcpy(d, r + (q - p0), (size_t)nv * sizeof *r);
     }
     q += n;
   }
 }
+
+/* The output stage of channel o for positions [p0, p0 + np) of a block. */
+static void gm_out(const gm_ctx *x, int o, const int32_t *acc, int p0, int np) {
+  const conv_geo *cg = x->cg;
+  if (!x->wide) {
+    outq32(&x->p->q, o, acc, x->yn + o * (int64_t)cg->OH * cg->OW + p0, np);
+    return;
+  }
+  int16_t r[GM_PB]; /* the whole block at once (full vectors) */
+  outq32(&x->p->q, o, acc, r, GM_PB);
+  gm_place(x, o, r, p0, np);
+}
+
+#if FX_AVX2
+/* gm_run's blocks when the whole K fits one panel and every channel's
+ * output stage runs in AVX-512 registers (gm_fused_512). */
+FX_TARGET_AVX512 static void gm_run_fused(const gm_ctx *x, int P, int o0) {
+  const rt_fx_conv_param *p = x->p;
+  const conv_geo *cg = x->cg;
+  const rt_conv_param *g = cg->g;
+  int K = cg->cpg * g->kh * g->kw, opg = cg->opg;
+  _Alignas(64) int16_t panel[GM_KB * GM_PB];
+  _Alignas(64) int16_t res[4 * GM_PB];
+  for (int p0 = 0; p0 < P; p0 += GM_PB) {
+    int np = P - p0 < GM_PB ? P - p0 : GM_PB;
+    if (x->wide) gw_pack_512(panel, x, 0, K, p0);
+    else gm_pack(panel, x->xg, cg, 0, K, p0, np);
+    int t = 0;
+    for (; t + 4 <= opg; t += 4) {
+      const int16_t *wr[4];
+      for (int u = 0; u < 4; u++) wr[u] = p->w + (int64_t)(o0 + t + u) * K;
+      gm_fused4_512(res, wr, panel, K, p, o0 + t);
+      for (int u = 0; u < 4; u++) gm_place(x, o0 + t + u, res + u * GM_PB, p0, np);
+    }
+    for (; t < opg; t++) {
+      const int16_t *wr[1] = {p->w + (int64_t)(o0 + t) * K};
+      gm_fused1_512(res, wr, panel, K, p, o0 + t);
+      gm_place(x, o0 + t, res, p0, np);
+    }
+  }
+}
+#endif
 
 /* Output channels [o0, o0 + opg) for positions [0, P) (see gm_ctx). */
 static void gm_run(const gm_ctx *x, int P, int o0) {
@@ -771,6 +907,16 @@ static void gm_run(const gm_ctx *x, int P, int o0) {
   const conv_geo *cg = x->cg;
   const rt_conv_param *g = cg->g;
   int K = cg->cpg * g->kh * g->kw, opg = cg->opg;
+#if FX_AVX2
+  if (use_avx512() && K <= GM_KB) {
+    bool ok = true;
+    for (int o = o0; o < o0 + opg && ok; o++) ok = outq_512_ok(&p->q, o);
+    if (ok) {
+      gm_run_fused(x, P, o0);
+      return;
+    }
+  }
+#endif
   _Alignas(64) int16_t panel[GM_KB * GM_PB];
   _Alignas(64) int32_t acc[GM_OB * GM_PB];
   for (int p0 = 0; p0 < P; p0 += GM_PB) {
@@ -1040,6 +1186,7 @@ dwm_body_512(int NP, const rt_fx_conv_param *p, const conv_geo *cg, int o,
   int npair = NP > 0 ? NP : (kw + 1) / 2;
   const int16_t *wo = p->w + (int64_t)o * kh * kw;
   const __m512i bias = _mm512_set1_epi32(p->bias ? (int32_t)p->bias[o] : 0);
+  bool regs = outq_512_ok(&p->q, o); /* output stage from registers */
   int32_t wp[DWM_KH][8];
   for (int ky = 0; ky < kh; ky++)
     for (int t = 0; t < npair && t < 8; t++) {
@@ -1047,24 +1194,35 @@ dwm_body_512(int NP, const rt_fx_conv_param *p, const conv_geo *cg, int o,
       uint16_t hi = 2 * t + 1 < kw ? (uint16_t)wo[ky * kw + 2 * t + 1] : 0;
       wp[ky][t] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
     }
-  _Alignas(32) int16_t rows[DWM_KH][DWM_ROW];
+  /* padded input rows in a ring: row iy in slot iy % nb (nb = kh + sh
+   * slots, so the rows of one output row never evict each other) */
+  _Alignas(64) int16_t rows[DWM_KH + 2][DWM_ROW];
+  int tag[DWM_KH + 2], nb = kh + g->sh;
+  for (int k = 0; k < nb; k++) tag[k] = -1;
   _Alignas(64) int32_t acc[DW_OW + 64];
   int j0 = g->pw < len ? g->pw : len, j1 = g->pw + W < len ? g->pw + W : len;
   for (int oy = 0; oy < cg->OH; oy++) {
+    const int16_t *rp[DWM_KH];
     int vky[DWM_KH], nk = 0;
     for (int ky = 0; ky < kh; ky++) {
       int iy = oy * g->sh - g->ph + ky;
       if (iy < 0 || iy >= H) continue;
-      int16_t *r = rows[nk];
-      memset(r, 0, (size_t)len * sizeof *r);
-      if (j1 > j0)
-        memcpy(r + j0, xc + (int64_t)iy * W + (j0 - g->pw), (size_t)(j1 - j0) * sizeof *r);
+      int16_t *r = rows[iy % nb];
+      if (tag[iy % nb] != iy) {
+        tag[iy % nb] = iy;
+        memset(r, 0, (size_t)j0 * sizeof *r);
+        if (j1 > j0)
+          memcpy(r + j0, xc + (int64_t)iy * W + (j0 - g->pw), (size_t)(j1 - j0) * sizeof *r);
+        memset(r + (j1 > j0 ? j1 : j0), 0, (size_t)(len - (j1 > j0 ? j1 : j0)) * sizeof *r);
+      }
+      rp[nk] = r;
       vky[nk++] = ky;
     }
+    int16_t *yr = yo + (int64_t)oy * OW;
     for (int v = 0; v < nv; v++) {
       __m512i e = bias, od = bias;
       for (int q = 0; q < nk; q++) {
-        const int16_t *r = rows[q] + 32 * v;
+        const int16_t *r = rp[q] + 32 * v;
         const int32_t *w = wp[vky[q]];
         for (int t = 0; t < npair; t++) {
           __m512i wv = _mm512_set1_epi32(w[t]);
@@ -1073,16 +1231,30 @@ dwm_body_512(int NP, const rt_fx_conv_param *p, const conv_geo *cg, int o,
             od = _mm512_dpwssd_epi32(od, _mm512_loadu_si512((const void *)(r + 2 * t + 1)), wv);
         }
       }
-      if (sw == 2) {
-        _mm512_store_si512((void *)(acc + 16 * v), e);
-      } else { /* lanes e0 o0 e1 o1 ...: two-source permutes */
+      __m512i a0 = e, a1 = od;
+      int at = 16 * v, na = 1; /* a0 (and a1) hold outputs at, at + 16 */
+      if (sw == 1) { /* lanes e0 o0 e1 o1 ...: two-source permutes */
         const __m512i i0 = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
         const __m512i i1 = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
-        _mm512_store_si512((void *)(acc + 32 * v), _mm512_permutex2var_epi32(e, i0, od));
-        _mm512_store_si512((void *)(acc + 32 * v + 16), _mm512_permutex2var_epi32(e, i1, od));
+        a0 = _mm512_permutex2var_epi32(e, i0, od);
+        a1 = _mm512_permutex2var_epi32(e, i1, od);
+        at = 32 * v, na = 2;
+      }
+      for (int h = 0; h < na; h++) {
+        __m512i av = h ? a1 : a0;
+        int base = at + 16 * h;
+        if (!regs) {
+          _mm512_store_si512((void *)(acc + base), av);
+        } else if (base + 16 <= OW) {
+          _mm256_storeu_si256((__m256i *)(yr + base), outq16_512(&p->q, o, av));
+        } else if (base < OW) {
+          int16_t t16[16];
+          _mm256_storeu_si256((__m256i *)t16, outq16_512(&p->q, o, av));
+          memcpy(yr + base, t16, (size_t)(OW - base) * sizeof *t16);
+        }
       }
     }
-    outq32(&p->q, o, acc, yo + (int64_t)oy * OW, OW);
+    if (!regs) outq32(&p->q, o, acc, yr, OW);
   }
 }
 
