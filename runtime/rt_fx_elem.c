@@ -7,24 +7,126 @@
 #include "rt_fx_int.h"
 
 
-void rt_fx_relu(const void *param, const rt_fx_args *a) {
-  const rt_fx_relu_param *p = param;
-  int64_t n = rt_shape_count(&a->b[0].s);
-  const int16_t *x = a->b[0].d;
-  int16_t *y = a->t[0].d;
-  bool ident = (p->sh == 0 && p->M == 1) ||
-               (p->sh >= 1 && p->sh <= 30 && p->M == INT32_C(1) << p->sh);
-  if (ident && p->Mn == 0) { /* x * 2^sh * 2^-sh = x; 0 below 0 */
-    for (int64_t i = 0; i < n; i++) {
-      int32_t v = x[i] > 0 ? x[i] : 0;
-      y[i] = (int16_t)(v < p->qmin ? p->qmin : v > p->qmax ? p->qmax : v);
+/* How one half of a requantization clamp(RHA(x * M * 2^-sh)) of a code
+ * (|x| <= 2^15) is computed: RQ_ZERO (M == 0: the constant 0), RQ_IDENT
+ * (an exact multiplier of one: x), RQ_MUL (the AVX2 product path: for
+ * 16 <= sh <= 62 every |RHA(x * M * 2^-sh)| < 2^31) or RQ_OTHER. */
+enum { RQ_ZERO, RQ_IDENT, RQ_MUL, RQ_OTHER };
+
+static int rq_kind(int32_t M, int sh) {
+  if (M == 0) return RQ_ZERO;
+  if ((sh == 0 && M == 1) || (sh >= 1 && sh <= 30 && M == INT32_C(1) << sh))
+    return RQ_IDENT;
+  return sh >= 16 && sh <= 62 ? RQ_MUL : RQ_OTHER;
+}
+
+/* 1 when the vector clamps give clamp(v, qmin, qmax) exactly for int16 v:
+ * an ordered range of codes. */
+static bool q16(int32_t qmin, int32_t qmax) {
+  return qmin >= INT16_MIN && qmin <= qmax && qmax <= INT16_MAX;
+}
+
+/* y = clamp(relu ? max(x, 0) : x, qmin, qmax) for a q16 range; y may be x.
+ * max(max(x, 0), qmin) is max(x, max(qmin, 0)). */
+static void clamp_codes(const int16_t *x, int16_t *y, int64_t n, bool relu,
+                        int32_t qmin, int32_t qmax) {
+  int16_t lo = (int16_t)(relu && qmin < 0 ? 0 : qmin), hi = (int16_t)qmax;
+  int64_t i = 0;
+#if defined(__SSE2__)
+  const __m128i l = _mm_set1_epi16(lo), h = _mm_set1_epi16(hi);
+  for (; i + 16 <= n; i += 16) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(x + i));
+    __m128i b = _mm_loadu_si128((const __m128i *)(x + i + 8));
+    _mm_storeu_si128((__m128i *)(y + i), _mm_min_epi16(_mm_max_epi16(a, l), h));
+    _mm_storeu_si128((__m128i *)(y + i + 8), _mm_min_epi16(_mm_max_epi16(b, l), h));
+  }
+#endif
+  for (; i < n; i++) {
+    int16_t v = x[i] < lo ? lo : x[i];
+    y[i] = v > hi ? hi : v;
+  }
+}
+
+#if FX_AVX2
+/* RHA(a * M * 2^-sh) of 8 int32 lanes for an RQ_MUL half: M and rnd =
+ * 2^(sh-1) in every 64-bit lane, s = sh (sh <= 32: the low half of the
+ * logical shift) or sh - 32 (the high half shifted arithmetically). */
+FX_TARGET_AVX2 static inline __m256i mulsh8(__m256i a, __m256i M, __m256i rnd,
+                                            __m128i s, int sh) {
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i e = _mm256_mul_epi32(a, M);
+  __m256i o = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), M);
+  /* + 2^(sh-1) - (x < 0) */
+  e = _mm256_add_epi64(_mm256_add_epi64(e, rnd), _mm256_cmpgt_epi64(zero, e));
+  o = _mm256_add_epi64(_mm256_add_epi64(o, rnd), _mm256_cmpgt_epi64(zero, o));
+  if (sh <= 32)
+    return _mm256_blend_epi32(_mm256_srl_epi64(e, s),
+                              _mm256_slli_epi64(_mm256_srl_epi64(o, s), 32), 0xAA);
+  return _mm256_sra_epi32(_mm256_blend_epi32(_mm256_srli_epi64(e, 32), o, 0xAA), s);
+}
+
+/* One half (kind k, M, sh) of 8 codes a. */
+FX_TARGET_AVX2 static inline __m256i half8(__m256i a, int k, __m256i M,
+                                           __m256i rnd, __m128i s, int sh) {
+  return k == RQ_ZERO ? _mm256_setzero_si256() : k == RQ_IDENT ? a
+                                                 : mulsh8(a, M, rnd, s, sh);
+}
+
+/* rq_codes with AVX2, 16 codes at a time, for halves of kinds kp, kn other
+ * than RQ_OTHER and a q16 range.  Returns how many were done. */
+FX_TARGET_AVX2 static int64_t rq_codes_avx2(const rt_fx_relu_param *p, int kp,
+                                            int kn, const int16_t *x,
+                                            int16_t *y, int64_t n) {
+  int shp = p->sh, shn = p->shn;
+  bool one = kp == kn && p->M == p->Mn && shp == shn; /* no select */
+  const __m256i Mp = _mm256_set1_epi64x(p->M), Mn = _mm256_set1_epi64x(p->Mn);
+  const __m256i rp = _mm256_set1_epi64x(kp == RQ_MUL ? INT64_C(1) << (shp - 1) : 0);
+  const __m256i rn = _mm256_set1_epi64x(kn == RQ_MUL ? INT64_C(1) << (shn - 1) : 0);
+  const __m128i sp = _mm_cvtsi32_si128(shp <= 32 ? shp : shp - 32);
+  const __m128i sn = _mm_cvtsi32_si128(shn <= 32 ? shn : shn - 32);
+  const __m256i lo = _mm256_set1_epi32(p->qmin), hi = _mm256_set1_epi32(p->qmax);
+  const __m256i zero = _mm256_setzero_si256();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m256i r[2];
+    for (int h = 0; h < 2; h++) {
+      __m256i a = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(x + i + 8 * h)));
+      __m256i v = half8(a, kp, Mp, rp, sp, shp);
+      if (!one)
+        v = _mm256_blendv_epi8(v, half8(a, kn, Mn, rn, sn, shn),
+                               _mm256_cmpgt_epi32(zero, a));
+      r[h] = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
     }
+    __m256i q = _mm256_permute4x64_epi64(_mm256_packs_epi32(r[0], r[1]), 0xD8);
+    _mm256_storeu_si256((__m256i *)(y + i), q);
+  }
+  return i;
+}
+#endif
+
+/* The ReLU map of n codes (y may be x): x >= 0 requantized with (M, sh),
+ * x < 0 with (Mn, shn).  Also the plain requantization (M == Mn, sh ==
+ * shn) of Pooling and Concat. */
+static void rq_codes(const rt_fx_relu_param *p, const int16_t *x, int16_t *y,
+                     int64_t n) {
+  int kp = rq_kind(p->M, p->sh), kn = rq_kind(p->Mn, p->shn);
+  bool q = q16(p->qmin, p->qmax);
+  if (q && kp == RQ_IDENT && (kn == RQ_ZERO || kn == RQ_IDENT)) {
+    clamp_codes(x, y, n, kn == RQ_ZERO, p->qmin, p->qmax);
     return;
   }
-  for (int64_t i = 0; i < n; i++)
-    y[i] = (int16_t)(x[i] >= 0
-                         ? rq16(x[i], p->M, p->sh, p->qmin, p->qmax)
-                         : rq16(x[i], p->Mn, p->shn, p->qmin, p->qmax));
+  int64_t i = 0;
+#if FX_AVX2
+  if (q && kp != RQ_OTHER && kn != RQ_OTHER && n >= 16 && use_avx2())
+    i = rq_codes_avx2(p, kp, kn, x, y, n);
+#endif
+  for (; i < n; i++)
+    y[i] = (int16_t)(x[i] >= 0 ? rq16(x[i], p->M, p->sh, p->qmin, p->qmax)
+                               : rq16(x[i], p->Mn, p->shn, p->qmin, p->qmax));
+}
+
+void rt_fx_relu(const void *param, const rt_fx_args *a) {
+  rq_codes(param, a->b[0].d, a->t[0].d, rt_shape_count(&a->b[0].s));
 }
 
 void rt_fx_affine(const void *param, const rt_fx_args *a) {
@@ -142,16 +244,14 @@ void rt_fx_concat(const void *param, const rt_fx_args *a) {
     const rt_fx_tensor *b = &a->b[i];
     int64_t in = rt_shape_count_range(&b->s, p->axis, b->s.nd);
     bool id = IDENT(p->M[i], p->sh[i]);
+    rt_fx_relu_param rq = {p->M[i], p->M[i], p->sh[i], p->sh[i], p->qmin, p->qmax};
     for (int64_t o = 0; o < outer; o++) {
       const int16_t *x = b->d + o * in;
       int16_t *y = a->t[0].d + o * T + off;
-      if (id) {
-        for (int64_t k = 0; k < in; k++) y[k] = sat16(x[k], p->qmin, p->qmax);
-      } else {
-        for (int64_t k = 0; k < in; k++)
-          y[k] = (int16_t)rq16(x[k], p->M[i], p->sh[i], p->qmin,
-                                        p->qmax);
-      }
+      if (id && p->qmin <= INT16_MIN && p->qmax >= INT16_MAX)
+        memmove(y, x, (size_t)in * sizeof *y); /* nothing to clamp */
+      else
+        rq_codes(&rq, x, y, in);
     }
     off += in;
   }
