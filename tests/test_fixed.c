@@ -2,6 +2,7 @@
  * hand-computed integers, plus a property test of Convolution against a
  * double-precision evaluation of the dequantized operands. */
 #include <check.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,6 +491,89 @@ START_TEST(fold_bn) {
 }
 END_TEST
 
+/* ---- boundaries: rt_fx_quantize / rt_fx_dequantize == their scalar rules,
+ * on every SIMD level the CPU has ---- */
+static uint32_t qrng = 777;
+static uint32_t qbits(void) {
+  qrng ^= qrng << 13, qrng ^= qrng >> 17, qrng ^= qrng << 5;
+  return qrng;
+}
+static float f_of(uint32_t u) {
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+/* One input value for scale s and range hi: random bit patterns (NaN, inf,
+ * denormals included), ties (k + 0.5) s and their float neighbours, values
+ * a few ulps around 0.5 s, huge, tiny, signed zeros, in-range randoms. */
+static float qvalue(double s, int32_t hi) {
+  uint32_t r = qbits();
+  int k = (int)(qbits() % (uint32_t)(2 * hi + 5)) - hi - 2;
+  float t = (float)(((double)k + 0.5) * s);
+  switch (r % 12) {
+  case 0: return f_of(qbits());
+  case 1: return t;
+  case 2: return nextafterf(t, INFINITY);
+  case 3: return nextafterf(t, -INFINITY);
+  case 4: {
+    float h = (float)(0.5 * s) * ((r >> 8) & 1 ? 1.0f : -1.0f);
+    for (int i = (int)(r >> 9) % 4; i > 0; i--) h = nextafterf(h, (r >> 11) & 1 ? INFINITY : 0);
+    return h;
+  }
+  case 5: {
+    static const float sp[] = {NAN, -NAN, INFINITY, -INFINITY, 0.0f, -0.0f,
+                               FLT_MAX, -FLT_MAX, 1e30f, -1e30f, 1e-40f,
+                               -1e-40f, 1.4e-45f, -1.4e-45f, FLT_MIN, -FLT_MIN,
+                               2147483648.0f, -2147483648.0f, 3e9f, -3e9f};
+    return sp[(r >> 8) % (sizeof sp / sizeof sp[0])];
+  }
+  case 6: return (float)k * (float)s;
+  default: return (float)(((double)(int)(qbits() % 2000001) - 1000000) / 1e6 * 1.3 * hi * s);
+  }
+}
+
+START_TEST(quantize_simd) {
+  static const double scales[] = {0.5, 1.0 / 64, 1.0 / 127, 0.1, 3.0 / 255,
+                                  0.0078740157480315, 2.5e-5, 1e-300, 1e300,
+                                  7.0, 1e-40, 0.999999999};
+  float x[80];
+  int16_t want[80], got[80];
+  float fw[80], fg[80];
+  int levels = 0;
+  for (int lvl = 0; lvl <= 2; lvl++) {
+    rt_fx_simd = lvl;
+    if (rt_fx_simd_level() != lvl) continue;
+    levels++;
+    qrng = 777;
+    for (int it = 0; it < 6000; it++) {
+      double s = scales[qbits() % (sizeof scales / sizeof scales[0])];
+      if (qbits() % 4 == 0) s = (double)(qbits() % 100000 + 1) / (double)(qbits() % 100000 + 1) / 128;
+      int bw = 2 + (int)(qbits() % 15);
+      bool sym = qbits() % 2;
+      rt_fx_quant_param p = {s, rt_fx_qmin(bw, sym), rt_fx_qmax(bw)};
+      if (it % 500 == 1) p.qmin = -40000, p.qmax = 40000; /* not from prepare */
+      if (it % 500 == 2) p.qmin = 3, p.qmax = -3;
+      int n = 1 + (int)(qbits() % 72), off = (int)(qbits() % 8);
+      for (int i = 0; i < n; i++) x[off + i] = qvalue(s, p.qmax > 0 ? p.qmax : 3);
+      for (int i = 0; i < n; i++)
+        want[i] = (int16_t)rt_fx_quantize1((double)x[off + i], s, p.qmin, p.qmax);
+      rt_fx_quantize(&p, x + off, got, n);
+      for (int i = 0; i < n; i++)
+        ck_assert_msg(got[i] == want[i],
+                      "level %d it %d: x %a / %a in [%d, %d]: got %d want %d", lvl,
+                      it, (double)x[off + i], s, p.qmin, p.qmax, got[i], want[i]);
+      for (int i = 0; i < n + off; i++) want[i] = (int16_t)qbits();
+      for (int i = 0; i < n; i++) fw[i] = (float)((double)want[off + i] * s);
+      rt_fx_dequantize(&p, want + off, fg, n);
+      ck_assert_int_eq(memcmp(fg, fw, (size_t)n * sizeof(float)), 0);
+    }
+  }
+  rt_fx_simd = -1;
+  ck_assert_int_ge(levels, 1);
+}
+END_TEST
+
 /* ---- property: conv vs. float of the dequantized operands ----
  * Bound: y_int = RHA(M 2^-sh (acc + bq)); with m = s_in s_w / s_out,
  * |M 2^-sh - m| <= m 2^-31 and |bq - b/s_acc| <= 1/2, so
@@ -587,6 +671,7 @@ int main(void) {
   tcase_add_test(tc, relu_affine_permute);
   tcase_add_test(tc, fold_bn);
   tcase_add_test(tc, conv_property);
+  tcase_add_test(tc, quantize_simd);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -13,16 +13,24 @@ function render(t)
  * the runtime kernels take them), each at a fixed offset. */
 static _Alignas(64) int16_t fx16[%d];
 
-/* Boundaries, exactly as the simulator: q = clamp(RHA(x / s)), x = q * s. */
+/* Boundaries, exactly as the simulator: q = clamp(RHA(x / s)), x = q * s
+ * (the runtime's rt_fx_quantize / rt_fx_dequantize, SIMD where the CPU has it). */
 static void __attribute__((unused)) fx_quantize16(const float *x, int16_t *y, long n, double s, int32_t lo, int32_t hi) {
-  for (long i = 0; i < n; i++) y[i] = (int16_t)rt_fx_quantize1((double)x[i], s, lo, hi);
+  rt_fx_quant_param p = {s, lo, hi};
+  rt_fx_quantize(&p, x, y, n);
 }
 static void __attribute__((unused)) fx_dequantize16(const int16_t *x, float *y, long n, double s) {
-  for (long i = 0; i < n; i++) y[i] = (float)((double)x[i] * s);
+  rt_fx_quant_param p = {s, 0, 0};
+  rt_fx_dequantize(&p, x, y, n);
 }
-/* Codes of one format to another: y = clamp(RHA(x * M * 2^-sh)). */
+/* Codes of one format to another: y = clamp(RHA(x * M * 2^-sh)), i.e.
+ * rt_fx_requant's direct branch (|x * M| < 2^47), inlined. */
 static void __attribute__((unused)) fx_requant16(const int16_t *x, int16_t *y, long n, int32_t M, int sh, int32_t lo, int32_t hi) {
-  for (long i = 0; i < n; i++) y[i] = (int16_t)rt_fx_requant(x[i], M, sh, lo, hi);
+  for (long i = 0; i < n; i++) {
+    int64_t v = (int64_t)x[i] * M;
+    if (sh > 0) v = (v + ((int64_t)1 << (sh - 1)) - (v < 0)) >> sh;
+    y[i] = (int16_t)(v < lo ? lo : v > hi ? hi : v);
+  }
 }
 
 %s

@@ -15,18 +15,34 @@ function render(t)
 static _Alignas(64) int8_t fx8[%d] __attribute__((unused));
 static _Alignas(64) int16_t fx16[%d] __attribute__((unused));
 
-/* Boundaries, exactly as the simulator: q = clamp(RHA(x / s)), x = q * s. */
+/* Boundaries, exactly as the simulator: q = clamp(RHA(x / s)), x = q * s
+ * (the runtime's rt_fx_quantize / rt_fx_dequantize; 8-bit codes go through
+ * an int16 chunk). */
 static void __attribute__((unused)) fx_quantize8(const float *x, int8_t *y, long n, double s, int32_t lo, int32_t hi) {
-  for (long i = 0; i < n; i++) y[i] = (int8_t)rt_fx_quantize1((double)x[i], s, lo, hi);
+  rt_fx_quant_param p = {s, lo, hi};
+  int16_t t[256];
+  for (long i = 0; i < n; i += 256) {
+    long m = n - i < 256 ? n - i : 256;
+    rt_fx_quantize(&p, x + i, t, m);
+    for (long j = 0; j < m; j++) y[i + j] = (int8_t)t[j];
+  }
 }
 static void __attribute__((unused)) fx_quantize16(const float *x, int16_t *y, long n, double s, int32_t lo, int32_t hi) {
-  for (long i = 0; i < n; i++) y[i] = (int16_t)rt_fx_quantize1((double)x[i], s, lo, hi);
+  rt_fx_quant_param p = {s, lo, hi};
+  rt_fx_quantize(&p, x, y, n);
 }
 static void __attribute__((unused)) fx_dequantize8(const int8_t *x, float *y, long n, double s) {
-  for (long i = 0; i < n; i++) y[i] = (float)((double)x[i] * s);
+  rt_fx_quant_param p = {s, 0, 0};
+  int16_t t[256];
+  for (long i = 0; i < n; i += 256) {
+    long m = n - i < 256 ? n - i : 256;
+    for (long j = 0; j < m; j++) t[j] = x[i + j];
+    rt_fx_dequantize(&p, t, y + i, m);
+  }
 }
 static void __attribute__((unused)) fx_dequantize16(const int16_t *x, float *y, long n, double s) {
-  for (long i = 0; i < n; i++) y[i] = (float)((double)x[i] * s);
+  rt_fx_quant_param p = {s, 0, 0};
+  rt_fx_dequantize(&p, x, y, n);
 }
 
 #include "hls/%s_hw.h"
