@@ -1,11 +1,20 @@
-/* rt_ip.c - InnerProduct float kernel (Caffe semantics). */
+/* rt_ip.c - InnerProduct float kernel (Caffe semantics).
+ *
+ * Every output keeps the reference order: s = 0; s += x[i] * w[i] for
+ * increasing i (a float multiply, then a float add: no FMA), then
+ * y = s + bias (+ 0.0f without bias, as before).  The AVX2 path vectorizes
+ * across outputs (each lane one output's sequential sum), so its results are
+ * bit-identical to the scalar loops. */
 #include "rt_layers.h"
 
-/* One row: y[n] = bias[n] + sum_k x[k] * W[n][k], W N x K row-major; four
- * outputs per pass so the loads of x are shared. */
+#include "rt_fx_int.h" /* FX_AVX2, FX_TARGET_AVX2, use_avx2 (rt_fx_simd) */
+
+/* One row: y[n] = bias[n] + sum_k x[k] * W[n][k], W N x K row-major, for
+ * outputs j0..nout-1; four outputs per pass so the loads of x are shared. */
 static void ip_row(const float *restrict x, const float *restrict w,
-                   const float *bias, float *restrict y, int nout, int64_t k) {
-  int j = 0;
+                   const float *bias, float *restrict y, int j0, int nout,
+                   int64_t k) {
+  int j = j0;
   for (; j + 4 <= nout; j += 4) {
     const float *w0 = w + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
     float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -29,6 +38,180 @@ static void ip_row(const float *restrict x, const float *restrict w,
   }
 }
 
+/* Transposed weights (K x N): y[j] = sum_i x[i] * W[i][j] (+ bias[j]) for
+ * outputs j0..nout-1, each output's sum in increasing i. */
+static void ip_row_t(const float *restrict x, const float *restrict w,
+                     const float *bias, float *restrict y, int j0, int nout,
+                     int64_t k) {
+  for (int j = j0; j < nout; j++) y[j] = 0.0f;
+  for (int64_t i = 0; i < k; i++) {
+    const float *wi = w + i * nout;
+    float xi = x[i];
+    for (int j = j0; j < nout; j++) y[j] += xi * wi[j];
+  }
+  if (bias)
+    for (int j = j0; j < nout; j++) y[j] += bias[j];
+}
+
+#if FX_AVX2
+/* Outputs j..j+8G-1 of one row (W N x K): lane l of acc[g] holds output
+ * j+8g+l.  Per 4 k, the weights of rows (r, r+4) are loaded into the two
+ * halves of a register and transposed 4x4 within the halves, giving one
+ * register of 8 outputs per k; the lanes then add x[i] * w in order. */
+FX_TARGET_AVX2 static inline void ip_blk_avx2(const float *x, const float *w,
+                                              const float *bias, float *y,
+                                              int j, int64_t k, int G) {
+  __m256 acc[4];
+  for (int g = 0; g < G; g++) acc[g] = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 4 <= k; i += 4) {
+    __m256 x0 = _mm256_set1_ps(x[i]), x1 = _mm256_set1_ps(x[i + 1]);
+    __m256 x2 = _mm256_set1_ps(x[i + 2]), x3 = _mm256_set1_ps(x[i + 3]);
+    for (int g = 0; g < G; g++) {
+      const float *p = w + (int64_t)(j + 8 * g) * k + i;
+      __m256 a[4];
+      for (int r = 0; r < 4; r++)
+        a[r] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p + r * k)),
+                                    _mm_loadu_ps(p + (r + 4) * k), 1);
+      __m256d t0 = _mm256_castps_pd(_mm256_unpacklo_ps(a[0], a[1]));
+      __m256d t1 = _mm256_castps_pd(_mm256_unpackhi_ps(a[0], a[1]));
+      __m256d t2 = _mm256_castps_pd(_mm256_unpacklo_ps(a[2], a[3]));
+      __m256d t3 = _mm256_castps_pd(_mm256_unpackhi_ps(a[2], a[3]));
+      __m256 s = acc[g];
+      s = _mm256_add_ps(s, _mm256_mul_ps(x0, _mm256_castpd_ps(_mm256_unpacklo_pd(t0, t2))));
+      s = _mm256_add_ps(s, _mm256_mul_ps(x1, _mm256_castpd_ps(_mm256_unpackhi_pd(t0, t2))));
+      s = _mm256_add_ps(s, _mm256_mul_ps(x2, _mm256_castpd_ps(_mm256_unpacklo_pd(t1, t3))));
+      s = _mm256_add_ps(s, _mm256_mul_ps(x3, _mm256_castpd_ps(_mm256_unpackhi_pd(t1, t3))));
+      acc[g] = s;
+    }
+  }
+  for (; i < k; i++) {
+    __m256 xi = _mm256_set1_ps(x[i]);
+    for (int g = 0; g < G; g++) {
+      const float *p = w + (int64_t)(j + 8 * g) * k + i;
+      __m256 v = _mm256_setr_ps(p[0], p[k], p[2 * k], p[3 * k], p[4 * k],
+                                p[5 * k], p[6 * k], p[7 * k]);
+      acc[g] = _mm256_add_ps(acc[g], _mm256_mul_ps(xi, v));
+    }
+  }
+  for (int g = 0; g < G; g++) {
+    __m256 b = bias ? _mm256_loadu_ps(bias + j + 8 * g) : _mm256_setzero_ps();
+    _mm256_storeu_ps(y + j + 8 * g, _mm256_add_ps(acc[g], b));
+  }
+}
+
+/* Transposes rows r..r+7 (stride k), columns i..i+kc-1 of W into
+ * dst[c * 32 + l] = W[r + l][i + c]. */
+FX_TARGET_AVX2 static inline void ip_pack8_avx2(const float *p, int64_t k,
+                                                int kc, float *dst) {
+  int c = 0;
+  for (; c + 4 <= kc; c += 4) {
+    __m256 a[4];
+    for (int r = 0; r < 4; r++)
+      a[r] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p + r * k + c)),
+                                  _mm_loadu_ps(p + (r + 4) * k + c), 1);
+    __m256d t0 = _mm256_castps_pd(_mm256_unpacklo_ps(a[0], a[1]));
+    __m256d t1 = _mm256_castps_pd(_mm256_unpackhi_ps(a[0], a[1]));
+    __m256d t2 = _mm256_castps_pd(_mm256_unpacklo_ps(a[2], a[3]));
+    __m256d t3 = _mm256_castps_pd(_mm256_unpackhi_ps(a[2], a[3]));
+    _mm256_store_ps(dst + c * 32, _mm256_castpd_ps(_mm256_unpacklo_pd(t0, t2)));
+    _mm256_store_ps(dst + (c + 1) * 32, _mm256_castpd_ps(_mm256_unpackhi_pd(t0, t2)));
+    _mm256_store_ps(dst + (c + 2) * 32, _mm256_castpd_ps(_mm256_unpacklo_pd(t1, t3)));
+    _mm256_store_ps(dst + (c + 3) * 32, _mm256_castpd_ps(_mm256_unpackhi_pd(t1, t3)));
+  }
+  for (; c < kc; c++)
+    for (int l = 0; l < 8; l++) dst[c * 32 + l] = p[l * k + c];
+}
+
+#define IP_KC 128 /* k per packed chunk: 32 outputs x 128 floats = 16 KB */
+
+/* Outputs j..j+31 of one row: each chunk of IP_KC k of their weights is
+ * transposed into buf (8 rows at a time, few concurrent streams), then the
+ * four registers of 8 lanes continue their sums over the chunk in order. */
+FX_TARGET_AVX2 static void ip_blk32_avx2(const float *x, const float *w,
+                                         const float *bias, float *y, int j,
+                                         int64_t k) {
+  _Alignas(32) float buf[IP_KC * 32];
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  for (int64_t i0 = 0; i0 < k; i0 += IP_KC) {
+    int kc = k - i0 < IP_KC ? (int)(k - i0) : IP_KC;
+    for (int g = 0; g < 4; g++)
+      ip_pack8_avx2(w + (int64_t)(j + 8 * g) * k + i0, k, kc, buf + 8 * g);
+    const float *xc = x + i0;
+    for (int c = 0; c < kc; c++) {
+      __m256 xi = _mm256_set1_ps(xc[c]);
+      const float *q = buf + c * 32;
+      a0 = _mm256_add_ps(a0, _mm256_mul_ps(xi, _mm256_load_ps(q)));
+      a1 = _mm256_add_ps(a1, _mm256_mul_ps(xi, _mm256_load_ps(q + 8)));
+      a2 = _mm256_add_ps(a2, _mm256_mul_ps(xi, _mm256_load_ps(q + 16)));
+      a3 = _mm256_add_ps(a3, _mm256_mul_ps(xi, _mm256_load_ps(q + 24)));
+    }
+  }
+  __m256 acc[4] = {a0, a1, a2, a3};
+  for (int g = 0; g < 4; g++) {
+    __m256 b = bias ? _mm256_loadu_ps(bias + j + 8 * g) : _mm256_setzero_ps();
+    _mm256_storeu_ps(y + j + 8 * g, _mm256_add_ps(acc[g], b));
+  }
+}
+
+/* Whether 32 rows of k floats crowd an L1 set (48 KB, 64 sets of 64 B
+ * lines): more than 8 row starts in one set make the 32 concurrent row
+ * streams of ip_blk_avx2 evict each other (k a multiple of 256, say). */
+static bool ip_aliased(int64_t k) {
+  int n[64] = {0}, most = 0;
+  for (int64_t r = 0; r < 32; r++) {
+    int s = (int)(((r * k * 4) >> 6) & 63);
+    if (++n[s] > most) most = n[s];
+  }
+  return most > 8;
+}
+
+/* One row, W N x K: blocks of 32 outputs (packed when ip_aliased), then of
+ * 8, then the scalar loop for the last N % 8. */
+FX_TARGET_AVX2 static void ip_row_avx2(const float *x, const float *w,
+                                       const float *bias, float *y, int nout,
+                                       int64_t k) {
+  int j = 0;
+  bool pack = ip_aliased(k);
+  for (; j + 32 <= nout; j += 32)
+    if (pack)
+      ip_blk32_avx2(x, w, bias, y, j, k);
+    else
+      ip_blk_avx2(x, w, bias, y, j, k, 4);
+  for (; j + 8 <= nout; j += 8) ip_blk_avx2(x, w, bias, y, j, k, 1);
+  ip_row(x, w, bias, y, j, nout, k);
+}
+
+/* Transposed weights: outputs j..j+8G-1 in registers over all i. */
+FX_TARGET_AVX2 static inline void ip_blk_t_avx2(const float *x, const float *w,
+                                                const float *bias, float *y,
+                                                int j, int nout, int64_t k,
+                                                int G) {
+  __m256 acc[4];
+  for (int g = 0; g < G; g++) acc[g] = _mm256_setzero_ps();
+  for (int64_t i = 0; i < k; i++) {
+    __m256 xi = _mm256_set1_ps(x[i]);
+    const float *p = w + i * nout + j;
+    for (int g = 0; g < G; g++)
+      acc[g] = _mm256_add_ps(acc[g], _mm256_mul_ps(xi, _mm256_loadu_ps(p + 8 * g)));
+  }
+  for (int g = 0; g < G; g++) {
+    __m256 s = acc[g];
+    if (bias) s = _mm256_add_ps(s, _mm256_loadu_ps(bias + j + 8 * g));
+    _mm256_storeu_ps(y + j + 8 * g, s);
+  }
+}
+
+FX_TARGET_AVX2 static void ip_row_t_avx2(const float *x, const float *w,
+                                         const float *bias, float *y, int nout,
+                                         int64_t k) {
+  int j = 0;
+  for (; j + 32 <= nout; j += 32) ip_blk_t_avx2(x, w, bias, y, j, nout, k, 4);
+  for (; j + 8 <= nout; j += 8) ip_blk_t_avx2(x, w, bias, y, j, nout, k, 1);
+  if (j < nout) ip_row_t(x, w, bias, y, j, nout, k);
+}
+#endif
+
 /* InnerProduct.  b[0] is read as M x K with M = count(0, axis) and
  * K = count(axis, end); w[0] is N x K (K x N when transpose), w[1] N;
  * t[0] holds M x N. */
@@ -45,17 +228,18 @@ void rt_ip_f32(const void *param, const rt_args *a) {
   for (int64_t r = 0; r < m; r++) {
     const float *x = b->d + r * k;
     float *y = a->t[0].d + r * nout;
-    if (!p->transpose) {
-      ip_row(x, w, bias, y, nout, k);
+#if FX_AVX2
+    if (use_avx2()) {
+      if (p->transpose)
+        ip_row_t_avx2(x, w, bias, y, nout, k);
+      else
+        ip_row_avx2(x, w, bias, y, nout, k);
       continue;
     }
-    for (int j = 0; j < nout; j++) y[j] = 0.0f;
-    for (int64_t i = 0; i < k; i++) {
-      const float *wi = w + i * nout;
-      float xi = x[i];
-      for (int j = 0; j < nout; j++) y[j] += xi * wi[j];
-    }
-    if (bias)
-      for (int j = 0; j < nout; j++) y[j] += bias[j];
+#endif
+    if (p->transpose)
+      ip_row_t(x, w, bias, y, 0, nout, k);
+    else
+      ip_row(x, w, bias, y, 0, nout, k);
   }
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../compiler/ir.h"
+#include "../runtime/rt_fixed.h"
 #include "../runtime/rt_layers.h"
 #include "caffe.pb-c.h"
 
@@ -174,6 +175,103 @@ START_TEST(ip_axis2_nobias) {
   run(rt_ip_f32, &p, &bt, wt, 1, rt_shape_make(3, (int[]){2, 2, 5}), out, NULL,
       0);
   check_close(out, ipX_y, 20);
+}
+END_TEST
+
+/* The scalar InnerProduct loops as they were before the SIMD path: per
+ * output s = 0; s += x[i] * w[i] in increasing i; y = s + bias (+ 0.0f
+ * without bias; the transposed form adds a bias only when there is one). */
+static void ref_ip(const float *x, const float *w, const float *bias,
+                   float *y, int m, int nout, int k, bool transpose) {
+  for (int r = 0; r < m; r++) {
+    const float *xr = x + (int64_t)r * k;
+    float *yr = y + (int64_t)r * nout;
+    if (!transpose) {
+      for (int j = 0; j < nout; j++) {
+        const float *wj = w + (int64_t)j * k;
+        float s = 0;
+        for (int i = 0; i < k; i++) {
+          float t = xr[i] * wj[i];
+          s += t;
+        }
+        yr[j] = s + (bias ? bias[j] : 0.0f);
+      }
+      continue;
+    }
+    for (int j = 0; j < nout; j++) yr[j] = 0.0f;
+    for (int i = 0; i < k; i++)
+      for (int j = 0; j < nout; j++) {
+        float t = xr[i] * w[(int64_t)i * nout + j];
+        yr[j] += t;
+      }
+    if (bias)
+      for (int j = 0; j < nout; j++) yr[j] += bias[j];
+  }
+}
+
+static uint32_t iprng = 99;
+static uint32_t ipbits(void) {
+  iprng ^= iprng << 13, iprng ^= iprng >> 17, iprng ^= iprng << 5;
+  return iprng;
+}
+/* Floats of mixed magnitudes and signs (so the summation order shows in
+ * the low bits), now and then a zero. */
+static float iprand(void) {
+  uint32_t r = ipbits();
+  if (r % 64 == 0) return 0.0f;
+  float v = (float)((int)(ipbits() % 2000001) - 1000000) / 1e6f;
+  return ldexpf(v, (int)(r % 17) - 8);
+}
+
+/* rt_ip_f32 == ref_ip bit for bit (memcmp), on random shapes, both weight
+ * layouts, with and without bias, on every SIMD level the CPU has. */
+START_TEST(ip_simd_exact) {
+  enum { KMAX = 3000, NMAX = 600, MMAX = 3 };
+  float *x = malloc(sizeof(float) * MMAX * KMAX);
+  float *w = malloc(sizeof(float) * KMAX * NMAX);
+  float *bias = malloc(sizeof(float) * NMAX);
+  float *want = malloc(sizeof(float) * MMAX * NMAX);
+  float *got = malloc(sizeof(float) * MMAX * NMAX);
+  ck_assert(x && w && bias && want && got);
+  int levels = 0;
+  for (int lvl = 0; lvl <= 2; lvl++) {
+    rt_fx_simd = lvl;
+    if (rt_fx_simd_level() != lvl) continue;
+    levels++;
+    iprng = 99;
+    for (int it = 0; it < 160; it++) {
+      int big = it % 4 == 0;
+      int k = 1 + (int)(ipbits() % (big ? KMAX : 80));
+      int nout = 1 + (int)(ipbits() % (big ? NMAX : 80));
+      if (it % 8 == 3) { /* rows ~2 KB apart: the packed path (ip_aliased) */
+        static const int ka[] = {512, 1024, 1025, 1536, 2048, 2049, 2560};
+        k = ka[(it / 8) % 7];
+        nout = 32 + (int)(ipbits() % 150);
+      }
+      int m = 1 + (int)(ipbits() % MMAX);
+      bool tr = ipbits() % 2 && it % 8 != 3, hasb = ipbits() % 2;
+      for (int i = 0; i < m * k; i++) x[i] = iprand();
+      for (int64_t i = 0; i < (int64_t)k * nout; i++) w[i] = iprand();
+      for (int i = 0; i < nout; i++) bias[i] = iprand();
+      if (it % 16 == 5) x[ipbits() % (uint32_t)(m * k)] = NAN;
+      if (it % 16 == 9) w[ipbits() % (uint32_t)(k * nout)] = INFINITY;
+      ref_ip(x, w, hasb ? bias : NULL, want, m, nout, k, tr);
+      int xd[2] = {m, k}, od[2] = {m, nout};
+      int wd[2] = {tr ? k : nout, tr ? nout : k};
+      rt_ip_param p = {nout, 1, hasb, tr};
+      rt_tensor bt = {rt_shape_make(2, xd), x};
+      rt_tensor wt[2] = {{rt_shape_make(2, wd), w},
+                         {rt_shape_make(1, (int[]){nout}), bias}};
+      memset(got, 0xa5, sizeof(float) * (size_t)(m * nout));
+      run(rt_ip_f32, &p, &bt, wt, hasb ? 2 : 1, rt_shape_make(2, od), got, NULL, 0);
+      ck_assert_msg(!memcmp(got, want, sizeof(float) * (size_t)(m * nout)),
+                    "level %d it %d: M %d K %d N %d transpose %d bias %d", lvl,
+                    it, m, k, nout, tr, hasb);
+    }
+  }
+  rt_fx_simd = -1;
+  ck_assert_int_ge(levels, 1);
+  free(x), free(w), free(bias), free(want), free(got);
 }
 END_TEST
 
@@ -542,6 +640,7 @@ static Suite *suite(void) {
   tcase_add_test(tk, ip_bias);
   tcase_add_test(tk, ip_transpose);
   tcase_add_test(tk, ip_axis2_nobias);
+  tcase_add_test(tk, ip_simd_exact);
   tcase_add_test(tk, pool_max_ceil_with_mask);
   tcase_add_test(tk, pool_ave_pad_divisor);
   tcase_add_test(tk, pool_max_floor_rect_pad);
