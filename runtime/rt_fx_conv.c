@@ -713,19 +713,27 @@ FX_TARGET_AVX512 static void gm_tile1_512(int32_t *acc, const int16_t *const *wr
 FX_TARGET_AVX512 static inline __attribute__((always_inline)) void
 gm_fused_512(int nt, int16_t *res, const int16_t *const *wr, const int16_t *panel,
              int K, const rt_fx_conv_param *p, int o) {
-  int npair = K / 2, nq = (K + 1) / 2;
-  __m512i a[4][2];
+  int npair = K / 2;
+  __m512i a[8][2];
   for (int t = 0; t < nt; t++)
     a[t][0] = a[t][1] = _mm512_set1_epi32(p->bias ? (int32_t)p->bias[o + t] : 0);
   const int16_t *xp = panel;
-  for (int q = 0; q < nq; q++, xp += GM_PB * 2) {
+  for (int q = 0; q < npair; q++, xp += GM_PB * 2) {
     __m512i x0 = _mm512_loadu_si512((const void *)xp);
     __m512i x1 = _mm512_loadu_si512((const void *)(xp + 32));
     for (int t = 0; t < nt; t++) {
       int32_t wp;
-      if (q < npair) memcpy(&wp, wr[t] + 2 * q, sizeof wp);
-      else wp = gm_pair(wr[t], 2 * q, K);
+      memcpy(&wp, wr[t] + 2 * q, sizeof wp);
       __m512i wv = _mm512_set1_epi32(wp);
+      a[t][0] = _mm512_dpwssd_epi32(a[t][0], x0, wv);
+      a[t][1] = _mm512_dpwssd_epi32(a[t][1], x1, wv);
+    }
+  }
+  if (K & 1) { /* the last row pairs with 0 */
+    __m512i x0 = _mm512_loadu_si512((const void *)xp);
+    __m512i x1 = _mm512_loadu_si512((const void *)(xp + 32));
+    for (int t = 0; t < nt; t++) {
+      __m512i wv = _mm512_set1_epi32(gm_pair(wr[t], K - 1, K));
       a[t][0] = _mm512_dpwssd_epi32(a[t][0], x0, wv);
       a[t][1] = _mm512_dpwssd_epi32(a[t][1], x1, wv);
     }
@@ -734,6 +742,11 @@ gm_fused_512(int nt, int16_t *res, const int16_t *const *wr, const int16_t *pane
     _mm256_storeu_si256((__m256i *)(res + t * GM_PB), outq16_512(&p->q, o + t, a[t][0]));
     _mm256_storeu_si256((__m256i *)(res + t * GM_PB + 16), outq16_512(&p->q, o + t, a[t][1]));
   }
+}
+FX_TARGET_AVX512 static void gm_fused8_512(int16_t *res, const int16_t *const *wr,
+                                           const int16_t *panel, int K,
+                                           const rt_fx_conv_param *p, int o) {
+  gm_fused_512(8, res, wr, panel, K, p, o);
 }
 FX_TARGET_AVX512 static void gm_fused4_512(int16_t *res, const int16_t *const *wr,
                                            const int16_t *panel, int K,
@@ -875,12 +888,18 @@ FX_TARGET_AVX512 static void gm_run_fused(const gm_ctx *x, int P, int o0) {
   const rt_conv_param *g = cg->g;
   int K = cg->cpg * g->kh * g->kw, opg = cg->opg;
   _Alignas(64) int16_t panel[GM_KB * GM_PB];
-  _Alignas(64) int16_t res[4 * GM_PB];
+  _Alignas(64) int16_t res[8 * GM_PB];
   for (int p0 = 0; p0 < P; p0 += GM_PB) {
     int np = P - p0 < GM_PB ? P - p0 : GM_PB;
     if (x->wide) gw_pack_512(panel, x, 0, K, p0);
     else gm_pack(panel, x->xg, cg, 0, K, p0, np);
     int t = 0;
+    for (; t + 8 <= opg; t += 8) {
+      const int16_t *wr[8];
+      for (int u = 0; u < 8; u++) wr[u] = p->w + (int64_t)(o0 + t + u) * K;
+      gm_fused8_512(res, wr, panel, K, p, o0 + t);
+      for (int u = 0; u < 8; u++) gm_place(x, o0 + t + u, res + u * GM_PB, p0, np);
+    }
     for (; t + 4 <= opg; t += 4) {
       const int16_t *wr[4];
       for (int u = 0; u < 4; u++) wr[u] = p->w + (int64_t)(o0 + t + u) * K;
@@ -974,6 +993,30 @@ static int gw_rows(const conv_geo *cg) {
   return rows > cg->OH ? cg->OH : (int)rows;
 }
 
+#if FX_AVX2
+/* gather for s == 2 with AVX-512: the even codes of two vectors. */
+FX_TARGET_AVX512 static int gather2_512(int16_t *d, const int16_t *x, int n) {
+  const __m512i ev = _mm512_set_epi16(62, 60, 58, 56, 54, 52, 50, 48, 46, 44, 42, 40, 38, 36, 34, 32,
+                                      30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  int j = 0;
+  for (; j + 32 < n; j += 32) { /* reads x[2j .. 2j + 63], all below 2(n-1) */
+    __m512i a = _mm512_loadu_si512((const void *)(x + 2 * j));
+    __m512i b = _mm512_loadu_si512((const void *)(x + 2 * j + 32));
+    _mm512_storeu_si512((void *)(d + j), _mm512_permutex2var_epi16(a, ev, b));
+  }
+  return j;
+}
+#endif
+
+/* d[j] = x[j*s] for j in [0, n). */
+static void gather(int16_t *d, const int16_t *x, int n, int s) {
+  int j = 0;
+#if FX_AVX2
+  if (s == 2 && use_avx512()) j = gather2_512(d, x, n);
+#endif
+  for (; j < n; j++) d[j] = x[(int64_t)j * s];
+}
+
 /* One group on the wide path: bands of R output rows.  With stride s the
  * band holds the s x s phases of the zero-padded input (phase (py, px),
  * row r, column j = padded (r*s + py, j*s + px)), so tap (ky, kx) of
@@ -1005,10 +1048,14 @@ static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t
               memset(d + g->pw + W, 0, (size_t)(WQ - g->pw - W) * sizeof *d);
               continue;
             }
-            for (int j = 0; j < WQ; j++) {
-              int ix = j * s + px - g->pw;
-              d[j] = ix >= 0 && ix < W ? xr[ix] : 0;
-            }
+            /* columns j with 0 <= j*s + px - pw < W, zeros around */
+            int off = px - g->pw, jlo = off >= 0 ? 0 : (-off + s - 1) / s;
+            int jhi = W - 1 - off < 0 ? 0 : (W - 1 - off) / s + 1;
+            if (jhi > WQ) jhi = WQ;
+            if (jlo > jhi) jlo = jhi;
+            memset(d, 0, (size_t)jlo * sizeof *d);
+            gather(d + jlo, xr + (int64_t)jlo * s + off, jhi - jlo, s);
+            memset(d + jhi, 0, (size_t)(WQ - jhi) * sizeof *d);
           }
           memset(d, 0, (size_t)slack * sizeof *d);
         }
