@@ -294,6 +294,11 @@ void rt_fx_permute(const void *p, const rt_fx_args *a); /* rt_permute_param */
 void rt_fx_copy(const void *p, const rt_fx_args *a);
 void rt_fx_quantize(const rt_fx_quant_param *p, const float *x, int16_t *y,
                     int64_t n);
+/* Codes of one format to another: y[i] = clamp(RHA(x[i] * M * 2^-sh),
+ * qmin, qmax), rt_fx_requant's direct branch (|x * M| < 2^47); [qmin, qmax]
+ * is a code range (within int16). */
+void rt_fx_requant_codes(const int16_t *x, int16_t *y, int64_t n, int32_t M,
+                         int sh, int32_t qmin, int32_t qmax);
 void rt_fx_dequantize(const rt_fx_quant_param *p, const int16_t *x, float *y,
                       int64_t n);
 

@@ -129,6 +129,18 @@ void rt_fx_relu(const void *param, const rt_fx_args *a) {
   rq_codes(param, a->b[0].d, a->t[0].d, rt_shape_count(&a->b[0].s));
 }
 
+void rt_fx_requant_codes(const int16_t *x, int16_t *y, int64_t n, int32_t M,
+                         int sh, int32_t qmin, int32_t qmax) {
+  /* a ReLU with the same multiplier on both signs */
+  const rt_fx_relu_param p = {.M = M, .Mn = M, .sh = (int8_t)sh, .shn = (int8_t)sh,
+                              .qmin = qmin, .qmax = qmax};
+  if (sh < 0 || sh > 62) { /* outside rt_fx_relu_param's shift range */
+    for (int64_t i = 0; i < n; i++) y[i] = (int16_t)rq16(x[i], M, sh, qmin, qmax);
+    return;
+  }
+  rq_codes(&p, x, y, n);
+}
+
 void rt_fx_affine(const void *param, const rt_fx_args *a) {
   const rt_fx_affine_param *p = param;
   const rt_shape *s = &a->b[0].s;

@@ -724,6 +724,39 @@ END_TEST
 /* Edges of the int32 decision: 16-bit codes at -32768 make a pair of
  * products 2^31 (a pmaddwd would wrap), a bias at INT32_MAX, and one long
  * InnerProduct row (the sum of |w| is flushed in chunks). */
+/* rt_fx_requant_codes against rt_fx_requant, element by element, on every
+ * SIMD level: random multipliers (every shift 0..62), code ranges of 2..16
+ * bits, lengths around the vector widths. */
+START_TEST(requant_codes_random) {
+  int modes[3], nm = simd_modes(modes);
+  for (int i = 0; i < 3000; i++) {
+    int64_t n = ri(0, 3) ? ri(0, 70) : ri(100, 5000);
+    int16_t *x = xalloc(n), *y = xalloc(n);
+    rcodes(x, n, rbw(), ri(0, 1), (int)ri(0, 30));
+    int32_t M;
+    int8_t sh8;
+    rt_fx_multiplier(ldexp(1.0 + (double)ri(0, 1000) / 1000.0, (int)ri(-40, 8)) *
+                         (ri(0, 4) ? 1 : -1), &M, &sh8);
+    int sh = ri(0, 9) ? sh8 : (int)ri(0, 62);
+    int bw = ri(0, 5) ? rbw() : (int)ri(2, 16);
+    int32_t lo = rt_fx_qmin(bw, ri(0, 1)), hi = rt_fx_qmax(bw);
+    for (int m = 0; m < nm; m++) {
+      rt_fx_simd = modes[m];
+      memset(y, 0x55, (size_t)(n > 0 ? n : 1) * sizeof *y);
+      rt_fx_requant_codes(x, y, n, M, sh, lo, hi);
+      for (int64_t k = 0; k < n; k++) {
+        int32_t r = rt_fx_requant(x[k], M, sh, lo, hi);
+        if (y[k] != r)
+          ck_abort_msg("requant_codes: level %d, n %lld, M %d, sh %d, [%d, %d]: x %d -> %d, want %d",
+                       modes[m], (long long)n, M, sh, lo, hi, x[k], y[k], r);
+      }
+    }
+    rt_fx_simd = -1;
+    free(x), free(y);
+  }
+}
+END_TEST
+
 START_TEST(edges) {
   static int16_t x[4] = {-32768, -32768, -32768, -32768}, w[4];
   int32_t M[2] = {RT_FX_ONE_M, RT_FX_ONE_M};
@@ -770,6 +803,7 @@ int main(void) {
   tcase_add_test(tc, ip_random);
   tcase_add_test(tc, pool_random);
   tcase_add_test(tc, elementwise_random);
+  tcase_add_test(tc, requant_codes_random);
   tcase_add_test(tc, edges);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -24,13 +24,9 @@ static void __attribute__((unused)) fx_dequantize16(const int16_t *x, float *y, 
   rt_fx_dequantize(&p, x, y, n);
 }
 /* Codes of one format to another: y = clamp(RHA(x * M * 2^-sh)), i.e.
- * rt_fx_requant's direct branch (|x * M| < 2^47), inlined. */
+ * rt_fx_requant's direct branch (the runtime's rt_fx_requant_codes). */
 static void __attribute__((unused)) fx_requant16(const int16_t *x, int16_t *y, long n, int32_t M, int sh, int32_t lo, int32_t hi) {
-  for (long i = 0; i < n; i++) {
-    int64_t v = (int64_t)x[i] * M;
-    if (sh > 0) v = (v + ((int64_t)1 << (sh - 1)) - (v < 0)) >> sh;
-    y[i] = (int16_t)(v < lo ? lo : v > hi ? hi : v);
-  }
+  rt_fx_requant_codes(x, y, n, M, sh, lo, hi);
 }
 
 %s
