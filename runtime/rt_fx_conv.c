@@ -778,6 +778,11 @@ typedef struct gm_ctx {
   int WP, r0;
   int16_t *yn; /* the image's output */
   bool wide;
+  /* int8 path (gm_run_i8): weights as int8, K padded to K4, and each
+   * channel's accumulator start bias - 128 * sum_k w (NULL: not used) */
+  const int8_t *w8;
+  const int32_t *acc0;
+  int K4, o0i; /* o0i: the group's first channel (index 0 of w8, acc0) */
 } gm_ctx;
 
 /* Wide rows: packs im2col rows [k0, k1) of positions [q0, q0 + GM_PB) in
@@ -915,6 +920,143 @@ FX_TARGET_AVX512 static void gm_run_fused(const gm_ctx *x, int P, int o0) {
 }
 #endif
 
+#if FX_AVX2
+/* ---- The int8 path (AVX-512 VNNI vpdpbusd) ----
+ * When every input code of the group and every weight code of its
+ * channels is in [-128, 127] (8-bit formats), a block's im2col rows are
+ * packed as unsigned bytes u = x + 128, four rows per 32-bit lane
+ * (panel[k/4][pos][k%4]), and vpdpbusd adds four products u * w per lane.
+ * sum u*w = sum x*w + 128 * sum w, so each accumulator starts at
+ * bias - 128 * sum_k w (acc0).  The additions wrap modulo 2^32, and the
+ * true sum fits int32 (fits32), so the result is exact.  K is padded to
+ * K4 (a multiple of 4) with zero weights. */
+#define GI_W8 65536 /* bytes of int8 weights */
+#define GI_OPG 2048 /* channels */
+
+/* True (and w8, acc0, K4 filled) when the group takes the int8 path. */
+static bool gi_prepare(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg,
+                       int o0, int8_t *w8, int32_t *acc0, int *K4p) {
+  const rt_conv_param *g = cg->g;
+  int K = cg->cpg * g->kh * g->kw, K4 = (K + 3) & ~3, opg = cg->opg;
+  if (!use_avx512() || K > GM_KB || opg > GI_OPG || (int64_t)opg * K4 > GI_W8) return false;
+  for (int o = o0; o < o0 + opg; o++)
+    if (!outq_512_ok(&p->q, o)) return false;
+  const int16_t *w = p->w + (int64_t)o0 * K;
+  for (int64_t i = 0; i < (int64_t)opg * K; i++)
+    if (w[i] < -128 || w[i] > 127) return false;
+  int64_t nx = (int64_t)cg->cpg * cg->H * cg->W;
+  for (int64_t i = 0; i < nx; i++)
+    if (xg[i] < -128 || xg[i] > 127) return false;
+  for (int o = 0; o < opg; o++) {
+    uint32_t sum = 0;
+    for (int k = 0; k < K4; k++) {
+      int v = k < K ? w[(int64_t)o * K + k] : 0;
+      w8[(int64_t)o * K4 + k] = (int8_t)v;
+      sum += (uint32_t)v;
+    }
+    uint32_t b = p->bias ? (uint32_t)(int32_t)p->bias[o0 + o] : 0;
+    acc0[o] = (int32_t)(b - 128u * sum); /* modulo 2^32 */
+  }
+  *K4p = K4;
+  return true;
+}
+
+/* Packs rows [0, K4) of positions [q0, q0 + GM_PB) of the band as bytes
+ * x + 128, four rows per lane (rows past K read zeros: any value, their
+ * weights are 0). */
+FX_TARGET_AVX512 static void gi_pack(uint8_t *panel, const gm_ctx *x, int K, int K4, int q0) {
+  const rt_conv_param *g = x->cg->g;
+  int st = g->sh, c = 0, ky = 0, kx = 0;
+  static const int16_t zeros[GM_PB];
+  const __m512i lo = _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8,
+                                      39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
+  const __m512i hi = _mm512_set_epi16(63, 31, 62, 30, 61, 29, 60, 28, 59, 27, 58, 26, 57, 25, 56, 24,
+                                      55, 23, 54, 22, 53, 21, 52, 20, 51, 19, 50, 18, 49, 17, 48, 16);
+  const __m512i off = _mm512_set1_epi16(128);
+  for (int k = 0; k < K4; k += 4) {
+    __m512i v[4];
+    for (int h = 0; h < 4; h++) {
+      const int16_t *r = zeros;
+      if (k + h < K) {
+        r = x->band + ((int64_t)(c * st + ky % st) * st + kx % st) * x->plane +
+            (int64_t)(ky / st) * x->WP + kx / st + q0;
+        if (++kx == g->kw) {
+          kx = 0;
+          if (++ky == g->kh) ky = 0, c++;
+        }
+      }
+      v[h] = _mm512_add_epi16(_mm512_loadu_si512((const void *)r), off);
+    }
+    /* 16-bit lanes (row k, row k+1) and (row k+2, row k+3) as byte pairs */
+    __m512i ab = _mm512_or_si512(v[0], _mm512_slli_epi16(v[1], 8));
+    __m512i cd = _mm512_or_si512(v[2], _mm512_slli_epi16(v[3], 8));
+    uint8_t *dst = panel + (int64_t)k * GM_PB;
+    _mm512_storeu_si512((void *)dst, _mm512_permutex2var_epi16(ab, lo, cd));
+    _mm512_storeu_si512((void *)(dst + 64), _mm512_permutex2var_epi16(ab, hi, cd));
+  }
+}
+
+/* nt channels o.. x GM_PB positions over the whole K4 with vpdpbusd; the
+ * codes go to res[t][0, GM_PB). */
+FX_TARGET_AVX512 static inline __attribute__((always_inline)) void
+gi_tile(int nt, int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
+  __m512i a[8][2];
+  for (int t = 0; t < nt; t++) a[t][0] = a[t][1] = _mm512_set1_epi32(x->acc0[o + t - x->o0i]);
+  const uint8_t *xp = panel;
+  const int8_t *wb = x->w8 + (int64_t)(o - x->o0i) * x->K4;
+  for (int q = 0; q < x->K4; q += 4, xp += GM_PB * 4) {
+    __m512i x0 = _mm512_loadu_si512((const void *)xp);
+    __m512i x1 = _mm512_loadu_si512((const void *)(xp + 64));
+    for (int t = 0; t < nt; t++) {
+      int32_t wq;
+      memcpy(&wq, wb + (int64_t)t * x->K4 + q, sizeof wq);
+      __m512i wv = _mm512_set1_epi32(wq);
+      a[t][0] = _mm512_dpbusd_epi32(a[t][0], x0, wv);
+      a[t][1] = _mm512_dpbusd_epi32(a[t][1], x1, wv);
+    }
+  }
+  for (int t = 0; t < nt; t++) {
+    _mm256_storeu_si256((__m256i *)(res + t * GM_PB), outq16_512(&x->p->q, o + t, a[t][0]));
+    _mm256_storeu_si256((__m256i *)(res + t * GM_PB + 16), outq16_512(&x->p->q, o + t, a[t][1]));
+  }
+}
+FX_TARGET_AVX512 static void gi_tile8(int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
+  gi_tile(8, res, x, panel, o);
+}
+FX_TARGET_AVX512 static void gi_tile4(int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
+  gi_tile(4, res, x, panel, o);
+}
+FX_TARGET_AVX512 static void gi_tile1(int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
+  gi_tile(1, res, x, panel, o);
+}
+
+/* gm_run on the int8 path (x->w8 set, wide rows). */
+static void gm_run_i8(const gm_ctx *x, int P, int o0) {
+  const conv_geo *cg = x->cg;
+  const rt_conv_param *g = cg->g;
+  int K = cg->cpg * g->kh * g->kw, opg = cg->opg;
+  _Alignas(64) uint8_t panel[(GM_KB + 4) * GM_PB];
+  _Alignas(64) int16_t res[8 * GM_PB];
+  for (int p0 = 0; p0 < P; p0 += GM_PB) {
+    int np = P - p0 < GM_PB ? P - p0 : GM_PB;
+    gi_pack(panel, x, K, x->K4, p0);
+    int t = 0;
+    for (; t + 8 <= opg; t += 8) {
+      gi_tile8(res, x, panel, o0 + t);
+      for (int u = 0; u < 8; u++) gm_place(x, o0 + t + u, res + u * GM_PB, p0, np);
+    }
+    for (; t + 4 <= opg; t += 4) {
+      gi_tile4(res, x, panel, o0 + t);
+      for (int u = 0; u < 4; u++) gm_place(x, o0 + t + u, res + u * GM_PB, p0, np);
+    }
+    for (; t < opg; t++) {
+      gi_tile1(res, x, panel, o0 + t);
+      gm_place(x, o0 + t, res, p0, np);
+    }
+  }
+}
+#endif
+
 /* Output channels [o0, o0 + opg) for positions [0, P) (see gm_ctx). */
 static void gm_run(const gm_ctx *x, int P, int o0) {
   gm_tile_fn *tile4 = gm_tile4, *tile1 = gm_tile1;
@@ -927,6 +1069,10 @@ static void gm_run(const gm_ctx *x, int P, int o0) {
   const rt_conv_param *g = cg->g;
   int K = cg->cpg * g->kh * g->kw, opg = cg->opg;
 #if FX_AVX2
+  if (x->w8) {
+    gm_run_i8(x, P, o0);
+    return;
+  }
   if (use_avx512() && K <= GM_KB) {
     bool ok = true;
     for (int o = o0; o < o0 + opg && ok; o++) ok = outq_512_ok(&p->q, o);
@@ -1027,6 +1173,14 @@ static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t
   int W = cg->W, H = cg->H, s = g->sh, WP = W + 2 * g->pw, WQ = (WP + s - 1) / s;
   int64_t slack = gw_slack(g);
   _Alignas(64) int16_t band[GW_BAND];
+  const int8_t *w8 = NULL;
+  const int32_t *acc0 = NULL;
+  int K4 = 0;
+#if FX_AVX2
+  _Alignas(64) int8_t w8b[GI_W8];
+  int32_t acc0b[GI_OPG];
+  if (gi_prepare(p, cg, xg, o0, w8b, acc0b, &K4)) w8 = w8b, acc0 = acc0b;
+#endif
   for (int r0 = 0; r0 < cg->OH; r0 += R) {
     int nr = cg->OH - r0 < R ? cg->OH - r0 : R, nrow = nr + (g->kh - 1) / s;
     int64_t plane = (int64_t)nrow * WQ + slack;
@@ -1060,7 +1214,7 @@ static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t
           memset(d, 0, (size_t)slack * sizeof *d);
         }
     }
-    gm_ctx x = {p, cg, NULL, band, plane, WQ, r0, yn, true};
+    gm_ctx x = {p, cg, NULL, band, plane, WQ, r0, yn, true, w8, acc0, K4, o0};
     gm_run(&x, nr * WQ, o0);
   }
 }
@@ -1074,7 +1228,7 @@ static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
     gw_conv(p, cg, xg, o0, yn, R);
     return;
   }
-  gm_ctx x = {p, cg, xg, NULL, 0, 0, 0, yn, false};
+  gm_ctx x = {p, cg, xg, NULL, 0, 0, 0, yn, false, NULL, NULL, 0, o0};
   gm_run(&x, cg->OH * cg->OW, o0);
 }
 #endif
