@@ -398,8 +398,8 @@ typedef struct SwTab {
   EfCtx *x;
   const char *fn;
   int na, nf, np;
-  const char *act[8], *aname[8], *abody[8];
-  int64_t an[8];
+  const char *act[12], *aname[12], *abody[12];
+  int64_t an[12];
   const char *fld[24], *val[24], *pfld[8], *pval[8];
 } SwTab;
 
@@ -471,6 +471,10 @@ static void sw_conv(SwTab *t, const Layer *l, const rt_fx_conv_param *p) {
   sw_outq(t, &p->q, OC);
   sw_fld(t, "acc64", "%s", TF(p->acc64));
   sw_fld(t, "acc_bound", "%s", sw_i64(t->x, p->acc_bound));
+  if (p->w8 && p->acc0) { /* the int8 copy (rt_fx_conv_pack8) */
+    sw_fld(t, "w8", "%s", sw_arr(t, "int8_t", "W8", OC * rt_fx_conv_k4(p), g8, p->w8));
+    sw_fld(t, "acc0", "%s", sw_arr(t, "int32_t", "A0", OC, g32, p->acc0));
+  }
 }
 
 static void sw_ip(SwTab *t, const rt_fx_ip_param *p) {

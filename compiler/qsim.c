@@ -202,6 +202,11 @@ static int prep_mac(QsNet *qn, Layer *l, QsLayer *ql) {
         l->relu_slope, &st);
     ql->fn = l->kind == LK_CONV ? rt_fx_conv : rt_fx_deconv;
     ql->param = p;
+    if (!r && l->kind == LK_CONV) { /* the int8 copy of 8-bit weights */
+      int8_t *w8 = ar_array(n->ar, (size_t)(nout * rt_fx_conv_k4(p)), 1);
+      int32_t *a0 = ar_array(n->ar, (size_t)nout, sizeof(int32_t));
+      if (!rt_fx_conv_pack8(p, w8, a0)) p->w8 = w8, p->acc0 = a0;
+    }
   }
   if (r) {
     ir_error_at(n, q->loc, l, "cannot prepare the fixed-point layer (scales out of range or accumulator bound above 2^62)");

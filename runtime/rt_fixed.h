@@ -147,7 +147,21 @@ typedef struct rt_fx_conv_param {
   rt_fx_outq q;
   bool acc64;
   int64_t acc_bound; /* max over c of the proven |acc| bound */
+  /* Optional (Convolution only; NULL = none): the weights as int8 for the
+   * 8-bit fast path, filled by rt_fx_conv_pack8.  The kernel gives the
+   * same integers with or without them; without, it converts per call. */
+  const int8_t *w8;
+  const int32_t *acc0;
 } rt_fx_conv_param;
+
+/* The int8 copy of a prepared Convolution's weights: when every weight
+ * code is in [-128, 127], w8 (O x K4 bytes, K4 = cin/group*kh*kw rounded
+ * up to a multiple of 4, zero-padded) gets the codes and acc0 (O entries)
+ * gets bias - 128 * sum of the channel's codes, modulo 2^32; returns 0.
+ * Returns -1 (nothing written past the first failing channel) otherwise. */
+int rt_fx_conv_pack8(const rt_fx_conv_param *p, int8_t *w8, int32_t *acc0);
+/* K4 of rt_fx_conv_pack8. */
+int64_t rt_fx_conv_k4(const rt_fx_conv_param *p);
 
 /* ---- InnerProduct ----  w: N x K codes (K x N when g.transpose). */
 typedef struct rt_fx_ip_param {

@@ -38,6 +38,9 @@ int rt_fx_simd_level(void) {
 
 #define FX_BLK 4096 /* int32 accumulators per block (half as many int64) */
 
+static int pack8(const rt_fx_conv_param *p, int o0, int n, int64_t K, int64_t K4,
+                 int8_t *w8, int32_t *acc0);
+
 
 /* The output stage of conv/deconv/ip for channel c. */
 static inline int16_t outq1(const rt_fx_outq *q, int c, int64_t acc) {
@@ -933,31 +936,45 @@ FX_TARGET_AVX512 static void gm_run_fused(const gm_ctx *x, int P, int o0) {
 #define GI_W8 65536 /* bytes of int8 weights */
 #define GI_OPG 2048 /* channels */
 
-/* True (and w8, acc0, K4 filled) when the group takes the int8 path. */
+/* True when the n codes at x are all in [-128, 127]. */
+FX_TARGET_AVX512 static bool codes8(const int16_t *x, int64_t n) {
+  __m512i lo = _mm512_set1_epi16(INT16_MAX), hi = _mm512_set1_epi16(INT16_MIN);
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m512i v = _mm512_loadu_si512((const void *)(x + i));
+    lo = _mm512_min_epi16(lo, v);
+    hi = _mm512_max_epi16(hi, v);
+  }
+  if (_mm512_cmplt_epi16_mask(lo, _mm512_set1_epi16(-128)) ||
+      _mm512_cmpgt_epi16_mask(hi, _mm512_set1_epi16(127)))
+    return false;
+  for (; i < n; i++)
+    if (x[i] < -128 || x[i] > 127) return false;
+  return true;
+}
+
+/* True (w8, acc0, K4 set: the layer's own copy from rt_fx_conv_pack8, or
+ * one made in buf8/buf0 for channels [o0, o0 + opg)) when the group takes
+ * the int8 path. */
 static bool gi_prepare(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg,
-                       int o0, int8_t *w8, int32_t *acc0, int *K4p) {
+                       int o0, int8_t *buf8, int32_t *buf0, const int8_t **w8,
+                       const int32_t **acc0, int *K4p) {
   const rt_conv_param *g = cg->g;
   int K = cg->cpg * g->kh * g->kw, K4 = (K + 3) & ~3, opg = cg->opg;
-  if (!use_avx512() || K > GM_KB || opg > GI_OPG || (int64_t)opg * K4 > GI_W8) return false;
+  if (!use_avx512() || K > GM_KB) return false;
   for (int o = o0; o < o0 + opg; o++)
     if (!outq_512_ok(&p->q, o)) return false;
-  const int16_t *w = p->w + (int64_t)o0 * K;
-  for (int64_t i = 0; i < (int64_t)opg * K; i++)
-    if (w[i] < -128 || w[i] > 127) return false;
-  int64_t nx = (int64_t)cg->cpg * cg->H * cg->W;
-  for (int64_t i = 0; i < nx; i++)
-    if (xg[i] < -128 || xg[i] > 127) return false;
-  for (int o = 0; o < opg; o++) {
-    uint32_t sum = 0;
-    for (int k = 0; k < K4; k++) {
-      int v = k < K ? w[(int64_t)o * K + k] : 0;
-      w8[(int64_t)o * K4 + k] = (int8_t)v;
-      sum += (uint32_t)v;
-    }
-    uint32_t b = p->bias ? (uint32_t)(int32_t)p->bias[o0 + o] : 0;
-    acc0[o] = (int32_t)(b - 128u * sum); /* modulo 2^32 */
-  }
+  if (!codes8(xg, (int64_t)cg->cpg * cg->H * cg->W)) return false;
   *K4p = K4;
+  if (p->w8 && p->acc0) {
+    *w8 = p->w8 + (int64_t)o0 * K4;
+    *acc0 = p->acc0 + o0;
+    return true;
+  }
+  if (opg > GI_OPG || (int64_t)opg * K4 > GI_W8) return false;
+  if (pack8(p, o0, opg, K, K4, buf8, buf0)) return false;
+  *w8 = buf8;
+  *acc0 = buf0;
   return true;
 }
 
@@ -1179,7 +1196,7 @@ static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t
 #if FX_AVX2
   _Alignas(64) int8_t w8b[GI_W8];
   int32_t acc0b[GI_OPG];
-  if (gi_prepare(p, cg, xg, o0, w8b, acc0b, &K4)) w8 = w8b, acc0 = acc0b;
+  if (!gi_prepare(p, cg, xg, o0, w8b, acc0b, &w8, &acc0, &K4)) w8 = NULL, acc0 = NULL;
 #endif
   for (int r0 = 0; r0 < cg->OH; r0 += R) {
     int nr = cg->OH - r0 < R ? cg->OH - r0 : R, nrow = nr + (g->kh - 1) / s;
@@ -1536,6 +1553,38 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
       }
     }
   }
+}
+
+/* rt_fx_conv_pack8 for channels [o0, o0 + n) into w8[0..], acc0[0..]
+ * (K codes per channel, K4 bytes per row); -1 when a code needs more
+ * than 8 bits. */
+static int pack8(const rt_fx_conv_param *p, int o0, int n, int64_t K, int64_t K4,
+                 int8_t *w8, int32_t *acc0) {
+  for (int o = 0; o < n; o++) {
+    const int16_t *w = p->w + (int64_t)(o0 + o) * K;
+    uint32_t sum = 0;
+    for (int64_t k = 0; k < K4; k++) {
+      int v = k < K ? w[k] : 0;
+      if (v < -128 || v > 127) return -1;
+      w8[(int64_t)o * K4 + k] = (int8_t)v;
+      sum += (uint32_t)v;
+    }
+    /* modulo 2^32 (well defined through uint64_t) */
+    uint32_t b = p->bias ? (uint32_t)(uint64_t)p->bias[o0 + o] : 0;
+    acc0[o] = (int32_t)(b - 128u * sum);
+  }
+  return 0;
+}
+
+int64_t rt_fx_conv_k4(const rt_fx_conv_param *p) {
+  int G = p->g.group > 0 ? p->g.group : 1;
+  return ((int64_t)(p->cin / G) * p->g.kh * p->g.kw + 3) & ~(int64_t)3;
+}
+
+int rt_fx_conv_pack8(const rt_fx_conv_param *p, int8_t *w8, int32_t *acc0) {
+  int G = p->g.group > 0 ? p->g.group : 1;
+  int64_t K = (int64_t)(p->cin / G) * p->g.kh * p->g.kw;
+  return pack8(p, 0, p->g.num_output, K, rt_fx_conv_k4(p), w8, acc0);
 }
 
 /* ---- Deconvolution ---- */

@@ -479,6 +479,13 @@ static int conv_case(bool deconv, int size) {
   p.w = w;
   p.bias = rbias(bias, O);
   routq(&p.q, O, M, sh, Mn, shn);
+  int8_t *w8 = NULL;
+  int32_t *a0 = NULL;
+  if (!deconv && ri(0, 1)) { /* with the int8 copy when the codes allow */
+    w8 = malloc((size_t)(O * rt_fx_conv_k4(&p)) + 1);
+    a0 = malloc((size_t)O * sizeof *a0);
+    if (!rt_fx_conv_pack8(&p, w8, a0)) p.w8 = w8, p.acc0 = a0;
+  }
   rt_fx_tensor b = {rt_shape4(N, C, H, W), x};
   int eq = same(deconv ? rt_fx_deconv : rt_fx_conv,
                 deconv ? ref_deconv : ref_conv, &p, b, rt_shape4(N, O, OH, OW));
@@ -489,7 +496,7 @@ static int conv_case(bool deconv, int size) {
             deconv ? "deconv" : "conv", N, C, H, W, O, G, g->kh, g->kw, g->sh,
             g->sw, g->ph, g->pw, g->dh, g->dw, OH, OW, p.q.relu);
   ck_assert(eq);
-  free(w), free(x), free(bias), free(M), free(Mn), free(sh), free(shn);
+  free(w), free(x), free(bias), free(M), free(Mn), free(sh), free(shn), free(w8), free(a0);
   return 1;
 }
 
@@ -757,6 +764,30 @@ START_TEST(requant_codes_random) {
 }
 END_TEST
 
+/* rt_fx_conv_pack8: K padded to a multiple of 4 with zeros, acc0 =
+ * bias - 128 * sum w (mod 2^32), -1 for a code outside int8. */
+START_TEST(pack8_contract) {
+  int16_t w[2 * 5] = {1, -2, 3, 127, -128, 0, 5, -5, 7, 9};
+  int64_t bias[2] = {1000, -(INT64_C(1) << 33)};
+  rt_fx_conv_param p;
+  memset(&p, 0, sizeof p);
+  p.g.num_output = 2, p.g.group = 1, p.g.kh = 1, p.g.kw = 5, p.cin = 1;
+  p.w = w;
+  p.bias = bias;
+  ck_assert_int_eq(rt_fx_conv_k4(&p), 8);
+  int8_t w8[16];
+  int32_t a0[2];
+  memset(w8, 0x7f, sizeof w8);
+  ck_assert_int_eq(rt_fx_conv_pack8(&p, w8, a0), 0);
+  static const int8_t want[16] = {1, -2, 3, 127, -128, 0, 0, 0, 0, 5, -5, 7, 9, 0, 0, 0};
+  ck_assert(!memcmp(w8, want, sizeof want));
+  ck_assert_int_eq(a0[0], 1000 - 128 * 1);
+  ck_assert_int_eq(a0[1], (int32_t)(uint32_t)(uint64_t)(bias[1] - 128 * 16));
+  w[7] = 128;
+  ck_assert_int_eq(rt_fx_conv_pack8(&p, w8, a0), -1);
+}
+END_TEST
+
 START_TEST(edges) {
   static int16_t x[4] = {-32768, -32768, -32768, -32768}, w[4];
   int32_t M[2] = {RT_FX_ONE_M, RT_FX_ONE_M};
@@ -804,6 +835,7 @@ int main(void) {
   tcase_add_test(tc, pool_random);
   tcase_add_test(tc, elementwise_random);
   tcase_add_test(tc, requant_codes_random);
+  tcase_add_test(tc, pack8_contract);
   tcase_add_test(tc, edges);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
