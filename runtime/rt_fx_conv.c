@@ -786,27 +786,16 @@ typedef struct gm_ctx {
   const int8_t *w8;
   const int32_t *acc0;
   int K4, o0i; /* o0i: the group's first channel (index 0 of w8, acc0) */
+  const int32_t *roff; /* wide: band offset of im2col row k (position 0) */
 } gm_ctx;
 
 /* Wide rows: packs im2col rows [k0, k1) of positions [q0, q0 + GM_PB) in
  * pairs (panel[k/2][pos][k%2]); an odd last row pairs with zeros. */
 static void gw_pack(int16_t *panel, const gm_ctx *x, int k0, int k1, int q0) {
-  const rt_conv_param *g = x->cg->g;
-  int khw = g->kh * g->kw;
-  int c = k0 / khw, ky = k0 % khw / g->kw, kx = k0 % g->kw;
   static const int16_t zeros[GM_PB];
   for (int k = k0; k < k1; k += 2) {
     const int16_t *r[2];
-    for (int h = 0; h < 2; h++) {
-      int st = g->sh; /* phase (ky % st, kx % st) at (ky / st, kx / st) */
-      r[h] = k + h < k1 ? x->band + ((int64_t)(c * st + ky % st) * st + kx % st) * x->plane +
-                              (int64_t)(ky / st) * x->WP + kx / st + q0
-                        : zeros;
-      if (++kx == g->kw) {
-        kx = 0;
-        if (++ky == g->kh) ky = 0, c++;
-      }
-    }
+    for (int h = 0; h < 2; h++) r[h] = k + h < k1 ? x->band + x->roff[k + h] + q0 : zeros;
     int16_t *dst = panel + (int64_t)((k - k0) >> 1) * GM_PB * 2;
     for (int j = 0; j < GM_PB; j += 8) {
       __m128i a = _mm_loadu_si128((const __m128i *)(r[0] + j));
@@ -821,9 +810,6 @@ static void gw_pack(int16_t *panel, const gm_ctx *x, int k0, int k1, int q0) {
 /* gw_pack with AVX-512: each pair of rows interleaved by two permutes. */
 FX_TARGET_AVX512 static void gw_pack_512(int16_t *panel, const gm_ctx *x, int k0, int k1,
                                          int q0) {
-  const rt_conv_param *g = x->cg->g;
-  int khw = g->kh * g->kw, st = g->sh;
-  int c = k0 / khw, ky = k0 % khw / g->kw, kx = k0 % g->kw;
   static const int16_t zeros[GM_PB];
   const __m512i lo = _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8,
                                       39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
@@ -831,15 +817,7 @@ FX_TARGET_AVX512 static void gw_pack_512(int16_t *panel, const gm_ctx *x, int k0
                                       55, 23, 54, 22, 53, 21, 52, 20, 51, 19, 50, 18, 49, 17, 48, 16);
   for (int k = k0; k < k1; k += 2) {
     const int16_t *r[2];
-    for (int h = 0; h < 2; h++) {
-      r[h] = k + h < k1 ? x->band + ((int64_t)(c * st + ky % st) * st + kx % st) * x->plane +
-                              (int64_t)(ky / st) * x->WP + kx / st + q0
-                        : zeros;
-      if (++kx == g->kw) {
-        kx = 0;
-        if (++ky == g->kh) ky = 0, c++;
-      }
-    }
+    for (int h = 0; h < 2; h++) r[h] = k + h < k1 ? x->band + x->roff[k + h] + q0 : zeros;
     int16_t *dst = panel + (int64_t)((k - k0) >> 1) * GM_PB * 2;
     __m512i a = _mm512_loadu_si512((const void *)r[0]);
     __m512i b = _mm512_loadu_si512((const void *)r[1]);
@@ -875,6 +853,37 @@ static void gm_place(const gm_ctx *x, int o, const int16_t *r, int p0, int np) {
   }
 }
 
+#if FX_AVX2
+/* gm_place with AVX-512 masked stores (no copy calls for short runs). */
+FX_TARGET_AVX512 static void gm_place_512(const gm_ctx *x, int o, const int16_t *r, int p0,
+                                          int np) {
+  const conv_geo *cg = x->cg;
+  int64_t P = (int64_t)cg->OH * cg->OW;
+  __m512i v = _mm512_loadu_si512((const void *)r);
+  if (!x->wide) {
+    _mm512_mask_storeu_epi16(x->yn + o * P + p0, (__mmask32)(0xFFFFFFFFu >> (32 - np)), v);
+    return;
+  }
+  for (int q = p0; q < p0 + np;) { /* runs of valid columns */
+    int oy = q / x->WP, ox = q % x->WP;
+    int n = x->WP - ox < p0 + np - q ? x->WP - ox : p0 + np - q;
+    if (ox < cg->OW) {
+      int nv = cg->OW - ox < n ? cg->OW - ox : n, at = q - p0;
+      /* codes [at, at + nv) of v to the row: shift them down, mask nv */
+      __m512i sv = _mm512_permutexvar_epi16(
+          _mm512_add_epi16(_mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19,
+                                            18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,
+                                            3, 2, 1, 0),
+                           _mm512_set1_epi16((short)at)),
+          v);
+      _mm512_mask_storeu_epi16(x->yn + o * P + (int64_t)(x->r0 + oy) * cg->OW + ox,
+                               (__mmask32)(0xFFFFFFFFu >> (32 - nv)), sv);
+    }
+    q += n;
+  }
+}
+#endif
+
 /* The output stage of channel o for positions [p0, p0 + np) of a block. */
 static void gm_out(const gm_ctx *x, int o, const int32_t *acc, int p0, int np) {
   const conv_geo *cg = x->cg;
@@ -906,18 +915,18 @@ FX_TARGET_AVX512 static void gm_run_fused(const gm_ctx *x, int P, int o0) {
       const int16_t *wr[8];
       for (int u = 0; u < 8; u++) wr[u] = p->w + (int64_t)(o0 + t + u) * K;
       gm_fused8_512(res, wr, panel, K, p, o0 + t);
-      for (int u = 0; u < 8; u++) gm_place(x, o0 + t + u, res + u * GM_PB, p0, np);
+      for (int u = 0; u < 8; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, p0, np);
     }
     for (; t + 4 <= opg; t += 4) {
       const int16_t *wr[4];
       for (int u = 0; u < 4; u++) wr[u] = p->w + (int64_t)(o0 + t + u) * K;
       gm_fused4_512(res, wr, panel, K, p, o0 + t);
-      for (int u = 0; u < 4; u++) gm_place(x, o0 + t + u, res + u * GM_PB, p0, np);
+      for (int u = 0; u < 4; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, p0, np);
     }
     for (; t < opg; t++) {
       const int16_t *wr[1] = {p->w + (int64_t)(o0 + t) * K};
       gm_fused1_512(res, wr, panel, K, p, o0 + t);
-      gm_place(x, o0 + t, res, p0, np);
+      gm_place_512(x, o0 + t, res, p0, np);
     }
   }
 }
@@ -982,8 +991,6 @@ static bool gi_prepare(const rt_fx_conv_param *p, const conv_geo *cg, const int1
  * x + 128, four rows per lane (rows past K read zeros: any value, their
  * weights are 0). */
 FX_TARGET_AVX512 static void gi_pack(uint8_t *panel, const gm_ctx *x, int K, int K4, int q0) {
-  const rt_conv_param *g = x->cg->g;
-  int st = g->sh, c = 0, ky = 0, kx = 0;
   static const int16_t zeros[GM_PB];
   const __m512i lo = _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8,
                                       39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
@@ -993,15 +1000,7 @@ FX_TARGET_AVX512 static void gi_pack(uint8_t *panel, const gm_ctx *x, int K, int
   for (int k = 0; k < K4; k += 4) {
     __m512i v[4];
     for (int h = 0; h < 4; h++) {
-      const int16_t *r = zeros;
-      if (k + h < K) {
-        r = x->band + ((int64_t)(c * st + ky % st) * st + kx % st) * x->plane +
-            (int64_t)(ky / st) * x->WP + kx / st + q0;
-        if (++kx == g->kw) {
-          kx = 0;
-          if (++ky == g->kh) ky = 0, c++;
-        }
-      }
+      const int16_t *r = k + h < K ? x->band + x->roff[k + h] + q0 : zeros;
       v[h] = _mm512_add_epi16(_mm512_loadu_si512((const void *)r), off);
     }
     /* 16-bit lanes (row k, row k+1) and (row k+2, row k+3) as byte pairs */
@@ -1060,15 +1059,15 @@ static void gm_run_i8(const gm_ctx *x, int P, int o0) {
     int t = 0;
     for (; t + 8 <= opg; t += 8) {
       gi_tile8(res, x, panel, o0 + t);
-      for (int u = 0; u < 8; u++) gm_place(x, o0 + t + u, res + u * GM_PB, p0, np);
+      for (int u = 0; u < 8; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, p0, np);
     }
     for (; t + 4 <= opg; t += 4) {
       gi_tile4(res, x, panel, o0 + t);
-      for (int u = 0; u < 4; u++) gm_place(x, o0 + t + u, res + u * GM_PB, p0, np);
+      for (int u = 0; u < 4; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, p0, np);
     }
     for (; t < opg; t++) {
       gi_tile1(res, x, panel, o0 + t);
-      gm_place(x, o0 + t, res, p0, np);
+      gm_place_512(x, o0 + t, res, p0, np);
     }
   }
 }
@@ -1131,8 +1130,9 @@ static void gm_run(const gm_ctx *x, int P, int o0) {
   }
 }
 
-/* Band buffer of the wide path (codes). */
+/* Band buffer of the wide path (codes), im2col rows it can serve. */
 #define GW_BAND 65536
+#define GW_ROFF 8192
 
 /* Codes of slack after each band plane: the junk positions of a block
  * read up to (kw - 1) / s + GM_PB - 1 codes past a plane's rows. */
@@ -1147,6 +1147,7 @@ static int gw_rows(const conv_geo *cg) {
   int64_t WP = (int64_t)cg->W + 2 * g->pw, HP = (int64_t)cg->H + 2 * g->ph;
   int64_t WQ = (WP + s - 1) / s;
   if ((WP - g->kw) / s + 1 != cg->OW || (HP - g->kh) / s + 1 != cg->OH) return 0;
+  if ((int64_t)cg->cpg * g->kh * g->kw > GW_ROFF) return 0;
   int64_t planes = (int64_t)cg->cpg * s * s;
   int64_t fixed = planes * (((g->kh - 1) / s) * WQ + gw_slack(g));
   int64_t per = planes * WQ; /* codes per output row of a band */
@@ -1190,6 +1191,7 @@ static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t
   int W = cg->W, H = cg->H, s = g->sh, WP = W + 2 * g->pw, WQ = (WP + s - 1) / s;
   int64_t slack = gw_slack(g);
   _Alignas(64) int16_t band[GW_BAND];
+  int32_t roff[GW_ROFF];
   const int8_t *w8 = NULL;
   const int32_t *acc0 = NULL;
   int K4 = 0;
@@ -1231,7 +1233,16 @@ static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t
           memset(d, 0, (size_t)slack * sizeof *d);
         }
     }
-    gm_ctx x = {p, cg, NULL, band, plane, WQ, r0, yn, true, w8, acc0, K4, o0};
+    int K = cg->cpg * g->kh * g->kw;
+    for (int k = 0, c = 0, ky = 0, kx = 0; k < K; k++) {
+      roff[k] = (int32_t)(((int64_t)(c * s + ky % s) * s + kx % s) * plane +
+                          (int64_t)(ky / s) * WQ + kx / s);
+      if (++kx == g->kw) {
+        kx = 0;
+        if (++ky == g->kh) ky = 0, c++;
+      }
+    }
+    gm_ctx x = {p, cg, NULL, band, plane, WQ, r0, yn, true, w8, acc0, K4, o0, roff};
     gm_run(&x, nr * WQ, o0);
   }
 }
@@ -1245,7 +1256,7 @@ static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
     gw_conv(p, cg, xg, o0, yn, R);
     return;
   }
-  gm_ctx x = {p, cg, xg, NULL, 0, 0, 0, yn, false, NULL, NULL, 0, o0};
+  gm_ctx x = {p, cg, xg, NULL, 0, 0, 0, yn, false, NULL, NULL, 0, o0, NULL};
   gm_run(&x, cg->OH * cg->OW, o0);
 }
 #endif
