@@ -854,32 +854,47 @@ static void gm_place(const gm_ctx *x, int o, const int16_t *r, int p0, int np) {
 }
 
 #if FX_AVX2
-/* gm_place with AVX-512 masked stores (no copy calls for short runs). */
-FX_TARGET_AVX512 static void gm_place_512(const gm_ctx *x, int o, const int16_t *r, int p0,
-                                          int np) {
+/* Where the codes of a block go, the same for every channel: run i takes
+ * codes [at, at + nv) to yn + o*OH*OW + off. */
+typedef struct gp_runs {
+  int n;
+  int at[GM_PB], nv[GM_PB];
+  int64_t off[GM_PB];
+} gp_runs;
+
+static void gp_plan(const gm_ctx *x, int p0, int np, gp_runs *g) {
   const conv_geo *cg = x->cg;
-  int64_t P = (int64_t)cg->OH * cg->OW;
-  __m512i v = _mm512_loadu_si512((const void *)r);
+  g->n = 0;
   if (!x->wide) {
-    _mm512_mask_storeu_epi16(x->yn + o * P + p0, (__mmask32)(0xFFFFFFFFu >> (32 - np)), v);
+    g->at[0] = 0, g->nv[0] = np, g->off[0] = p0, g->n = 1;
     return;
   }
-  for (int q = p0; q < p0 + np;) { /* runs of valid columns */
-    int oy = q / x->WP, ox = q % x->WP;
+  int oy = p0 / x->WP, ox = p0 % x->WP;
+  for (int q = p0; q < p0 + np;) {
     int n = x->WP - ox < p0 + np - q ? x->WP - ox : p0 + np - q;
     if (ox < cg->OW) {
-      int nv = cg->OW - ox < n ? cg->OW - ox : n, at = q - p0;
-      /* codes [at, at + nv) of v to the row: shift them down, mask nv */
-      __m512i sv = _mm512_permutexvar_epi16(
-          _mm512_add_epi16(_mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19,
-                                            18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,
-                                            3, 2, 1, 0),
-                           _mm512_set1_epi16((short)at)),
-          v);
-      _mm512_mask_storeu_epi16(x->yn + o * P + (int64_t)(x->r0 + oy) * cg->OW + ox,
-                               (__mmask32)(0xFFFFFFFFu >> (32 - nv)), sv);
+      int k = g->n++;
+      g->at[k] = q - p0;
+      g->nv[k] = cg->OW - ox < n ? cg->OW - ox : n;
+      g->off[k] = (int64_t)(x->r0 + oy) * cg->OW + ox;
     }
-    q += n;
+    q += n, ox = 0, oy++;
+  }
+}
+
+/* Stores the GM_PB codes r of channel o by the runs g (AVX-512: each run
+ * shifted down by a permute, then one masked store). */
+FX_TARGET_AVX512 static void gm_place_512(const gm_ctx *x, int o, const int16_t *r,
+                                          const gp_runs *g) {
+  int16_t *yo = x->yn + (int64_t)o * x->cg->OH * x->cg->OW;
+  __m512i v = _mm512_loadu_si512((const void *)r);
+  const __m512i iota = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18,
+                                        17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  for (int i = 0; i < g->n; i++) {
+    __m512i sv = g->at[i] ? _mm512_permutexvar_epi16(
+                                _mm512_add_epi16(iota, _mm512_set1_epi16((short)g->at[i])), v)
+                          : v;
+    _mm512_mask_storeu_epi16(yo + g->off[i], (__mmask32)(0xFFFFFFFFu >> (32 - g->nv[i])), sv);
   }
 }
 #endif
@@ -908,6 +923,8 @@ FX_TARGET_AVX512 static void gm_run_fused(const gm_ctx *x, int P, int o0) {
   _Alignas(64) int16_t res[8 * GM_PB];
   for (int p0 = 0; p0 < P; p0 += GM_PB) {
     int np = P - p0 < GM_PB ? P - p0 : GM_PB;
+    gp_runs runs;
+    gp_plan(x, p0, np, &runs);
     if (x->wide) gw_pack_512(panel, x, 0, K, p0);
     else gm_pack(panel, x->xg, cg, 0, K, p0, np);
     int t = 0;
@@ -915,18 +932,18 @@ FX_TARGET_AVX512 static void gm_run_fused(const gm_ctx *x, int P, int o0) {
       const int16_t *wr[8];
       for (int u = 0; u < 8; u++) wr[u] = p->w + (int64_t)(o0 + t + u) * K;
       gm_fused8_512(res, wr, panel, K, p, o0 + t);
-      for (int u = 0; u < 8; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, p0, np);
+      for (int u = 0; u < 8; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
     }
     for (; t + 4 <= opg; t += 4) {
       const int16_t *wr[4];
       for (int u = 0; u < 4; u++) wr[u] = p->w + (int64_t)(o0 + t + u) * K;
       gm_fused4_512(res, wr, panel, K, p, o0 + t);
-      for (int u = 0; u < 4; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, p0, np);
+      for (int u = 0; u < 4; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
     }
     for (; t < opg; t++) {
       const int16_t *wr[1] = {p->w + (int64_t)(o0 + t) * K};
       gm_fused1_512(res, wr, panel, K, p, o0 + t);
-      gm_place_512(x, o0 + t, res, p0, np);
+      gm_place_512(x, o0 + t, res, &runs);
     }
   }
 }
@@ -1055,19 +1072,21 @@ static void gm_run_i8(const gm_ctx *x, int P, int o0) {
   _Alignas(64) int16_t res[8 * GM_PB];
   for (int p0 = 0; p0 < P; p0 += GM_PB) {
     int np = P - p0 < GM_PB ? P - p0 : GM_PB;
+    gp_runs runs;
+    gp_plan(x, p0, np, &runs);
     gi_pack(panel, x, K, x->K4, p0);
     int t = 0;
     for (; t + 8 <= opg; t += 8) {
       gi_tile8(res, x, panel, o0 + t);
-      for (int u = 0; u < 8; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, p0, np);
+      for (int u = 0; u < 8; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
     }
     for (; t + 4 <= opg; t += 4) {
       gi_tile4(res, x, panel, o0 + t);
-      for (int u = 0; u < 4; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, p0, np);
+      for (int u = 0; u < 4; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
     }
     for (; t < opg; t++) {
       gi_tile1(res, x, panel, o0 + t);
-      gm_place_512(x, o0 + t, res, p0, np);
+      gm_place_512(x, o0 + t, res, &runs);
     }
   }
 }
