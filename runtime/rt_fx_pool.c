@@ -201,6 +201,38 @@ FX_TARGET_AVX2 static void ave_plane_avx2(const pgeom *g, const int16_t *x,
 
 /* 1 when the row paths take this geometry: sane windows, the padded row
  * within POOL_BUF, and (AVE) int32 window sums. */
+#if FX_AVX2
+/* MAX 2x2, stride 2, no padding, with AVX-512: per output row the
+ * vertical max of the two input rows (one when the last row is alone),
+ * 32 columns at a time (missing columns read INT16_MIN, so a clipped
+ * window keeps its one column), then the max of each even/odd pair. */
+FX_TARGET_AVX512 static void max2_plane_512(const pgeom *g, const int16_t *x, int16_t *y) {
+  const __m512i ev = _mm512_set_epi16(62, 60, 58, 56, 54, 52, 50, 48, 46, 44, 42, 40, 38, 36, 34, 32,
+                                      30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i od = _mm512_add_epi16(ev, _mm512_set1_epi16(1));
+  const __m512i lo = _mm512_set1_epi16(INT16_MIN);
+  int W = g->W, OW = g->OW;
+  for (int oy = 0; oy < g->OH; oy++) {
+    const int16_t *r0 = x + (int64_t)2 * oy * W;
+    bool two = 2 * oy + 1 < g->H;
+    int16_t *yr = y + (int64_t)oy * OW;
+    for (int c0 = 0, o0 = 0; o0 < OW; c0 += 64, o0 += 32) {
+      __m512i v[2];
+      for (int h = 0; h < 2; h++) { /* columns c0 + 32h .. + 31 */
+        int c = c0 + 32 * h, n = W - c < 32 ? (W - c > 0 ? W - c : 0) : 32;
+        __mmask32 m = n ? (__mmask32)(0xFFFFFFFFu >> (32 - n)) : 0;
+        v[h] = _mm512_mask_loadu_epi16(lo, m, r0 + c);
+        if (two) v[h] = _mm512_max_epi16(v[h], _mm512_mask_loadu_epi16(lo, m, r0 + W + c));
+      }
+      __m512i r = _mm512_max_epi16(_mm512_permutex2var_epi16(v[0], ev, v[1]),
+                                   _mm512_permutex2var_epi16(v[0], od, v[1]));
+      int n = OW - o0 < 32 ? OW - o0 : 32;
+      _mm512_mask_storeu_epi16(yr + o0, (__mmask32)(0xFFFFFFFFu >> (32 - n)), r);
+    }
+  }
+}
+#endif
+
 static bool rows_ok(const pgeom *g, bool ave) {
   if (g->kh < 1 || g->kw < 1 || g->sh < 1 || g->sw < 1 || g->ph < 0 ||
       g->pw < 0 || g->H < 1 || g->W < 1 || g->OH < 1 || g->OW < 1)
@@ -236,6 +268,9 @@ void rt_fx_pool(const void *param, const rt_fx_args *a) {
       ave ? ave_plane : max_plane;
 #if FX_AVX2
   if (use_avx2()) plane = ave ? ave_plane_avx2 : max_plane_avx2;
+  if (use_avx512() && !ave && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 &&
+      g.pw == 0 && 2 * g.OW <= g.W + 1 && 2 * g.OH <= g.H + 1 && g.W > 0 && g.H > 0)
+    plane = max2_plane_512, rows = true;
 #endif
   int64_t hw = (int64_t)g.H * g.W, ohw = (int64_t)g.OH * g.OW;
   for (int64_t i = 0; i < (int64_t)N * C; i++) {
