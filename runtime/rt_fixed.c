@@ -462,6 +462,40 @@ FX_TARGET_AVX2 static void quant_avx2(const float *x, int16_t *y, int64_t n,
   for (; i < n; i++) y[i] = (int16_t)quant_v((double)x[i] / scale, lo, hi);
 }
 
+/* rt_fx_quantize with AVX-512 and no division on the common path: with
+ * r = fl(1/scale), y = fl(x * r) and the IEEE quotient fl(x / scale) are
+ * both within 2^-53 (|d1| + |d2| + |d3|) |x / scale| < 2^-50 |y| of
+ * x / scale (scale and 1/scale normal), so when y is finite, below 2^52,
+ * and farther than 2^-50 |y| from every half-integer, no tie point lies
+ * between y and the quotient: RHA(y) == RHA(fl(x / scale)).  Eight values
+ * failing that test (NaN, inf, near-ties) take the division path. */
+FX_TARGET_AVX512 static void quant_512(const float *x, int16_t *y, int64_t n, double scale,
+                                       int32_t lo, int32_t hi) {
+  const __m512d r = _mm512_set1_pd(1.0 / scale), half = _mm512_set1_pd(0.5);
+  const __m512d eps = _mm512_set1_pd(0x1p-50), big = _mm512_set1_pd(0x1p52);
+  const __m512d vlo = _mm512_set1_pd(lo), vhi = _mm512_set1_pd(hi), one = _mm512_set1_pd(1.0);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m512d q = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_loadu_ps(x + i)), r);
+    __m512d a = _mm512_abs_pd(q);
+    __m512d fl = _mm512_roundscale_pd(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512d f = _mm512_sub_pd(a, fl); /* exact, in [0, 1) */
+    __mmask8 ok = _mm512_cmp_pd_mask(a, big, _CMP_LT_OQ) &
+                  _mm512_cmp_pd_mask(_mm512_abs_pd(_mm512_sub_pd(f, half)),
+                                     _mm512_mul_pd(a, eps), _CMP_GT_OQ);
+    if (ok != 0xFF) {
+      for (int k = 0; k < 8; k++) y[i + k] = (int16_t)quant_v((double)x[i + k] / scale, lo, hi);
+      continue;
+    }
+    __m512d t = _mm512_mask_add_pd(fl, _mm512_cmp_pd_mask(f, half, _CMP_GT_OQ), fl, one);
+    t = _mm512_mask_sub_pd(t, _mm512_cmp_pd_mask(q, _mm512_setzero_pd(), _CMP_LT_OQ),
+                           _mm512_setzero_pd(), t); /* the sign back */
+    t = _mm512_min_pd(_mm512_max_pd(t, vlo), vhi);
+    _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtsepi32_epi16(_mm512_cvttpd_epi32(t)));
+  }
+  for (; i < n; i++) y[i] = (int16_t)quant_v((double)x[i] / scale, lo, hi);
+}
+
 /* rt_fx_dequantize, eight codes per step: (float)((double)q * scale). */
 FX_TARGET_AVX2 static void dequant_avx2(const int16_t *x, float *y, int64_t n,
                                         double scale) {
@@ -487,6 +521,10 @@ void rt_fx_quantize(const rt_fx_quant_param *p, const float *x, int16_t *y,
     return;
   }
 #if FX_AVX2
+  if (use_avx512() && p->scale > 0x1p-1020 && p->scale < 0x1p1020) {
+    quant_512(x, y, n, p->scale, lo, hi);
+    return;
+  }
   if (use_avx2()) {
     quant_avx2(x, y, n, p->scale, lo, hi);
     return;

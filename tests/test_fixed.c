@@ -533,6 +533,48 @@ static float qvalue(double s, int32_t hi) {
   }
 }
 
+/* Values whose quotient x / s is a tie k + 0.5 or next to one while the
+ * product x * fl(1/s) rounds to the other side: a division-free fast path
+ * must notice them.  The search finds such values (the test asserts it
+ * does), then every SIMD level must agree with rt_fx_quantize1 on them. */
+START_TEST(quantize_near_ties) {
+  int flips = 0;
+  uint64_t st = 12345;
+  for (int it = 0; it < 400000 && flips < 4096; it++) {
+    st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+    /* s = m 2^-e with m odd: (k + 0.5) s is a float and x / s an exact
+     * tie, while 1/s is inexact */
+    double s = ldexp((double)(2 * (st % 32768) + 3), -(int)((st >> 40) % 30));
+    int k = (int)((st >> 20) % 200) - 100;
+    float xf = (float)(((double)k + 0.5) * s);
+    for (int d = -2; d <= 2; d++) {
+      float v = xf;
+      for (int j = 0; j < (d < 0 ? -d : d); j++) v = nextafterf(v, d < 0 ? -INFINITY : INFINITY);
+      double q = (double)v / s, m = (double)v * (1.0 / s);
+      if (rt_fx_round(q) == rt_fx_round(m)) continue;
+      flips++;
+      int16_t want = (int16_t)rt_fx_quantize1((double)v, s, -32768, 32767);
+      rt_fx_quant_param p = {s, -32768, 32767};
+      for (int lvl = 0; lvl <= 2; lvl++) {
+        rt_fx_simd = lvl;
+        if (rt_fx_simd_level() != lvl) continue;
+        /* the value in every lane position of a full vector */
+        float buf[16];
+        int16_t out[16];
+        for (int l = 0; l < 16; l++) buf[l] = v;
+        rt_fx_quantize(&p, buf, out, 16);
+        for (int l = 0; l < 16; l++)
+          if (out[l] != want)
+            ck_abort_msg("level %d: x %.9g s %.17g: %d, want %d", lvl, (double)v, s, out[l], want);
+      }
+      rt_fx_simd = -1;
+    }
+  }
+  fprintf(stderr, "quantize_near_ties: %d values where x * (1/s) rounds across a tie\n", flips);
+  ck_assert_int_gt(flips, 20);
+}
+END_TEST
+
 START_TEST(quantize_simd) {
   static const double scales[] = {0.5, 1.0 / 64, 1.0 / 127, 0.1, 3.0 / 255,
                                   0.0078740157480315, 2.5e-5, 1e-300, 1e300,
@@ -672,6 +714,7 @@ int main(void) {
   tcase_add_test(tc, fold_bn);
   tcase_add_test(tc, conv_property);
   tcase_add_test(tc, quantize_simd);
+  tcase_add_test(tc, quantize_near_ties);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
