@@ -230,9 +230,37 @@ static int64_t maxabs(const int16_t *x, int64_t n) {
   return m;
 }
 
+#if FX_AVX2
+/* sumabs for ws == 1 with AVX2: |w| (0x8000 for -32768, read unsigned)
+ * summed in pairs by vpmaddwd against 1 (unsigned pairs <= 2^16, so the
+ * words are zero-extended first), int32 lanes flushed every 2^14 steps.
+ * Returns how many were summed into *s. */
+FX_TARGET_AVX2 static int64_t sumabs_avx2(const int16_t *w, int64_t n, int64_t *s) {
+  const __m256i one = _mm256_set1_epi16(1), z = _mm256_setzero_si256();
+  int64_t k = 0;
+  while (k + 16 <= n) {
+    __m256i acc = z;
+    for (int it = 0; it < (1 << 14) && k + 16 <= n; it++, k += 16) {
+      __m256i a = _mm256_abs_epi16(_mm256_loadu_si256((const __m256i *)(w + k)));
+      /* 0..32768 as unsigned: split into the low 15 bits and the top bit */
+      __m256i top = _mm256_srli_epi16(a, 15), low = _mm256_and_si256(a, _mm256_set1_epi16(0x7FFF));
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(low, one));
+      acc = _mm256_add_epi32(acc, _mm256_slli_epi32(_mm256_madd_epi16(top, one), 15));
+    }
+    int32_t l[8];
+    memcpy(l, &acc, sizeof l);
+    for (int i = 0; i < 8; i++) *s += l[i];
+  }
+  return k;
+}
+#endif
+
 /* sum |w[k*ws]| over k in [0, n). */
 static int64_t sumabs(const int16_t *w, int64_t n, int64_t ws) {
   int64_t s = 0, k = 0;
+#if FX_AVX2
+  if (ws == 1 && use_avx2()) k = sumabs_avx2(w, n, &s);
+#endif
 #if defined(__SSE2__)
   if (ws == 1) {
     /* madd(w, sign(w)) = |w0| + |w1| <= 2^16 per lane step; flushed to

@@ -822,6 +822,22 @@ START_TEST(edges) {
   q.g.transpose = true;
   ck_assert(same(rt_fx_ip, ref_ip, &q, t, rt_shape4(1, 2, 1, 1)));
   free(xi), free(wi);
+  /* the accumulator-width check must count |-32768| as 32768: 65540
+   * products -32768 * 1 sum below INT32_MIN (1x1 conv, 4 channels) */
+  int C = 65540;
+  int16_t *xc = xalloc(C), *wc = xalloc(4 * (int64_t)C);
+  for (int k = 0; k < C; k++) xc[k] = 1;
+  for (int64_t k = 0; k < 4 * (int64_t)C; k++) wc[k] = -32768;
+  int32_t M4[4] = {RT_FX_ONE_M, RT_FX_ONE_M, RT_FX_ONE_M, RT_FX_ONE_M};
+  int8_t sh4[4] = {RT_FX_ONE_SH + 17, RT_FX_ONE_SH + 17, RT_FX_ONE_SH + 17, RT_FX_ONE_SH + 17};
+  p.g = (rt_conv_param){4, 1, 1, 1, 1, 1, 0, 0, 1, 1, false, 1};
+  p.cin = C;
+  p.w = wc;
+  p.bias = NULL;
+  p.q = (rt_fx_outq){M4, sh4, NULL, NULL, RT_FX_RELU_NONE, -32768, 32767};
+  rt_fx_tensor tc = {rt_shape4(1, C, 1, 1), xc};
+  ck_assert(same(rt_fx_conv, ref_conv, &p, tc, rt_shape4(1, 4, 1, 1)));
+  free(xc), free(wc);
 }
 END_TEST
 
