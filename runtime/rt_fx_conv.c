@@ -1087,6 +1087,9 @@ FX_TARGET_AVX512 static void gi_tile8(int16_t *res, const gm_ctx *x, const uint8
 FX_TARGET_AVX512 static void gi_tile4(int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
   gi_tile(4, res, x, panel, o);
 }
+FX_TARGET_AVX512 static void gi_tile2(int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
+  gi_tile(2, res, x, panel, o);
+}
 FX_TARGET_AVX512 static void gi_tile1(int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
   gi_tile(1, res, x, panel, o);
 }
@@ -1111,6 +1114,10 @@ static void gm_run_i8(const gm_ctx *x, int P, int o0) {
     for (; t + 4 <= opg; t += 4) {
       gi_tile4(res, x, panel, o0 + t);
       for (int u = 0; u < 4; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
+    }
+    for (; t + 2 <= opg; t += 2) {
+      gi_tile2(res, x, panel, o0 + t);
+      for (int u = 0; u < 2; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
     }
     for (; t < opg; t++) {
       gi_tile1(res, x, panel, o0 + t);
