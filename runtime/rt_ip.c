@@ -166,8 +166,32 @@ static bool ip_aliased(int64_t k) {
   return most > 8;
 }
 
+/* Outputs j..j+3 of one row with 128-bit vectors, as ip_blk_avx2: the
+ * 4 x 4 weights of each 4 k transposed, lane l adding x[i] * W[j+l][i] in
+ * order, then + bias (+ 0.0f without one, as the scalar loop). */
+FX_TARGET_AVX2 static void ip_blk4_avx2(const float *x, const float *w, const float *bias,
+                                        float *y, int j, int64_t k) {
+  __m128 acc = _mm_setzero_ps();
+  const float *p = w + (int64_t)j * k;
+  int64_t i = 0;
+  for (; i + 4 <= k; i += 4) {
+    __m128 r0 = _mm_loadu_ps(p + i), r1 = _mm_loadu_ps(p + k + i);
+    __m128 r2 = _mm_loadu_ps(p + 2 * k + i), r3 = _mm_loadu_ps(p + 3 * k + i);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3); /* r0 = column i, ... */
+    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(x[i]), r0));
+    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(x[i + 1]), r1));
+    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(x[i + 2]), r2));
+    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(x[i + 3]), r3));
+  }
+  for (; i < k; i++)
+    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(x[i]),
+                                     _mm_setr_ps(p[i], p[k + i], p[2 * k + i], p[3 * k + i])));
+  __m128 b = bias ? _mm_loadu_ps(bias + j) : _mm_setzero_ps();
+  _mm_storeu_ps(y + j, _mm_add_ps(acc, b));
+}
+
 /* One row, W N x K: blocks of 32 outputs (packed when ip_aliased), then of
- * 8, then the scalar loop for the last N % 8. */
+ * 8 and of 4, then the scalar loop for the last N % 4. */
 FX_TARGET_AVX2 static void ip_row_avx2(const float *x, const float *w,
                                        const float *bias, float *y, int nout,
                                        int64_t k) {
@@ -179,6 +203,7 @@ FX_TARGET_AVX2 static void ip_row_avx2(const float *x, const float *w,
     else
       ip_blk_avx2(x, w, bias, y, j, k, 4);
   for (; j + 8 <= nout; j += 8) ip_blk_avx2(x, w, bias, y, j, k, 1);
+  for (; j + 4 <= nout; j += 4) ip_blk4_avx2(x, w, bias, y, j, k);
   ip_row(x, w, bias, y, j, nout, k);
 }
 
