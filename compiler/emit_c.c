@@ -332,6 +332,15 @@ static const char *ref_layer(Ec *e, Layer *l, const char *fn) {
     return NULL;
   }
   e->use_rt = true;
+  /* InnerProduct (N x K weights): the program gets them transposed (K x N)
+   * and a bias (zeros when the layer has none), so rt_ip_f32 takes its
+   * path contiguous across outputs.  Each output is still 0 + x[0]w[0] +
+   * ... in k order, then + bias (+ 0.0f without one): the same float
+   * operations as the simulator's N x K call, so the same bits. */
+  bool ipt = l->kind == LK_IP && !l->p.ip.transpose && l->nweight > 0 && l->weight[0].loaded;
+  if (ipt)
+    for (int i = 0; i < f.n; i++)
+      if (!strcmp(f.name[i], "transpose") || !strcmp(f.name[i], "bias_term")) f.val[i] = "true";
   set_common(e, l, fn);
   lh_set_str(e->lh, "ptype", ptype);
   lh_set_str(e->lh, "kernel", ar_printf(e->ar, "rt_%s_f32", lk_info[l->kind].file));
@@ -361,11 +370,29 @@ static const char *ref_layer(Ec *e, Layer *l, const char *fn) {
     if (l->weight[k].loaded) {
       wt[nw] = l->weight[k].t;
       sh[nw] = l->weight[k].t.s;
+      const float *d = l->weight[k].t.d;
+      int64_t count = rt_shape_count(&l->weight[k].t.s);
+      if (ipt && k == 0) { /* N x K -> K x N */
+        int64_t N = l->p.ip.num_output, K = N > 0 ? count / N : 0;
+        float *tr = ar_array(e->ar, (size_t)(count > 0 ? count : 1), sizeof *tr);
+        for (int64_t r = 0; r < N; r++)
+          for (int64_t c = 0; c < K; c++) tr[c * N + r] = d[r * K + c];
+        d = tr;
+        sh[nw] = rt_shape_make(2, (const int[]){(int)K, (int)N});
+      }
+      if (ipt && k == 1 && !l->p.ip.bias_term) continue;
       pt[nw] = ar_printf(e->ar, "(float *)%s",
-                         add_weight(e, fn, ar_printf(e->ar, "%d", k), l->weight[k].t.d,
-                                    rt_shape_count(&l->weight[k].t.s)));
+                         add_weight(e, fn, ar_printf(e->ar, "%d", k), d, count));
       nw++;
     }
+  if (ipt && nw == 1 && nw < 8) { /* the zero bias */
+    int N = l->p.ip.num_output;
+    float *z = ar_array(e->ar, (size_t)(N > 0 ? N : 1), sizeof *z);
+    sh[nw] = rt_shape_make(1, (const int[]){N});
+    wt[nw].s = sh[nw], wt[nw].d = z;
+    pt[nw] = ar_printf(e->ar, "(float *)%s", add_weight(e, fn, "zero_bias", z, N));
+    nw++;
+  }
   tensor_list(e, "weights", nw, sh, pt);
   size_t ws = 0;
   if (lk_info[l->kind].ws) {

@@ -212,7 +212,7 @@ FX_TARGET_AVX2 static inline void ip_blk_t_avx2(const float *x, const float *w,
                                                 const float *bias, float *y,
                                                 int j, int nout, int64_t k,
                                                 int G) {
-  __m256 acc[4];
+  __m256 acc[8];
   for (int g = 0; g < G; g++) acc[g] = _mm256_setzero_ps();
   for (int64_t i = 0; i < k; i++) {
     __m256 xi = _mm256_set1_ps(x[i]);
@@ -231,6 +231,8 @@ FX_TARGET_AVX2 static void ip_row_t_avx2(const float *x, const float *w,
                                          const float *bias, float *y, int nout,
                                          int64_t k) {
   int j = 0;
+  /* 64 outputs: eight independent add chains hide the add latency */
+  for (; j + 64 <= nout; j += 64) ip_blk_t_avx2(x, w, bias, y, j, nout, k, 8);
   for (; j + 32 <= nout; j += 32) ip_blk_t_avx2(x, w, bias, y, j, nout, k, 4);
   for (; j + 8 <= nout; j += 8) ip_blk_t_avx2(x, w, bias, y, j, nout, k, 1);
   if (j < nout) ip_row_t(x, w, bias, y, j, nout, k);
