@@ -114,37 +114,59 @@ FX_TARGET_AVX512 static inline __m512i rq64_512(__m512i v, __m512i M, int sh,
   return _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
 }
 
-/* True when outq16_512 handles channel c. */
+/* True when the AVX-512 output stage (oq_make, oq_apply) handles
+ * channel c. */
 static inline bool outq_512_ok(const rt_fx_outq *q, int c) {
   int sh = q->sh[c], shn = q->relu == RT_FX_LEAKY ? q->shn[c] : 0;
   return sh >= 0 && sh <= 63 && shn >= 0 && shn <= 63 && q->qmin >= INT16_MIN &&
          q->qmax <= INT16_MAX && q->qmin <= q->qmax;
 }
 
-/* The output stage of 16 int32 accumulators v of channel c (outq_512_ok). */
+/* The output stage of one channel (outq_512_ok) with its constants in
+ * registers: oq_make once per channel, then oq_apply per 16 accumulators
+ * (the constants are not reloaded from the param after each store). */
+typedef struct oq512 {
+  bool fast; /* ReLU, sh >= 32, M > 0, qmin <= 0 <= qmax */
+  int relu, sh, shn;
+  __m512i M, Mn, rnd, lo, hi, qmax;
+  __m128i s32;
+} oq512;
+
+FX_TARGET_AVX512 static inline __attribute__((always_inline)) oq512
+oq_make(const rt_fx_outq *q, int c) {
+  oq512 k;
+  k.relu = q->relu;
+  k.sh = q->sh[c];
+  k.shn = q->relu == RT_FX_LEAKY ? q->shn[c] : 0;
+  k.fast = q->relu == RT_FX_RELU && k.sh >= 32 && q->M[c] > 0 && q->qmin <= 0 && q->qmax >= 0;
+  k.M = _mm512_set1_epi64(q->M[c]);
+  k.Mn = _mm512_set1_epi64(q->relu == RT_FX_LEAKY ? q->Mn[c] : 0);
+  k.rnd = _mm512_set1_epi64(k.sh > 0 ? INT64_C(1) << (k.sh - 1) : 0);
+  k.lo = _mm512_set1_epi64(q->qmin), k.hi = _mm512_set1_epi64(q->qmax);
+  k.qmax = _mm512_set1_epi32(q->qmax);
+  k.s32 = _mm_cvtsi32_si128(k.sh - 32);
+  return k;
+}
+
 FX_TARGET_AVX512 static inline __attribute__((always_inline)) __m256i
-outq16_512(const rt_fx_outq *q, int c, __m512i v) {
-  int sh = q->sh[c];
-  if (q->relu == RT_FX_RELU && sh >= 32 && q->M[c] > 0 && q->qmin <= 0 && q->qmax >= 0) {
+oq_apply(const oq512 *k, __m512i v) {
+  if (k->fast) {
     /* lanes with acc < 0 become 0; for the others acc * M >= 0, so the
      * rounding term is 2^(sh-1) and x >> sh is the high half shifted by
      * sh - 32 (both floors), at most 2^30: int32 arithmetic suffices */
-    const __m512i M = _mm512_set1_epi64(q->M[c]);
-    const __m512i rnd = _mm512_set1_epi64(INT64_C(1) << (sh - 1));
-    __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(v, M), rnd);
-    __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(v, 32), M), rnd);
+    __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(v, k->M), k->rnd);
+    __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(v, 32), k->M), k->rnd);
     __m512i x = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 32), po);
-    x = _mm512_sra_epi32(x, _mm_cvtsi32_si128(sh - 32));
+    x = _mm512_sra_epi32(x, k->s32);
     x = _mm512_maskz_mov_epi32(_mm512_cmpge_epi32_mask(v, _mm512_setzero_si512()), x);
-    return _mm512_cvtsepi32_epi16(_mm512_min_epi32(x, _mm512_set1_epi32(q->qmax)));
+    return _mm512_cvtsepi32_epi16(_mm512_min_epi32(x, k->qmax));
   }
-  const __m512i lo = _mm512_set1_epi64(q->qmin), hi = _mm512_set1_epi64(q->qmax);
-  __m512i x = rq64_512(v, _mm512_set1_epi64(q->M[c]), q->sh[c], lo, hi);
-  if (q->relu == RT_FX_RELU)
+  __m512i x = rq64_512(v, k->M, k->sh, k->lo, k->hi);
+  if (k->relu == RT_FX_RELU)
     x = _mm512_maskz_mov_epi32(_mm512_cmpge_epi32_mask(v, _mm512_setzero_si512()), x);
-  else if (q->relu == RT_FX_LEAKY)
+  else if (k->relu == RT_FX_LEAKY)
     x = _mm512_mask_mov_epi32(x, _mm512_cmplt_epi32_mask(v, _mm512_setzero_si512()),
-                              rq64_512(v, _mm512_set1_epi64(q->Mn[c]), q->shn[c], lo, hi));
+                              rq64_512(v, k->Mn, k->shn, k->lo, k->hi));
   return _mm512_cvtsepi32_epi16(x);
 }
 
@@ -152,10 +174,11 @@ FX_TARGET_AVX512 static int64_t outq32_512(const rt_fx_outq *q, int c,
                                            const int32_t *acc, int16_t *y,
                                            int64_t n) {
   if (!outq_512_ok(q, c)) return 0;
+  const oq512 k = oq_make(q, c);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16)
     _mm256_storeu_si256((__m256i *)(y + i),
-                        outq16_512(q, c, _mm512_loadu_si512((const void *)(acc + i))));
+                        oq_apply(&k, _mm512_loadu_si512((const void *)(acc + i))));
   return i;
 }
 #endif
@@ -770,8 +793,9 @@ gm_fused_512(int nt, int16_t *res, const int16_t *const *wr, const int16_t *pane
     }
   }
   for (int t = 0; t < nt; t++) {
-    _mm256_storeu_si256((__m256i *)(res + t * GM_PB), outq16_512(&p->q, o + t, a[t][0]));
-    _mm256_storeu_si256((__m256i *)(res + t * GM_PB + 16), outq16_512(&p->q, o + t, a[t][1]));
+    const oq512 k = oq_make(&p->q, o + t);
+    _mm256_storeu_si256((__m256i *)(res + t * GM_PB), oq_apply(&k, a[t][0]));
+    _mm256_storeu_si256((__m256i *)(res + t * GM_PB + 16), oq_apply(&k, a[t][1]));
   }
 }
 FX_TARGET_AVX512 static void gm_fused8_512(int16_t *res, const int16_t *const *wr,
@@ -1077,8 +1101,9 @@ gi_tile(int nt, int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
     }
   }
   for (int t = 0; t < nt; t++) {
-    _mm256_storeu_si256((__m256i *)(res + t * GM_PB), outq16_512(&x->p->q, o + t, a[t][0]));
-    _mm256_storeu_si256((__m256i *)(res + t * GM_PB + 16), outq16_512(&x->p->q, o + t, a[t][1]));
+    const oq512 k = oq_make(&x->p->q, o + t);
+    _mm256_storeu_si256((__m256i *)(res + t * GM_PB), oq_apply(&k, a[t][0]));
+    _mm256_storeu_si256((__m256i *)(res + t * GM_PB + 16), oq_apply(&k, a[t][1]));
   }
 }
 FX_TARGET_AVX512 static void gi_tile8(int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
@@ -1470,6 +1495,7 @@ dwm_body_512(int NP, const rt_fx_conv_param *p, const conv_geo *cg, int o,
   const int16_t *wo = p->w + (int64_t)o * kh * kw;
   const __m512i bias = _mm512_set1_epi32(p->bias ? (int32_t)p->bias[o] : 0);
   bool regs = outq_512_ok(&p->q, o); /* output stage from registers */
+  const oq512 oq = oq_make(&p->q, o);
   int32_t wp[DWM_KH][8];
   for (int ky = 0; ky < kh; ky++)
     for (int t = 0; t < npair && t < 8; t++) {
@@ -1529,10 +1555,10 @@ dwm_body_512(int NP, const rt_fx_conv_param *p, const conv_geo *cg, int o,
         if (!regs) {
           _mm512_store_si512((void *)(acc + base), av);
         } else if (base + 16 <= OW) {
-          _mm256_storeu_si256((__m256i *)(yr + base), outq16_512(&p->q, o, av));
+          _mm256_storeu_si256((__m256i *)(yr + base), oq_apply(&oq, av));
         } else if (base < OW) {
           int16_t t16[16];
-          _mm256_storeu_si256((__m256i *)t16, outq16_512(&p->q, o, av));
+          _mm256_storeu_si256((__m256i *)t16, oq_apply(&oq, av));
           memcpy(yr + base, t16, (size_t)(OW - base) * sizeof *t16);
         }
       }
