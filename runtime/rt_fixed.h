@@ -100,8 +100,9 @@ typedef void (*rt_fx_kernel_fn)(const void *param, const rt_fx_args *a);
  * rt_fx_elem.c) take on x86-64: -1 (default) the best the CPU has, 0 none
  * (SSE2), 1 AVX2, 2 AVX-512 (F, BW, VL and VNNI); a level the CPU lacks
  * falls back to the best it has.  Results are identical on every path;
- * tests set it to compare them.  Set it before the first kernel call of a
- * thread-shared program (it is read without synchronisation). */
+ * tests set it to compare them.  Kernels may run in several threads (the
+ * level is resolved with an atomic); change rt_fx_simd only while no
+ * kernel runs.  rt_ip_f32 follows it too (its AVX2 path). */
 extern int rt_fx_simd;
 /* The level rt_fx_simd resolves to on this CPU (0, 1 or 2). */
 int rt_fx_simd_level(void);

@@ -19,11 +19,14 @@
 
 int rt_fx_simd = -1;
 
-static int simd_level = -1; /* resolved value of rt_fx_simd */
-static int simd_asked = -2;  /* the rt_fx_simd it was resolved from */
+/* The resolved level and the rt_fx_simd it came from, in one int so that
+ * threads resolving it at once (the compiler's calibration workers) each
+ * read a consistent pair: (asked + 2) << 8 | level, 0 = not yet. */
+static int simd_state;
 
 int rt_fx_simd_level(void) {
-  if (simd_asked == rt_fx_simd) return simd_level;
+  int asked = rt_fx_simd, st = __atomic_load_n(&simd_state, __ATOMIC_RELAXED);
+  if (st && (st >> 8) - 2 == asked) return st & 0xFF;
   int best = 0;
 #if FX_AVX2
   if (__builtin_cpu_supports("avx2")) best = 1;
@@ -31,9 +34,9 @@ int rt_fx_simd_level(void) {
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
     best = 2;
 #endif
-  simd_level = rt_fx_simd < 0 || rt_fx_simd > best ? best : rt_fx_simd;
-  simd_asked = rt_fx_simd;
-  return simd_level;
+  int level = asked < 0 || asked > best ? best : asked;
+  __atomic_store_n(&simd_state, (asked + 2) << 8 | level, __ATOMIC_RELAXED);
+  return level;
 }
 
 #define FX_BLK 4096 /* int32 accumulators per block (half as many int64) */
