@@ -764,58 +764,6 @@ FX_TARGET_AVX512 static void gm_tile1_512(int32_t *acc, const int16_t *const *wr
   gm_tile_512(1, acc, wr, panel, k0, k1, K);
 }
 
-/* gm_tile_512 over the whole K (k0 = 0, k1 = K) with the output stage in
- * registers: accumulators start at the bias, the results of the nt
- * channels o.. go as codes to res[t][0, GM_PB) (outq_512_ok for each). */
-FX_TARGET_AVX512 static inline __attribute__((always_inline)) void
-gm_fused_512(int nt, int16_t *res, const int16_t *const *wr, const int16_t *panel,
-             int K, const rt_fx_conv_param *p, int o) {
-  int npair = K / 2;
-  __m512i a[8][2];
-  for (int t = 0; t < nt; t++)
-    a[t][0] = a[t][1] = _mm512_set1_epi32(p->bias ? (int32_t)p->bias[o + t] : 0);
-  const int16_t *xp = panel;
-  for (int q = 0; q < npair; q++, xp += GM_PB * 2) {
-    __m512i x0 = _mm512_loadu_si512((const void *)xp);
-    __m512i x1 = _mm512_loadu_si512((const void *)(xp + 32));
-    for (int t = 0; t < nt; t++) {
-      int32_t wp;
-      memcpy(&wp, wr[t] + 2 * q, sizeof wp);
-      __m512i wv = _mm512_set1_epi32(wp);
-      a[t][0] = _mm512_dpwssd_epi32(a[t][0], x0, wv);
-      a[t][1] = _mm512_dpwssd_epi32(a[t][1], x1, wv);
-    }
-  }
-  if (K & 1) { /* the last row pairs with 0 */
-    __m512i x0 = _mm512_loadu_si512((const void *)xp);
-    __m512i x1 = _mm512_loadu_si512((const void *)(xp + 32));
-    for (int t = 0; t < nt; t++) {
-      __m512i wv = _mm512_set1_epi32(gm_pair(wr[t], K - 1, K));
-      a[t][0] = _mm512_dpwssd_epi32(a[t][0], x0, wv);
-      a[t][1] = _mm512_dpwssd_epi32(a[t][1], x1, wv);
-    }
-  }
-  for (int t = 0; t < nt; t++) {
-    const oq512 k = oq_make(&p->q, o + t);
-    _mm256_storeu_si256((__m256i *)(res + t * GM_PB), oq_apply(&k, a[t][0]));
-    _mm256_storeu_si256((__m256i *)(res + t * GM_PB + 16), oq_apply(&k, a[t][1]));
-  }
-}
-FX_TARGET_AVX512 static void gm_fused8_512(int16_t *res, const int16_t *const *wr,
-                                           const int16_t *panel, int K,
-                                           const rt_fx_conv_param *p, int o) {
-  gm_fused_512(8, res, wr, panel, K, p, o);
-}
-FX_TARGET_AVX512 static void gm_fused4_512(int16_t *res, const int16_t *const *wr,
-                                           const int16_t *panel, int K,
-                                           const rt_fx_conv_param *p, int o) {
-  gm_fused_512(4, res, wr, panel, K, p, o);
-}
-FX_TARGET_AVX512 static void gm_fused1_512(int16_t *res, const int16_t *const *wr,
-                                           const int16_t *panel, int K,
-                                           const rt_fx_conv_param *p, int o) {
-  gm_fused_512(1, res, wr, panel, K, p, o);
-}
 #endif
 
 /* How gm_run gets the im2col rows of a block of GM_PB positions and where
@@ -843,6 +791,67 @@ typedef struct gm_ctx {
   int K4, o0i; /* o0i: the group's first channel (index 0 of w8, acc0) */
   const int32_t *roff; /* wide: band offset of im2col row k (position 0) */
 } gm_ctx;
+
+#if FX_AVX2
+/* gm_tile_512 over the whole K (k0 = 0, k1 = K) with the output stage in
+ * registers: accumulators start at the bias, the results of the nt
+ * channels o.. go as codes to res[t][0, GM_PB) (outq_512_ok for each). */
+FX_TARGET_AVX512 static inline __attribute__((always_inline)) void
+gm_fused_512(int nt, int16_t *res, const gm_ctx *x, const void *pv, int o) {
+  const rt_fx_conv_param *p = x->p;
+  const conv_geo *cg = x->cg;
+  int K = cg->cpg * cg->g->kh * cg->g->kw, npair = K / 2;
+  const int16_t *w0 = p->w + (int64_t)o * K; /* row t at w0 + t*K */
+  __m512i a[8][2];
+  for (int t = 0; t < nt; t++)
+    a[t][0] = a[t][1] = _mm512_set1_epi32(p->bias ? (int32_t)p->bias[o + t] : 0);
+  const int16_t *xp = pv;
+  for (int q = 0; q < npair; q++, xp += GM_PB * 2) {
+    __m512i x0 = _mm512_loadu_si512((const void *)xp);
+    __m512i x1 = _mm512_loadu_si512((const void *)(xp + 32));
+    for (int t = 0; t < nt; t++) {
+      int32_t wp;
+      memcpy(&wp, w0 + (int64_t)t * K + 2 * q, sizeof wp);
+      __m512i wv = _mm512_set1_epi32(wp);
+      a[t][0] = _mm512_dpwssd_epi32(a[t][0], x0, wv);
+      a[t][1] = _mm512_dpwssd_epi32(a[t][1], x1, wv);
+    }
+  }
+  if (K & 1) { /* the last row pairs with 0 */
+    __m512i x0 = _mm512_loadu_si512((const void *)xp);
+    __m512i x1 = _mm512_loadu_si512((const void *)(xp + 32));
+    for (int t = 0; t < nt; t++) {
+      __m512i wv = _mm512_set1_epi32(gm_pair(w0 + (int64_t)t * K, K - 1, K));
+      a[t][0] = _mm512_dpwssd_epi32(a[t][0], x0, wv);
+      a[t][1] = _mm512_dpwssd_epi32(a[t][1], x1, wv);
+    }
+  }
+  for (int t = 0; t < nt; t++) {
+    const oq512 k = oq_make(&p->q, o + t);
+    _mm256_storeu_si256((__m256i *)(res + t * GM_PB), oq_apply(&k, a[t][0]));
+    _mm256_storeu_si256((__m256i *)(res + t * GM_PB + 16), oq_apply(&k, a[t][1]));
+  }
+}
+
+/* A tile of channels o.. over one packed block, codes to res (gm_blocks).
+ * GM_FTILES makes name8, name4, name2 and name1: body with the number of
+ * channels fixed, so that its loops unroll. */
+typedef void gm_ftile(int16_t *res, const gm_ctx *x, const void *panel, int o);
+#define GM_FTILES(name, body)                                                           \
+  FX_TARGET_AVX512 static void name##8(int16_t *r, const gm_ctx *x, const void *pv, int o) { \
+    body(8, r, x, pv, o);                                                               \
+  }                                                                                     \
+  FX_TARGET_AVX512 static void name##4(int16_t *r, const gm_ctx *x, const void *pv, int o) { \
+    body(4, r, x, pv, o);                                                               \
+  }                                                                                     \
+  FX_TARGET_AVX512 static void name##2(int16_t *r, const gm_ctx *x, const void *pv, int o) { \
+    body(2, r, x, pv, o);                                                               \
+  }                                                                                     \
+  FX_TARGET_AVX512 static void name##1(int16_t *r, const gm_ctx *x, const void *pv, int o) { \
+    body(1, r, x, pv, o);                                                               \
+  }
+GM_FTILES(gm_fused, gm_fused_512)
+#endif
 
 /* Wide rows: packs im2col rows [k0, k1) of positions [q0, q0 + GM_PB) in
  * pairs (panel[k/2][pos][k%2]); an odd last row pairs with zeros. */
@@ -966,43 +975,7 @@ static void gm_out(const gm_ctx *x, int o, const int32_t *acc, int p0, int np) {
   gm_place(x, o, r, p0, np);
 }
 
-#if FX_AVX2
-/* gm_run's blocks when the whole K fits one panel and every channel's
- * output stage runs in AVX-512 registers (gm_fused_512). */
-FX_TARGET_AVX512 static void gm_run_fused(const gm_ctx *x, int P, int o0) {
-  const rt_fx_conv_param *p = x->p;
-  const conv_geo *cg = x->cg;
-  const rt_conv_param *g = cg->g;
-  int K = cg->cpg * g->kh * g->kw, opg = cg->opg;
-  _Alignas(64) int16_t panel[GM_KB * GM_PB];
-  _Alignas(64) int16_t res[8 * GM_PB];
-  for (int p0 = 0; p0 < P; p0 += GM_PB) {
-    int np = P - p0 < GM_PB ? P - p0 : GM_PB;
-    gp_runs runs;
-    gp_plan(x, p0, np, &runs);
-    if (x->wide) gw_pack_512(panel, x, 0, K, p0);
-    else gm_pack(panel, x->xg, cg, 0, K, p0, np);
-    int t = 0;
-    for (; t + 8 <= opg; t += 8) {
-      const int16_t *wr[8];
-      for (int u = 0; u < 8; u++) wr[u] = p->w + (int64_t)(o0 + t + u) * K;
-      gm_fused8_512(res, wr, panel, K, p, o0 + t);
-      for (int u = 0; u < 8; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
-    }
-    for (; t + 4 <= opg; t += 4) {
-      const int16_t *wr[4];
-      for (int u = 0; u < 4; u++) wr[u] = p->w + (int64_t)(o0 + t + u) * K;
-      gm_fused4_512(res, wr, panel, K, p, o0 + t);
-      for (int u = 0; u < 4; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
-    }
-    for (; t < opg; t++) {
-      const int16_t *wr[1] = {p->w + (int64_t)(o0 + t) * K};
-      gm_fused1_512(res, wr, panel, K, p, o0 + t);
-      gm_place_512(x, o0 + t, res, &runs);
-    }
-  }
-}
-#endif
+
 
 #if FX_AVX2
 /* ---- The int8 path (AVX-512 VNNI vpdpbusd) ----
@@ -1087,7 +1060,8 @@ FX_TARGET_AVX512 static void gi_pack(uint8_t *panel, const gm_ctx *x, int K, int
 /* nt channels o.. x GM_PB positions over the whole K4 with vpdpbusd; the
  * codes go to res[t][0, GM_PB). */
 FX_TARGET_AVX512 static inline __attribute__((always_inline)) void
-gi_tile(int nt, int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
+gi_tile_512(int nt, int16_t *res, const gm_ctx *x, const void *pv, int o) {
+  const uint8_t *panel = pv;
   __m512i a[8][2];
   for (int t = 0; t < nt; t++) a[t][0] = a[t][1] = _mm512_set1_epi32(x->acc0[o + t - x->o0i]);
   const uint8_t *xp = panel;
@@ -1109,47 +1083,38 @@ gi_tile(int nt, int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
     _mm256_storeu_si256((__m256i *)(res + t * GM_PB + 16), oq_apply(&k, a[t][1]));
   }
 }
-FX_TARGET_AVX512 static void gi_tile8(int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
-  gi_tile(8, res, x, panel, o);
-}
-FX_TARGET_AVX512 static void gi_tile4(int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
-  gi_tile(4, res, x, panel, o);
-}
-FX_TARGET_AVX512 static void gi_tile2(int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
-  gi_tile(2, res, x, panel, o);
-}
-FX_TARGET_AVX512 static void gi_tile1(int16_t *res, const gm_ctx *x, const uint8_t *panel, int o) {
-  gi_tile(1, res, x, panel, o);
-}
+GM_FTILES(gi_tile, gi_tile_512)
 
-/* gm_run on the int8 path (x->w8 set, wide rows). */
-static void gm_run_i8(const gm_ctx *x, int P, int o0) {
+#endif
+
+#if FX_AVX2
+/* gm_run with the output stage in registers (AVX-512; the whole K in one
+ * panel, outq_512_ok for every channel): per block of GM_PB positions, one
+ * packing (bytes for the int8 path, i8), then tiles of 8, 4, 2 and 1
+ * channels whose codes go straight to the output. */
+FX_TARGET_AVX512 static void gm_blocks(const gm_ctx *x, int P, int o0, bool i8) {
+  static gm_ftile *const f16[4] = {gm_fused8, gm_fused4, gm_fused2, gm_fused1};
+  static gm_ftile *const f8[4] = {gi_tile8, gi_tile4, gi_tile2, gi_tile1};
+  static const int width[4] = {8, 4, 2, 1};
+  gm_ftile *const *tile = i8 ? f8 : f16;
   const conv_geo *cg = x->cg;
-  const rt_conv_param *g = cg->g;
-  int K = cg->cpg * g->kh * g->kw, opg = cg->opg;
-  _Alignas(64) uint8_t panel[(GM_KB + 4) * GM_PB];
+  int K = cg->cpg * cg->g->kh * cg->g->kw, opg = cg->opg;
+  _Alignas(64) int16_t panel[GM_KB * GM_PB]; /* int16 pairs, or K4 x GM_PB bytes */
   _Alignas(64) int16_t res[8 * GM_PB];
   for (int p0 = 0; p0 < P; p0 += GM_PB) {
     int np = P - p0 < GM_PB ? P - p0 : GM_PB;
     gp_runs runs;
     gp_plan(x, p0, np, &runs);
-    gi_pack(panel, x, K, x->K4, p0);
-    int t = 0;
-    for (; t + 8 <= opg; t += 8) {
-      gi_tile8(res, x, panel, o0 + t);
-      for (int u = 0; u < 8; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
-    }
-    for (; t + 4 <= opg; t += 4) {
-      gi_tile4(res, x, panel, o0 + t);
-      for (int u = 0; u < 4; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
-    }
-    for (; t + 2 <= opg; t += 2) {
-      gi_tile2(res, x, panel, o0 + t);
-      for (int u = 0; u < 2; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
-    }
-    for (; t < opg; t++) {
-      gi_tile1(res, x, panel, o0 + t);
-      gm_place_512(x, o0 + t, res, &runs);
+    if (i8)
+      gi_pack((uint8_t *)panel, x, K, x->K4, p0);
+    else if (x->wide)
+      gw_pack_512(panel, x, 0, K, p0);
+    else
+      gm_pack(panel, x->xg, cg, 0, K, p0, np);
+    for (int t = 0, s = 0; t < opg; t += width[s]) {
+      while (t + width[s] > opg) s++;
+      tile[s](res, x, panel, o0 + t);
+      for (int u = 0; u < width[s]; u++) gm_place_512(x, o0 + t + u, res + u * GM_PB, &runs);
     }
   }
 }
@@ -1168,14 +1133,14 @@ static void gm_run(const gm_ctx *x, int P, int o0) {
   int K = cg->cpg * g->kh * g->kw, opg = cg->opg;
 #if FX_AVX2
   if (x->w8) {
-    gm_run_i8(x, P, o0);
+    gm_blocks(x, P, o0, true);
     return;
   }
   if (use_avx512() && K <= GM_KB) {
     bool ok = true;
     for (int o = o0; o < o0 + opg && ok; o++) ok = outq_512_ok(&p->q, o);
     if (ok) {
-      gm_run_fused(x, P, o0);
+      gm_blocks(x, P, o0, false);
       return;
     }
   }
