@@ -11,7 +11,20 @@
  * reference), in int64 otherwise.  Integer addition being exact, the order
  * of the terms does not matter; padding contributes 0 and zero weights are
  * skipped.  With SSE2 the int32 inner loops pair two taps per pmaddwd (the
- * pair sum is bounded too, so it cannot wrap). */
+ * pair sum is bounded too, so it cannot wrap).
+ *
+ * The paths of rt_fx_conv, fastest first (each gives the reference's
+ * integers; docs/fixed-point.md section 13 says why):
+ *   gm_blocks (AVX-512)   GEMM on packed im2col blocks with the output stage
+ *                         in registers: int8 bytes + vpdpbusd (gi_*) when
+ *                         the codes fit 8 bits, else int16 pairs + vpdpwssd;
+ *   gm_run                the same GEMM with int32 accumulator blocks
+ *                         (SSE2 / AVX2 / AVX-512 tiles);
+ *   gw_conv               feeds both from zero-padded, phase-split row
+ *                         bands (equal strides, no dilation), else gm_pack
+ *                         gathers the im2col rows;
+ *   dwm_conv*, dw_conv    depthwise rows (tap pairs, vpmaddwd / vpdpwssd);
+ *   conv_rows, conv_px    the general per-channel loops (int64 when needed). */
 #include <stdlib.h>
 #include <string.h>
 
