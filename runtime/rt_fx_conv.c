@@ -884,22 +884,26 @@ static void gw_pack(int16_t *panel, const gm_ctx *x, int k0, int k1, int q0) {
 }
 
 #if FX_AVX2
-/* gw_pack with AVX-512: each pair of rows interleaved by two permutes. */
-FX_TARGET_AVX512 static void gw_pack_512(int16_t *panel, const gm_ctx *x, int k0, int k1,
-                                         int q0) {
-  static const int16_t zeros[GM_PB];
+/* Stores the 16-bit lanes of a and b interleaved (a0 b0 a1 b1 ...), 128
+ * bytes at dst: the pair packing of gw_pack_512 and gi_pack. */
+FX_TARGET_AVX512 static inline void zip16_512(void *dst, __m512i a, __m512i b) {
   const __m512i lo = _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8,
                                       39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
   const __m512i hi = _mm512_set_epi16(63, 31, 62, 30, 61, 29, 60, 28, 59, 27, 58, 26, 57, 25, 56, 24,
                                       55, 23, 54, 22, 53, 21, 52, 20, 51, 19, 50, 18, 49, 17, 48, 16);
+  _mm512_storeu_si512(dst, _mm512_permutex2var_epi16(a, lo, b));
+  _mm512_storeu_si512((char *)dst + 64, _mm512_permutex2var_epi16(a, hi, b));
+}
+
+/* gw_pack with AVX-512: each pair of rows interleaved by two permutes. */
+FX_TARGET_AVX512 static void gw_pack_512(int16_t *panel, const gm_ctx *x, int k0, int k1,
+                                         int q0) {
+  static const int16_t zeros[GM_PB];
   for (int k = k0; k < k1; k += 2) {
     const int16_t *r[2];
     for (int h = 0; h < 2; h++) r[h] = k + h < k1 ? x->band + x->roff[k + h] + q0 : zeros;
-    int16_t *dst = panel + (int64_t)((k - k0) >> 1) * GM_PB * 2;
-    __m512i a = _mm512_loadu_si512((const void *)r[0]);
-    __m512i b = _mm512_loadu_si512((const void *)r[1]);
-    _mm512_storeu_si512((void *)dst, _mm512_permutex2var_epi16(a, lo, b));
-    _mm512_storeu_si512((void *)(dst + 32), _mm512_permutex2var_epi16(a, hi, b));
+    zip16_512(panel + (int64_t)((k - k0) >> 1) * GM_PB * 2,
+              _mm512_loadu_si512((const void *)r[0]), _mm512_loadu_si512((const void *)r[1]));
   }
 }
 #endif
@@ -1050,10 +1054,6 @@ static bool gi_prepare(const rt_fx_conv_param *p, const conv_geo *cg, const int1
  * weights are 0). */
 FX_TARGET_AVX512 static void gi_pack(uint8_t *panel, const gm_ctx *x, int K, int K4, int q0) {
   static const int16_t zeros[GM_PB];
-  const __m512i lo = _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8,
-                                      39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
-  const __m512i hi = _mm512_set_epi16(63, 31, 62, 30, 61, 29, 60, 28, 59, 27, 58, 26, 57, 25, 56, 24,
-                                      55, 23, 54, 22, 53, 21, 52, 20, 51, 19, 50, 18, 49, 17, 48, 16);
   const __m512i off = _mm512_set1_epi16(128);
   for (int k = 0; k < K4; k += 4) {
     __m512i v[4];
@@ -1064,9 +1064,7 @@ FX_TARGET_AVX512 static void gi_pack(uint8_t *panel, const gm_ctx *x, int K, int
     /* 16-bit lanes (row k, row k+1) and (row k+2, row k+3) as byte pairs */
     __m512i ab = _mm512_or_si512(v[0], _mm512_slli_epi16(v[1], 8));
     __m512i cd = _mm512_or_si512(v[2], _mm512_slli_epi16(v[3], 8));
-    uint8_t *dst = panel + (int64_t)k * GM_PB;
-    _mm512_storeu_si512((void *)dst, _mm512_permutex2var_epi16(ab, lo, cd));
-    _mm512_storeu_si512((void *)(dst + 64), _mm512_permutex2var_epi16(ab, hi, cd));
+    zip16_512(panel + (int64_t)k * GM_PB, ab, cd);
   }
 }
 
