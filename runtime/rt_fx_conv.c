@@ -1555,6 +1555,136 @@ FX_TARGET_AVX512 static void dwm_conv_512(const rt_fx_conv_param *p, const conv_
   default: dwm_body_512(0, p, cg, o, xc, yo); break;
   }
 }
+
+/* ---- Depthwise on flattened padded planes (AVX-512) ----
+ * dwm_conv_512 spends a vector per output row, however short the row:
+ * with 15 x 20 or 8 x 10 planes most lanes and most of the time go to
+ * row set-up.  dwp_conv_512 instead copies a band of rows, zero padding
+ * included, into s planes (s = sh = sw, 1 or 2; plane f holds the padded
+ * rows f, f + s, ...) of pitch Wp = s * Wq, and computes the band as one
+ * flat run of outputs g = i * Wq + ox (ox < Wq, only ox < OW kept):
+ * tap (ky, kx) of output g reads plane ky % s at s * g + (ky / s) * Wp + kx,
+ * since s * g = i * Wp + s * ox.  Taps go in pairs as in dwm_conv_512
+ * (stride 1: even and odd outputs from loads one code apart; stride 2:
+ * one load gives 16 outputs).  A lane with ox >= OW reads past its row but
+ * inside the planes and is dropped; a lane with ox < OW reads only its own
+ * padded row, so its sum is the reference's (fits32 bounds every partial
+ * sum).  Used when the output stage runs from registers. */
+#define DWP_IN 16384 /* codes of all the planes of one band */
+#define DWP_OUT 8192 /* outputs of one band (int16) */
+
+typedef struct dwp_geo {
+  int s, Wp, Wq, R; /* stride, plane pitch, outputs per flat row, band rows */
+  int plen;         /* codes per plane, loads included */
+} dwp_geo;
+
+/* The band geometry for a depthwise layer, false when dwp_conv_512 does
+ * not apply (the caller then uses dwm_conv_512). */
+static bool dwp_plan(const conv_geo *cg, dwp_geo *d) {
+  const rt_conv_param *g = cg->g;
+  int s = g->sw, kh = g->kh, kw = g->kw;
+  if (cg->cpg != 1 || g->dw != 1 || g->dh != 1 || g->sh != s || (s != 1 && s != 2) ||
+      kh > DWM_KH || kw > 16 || cg->OW < 1 || cg->OH < 1)
+    return false;
+  int64_t span = (int64_t)(cg->OW - 1) * s + kw; /* padded columns read */
+  int64_t Wq = (span + s - 1) / s;
+  if (Wq > DWP_OUT) return false;
+  int npair = (kw + 1) / 2;
+  for (int R = (int)(DWP_OUT / Wq < cg->OH ? DWP_OUT / Wq : cg->OH); R >= 1; R--) {
+    int64_t n = R * Wq, nv = s == 1 ? (n + 31) / 32 : (n + 15) / 16;
+    int64_t rows = ((int64_t)(R - 1) * s + kh + s - 1) / s; /* per plane */
+    /* last load: 32 codes from 32 * (nv - 1) + (kh - 1) / s * Wp + 2 * npair - 1 */
+    int64_t last = 32 * nv + (int64_t)((kh - 1) / s) * Wq * s + 2 * npair + 31;
+    int64_t plen = (rows * Wq * s > last ? rows * Wq * s : last);
+    plen = (plen + 31) & ~(int64_t)31;
+    if (s * plen <= DWP_IN && 32 * nv <= DWP_OUT + 32) {
+      d->s = s, d->Wq = (int)Wq, d->Wp = (int)(Wq * s), d->R = R, d->plen = (int)plen;
+      return true;
+    }
+  }
+  return false;
+}
+
+FX_TARGET_AVX512 static inline __attribute__((always_inline)) void
+dwp_body_512(int KH, int NP, int S, const rt_fx_conv_param *p, const conv_geo *cg,
+             const dwp_geo *d, int o, const int16_t *xc, int16_t *yo) {
+  const rt_conv_param *g = cg->g;
+  int H = cg->H, W = cg->W, OH = cg->OH, OW = cg->OW, kw = g->kw;
+  int kh = KH > 0 ? KH : g->kh, npair = NP > 0 ? NP : (kw + 1) / 2, s = S;
+  int Wp = d->Wp, Wq = d->Wq, plen = d->plen;
+  const int16_t *wo = p->w + (int64_t)o * kh * kw;
+  const __m512i bias = _mm512_set1_epi32(p->bias ? (int32_t)p->bias[o] : 0);
+  const oq512 oq = oq_make(&p->q, o);
+  int32_t wp[DWM_KH][8];
+  for (int ky = 0; ky < kh; ky++)
+    for (int t = 0; t < npair; t++) {
+      uint16_t lo = (uint16_t)wo[ky * kw + 2 * t];
+      uint16_t hi = 2 * t + 1 < kw ? (uint16_t)wo[ky * kw + 2 * t + 1] : 0;
+      wp[ky][t] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
+    }
+  _Alignas(64) int16_t pl[DWP_IN];
+  _Alignas(64) int16_t out[DWP_OUT + 32];
+  /* copy columns [0, nc) of an input row to padded columns pw.. */
+  int nc = W < Wp - g->pw ? W : Wp - g->pw;
+  if (nc < 0) nc = 0;
+  int c0 = g->pw < Wp ? g->pw : Wp;
+  for (int oy0 = 0; oy0 < OH; oy0 += d->R) {
+    int R = OH - oy0 < d->R ? OH - oy0 : d->R;
+    int64_t n = (int64_t)R * Wq;
+    int nv = (int)(s == 1 ? (n + 31) / 32 : (n + 15) / 16);
+    for (int f = 0; f < s; f++) {
+      int16_t *P = pl + (int64_t)f * plen;
+      int rows = ((R - 1) * s + kh - f + s - 1) / s; /* rows of plane f read */
+      for (int r = 0; r < rows; r++) {
+        int16_t *row = P + (int64_t)r * Wp;
+        int iy = (oy0 + r) * s + f - g->ph;
+        if (iy < 0 || iy >= H || nc == 0) {
+          memset(row, 0, (size_t)Wp * sizeof *row);
+          continue;
+        }
+        memset(row, 0, (size_t)c0 * sizeof *row);
+        memcpy(row + c0, xc + (int64_t)iy * W, (size_t)nc * sizeof *row);
+        memset(row + c0 + nc, 0, (size_t)(Wp - c0 - nc) * sizeof *row);
+      }
+      memset(P + (int64_t)rows * Wp, 0, (size_t)(plen - (int64_t)rows * Wp) * sizeof *P);
+    }
+    for (int v = 0; v < nv; v++) {
+      __m512i e = bias, od = bias;
+      for (int ky = 0; ky < kh; ky++) {
+        const int16_t *r = pl + (int64_t)(ky % s) * plen + (ky / s) * Wp + 32 * v;
+        for (int t = 0; t < npair; t++) {
+          __m512i wv = _mm512_set1_epi32(wp[ky][t]);
+          e = _mm512_dpwssd_epi32(e, _mm512_loadu_si512((const void *)(r + 2 * t)), wv);
+          if (s == 1)
+            od = _mm512_dpwssd_epi32(od, _mm512_loadu_si512((const void *)(r + 2 * t + 1)), wv);
+        }
+      }
+      if (s == 1) { /* lanes e0 o0 e1 o1 ... */
+        const __m512i i0 = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+        const __m512i i1 = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+        _mm256_store_si256((__m256i *)(out + 32 * v),
+                           oq_apply(&oq, _mm512_permutex2var_epi32(e, i0, od)));
+        _mm256_store_si256((__m256i *)(out + 32 * v + 16),
+                           oq_apply(&oq, _mm512_permutex2var_epi32(e, i1, od)));
+      } else {
+        _mm256_store_si256((__m256i *)(out + 16 * v), oq_apply(&oq, e));
+      }
+    }
+    for (int i = 0; i < R; i++)
+      memcpy(yo + (int64_t)(oy0 + i) * OW, out + (int64_t)i * Wq, (size_t)OW * sizeof *yo);
+  }
+}
+
+/* Depthwise channel o by flat bands (dwp_plan gave d). */
+FX_TARGET_AVX512 static void dwp_conv_512(const rt_fx_conv_param *p, const conv_geo *cg,
+                                          const dwp_geo *d, int o, const int16_t *xc,
+                                          int16_t *yo) {
+  int k3 = cg->g->kh == 3 && cg->g->kw == 3;
+  if (k3 && d->s == 1) dwp_body_512(3, 2, 1, p, cg, d, o, xc, yo);
+  else if (k3) dwp_body_512(3, 2, 2, p, cg, d, o, xc, yo);
+  else if (d->s == 1) dwp_body_512(0, 0, 1, p, cg, d, o, xc, yo);
+  else dwp_body_512(0, 0, 2, p, cg, d, o, xc, yo);
+}
 #endif
 
 /* Convolution: b[0] N x C x H x W -> t[0] N x O x OH x OW.  Padding reads
@@ -1594,6 +1724,11 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
       bool wide = !conv_fits32(p, o, ksz, xn, (int64_t)C * hw, &xmax);
       if (!wide && OW > 0 && dw_ok(&cg)) {
 #if FX_AVX2
+        dwp_geo dg;
+        if (use_avx512() && outq_512_ok(&p->q, o) && dwp_plan(&cg, &dg)) {
+          dwp_conv_512(p, &cg, &dg, o, xg, yo);
+          continue;
+        }
         if (use_avx512() && dwm_ok(&cg)) {
           dwm_conv_512(p, &cg, o, xg, yo);
           continue;

@@ -412,7 +412,9 @@ static int same(rt_fx_kernel_fn fast, rt_fx_kernel_fn ref, const void *p,
  * channels with codes of at most 8 bits (the packed GEMM path: K beyond
  * one panel, more channels than an accumulator block, odd K), 4 equal
  * strides 1..4 with up to 200 input channels and 48 x 48 planes (the wide-row path,
- * several bands).  Returns 1 when
+ * several bands), 5 depthwise on planes up to 130 x 130, strides 1 and 2
+ * (the flat-band path: one or several bands, rows from 1 to 130 codes,
+ * unequal strides and dilation now and then).  Returns 1 when
  * a layer was run (and asserted equal). */
 static int conv_case(bool deconv, int size) {
   rt_fx_conv_param p;
@@ -425,7 +427,7 @@ static int conv_case(bool deconv, int size) {
   } else if (size == 4) {
     G = ri(0, 3) ? 1 : 2;
     cpg = (int)ri(1, 200), opg = (int)ri(4, 24);
-  } else if (ri(0, 4) == 0) { /* depthwise */
+  } else if (size == 5 || ri(0, 4) == 0) { /* depthwise */
     G = (int)ri(1, 12), cpg = 1, opg = 1;
   } else {
     G = ri(0, 2) ? 1 : (int)ri(2, 3);
@@ -447,6 +449,12 @@ static int conv_case(bool deconv, int size) {
   if (size == 4) { /* the wide-row path: equal strides, bands of rows */
     H = (int)ri(1, 48), W = (int)ri(1, 48), N = 1;
     g->sh = g->sw = ri(0, 1) ? 1 : (int)ri(2, 4), g->dh = g->dw = 1;
+  }
+  if (size == 5) {
+    H = (int)ri(1, 130), W = (int)ri(1, 130), N = 1;
+    g->sh = g->sw = (int)ri(1, 2);
+    if (ri(0, 9) == 0) g->sw = 3 - g->sh;
+    g->dh = g->dw = ri(0, 9) ? 1 : 2;
   }
   if (size == 1 || size == 2) {
     if (!deconv) g->sw = g->sh = 1;
@@ -507,6 +515,7 @@ START_TEST(conv_random) {
   for (int i = 0; i < 10; i++) n += conv_case(false, 2);
   for (int i = 0; i < 150; i++) n += conv_case(false, 3);
   for (int i = 0; i < 100; i++) n += conv_case(false, 4);
+  for (int i = 0; i < 300; i++) n += conv_case(false, 5);
   fprintf(stderr, "conv_random: %d layers identical\n", n);
   ck_assert_int_gt(n, 3000);
 }
