@@ -1605,6 +1605,18 @@ static bool dwp_plan(const conv_geo *cg, dwp_geo *d) {
   return false;
 }
 
+/* y[0..n) = x[0..n) for int16 codes, inline (the rows here are short:
+ * a libc call per row costs more than the copy). */
+FX_TARGET_AVX512 static inline void cpy16_512(int16_t *y, const int16_t *x, int n) {
+  int j = 0;
+  for (; j + 32 <= n; j += 32)
+    _mm512_storeu_si512((void *)(y + j), _mm512_loadu_si512((const void *)(x + j)));
+  if (j < n) {
+    __mmask32 m = (__mmask32)((UINT64_C(1) << (n - j)) - 1);
+    _mm512_mask_storeu_epi16(y + j, m, _mm512_maskz_loadu_epi16(m, x + j));
+  }
+}
+
 FX_TARGET_AVX512 static inline __attribute__((always_inline)) void
 dwp_body_512(int KH, int NP, int S, const rt_fx_conv_param *p, const conv_geo *cg,
              const dwp_geo *d, int o, const int16_t *xc, int16_t *yo) {
@@ -1632,21 +1644,15 @@ dwp_body_512(int KH, int NP, int S, const rt_fx_conv_param *p, const conv_geo *c
     int R = OH - oy0 < d->R ? OH - oy0 : d->R;
     int64_t n = (int64_t)R * Wq;
     int nv = (int)(s == 1 ? (n + 31) / 32 : (n + 15) / 16);
-    for (int f = 0; f < s; f++) {
-      int16_t *P = pl + (int64_t)f * plen;
+    for (int j = 0; j < s * plen; j += 32) /* plen is a multiple of 32 */
+      _mm512_store_si512((void *)(pl + j), _mm512_setzero_si512());
+    for (int f = 0; f < s && nc > 0; f++) {
       int rows = ((R - 1) * s + kh - f + s - 1) / s; /* rows of plane f read */
       for (int r = 0; r < rows; r++) {
-        int16_t *row = P + (int64_t)r * Wp;
         int iy = (oy0 + r) * s + f - g->ph;
-        if (iy < 0 || iy >= H || nc == 0) {
-          memset(row, 0, (size_t)Wp * sizeof *row);
-          continue;
-        }
-        memset(row, 0, (size_t)c0 * sizeof *row);
-        memcpy(row + c0, xc + (int64_t)iy * W, (size_t)nc * sizeof *row);
-        memset(row + c0 + nc, 0, (size_t)(Wp - c0 - nc) * sizeof *row);
+        if (iy >= 0 && iy < H)
+          cpy16_512(pl + (int64_t)f * plen + (int64_t)r * Wp + c0, xc + (int64_t)iy * W, nc);
       }
-      memset(P + (int64_t)rows * Wp, 0, (size_t)(plen - (int64_t)rows * Wp) * sizeof *P);
     }
     for (int v = 0; v < nv; v++) {
       __m512i e = bias, od = bias;
@@ -1670,8 +1676,7 @@ dwp_body_512(int KH, int NP, int S, const rt_fx_conv_param *p, const conv_geo *c
         _mm256_store_si256((__m256i *)(out + 16 * v), oq_apply(&oq, e));
       }
     }
-    for (int i = 0; i < R; i++)
-      memcpy(yo + (int64_t)(oy0 + i) * OW, out + (int64_t)i * Wq, (size_t)OW * sizeof *yo);
+    for (int i = 0; i < R; i++) cpy16_512(yo + (int64_t)(oy0 + i) * OW, out + (int64_t)i * Wq, OW);
   }
 }
 
