@@ -1266,6 +1266,16 @@ static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t
       for (int py = 0; py < s; py++)
         for (int px = 0; px < s; px++) {
           int16_t *d = band + ((int64_t)(c * s + py) * s + px) * plane;
+          if (s == 1 && g->pw == 0) { /* WQ == W: the rows in range are one run */
+            int lo, hi;
+            span(nrow, H, 1, r0 - g->ph, &lo, &hi);
+            memset(d, 0, (size_t)lo * WQ * sizeof *d);
+            if (hi > lo)
+              memcpy(d + (int64_t)lo * WQ, xc + (int64_t)(r0 + lo - g->ph) * W,
+                     (size_t)(hi - lo) * WQ * sizeof *d);
+            memset(d + (int64_t)hi * WQ, 0, (size_t)((nrow - hi) * WQ + slack) * sizeof *d);
+            continue;
+          }
           for (int r = 0; r < nrow; r++, d += WQ) {
             int iy = (r0 + r) * s + py - g->ph;
             if (iy < 0 || iy >= H) {
