@@ -409,7 +409,7 @@ static const char *ref_layer(Ec *e, Layer *l, const char *fn) {
 static int64_t cnt(const rt_shape *s, int from, int to) { return rt_shape_count_range(s, from, to); }
 
 /* Register tiles of the generated kernels (c/conv, c/ip). */
-enum { EC_CONV_MR = 8, EC_CONV_NR = 8, EC_CONV_NR_DW = 16, EC_IP_NB = 32 };
+enum { EC_CONV_MR = 8, EC_CONV_NR = 8, EC_CONV_RACC = 4, EC_IP_NB = 32 };
 
 /* Decides how c/conv addresses a convolution's input (see the template):
  * mode direct (stride 1; a zero-padded copy when padded) or im2col, the
@@ -440,8 +440,17 @@ static void conv_plan(Ec *e, const Layer *l) {
   lh_set_bool(h, "compact", wp == OW);
   lh_set_int(h, "K", K), lh_set_int(h, "L", L), lh_set_int(h, "WP", wp);
   lh_set_int(h, "PLANE", plane), lh_set_int(h, "KHS", khs), lh_set_int(h, "KWS", kws);
-  lh_set_int(h, "MR", EC_CONV_MR);
-  lh_set_int(h, "NR", OCG < EC_CONV_MR ? EC_CONV_NR_DW : EC_CONV_NR);
+  /* the last OCG % MR channels form one block; its tiles are widened to
+   * about EC_CONV_RACC vectors of accumulators */
+  int64_t rm = OCG % EC_CONV_MR, rnv = rm ? EC_CONV_RACC / rm : 0;
+  if (rm && rnv < 1) rnv = 1;
+  /* rows: stride-1 wide rows whose OW every tile width divides, so that
+   * tiles stay within an output row and compute no dropped column */
+  bool rows = direct && wp != OW && OW % EC_CONV_NR == 0;
+  while (rows && rnv > 1 && OW % (8 * rnv)) rnv /= 2;
+  lh_set_bool(h, "rows", rows);
+  lh_set_int(h, "MR", EC_CONV_MR), lh_set_int(h, "NR", EC_CONV_NR);
+  lh_set_int(h, "RM", rm), lh_set_int(h, "RNR", 8 * rnv);
 }
 
 /* Sets the table for l and returns the template name (NULL: error). */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_compile.sh BUILD_DIR - `chaicc compile` end to end: for every model in
 # ../shared/models (skipped with a message when absent) and the small nets
-# tests/nets/cg_*.prototxt (random weights from chaicc-mkmodel), compile,
+# tests/nets/cg_*.prototxt and the random nets of tests/gen_net.py (random
+# weights from chaicc-mkmodel), compile,
 # build the generated project with cmake (-O2), run it on an input and
 # compare its outputs with `chaicc run -o` using `chaicc compare` (1e-5
 # relative to the largest magnitude; DetectionOutput compared as box sets).
@@ -74,6 +75,17 @@ for p in tests/nets/cg_*.prototxt; do
   shape=$("$CHAICC" info "$p" | sed -n 's/^input  [^ ]* //p' | head -1)
   make_npy "$T/$n.npy" "$shape"
   check "$n" "$p" "$T/$n.caffemodel" "$T/$n.npy"
+done
+
+# Random nets (tests/gen_net.py, seeds 1..CHAI_FLOAT_SEEDS, default 12),
+# compiled in float.
+for s in $(seq 1 "${CHAI_FLOAT_SEEDS:-12}"); do
+  p=$T/rnd$s.prototxt
+  python3 tests/gen_net.py "$s" -o "$p"
+  "$MKMODEL" "$p" -o "$T/rnd$s.caffemodel" --seed "$s" >/dev/null || { echo "FAIL rnd$s: mkmodel"; fail=1; continue; }
+  shape=$("$CHAICC" info "$p" | sed -n 's/^input  [^ ]* //p' | head -1)
+  make_npy "$T/rnd$s.npy" "$shape"
+  check "rnd$s" "$p" "$T/rnd$s.caffemodel" "$T/rnd$s.npy"
 done
 
 if [ -d ../shared/models ]; then

@@ -6,17 +6,22 @@
 --           from the input (zero-padded into scratch when PH or PW > 0;
 --           the columns ow >= OW of a wide row are computed and dropped);
 --   im2col  stride > 1: X = K rows of OH*OW gathered values in scratch.
+-- With rows (direct mode, OW a multiple of every tile width) tiles stay
+-- within one output row, so no column ow >= OW is computed.
 -- A tile is MR output channels x NR positions accumulated in registers
 -- (GCC vector extensions: chai_v8 = 8 floats, see c/net); each output is
 -- bias + sum over k in order, as the reference kernel.
 local lib = import("c/lib")
 
--- Stores acc[r][j] (a float array) of a tile at positions p0 + j.
+-- Stores acc[r][j] (a float array) of a tile at positions p0 + j (rows:
+-- at output q0 + j).
 local function store(t, mr, nr)
   local s = {}
   s[#s + 1] = ("        for (int r = 0; r < %d; r++)\n"):format(mr)
   s[#s + 1] = ("          for (int j = 0; j < %d; j++) {\n"):format(nr)
-  if t.compact then
+  if t.rows then
+    s[#s + 1] = ("            y[(long)(o + r) * %d + q0 + j] = %s;\n"):format(t.OH * t.OW, lib.act(t, "acc[r][j]"))
+  elseif t.compact then
     s[#s + 1] = ("            y[(long)(o + r) * %d + p0 + j] = %s;\n"):format(t.OH * t.OW, lib.act(t, "acc[r][j]"))
   else
     s[#s + 1] = ("            const int p = p0 + j, oh = p / %d, ow = p - oh * %d;\n"):format(t.WP, t.WP)
@@ -43,13 +48,15 @@ local function kloops(t, body)
 ]]):format(t.ICG, t.KH, t.KW, t.PLANE, t.KHS, t.KWS, t.KH, t.KW, body)
 end
 
--- One full tile of mr channels (from o) x NV vectors of 8 positions (from
--- p0), accumulated in chai_v8 registers a<r>_<v>.
-local function vtile(t, mr, p0)
+-- One full tile of mr channels (from o) x nr / 8 vectors of 8 positions
+-- (from p0; rows: output q0 at p0), accumulated in chai_v8 registers
+-- a<r>_<v>.
+local function vtile(t, mr, nr, p0, q0)
   local s = {}
-  local nv = t.NR // 8
-  s[#s + 1] = ("      { /* %d x %d tile */\n"):format(mr, t.NR)
+  local nv = nr // 8
+  s[#s + 1] = ("      { /* %d x %d tile */\n"):format(mr, nr)
   s[#s + 1] = ("        const int p0 = %s;\n"):format(p0)
+  if q0 then s[#s + 1] = ("        const int q0 = %s;\n"):format(q0) end
   s[#s + 1] = ("        const float *wr = wg + (long)o * %d;\n"):format(t.K)
   for r = 0, mr - 1 do
     local a = {}
@@ -67,13 +74,13 @@ local function vtile(t, mr, p0)
     b[#b + 1] = " }\n"
   end
   s[#s + 1] = kloops(t, table.concat(b))
-  s[#s + 1] = ("        float acc[%d][%d];\n"):format(mr, t.NR)
+  s[#s + 1] = ("        float acc[%d][%d];\n"):format(mr, nr)
   for r = 0, mr - 1 do
     for v = 0, nv - 1 do
       s[#s + 1] = ("        CHAI_V8_STORE(&acc[%d][%d], a%d_%d);\n"):format(r, 8 * v, r, v)
     end
   end
-  s[#s + 1] = store(t, mr, t.NR)
+  s[#s + 1] = store(t, mr, nr)
   s[#s + 1] = "      }\n"
   return table.concat(s)
 end
@@ -97,15 +104,22 @@ local function tile(t, mr, nr, p0)
   return table.concat(s)
 end
 
--- All tiles of a block of mr channels: full NR tiles, then the tail.
-local function tiles(t, mr)
+-- All tiles of a block of mr channels: full nr tiles, then the tail (rows:
+-- OW / nr tiles per output row, no tail).
+local function tiles(t, mr, nr)
   local s = {}
-  local full = t.L - t.L % t.NR
-  if full > 0 then
-    s[#s + 1] = ("      for (int pb = 0; pb < %d; pb += %d)\n"):format(full, t.NR)
-    s[#s + 1] = vtile(t, mr, "pb")
+  if t.rows then
+    s[#s + 1] = ("      for (int oh = 0; oh < %d; oh++)\n"):format(t.OH)
+    s[#s + 1] = ("      for (int ow = 0; ow < %d; ow += %d)\n"):format(t.OW, nr)
+    s[#s + 1] = vtile(t, mr, nr, ("oh * %d + ow"):format(t.WP), ("oh * %d + ow"):format(t.OW))
+    return table.concat(s)
   end
-  if t.L % t.NR > 0 then s[#s + 1] = tile(t, mr, t.L % t.NR, tostring(full)) end
+  local full = t.L - t.L % nr
+  if full > 0 then
+    s[#s + 1] = ("      for (int pb = 0; pb < %d; pb += %d)\n"):format(full, nr)
+    s[#s + 1] = vtile(t, mr, nr, "pb")
+  end
+  if t.L % nr > 0 then s[#s + 1] = tile(t, mr, t.L % nr, tostring(full)) end
   return table.concat(s)
 end
 
@@ -172,7 +186,7 @@ function render(t)
   -- test in the clones of CHAI_KERNEL)
   local function blocks(mr)
     if t.OCG < mr then return "" end
-    return ("    for (; o + %d <= %d; o += %d) {\n"):format(mr, t.OCG, mr) .. tiles(t, mr) .. "    }\n"
+    return ("    for (; o + %d <= %d; o += %d) {\n"):format(mr, t.OCG, mr) .. tiles(t, mr, t.NR) .. "    }\n"
   end
   local wide, narrow = blocks(t.MR), blocks(t.MR // 2)
   if wide == narrow then
@@ -180,9 +194,11 @@ function render(t)
   else
     s[#s + 1] = "    if (CHAI_NARROW) {\n" .. narrow .. "    } else {\n" .. wide .. "    }\n"
   end
-  if t.OCG % t.MR > 0 then
-    s[#s + 1] = ("    for (; o < %d; o++) {\n"):format(t.OCG)
-    s[#s + 1] = tiles(t, 1)
+  -- the last RM channels in one block of RNR-wide tiles (a block per
+  -- channel would leave one accumulator chain per tile)
+  if t.RM > 0 then
+    s[#s + 1] = ("    o = %d;\n    {\n"):format(t.OCG - t.RM)
+    s[#s + 1] = tiles(t, t.RM, t.RNR)
     s[#s + 1] = "    }\n"
   end
   s[#s + 1] = "  }\n}\n"
