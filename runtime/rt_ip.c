@@ -207,23 +207,36 @@ FX_TARGET_AVX2 static void ip_row_avx2(const float *x, const float *w,
   ip_row(x, w, bias, y, j, nout, k);
 }
 
-/* Transposed weights: outputs j..j+8G-1 in registers over all i. */
-FX_TARGET_AVX2 static inline void ip_blk_t_avx2(const float *x, const float *w,
-                                                const float *bias, float *y,
-                                                int j, int nout, int64_t k,
-                                                int G) {
+/* Transposed weights: outputs j..j+8G-1 in registers over all i; only the
+ * first `last` lanes (1..8) of group G-1 are loaded and stored (maskload
+ * reads nothing for the other lanes), so a row's tail runs in the same
+ * block as its last full groups. */
+FX_TARGET_AVX2 static inline __attribute__((always_inline)) void
+ip_blk_t_avx2(const float *x, const float *w, const float *bias, float *y, int j,
+              int nout, int64_t k, int G, int last) {
   __m256 acc[8];
+  const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(last),
+                                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   for (int g = 0; g < G; g++) acc[g] = _mm256_setzero_ps();
   for (int64_t i = 0; i < k; i++) {
     __m256 xi = _mm256_set1_ps(x[i]);
     const float *p = w + i * nout + j;
-    for (int g = 0; g < G; g++)
+    for (int g = 0; g < G - 1; g++)
       acc[g] = _mm256_add_ps(acc[g], _mm256_mul_ps(xi, _mm256_loadu_ps(p + 8 * g)));
+    __m256 wl = last == 8 ? _mm256_loadu_ps(p + 8 * (G - 1))
+                          : _mm256_maskload_ps(p + 8 * (G - 1), m);
+    acc[G - 1] = _mm256_add_ps(acc[G - 1], _mm256_mul_ps(xi, wl));
   }
   for (int g = 0; g < G; g++) {
     __m256 s = acc[g];
-    if (bias) s = _mm256_add_ps(s, _mm256_loadu_ps(bias + j + 8 * g));
-    _mm256_storeu_ps(y + j + 8 * g, s);
+    bool part = g == G - 1 && last < 8;
+    if (bias)
+      s = _mm256_add_ps(s, part ? _mm256_maskload_ps(bias + j + 8 * g, m)
+                                : _mm256_loadu_ps(bias + j + 8 * g));
+    else
+      s = _mm256_add_ps(s, _mm256_setzero_ps());
+    if (part) _mm256_maskstore_ps(y + j + 8 * g, m, s);
+    else _mm256_storeu_ps(y + j + 8 * g, s);
   }
 }
 
@@ -232,10 +245,19 @@ FX_TARGET_AVX2 static void ip_row_t_avx2(const float *x, const float *w,
                                          int64_t k) {
   int j = 0;
   /* 64 outputs: eight independent add chains hide the add latency */
-  for (; j + 64 <= nout; j += 64) ip_blk_t_avx2(x, w, bias, y, j, nout, k, 8);
-  for (; j + 32 <= nout; j += 32) ip_blk_t_avx2(x, w, bias, y, j, nout, k, 4);
-  for (; j + 8 <= nout; j += 8) ip_blk_t_avx2(x, w, bias, y, j, nout, k, 1);
-  if (j < nout) ip_row_t(x, w, bias, y, j, nout, k);
+  for (; j + 64 <= nout; j += 64) ip_blk_t_avx2(x, w, bias, y, j, nout, k, 8, 8);
+  int rem = nout - j, G = (rem + 7) / 8, last = rem - 8 * (G - 1);
+  switch (G) { /* the rest in one block, its last group masked */
+  case 1: ip_blk_t_avx2(x, w, bias, y, j, nout, k, 1, last); break;
+  case 2: ip_blk_t_avx2(x, w, bias, y, j, nout, k, 2, last); break;
+  case 3: ip_blk_t_avx2(x, w, bias, y, j, nout, k, 3, last); break;
+  case 4: ip_blk_t_avx2(x, w, bias, y, j, nout, k, 4, last); break;
+  case 5: ip_blk_t_avx2(x, w, bias, y, j, nout, k, 5, last); break;
+  case 6: ip_blk_t_avx2(x, w, bias, y, j, nout, k, 6, last); break;
+  case 7: ip_blk_t_avx2(x, w, bias, y, j, nout, k, 7, last); break;
+  case 8: ip_blk_t_avx2(x, w, bias, y, j, nout, k, 8, last); break;
+  default: break;
+  }
 }
 #endif
 
