@@ -53,6 +53,26 @@ void dump_json_str(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+/* True when layer i names the file of its first top: the blob is still
+ * computed (by a live producer, as one of its tops) and no later layer
+ * writes it.  After
+ * the passes a fused layer (ReLU into Convolution, say) is dead but keeps
+ * its top, which its producer now writes: the file keeps the last original
+ * writer's name, as `chaicc run -o` without --passes and the generated
+ * programs name it. */
+static bool names_blob(const Net *n, int i) {
+  const Blob *b = n->layers[i]->top[0];
+  const Layer *p = b->producer;
+  if (p) { /* a blob a pass left behind is not computed any more */
+    bool top = false;
+    for (int k = 0; k < p->ntop; k++) top |= p->top[k] == b;
+    if (p->dead || !top) return false;
+  }
+  for (int j = i + 1; j < n->nlayer; j++)
+    if (n->layers[j]->ntop > 0 && n->layers[j]->top[0] == b) return false;
+  return true;
+}
+
 int dump_write(const Interp *in, const char *dir, int all, Diag *dg) {
   const Net *n = in->net;
   if (dump_mkdirs(dir, dg)) return -1;
@@ -67,7 +87,7 @@ int dump_write(const Interp *in, const char *dir, int all, Diag *dg) {
     const Blob *b = l->top[0];
     int is_out = 0;
     for (int t = 0; t < l->ntop; t++) is_out |= l->top[t]->is_output;
-    if (!all && !b->is_output) continue;
+    if ((!all && !b->is_output) || !names_blob(n, i)) continue;
     const rt_shape *s = in_shape(in, b);
     dump_sanitize(l->name, name, sizeof name - 8);
     strcat(name, ".npy");

@@ -4,8 +4,9 @@
 # tests/nets/cg_*.prototxt and the random nets of tests/gen_net.py (random
 # weights from chaicc-mkmodel), compile,
 # build the generated project with cmake (-O2), run it on an input and
-# compare its outputs with `chaicc run -o` using `chaicc compare` (1e-5
-# relative to the largest magnitude; DetectionOutput compared as box sets).
+# compare its outputs with `chaicc run --passes -o` and `chaicc run -o`
+# using `chaicc compare` (1e-5 relative to the largest magnitude, see
+# rtol_for; DetectionOutput compared as box sets).
 # Also: same command twice gives a byte-identical tree, and a failed compile
 # leaves an existing OUTDIR untouched.  Runs from the repository root.
 set -u
@@ -16,8 +17,10 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 JOBS=${CHAI_TEST_JOBS:-2}
 fail=0
-# Per-model tolerance: retinaface's many folded BatchNorms change rounding
-# (its plain interpreter is itself 1.4e-5 from OpenCV on that output).
+# Two references: `chaicc run --passes` (the same folded graph as the
+# program: 1e-5 for every net) and plain `chaicc run` (the unfolded net:
+# 1e-5 too, except retinaface, whose 50 BatchNorm+Scale pairs folded into
+# the convolution weights change the rounding by up to 1.6e-5 relative).
 rtol_for() { case "$1" in retinaface_mnet25_deconv) echo 3e-5 ;; *) echo 1e-5 ;; esac; }
 
 # Writes a float32 .npy of the given shape with deterministic values (no numpy).
@@ -61,6 +64,12 @@ check() {
   fi
   if ! "$CHAICC" run "$proto" "$weights" --input "$input" -o "$d/ref" >"$d/ref.log" 2>&1; then
     echo "FAIL $name: chaicc run"; cat "$d/ref.log"; fail=1; return
+  fi
+  if ! "$CHAICC" run "$proto" "$weights" --input "$input" -o "$d/refp" --passes >"$d/refp.log" 2>&1; then
+    echo "FAIL $name: chaicc run --passes"; cat "$d/refp.log"; fail=1; return
+  fi
+  if ! "$CHAICC" compare "$d/refp" "$d/gen" --rtol 1e-5 >"$d/cmpp.log" 2>&1; then
+    echo "FAIL $name: outputs differ from chaicc run --passes"; grep -v '^ok' "$d/cmpp.log"; fail=1; return
   fi
   if ! "$CHAICC" compare "$d/ref" "$d/gen" --rtol "$(rtol_for "$name")" >"$d/cmp.log" 2>&1; then
     echo "FAIL $name: outputs differ"; grep -v '^ok' "$d/cmp.log"; fail=1; return
