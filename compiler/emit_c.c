@@ -440,17 +440,24 @@ static void conv_plan(Ec *e, const Layer *l) {
   lh_set_bool(h, "compact", wp == OW);
   lh_set_int(h, "K", K), lh_set_int(h, "L", L), lh_set_int(h, "WP", wp);
   lh_set_int(h, "PLANE", plane), lh_set_int(h, "KHS", khs), lh_set_int(h, "KWS", kws);
-  /* the last OCG % MR channels form one block; its tiles are widened to
-   * about EC_CONV_RACC vectors of accumulators */
-  int64_t rm = OCG % EC_CONV_MR, rnv = rm ? EC_CONV_RACC / rm : 0;
-  if (rm && rnv < 1) rnv = 1;
   /* rows: stride-1 wide rows whose OW every tile width divides, so that
    * tiles stay within an output row and compute no dropped column */
   bool rows = direct && wp != OW && OW % EC_CONV_NR == 0;
-  while (rows && rnv > 1 && OW % (8 * rnv)) rnv /= 2;
+  /* the last OCG % MR channels: blocks of at most MR / 2 channels (the
+   * narrow tile height, so 16-register targets do not spill), each with
+   * tiles widened to about EC_CONV_RACC vectors of accumulators; RB lists
+   * (first channel, channels, tile width) per block */
+  int64_t rb[6], nrb = 0;
+  for (int64_t left = OCG % EC_CONV_MR; left > 0;) {
+    int64_t rm = left > EC_CONV_MR / 2 ? EC_CONV_MR / 2 : left, rnv = EC_CONV_RACC / rm;
+    if (rnv < 1) rnv = 1;
+    while (rows && rnv > 1 && OW % (8 * rnv)) rnv /= 2;
+    rb[nrb++] = OCG - left, rb[nrb++] = rm, rb[nrb++] = 8 * rnv;
+    left -= rm;
+  }
   lh_set_bool(h, "rows", rows);
   lh_set_int(h, "MR", EC_CONV_MR), lh_set_int(h, "NR", EC_CONV_NR);
-  lh_set_int(h, "RM", rm), lh_set_int(h, "RNR", 8 * rnv);
+  lh_set_ints(h, "RB", rb, (int)nrb);
 }
 
 /* Sets the table for l and returns the template name (NULL: error). */

@@ -194,11 +194,12 @@ function render(t)
   else
     s[#s + 1] = "    if (CHAI_NARROW) {\n" .. narrow .. "    } else {\n" .. wide .. "    }\n"
   end
-  -- the last RM channels in one block of RNR-wide tiles (a block per
-  -- channel would leave one accumulator chain per tile)
-  if t.RM > 0 then
-    s[#s + 1] = ("    o = %d;\n    {\n"):format(t.OCG - t.RM)
-    s[#s + 1] = tiles(t, t.RM, t.RNR)
+  -- the last channels in blocks of wider tiles, RB = {first channel,
+  -- channels, width, ...} (a block per channel would leave one
+  -- accumulator chain per tile)
+  for i = 1, #t.RB, 3 do
+    s[#s + 1] = ("    o = %d;\n    {\n"):format(t.RB[i])
+    s[#s + 1] = tiles(t, t.RB[i + 1], t.RB[i + 2])
     s[#s + 1] = "    }\n"
   end
   s[#s + 1] = "  }\n}\n"
