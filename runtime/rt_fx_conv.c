@@ -1352,6 +1352,115 @@ static void gm_conv(const rt_fx_conv_param *p, const conv_geo *cg,
 #define DW_OW 2048   /* widest output row */
 #define DW_ROW 8192  /* widest padded input row */
 
+/* ---- Depthwise on flattened padded planes ----
+ * A vector per output row wastes most lanes and most of the time on row
+ * set-up when rows are short (15 x 20 or 8 x 10 planes).  The flat-band
+ * kernels instead copy a band of rows, zero padding included, into s
+ * planes (s = sh = sw, 1 or 2; plane f holds the padded rows f, f + s,
+ * ...) of pitch Wp = s * Wq, and compute the band as one flat run of
+ * outputs g = i * Wq + ox (ox < Wq, only ox < OW kept): tap (ky, kx) of
+ * output g reads plane ky % s at s * g + (ky / s) * Wp + kx, since
+ * s * g = i * Wp + s * ox.  A lane with ox >= OW reads past its row but
+ * inside the planes and is dropped; a lane with ox < OW reads only its own
+ * padded row, so its sum is the reference's (fits32 bounds every partial
+ * sum).  dwp_conv_512 (AVX-512, output stage in registers) takes the taps
+ * in pairs; dwf_conv (portable, and its AVX2 build) one pass per tap. */
+#define DWP_KH 11    /* tallest kernel */
+#define DWP_IN 16384 /* codes of all the planes of one band */
+#define DWP_OUT 8192 /* outputs of one band (int16) */
+
+typedef struct dwp_geo {
+  int s, Wp, Wq, R; /* stride, plane pitch, outputs per flat row, band rows */
+  int plen;         /* codes per plane, loads included */
+} dwp_geo;
+
+/* The band geometry of a depthwise layer (room for dwp_conv_512's
+ * 32-code loads included), false when the flat bands do not apply. */
+static bool dwp_plan(const conv_geo *cg, dwp_geo *d) {
+  const rt_conv_param *g = cg->g;
+  int s = g->sw, kh = g->kh, kw = g->kw;
+  if (cg->cpg != 1 || g->dw != 1 || g->dh != 1 || g->sh != s || (s != 1 && s != 2) ||
+      kh > DWP_KH || kw > 16 || cg->OW < 1 || cg->OH < 1)
+    return false;
+  int64_t span = (int64_t)(cg->OW - 1) * s + kw; /* padded columns read */
+  int64_t Wq = (span + s - 1) / s;
+  if (Wq > DWP_OUT) return false;
+  int npair = (kw + 1) / 2;
+  for (int R = (int)(DWP_OUT / Wq < cg->OH ? DWP_OUT / Wq : cg->OH); R >= 1; R--) {
+    int64_t n = R * Wq, nv = s == 1 ? (n + 31) / 32 : (n + 15) / 16;
+    int64_t rows = ((int64_t)(R - 1) * s + kh + s - 1) / s; /* per plane */
+    /* last load: 32 codes from 32 * (nv - 1) + (kh - 1) / s * Wp + 2 * npair - 1 */
+    int64_t last = 32 * nv + (int64_t)((kh - 1) / s) * Wq * s + 2 * npair + 31;
+    int64_t plen = (rows * Wq * s > last ? rows * Wq * s : last);
+    plen = (plen + 31) & ~(int64_t)31;
+    if (s * plen <= DWP_IN && 32 * nv <= DWP_OUT + 32) {
+      d->s = s, d->Wq = (int)Wq, d->Wp = (int)(Wq * s), d->R = R, d->plen = (int)plen;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Depthwise channel o by flat bands (dwp_plan gave d), portable: one
+ * int32 accumulator per flat output, each tap one pass over the band (a
+ * unit-stride or stride-2 loop that compilers vectorize: SSE2, AVX2,
+ * NEON), then outq32 over the band and the rows copied out. */
+static inline __attribute__((always_inline)) void
+dwf_body(const rt_fx_conv_param *p, const conv_geo *cg, const dwp_geo *d, int o,
+         const int16_t *xc, int16_t *yo) {
+  const rt_conv_param *g = cg->g;
+  int H = cg->H, W = cg->W, OH = cg->OH, OW = cg->OW, kh = g->kh, kw = g->kw;
+  int s = d->s, Wp = d->Wp, Wq = d->Wq, plen = d->plen;
+  const int16_t *wo = p->w + (int64_t)o * kh * kw;
+  int32_t b = p->bias ? (int32_t)p->bias[o] : 0;
+  int16_t pl[DWP_IN];
+  int32_t acc[DWP_OUT];
+  int16_t out[DWP_OUT];
+  int nc = W < Wp - g->pw ? W : Wp - g->pw;
+  if (nc < 0) nc = 0;
+  int c0 = g->pw < Wp ? g->pw : Wp;
+  for (int oy0 = 0; oy0 < OH; oy0 += d->R) {
+    int R = OH - oy0 < d->R ? OH - oy0 : d->R, n = R * Wq;
+    memset(pl, 0, (size_t)s * plen * sizeof *pl);
+    for (int f = 0; f < s && nc > 0; f++) {
+      int rows = ((R - 1) * s + kh - f + s - 1) / s; /* rows of plane f read */
+      for (int r = 0; r < rows; r++) {
+        int iy = (oy0 + r) * s + f - g->ph;
+        if (iy >= 0 && iy < H)
+          memcpy(pl + (int64_t)f * plen + (int64_t)r * Wp + c0, xc + (int64_t)iy * W,
+                 (size_t)nc * sizeof *pl);
+      }
+    }
+    for (int i = 0; i < n; i++) acc[i] = b;
+    for (int ky = 0; ky < kh; ky++)
+      for (int kx = 0; kx < kw; kx++) {
+        int32_t w = wo[ky * kw + kx];
+        if (w == 0) continue;
+        const int16_t *r = pl + (int64_t)(ky % s) * plen + (ky / s) * Wp + kx;
+        if (s == 1)
+          for (int i = 0; i < n; i++) acc[i] += w * r[i];
+        else
+          for (int i = 0; i < n; i++) acc[i] += w * r[2 * i];
+      }
+    outq32(&p->q, o, acc, out, n);
+    for (int i = 0; i < R; i++)
+      memcpy(yo + (int64_t)(oy0 + i) * OW, out + (int64_t)i * Wq, (size_t)OW * sizeof *yo);
+  }
+}
+
+static void dwf_conv(const rt_fx_conv_param *p, const conv_geo *cg, const dwp_geo *d,
+                     int o, const int16_t *xc, int16_t *yo) {
+  dwf_body(p, cg, d, o, xc, yo);
+}
+
+#if FX_AVX2
+FX_TARGET_AVX2 static void dwf_conv_avx2(const rt_fx_conv_param *p, const conv_geo *cg,
+                                         const dwp_geo *d, int o, const int16_t *xc,
+                                         int16_t *yo) {
+  dwf_body(p, cg, d, o, xc, yo);
+}
+#endif
+
 /* True when dw_conv handles the layer's rows. */
 static bool dw_ok(const conv_geo *cg) {
   const rt_conv_param *g = cg->g;
@@ -1582,55 +1691,6 @@ FX_TARGET_AVX512 static void dwm_conv_512(const rt_fx_conv_param *p, const conv_
   }
 }
 
-/* ---- Depthwise on flattened padded planes (AVX-512) ----
- * dwm_conv_512 spends a vector per output row, however short the row:
- * with 15 x 20 or 8 x 10 planes most lanes and most of the time go to
- * row set-up.  dwp_conv_512 instead copies a band of rows, zero padding
- * included, into s planes (s = sh = sw, 1 or 2; plane f holds the padded
- * rows f, f + s, ...) of pitch Wp = s * Wq, and computes the band as one
- * flat run of outputs g = i * Wq + ox (ox < Wq, only ox < OW kept):
- * tap (ky, kx) of output g reads plane ky % s at s * g + (ky / s) * Wp + kx,
- * since s * g = i * Wp + s * ox.  Taps go in pairs as in dwm_conv_512
- * (stride 1: even and odd outputs from loads one code apart; stride 2:
- * one load gives 16 outputs).  A lane with ox >= OW reads past its row but
- * inside the planes and is dropped; a lane with ox < OW reads only its own
- * padded row, so its sum is the reference's (fits32 bounds every partial
- * sum).  Used when the output stage runs from registers. */
-#define DWP_IN 16384 /* codes of all the planes of one band */
-#define DWP_OUT 8192 /* outputs of one band (int16) */
-
-typedef struct dwp_geo {
-  int s, Wp, Wq, R; /* stride, plane pitch, outputs per flat row, band rows */
-  int plen;         /* codes per plane, loads included */
-} dwp_geo;
-
-/* The band geometry for a depthwise layer, false when dwp_conv_512 does
- * not apply (the caller then uses dwm_conv_512). */
-static bool dwp_plan(const conv_geo *cg, dwp_geo *d) {
-  const rt_conv_param *g = cg->g;
-  int s = g->sw, kh = g->kh, kw = g->kw;
-  if (cg->cpg != 1 || g->dw != 1 || g->dh != 1 || g->sh != s || (s != 1 && s != 2) ||
-      kh > DWM_KH || kw > 16 || cg->OW < 1 || cg->OH < 1)
-    return false;
-  int64_t span = (int64_t)(cg->OW - 1) * s + kw; /* padded columns read */
-  int64_t Wq = (span + s - 1) / s;
-  if (Wq > DWP_OUT) return false;
-  int npair = (kw + 1) / 2;
-  for (int R = (int)(DWP_OUT / Wq < cg->OH ? DWP_OUT / Wq : cg->OH); R >= 1; R--) {
-    int64_t n = R * Wq, nv = s == 1 ? (n + 31) / 32 : (n + 15) / 16;
-    int64_t rows = ((int64_t)(R - 1) * s + kh + s - 1) / s; /* per plane */
-    /* last load: 32 codes from 32 * (nv - 1) + (kh - 1) / s * Wp + 2 * npair - 1 */
-    int64_t last = 32 * nv + (int64_t)((kh - 1) / s) * Wq * s + 2 * npair + 31;
-    int64_t plen = (rows * Wq * s > last ? rows * Wq * s : last);
-    plen = (plen + 31) & ~(int64_t)31;
-    if (s * plen <= DWP_IN && 32 * nv <= DWP_OUT + 32) {
-      d->s = s, d->Wq = (int)Wq, d->Wp = (int)(Wq * s), d->R = R, d->plen = (int)plen;
-      return true;
-    }
-  }
-  return false;
-}
-
 /* y[0..n) = x[0..n) for int16 codes, inline (the rows here are short:
  * a libc call per row costs more than the copy). */
 FX_TARGET_AVX512 static inline void cpy16_512(int16_t *y, const int16_t *x, int n) {
@@ -1643,6 +1703,9 @@ FX_TARGET_AVX512 static inline void cpy16_512(int16_t *y, const int16_t *x, int 
   }
 }
 
+/* Flat bands with AVX-512 (see dwp_plan): taps in pairs as in
+ * dwm_conv_512 (stride 1: even and odd outputs from loads one code apart;
+ * stride 2: one load gives 16 outputs), the output stage in registers. */
 FX_TARGET_AVX512 static inline __attribute__((always_inline)) void
 dwp_body_512(int KH, int NP, int S, const rt_fx_conv_param *p, const conv_geo *cg,
              const dwp_geo *d, int o, const int16_t *xc, int16_t *yo) {
@@ -1653,7 +1716,7 @@ dwp_body_512(int KH, int NP, int S, const rt_fx_conv_param *p, const conv_geo *c
   const int16_t *wo = p->w + (int64_t)o * kh * kw;
   const __m512i bias = _mm512_set1_epi32(p->bias ? (int32_t)p->bias[o] : 0);
   const oq512 oq = oq_make(&p->q, o);
-  int32_t wp[DWM_KH][8];
+  int32_t wp[DWP_KH][8];
   for (int ky = 0; ky < kh; ky++)
     for (int t = 0; t < npair; t++) {
       uint16_t lo = (uint16_t)wo[ky * kw + 2 * t];
@@ -1754,10 +1817,17 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
       int16_t *yo = t->d + ((int64_t)n * O + o) * ohw;
       bool wide = !conv_fits32(p, o, ksz, xn, (int64_t)C * hw, &xmax);
       if (!wide && OW > 0 && dw_ok(&cg)) {
-#if FX_AVX2
         dwp_geo dg;
-        if (use_avx512() && outq_512_ok(&p->q, o) && dwp_plan(&cg, &dg)) {
+        bool flat = dwp_plan(&cg, &dg);
+#if FX_AVX2
+        if (flat && use_avx512() && outq_512_ok(&p->q, o)) {
           dwp_conv_512(p, &cg, &dg, o, xg, yo);
+          continue;
+        }
+        /* AVX2: the tap pairs of dwm_conv win on long rows (OW 80 and
+         * 160 measured), the flat bands on shorter ones (OW 40 and less) */
+        if (flat && use_avx2() && (OW < 64 || !dwm_ok(&cg))) {
+          dwf_conv_avx2(p, &cg, &dg, o, xg, yo);
           continue;
         }
         if (use_avx512() && dwm_ok(&cg)) {
@@ -1773,6 +1843,10 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
           continue;
         }
 #endif
+        if (flat) {
+          dwf_conv(p, &cg, &dg, o, xg, yo);
+          continue;
+        }
         dw_conv(p, &cg, o, xg, yo);
         continue;
       }
