@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700
 #include "emit_fx.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -410,6 +411,7 @@ static void sw_fld(SwTab *t, const char *f, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
+  assert(t->nf < (int)(sizeof t->fld / sizeof *t->fld));
   t->fld[t->nf] = f;
   t->val[t->nf++] = ar_strdup(t->x->h.ar, buf);
 }
@@ -418,6 +420,7 @@ static void sw_fld(SwTab *t, const char *f, const char *fmt, ...) {
 static const char *sw_arr(SwTab *t, const char *ct, const char *pfx, int64_t n,
                           int64_t (*get)(const void *, int64_t), const void *d) {
   const char *name = ar_printf(t->x->h.ar, "%s_%s", pfx, t->fn);
+  assert(t->na < (int)(sizeof t->act / sizeof *t->act));
   t->act[t->na] = ct;
   t->aname[t->na] = name;
   t->an[t->na] = n;
@@ -475,6 +478,8 @@ static void sw_conv(SwTab *t, const Layer *l, const rt_fx_conv_param *p) {
     sw_fld(t, "w8", "%s", sw_arr(t, "int8_t", "W8", OC * rt_fx_conv_k4(p), g8, p->w8));
     sw_fld(t, "acc0", "%s", sw_arr(t, "int32_t", "A0", OC, g32, p->acc0));
   }
+  if (p->wabs) /* sum |w| per channel (rt_fx_conv_wabs) */
+    sw_fld(t, "wabs", "%s", sw_arr(t, "int64_t", "WA", OC, g64, p->wabs));
 }
 
 static void sw_ip(SwTab *t, const rt_fx_ip_param *p) {

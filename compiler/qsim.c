@@ -206,6 +206,9 @@ static int prep_mac(QsNet *qn, Layer *l, QsLayer *ql) {
       int8_t *w8 = ar_array(n->ar, (size_t)(nout * rt_fx_conv_k4(p)), 1);
       int32_t *a0 = ar_array(n->ar, (size_t)nout, sizeof(int32_t));
       if (!rt_fx_conv_pack8(p, w8, a0)) p->w8 = w8, p->acc0 = a0;
+      int64_t *wa = ar_array(n->ar, (size_t)nout, sizeof(int64_t));
+      rt_fx_conv_wabs(p, wa);
+      p->wabs = wa;
     }
   }
   if (r) {

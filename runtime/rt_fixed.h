@@ -153,6 +153,10 @@ typedef struct rt_fx_conv_param {
    * same integers with or without them; without, it converts per call. */
   const int8_t *w8;
   const int32_t *acc0;
+  /* Optional (Convolution only; NULL = none): sum of |w| per output
+   * channel, filled by rt_fx_conv_wabs, so that the int32 check does not
+   * read every weight on each call.  Must be exact when present. */
+  const int64_t *wabs;
 } rt_fx_conv_param;
 
 /* The int8 copy of a prepared Convolution's weights: when every weight
@@ -163,6 +167,9 @@ typedef struct rt_fx_conv_param {
 int rt_fx_conv_pack8(const rt_fx_conv_param *p, int8_t *w8, int32_t *acc0);
 /* K4 of rt_fx_conv_pack8. */
 int64_t rt_fx_conv_k4(const rt_fx_conv_param *p);
+/* wabs[o] = sum of |w| over output channel o's codes of a prepared
+ * Convolution (num_output entries). */
+void rt_fx_conv_wabs(const rt_fx_conv_param *p, int64_t *wabs);
 
 /* ---- InnerProduct ----  w: N x K codes (K x N when g.transpose). */
 typedef struct rt_fx_ip_param {

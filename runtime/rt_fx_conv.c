@@ -358,7 +358,8 @@ static bool fits32(int64_t xmax, const int16_t *w, int64_t n, int64_t ws,
  * from the image's nx codes at x; -1 = not yet). */
 static bool conv_fits32(const rt_fx_conv_param *p, int o, int64_t ksz,
                         const int16_t *x, int64_t nx, int64_t *xmax) {
-  int64_t s = sumabs(p->w + o * ksz, ksz, 1), b = p->bias ? p->bias[o] : 0;
+  int64_t s = p->wabs ? p->wabs[o] : sumabs(p->w + o * ksz, ksz, 1);
+  int64_t b = p->bias ? p->bias[o] : 0;
   if (fits32s(-(int64_t)INT16_MIN, s, b)) return true;
   if (*xmax < 0) *xmax = maxabs(x, nx);
   return fits32s(*xmax, s, b);
@@ -1889,6 +1890,12 @@ static int pack8(const rt_fx_conv_param *p, int o0, int n, int64_t K, int64_t K4
 int64_t rt_fx_conv_k4(const rt_fx_conv_param *p) {
   int G = p->g.group > 0 ? p->g.group : 1;
   return ((int64_t)(p->cin / G) * p->g.kh * p->g.kw + 3) & ~(int64_t)3;
+}
+
+void rt_fx_conv_wabs(const rt_fx_conv_param *p, int64_t *wabs) {
+  int G = p->g.group > 0 ? p->g.group : 1;
+  int64_t K = (int64_t)(p->cin / G) * p->g.kh * p->g.kw;
+  for (int o = 0; o < p->g.num_output; o++) wabs[o] = sumabs(p->w + o * K, K, 1);
 }
 
 int rt_fx_conv_pack8(const rt_fx_conv_param *p, int8_t *w8, int32_t *acc0) {

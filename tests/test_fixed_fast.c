@@ -494,6 +494,12 @@ static int conv_case(bool deconv, int size) {
     a0 = malloc((size_t)O * sizeof *a0);
     if (!rt_fx_conv_pack8(&p, w8, a0)) p.w8 = w8, p.acc0 = a0;
   }
+  int64_t *wa = NULL;
+  if (!deconv && ri(0, 1)) { /* with the precomputed sums of |w| */
+    wa = malloc((size_t)O * sizeof *wa);
+    rt_fx_conv_wabs(&p, wa);
+    p.wabs = wa;
+  }
   rt_fx_tensor b = {rt_shape4(N, C, H, W), x};
   int eq = same(deconv ? rt_fx_deconv : rt_fx_conv,
                 deconv ? ref_deconv : ref_conv, &p, b, rt_shape4(N, O, OH, OW));
@@ -504,7 +510,7 @@ static int conv_case(bool deconv, int size) {
             deconv ? "deconv" : "conv", N, C, H, W, O, G, g->kh, g->kw, g->sh,
             g->sw, g->ph, g->pw, g->dh, g->dw, OH, OW, p.q.relu);
   ck_assert(eq);
-  free(w), free(x), free(bias), free(M), free(Mn), free(sh), free(shn), free(w8), free(a0);
+  free(w), free(x), free(bias), free(M), free(Mn), free(sh), free(shn), free(w8), free(a0), free(wa);
   return 1;
 }
 
@@ -794,6 +800,11 @@ START_TEST(pack8_contract) {
   ck_assert_int_eq(a0[1], (int32_t)(uint32_t)(uint64_t)(bias[1] - 128 * 16));
   w[7] = 128;
   ck_assert_int_eq(rt_fx_conv_pack8(&p, w8, a0), -1);
+  int64_t wa[2] = {-1, -1};
+  w[2] = -32768;
+  rt_fx_conv_wabs(&p, wa);
+  ck_assert_int_eq(wa[0], 1 + 2 + 32768 + 127 + 128);
+  ck_assert_int_eq(wa[1], 0 + 5 + 128 + 7 + 9);
 }
 END_TEST
 
