@@ -1532,7 +1532,19 @@ FX_TARGET_AVX2 static void dw_conv_avx2(const rt_fx_conv_param *p,
  *   stride 1: the load at 16v + kx gives the even outputs 16v + 2m, the
  *   load at 16v + kx + 1 the odd ones, interleaved before the output stage.
  * Pair sums and every partial sum are within the fits32 bound. */
-#define DWM_KH 11
+#define DWM_KH DWP_KH
+
+/* The taps of one channel's kh x kw weights wo in pairs: wp[ky][t] holds
+ * w[ky][2t] and w[ky][2t+1] (0 past kw) as the low and high int16 halves
+ * of one int32 lane, for t < (kw + 1) / 2 <= 8. */
+static void dw_pairs(const int16_t *wo, int kh, int kw, int32_t wp[][8]) {
+  for (int ky = 0; ky < kh; ky++)
+    for (int t = 0; t < (kw + 1) / 2 && t < 8; t++) {
+      uint16_t lo = (uint16_t)wo[ky * kw + 2 * t];
+      uint16_t hi = 2 * t + 1 < kw ? (uint16_t)wo[ky * kw + 2 * t + 1] : 0;
+      wp[ky][t] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
+    }
+}
 #define DWM_ROW 4096 /* codes per row buffer */
 
 static bool dwm_ok(const conv_geo *cg) {
@@ -1554,12 +1566,7 @@ FX_TARGET_AVX2 static void dwm_conv(const rt_fx_conv_param *p, const conv_geo *c
   const int16_t *wo = p->w + (int64_t)o * kh * kw;
   const __m256i bias = _mm256_set1_epi32(p->bias ? (int32_t)p->bias[o] : 0);
   int32_t wp[DWM_KH][8];
-  for (int ky = 0; ky < kh; ky++)
-    for (int t = 0; t < npair && t < 8; t++) {
-      uint16_t lo = (uint16_t)wo[ky * kw + 2 * t];
-      uint16_t hi = 2 * t + 1 < kw ? (uint16_t)wo[ky * kw + 2 * t + 1] : 0;
-      wp[ky][t] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
-    }
+  dw_pairs(wo, kh, kw, wp);
   _Alignas(32) int16_t rows[DWM_KH][DWM_ROW];
   _Alignas(32) int32_t acc[DW_OW + 32];
   int j0 = g->pw < len ? g->pw : len, j1 = g->pw + W < len ? g->pw + W : len;
@@ -1612,12 +1619,7 @@ dwm_body_512(int NP, const rt_fx_conv_param *p, const conv_geo *cg, int o,
   bool regs = outq_512_ok(&p->q, o); /* output stage from registers */
   const oq512 oq = oq_make(&p->q, o);
   int32_t wp[DWM_KH][8];
-  for (int ky = 0; ky < kh; ky++)
-    for (int t = 0; t < npair && t < 8; t++) {
-      uint16_t lo = (uint16_t)wo[ky * kw + 2 * t];
-      uint16_t hi = 2 * t + 1 < kw ? (uint16_t)wo[ky * kw + 2 * t + 1] : 0;
-      wp[ky][t] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
-    }
+  dw_pairs(wo, kh, kw, wp);
   /* padded input rows in a ring: row iy in slot iy % nb (nb = kh + sh
    * slots, so the rows of one output row never evict each other) */
   _Alignas(64) int16_t rows[DWM_KH + 2][DWM_ROW];
@@ -1717,13 +1719,8 @@ dwp_body_512(int KH, int NP, int S, const rt_fx_conv_param *p, const conv_geo *c
   const int16_t *wo = p->w + (int64_t)o * kh * kw;
   const __m512i bias = _mm512_set1_epi32(p->bias ? (int32_t)p->bias[o] : 0);
   const oq512 oq = oq_make(&p->q, o);
-  int32_t wp[DWP_KH][8];
-  for (int ky = 0; ky < kh; ky++)
-    for (int t = 0; t < npair; t++) {
-      uint16_t lo = (uint16_t)wo[ky * kw + 2 * t];
-      uint16_t hi = 2 * t + 1 < kw ? (uint16_t)wo[ky * kw + 2 * t + 1] : 0;
-      wp[ky][t] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
-    }
+  int32_t wp[DWM_KH][8];
+  dw_pairs(wo, kh, kw, wp);
   _Alignas(64) int16_t pl[DWP_IN];
   _Alignas(64) int16_t out[DWP_OUT + 32];
   /* copy columns [0, nc) of an input row to padded columns pw.. */
@@ -1795,6 +1792,8 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
   int64_t hw = (int64_t)H * W, ohw = (int64_t)OH * OW;
   int64_t ksz = (int64_t)cpg * g->kh * g->kw;
   conv_geo cg = {g, cpg, opg, H, W, OH, OW};
+  dwp_geo dg = {0}; /* the flat depthwise bands, when they apply */
+  bool flat = dwp_plan(&cg, &dg);
   fx_blk blk;
   for (int n = 0; n < N; n++) {
     const int16_t *xn = b->d + (int64_t)n * C * hw;
@@ -1818,8 +1817,6 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
       int16_t *yo = t->d + ((int64_t)n * O + o) * ohw;
       bool wide = !conv_fits32(p, o, ksz, xn, (int64_t)C * hw, &xmax);
       if (!wide && OW > 0 && dw_ok(&cg)) {
-        dwp_geo dg;
-        bool flat = dwp_plan(&cg, &dg);
 #if FX_AVX2
         if (flat && use_avx512() && outq_512_ok(&p->q, o)) {
           dwp_conv_512(p, &cg, &dg, o, xg, yo);
