@@ -55,11 +55,10 @@ void dump_json_str(FILE *f, const char *s) {
 
 /* True when layer i names the file of its first top: the blob is still
  * computed (by a live producer, as one of its tops) and no later layer
- * writes it.  After
- * the passes a fused layer (ReLU into Convolution, say) is dead but keeps
- * its top, which its producer now writes: the file keeps the last original
- * writer's name, as `chaicc run -o` without --passes and the generated
- * programs name it. */
+ * writes it.  After the passes a fused layer (ReLU into Convolution, say)
+ * is dead but keeps its top, which its producer now writes: the file keeps
+ * the last original writer's name, as `chaicc run -o` without --passes and
+ * the generated programs name it. */
 static bool names_blob(const Net *n, int i) {
   const Blob *b = n->layers[i]->top[0];
   const Layer *p = b->producer;
