@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rt_fx_int.h"
 
@@ -226,6 +227,7 @@ int rt_fx_prepare_conv(rt_fx_conv_param *p, const rt_conv_param *g, int cin,
   if (!geom_ok(g, cin)) return -1;
   wmap m = {0};
   m.per = (int64_t)(cin / g->group) * g->kh * g->kw;
+  memset(p, 0, sizeof *p); /* the optional w8, acc0, wabs: none */
   p->g = *g;
   p->cin = cin;
   p->w = st ? st->w : NULL;
@@ -244,6 +246,7 @@ int rt_fx_prepare_deconv(rt_fx_conv_param *p, const rt_conv_param *g, int cin,
   m.opg = g->num_output / g->group;
   m.cpg = cin / g->group;
   m.khw = g->kh * g->kw;
+  memset(p, 0, sizeof *p);
   p->g = *g;
   p->cin = cin;
   p->w = st ? st->w : NULL;

@@ -251,7 +251,9 @@ typedef struct rt_fx_quant_param {
 
 /* ---- Prepare (compile time) ----  All return 0, or -1 on invalid input
  * (bad bw, non-positive or non-finite scale, group not dividing the
- * channels, accumulator bound above 2^62, too many inputs). */
+ * channels, accumulator bound above 2^62, too many inputs).  The conv
+ * prepares clear the param first: its optional fields (w8, acc0, wabs)
+ * are NULL until the caller fills them. */
 int rt_fx_prepare_conv(rt_fx_conv_param *p, const rt_conv_param *g, int cin,
                        const float *w, const float *b, const rt_fx_q *in,
                        const rt_fx_wq *wq, const rt_fx_q *out, int relu,
