@@ -1534,16 +1534,11 @@ FX_TARGET_AVX2 static void dw_conv_avx2(const rt_fx_conv_param *p,
  * Pair sums and every partial sum are within the fits32 bound. */
 #define DWM_KH DWP_KH
 
-/* The taps of one channel's kh x kw weights wo in pairs: wp[ky][t] holds
- * w[ky][2t] and w[ky][2t+1] (0 past kw) as the low and high int16 halves
- * of one int32 lane, for t < (kw + 1) / 2 <= 8. */
+/* The taps of one channel's kh x kw weights wo in pairs: wp[ky][t] is
+ * gm_pair of row ky at 2t (w[ky][2t+1] = 0 past kw), t < (kw + 1) / 2 <= 8. */
 static void dw_pairs(const int16_t *wo, int kh, int kw, int32_t wp[][8]) {
   for (int ky = 0; ky < kh; ky++)
-    for (int t = 0; t < (kw + 1) / 2 && t < 8; t++) {
-      uint16_t lo = (uint16_t)wo[ky * kw + 2 * t];
-      uint16_t hi = 2 * t + 1 < kw ? (uint16_t)wo[ky * kw + 2 * t + 1] : 0;
-      wp[ky][t] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
-    }
+    for (int t = 0; t < (kw + 1) / 2 && t < 8; t++) wp[ky][t] = gm_pair(wo + ky * kw, 2 * t, kw);
 }
 #define DWM_ROW 4096 /* codes per row buffer */
 
