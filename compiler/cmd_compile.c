@@ -1,11 +1,11 @@
 /* cmd_compile.c - `chaicc compile DEPLOY WEIGHTS -o OUTDIR`: runs the graph
- * passes and writes a self-contained C project (see emit_c.h). */
+ * passes and writes a self-contained C project (see emit_proj.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "emit_c.h"
+#include "emit_proj.h"
 #include "loader.h"
 #include "partition.h"
 #include "qsim.h"
@@ -41,7 +41,7 @@ static void usage(FILE *f) {
 
 int cmd_compile(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL}, *outdir = NULL, *prefix = NULL;
-  int npos = 0, batch = 0, show = 0, target = EC_TARGET_C;
+  int npos = 0, batch = 0, show = 0, target = EP_TARGET_C;
   const char *config = NULL, *tb_input = NULL;
   long long bin = 1 << 20;
   PrepOpts po;
@@ -60,8 +60,8 @@ int cmd_compile(int argc, char **argv) {
       prefix = argv[++i];
     } else if (!strcmp(a, "--target") && i + 1 < argc) {
       const char *t = argv[++i];
-      target = !strcmp(t, "c") ? EC_TARGET_C : !strcmp(t, "hls") ? EC_TARGET_HLS
-               : !strcmp(t, "all") ? EC_TARGET_C | EC_TARGET_HLS : 0;
+      target = !strcmp(t, "c") ? EP_TARGET_C : !strcmp(t, "hls") ? EP_TARGET_HLS
+               : !strcmp(t, "all") ? EP_TARGET_C | EP_TARGET_HLS : 0;
       if (!target) {
         fprintf(stderr, "chaicc compile: error: bad --target '%s' (c, hls or all)\n", t);
         return 2;
@@ -110,7 +110,7 @@ int cmd_compile(int argc, char **argv) {
   if (batch && n->ninput > 0 && n->inputs[0]->shape.nd > 0 &&
       batch != n->inputs[0]->shape.d[0] && ld_set_batch(n, batch))
     return 1;
-  EcOpts o = {0};
+  EpOpts o = {0};
   o.outdir = outdir;
   o.prefix = prefix;
   o.bin_threshold = bin;
@@ -140,7 +140,7 @@ int cmd_compile(int argc, char **argv) {
   o.cfg = cfg;
   o.tb_input = tb_input;
   bool quant = qs_net_has_quant(n);
-  if ((target & EC_TARGET_HLS) && !quant) {
+  if ((target & EP_TARGET_HLS) && !quant) {
     diag_error(&chai_diag, (SrcLoc){pos[0], 0, 0},
                "--target hls needs a quantized prototxt (precision_param blocks; see "
                "chaicc quantize)");
@@ -161,7 +161,7 @@ int cmd_compile(int argc, char **argv) {
   }
   PsPlan plan;
   ps_plan(n, &plan);
-  int bad = ec_emit(n, &plan, &o, &chai_diag);
+  int bad = ep_emit(n, &plan, &o, &chai_diag);
   free(po.mean_pixels);
   return bad ? 1 : cli_status();
 }

@@ -1,105 +1,23 @@
-/* emit_c.c - C project generator (see emit_c.h). */
-#define _XOPEN_SOURCE 700
+/* emit_c.c - the float C program (see emit_c.h): one function per layer,
+ * by kind (layer_table, ref_layer), and the files <net>.c and <net>.h. */
 #include "emit_c.h"
 
-#include <errno.h>
-#include <ftw.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "dump.h"
-#include "emit_fx.h"
-#include "lua_host.h"
 #include "strbuf.h"
-
-/* ---- small helpers ---- */
-
-char *ec_float(float f, char *buf, size_t n) {
-  if (isnan(f)) snprintf(buf, n, "NAN");
-  else if (isinf(f)) snprintf(buf, n, f < 0 ? "-INFINITY" : "INFINITY");
-  else {
-    char t[48];
-    snprintf(t, sizeof t, "%.9g", (double)f);
-    if (!strpbrk(t, ".e")) strcat(t, ".0");
-    snprintf(buf, n, "%sf", t);
-  }
-  return buf;
-}
-
-char *ec_ident(Arena *ar, const char *name) {
-  size_t len = strlen(name);
-  char *s = ar_alloc(ar, len + 3), *p = s;
-  if (len == 0 || (name[0] >= '0' && name[0] <= '9')) *p++ = 'n', *p++ = '_';
-  for (const char *c = name; *c; c++) {
-    int ok = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9');
-    *p++ = ok ? *c : '_';
-  }
-  *p = 0;
-  return s;
-}
-
-char *ec_comment_safe(Arena *ar, const char *s) {
-  char *o = ar_strdup(ar, s ? s : "");
-  for (char *p = o; *p; p++) {
-    if (*p == '\n' || *p == '\r') *p = ' ';
-    if (p[0] == '*' && p[1] == '/') p[1] = '|';
-    if (p[0] == '/' && p[1] == '*') p[1] = '|';
-  }
-  return o;
-}
-
-void ec_layer_header(LhHost *h, Arena *ar, const Layer *l, const char *fn) {
-  lh_set_str(h, "fn", fn);
-  lh_set_str(h, "caffe_name", ec_comment_safe(ar, l->name));
-  lh_set_str(h, "caffe_type", ec_comment_safe(ar, l->type));
-  lh_set_str(h, "fused", l->fused_names ? ec_comment_safe(ar, l->fused_names) : "");
-  Sb sb = {0};
-  char t[128];
-  for (int i = 0; i < l->nbottom; i++)
-    sb_printf(&sb, "%s%s", i ? ", " : "", rt_shape_str(&l->bottom[i]->shape, t, sizeof t));
-  sb_puts(&sb, " -> ");
-  for (int i = 0; i < l->ntop; i++)
-    sb_printf(&sb, "%s%s", i ? ", " : "", rt_shape_str(&l->top[i]->shape, t, sizeof t));
-  lh_set_str(h, "shapes", sb_str(&sb));
-  sb_free(&sb);
-}
-
-/* A C string literal (with quotes) for s. */
-static char *c_string(Arena *ar, const char *s) {
-  Sb b = {0};
-  sb_puts(&b, "\"");
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\') sb_printf(&b, "\\%c", *p);
-    else if (*p < 0x20 || *p >= 0x7f) sb_printf(&b, "\\%03o", *p);
-    else sb_put(&b, (const char *)p, 1);
-  }
-  sb_puts(&b, "\"");
-  char *r = ar_strdup(ar, b.s);
-  free(b.s);
-  return r;
-}
 
 /* ---- the emitter ---- */
 
-typedef struct EcWeight {
-  const char *sym;
-  const float *d;
-  int64_t count, off; /* off: floats into the .bin (bin mode) */
-} EcWeight;
-
-typedef struct Ec {
+struct Ec {
   Net *n;
   const PsPlan *plan;
-  const EcOpts *o;
   Diag *dg;
   Arena *ar;
   LhHost *lh;
-  const char *prefix, *base, *upper;
+  const EuProv *prov;
   EcWeight *w;
   int nw, capw;
   int64_t wfloats;
@@ -112,7 +30,7 @@ typedef struct Ec {
   int nplugin;
   int bad;
   EfCtx *fx; /* quantized net: fixed-point layers (emit_fx.h) */
-} Ec;
+};
 
 static const char *add_weight(Ec *e, const char *fn, const char *role, const float *d,
                               int64_t count) {
@@ -132,33 +50,21 @@ static const char *add_weight(Ec *e, const char *fn, const char *role, const flo
 }
 
 /* The C expression of blob b's storage. */
-static const char *ptr(Ec *e, const Blob *b) {
-  switch (e->plan->where[b->id]) {
-  case PS_INPUT: return "input";
-  case PS_OUTPUT: return ar_printf(e->ar, "outputs[%d]", e->plan->out_index[b->id]);
-  case PS_ARENA:
-    return e->plan->off[b->id] ? ar_printf(e->ar, "act + %lld", (long long)e->plan->off[b->id])
-                               : "act";
-  default: return "scratch_blob";
-  }
-}
+static const char *ptr(Ec *e, const Blob *b) { return eu_fptr(e->ar, e->plan, b); }
 
 static void set_common(Ec *e, const Layer *l, const char *fn) {
   LhHost *h = e->lh;
   char sl[48];
-  ec_layer_header(h, e->ar, l, fn);
+  eu_layer_header(h, e->ar, l, fn);
   lh_set_int(h, "nb", l->nbottom);
   lh_set_int(h, "nt", l->ntop);
   lh_set_bool(h, "relu", l->fused_relu);
-  lh_set_str(h, "slope", ec_float(l->relu_slope, sl, sizeof sl));
+  lh_set_str(h, "slope", eu_float(l->relu_slope, sl, sizeof sl));
   lh_set_int(h, "count", l->ntop ? rt_shape_count(&l->top[0]->shape) : 0);
   lh_set_bool(h, "restrict", !e->plan->inplace[l->id]);
 }
 
-static void set_f(Ec *e, const char *key, float v) {
-  char b[48];
-  lh_set_str(e->lh, key, ec_float(v, b, sizeof b));
-}
+static void set_f(Ec *e, const char *key, float v) { eu_set_float(e->lh, key, v); }
 
 /* ---- parameter initializers for the reference-kernel path ---- */
 
@@ -177,30 +83,9 @@ static void fld(Ec *e, Fields *f, const char *name, const char *fmt, ...) {
   va_end(ap);
   if (f->n < 64) f->name[f->n] = name, f->val[f->n++] = ar_strdup(e->ar, buf);
 }
-static const char *fl(float v) {
-  static char b[8][48];
-  static int k;
-  k = (k + 1) % 8;
-  return ec_float(v, b[k], sizeof b[k]);
-}
-static const char *floats(Ec *e, const float *v, int n) {
-  Sb b = {0};
-  sb_puts(&b, "{");
-  for (int i = 0; i < n; i++) sb_printf(&b, "%s%s", i ? ", " : "", fl(v[i]));
-  sb_puts(&b, "}");
-  char *r = ar_strdup(e->ar, b.s);
-  free(b.s);
-  return r;
-}
-static const char *ints(Ec *e, const int *v, int n) {
-  Sb b = {0};
-  sb_puts(&b, "{");
-  for (int i = 0; i < n; i++) sb_printf(&b, "%s%d", i ? ", " : "", v[i]);
-  sb_puts(&b, "}");
-  char *r = ar_strdup(e->ar, b.s);
-  free(b.s);
-  return r;
-}
+static const char *fl(float v) { return eu_fl(v); }
+static const char *floats(Ec *e, const float *v, int n) { return eu_floats(e->ar, v, n); }
+static const char *ints(Ec *e, const int *v, int n) { return eu_ints(e->ar, v, n); }
 #define TF(x) ((x) ? "true" : "false")
 
 /* Fills the designated initializer of l's parameter struct; returns its type
@@ -609,7 +494,7 @@ static const char *layer_table(Ec *e, Layer *l, const char *fn) {
     const IrCustomType *ct = l->custom;
     set_common(e, l, fn);
     lh_set_str(h, "plugin_fn", l->p.custom.fn);
-    lh_set_str(h, "source", ct && ct->source ? ec_comment_safe(e->ar, ct->source) : "");
+    lh_set_str(h, "source", ct && ct->source ? eu_comment_safe(e->ar, ct->source) : "");
     int64_t is[4], os[4];
     for (int k = 0; k < 4; k++) is[k] = rt_shape_dim4(in, k), os[k] = rt_shape_dim4(out, k);
     lh_set_ints(h, "in_shape", is, 4), lh_set_ints(h, "out_shape", os, 4);
@@ -628,223 +513,93 @@ static const char *layer_table(Ec *e, Layer *l, const char *fn) {
   return ref_layer(e, l, fn);
 }
 
-/* ---- files ---- */
+/* ---- the program ---- */
 
-static int write_file(Ec *e, const char *dir, const char *name, const char *data, size_t n) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "wb");
-  if (!f || fwrite(data, 1, n, f) != n || fclose(f)) {
-    if (f) fclose(f);
-    diag_error(e->dg, (SrcLoc){path, 0, 0}, "cannot write: %s", strerror(errno));
-    return -1;
-  }
-  return 0;
+Ec *ec_open(const EcHost *h) {
+  Ec *e = calloc(1, sizeof *e);
+  if (!e) exit(3);
+  e->n = h->n, e->plan = h->plan, e->lh = h->lh, e->ar = h->ar, e->dg = h->dg;
+  e->prov = h->prov, e->fx = h->fx;
+  return e;
 }
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(p);
-}
-static void rm_rf(const char *dir) { nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-/* Provenance fields shared by every file's table. */
-static void set_prov(Ec *e) {
-  lh_set_str(e->lh, "version", CHAI_VERSION);
-  lh_set_str(e->lh, "cmdline", ec_comment_safe(e->ar, e->o->cmdline ? e->o->cmdline : "chaicc"));
-  lh_set_str(e->lh, "prototxt", ec_comment_safe(e->ar, e->n->file));
-  lh_set_str(e->lh, "weights", ec_comment_safe(e->ar, e->n->weights_file ? e->n->weights_file : "-"));
-  lh_set_str(e->lh, "sha_prototxt", e->o->sha_prototxt ? e->o->sha_prototxt : "-");
-  lh_set_str(e->lh, "sha_weights", e->o->sha_weights ? e->o->sha_weights : "-");
-  lh_set_str(e->lh, "prefix", e->prefix);
-  lh_set_str(e->lh, "PREFIX", e->upper);
-  lh_set_str(e->lh, "base", e->base);
-  lh_set_str(e->lh, "net_name", ec_comment_safe(e->ar, e->n->name ? e->n->name : ""));
+void ec_close(Ec *e) {
+  if (!e) return;
+  free(e->funcs.s);
+  free(e->calls.s);
+  free(e);
 }
 
-static const char *render(Ec *e, const char *tmpl) {
-  const char *s = lh_render(e->lh, tmpl, e->ar);
-  if (!s) e->bad = 1;
-  return s;
+const EcWeight *ec_weights(const Ec *e, int *n, int64_t *nfloats) {
+  *n = e->nw;
+  *nfloats = e->wfloats;
+  return e->w;
 }
 
-/* Weight literals, 8 per line. */
-static const char *weight_body(Ec *e, const EcWeight *w) {
-  Sb b = {0};
-  char f[48];
-  for (int64_t i = 0; i < w->count; i++) {
-    sb_puts(&b, i % 8 == 0 ? "  " : " ");
-    sb_puts(&b, ec_float(w->d[i], f, sizeof f));
-    sb_puts(&b, i + 1 < w->count ? (i % 8 == 7 ? ",\n" : ",") : "\n");
-  }
-  char *r = ar_strdup(e->ar, b.s ? b.s : "");
-  free(b.s);
-  return r;
+const IrCustomType *const *ec_plugins(const Ec *e, int *n) {
+  *n = e->nplugin;
+  return e->plugins;
 }
 
-/* Streams every weight array to dir/name at its offset (zero padding in
- * between), without a copy of the whole blob in memory. */
-static int write_weights_bin(Ec *e, const char *dir, const char *name) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "wb");
-  static const float zeros[16];
-  int64_t at = 0;
-  for (int i = 0; f && i < e->nw; i++) {
-    const EcWeight *w = &e->w[i];
-    if (at < w->off) fwrite(zeros, sizeof(float), (size_t)(w->off - at), f);
-    fwrite(w->d, sizeof(float), (size_t)w->count, f);
-    at = w->off + w->count;
-  }
-  if (f && at < e->wfloats) fwrite(zeros, sizeof(float), (size_t)(e->wfloats - at), f);
-  if (!f || ferror(f) | fclose(f)) {
-    diag_error(e->dg, (SrcLoc){path, 0, 0}, "cannot write: %s", strerror(errno));
-    return -1;
-  }
-  return 0;
-}
+static const char *render(Ec *e, const char *tmpl) { return eu_render(e->lh, e->ar, tmpl, &e->bad); }
 
-/* Copies each plugin's source (relative paths are relative to the YAML
- * config's directory) to dir/plugins/<file name>; names[i] gets the path
- * the CMakeLists uses.  A plugin without a source is left to the user
- * (warning).  Returns -1 after reporting at the declaration. */
-static int copy_plugins(Ec *e, const char *dir, const char **names) {
-  int np = 0;
-  for (int i = 0; i < e->nplugin; i++) {
-    const IrCustomType *ct = e->plugins[i];
-    if (!ct->source) {
-      diag_warn(e->dg, ct->loc, "plugin '%s' has no source: link the function '%s' yourself",
-                ct->type, ct->fn);
-      continue;
-    }
-    const char *src = ct->source;
-    const char *cf = e->o->cfg ? e->o->cfg->file : NULL, *cs = cf ? strrchr(cf, '/') : NULL;
-    if (src[0] != '/' && cs) src = ar_printf(e->ar, "%.*s/%s", (int)(cs - cf), cf, src);
-    const char *base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
-    const char *rel = ar_printf(e->ar, "plugins/%s", base);
-    bool dup = false;
-    for (int k = 0; k < np; k++) dup |= !strcmp(names[k], rel);
-    if (dup) continue; /* one source for several plugin types */
-    FILE *f = fopen(src, "rb");
-    Sb b = {0};
-    char chunk[8192];
-    size_t r;
-    if (f)
-      while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) sb_put(&b, chunk, r);
-    if (!f || ferror(f)) {
-      diag_error(e->dg, ct->loc, "cannot read the source of plugin '%s': %s: %s", ct->type, src,
-                 strerror(errno));
-      if (f) fclose(f);
-      free(b.s);
-      return -1;
-    }
-    fclose(f);
-    char *pdir = ar_printf(e->ar, "%s/plugins", dir);
-    if (np == 0 && mkdir(pdir, 0777)) {
-      diag_error(e->dg, (SrcLoc){pdir, 0, 0}, "cannot create: %s", strerror(errno));
-      free(b.s);
-      return -1;
-    }
-    int rc = write_file(e, dir, rel, b.s ? b.s : "", b.n);
-    free(b.s);
-    if (rc) return -1;
-    names[np++] = rel;
-  }
-  e->nplugin = np; /* from here on: the number of copied sources */
-  return 0;
-}
-
-/* dir/cmake/<triple>.cmake for the Zynq CPUs (c/toolchain). */
-static int write_toolchains(Ec *e, const char *dir) {
-  static const struct { const char *triple, *proc, *what, *cflags, *qemu; } tc[] = {
-      {"aarch64-linux-gnu", "aarch64", "Zynq UltraScale+ MPSoC, Cortex-A53", "-mcpu=cortex-a53",
-       "qemu-aarch64"},
-      {"arm-linux-gnueabihf", "arm", "Zynq-7000, Cortex-A9",
-       "-mcpu=cortex-a9 -mfpu=neon -mfloat-abi=hard", "qemu-arm"},
-  };
-  char *cdir = ar_printf(e->ar, "%s/cmake", dir);
-  if (mkdir(cdir, 0777)) {
-    diag_error(e->dg, (SrcLoc){cdir, 0, 0}, "cannot create: %s", strerror(errno));
-    return -1;
-  }
-  for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
-    lh_begin(e->lh);
-    lh_set_str(e->lh, "version", CHAI_VERSION);
-    lh_set_str(e->lh, "triple", tc[i].triple), lh_set_str(e->lh, "processor", tc[i].proc);
-    lh_set_str(e->lh, "what", tc[i].what), lh_set_str(e->lh, "cflags", tc[i].cflags);
-    lh_set_str(e->lh, "qemu", tc[i].qemu);
-    const char *s = render(e, "c/toolchain");
-    if (!s || write_file(e, dir, ar_printf(e->ar, "cmake/%s.cmake", tc[i].triple), s, strlen(s)))
-      return -1;
-  }
-  return 0;
-}
-
-/* A quantized net compiled for the C target alone runs its fixed-point
- * layers through the runtime's kernels (all software); with the HLS target
- * too, the program calls the HLS sources (C simulation). */
-static bool sw_fx(const EcOpts *o) { return !(o->target & EC_TARGET_HLS); }
-
-/* emit_fx callbacks: a blob's float storage; provenance fields. */
-static const char *fx_ptr(void *ctx, const Blob *b) { return ptr(ctx, b); }
-static void fx_prov(void *ctx) { set_prov(ctx); }
-
-static int gen(Ec *e, const char *dir) {
-  Net *n = e->n;
+/* Renders float layer l as function fn and appends its call (with the
+ * fixed-point conversions around it) to the run. */
+static void float_layer(Ec *e, Layer *l, const char *fn) {
   LhHost *h = e->lh;
-  /* layers */
+  lh_begin(h);
+  /* quantized nets: float layers run the interpreter's own kernels, so
+   * the program is bit-identical to the simulator */
+  Fields pf = {0};
+  bool ref = e->fx && params(e, l, &pf);
+  const char *tmpl = ref ? ref_layer(e, l, fn) : layer_table(e, l, fn);
+  if (!tmpl) {
+    lh_drop(h);
+    return;
+  }
+  const char *code = render(e, tmpl);
+  if (!code) return;
+  if (e->fx) sb_puts(&e->calls, ef_pre_float(e->fx, l));
+  sb_puts(&e->funcs, code);
+  sb_puts(&e->funcs, "\n");
+  Sb call = {0};
+  sb_printf(&call, "%s(", fn);
+  for (int k = 0; k < l->nbottom; k++) sb_printf(&call, "%s%s", k ? ", " : "", ptr(e, l->bottom[k]));
+  for (int k = 0; k < l->ntop; k++)
+    sb_printf(&call, "%s%s", k || l->nbottom ? ", " : "", ptr(e, l->top[k]));
+  sb_puts(&call, ")");
+  sb_printf(&e->calls, "  LAYER(%d, %s);\n", e->nlive, call.s);
+  free(call.s);
+  e->live_names[e->nlive++] = eu_c_string(e->ar, l->name);
+  if (e->fx) sb_puts(&e->calls, ef_post_float(e->fx, l));
+}
+
+int ec_layers(Ec *e) {
+  Net *n = e->n;
   e->live_names = ar_array(e->ar, (size_t)n->nlayer + 1, sizeof *e->live_names);
   const char **fns = ar_array(e->ar, (size_t)n->nlayer + 1, sizeof *fns);
-  if (e->o->qn && !(e->fx = ef_open(&(EfHost){n, e->o->qn, e->o->cfg, h, e->ar, e->dg, e->prefix,
-                                                e->upper, e->base, e->o->tb_input, fx_ptr,
-                                                fx_prov, e, sw_fx(e->o)})))
-    return -1;
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
     const char *fxcode = NULL;
     if (!l->dead && e->fx && ef_layer(e->fx, l, &fxcode)) {
       if (*fxcode) { /* timed like the float layers */
         sb_printf(&e->calls, "  LAYER(%d,\n%s  );\n", e->nlive, fxcode);
-        e->live_names[e->nlive++] = c_string(e->ar, l->name);
+        e->live_names[e->nlive++] = eu_c_string(e->ar, l->name);
       }
       continue;
     }
     if (l->dead || l->kind == LK_INPUT) continue;
-    const char *fn = ar_printf(e->ar, "L_%s", ec_ident(e->ar, l->name));
+    const char *fn = ar_printf(e->ar, "L_%s", eu_ident(e->ar, l->name));
     for (int k = 0; k < i; k++)
-      if (fns[k] && !strcmp(fns[k], fn)) fn = ar_printf(e->ar, "L%d_%s", i, ec_ident(e->ar, l->name));
+      if (fns[k] && !strcmp(fns[k], fn)) fn = ar_printf(e->ar, "L%d_%s", i, eu_ident(e->ar, l->name));
     fns[i] = fn;
     if (e->plan->noop[l->id]) {
-      sb_printf(&e->calls, "  /* %s (%s): %s aliases %s */\n", ec_comment_safe(e->ar, l->name),
-               ec_comment_safe(e->ar, l->type), ec_comment_safe(e->ar, l->top[0]->name),
-               ec_comment_safe(e->ar, l->bottom[0]->name));
+      sb_printf(&e->calls, "  /* %s (%s): %s aliases %s */\n", eu_comment_safe(e->ar, l->name),
+               eu_comment_safe(e->ar, l->type), eu_comment_safe(e->ar, l->top[0]->name),
+               eu_comment_safe(e->ar, l->bottom[0]->name));
       continue;
     }
-    lh_begin(h);
-    /* quantized nets: float layers run the interpreter's own kernels, so
-     * the program is bit-identical to the simulator */
-    Fields pf = {0};
-    bool ref = e->fx && params(e, l, &pf);
-    const char *tmpl = ref ? ref_layer(e, l, fn) : layer_table(e, l, fn);
-    if (!tmpl) {
-      lh_drop(h);
-      continue;
-    }
-    const char *code = render(e, tmpl);
-    if (!code) continue;
-    if (e->fx) sb_puts(&e->calls, ef_pre_float(e->fx, l));
-    sb_puts(&e->funcs, code);
-    sb_puts(&e->funcs, "\n");
-    Sb call = {0};
-    sb_printf(&call, "%s(", fn);
-    for (int k = 0; k < l->nbottom; k++) sb_printf(&call, "%s%s", k ? ", " : "", ptr(e, l->bottom[k]));
-    for (int k = 0; k < l->ntop; k++)
-      sb_printf(&call, "%s%s", k || l->nbottom ? ", " : "", ptr(e, l->top[k]));
-    sb_puts(&call, ")");
-    sb_printf(&e->calls, "  LAYER(%d, %s);\n", e->nlive, call.s);
-    free(call.s);
-    e->live_names[e->nlive++] = c_string(e->ar, l->name);
-    if (e->fx) sb_puts(&e->calls, ef_post_float(e->fx, l));
+    float_layer(e, l, fn);
   }
   if (e->bad) return -1;
   if (e->fx) {
@@ -857,21 +612,25 @@ static int gen(Ec *e, const char *dir) {
     e->funcs = f;
     sb_puts(&e->calls, ef_end(e->fx));
     e->use_rt = true;
-    if (ef_write(e->fx, dir)) return -1;
   }
-  if (e->o->target && !(e->o->target & EC_TARGET_C)) return 0;
-  bool bin = e->wfloats * 4 > e->o->bin_threshold;
+  return 0;
+}
+
+int ec_write(Ec *e, const char *dir, bool bin) {
+  Net *n = e->n;
+  LhHost *h = e->lh;
+  const EuProv *pv = e->prov;
   /* weights */
   lh_begin(h);
   lh_set_bool(h, "bin", bin);
-  lh_set_str(h, "blob", ar_printf(e->ar, "%s_weights", e->prefix));
+  lh_set_str(h, "blob", ar_printf(e->ar, "%s_weights", pv->prefix));
   lh_list_begin(h, "list");
   for (int i = 0; i < e->nw; i++) {
     lh_item_begin(h);
     lh_set_str(h, "sym", e->w[i].sym);
     lh_set_int(h, "count", e->w[i].count);
     lh_set_int(h, "off", e->w[i].off);
-    if (!bin) lh_set_str(h, "body", weight_body(e, &e->w[i]));
+    if (!bin) lh_set_str(h, "body", eu_fbody(e->ar, e->w[i].d, e->w[i].count));
     lh_item_end(h);
   }
   lh_list_end(h);
@@ -879,7 +638,7 @@ static int gen(Ec *e, const char *dir) {
   if (!weights) return -1;
   /* the network file */
   lh_begin(h);
-  set_prov(e);
+  eu_prov(h, e->ar, pv);
   lh_set_str(h, "weights_code", weights);
   lh_set_str(h, "funcs", e->funcs.s ? e->funcs.s : "");
   lh_set_str(h, "calls", e->calls.s ? e->calls.s : "");
@@ -889,16 +648,17 @@ static int gen(Ec *e, const char *dir) {
   lh_set_int(h, "nlayers", e->nlive);
   lh_set_strs(h, "layer_names", e->live_names, e->nlive);
   const char *netc = render(e, "c/net");
-  if (!netc || write_file(e, dir, ar_printf(e->ar, "%s.c", e->base), netc, strlen(netc))) return -1;
+  if (!netc || eu_write(e->dg, dir, ar_printf(e->ar, "%s.c", pv->base), netc, strlen(netc)))
+    return -1;
   /* header */
   const Blob *inb = n->inputs[0];
   lh_begin(h);
-  set_prov(e);
+  eu_prov(h, e->ar, pv);
   int64_t d[RT_MAXDIM];
   for (int k = 0; k < inb->shape.nd; k++) d[k] = inb->shape.d[k];
   lh_set_ints(h, "in_dims", d, inb->shape.nd);
   lh_set_int(h, "in_count", rt_shape_count(&inb->shape));
-  lh_set_str(h, "in_name", ec_comment_safe(e->ar, inb->name));
+  lh_set_str(h, "in_name", eu_comment_safe(e->ar, inb->name));
   lh_list_begin(h, "outputs");
   for (int i = 0; i < n->noutput; i++) {
     const Blob *b = n->outputs[i];
@@ -906,156 +666,13 @@ static int gen(Ec *e, const char *dir) {
     for (int k = 0; k < b->shape.nd; k++) d[k] = b->shape.d[k];
     lh_set_ints(h, "dims", d, b->shape.nd);
     lh_set_int(h, "count", rt_shape_count(&b->shape));
-    lh_set_str(h, "name", ec_comment_safe(e->ar, b->name));
+    lh_set_str(h, "name", eu_comment_safe(e->ar, b->name));
     lh_item_end(h);
   }
   lh_list_end(h);
   lh_set_int(h, "nlayers", e->nlive > 0 ? e->nlive : 1);
   const char *hdr = render(e, "c/header");
-  if (!hdr || write_file(e, dir, ar_printf(e->ar, "%s.h", e->base), hdr, strlen(hdr))) return -1;
-  /* main */
-  lh_begin(h);
-  set_prov(e);
-  for (int k = 0; k < inb->shape.nd; k++) d[k] = inb->shape.d[k];
-  lh_set_ints(h, "in_dims", d, inb->shape.nd);
-  lh_list_begin(h, "outputs");
-  for (int i = 0; i < n->noutput; i++) {
-    const Blob *b = n->outputs[i];
-    const char *lname = ps_blob_layer_name(n, b);
-    const Layer *pl = NULL;
-    for (int k = n->nlayer - 1; k >= 0 && !pl; k--)
-      if (n->layers[k]->ntop && n->layers[k]->top[0] == b) pl = n->layers[k];
-    char file[1024];
-    dump_sanitize(lname, file, sizeof file - 8);
-    strcat(file, ".npy");
-    lh_item_begin(h);
-    for (int k = 0; k < b->shape.nd; k++) d[k] = b->shape.d[k];
-    lh_set_ints(h, "dims", d, b->shape.nd);
-    lh_set_int(h, "count", rt_shape_count(&b->shape));
-    lh_set_str(h, "file", c_string(e->ar, file));
-    lh_set_str(h, "layer", c_string(e->ar, lname));
-    lh_set_str(h, "type", c_string(e->ar, pl ? pl->type : "Input"));
-    lh_set_str(h, "top", c_string(e->ar, b->name));
-    lh_set_bool(h, "written", pl != NULL); /* `chaicc run -o` writes first tops only */
-    lh_set_bool(h, "detout", pl && (pl->kind == LK_DETOUT || !strcmp(pl->type, "DetectionOutput")));
-    lh_item_end(h);
-  }
-  lh_list_end(h);
-  lh_set_bool(h, "image_ok", e->o->image_ok);
-  if (e->o->image_ok) {
-    const rt_preproc *p = &e->o->pp;
-    lh_set_int(h, "pp_c", p->c), lh_set_int(h, "pp_h", p->h), lh_set_int(h, "pp_w", p->w);
-    lh_set_str(h, "pp_transpose", ints(e, p->transpose, 3));
-    lh_set_str(h, "pp_swap", ints(e, p->channel_swap, 4));
-    lh_set_int(h, "pp_nswap", p->nswap);
-    set_f(e, "pp_raw_scale", p->raw_scale);
-    lh_set_int(h, "pp_nmean", p->nmean);
-    lh_set_str(h, "pp_mean", floats(e, p->mean_value, 4));
-    set_f(e, "pp_input_scale", p->input_scale);
-    lh_set_int(h, "pp_resize", p->resize_mode);
-    if (p->mean_pixels) {
-      EcWeight mw = {"mean", p->mean_pixels, (int64_t)p->c * p->h * p->w, 0};
-      lh_set_str(h, "pp_mean_pixels", weight_body(e, &mw));
-    }
-  }
-  const char *mainc = render(e, "c/main");
-  if (!mainc || write_file(e, dir, "main.c", mainc, strlen(mainc))) return -1;
-  /* weights blob */
-  if (bin) {
-    if (write_weights_bin(e, dir, ar_printf(e->ar, "%s_weights.bin", e->base))) return -1;
-    lh_begin(h);
-    set_prov(e);
-    lh_set_str(h, "blob", ar_printf(e->ar, "%s_weights", e->prefix));
-    lh_set_str(h, "file", ar_printf(e->ar, "%s_weights.bin", e->base));
-    const char *s = render(e, "c/incbin");
-    if (!s || write_file(e, dir, ar_printf(e->ar, "%s_weights.S", e->base), s, strlen(s)))
-      return -1;
-  }
-  /* plugin sources, toolchain files */
-  const char *psrc[64];
-  if (copy_plugins(e, dir, psrc) || write_toolchains(e, dir)) return -1;
-  /* CMakeLists.txt */
-  lh_begin(h);
-  set_prov(e);
-  lh_set_bool(h, "bin", bin);
-  lh_set_strs(h, "plugins", psrc, e->nplugin);
-  const char *cm = render(e, "c/cmake");
-  if (!cm || write_file(e, dir, "CMakeLists.txt", cm, strlen(cm))) return -1;
-  /* runtime sources */
-  char rdir[4200];
-  snprintf(rdir, sizeof rdir, "%s/runtime", dir);
-  if (mkdir(rdir, 0777)) {
-    diag_error(e->dg, (SrcLoc){rdir, 0, 0}, "cannot create: %s", strerror(errno));
+  if (!hdr || eu_write(e->dg, dir, ar_printf(e->ar, "%s.h", pv->base), hdr, strlen(hdr)))
     return -1;
-  }
-  for (const LhFile *f = lh_embedded; f->path; f++)
-    if (!strncmp(f->path, "runtime/", 8) &&
-        write_file(e, dir, f->path, (const char *)f->data, f->len))
-      return -1;
   return 0;
-}
-
-int ec_emit(Net *n, const PsPlan *plan, const EcOpts *o, Diag *dg) {
-  if (n->ninput != 1) {
-    diag_error(dg, (SrcLoc){n->file, 0, 0},
-               "the C generator supports nets with one input; this one has %d", n->ninput);
-    return -1;
-  }
-  for (int i = 0; i < n->nlayer; i++) {
-    const Layer *l = n->layers[i];
-    if (l->dead) continue;
-    for (int k = 0; k < l->nweight; k++)
-      if (!l->weight[k].loaded && !l->weight[k].optional) {
-        ir_error(n, l, "blob %d (%s) has no data: give the caffemodel", k, l->weight[k].role);
-        return -1;
-      }
-  }
-  Ec e = {0};
-  e.n = n, e.plan = plan, e.o = o, e.dg = dg, e.ar = n->ar;
-  const char *nm = n->name && *n->name ? n->name : "net";
-  e.base = ec_ident(e.ar, nm);
-  e.prefix = o->prefix ? ec_ident(e.ar, o->prefix) : e.base;
-  char *up = ar_strdup(e.ar, e.prefix);
-  for (char *p = up; *p; p++)
-    if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 'a' + 'A');
-  e.upper = up;
-  e.lh = lh_open(dg);
-  /* temp dir next to outdir, renamed into place on success */
-  size_t len = strlen(o->outdir);
-  char *out = ar_strdup(e.ar, o->outdir);
-  while (len > 1 && out[len - 1] == '/') out[--len] = 0;
-  char *tmp = ar_printf(e.ar, "%s.tmp.%ld", out, (long)getpid());
-  char *old = ar_printf(e.ar, "%s.old.%ld", out, (long)getpid());
-  rm_rf(tmp);
-  int rc = -1;
-  char *parent = ar_strdup(e.ar, out), *slash = strrchr(parent, '/');
-  if (slash && slash != parent) {
-    *slash = 0;
-    if (dump_mkdirs(parent, dg)) goto done;
-  }
-  if (mkdir(tmp, 0777)) {
-    diag_error(dg, (SrcLoc){tmp, 0, 0}, "cannot create: %s", strerror(errno));
-    goto done;
-  }
-  if (gen(&e, tmp) || e.bad) goto done;
-  struct stat st;
-  bool had = stat(out, &st) == 0;
-  if (had && rename(out, old)) {
-    diag_error(dg, (SrcLoc){out, 0, 0}, "cannot replace: %s", strerror(errno));
-    goto done;
-  }
-  if (rename(tmp, out)) {
-    diag_error(dg, (SrcLoc){out, 0, 0}, "cannot rename into place: %s", strerror(errno));
-    if (had) rename(old, out);
-    goto done;
-  }
-  if (had) rm_rf(old);
-  rc = 0;
-done:
-  if (rc) rm_rf(tmp);
-  free(e.funcs.s);
-  free(e.calls.s);
-  ef_close(e.fx);
-  lh_close(e.lh);
-  return rc;
 }

@@ -1,5 +1,4 @@
-/* emit_c.h - the C code generator: a loaded, pass-transformed Net to a
- * self-contained CMake project (see docs in cmd_compile.c's usage).
+/* emit_c.h - the float C program of a net: <net>.c and <net>.h.
  *
  * The emitter decides everything (loop bounds, weight layouts, symbol names,
  * buffer offsets, the float literals) and hands FLAT tables to the Lua
@@ -11,56 +10,57 @@
  *   c/ref      a layer run by the runtime's reference kernel: kernel,
  *              ptype, params (list of {field, value}), bottoms/tops/weights
  *              (lists of {nd, dims, ptr}).
- *   c/weights, c/net, c/header, c/main, c/cmake, c/incbin: the files.
+ *   c/weights, c/net, c/header: the program's files.
  *
- * Output goes to a temporary directory next to OUTDIR that is renamed into
- * place only when everything was written; same inputs give byte-identical
- * files.
+ * A quantized net's fixed-point layers and conversions come from emit_fx.h;
+ * its float layers then run the runtime's reference kernels, so the program
+ * is bit-identical to the simulator.  The rest of the project (main.c,
+ * CMakeLists.txt, ...) is emit_proj.h's.
  */
 #ifndef CHAI_EMIT_C_H
 #define CHAI_EMIT_C_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "../runtime/rt_image.h"
+#include "emit_fx.h"
+#include "emit_util.h"
 #include "ir.h"
 #include "lua_host.h"
 #include "passes.h"
-#include "qsim.h"
-#include "config.h"
 
-typedef struct EcOpts {
-  const char *outdir;
-  const char *prefix;        /* symbol prefix; NULL = from the net name */
-  bool image_ok;             /* the generated main accepts images */
-  rt_preproc pp;             /* their preprocessing (when image_ok) */
-  int64_t bin_threshold;     /* weights bytes above which they go to a .bin */
-  const char *cmdline;       /* for the provenance header */
-  const char *sha_prototxt, *sha_weights;
-  /* Quantized nets (emit_fx.h): the prepared simulator net, or NULL for a
-   * float net; the YAML config (placement done, may be NULL); the targets
-   * (EC_TARGET_* bits; 0 means C); the testbench input (.npy or NULL). */
-  const QsNet *qn;
-  const CfgConfig *cfg;
-  int target;
-  const char *tb_input;
-} EcOpts;
+/* One weight array of the program: W_<fn>_<role>[count], at float offset
+ * off of the weights blob (bin mode). */
+typedef struct EcWeight {
+  const char *sym;
+  const float *d;
+  int64_t count, off;
+} EcWeight;
 
-enum { EC_TARGET_C = 1, EC_TARGET_HLS = 2 };
+typedef struct EcHost {
+  Net *n;
+  const PsPlan *plan;   /* the float buffer plan (ps_plan) */
+  LhHost *lh;
+  Arena *ar;
+  Diag *dg;
+  const EuProv *prov;   /* provenance, prefix and base names */
+  EfCtx *fx;            /* quantized net: its fixed-point part, else NULL */
+} EcHost;
 
-/* Generates the project for n (passes already run, plan from ps_plan).
- * 0 on success; on failure reports through dg and leaves outdir as it was. */
-int ec_emit(Net *n, const PsPlan *plan, const EcOpts *o, Diag *dg);
+typedef struct Ec Ec;
 
-/* Formats f as a C float literal that reads back exactly ("0.5f",
- * "3.0f", "1.17549435e-38f", "INFINITY"); returns buf. */
-char *ec_float(float f, char *buf, size_t n);
-/* Text safe inside a C comment (no star-slash pair, no newlines). */
-char *ec_comment_safe(Arena *ar, const char *s);
-/* Sets the fields every layer template gets: fn, caffe_name, caffe_type,
- * fused and shapes ("1x3x8x8 -> 1x4x6x6"), comment-safe. */
-void ec_layer_header(LhHost *h, Arena *ar, const Layer *l, const char *fn);
-/* A C identifier from any name: [A-Za-z0-9_], not starting with a digit. */
-char *ec_ident(Arena *ar, const char *name);
+Ec *ec_open(const EcHost *h);
+void ec_close(Ec *e);
+/* Renders every live layer's function and the run's calls (with the
+ * fixed-point host code when fx).  0, or -1 after reporting. */
+int ec_layers(Ec *e);
+/* Writes dir/<base>.c and dir/<base>.h; bin: the weights are in the
+ * <prefix>_weights blob instead of initializers.  0, or -1 after
+ * reporting. */
+int ec_write(Ec *e, const char *dir, bool bin);
+/* The weight arrays (after ec_layers) and the blob's size in floats. */
+const EcWeight *ec_weights(const Ec *e, int *n, int64_t *nfloats);
+/* The plugin types whose layers the program calls (after ec_layers). */
+const IrCustomType *const *ec_plugins(const Ec *e, int *n);
 
 #endif

@@ -1,27 +1,15 @@
-/* emit_fx.h - fixed-point code generation shared by the C and HLS targets.
+/* emit_fx.h - the fixed-point part of the generated C program.
  *
- * For a quantized net (qs_prepare'd), every layer that the simulator runs
- * in integers (QS_FX) becomes HLS-style synthesizable C rendered from
- * templates/hls/: intN_t codes saturated to their bit width, accumulators
- * as wide as the prepared acc64 flag says, static arrays, labelled loops
- * with constant trip counts and `#pragma HLS` lines.  The numbers baked in
- * (weight codes, biases, multipliers, shifts) are the prepared ones of the
- * QsNet, so the code computes what `chaicc run` computes.
+ * For a quantized net (qs_prepare'd), the layers the simulator runs in
+ * integers (QS_FX) work on code buffers planned by fx_plan.h.  Host code
+ * around them: float -> code (fx_quantize*) and code -> float conversions
+ * exactly as qsim's boundaries, for the layers left in float, and code
+ * copies.
  *
- * Maximal runs of consecutive live layers placed in hardware (Layer.place,
- * pt_assign) that have an HLS template and 8-bit-or-narrower codes form
- * hardware segments: OUTDIR/hls/<net>_seg<k>.c with one top function
- * <prefix>_seg<k>(int8_t *fm, const int8_t *wts) each.  The other
- * fixed-point layers go to OUTDIR/hls/<net>_swfx.c (same templates, run by
- * the host).  The C target's <net>.c includes both and calls the segments
- * through a small driver (<prefix>_hw_run), so the executable runs the very
- * source that would be synthesized.  Host code around them: float ->
- * code (rt_fx_quantize1) and code -> float conversions exactly as qsim's
- * boundaries, for the layers left in float.
- *
- * ef_write also writes the HLS project: <net>_hw.h, chai_fx.h, testbenches
- * with simulator data, run_hls.tcl, directives.tcl, README.md and the AXI
- * weight file.
+ * With the HLS target (emit_hls.h), the C target's <net>.c includes the
+ * HLS sources and calls the hardware segments through a small driver
+ * (<prefix>_hw_run), so the executable runs the very source that would be
+ * synthesized.
  *
  * All-software mode (EfHost.sw, `--target c`): no segments and no HLS
  * sources.  Every fixed-point layer becomes a static function of the host
@@ -38,8 +26,10 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "emit_util.h"
 #include "ir.h"
 #include "lua_host.h"
+#include "passes.h"
 #include "qsim.h"
 
 typedef struct EfHost {
@@ -49,13 +39,9 @@ typedef struct EfHost {
   LhHost *lh;
   Arena *ar;
   Diag *dg;
-  const char *prefix, *upper, *base;
+  const EuProv *prov;         /* provenance, prefix and base names */
+  const PsPlan *fplan;        /* where the program keeps float blobs */
   const char *tb_input;       /* .npy the testbench data is computed from, or NULL */
-  /* The C expression of a blob's float storage in the host code. */
-  const char *(*fptr)(void *ctx, const Blob *b);
-  /* Sets the provenance fields of the current template table. */
-  void (*prov)(void *ctx);
-  void *ctx;
   bool sw; /* all-software mode: runtime kernels, no segments, no hls/ */
 } EfHost;
 
@@ -74,14 +60,13 @@ int ef_layer(EfCtx *x, const Layer *l, const char **code);
 const char *ef_pre_float(EfCtx *x, const Layer *l);
 const char *ef_post_float(EfCtx *x, const Layer *l);
 /* Declarations for the host file (before the layer functions; in
- * all-software mode they include the fixed-point layer functions) and code
- * for the end of the run (net outputs held as codes -> floats). */
+ * all-software mode they include the fixed-point layer functions; NULL
+ * after an error) and code for the end of the run (net outputs held as
+ * codes -> floats). */
 const char *ef_decls(EfCtx *x);
 const char *ef_end(EfCtx *x);
 /* Writes DIR/hls/ (nothing in all-software mode).  0 on success (else
  * reported). */
 int ef_write(EfCtx *x, const char *dir);
-/* Number of hardware segments. */
-int ef_nseg(const EfCtx *x);
 
 #endif

@@ -64,6 +64,10 @@ SrcLoc tf_loc_msg(const TfLocs *locs, const ProtobufCMessage *m);
 SrcLoc tf_loc_field(const TfLocs *locs, const ProtobufCMessage *m,
                     unsigned field_id);
 
+/* Bytes of one value of a field of type t in a protobuf-c message (the
+ * element size of a repeated field's array). */
+size_t tf_type_size(ProtobufCType t);
+
 /* Writes m in text format: present fields in descriptor order (by number),
  * except that a field called "name" comes first; nested messages as
  * `f {` ... `}` indented by indent_step spaces per level; enums by name,

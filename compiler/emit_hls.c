@@ -1,0 +1,609 @@
+/* emit_hls.c - HLS sources and project of a quantized net (see emit_hls.h). */
+#define _XOPEN_SOURCE 700
+#include "emit_hls.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../runtime/rt_npy.h"
+#include "hls.h"
+#include "quant.h"
+
+struct EhCtx {
+  EhHost h;
+  FpPlan *p;
+  Sb *funcs, *calls, *dirs; /* per segment */
+  bool *uses_wts;           /* per segment */
+  Sb sw_funcs;              /* <net>_swfx.c */
+  int8_t *wts;              /* the AXI weight memory */
+  int64_t nwts, capwts;
+  int bad;
+};
+
+/* Header fields and the buffer element types xt / yt of a layer function
+ * on buffers bb[0..nb) -> tb[0..nt). */
+static void set_common(EhCtx *x, const Layer *l, const char *fn, int nb, const int *bb, int nt,
+                       const int *tb) {
+  LhHost *h = x->h.lh;
+  eu_layer_header(h, x->h.ar, l, fn);
+  const char *xt[RT_MAXLIST * 4], *yt[4];
+  for (int i = 0; i < nb; i++) xt[i] = fp_ctype(&x->p->buf[bb[i]]);
+  for (int i = 0; i < nt; i++) yt[i] = fp_ctype(&x->p->buf[tb[i]]);
+  lh_set_strs(h, "xt", xt, nb);
+  lh_set_strs(h, "yt", yt, nt);
+  lh_set_bool(h, "wts", false);
+  lh_set_bool(h, "wide", false);
+}
+
+static const char *render(EhCtx *x, const char *tmpl) {
+  return eu_render(x->h.lh, x->h.ar, tmpl, &x->bad);
+}
+
+/* Appends n bytes to the AXI weight memory (64-byte aligned); *off gets
+ * their offset. */
+static void add_wts(EhCtx *x, const int8_t *d, int64_t n, int64_t *off) {
+  int64_t need = x->nwts + (n + 63) / 64 * 64;
+  if (need > x->capwts) {
+    int64_t cap = x->capwts ? x->capwts : 4096;
+    while (cap < need) cap *= 2;
+    int8_t *nw = realloc(x->wts, (size_t)cap);
+    if (!nw) exit(3);
+    memset(nw + x->capwts, 0, (size_t)(cap - x->capwts));
+    x->wts = nw;
+    x->capwts = cap;
+  }
+  *off = x->nwts;
+  memcpy(x->wts + x->nwts, d, (size_t)n);
+  x->nwts = need;
+}
+
+/* ---- one function per kind (templates/hls/<kind>) ---- */
+
+/* An elementwise requantization step (standalone ReLU, a conversion, a
+ * post op). */
+static const char *elem_fn(EhCtx *x, const Layer *l, const char *fn, int src, int dst,
+                           const rt_fx_relu_param *p, int ii, int lanes) {
+  LhHost *h = x->h.lh;
+  lh_begin(h);
+  set_common(x, l, fn, 1, &src, 1, &dst);
+  lh_set_int(h, "count", x->p->buf[dst].n);
+  lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
+  lh_set_int(h, "M", p->M), lh_set_int(h, "sh", p->sh);
+  lh_set_int(h, "Mn", p->Mn), lh_set_int(h, "shn", p->shn);
+  lh_set_bool(h, "same", p->M == p->Mn && p->sh == p->shn);
+  lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
+  return render(x, "hls/elem");
+}
+
+static bool ident_m(int32_t M, int sh) { return M == RT_FX_ONE_M && sh == RT_FX_ONE_SH; }
+
+/* Convolution / deconvolution: weights reordered to [ky][kx][g][icl][ocl],
+ * in a ROM or (hw with the axi knob) in the AXI weight memory. */
+static const char *conv_fn(EhCtx *x, const Layer *l, const char *fn, int src, int dst,
+                           const HlKnobs *k, bool hw, bool *uses_wts) {
+  LhHost *h = x->h.lh;
+  const rt_fx_conv_param *p = qs_layer_param(x->p->qn, l);
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  int C = in->d[1], H = in->d[2], W = in->d[3], OC = out->d[1], G = p->g.group;
+  int ICG = C / G, OCG = OC / G, KH = p->g.kh, KW = p->g.kw;
+  bool de = l->kind == LK_DECONV;
+  int64_t nw = (int64_t)OC * ICG * KH * KW;
+  int16_t *w = ar_array(x->h.ar, (size_t)nw, sizeof *w);
+  for (int g = 0; g < G; g++)
+    for (int icl = 0; icl < ICG; icl++)
+      for (int ocl = 0; ocl < OCG; ocl++)
+        for (int ky = 0; ky < KH; ky++)
+          for (int kx = 0; kx < KW; kx++) {
+            int64_t src_i = de ? ((((int64_t)(g * ICG + icl)) * OCG + ocl) * KH + ky) * KW + kx
+                               : ((((int64_t)(g * OCG + ocl)) * ICG + icl) * KH + ky) * KW + kx;
+            int64_t dst_i = ((((int64_t)ky * KW + kx) * G + g) * ICG + icl) * OCG + ocl;
+            w[dst_i] = p->w[src_i];
+          }
+  lh_begin(h);
+  set_common(x, l, fn, 1, &src, 1, &dst);
+  int wbw = l->q ? l->q->bw_params : 16;
+  bool axi = hw && k->axi;
+  lh_set_bool(h, "rom", !axi);
+  lh_set_bool(h, "wts", axi);
+  lh_set_str(h, "wtype", wbw <= 8 ? "int8_t" : "int16_t");
+  lh_set_str(h, "w", ar_printf(x->h.ar, "%s_w", fn));
+  lh_set_int(h, "nw", nw);
+  if (axi) {
+    int8_t *w8 = ar_array(x->h.ar, (size_t)nw, 1);
+    for (int64_t i = 0; i < nw; i++) w8[i] = (int8_t)w[i];
+    int64_t off;
+    add_wts(x, w8, nw, &off);
+    lh_set_int(h, "woff", off);
+    *uses_wts = true;
+  } else {
+    lh_set_str(h, "wbody", eu_ibody(x->h.ar, nw, eu_g16, w));
+  }
+  lh_set_str(h, "at", p->acc64 ? "int64_t" : "int32_t");
+  lh_set_bool(h, "wide", p->acc64);
+  lh_set_str(h, "bias", p->bias ? ar_printf(x->h.ar, "%s_b", fn) : "");
+  if (p->bias) lh_set_str(h, "bbody", eu_ibody(x->h.ar, OC, eu_g64, p->bias));
+  lh_set_str(h, "Mbody", eu_ibody(x->h.ar, OC, eu_g32, p->q.M));
+  int32_t *sh = ar_array(x->h.ar, (size_t)OC, sizeof *sh);
+  for (int o = 0; o < OC; o++) sh[o] = p->q.sh[o];
+  lh_set_str(h, "shbody", eu_ibody(x->h.ar, OC, eu_g32, sh));
+  lh_set_int(h, "relu", p->q.relu);
+  if (p->q.relu == RT_FX_LEAKY) {
+    lh_set_str(h, "Mnbody", eu_ibody(x->h.ar, OC, eu_g32, p->q.Mn));
+    int32_t *shn = ar_array(x->h.ar, (size_t)OC, sizeof *shn);
+    for (int o = 0; o < OC; o++) shn[o] = p->q.shn[o];
+    lh_set_str(h, "shnbody", eu_ibody(x->h.ar, OC, eu_g32, shn));
+  }
+  lh_set_int(h, "qmin", p->q.qmin), lh_set_int(h, "qmax", p->q.qmax);
+  lh_set_int(h, "N", in->d[0]), lh_set_int(h, "C", C), lh_set_int(h, "H", H), lh_set_int(h, "W", W);
+  lh_set_int(h, "OC", OC), lh_set_int(h, "OH", out->d[2]), lh_set_int(h, "OW", out->d[3]);
+  lh_set_int(h, "KH", KH), lh_set_int(h, "KW", KW), lh_set_int(h, "SH", p->g.sh);
+  lh_set_int(h, "SW", p->g.sw), lh_set_int(h, "PH", p->g.ph), lh_set_int(h, "PW", p->g.pw);
+  lh_set_int(h, "DH", p->g.dh), lh_set_int(h, "DW", p->g.dw), lh_set_int(h, "G", G);
+  lh_set_int(h, "ICG", ICG), lh_set_int(h, "OCG", OCG);
+  lh_set_int(h, "IP", k->ip), lh_set_int(h, "OP", k->op), lh_set_int(h, "II", k->ii);
+  lh_set_int(h, "NICT", (ICG + k->ip - 1) / k->ip), lh_set_int(h, "NOCT", (OCG + k->op - 1) / k->op);
+  lh_set_bool(h, "exact", ICG % k->ip == 0 && OCG % k->op == 0);
+  lh_set_bool(h, "deconv", de);
+  return render(x, "hls/conv");
+}
+
+static const char *pool_fn(EhCtx *x, const Layer *l, const char *fn, int src, int dst, int ii, int lanes) {
+  LhHost *h = x->h.lh;
+  const rt_fx_pool_param *p = qs_layer_param(x->p->qn, l);
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  int H = in->d[2], W = in->d[3];
+  bool g = p->g.global;
+  int kh = g ? H : p->g.kh, kw = g ? W : p->g.kw;
+  lh_begin(h);
+  set_common(x, l, fn, 1, &src, 1, &dst);
+  lh_set_int(h, "NC", (int64_t)in->d[0] * in->d[1]);
+  lh_set_int(h, "H", H), lh_set_int(h, "W", W), lh_set_int(h, "OH", out->d[2]);
+  lh_set_int(h, "OW", out->d[3]), lh_set_int(h, "KH", kh), lh_set_int(h, "KW", kw);
+  lh_set_int(h, "SH", g ? 1 : p->g.sh), lh_set_int(h, "SW", g ? 1 : p->g.sw);
+  lh_set_int(h, "PH", g ? 0 : p->g.ph), lh_set_int(h, "PW", g ? 0 : p->g.pw);
+  lh_set_bool(h, "ave", p->g.method == RT_POOL_AVE);
+  lh_set_str(h, "st", (int64_t)kh * kw < 65536 ? "int32_t" : "int64_t");
+  lh_set_bool(h, "ident", ident_m(p->M, p->sh));
+  lh_set_int(h, "M", p->M), lh_set_int(h, "sh", p->sh);
+  lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
+  lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
+  return render(x, "hls/pool");
+}
+
+static const char *affine_fn(EhCtx *x, const Layer *l, const char *fn, int src, int dst, int ii, int lanes) {
+  LhHost *h = x->h.lh;
+  const rt_fx_affine_param *p = qs_layer_param(x->p->qn, l);
+  const rt_shape *s = &l->bottom[0]->shape;
+  int64_t outer = rt_shape_count_range(s, 0, p->axis);
+  int64_t C = p->axis < s->nd ? s->d[p->axis] : 1;
+  int64_t inner = rt_shape_count_range(s, p->axis + 1, s->nd);
+  if (p->nch == 1) inner *= C, C = 1;
+  lh_begin(h);
+  set_common(x, l, fn, 1, &src, 1, &dst);
+  lh_set_int(h, "OUTER", outer), lh_set_int(h, "C", C), lh_set_int(h, "INNER", inner);
+  lh_set_str(h, "Mbody", eu_ibody(x->h.ar, C, eu_g32, p->M));
+  lh_set_str(h, "shbody", eu_ibody(x->h.ar, C, eu_g8, p->sh));
+  lh_set_str(h, "Bbody", eu_ibody(x->h.ar, C, eu_g64, p->B));
+  lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
+  lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
+  return render(x, "hls/affine");
+}
+
+static const char *eltwise_fn(EhCtx *x, const Layer *l, const char *fn, const int *src, int dst,
+                              int ii, int lanes) {
+  LhHost *h = x->h.lh;
+  const rt_fx_eltwise_param *p = qs_layer_param(x->p->qn, l);
+  int n = p->n < l->nbottom ? p->n : l->nbottom;
+  lh_begin(h);
+  set_common(x, l, fn, n, src, 1, &dst);
+  lh_set_bool(h, "wide", true);
+  lh_set_str(h, "op", p->op == RT_ELT_SUM ? "sum" : p->op == RT_ELT_PROD ? "prod" : "max");
+  int64_t M[RT_MAXLIST], sh[RT_MAXLIST];
+  for (int i = 0; i < n; i++) M[i] = p->M[i], sh[i] = p->sh[i];
+  lh_set_ints(h, "M", M, n);
+  lh_set_ints(h, "sh", sh, n);
+  lh_set_int(h, "shift", p->shift);
+  lh_set_int(h, "count", x->p->buf[dst].n);
+  lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
+  lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
+  return render(x, "hls/eltwise");
+}
+
+static const char *concat_fn(EhCtx *x, const Layer *l, const char *fn, const int *src, int dst,
+                             int ii, int lanes) {
+  LhHost *h = x->h.lh;
+  const rt_fx_concat_param *p = qs_layer_param(x->p->qn, l);
+  const rt_shape *ts = &l->top[0]->shape;
+  int n = p->n < l->nbottom ? p->n : l->nbottom;
+  lh_begin(h);
+  set_common(x, l, fn, n, src, 1, &dst);
+  lh_set_int(h, "OUTER", rt_shape_count_range(ts, 0, p->axis));
+  lh_set_int(h, "TOTAL", rt_shape_count_range(ts, p->axis, ts->nd));
+  lh_list_begin(h, "parts");
+  int64_t off = 0;
+  for (int i = 0; i < n; i++) {
+    const rt_shape *bs = &l->bottom[i]->shape;
+    int64_t inner = rt_shape_count_range(bs, p->axis, bs->nd);
+    lh_item_begin(h);
+    lh_set_int(h, "inner", inner), lh_set_int(h, "off", off);
+    lh_set_bool(h, "ident", ident_m(p->M[i], p->sh[i]));
+    lh_set_int(h, "M", p->M[i]), lh_set_int(h, "sh", p->sh[i]);
+    lh_item_end(h);
+    off += inner;
+  }
+  lh_list_end(h);
+  lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
+  lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
+  return render(x, "hls/concat");
+}
+
+/* Permute, and the copies (Flatten, Reshape, Dropout) as a 1-D permute. */
+static const char *permute_fn(EhCtx *x, const Layer *l, const char *fn, int src, int dst, int ii, int lanes) {
+  LhHost *h = x->h.lh;
+  const rt_shape *bs = &l->bottom[0]->shape;
+  int64_t dims[RT_MAXDIM], st[RT_MAXDIM], ost[RT_MAXDIM], in_st[RT_MAXDIM];
+  int nd = bs->nd;
+  if (l->kind == LK_PERMUTE) {
+    const rt_permute_param *p = qs_layer_param(x->p->qn, l);
+    int64_t s = 1;
+    for (int k = nd - 1; k >= 0; k--) in_st[k] = s, s *= bs->d[k];
+    for (int k = 0; k < nd; k++) {
+      int o = k < p->norder ? p->order[k] : k;
+      st[k] = in_st[o];
+      dims[k] = bs->d[o];
+    }
+    s = 1;
+    for (int k = nd - 1; k >= 0; k--) ost[k] = s, s *= dims[k];
+  } else {
+    nd = 1;
+    dims[0] = rt_shape_count(bs), st[0] = 1, ost[0] = 1;
+  }
+  if (nd == 0) nd = 1, dims[0] = 1, st[0] = 1, ost[0] = 1;
+  lh_begin(h);
+  set_common(x, l, fn, 1, &src, 1, &dst);
+  lh_set_ints(h, "dims", dims, nd);
+  lh_set_ints(h, "strides", st, nd);
+  lh_set_ints(h, "ostrides", ost, nd);
+  lh_set_int(h, "II", ii);
+  lh_set_int(h, "LANES", lanes);
+  return render(x, "hls/permute");
+}
+
+/* The kernel step of l (template by kind); NULL after an error. */
+static const char *kernel_fn(EhCtx *x, Layer *l, FpStep *s, const HlKnobs *k, bool hw,
+                             bool *uses_wts) {
+  const QsNet *qn = x->p->qn;
+  int dst = s->buf[s->nb];
+  switch (l->kind) {
+  case LK_CONV: case LK_DECONV: {
+    const char *code = conv_fn(x, l, s->fn, s->buf[0], dst, k, hw, uses_wts);
+    s->wts = hw && k->axi;
+    return code;
+  }
+  case LK_POOL: return pool_fn(x, l, s->fn, s->buf[0], dst, k->ii, 1);
+  case LK_RELU: return elem_fn(x, l, s->fn, s->buf[0], dst, qs_layer_param(qn, l), k->ii, k->op);
+  case LK_BN: case LK_SCALE: return affine_fn(x, l, s->fn, s->buf[0], dst, k->ii, k->op);
+  case LK_ELTWISE: return eltwise_fn(x, l, s->fn, s->buf, dst, k->ii, k->op);
+  case LK_CONCAT: return concat_fn(x, l, s->fn, s->buf, dst, k->ii, k->op);
+  case LK_PERMUTE: case LK_FLATTEN: case LK_RESHAPE: case LK_DROPOUT:
+    return permute_fn(x, l, s->fn, s->buf[0], dst, k->ii, 1);
+  default:
+    ir_error(x->p->n, l, "the fixed-point generator has no template for %s", l->type);
+    return NULL;
+  }
+}
+
+/* Renders the functions of a QS_FX layer's steps into sb (dirs: in a
+ * segment, its directives); marks AXI weights. */
+static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
+  bool hw = dirs != NULL;
+  FpLay *L = &x->p->L[l->id];
+  const QsNet *qn = x->p->qn;
+  int64_t wb = hl_wbytes(l);
+  HlKnobs k;
+  hl_knobs(x->h.cfg, l, wb, &k);
+  for (int i = 0; i < L->nstep; i++) {
+    FpStep *s = &L->step[i];
+    const char *code = NULL;
+    if (s->fn != x->p->fname[l->id]) { /* conversion or post op */
+      rt_fx_relu_param req;
+      const rt_fx_relu_param *p = qs_layer_post(qn, l);
+      if (s->buf[0] != s->buf[1]) {
+        qs_bottom_conv(qn, l, x->p->buf[s->buf[1]].cvk, NULL, &req);
+        p = &req;
+      }
+      code = elem_fn(x, l, s->fn, s->buf[0], s->buf[1], p, k.ii, 1);
+    } else {
+      code = kernel_fn(x, l, s, &k, hw, uses_wts);
+    }
+    if (!code) return -1;
+    sb_puts(sb, code);
+    sb_puts(sb, "\n");
+    if (hw) sb_printf(dirs, "  set_directive_inline -off \"%s\"\n", s->fn);
+  }
+  return 0;
+}
+
+EhCtx *eh_open(const EhHost *hh) {
+  EhCtx *x = calloc(1, sizeof *x);
+  if (!x) exit(3);
+  x->h = *hh;
+  FpPlan *p = x->p = hh->p;
+  int ns = p->nseg + 1;
+  x->funcs = calloc((size_t)ns, sizeof(Sb));
+  x->calls = calloc((size_t)ns, sizeof(Sb));
+  x->dirs = calloc((size_t)ns, sizeof(Sb));
+  x->uses_wts = calloc((size_t)ns, sizeof(bool));
+  if (!x->funcs || !x->calls || !x->dirs || !x->uses_wts) exit(3);
+  for (int i = 0; i < p->n->nlayer; i++) {
+    Layer *l = p->n->layers[i];
+    int u = p->L[l->id].unit;
+    if (u == -1) continue;
+    if (u == -2) {
+      bool dummy = false;
+      if (render_layer(x, l, &x->sw_funcs, NULL, &dummy)) goto fail;
+      continue;
+    }
+    if (render_layer(x, l, &x->funcs[u], &x->dirs[u], &x->uses_wts[u])) goto fail;
+    fp_step_calls(p, l, true, &x->calls[u]);
+  }
+  return x;
+fail:
+  eh_close(x);
+  return NULL;
+}
+
+void eh_close(EhCtx *x) {
+  if (!x) return;
+  for (int s = 0; s < x->p->nseg; s++) {
+    free(x->funcs[s].s);
+    free(x->calls[s].s);
+    free(x->dirs[s].s);
+  }
+  free(x->funcs);
+  free(x->calls);
+  free(x->dirs);
+  free(x->uses_wts);
+  free(x->sw_funcs.s);
+  free(x->wts);
+  free(x);
+}
+
+const char *eh_decls(EhCtx *x) {
+  LhHost *h = x->h.lh;
+  const FpPlan *p = x->p;
+  lh_begin(h);
+  lh_set_str(h, "prefix", x->h.prov->prefix);
+  lh_set_str(h, "PREFIX", x->h.prov->upper);
+  lh_set_str(h, "base", x->h.prov->base);
+  lh_set_int(h, "n8", p->n8 > 0 ? p->n8 : 1);
+  lh_set_int(h, "n16", p->n16 > 0 ? p->n16 : 1);
+  lh_set_int(h, "nwts", x->nwts);
+  lh_set_bool(h, "swfx", x->sw_funcs.n > 0);
+  const char *tops[4096];
+  int ns = p->nseg < 4096 ? p->nseg : 4096;
+  for (int s = 0; s < ns; s++) tops[s] = p->seg[s].top;
+  lh_set_strs(h, "tops", tops, ns);
+  return render(x, "hls/host");
+}
+
+/* ---- files ---- */
+
+static int wtext(EhCtx *x, const char *dir, const char *name, const char *s) {
+  if (!s) return -1;
+  return eu_write(x->h.dg, dir, name, s, strlen(s));
+}
+
+/* The testbench input, from tb_input or deterministic values in [-1, 1). */
+static float *tb_data(EhCtx *x, int64_t count) {
+  float *d = NULL;
+  if (x->h.tb_input) {
+    int nd;
+    int64_t s[RT_NPY_MAXDIM];
+    char err[512];
+    if (rt_npy_read(x->h.tb_input, &d, &nd, s, err, sizeof err)) {
+      diag_error(x->h.dg, (SrcLoc){x->h.tb_input, 0, 0}, "%s", err);
+      return NULL;
+    }
+    int64_t c = 1;
+    for (int k = 0; k < nd; k++) c *= s[k];
+    if (c != count) {
+      diag_error(x->h.dg, (SrcLoc){x->h.tb_input, 0, 0},
+                 "testbench input has %lld values; the net input takes %lld", (long long)c,
+                 (long long)count);
+      free(d);
+      return NULL;
+    }
+    return d;
+  }
+  d = malloc((size_t)count * sizeof *d);
+  if (!d) exit(3);
+  uint64_t r = 12345;
+  for (int64_t i = 0; i < count; i++) {
+    r = (1103515245 * r + 12345) % 2147483648u;
+    d[i] = (float)((double)r / 2147483648.0 * 2 - 1);
+  }
+  return d;
+}
+
+/* Codes of buffer i after the simulator's run (int16 -> values). */
+static int16_t *buf_codes(EhCtx *x, QsState *st, int i) {
+  const FpBuf *b = &x->p->buf[i];
+  int16_t *c = ar_array(x->h.ar, (size_t)b->n, sizeof *c);
+  if (b->quant) {
+    const Blob *src = b->cvl->bottom[b->cvk];
+    rt_fx_quantize(&b->qp, qs_blob_f32(st, src), c, b->n);
+  } else if (b->blob) {
+    const int16_t *s = qs_codes(st, b->blob, NULL);
+    if (s) memcpy(c, s, (size_t)b->n * sizeof *c);
+  }
+  return c;
+}
+
+/* What buffer i holds, for a testbench comment. */
+static const char *buf_what(EhCtx *x, int i) {
+  const FpBuf *b = &x->p->buf[i];
+  if (b->blob) return ar_printf(x->h.ar, "blob %s", eu_comment_safe(x->h.ar, b->blob->name));
+  return ar_printf(x->h.ar, "layer %s bottom %d in its input format", eu_comment_safe(x->h.ar, b->cvl->name),
+                   b->cvk);
+}
+
+/* key = the segments' table items (k, top, src, tb, layers, dirs). */
+static void seg_list(EhCtx *x, const char *key) {
+  LhHost *h = x->h.lh;
+  lh_list_begin(h, key);
+  for (int s = 0; s < x->p->nseg; s++) {
+    lh_item_begin(h);
+    lh_set_int(h, "k", s);
+    lh_set_str(h, "top", x->p->seg[s].top);
+    lh_set_str(h, "src", ar_printf(x->h.ar, "%s_seg%d.c", x->h.prov->base, s));
+    lh_set_str(h, "tb", ar_printf(x->h.ar, "tb_%s_seg%d.c", x->h.prov->base, s));
+    lh_set_str(h, "layers", x->p->seg[s].names);
+    lh_set_str(h, "dirs", sb_str(&x->dirs[s]));
+    lh_item_end(h);
+  }
+  lh_list_end(h);
+}
+
+/* The testbenches tb_<net>_seg<k>.c: each segment's inputs and expected
+ * outputs from a simulator run on the testbench input. */
+static int write_tbs(EhCtx *x, const char *dir, const char *wname) {
+  LhHost *h = x->h.lh;
+  Arena *ar = x->h.ar;
+  FpPlan *p = x->p;
+  const Blob *inb = p->n->inputs[0];
+  int64_t cnt = rt_shape_count(&inb->shape);
+  float *d = tb_data(x, cnt);
+  if (!d) return -1;
+  QsState *st = qs_state_new(p->qn);
+  if (!st) {
+    free(d);
+    return -1;
+  }
+  qs_set_input(st, 0, d);
+  qs_run(st);
+  free(d);
+  int rc = 0;
+  for (int s = 0; s < p->nseg && !rc; s++) {
+    FpSeg *g = &p->seg[s];
+    lh_begin(h);
+    eu_prov(h, ar, x->h.prov);
+    lh_set_str(h, "top", g->top);
+    lh_set_bool(h, "uses_wts", x->uses_wts[s]);
+    lh_set_str(h, "wfile", wname);
+    lh_set_int(h, "wbytes", x->nwts);
+    int64_t ncodes = 0;
+    lh_list_begin(h, "ins");
+    for (int i = 0; i < g->nin; i++) {
+      const FpBuf *b = &p->buf[g->in[i]];
+      lh_item_begin(h);
+      lh_set_str(h, "what", buf_what(x, g->in[i]));
+      lh_set_int(h, "count", b->n), lh_set_int(h, "off", b->off);
+      lh_set_str(h, "body", eu_ibody(ar, b->n, eu_g16, buf_codes(x, st, g->in[i])));
+      lh_item_end(h);
+    }
+    lh_list_end(h);
+    lh_list_begin(h, "outs");
+    for (int i = 0; i < g->nout; i++) {
+      const FpBuf *b = &p->buf[g->out[i]];
+      lh_item_begin(h);
+      lh_set_str(h, "what", buf_what(x, g->out[i]));
+      lh_set_str(h, "name", eu_sanitize(ar, b->blob ? b->blob->name : "conv"));
+      lh_set_int(h, "count", b->n), lh_set_int(h, "off", b->off);
+      lh_set_str(h, "body", eu_ibody(ar, b->n, eu_g16, buf_codes(x, st, g->out[i])));
+      lh_item_end(h);
+      ncodes += b->n;
+    }
+    lh_list_end(h);
+    lh_set_int(h, "ncodes", ncodes);
+    rc = wtext(x, dir, ar_printf(ar, "tb_%s_seg%d.c", x->h.prov->base, s), render(x, "hls/tb"));
+  }
+  qs_state_free(st);
+  return rc ? -1 : 0;
+}
+
+int eh_write(EhCtx *x, const char *outdir) {
+  Arena *ar = x->h.ar;
+  LhHost *h = x->h.lh;
+  FpPlan *p = x->p;
+  const EuProv *pv = x->h.prov;
+  const char *base = pv->base;
+  char *dir = ar_printf(ar, "%s/hls", outdir);
+  if (mkdir(dir, 0777) && errno != EEXIST) {
+    diag_error(x->h.dg, (SrcLoc){dir, 0, 0}, "cannot create: %s", strerror(errno));
+    return -1;
+  }
+  const char *wname = ar_printf(ar, "%s_hw_weights.bin", base);
+  const char *wfname = x->nwts ? wname : "";
+  char clk[32];
+  snprintf(clk, sizeof clk, "%g", hl_clock_ns(x->h.cfg));
+  /* chai_fx.h */
+  lh_begin(h);
+  eu_prov(h, ar, pv);
+  if (wtext(x, dir, "chai_fx.h", render(x, "hls/fx_h"))) return -1;
+  /* <net>_hw.h */
+  lh_begin(h);
+  eu_prov(h, ar, pv);
+  lh_set_int(h, "fm_size", p->n8 > 0 ? p->n8 : 1);
+  lh_set_int(h, "wts_size", x->nwts > 0 ? x->nwts : 1);
+  seg_list(x, "segs");
+  if (wtext(x, dir, ar_printf(ar, "%s_hw.h", base), render(x, "hls/hw_h"))) return -1;
+  /* segments */
+  for (int s = 0; s < p->nseg; s++) {
+    FpSeg *g = &p->seg[s];
+    lh_begin(h);
+    eu_prov(h, ar, pv);
+    lh_set_int(h, "seg", s);
+    lh_set_str(h, "top", g->top);
+    lh_set_str(h, "layers", g->names);
+    lh_set_str(h, "funcs", sb_str(&x->funcs[s]));
+    lh_set_str(h, "calls", sb_str(&x->calls[s]));
+    lh_set_bool(h, "uses_wts", x->uses_wts[s]);
+    lh_set_int(h, "fm_size", p->n8 > 0 ? p->n8 : 1);
+    lh_set_int(h, "wts_size", x->nwts > 0 ? x->nwts : 1);
+    if (wtext(x, dir, ar_printf(ar, "%s_seg%d.c", base, s), render(x, "hls/unit"))) return -1;
+  }
+  if (x->sw_funcs.n) {
+    lh_begin(h);
+    eu_prov(h, ar, pv);
+    lh_set_str(h, "funcs", sb_str(&x->sw_funcs));
+    if (wtext(x, dir, ar_printf(ar, "%s_swfx.c", base), render(x, "hls/unit"))) return -1;
+  }
+  /* AXI weights: the binary file and the host's copy as an initializer */
+  if (x->nwts) {
+    if (eu_write(x->h.dg, dir, wname, x->wts, (size_t)x->nwts)) return -1;
+    if (wtext(x, dir, ar_printf(ar, "%s_hw_weights.inc", base),
+              eu_ibody(ar, x->nwts, eu_g8, x->wts)))
+      return -1;
+  }
+  /* testbenches with simulator data */
+  if (p->nseg && write_tbs(x, dir, wname)) return -1;
+  /* project files */
+  lh_begin(h);
+  eu_prov(h, ar, pv);
+  seg_list(x, "segs");
+  lh_set_str(h, "part", hl_part(x->h.cfg));
+  lh_set_str(h, "clock", clk);
+  lh_set_str(h, "wfile", wfname);
+  if (wtext(x, dir, "run_hls.tcl", render(x, "hls/tcl"))) return -1;
+  lh_begin(h);
+  eu_prov(h, ar, pv);
+  seg_list(x, "segs");
+  if (wtext(x, dir, "directives.tcl", render(x, "hls/directives"))) return -1;
+  lh_begin(h);
+  eu_prov(h, ar, pv);
+  seg_list(x, "segs");
+  lh_set_str(h, "part", hl_part(x->h.cfg));
+  lh_set_str(h, "clock", clk);
+  lh_set_str(h, "wfile", wfname);
+  if (wtext(x, dir, "README.md", render(x, "hls/readme"))) return -1;
+  return x->bad ? -1 : 0;
+}
