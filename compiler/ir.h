@@ -206,7 +206,8 @@ typedef struct LayerOps {
   void (*each_out)(const Layer *l, int nout, void (*fn)(void *, int, const float *, int64_t),
                    void *ctx);
   /* LKF_AFFINE (required): channels the affine covers along axis 1 of
-   * its one bottom, or -1 when it is not per-channel along axis 1. */
+   * its one bottom (called only with one bottom of >= 2 axes), or -1 when
+   * it is not per-channel along axis 1. */
   int (*affine_channels)(const Layer *l);
   /* LKF_AFFINE (required): a[k], b[k] of y = a*x + b in double for the c
    * channels; all weights are loaded. */
