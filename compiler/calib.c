@@ -14,7 +14,7 @@
 #include "../runtime/rt_fixed.h"
 #include "interp.h"
 
-static void *xcalloc(size_t n, size_t sz) {
+void *cb_xcalloc(size_t n, size_t sz) {
   if (sz == 0) sz = 1;
   if (n == 0) n = 1;
   void *p = n <= PTRDIFF_MAX / sz ? calloc(n, sz) : NULL;
@@ -43,19 +43,15 @@ Layer **cb_consumers(const Net *n) {
   return cons;
 }
 
-static bool folds_bn(LayerKind k) {
-  return k == LK_CONV || k == LK_DECONV || k == LK_IP;
-}
-
 /* True when b is the output of a (de)convolution or InnerProduct, or of a
  * BatchNorm/Scale chain hanging off one (single consumers throughout):
  * the graph passes fold such a chain into the convolution. */
 static bool in_fold_chain(const Blob *b, Layer *const *cons) {
   const Layer *p = b->producer;
-  while (p && (p->kind == LK_BN || p->kind == LK_SCALE) && p->nbottom == 1 &&
+  while (p && lk_is(p->kind, LKF_AFFINE) && p->nbottom == 1 &&
          p->bottom[0] && cons[p->bottom[0]->id] == p)
     p = p->bottom[0]->producer;
-  return p && folds_bn(p->kind);
+  return p && lk_is(p->kind, LKF_MAC);
 }
 
 const Blob *cb_canon(const Blob *b, Layer *const *cons) {
@@ -64,30 +60,10 @@ const Blob *cb_canon(const Blob *b, Layer *const *cons) {
     Layer *c = cons[b->id];
     if (!c || c->nbottom != 1 || c->ntop != 1) break;
     if (c->kind == LK_RELU) fold = false;
-    else if (!(fold && (c->kind == LK_BN || c->kind == LK_SCALE))) break;
+    else if (!(fold && lk_is(c->kind, LKF_AFFINE))) break;
     b = c->top[0];
   }
   return b;
-}
-
-/* Multiplies f[0..nch) by the per-channel factor of a folded BN or Scale. */
-static void chain_factor(const Layer *c, double *f, int nch) {
-  if (c->kind == LK_BN && c->nweight >= 3 && c->weight[0].loaded &&
-      c->weight[1].loaded && c->weight[2].loaded &&
-      rt_shape_count(&c->weight[0].t.s) == nch) {
-    float *a = xcalloc((size_t)nch, sizeof(float));
-    float *bb = xcalloc((size_t)nch, sizeof(float));
-    rt_fx_bn_affine(nch, c->weight[0].t.d, c->weight[1].t.d,
-                    c->weight[2].t.d[0], c->p.bn.eps, NULL, NULL, a, bb);
-    for (int i = 0; i < nch; i++) f[i] *= fabs((double)a[i]);
-    free(a);
-    free(bb);
-  } else if (c->kind == LK_SCALE && c->nweight >= 1 && c->weight[0].loaded) {
-    int64_t k = rt_shape_count(&c->weight[0].t.s);
-    for (int i = 0; i < nch; i++)
-      if (k == nch || k == 1)
-        f[i] *= fabs((double)c->weight[0].t.d[k == 1 ? 0 : i]);
-  }
 }
 
 /* Per output channel factor |k| of the BatchNorm/Scale chain right after
@@ -98,41 +74,25 @@ static void fold_factors(const Layer *l, Layer *const *cons, double *f,
   const Blob *b = l->top[0];
   for (;;) {
     Layer *c = cons[b->id];
-    if (!c || c->nbottom != 1 || c->ntop != 1 ||
-        (c->kind != LK_BN && c->kind != LK_SCALE))
-      break;
-    chain_factor(c, f, nout);
+    if (!c || c->nbottom != 1 || c->ntop != 1 || !lk_is(c->kind, LKF_AFFINE)) break;
+    lk_ops(c)->fold_factor(c, f, nout);
     b = c->top[0];
   }
 }
 
 /* Calls fn(ctx, o, values, count) for every output channel o of l's
- * weights (copied into one buffer per channel for a Deconvolution, whose
- * weights are C x O/g x kh x kw). */
+ * weights: the kind's each_out, else nout consecutive rows of blob 0. */
 static void each_channel(const Layer *l, int nout,
                          void (*fn)(void *, int, const float *, int64_t),
                          void *ctx) {
+  if (lk_ops(l)->each_out) {
+    lk_ops(l)->each_out(l, nout, fn, ctx);
+    return;
+  }
   const rt_tensor *w = &l->weight[0].t;
   int64_t cnt = rt_shape_count(&w->s);
-  if (l->kind == LK_DECONV) {
-    int cin = w->s.d[0], g = l->p.conv.group > 0 ? l->p.conv.group : 1;
-    int og = nout / g, cg = cin / g;
-    int64_t k = cin && og ? cnt / ((int64_t)cin * og) : 0;
-    float *buf = xcalloc((size_t)(cg * k), sizeof(float));
-    for (int o = 0; o < nout; o++) {
-      int grp = og ? o / og : 0, j = og ? o % og : 0;
-      int64_t m = 0;
-      for (int ci = grp * cg; ci < (grp + 1) * cg && ci < cin; ci++) {
-        const float *p = w->d + ((int64_t)ci * og + j) * k;
-        for (int64_t t = 0; t < k; t++) buf[m++] = p[t];
-      }
-      fn(ctx, o, buf, m);
-    }
-    free(buf);
-  } else {
-    int64_t per = nout ? cnt / nout : 0;
-    for (int o = 0; o < nout; o++) fn(ctx, o, w->d + o * per, per);
-  }
+  int64_t per = nout ? cnt / nout : 0;
+  for (int o = 0; o < nout; o++) fn(ctx, o, w->d + o * per, per);
 }
 
 typedef struct WCtx {
@@ -158,7 +118,7 @@ void cb_weight_thresholds(const Net *n, const Layer *l, Layer *const *cons,
   (void)n;
   for (int i = 0; i < nout; i++) out[i] = 0;
   if (l->nweight < 1 || !l->weight[0].loaded || nout < 1) return;
-  double *f = xcalloc((size_t)nout, sizeof(double));
+  double *f = cb_xcalloc((size_t)nout, sizeof(double));
   fold_factors(l, cons, f, nout);
   WCtx c = {out, f, m, bw};
   each_channel(l, nout, channel_th, &c);
@@ -214,11 +174,11 @@ double cb_mse_threshold(const uint64_t *h, int nb, double maxabs, int bw) {
   double w = maxabs / nb, qmax = (double)rt_fx_qmax(bw);
   /* suffix sums of h, h v, h v^2 (clipped part) and prefix sums of h v^2
    * (values rounded to zero) */
-  double *s0 = xcalloc((size_t)nb + 1, sizeof(double));
-  double *s1 = xcalloc((size_t)nb + 1, sizeof(double));
-  double *s2 = xcalloc((size_t)nb + 1, sizeof(double));
-  double *p2 = xcalloc((size_t)nb + 1, sizeof(double));
-  double *p0 = xcalloc((size_t)nb + 1, sizeof(double));
+  double *s0 = cb_xcalloc((size_t)nb + 1, sizeof(double));
+  double *s1 = cb_xcalloc((size_t)nb + 1, sizeof(double));
+  double *s2 = cb_xcalloc((size_t)nb + 1, sizeof(double));
+  double *p2 = cb_xcalloc((size_t)nb + 1, sizeof(double));
+  double *p0 = cb_xcalloc((size_t)nb + 1, sizeof(double));
   for (int k = nb - 1; k >= 0; k--) {
     double v = (k + 0.5) * w, c = (double)h[k];
     s0[k] = s0[k + 1] + c;
@@ -274,12 +234,12 @@ double cb_entropy_threshold(const uint64_t *h, int nb, double maxabs, int bw) {
   for (int i = 0; i < nb; i++) tot += h[i];
   if (tot == 0 || !(maxabs > 0)) return 1;
   if (L >= nb) return maxabs;
-  double *P = xcalloc((size_t)nb, sizeof(double));
-  double *Q = xcalloc((size_t)nb, sizeof(double));
+  double *P = cb_xcalloc((size_t)nb, sizeof(double));
+  double *Q = cb_xcalloc((size_t)nb, sizeof(double));
   int best = nb;
   double bestkl = INFINITY;
   double tail = 0; /* sum of h[i..nb) for the current i, from the top */
-  double *suffix = xcalloc((size_t)nb + 1, sizeof(double));
+  double *suffix = cb_xcalloc((size_t)nb + 1, sizeof(double));
   for (int i = nb - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + (double)h[i];
   for (int i = L; i <= nb; i++) {
     tail = suffix[i];
@@ -422,7 +382,7 @@ static void record(Worker *w, const Blob *b, const float *d, int64_t n) {
 
 static void hook(void *ctx, Interp *in, Layer *l) {
   Worker *w = ctx;
-  if (l->kind == LK_INPUT) return; /* recorded before the run */
+  if (lk_is(l->kind, LKF_SOURCE)) return; /* recorded before the run */
   for (int t = 0; t < l->ntop; t++)
     record(w, l->top[t], in_blob(in, l->top[t]),
            rt_shape_count(in_shape(in, l->top[t])));
@@ -474,15 +434,15 @@ static int run_pass(Job *j, const CbRun *r) {
   if (T > j->nimg) T = j->nimg > 0 ? j->nimg : 1;
   j->next = j->done = 0;
   j->progress = r->progress;
-  Worker *w = xcalloc((size_t)T, sizeof *w);
+  Worker *w = cb_xcalloc((size_t)T, sizeof *w);
   for (int t = 0; t < T; t++) {
     w[t].j = j;
-    w[t].max = xcalloc((size_t)nb, sizeof(double));
-    w[t].cnt = xcalloc((size_t)nb, sizeof(uint64_t));
-    w[t].seen = xcalloc((size_t)nb, sizeof(bool));
-    w[t].zeros = xcalloc((size_t)nb, sizeof(uint64_t));
+    w[t].max = cb_xcalloc((size_t)nb, sizeof(double));
+    w[t].cnt = cb_xcalloc((size_t)nb, sizeof(uint64_t));
+    w[t].seen = cb_xcalloc((size_t)nb, sizeof(bool));
+    w[t].zeros = cb_xcalloc((size_t)nb, sizeof(uint64_t));
     if (j->pass == PASS_HIST)
-      w[t].hist = xcalloc((size_t)nb * CB_NBINS, sizeof(uint64_t));
+      w[t].hist = cb_xcalloc((size_t)nb * CB_NBINS, sizeof(uint64_t));
   }
   /* Thread 0 is this thread: one code path for any count. */
   int started = 1;
@@ -522,7 +482,7 @@ int cb_collect(Net *n, float *const *img, int nimg, const CbRun *r,
   memset(st, 0, sizeof *st);
   st->nblob = n->nblob;
   st->nimg = nimg;
-  st->blob = xcalloc((size_t)n->nblob, sizeof(CbBlob));
+  st->blob = cb_xcalloc((size_t)n->nblob, sizeof(CbBlob));
   Job j = {0};
   j.n = n;
   j.img = img;
@@ -533,7 +493,7 @@ int cb_collect(Net *n, float *const *img, int nimg, const CbRun *r,
   int rc = run_pass(&j, r);
   if (rc == 0 && r->hist) {
     for (int i = 0; i < n->nblob; i++)
-      st->blob[i].hist = xcalloc(CB_NBINS, sizeof(uint64_t));
+      st->blob[i].hist = cb_xcalloc(CB_NBINS, sizeof(uint64_t));
     j.pass = PASS_HIST;
     rc = run_pass(&j, r);
   }
@@ -558,9 +518,9 @@ int cb_measure(Net *n, float *const *img, int nimg, const CbRun *r,
   j.nimg = nimg;
   j.st = st;
   j.pass = PASS_MEASURE;
-  j.scale = xcalloc((size_t)nb, sizeof(double));
-  j.qmin = xcalloc((size_t)nb, sizeof(int32_t));
-  j.qmax = xcalloc((size_t)nb, sizeof(int32_t));
+  j.scale = cb_xcalloc((size_t)nb, sizeof(double));
+  j.qmin = cb_xcalloc((size_t)nb, sizeof(int32_t));
+  j.qmax = cb_xcalloc((size_t)nb, sizeof(int32_t));
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
     if (!l->q || l->dead || l->ntop < 1) continue;
@@ -573,9 +533,9 @@ int cb_measure(Net *n, float *const *img, int nimg, const CbRun *r,
     j.qmax[b->id] = rt_fx_qmax(f.bw);
   }
   size_t tot = (size_t)nimg * (size_t)nb;
-  j.isig = xcalloc(tot, sizeof(double));
-  j.inoise = xcalloc(tot, sizeof(double));
-  j.isat = xcalloc(tot, sizeof(uint64_t));
+  j.isig = cb_xcalloc(tot, sizeof(double));
+  j.inoise = cb_xcalloc(tot, sizeof(double));
+  j.isat = cb_xcalloc(tot, sizeof(uint64_t));
   pthread_mutex_init(&j.mu, NULL);
   int rc = run_pass(&j, r);
   pthread_mutex_destroy(&j.mu);
@@ -745,7 +705,7 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
   bool *method = ar_array(n->ar, (size_t)nb + 1, sizeof(bool));
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
-    if (l->dead || l->kind == LK_INPUT || !qt_kind_has_precision(l->kind, p->mode))
+    if (l->dead || lk_is(l->kind, LKF_SOURCE) || !qt_kind_has_precision(l->kind, p->mode))
       continue;
     for (int t = 0; t < l->ntop; t++) method[canon[l->top[t]->id]->id] = true;
   }

@@ -168,4 +168,8 @@ typedef struct CbCmdOpts {
  * cores).  0 ok, 1 help printed, 2 usage error (reported on stderr). */
 int cb_parse_args(int argc, char **argv, CbCmdOpts *o);
 
+/* calloc that never returns NULL: exits with "chaicc: fatal: out of
+ * memory" instead (also for the kinds' each_out / fold_factor slots). */
+void *cb_xcalloc(size_t n, size_t sz);
+
 #endif

@@ -270,7 +270,7 @@ static void read_types(P *p, const yaml_node_t *nd) {
     const yaml_node_t *k = node(p, it->key), *v = node(p, it->value);
     const char *name = sval(k);
     int kind = lk_from_type(name);
-    if (kind == LK_CUSTOM) kind = -1; /* the placeholder is no type */
+    if (kind >= 0 && lk_is(kind, LKF_PLUGIN)) kind = -1; /* the placeholder is no type */
     for (int i = 0; i < c->ncustom && kind < 0; i++)
       if (!strcmp(c->custom[i].type, name)) kind = LK_CUSTOM;
     if (kind < 0) {
@@ -464,7 +464,7 @@ const CfgTypeRule *cfg_type_rule(const CfgConfig *c, const Layer *l) {
   for (int i = 0; i < c->ntype; i++) {
     const CfgTypeRule *r = &c->types[i];
     if (!strcmp(r->type, l->type)) return r;
-    if (r->kind == (int)l->kind && l->kind != LK_CUSTOM &&
+    if (r->kind == (int)l->kind && !lk_is(l->kind, LKF_PLUGIN) &&
         !strcmp(r->type, lk_info[l->kind].caffe_type))
       canon = r;
   }

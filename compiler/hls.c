@@ -6,17 +6,7 @@
 #include "passes.h"
 #include "stats.h"
 
-bool hl_kind_ok(LayerKind k) {
-  switch (k) {
-  case LK_CONV: case LK_DECONV: case LK_POOL: case LK_RELU: case LK_BN: case LK_SCALE:
-  case LK_ELTWISE: case LK_CONCAT:
-    return true;
-  default:
-    return false;
-  }
-}
-
-static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+bool hl_kind_ok(LayerKind k) { return lk_has_hw((int)k); }
 
 void hl_knobs(const CfgConfig *cfg, const Layer *l, int64_t wbytes, HlKnobs *k) {
   const CfgLayerRule *r = cfg ? cfg_layer_rule(cfg, l->name) : NULL;
@@ -24,15 +14,10 @@ void hl_knobs(const CfgConfig *cfg, const Layer *l, int64_t wbytes, HlKnobs *k) 
   k->ii = r && r->pipeline_ii ? r->pipeline_ii : t && t->pipeline_ii ? t->pipeline_ii : HL_DEFAULT_II;
   k->ip = r && r->in_parallel ? r->in_parallel : t && t->in_parallel ? t->in_parallel : HL_DEFAULT_IN_PAR;
   k->op = r && r->out_parallel ? r->out_parallel : t && t->out_parallel ? t->out_parallel : HL_DEFAULT_OUT_PAR;
-  if ((l->kind == LK_CONV || l->kind == LK_DECONV) && l->nbottom && l->ntop) {
-    int G = l->p.conv.group > 0 ? l->p.conv.group : 1;
-    k->ip = clampi(k->ip, 1, l->bottom[0]->shape.d[1] / G);
-    k->op = clampi(k->op, 1, l->top[0]->shape.d[1] / G);
-  } else if (l->kind == LK_POOL) {
-    k->ip = k->op = 1;
-  } else { /* elementwise kinds: op lanes per cycle */
+  const LayerOps *ops = lk_ops(l);
+  if (ops->hls_knobs && l->nbottom && l->ntop) ops->hls_knobs(l, k);
+  else /* elementwise kinds: op lanes per cycle */
     k->ip = 1;
-  }
   int limit = t && t->onchip_weight_limit_kb >= 0 ? t->onchip_weight_limit_kb : HL_DEFAULT_ONCHIP_KB;
   CfgWeights w = r ? r->weights : CFG_W_UNSET;
   k->axi = w == CFG_W_AXI || ((w == CFG_W_UNSET || w == CFG_W_AUTO) && wbytes > (int64_t)limit * 1024);
@@ -46,52 +31,24 @@ double hl_clock_ns(const CfgConfig *cfg) {
   return cfg && cfg->target.clock_ns > 0 ? cfg->target.clock_ns : HL_DEFAULT_CLOCK_NS;
 }
 
-static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t hl_cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 void hl_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   memset(e, 0, sizeof *e);
   if (!l->nbottom || !l->ntop) return;
-  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
-  int64_t count = rt_shape_count(out);
-  switch (l->kind) {
-  case LK_CONV: case LK_DECONV: {
-    const rt_conv_param *p = &l->p.conv;
-    int64_t N = in->d[0], G = p->group, ICG = in->d[1] / G, OC = out->d[1], OCG = OC / G;
-    int64_t pix = N * out->d[2] * out->d[3];
-    /* the pipelined ict loop runs once per (pixel, tap, group, oc tile,
-     * ic tile); init and output loops take OC/OP each per pixel */
-    e->cycles = k->ii * pix * p->kh * p->kw * G * cdiv(OCG, k->op) * cdiv(ICG, k->ip) +
-                2 * pix * cdiv(OC, k->op);
-    e->dsp = (int64_t)k->ip * k->op + 3 * k->op; /* MACs + output requantization */
-    e->macs = pix * OC * ICG * p->kh * p->kw;
-    if (l->kind == LK_DECONV) /* gather form: only taps on the stride grid hit */
-      e->macs = e->macs / ((int64_t)p->sh * p->sw);
-    break;
-  }
-  case LK_POOL:
-    e->cycles = k->ii * count; /* the window is unrolled in the pipelined loop */
-    e->dsp = 3;
-    break;
-  case LK_ELTWISE: /* op lanes, each requantizing every input */
-    e->cycles = k->ii * cdiv(count, k->op);
-    e->dsp = 3 * l->nbottom * k->op;
-    break;
-  case LK_CONCAT:
-    e->cycles = k->ii * cdiv(count, k->op);
+  const LayerOps *ops = lk_ops(l);
+  if (ops->hls_estimate) {
+    ops->hls_estimate(l, k, e);
+  } else { /* ReLU, BN, Scale: one requantization per element and lane */
+    e->cycles = k->ii * hl_cdiv(rt_shape_count(&l->bottom[0]->shape), k->op);
     e->dsp = 3 * k->op;
-    break;
-  default: /* ReLU, BN, Scale: one requantization per element and lane */
-    e->cycles = k->ii * cdiv(rt_shape_count(in), k->op);
-    e->dsp = 3 * k->op;
-    break;
   }
 }
 
 int64_t hl_wbytes(const Layer *l) {
-  if ((l->kind != LK_CONV && l->kind != LK_DECONV) || !l->nbottom || !l->ntop) return 0;
-  const rt_conv_param *p = &l->p.conv;
-  int G = p->group > 0 ? p->group : 1;
-  return (int64_t)l->bottom[0]->shape.d[1] / G * l->top[0]->shape.d[1] * p->kh * p->kw;
+  const LayerOps *ops = lk_ops(l);
+  if (!ops->hls_wbytes || !l->nbottom || !l->ntop) return 0;
+  return ops->hls_wbytes(l);
 }
 
 void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
@@ -106,7 +63,7 @@ void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
   int64_t tot = 0, sc = 0, sd = 0, smacs = 0, maxdsp = 0, allmacs = 0, hwmacs = 0;
   for (int i = 0; i <= n->nlayer; i++) {
     const Layer *l = i < n->nlayer ? n->layers[i] : NULL;
-    if (l && (l->dead || l->kind == LK_INPUT)) continue;
+    if (l && (l->dead || lk_is(l->kind, LKF_SOURCE))) continue;
     if (l) allmacs += st_macs(l);
     bool hw = l && l->place == PL_HW && hl_kind_ok(l->kind);
     if (!hw && prev_hw) {
@@ -127,7 +84,7 @@ void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
     hl_estimate(l, &k, &e);
     sc += e.cycles, sd += e.dsp, smacs += e.macs, hwmacs += e.macs;
     if (e.dsp > maxdsp) maxdsp = e.dsp;
-    bool mac = l->kind == LK_CONV || l->kind == LK_DECONV;
+    bool mac = lk_ops(l)->hls_wbytes != NULL; /* has a weights column */
     fprintf(f, "%-4d %-28s %-14s %5d %4d %4d %-6s %14lld %14lld %8lld %6.1f\n", seg, l->name,
             l->type, k.ii, k.ip, k.op, mac ? (k.axi ? "axi" : "rom") : "-", (long long)e.macs,
             (long long)e.cycles, (long long)e.dsp,

@@ -32,7 +32,8 @@ typedef struct HlKnobs {
   bool axi;     /* weights read over AXI (else an on-chip ROM) */
 } HlKnobs;
 
-/* Kinds the HLS templates implement (a hardware segment holds only these). */
+/* Kinds the HLS templates implement (a hardware segment holds only these):
+ * the kinds with a hardware kernel (lk_has_hw). */
 bool hl_kind_ok(LayerKind k);
 /* Weight bytes of a hardware layer (8-bit codes; 0 without weights). */
 int64_t hl_wbytes(const Layer *l);
@@ -49,6 +50,8 @@ typedef struct HlEst {
 } HlEst;
 /* Estimate for live layer l of a hardware segment with knobs k. */
 void hl_estimate(const Layer *l, const HlKnobs *k, HlEst *e);
+/* ceil(a / b) for b > 0 (for the kinds' hls_estimate slots). */
+int64_t hl_cdiv(int64_t a, int64_t b);
 
 /* `chaicc info --hls`: runs the graph passes on n (in place), forms the
  * hardware segments (maximal runs of live layers placed in hardware whose

@@ -9,19 +9,29 @@
 #include "textfmt.h"
 
 const LayerKindInfo lk_info[LK_NKINDS] = {
-#define LAYER(id, ty, v1, file, ptype, member, ws, place) \
-  [LK_##id] = {LK_##id, ty, v1, #file, lk_##file##_setup, lk_##file##_shape, rt_##file##_f32, ws, PL_##place},
+#define LAYER(id, ty, v1, file, ptype, member, ws, place, flags)                      \
+  [LK_##id] = {LK_##id, ty, v1, #file, &lk_##file##_ops, (flags), sizeof(ptype), \
+               rt_##file##_f32, ws, PL_##place},
 #define ALIAS(ty, id)
 #include "layers.def"
 #undef LAYER
 #undef ALIAS
 };
 
+/* The ptype/member columns agree with the Layer.p union. */
+#define LAYER(id, ty, v1, file, ptype, member, ws, place, flags)                     \
+  _Static_assert(_Generic(((Layer *)0)->p.member, ptype: 1, default: 0),          \
+                 "layers.def: Layer.p." #member " of " #id " is not " #ptype);
+#define ALIAS(ty, id)
+#include "layers.def"
+#undef LAYER
+#undef ALIAS
+
 static const struct {
   const char *type;
   LayerKind kind;
 } aliases[] = {
-#define LAYER(id, ty, v1, file, ptype, member, ws, place)
+#define LAYER(id, ty, v1, file, ptype, member, ws, place, flags)
 #define ALIAS(ty, id) {ty, LK_##id},
 #include "layers.def"
 #undef LAYER
@@ -41,6 +51,14 @@ int lk_from_v1(int v1) {
     if (lk_info[k].v1_type == v1 && v1 >= 0) return k;
   return -1;
 }
+
+bool lk_is(LayerKind k, unsigned flags) {
+  return (lk_info[k].flags & flags) == flags;
+}
+
+const LayerOps *lk_ops(const Layer *l) { return lk_info[l->kind].ops; }
+
+bool lk_has_hw(int k) { return k >= 0 && k < LK_NKINDS && lk_info[k].ops->hw_limits; }
 
 void ir_declare_weights(Layer *l, Net *n, int count, const char *const *roles) {
   l->nweight = count;

@@ -11,6 +11,8 @@
 #define CHAI_IR_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "diag.h"
@@ -18,7 +20,7 @@
 #include "../runtime/rt_custom.h"
 
 typedef enum LayerKind {
-#define LAYER(id, ty, v1, file, ptype, member, ws, place) LK_##id,
+#define LAYER(id, ty, v1, file, ptype, member, ws, place, flags) LK_##id,
 #define ALIAS(ty, id)
 #include "layers.def"
 #undef LAYER
@@ -134,14 +136,111 @@ typedef struct Net {
   int ncustom;
 } Net;
 
+/* ---- What a kind is: the flags column of layers.def (see there) ---- */
+enum {
+  LKF_SOURCE = 1 << 0,
+  LKF_COPY = 1 << 1,
+  LKF_IDENTITY = 1 << 2,
+  LKF_ELEMWISE = 1 << 3,
+  LKF_MAC = 1 << 4,
+  LKF_AFFINE = 1 << 5,
+  LKF_RELU_FUSE = 1 << 6,
+  LKF_Q = 1 << 7,
+  LKF_QX = 1 << 8,
+  LKF_QW = 1 << 9,
+  LKF_QWX = 1 << 10,
+  LKF_PLUGIN = 1 << 11,
+};
+
+/* ---- What a kind can do: its operation table ----
+ * One `const LayerOps lk_<file>_ops` per kind, defined in
+ * compiler/layers/<file>.c next to the kind's parser.  The stages (loader,
+ * stats, passes, quantizer, simulator, partitioner, HLS estimate) are
+ * drivers that call these slots.  A NULL slot means the kind does not
+ * support that operation; what the stage then does is stated per slot
+ * (a default, "not supported" handling, or "required" for kinds with the
+ * named flag).  Types of other stages are forward-declared here; their
+ * headers define them.  Emitter slots are to be appended at the end. */
+struct QsKernel;  /* qsim.h */
+struct HlKnobs;   /* hls.h */
+struct HlEst;     /* hls.h */
+
+/* The multiply-accumulate geometry of a LKF_MAC layer. */
+typedef struct LayerMac {
+  int nout;        /* output channels (num_output) */
+  int axis;        /* the channel axis of its bottom (1 for NCHW) */
+  bool *bias_term; /* its parameter's bias_term flag (writable) */
+} LayerMac;
+
+typedef struct LayerOps {
+  /* ---- loader (required) ---- */
+  /* Parses l->lp into l->p, checks bottom/top counts, declares weights. */
+  int (*setup)(Layer *l, Net *n);
+  /* Sets the tops' shapes and the weights' expected shapes. */
+  int (*shape)(Layer *l, Net *n);
+  /* ---- stats (NULL: 0 MACs) ---- */
+  /* Multiply-accumulates of one forward pass (shaped layer, >= 1 bottom
+   * and top). */
+  long long (*macs)(const Layer *l);
+  /* ---- fixed-point simulator, qsim.c (NULL: no integer kernel) ---- */
+  /* Prepares the integer kernel of live layer l with l->q: reads k->in and
+   * k->out (declared formats), sets k->fn and k->param (arena-allocated),
+   * and may set k->post / k->post_p (a requantization of the tops).
+   * Returns 0, 1 when this layer's parameters have no integer kernel (it
+   * then runs in float between a dequantize and a quantize), or -1 after
+   * reporting an error at the layer. */
+  int (*fx_prepare)(Net *n, Layer *l, struct QsKernel *k);
+  /* ---- quantizer, quant.c / calib.c / passes.c ---- */
+  /* Output channel count a precision_param's th_params cover (NULL: axis
+   * 1 of the first top, 1 when it has fewer axes). */
+  int (*out_channels)(const Layer *l);
+  /* LKF_MAC (required): fills *m. */
+  void (*mac)(Layer *l, LayerMac *m);
+  /* LKF_MAC (required): nw[i] = w[i] * a[output channel of element i] for
+   * the cnt weights of blob 0, nout output channels (folding an affine). */
+  void (*fold_weights)(const Layer *l, const float *w, float *nw, int64_t cnt, int nout,
+                       const double *a);
+  /* LKF_MAC: calls fn(ctx, o, values, count) with the weights of each
+   * output channel o in 0..nout (calibration).  NULL: blob 0 is nout
+   * consecutive rows. */
+  void (*each_out)(const Layer *l, int nout, void (*fn)(void *, int, const float *, int64_t),
+                   void *ctx);
+  /* LKF_AFFINE (required): channels the affine covers along axis 1 of
+   * its one bottom (called only with one bottom of >= 2 axes), or -1 when
+   * it is not per-channel along axis 1. */
+  int (*affine_channels)(const Layer *l);
+  /* LKF_AFFINE (required): a[k], b[k] of y = a*x + b in double for the c
+   * channels; all weights are loaded. */
+  void (*affine)(const Layer *l, int c, double *a, double *b);
+  /* LKF_AFFINE (required): multiplies f[0..nch) by |a| per channel as the
+   * quantizer estimates it (float arithmetic as in the runtime fold;
+   * leaves f when the weights are missing or do not match nch). */
+  void (*fold_factor)(const Layer *l, double *f, int nch);
+  /* ---- partitioner, partition.c (NULL: no hardware kernel) ---- */
+  /* True when l (>= 1 bottom and top) fits the hardware kernel; else
+   * writes the first violated limit into why[0..n) and returns false. */
+  bool (*hw_limits)(const Layer *l, char *why, size_t n);
+  /* ---- HLS estimate, hls.c (kinds with hw_limits) ---- */
+  /* Clamps the channel parallelism k->ip / k->op (set from the config)
+   * to what l can use (NULL: k->ip = 1, op lanes). */
+  void (*hls_knobs)(const Layer *l, struct HlKnobs *k);
+  /* Cycles, DSPs and MACs of l with knobs k into the zeroed *e (NULL:
+   * one requantization per input element and lane). */
+  void (*hls_estimate)(const Layer *l, const struct HlKnobs *k, struct HlEst *e);
+  /* Weight bytes as 8-bit codes (NULL: the kind has no weights in
+   * hardware). */
+  int64_t (*hls_wbytes)(const Layer *l);
+} LayerOps;
+
 /* ---- The registry, generated from layers.def ---- */
 typedef struct LayerKindInfo {
   LayerKind kind;
   const char *caffe_type;
   int v1_type;
   const char *file;          /* template / module base name */
-  int (*setup)(Layer *, Net *);
-  int (*shape)(Layer *, Net *);
+  const LayerOps *ops;       /* lk_<file>_ops */
+  unsigned flags;            /* LKF_* */
+  size_t psize;              /* sizeof its ptype (its part of Layer.p) */
   rt_kernel_fn f32;
   rt_ws_fn ws;
   Placement place;
@@ -152,12 +251,21 @@ extern const LayerKindInfo lk_info[LK_NKINDS];
 int lk_from_type(const char *type);
 /* Kind for a V1 LayerType number; -1 if unknown. */
 int lk_from_v1(int v1);
+/* True when kind k has every flag of `flags`. */
+bool lk_is(LayerKind k, unsigned flags);
+/* The operation table of l's kind. */
+const LayerOps *lk_ops(const Layer *l);
+/* True when kind k has a hardware kernel (ops->hw_limits); false for any
+ * k outside 0..LK_NKINDS-1. */
+bool lk_has_hw(int k);
 
-/* Per-kind hooks (compiler/layers/<file>.c). Return 0 on success; on error
- * they report through net->dg at l->loc (or a field location) and return -1. */
-#define LAYER(id, ty, v1, file, ptype, member, ws, place) \
-  int lk_##file##_setup(Layer *l, Net *n);                \
-  int lk_##file##_shape(Layer *l, Net *n);
+/* Per-kind parsers and tables (compiler/layers/<file>.c). Return 0 on
+ * success; on error they report through net->dg at l->loc (or a field
+ * location) and return -1. */
+#define LAYER(id, ty, v1, file, ptype, member, ws, place, flags) \
+  int lk_##file##_setup(Layer *l, Net *n);                       \
+  int lk_##file##_shape(Layer *l, Net *n);                       \
+  extern const LayerOps lk_##file##_ops;
 #define ALIAS(ty, id)
 #include "layers.def"
 #undef LAYER

@@ -254,8 +254,8 @@ static void add_layer(Builder *B, Caffe__LayerParameter *lp, const char *type,
     l->nweight = -1; /* marks a broken layer: skipped by shape inference */
     return;
   }
-  if (lk_info[kind].setup(l, n)) l->nweight = -1;
-  if (kind == LK_INPUT && l->nweight >= 0)
+  if (lk_info[kind].ops->setup(l, n)) l->nweight = -1;
+  if (lk_is(kind, LKF_SOURCE) && l->nweight >= 0)
     for (int t = 0; t < l->ntop; t++)
       push(n->ar, (void ***)&n->inputs, &n->ninput, &B->incap, l->top[t]);
 }
@@ -274,7 +274,7 @@ int ld_infer_shapes(Net *n) {
     for (int b = 0; b < l->nbottom; b++)
       if (!l->bottom[b] || !l->bottom[b]->shaped) ready = 0;
     if (!ready) continue; /* an earlier error already explains it */
-    if (lk_info[l->kind].shape(l, n)) {
+    if (lk_info[l->kind].ops->shape(l, n)) {
       bad = 1;
       continue;
     }
@@ -285,7 +285,7 @@ int ld_infer_shapes(Net *n) {
 
 int ld_set_batch(Net *n, int batch) {
   for (int i = 0; i < n->nlayer; i++)
-    if (n->layers[i]->kind == LK_INPUT)
+    if (lk_is(n->layers[i]->kind, LKF_SOURCE))
       for (int t = 0; t < n->layers[i]->p.input.ntop; t++)
         if (n->layers[i]->p.input.shape[t].nd > 0)
           n->layers[i]->p.input.shape[t].d[0] = batch;
@@ -437,7 +437,7 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
       if (!layer_included(&st, lp->n_include, lp->include, lp->n_exclude, lp->exclude))
         continue;
       kind = lk_from_type(type);
-      if (kind < 0 || kind == LK_CUSTOM) kind = custom_kind(n, type);
+      if (kind < 0 || lk_is(kind, LKF_PLUGIN)) kind = custom_kind(n, type);
     } else {
       Caffe__V1LayerParameter *v = np->layers[i];
       orig = &v->base;
@@ -465,7 +465,7 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
   int oc = 0;
   for (int i = 0; i < n->nblob; i++) {
     Blob *b = n->blobs[i];
-    if (b->nconsumers == 0 && b->producer && b->producer->kind != LK_INPUT) {
+    if (b->nconsumers == 0 && b->producer && !lk_is(b->producer->kind, LKF_SOURCE)) {
       b->is_output = true;
       push(ar, (void ***)&n->outputs, &n->noutput, &oc, b);
     }

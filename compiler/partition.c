@@ -1,9 +1,10 @@
 /* partition.c - hardware/software partitioning (see partition.h).
  *
- * The hardware limits live in ONE place: hw_limits[], indexed by LayerKind.
- * A kind with no entry has no hardware kernel.  The facts come from
- * CHaiDNN's docs/SUPPORTED_LAYERS.md (hardware accelerated layers table);
- * the rows marked "chaicc" are restrictions of our own HLS backend. */
+ * The hardware limits live in ONE place: each kind's LayerOps.hw_limits
+ * (compiler/layers/<file>.c).  A kind without one has no hardware kernel.
+ * The facts come from CHaiDNN's docs/SUPPORTED_LAYERS.md (hardware
+ * accelerated layers table); the limits marked "chaicc" are restrictions
+ * of our own HLS backend. */
 #include "partition.h"
 
 #include <errno.h>
@@ -14,15 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---- hardware limits: one check per kind ---- */
+/* ---- hardware limits: one check per kind (LayerOps.hw_limits) ---- */
 
-/* A limit check writes the first violated limit into why and returns
- * false, or returns true when the layer fits the hardware kernel. */
-typedef bool (*pt_limit_fn)(const Layer *l, char *why, size_t n);
-
-static bool fail(char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static bool fail(char *why, size_t n, const char *fmt, ...) {
+bool pt_fail(char *why, size_t n, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(why, n, fmt, ap);
@@ -30,108 +25,30 @@ static bool fail(char *why, size_t n, const char *fmt, ...) {
   return false;
 }
 
-enum { MAX_FMAPS = 4096, MAX_FMAPS_BN = 2048 };
-
-/* Feature maps (channels) of bottom 0 and top 0 are fewer than lim. */
-static bool fmaps_below(const Layer *l, int lim, char *why, size_t n) {
+bool pt_fmaps_below(const Layer *l, int lim, char *why, size_t n) {
   int in = l->bottom[0]->shape.d[1], out = l->top[0]->shape.d[1];
   if (in >= lim)
-    return fail(why, n, "%d input feature maps (the hardware takes fewer than %d)", in, lim);
+    return pt_fail(why, n, "%d input feature maps (the hardware takes fewer than %d)", in, lim);
   if (out >= lim)
-    return fail(why, n, "%d output feature maps (the hardware takes fewer than %d)", out, lim);
+    return pt_fail(why, n, "%d output feature maps (the hardware takes fewer than %d)", out, lim);
   return true;
 }
 
-static bool lim_conv(const Layer *l, char *why, size_t n) {
-  const rt_conv_param *p = &l->p.conv;
-  if (p->kh != p->kw) return fail(why, n, "kernel %dx%d is not square", p->kh, p->kw);
-  if (p->kh != 1 && p->kh != 3 && p->kh != 5 && p->kh != 7 && p->kh != 11)
-    return fail(why, n, "kernel %dx%d is not one of 1, 3, 5, 7, 11", p->kh, p->kw);
-  if (p->sh != p->sw)
-    return fail(why, n, "stride %dx%d: horizontal and vertical strides differ", p->sh, p->sw);
-  if (p->dh != p->dw || (p->dh != 1 && p->dh != 6))
-    return fail(why, n, "dilation %dx%d is not 1 or 6", p->dh, p->dw);
-  return fmaps_below(l, MAX_FMAPS, why, n);
-}
-
-static bool lim_deconv(const Layer *l, char *why, size_t n) {
-  (void)l, (void)why, (void)n; /* CHaiDNN: 16-bit only (a quantizer concern) */
-  return true;
-}
-
-static bool lim_pool(const Layer *l, char *why, size_t n) {
-  if (l->p.pool.method != RT_POOL_MAX && l->p.pool.method != RT_POOL_AVE)
-    return fail(why, n, "STOCHASTIC pooling (the hardware does MAX and AVE)");
-  return fmaps_below(l, MAX_FMAPS, why, n);
-}
-
-static bool lim_bn(const Layer *l, char *why, size_t n) {
-  return fmaps_below(l, MAX_FMAPS_BN, why, n);
-}
-
-static bool lim_scale(const Layer *l, char *why, size_t n) {
-  const rt_scale_param *p = &l->p.scale;
-  if (l->nbottom != 1 || p->axis != 1 || p->num_axes != 1)
-    return fail(why, n, "not a per-channel scale with learned factors (chaicc)");
-  return fmaps_below(l, MAX_FMAPS_BN, why, n);
-}
-
-static bool lim_eltwise(const Layer *l, char *why, size_t n) {
-  static const char *const ops[] = {"PROD", "SUM", "MAX"};
-  const rt_eltwise_param *p = &l->p.eltwise;
-  if (p->op != RT_ELT_SUM)
-    return fail(why, n, "operation %s (the hardware adds: SUM only)",
-                p->op >= 0 && p->op < 3 ? ops[p->op] : "?");
-  for (int i = 0; i < p->ncoeff; i++)
-    if (p->coeff[i] != 1.0f)
-      return fail(why, n, "coefficient %g (the hardware adds with coefficients 1; chaicc)",
-                  (double)p->coeff[i]);
-  return true;
-}
-
-static bool lim_relu(const Layer *l, char *why, size_t n) {
-  const Layer *src = l->bottom[0]->producer;
-  if (!src) return fail(why, n, "its bottom is a network input (ReLU runs fused into a layer)");
-  if (src->kind != LK_CONV && src->kind != LK_BN && src->kind != LK_SCALE &&
-      src->kind != LK_ELTWISE)
-    return fail(why, n,
-                "ReLU is fused only into Convolution, BatchNorm, Scale or Eltwise; its bottom "
-                "comes from '%s' (%s)",
-                src->name, src->type);
-  if (src->place != PL_HW)
-    return fail(why, n, "ReLU is fused into '%s', which is placed in software", src->name);
-  return true;
-}
-
-static bool lim_concat(const Layer *l, char *why, size_t n) {
-  if (l->p.concat.axis != 1)
-    return fail(why, n, "concatenation along axis %d (the hardware joins channels: axis 1; "
-                        "chaicc)",
-                l->p.concat.axis);
-  return true;
-}
-
-static const pt_limit_fn hw_limits[LK_NKINDS] = {
-    [LK_CONV] = lim_conv,   [LK_DECONV] = lim_deconv,   [LK_POOL] = lim_pool,
-    [LK_RELU] = lim_relu,   [LK_BN] = lim_bn,           [LK_SCALE] = lim_scale,
-    [LK_ELTWISE] = lim_eltwise, [LK_CONCAT] = lim_concat,
-};
-
-bool pt_has_hw(LayerKind k) { return (int)k >= 0 && k < LK_NKINDS && hw_limits[k]; }
+bool pt_has_hw(LayerKind k) { return lk_has_hw((int)k); }
 
 bool pt_hw_ok(const Layer *l, char *why, size_t n) {
-  if (l->kind == LK_CUSTOM)
-    return fail(why, n, "plugin layers (function '%s') run in software",
+  if (lk_is(l->kind, LKF_PLUGIN))
+    return pt_fail(why, n, "plugin layers (function '%s') run in software",
                 l->custom ? l->custom->fn : "?");
   if (!pt_has_hw(l->kind))
-    return fail(why, n, "CHaiDNN has no hardware kernel for %s", lk_info[l->kind].caffe_type);
-  if (l->nbottom < 1 || l->ntop < 1 || !l->bottom[0]) return fail(why, n, "no bottom or top");
-  if (!hw_limits[l->kind](l, why, n)) return false;
+    return pt_fail(why, n, "CHaiDNN has no hardware kernel for %s", lk_info[l->kind].caffe_type);
+  if (l->nbottom < 1 || l->ntop < 1 || !l->bottom[0]) return pt_fail(why, n, "no bottom or top");
+  if (!lk_ops(l)->hw_limits(l, why, n)) return false;
   for (int i = 0; i < l->nbottom; i++)
     if (!l->bottom[i] || l->bottom[i]->shape.nd != 4)
-      return fail(why, n, "bottom %d is not a 4-D NCHW blob (chaicc)", i);
+      return pt_fail(why, n, "bottom %d is not a 4-D NCHW blob (chaicc)", i);
   for (int i = 0; i < l->ntop; i++)
-    if (l->top[i]->shape.nd != 4) return fail(why, n, "top %d is not a 4-D NCHW blob (chaicc)", i);
+    if (l->top[i]->shape.nd != 4) return pt_fail(why, n, "top %d is not a 4-D NCHW blob (chaicc)", i);
   return true;
 }
 
@@ -222,7 +139,7 @@ int pt_assign(Net *n, const CfgConfig *cfg) {
       const CfgTypeRule *r = &cfg->types[i];
       if (r->place == CFG_HW && !pt_has_hw((LayerKind)r->kind)) {
         diag_error(n->dg, r->loc, "type '%s' cannot be placed in hardware: %s", r->type,
-                   r->kind == LK_CUSTOM ? "plugin layers run in software"
+                   lk_is((LayerKind)r->kind, LKF_PLUGIN) ? "plugin layers run in software"
                                         : "CHaiDNN has no hardware kernel for it");
         bad = 1;
       }

@@ -29,8 +29,18 @@ int pt_assign(Net *n, const CfgConfig *cfg);
  * "not assigned" before pt_assign. */
 const char *pt_reason(const Layer *l);
 
-/* Whether kind k has a hardware kernel at all (a limit table entry). */
+/* Whether kind k has a hardware kernel at all (lk_has_hw: its LayerOps
+ * has hw_limits). */
 bool pt_has_hw(LayerKind k);
+
+/* ---- For the kinds' hw_limits slots (ir.h LayerOps) ---- */
+/* Feature-map limits of the CHaiDNN kernels: channels must be fewer. */
+enum { PT_MAX_FMAPS = 4096, PT_MAX_FMAPS_BN = 2048 };
+/* Formats the violated limit into why[0..n); returns false. */
+bool pt_fail(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* True when bottom 0 and top 0 have fewer than lim channels (axis 1);
+ * else pt_fail with the offending count. */
+bool pt_fmaps_below(const Layer *l, int lim, char *why, size_t n);
 /* Checks l against its kind's hardware limits (the same table pt_assign
  * uses).  Returns true when l may go to hardware; otherwise writes the
  * violated limit into why[0..n) ("kernel 9x9 is not one of 1, 3, 5, 7,

@@ -84,31 +84,15 @@ static bool weights_loaded(const Layer *l) {
 /* Channels a per-channel affine layer covers (dim 1), or -1. */
 static int affine_channels(const Layer *l) {
   const rt_shape *s = &l->bottom[0]->shape;
-  if (l->nbottom != 1 || s->nd < 2) return -1;
-  if (l->kind == LK_BN) return s->d[1];
-  if (l->kind == LK_SCALE && l->p.scale.axis == 1 && l->p.scale.num_axes == 1)
-    return s->d[1];
-  return -1;
+  if (!lk_is(l->kind, LKF_AFFINE) || l->nbottom != 1 || s->nd < 2) return -1;
+  return lk_ops(l)->affine_channels(l);
 }
 
 /* Per-channel y = a*x + b of a BN or Scale layer, in double.  Returns false
  * when the weights are not loaded. */
 static bool affine_coeffs(const Layer *l, int c, double *a, double *b) {
   if (!weights_loaded(l)) return false;
-  if (l->kind == LK_BN) {
-    double f = l->weight[2].t.d[0];
-    double inv = f == 0.0 ? 0.0 : 1.0 / f;
-    for (int k = 0; k < c; k++) {
-      double m = l->weight[0].t.d[k] * inv, v = l->weight[1].t.d[k] * inv;
-      a[k] = 1.0 / sqrt(v + (double)l->p.bn.eps);
-      b[k] = -m * a[k];
-    }
-  } else {
-    for (int k = 0; k < c; k++) {
-      a[k] = l->weight[0].t.d[k];
-      b[k] = l->p.scale.bias_term && l->weight[1].loaded ? l->weight[1].t.d[k] : 0.0;
-    }
-  }
+  lk_ops(l)->affine(l, c, a, b);
   return true;
 }
 
@@ -122,7 +106,9 @@ static rt_tensor new_tensor(Net *n, int nd, const int *dims) {
 
 /* Gives l (Conv/Deconv/IP) a loaded bias blob of nout zeros if it has none. */
 static void ensure_bias(Net *n, Layer *l, int nout) {
-  bool *bt = l->kind == LK_IP ? &l->p.ip.bias_term : &l->p.conv.bias_term;
+  LayerMac m;
+  lk_ops(l)->mac(l, &m);
+  bool *bt = m.bias_term;
   if (*bt && l->nweight > 1 && l->weight[1].loaded) return;
   Weight *w = ar_array(n->ar, 2, sizeof *w);
   w[0] = l->weight[0];
@@ -140,20 +126,7 @@ static void fold_into(Net *n, Layer *l, int nout, const double *a, const double 
   ensure_bias(n, l, nout);
   rt_tensor w = l->weight[0].t, nw = new_tensor(n, w.s.nd, w.s.d);
   int64_t cnt = rt_shape_count(&w.s);
-  if (l->kind == LK_CONV || (l->kind == LK_IP && !l->p.ip.transpose)) {
-    int64_t per = cnt / nout;
-    for (int64_t i = 0; i < cnt; i++) nw.d[i] = (float)(w.d[i] * a[i / per]);
-  } else if (l->kind == LK_IP) { /* K x N */
-    for (int64_t i = 0; i < cnt; i++) nw.d[i] = (float)(w.d[i] * a[i % nout]);
-  } else { /* Deconvolution: in x out/group x kh x kw */
-    int g = l->p.conv.group, in = w.s.d[0], opg = nout / g;
-    int64_t khw = cnt / ((int64_t)in * opg);
-    for (int64_t i = 0; i < cnt; i++) {
-      int64_t ic = i / (opg * khw), oc = (i / khw) % opg;
-      int o = (int)(ic / (in / g)) * opg + (int)oc;
-      nw.d[i] = (float)(w.d[i] * a[o]);
-    }
-  }
+  lk_ops(l)->fold_weights(l, w.d, nw.d, cnt, nout, a);
   rt_tensor bias = l->weight[1].t, nb = new_tensor(n, bias.s.nd, bias.s.d);
   for (int k = 0; k < nout; k++) nb.d[k] = (float)(bias.d[k] * a[k] + b[k]);
   l->weight[0].t = nw;
@@ -165,16 +138,11 @@ int ps_fold_bn(Net *n, PsLog *lg) {
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
     if (l->dead || l->ntop != 1 || l->fused_relu) continue;
-    int nout;
-    if (l->kind == LK_CONV || l->kind == LK_DECONV) {
-      if (l->p.conv.axis != 1) continue;
-      nout = l->p.conv.num_output;
-    } else if (l->kind == LK_IP) {
-      if (l->p.ip.axis != 1) continue;
-      nout = l->p.ip.num_output;
-    } else {
-      continue;
-    }
+    if (!lk_is(l->kind, LKF_MAC)) continue;
+    LayerMac m;
+    lk_ops(l)->mac(l, &m);
+    if (m.axis != 1) continue;
+    int nout = m.nout;
     const char *before = l->fused_names;
     int folded = 0;
     for (;;) {
@@ -239,12 +207,7 @@ int ps_bn_affine(Net *n, PsLog *lg) {
 }
 
 static bool relu_fusable(const Layer *p) {
-  switch (p->kind) {
-  case LK_CONV: case LK_DECONV: case LK_IP: case LK_ELTWISE: case LK_SCALE: case LK_BN:
-    return p->ntop == 1 && !p->fused_relu;
-  default:
-    return false;
-  }
+  return lk_is(p->kind, LKF_RELU_FUSE) && p->ntop == 1 && !p->fused_relu;
 }
 
 int ps_fuse_relu(Net *n, PsLog *lg) {
@@ -268,7 +231,7 @@ int ps_remove_identity(Net *n, PsLog *lg) {
   int changes = 0;
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
-    if (l->dead || (l->kind != LK_DROPOUT && l->kind != LK_SPLIT) || l->nbottom != 1)
+    if (l->dead || !lk_is(l->kind, LKF_IDENTITY) || l->nbottom != 1)
       continue;
     bool out = false;
     for (int k = 0; k < l->ntop; k++) out |= l->top[k]->is_output;
@@ -291,7 +254,7 @@ int ps_remove_unused(Net *n, PsLog *lg) {
     if (l->dead) continue;
     bool used = false;
     for (int k = 0; k < l->ntop; k++) used |= live[l->top[k]->id];
-    if (!used && l->kind != LK_INPUT) {
+    if (!used && !lk_is(l->kind, LKF_SOURCE)) {
       l->dead = true;
       ps_log(lg, "remove: %s (%s feeds no output)", l->name, l->type);
       changes++;
@@ -305,18 +268,11 @@ int ps_remove_unused(Net *n, PsLog *lg) {
 bool ps_elementwise(const Layer *l) {
   if (l->nbottom < 1 || l->ntop != 1) return false;
   if (!rt_shape_eq(&l->bottom[0]->shape, &l->top[0]->shape)) return false;
-  switch (l->kind) {
-  case LK_RELU: case LK_PRELU: case LK_BN: case LK_SCALE: case LK_BIAS:
-  case LK_ELTWISE: case LK_POWER: case LK_SIGMOID: case LK_TANH:
-    return true;
-  default:
-    return false;
-  }
+  return lk_is(l->kind, LKF_ELEMWISE);
 }
 
 static bool is_noop_kind(const Layer *l) {
-  return (l->kind == LK_FLATTEN || l->kind == LK_RESHAPE || l->kind == LK_DROPOUT ||
-          l->kind == LK_SPLIT) && l->nbottom == 1;
+  return lk_is(l->kind, LKF_COPY) && l->nbottom == 1;
 }
 
 const char *ps_blob_layer_name(const Net *n, const Blob *b) {
@@ -370,7 +326,7 @@ void ps_plan(const Net *n, PsPlan *p) {
    * the root or any blob sharing its storage. */
   for (int i = 0; i < nl; i++) {
     const Layer *l = n->layers[i];
-    if (l->dead || l->kind == LK_INPUT) continue;
+    if (l->dead || lk_is(l->kind, LKF_SOURCE)) continue;
     for (int k = 0; k < l->ntop; k++) {
       int id = l->top[k]->id;
       if (p->where[id] == PS_OUTPUT || p->where[id] == PS_INPUT) continue;

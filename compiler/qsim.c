@@ -36,12 +36,9 @@ typedef struct QsConv {
 
 typedef struct QsLayer {
   int mode;
-  rt_fx_kernel_fn fn;
-  const void *param;
-  rt_fx_q in, out;       /* declared input; format of the tops */
+  QsKernel k;            /* kernel, formats (in: declared input; out: the
+                            tops') and the post requantization */
   QsConv *cv;            /* per bottom (QL_FX) */
-  bool post;             /* requantize/ReLU the tops in place afterwards */
-  rt_fx_relu_param post_p;
   rt_fx_quant_param outq; /* QL_INPUTQ / QL_FXF: tops' quantization */
 } QsLayer;
 
@@ -140,26 +137,21 @@ static void out_fmts(const Net *n, const Layer *l, rt_fx_q *pre, rt_fx_q *fin) {
   }
 }
 
-static bool copy_kind(LayerKind k) {
-  return k == LK_FLATTEN || k == LK_RESHAPE || k == LK_DROPOUT || k == LK_SPLIT;
-}
-
-static const float *wdata(const Layer *l, int k) {
+const float *qs_wdata(const Layer *l, int k) {
   return k < l->nweight && l->weight[k].loaded ? l->weight[k].t.d : NULL;
 }
 
-/* Conv / Deconv / InnerProduct with the output stage (and fused ReLU). */
-static int prep_mac(QsNet *qn, Layer *l, QsLayer *ql) {
-  Net *n = qn->n;
+int qs_mac_begin(Net *n, Layer *l, QsMac *m) {
   const LayerQuant *q = l->q;
-  bool ip = l->kind == LK_IP;
-  int nout = ip ? l->p.ip.num_output : l->p.conv.num_output;
+  LayerMac g;
+  lk_ops(l)->mac(l, &g);
+  int nout = g.nout;
   if (q->bw_params <= 0) {
     ir_error_at(n, q->loc, l, "precision_param has no bw_params for a layer with weights");
     return -1;
   }
   double *ws = ar_array(n->ar, (size_t)nout, sizeof(double));
-  rt_fx_wq wq = {q->bw_params, q->mode == QM_XILINX, ws};
+  m->wq = (rt_fx_wq){q->bw_params, q->mode == QM_XILINX, ws};
   if (q->mode == QM_XILINX) {
     if (q->nth != nout && q->nth != 1) {
       ir_error_at(n, q->loc, l, "%d th_params for %d output channels", q->nth, nout);
@@ -174,153 +166,54 @@ static int prep_mac(QsNet *qn, Layer *l, QsLayer *ql) {
   }
   const Weight *w0 = &l->weight[0];
   int64_t nw = rt_shape_count(&w0->t.s);
-  bool hasb = (ip ? l->p.ip.bias_term : l->p.conv.bias_term) && wdata(l, 1);
-  int relu = !l->fused_relu ? RT_FX_RELU_NONE
-             : l->relu_slope == 0 ? RT_FX_RELU : RT_FX_LEAKY;
-  rt_fx_mac_store st = {
+  bool hasb = *g.bias_term && qs_wdata(l, 1);
+  m->relu = !l->fused_relu ? RT_FX_RELU_NONE
+            : l->relu_slope == 0 ? RT_FX_RELU : RT_FX_LEAKY;
+  m->st = (rt_fx_mac_store){
       ar_array(n->ar, (size_t)nw, sizeof(int16_t)),
       ar_array(n->ar, (size_t)nout, sizeof(int64_t)),
       ar_array(n->ar, (size_t)nout, sizeof(int32_t)),
       ar_array(n->ar, (size_t)nout, sizeof(int8_t)),
       ar_array(n->ar, (size_t)nout, sizeof(int32_t)),
       ar_array(n->ar, (size_t)nout, sizeof(int8_t))};
-  const float *b = hasb ? wdata(l, 1) : NULL;
-  int r;
-  if (ip) {
-    rt_fx_ip_param *p = ar_alloc(n->ar, sizeof *p);
-    const rt_shape *s = &l->bottom[0]->shape;
-    int64_t K = rt_shape_count_range(s, l->p.ip.axis, s->nd);
-    r = rt_fx_prepare_ip(p, &l->p.ip, (int)K, w0->t.d, b, &ql->in, &wq, &ql->out,
-                         relu, l->relu_slope, &st);
-    ql->fn = rt_fx_ip;
-    ql->param = p;
-  } else {
-    rt_fx_conv_param *p = ar_alloc(n->ar, sizeof *p);
-    int cin = l->bottom[0]->shape.d[1];
-    r = (l->kind == LK_CONV ? rt_fx_prepare_conv : rt_fx_prepare_deconv)(
-        p, &l->p.conv, cin, w0->t.d, b, &ql->in, &wq, &ql->out, relu,
-        l->relu_slope, &st);
-    ql->fn = l->kind == LK_CONV ? rt_fx_conv : rt_fx_deconv;
-    ql->param = p;
-    if (!r && l->kind == LK_CONV) { /* the int8 copy of 8-bit weights */
-      int8_t *w8 = ar_array(n->ar, (size_t)(nout * rt_fx_conv_k4(p)), 1);
-      int32_t *a0 = ar_array(n->ar, (size_t)nout, sizeof(int32_t));
-      if (!rt_fx_conv_pack8(p, w8, a0)) p->w8 = w8, p->acc0 = a0;
-      int64_t *wa = ar_array(n->ar, (size_t)nout, sizeof(int64_t));
-      rt_fx_conv_wabs(p, wa);
-      p->wabs = wa;
-    }
-  }
+  m->w = w0->t.d;
+  m->b = hasb ? qs_wdata(l, 1) : NULL;
+  return 0;
+}
+
+int qs_mac_end(Net *n, const Layer *l, int r) {
   if (r) {
-    ir_error_at(n, q->loc, l, "cannot prepare the fixed-point layer (scales out of range or accumulator bound above 2^62)");
+    ir_error_at(n, l->q->loc, l, "cannot prepare the fixed-point layer (scales out of range or accumulator bound above 2^62)");
     return -1;
   }
   return 0;
 }
 
-/* Per-channel affine for Scale (one bottom) and a lone BatchNorm. */
-static int prep_affine(QsNet *qn, Layer *l, QsLayer *ql) {
-  Net *n = qn->n;
-  const rt_shape *s = &l->bottom[0]->shape;
-  int axis, nch;
-  const float *a, *b = NULL;
-  if (l->kind == LK_BN) {
-    if (s->nd < 2 || !wdata(l, 0) || !wdata(l, 1) || !wdata(l, 2)) return 1;
-    axis = 1;
-    nch = s->d[1];
-    float *aa = ar_array(n->ar, (size_t)nch, sizeof(float));
-    float *bb = ar_array(n->ar, (size_t)nch, sizeof(float));
-    rt_fx_bn_affine(nch, wdata(l, 0), wdata(l, 1), wdata(l, 2)[0], l->p.bn.eps,
-                    NULL, NULL, aa, bb);
-    a = aa;
-    b = bb;
-  } else {
-    if (l->nbottom != 1 || !wdata(l, 0)) return 1;
-    axis = l->p.scale.axis;
-    nch = (int)rt_shape_count(&l->weight[0].t.s);
-    if (nch != 1 && (axis >= s->nd || s->d[axis] != nch)) return 1;
-    a = wdata(l, 0);
-    if (l->p.scale.bias_term) b = wdata(l, 1);
-  }
+int qs_prep_affine(Net *n, const Layer *l, QsKernel *k, int axis, int nch, const float *a,
+                   const float *b) {
   rt_fx_affine_param *p = ar_alloc(n->ar, sizeof *p);
-  if (rt_fx_prepare_affine(p, axis, nch, a, b, &ql->in, &ql->out,
+  if (rt_fx_prepare_affine(p, axis, nch, a, b, &k->in, &k->out,
                            ar_array(n->ar, (size_t)nch, sizeof(int32_t)),
                            ar_array(n->ar, (size_t)nch, sizeof(int8_t)),
                            ar_array(n->ar, (size_t)nch, sizeof(int64_t)))) {
     ir_error_at(n, l->q->loc, l, "cannot prepare the fixed-point affine layer");
     return -1;
   }
-  ql->fn = rt_fx_affine;
-  ql->param = p;
+  k->fn = rt_fx_affine;
+  k->param = p;
   return 0;
 }
 
-/* Chooses and prepares the integer kernel of a live layer with q.
- * Returns 0, 1 when the kind has no integer kernel here, -1 on error. */
-static int prep_fx(QsNet *qn, Layer *l, QsLayer *ql) {
-  Net *n = qn->n;
-  rt_fx_q in[RT_MAXLIST];
-  switch (l->kind) {
-  case LK_CONV:
-  case LK_DECONV:
-    if (l->p.conv.axis != 1 || l->bottom[0]->shape.nd != 4) return 1;
-    return prep_mac(qn, l, ql);
-  case LK_IP:
-    return prep_mac(qn, l, ql);
-  case LK_POOL: {
-    if (l->p.pool.method != RT_POOL_MAX && l->p.pool.method != RT_POOL_AVE) return 1;
-    rt_fx_pool_param *p = ar_alloc(n->ar, sizeof *p);
-    if (rt_fx_prepare_pool(p, &l->p.pool, &ql->in, &ql->out)) return -1;
-    ql->fn = rt_fx_pool;
-    ql->param = p;
-    return 0;
+int qs_prep_pass(Layer *l, QsKernel *k, rt_fx_kernel_fn fn) {
+  /* codes pass unchanged; a declared output format different from the
+   * input is reached by the post requantization */
+  k->fn = fn;
+  k->param = &l->p;
+  if (!fmt_eq(&k->in, &k->out)) {
+    k->post = true;
+    if (rt_fx_prepare_relu(&k->post_p, 1.0f, &k->in, &k->out)) return -1;
   }
-  case LK_RELU: {
-    rt_fx_relu_param *p = ar_alloc(n->ar, sizeof *p);
-    if (rt_fx_prepare_relu(p, l->p.relu.negative_slope, &ql->in, &ql->out)) return -1;
-    ql->fn = rt_fx_relu;
-    ql->param = p;
-    return 0;
-  }
-  case LK_BN:
-  case LK_SCALE:
-    return prep_affine(qn, l, ql);
-  case LK_ELTWISE: {
-    if (l->nbottom > RT_MAXLIST) return 1;
-    for (int i = 0; i < l->nbottom; i++) in[i] = ql->in;
-    rt_fx_eltwise_param *p = ar_alloc(n->ar, sizeof *p);
-    const rt_eltwise_param *e = &l->p.eltwise;
-    if (rt_fx_prepare_eltwise(p, e->op, l->nbottom, e->ncoeff ? e->coeff : NULL, in, &ql->out))
-      return -1;
-    ql->fn = rt_fx_eltwise;
-    ql->param = p;
-    return 0;
-  }
-  case LK_CONCAT: {
-    if (l->nbottom > RT_MAXLIST) return 1;
-    for (int i = 0; i < l->nbottom; i++) in[i] = ql->in;
-    rt_fx_concat_param *p = ar_alloc(n->ar, sizeof *p);
-    if (rt_fx_prepare_concat(p, l->p.concat.axis, l->nbottom, in, &ql->out)) return -1;
-    ql->fn = rt_fx_concat;
-    ql->param = p;
-    return 0;
-  }
-  case LK_PERMUTE:
-  case LK_FLATTEN:
-  case LK_RESHAPE:
-  case LK_DROPOUT:
-    /* codes pass unchanged; a declared output format different from the
-     * input is reached by the post requantization */
-    ql->fn = l->kind == LK_PERMUTE ? rt_fx_permute : rt_fx_copy;
-    ql->param = &l->p;
-    if (!fmt_eq(&ql->in, &ql->out)) {
-      ql->post = true;
-      if (rt_fx_prepare_relu(&ql->post_p, 1.0f, &ql->in, &ql->out)) return -1;
-    }
-    return 0;
-  default:
-    return 1;
-  }
+  return 0;
 }
 
 /* Prepares the boundary conversions of a fixed-point layer's bottoms. */
@@ -331,12 +224,12 @@ static int prep_bottoms(QsNet *qn, Layer *l, QsLayer *ql) {
     QsConv *c = &ql->cv[k];
     if (!qn->fx[b->id]) {
       c->op = QB_QUANT;
-      if (rt_fx_prepare_quant(&c->qp, &ql->in)) return -1;
-    } else if (!fmt_eq(&qn->fmt[b->id], &ql->in)) {
+      if (rt_fx_prepare_quant(&c->qp, &ql->k.in)) return -1;
+    } else if (!fmt_eq(&qn->fmt[b->id], &ql->k.in)) {
       c->op = QB_REQ;
-      if (rt_fx_multiplier(qn->fmt[b->id].scale / ql->in.scale, &c->M, &c->sh) < 0) return -1;
-      c->qmin = rt_fx_qmin(ql->in.bw, ql->in.sym);
-      c->qmax = rt_fx_qmax(ql->in.bw);
+      if (rt_fx_multiplier(qn->fmt[b->id].scale / ql->k.in.scale, &c->M, &c->sh) < 0) return -1;
+      c->qmin = rt_fx_qmin(ql->k.in.bw, ql->k.in.sym);
+      c->qmax = rt_fx_qmax(ql->k.in.bw);
     }
   }
   return 0;
@@ -368,7 +261,7 @@ QsNet *qs_prepare(Net *n, Diag *dg) {
     for (int t = 0; t < l->ntop; t++) qn->written[l->top[t]->id] = true;
     if (!l->q) {
       bool codes = l->nbottom == 1 && qn->fx[l->bottom[0]->id];
-      ql->mode = codes && copy_kind(l->kind) && !l->fused_relu ? QL_COPY : QL_FLOAT;
+      ql->mode = codes && lk_is(l->kind, LKF_COPY) && !l->fused_relu ? QL_COPY : QL_FLOAT;
       if (ql->mode == QL_COPY)
         for (int t = 0; t < l->ntop; t++) {
           qn->fx[l->top[t]->id] = true;
@@ -378,33 +271,34 @@ QsNet *qs_prepare(Net *n, Diag *dg) {
     }
     rt_fx_q pre, fin;
     out_fmts(n, l, &pre, &fin);
-    ql->in = fmt_of(l->q, 0);
+    ql->k.in = fmt_of(l->q, 0);
     if (fix_fmt(n, l, &pre, "output") || fix_fmt(n, l, &fin, "output")) continue;
-    if (l->kind != LK_INPUT && fix_fmt(n, l, &ql->in, "input")) continue;
-    bool mac = l->kind == LK_CONV || l->kind == LK_DECONV || l->kind == LK_IP;
-    ql->out = mac ? fin : pre;
+    bool src = lk_is(l->kind, LKF_SOURCE), mac = lk_is(l->kind, LKF_MAC);
+    if (!src && fix_fmt(n, l, &ql->k.in, "input")) continue;
+    ql->k.out = mac ? fin : pre;
     int r;
-    if (l->kind == LK_INPUT) {
+    if (src) {
       ql->mode = QL_INPUTQ;
-      r = rt_fx_prepare_quant(&ql->outq, &ql->out) ? -1 : 0;
+      r = rt_fx_prepare_quant(&ql->outq, &ql->k.out) ? -1 : 0;
     } else {
       ql->mode = QL_FX;
-      r = prep_fx(qn, l, ql);
+      const LayerOps *ops = lk_ops(l);
+      r = ops->fx_prepare ? ops->fx_prepare(n, l, &ql->k) : 1;
       if (r == 0 && !mac && !fmt_eq(&pre, &fin)) {
         /* a fused ReLU (or trailing format change) after a non-MAC layer */
-        if (ql->post) {
+        if (ql->k.post) {
           ir_error_at(n, l->q->loc, l, "cannot chain two output requantizations");
           r = -1;
         } else {
-          ql->post = true;
+          ql->k.post = true;
           float slope = l->fused_relu ? l->relu_slope : 1.0f;
-          if (rt_fx_prepare_relu(&ql->post_p, slope, &ql->out, &fin)) r = -1;
-          ql->out = fin;
+          if (rt_fx_prepare_relu(&ql->k.post_p, slope, &ql->k.out, &fin)) r = -1;
+          ql->k.out = fin;
         }
       } else if (r == 0 && !mac && l->fused_relu) {
-        ql->post = true;
-        if (rt_fx_prepare_relu(&ql->post_p, l->relu_slope, &ql->out, &fin)) r = -1;
-        ql->out = fin;
+        ql->k.post = true;
+        if (rt_fx_prepare_relu(&ql->k.post_p, l->relu_slope, &ql->k.out, &fin)) r = -1;
+        ql->k.out = fin;
       }
     }
     if (r > 0) {
@@ -416,8 +310,8 @@ QsNet *qs_prepare(Net *n, Diag *dg) {
         warned[l->kind] = true;
       }
       ql->mode = QL_FXF;
-      ql->out = fin;
-      r = rt_fx_prepare_quant(&ql->outq, &ql->out) ? -1 : 0;
+      ql->k.out = fin;
+      r = rt_fx_prepare_quant(&ql->outq, &ql->k.out) ? -1 : 0;
     }
     if (r == 0 && ql->mode == QL_FX) r = prep_bottoms(qn, l, ql);
     if (r < 0) {
@@ -426,7 +320,7 @@ QsNet *qs_prepare(Net *n, Diag *dg) {
     }
     for (int t = 0; t < l->ntop; t++) {
       qn->fx[l->top[t]->id] = true;
-      qn->fmt[l->top[t]->id] = ql->out;
+      qn->fmt[l->top[t]->id] = ql->k.out;
     }
   }
   return dg->nerrors > errs ? NULL : qn;
@@ -518,10 +412,10 @@ static void run_fx(QsState *st, Layer *l, const QsLayer *ql) {
     tt[t].d = st->code[l->top[t]->id];
   }
   rt_fx_args a = {nb, nt, bt, tt};
-  ql->fn(ql->param, &a);
-  if (ql->post) {
+  ql->k.fn(ql->k.param, &a);
+  if (ql->k.post) {
     rt_fx_args pa = {1, 1, tt, tt};
-    rt_fx_relu(&ql->post_p, &pa);
+    rt_fx_relu(&ql->k.post_p, &pa);
   }
 }
 
@@ -686,13 +580,13 @@ QsMode qs_layer_mode(const QsNet *qn, const Layer *l) {
   }
 }
 
-const void *qs_layer_param(const QsNet *qn, const Layer *l) { return qn->L[l->id].param; }
-rt_fx_q qs_layer_in(const QsNet *qn, const Layer *l) { return qn->L[l->id].in; }
-rt_fx_q qs_layer_out(const QsNet *qn, const Layer *l) { return qn->L[l->id].out; }
+const void *qs_layer_param(const QsNet *qn, const Layer *l) { return qn->L[l->id].k.param; }
+rt_fx_q qs_layer_in(const QsNet *qn, const Layer *l) { return qn->L[l->id].k.in; }
+rt_fx_q qs_layer_out(const QsNet *qn, const Layer *l) { return qn->L[l->id].k.out; }
 
 const rt_fx_relu_param *qs_layer_post(const QsNet *qn, const Layer *l) {
   const QsLayer *ql = &qn->L[l->id];
-  return ql->mode == QL_FX && ql->post ? &ql->post_p : NULL;
+  return ql->mode == QL_FX && ql->k.post ? &ql->k.post_p : NULL;
 }
 
 const rt_fx_quant_param *qs_layer_outq(const QsNet *qn, const Layer *l) {

@@ -110,4 +110,41 @@ int qs_bottom_conv(const QsNet *qn, const Layer *l, int k, rt_fx_quant_param *qp
 /* True when blob b holds codes; *fmt (may be NULL) gets their format. */
 bool qs_blob_fmt(const QsNet *qn, const Blob *b, rt_fx_q *fmt);
 
+/* ---- For the kinds' fx_prepare slots (ir.h LayerOps) ---- */
+
+/* One fixed-point layer's kernel as qs_run calls it. */
+typedef struct QsKernel {
+  rt_fx_q in, out;         /* declared input format; format of the tops */
+  rt_fx_kernel_fn fn;      /* the integer kernel */
+  const void *param;       /* its parameters (qs_layer_param) */
+  bool post;               /* requantize/ReLU the tops in place afterwards */
+  rt_fx_relu_param post_p; /* ... with these parameters */
+} QsKernel;
+
+/* Loaded data of learned blob k of l, or NULL. */
+const float *qs_wdata(const Layer *l, int k);
+
+/* The part of a LKF_MAC layer's preparation every such kind shares: the
+ * weight scales from l->q (one per output channel of lk_ops(l)->mac), the
+ * arena storage of the prepared weights, the bias (NULL when absent) and
+ * the fused ReLU mode. */
+typedef struct QsMac {
+  rt_fx_wq wq;
+  rt_fx_mac_store st;
+  const float *w, *b;
+  int relu; /* RT_FX_RELU_NONE / RT_FX_RELU / RT_FX_LEAKY */
+} QsMac;
+/* Fills *m; -1 after reporting a precision_param that does not fit. */
+int qs_mac_begin(Net *n, Layer *l, QsMac *m);
+/* Ends a MAC preparation whose rt_fx_prepare_* returned r: reports a
+ * nonzero r at l's precision_param and returns -1, else 0. */
+int qs_mac_end(Net *n, const Layer *l, int r);
+/* Prepares k as rt_fx_affine: y = a[c]*x + b[c] (b may be NULL) over nch
+ * channels along axis.  -1 after reporting. */
+int qs_prep_affine(Net *n, const Layer *l, QsKernel *k, int axis, int nch, const float *a,
+                   const float *b);
+/* Prepares k as a kernel fn that moves codes unchanged (param &l->p),
+ * with a post requantization when k->out differs from k->in. */
+int qs_prep_pass(Layer *l, QsKernel *k, rt_fx_kernel_fn fn);
+
 #endif

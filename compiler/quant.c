@@ -14,20 +14,11 @@
 #include "textfmt.h"
 
 bool qt_kind_has_precision(LayerKind k, QuantMode m) {
-  switch (k) {
-  case LK_CONV: case LK_BN: case LK_SCALE: case LK_POOL: case LK_ELTWISE:
-  case LK_PERMUTE:
-    return true;
-  case LK_RELU: case LK_DECONV: case LK_CONCAT: case LK_NORMALIZE:
-  case LK_INPUT:
-    return m == QM_XILINX;
-  default:
-    return false;
-  }
+  return lk_is(k, LKF_Q) || (m == QM_XILINX && lk_is(k, LKF_QX));
 }
 
 bool qt_kind_needs_params(LayerKind k, QuantMode m) {
-  return k == LK_CONV || (k == LK_DECONV && m == QM_XILINX);
+  return lk_is(k, LKF_QW) || (m == QM_XILINX && lk_is(k, LKF_QWX));
 }
 
 const char *qt_mode_name(QuantMode m) {
@@ -35,7 +26,8 @@ const char *qt_mode_name(QuantMode m) {
 }
 
 int qt_out_channels(const Layer *l) {
-  if (l->kind == LK_CONV || l->kind == LK_DECONV) return l->p.conv.num_output;
+  const LayerOps *ops = lk_ops(l);
+  if (ops->out_channels) return ops->out_channels(l);
   if (l->ntop < 1 || !l->top[0] || l->top[0]->shape.nd < 2) return 1;
   return l->top[0]->shape.d[1];
 }

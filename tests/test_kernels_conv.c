@@ -402,8 +402,8 @@ static Fix *fix_new(const char *type, rt_shape in, int ntop) {
 /* setup + shape; returns their result, the message text in f->msg. */
 static int fix_run(Fix *f) {
   const LayerKindInfo *k = &lk_info[f->l.kind];
-  int r = k->setup(&f->l, &f->net);
-  if (r == 0) r = k->shape(&f->l, &f->net);
+  int r = k->ops->setup(&f->l, &f->net);
+  if (r == 0) r = k->ops->shape(&f->l, &f->net);
   fflush(f->out);
   return r;
 }

@@ -330,8 +330,8 @@ static Fix *fix_new(const char *type, int nb, const rt_shape *bs, int nt) {
 /* Runs setup + shape; returns their status. */
 static int fix_run(Fix *f) {
   const LayerKindInfo *k = &lk_info[f->l.kind];
-  int r = k->setup(&f->l, &f->n);
-  if (r == 0) r = k->shape(&f->l, &f->n);
+  int r = k->ops->setup(&f->l, &f->n);
+  if (r == 0) r = k->ops->shape(&f->l, &f->n);
   fflush(f->out);
   return r;
 }

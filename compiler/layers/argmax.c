@@ -67,3 +67,5 @@ int lk_argmax_shape(Layer *l, Net *n) {
   }
   return ir_set_shape(n, l, &l->top[0]->shape, nd, dims);
 }
+
+const LayerOps lk_argmax_ops = {.setup = lk_argmax_setup, .shape = lk_argmax_shape};

@@ -33,3 +33,5 @@ int lk_bias_shape(Layer *l, Net *n) {
   int num_axes = bp && bp->has_num_axes ? bp->num_axes : 1;
   return lk_scale_axes(l, n, bp, axis, num_axes);
 }
+
+const LayerOps lk_bias_ops = {.setup = lk_bias_setup, .shape = lk_bias_shape};

@@ -1,5 +1,11 @@
 /* bn.c - BatchNorm with global statistics (inference). */
+#include <math.h>
+#include <stdlib.h>
+
+#include "../calib.h"
 #include "../ir.h"
+#include "../partition.h"
+#include "../qsim.h"
 #include "caffe.pb-c.h"
 
 int lk_bn_setup(Layer *l, Net *n) {
@@ -33,3 +39,57 @@ int lk_bn_shape(Layer *l, Net *n) {
     return -1;
   return 0;
 }
+
+/* ---- operations (ir.h LayerOps) ---- */
+
+static int bn_affine_channels(const Layer *l) { return l->bottom[0]->shape.d[1]; }
+
+/* a = 1/sqrt(var + eps), b = -mean*a with Caffe's moving-average factor. */
+static void bn_affine(const Layer *l, int c, double *a, double *b) {
+  double f = l->weight[2].t.d[0];
+  double inv = f == 0.0 ? 0.0 : 1.0 / f;
+  for (int k = 0; k < c; k++) {
+    double m = l->weight[0].t.d[k] * inv, v = l->weight[1].t.d[k] * inv;
+    a[k] = 1.0 / sqrt(v + (double)l->p.bn.eps);
+    b[k] = -m * a[k];
+  }
+}
+
+static void bn_fold_factor(const Layer *l, double *f, int nch) {
+  if (l->nweight >= 3 && l->weight[0].loaded && l->weight[1].loaded && l->weight[2].loaded &&
+      rt_shape_count(&l->weight[0].t.s) == nch) {
+    float *a = cb_xcalloc((size_t)nch, sizeof(float));
+    float *bb = cb_xcalloc((size_t)nch, sizeof(float));
+    rt_fx_bn_affine(nch, l->weight[0].t.d, l->weight[1].t.d, l->weight[2].t.d[0], l->p.bn.eps,
+                    NULL, NULL, a, bb);
+    for (int i = 0; i < nch; i++) f[i] *= fabs((double)a[i]);
+    free(a);
+    free(bb);
+  }
+}
+
+/* A lone BatchNorm as a per-channel affine on axis 1. */
+static int bn_fx(Net *n, Layer *l, QsKernel *k) {
+  const rt_shape *s = &l->bottom[0]->shape;
+  if (s->nd < 2 || !qs_wdata(l, 0) || !qs_wdata(l, 1) || !qs_wdata(l, 2)) return 1;
+  int nch = s->d[1];
+  float *aa = ar_array(n->ar, (size_t)nch, sizeof(float));
+  float *bb = ar_array(n->ar, (size_t)nch, sizeof(float));
+  rt_fx_bn_affine(nch, qs_wdata(l, 0), qs_wdata(l, 1), qs_wdata(l, 2)[0], l->p.bn.eps, NULL,
+                  NULL, aa, bb);
+  return qs_prep_affine(n, l, k, 1, nch, aa, bb);
+}
+
+static bool bn_hw_limits(const Layer *l, char *why, size_t n) {
+  return pt_fmaps_below(l, PT_MAX_FMAPS_BN, why, n);
+}
+
+const LayerOps lk_bn_ops = {
+    .setup = lk_bn_setup,
+    .shape = lk_bn_shape,
+    .fx_prepare = bn_fx,
+    .affine_channels = bn_affine_channels,
+    .affine = bn_affine,
+    .fold_factor = bn_fold_factor,
+    .hw_limits = bn_hw_limits,
+};

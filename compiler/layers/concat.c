@@ -1,5 +1,8 @@
 /* concat.c - Concat: joins bottoms along one axis. */
+#include "../hls.h"
 #include "../ir.h"
+#include "../partition.h"
+#include "../qsim.h"
 #include "caffe.pb-c.h"
 
 int lk_concat_setup(Layer *l, Net *n) {
@@ -59,3 +62,37 @@ int lk_concat_shape(Layer *l, Net *n) {
   for (int k = 0; k < top.nd; k++) dims[k] = k == axis ? sum : top.d[k];
   return ir_set_shape(n, l, &l->top[0]->shape, top.nd, dims);
 }
+
+/* ---- operations (ir.h LayerOps) ---- */
+
+static int concat_fx(Net *n, Layer *l, QsKernel *k) {
+  rt_fx_q in[RT_MAXLIST];
+  if (l->nbottom > RT_MAXLIST) return 1;
+  for (int i = 0; i < l->nbottom; i++) in[i] = k->in;
+  rt_fx_concat_param *p = ar_alloc(n->ar, sizeof *p);
+  if (rt_fx_prepare_concat(p, l->p.concat.axis, l->nbottom, in, &k->out)) return -1;
+  k->fn = rt_fx_concat;
+  k->param = p;
+  return 0;
+}
+
+static bool concat_hw_limits(const Layer *l, char *why, size_t n) {
+  if (l->p.concat.axis != 1)
+    return pt_fail(why, n, "concatenation along axis %d (the hardware joins channels: axis 1; "
+                           "chaicc)",
+                   l->p.concat.axis);
+  return true;
+}
+
+static void concat_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
+  e->cycles = k->ii * hl_cdiv(rt_shape_count(&l->top[0]->shape), k->op);
+  e->dsp = 3 * k->op;
+}
+
+const LayerOps lk_concat_ops = {
+    .setup = lk_concat_setup,
+    .shape = lk_concat_shape,
+    .fx_prepare = concat_fx,
+    .hw_limits = concat_hw_limits,
+    .hls_estimate = concat_hls_estimate,
+};

@@ -1,8 +1,13 @@
 /* conv.c - Convolution (and its DepthwiseConvolution aliases) and
  * Deconvolution: parameter parsing and Caffe's output-size rules. */
 #include <stdint.h>
+#include <stdlib.h>
 
+#include "../calib.h"
+#include "../hls.h"
 #include "../ir.h"
+#include "../partition.h"
+#include "../qsim.h"
 #include "caffe.pb-c.h"
 
 /* Reads one of kernel/stride/pad/dilation: the _h/_w pair when given, else
@@ -159,3 +164,173 @@ int lk_deconv_shape(Layer *l, Net *n) {
   if (p->bias_term && ir_set_shape(n, l, &l->weight[1].expect, 1, bd)) return -1;
   return 0;
 }
+
+/* ---- operations (ir.h LayerOps) ---- */
+
+static long long conv_macs(const Layer *l) {
+  const rt_shape *o = &l->top[0]->shape, *in = &l->bottom[0]->shape;
+  return rt_shape_count(o) * (long long)(in->d[1] / l->p.conv.group) * l->p.conv.kh *
+         l->p.conv.kw;
+}
+
+static long long deconv_macs(const Layer *l) {
+  const rt_shape *in = &l->bottom[0]->shape;
+  return rt_shape_count(in) * (long long)(l->p.conv.num_output / l->p.conv.group) *
+         l->p.conv.kh * l->p.conv.kw;
+}
+
+static void conv_mac(Layer *l, LayerMac *m) {
+  m->nout = l->p.conv.num_output;
+  m->axis = l->p.conv.axis;
+  m->bias_term = &l->p.conv.bias_term;
+}
+
+static int conv_out_channels(const Layer *l) { return l->p.conv.num_output; }
+
+/* Convolution weights: O x C/g x kh x kw, output channel major. */
+static void conv_fold_weights(const Layer *l, const float *w, float *nw, int64_t cnt, int nout,
+                              const double *a) {
+  (void)l;
+  int64_t per = cnt / nout;
+  for (int64_t i = 0; i < cnt; i++) nw[i] = (float)(w[i] * a[i / per]);
+}
+
+/* Deconvolution weights: C x O/g x kh x kw. */
+static void deconv_fold_weights(const Layer *l, const float *w, float *nw, int64_t cnt,
+                                int nout, const double *a) {
+  int g = l->p.conv.group, in = l->weight[0].t.s.d[0], opg = nout / g;
+  int64_t khw = cnt / ((int64_t)in * opg);
+  for (int64_t i = 0; i < cnt; i++) {
+    int64_t ic = i / (opg * khw), oc = (i / khw) % opg;
+    int o = (int)(ic / (in / g)) * opg + (int)oc;
+    nw[i] = (float)(w[i] * a[o]);
+  }
+}
+
+/* Gathers each output channel's C/g x kh x kw taps of the C x O/g x kh x kw
+ * Deconvolution weights into one buffer. */
+static void deconv_each_out(const Layer *l, int nout,
+                            void (*fn)(void *, int, const float *, int64_t), void *ctx) {
+  const rt_tensor *w = &l->weight[0].t;
+  int64_t cnt = rt_shape_count(&w->s);
+  int cin = w->s.d[0], g = l->p.conv.group > 0 ? l->p.conv.group : 1;
+  int og = nout / g, cg = cin / g;
+  int64_t k = cin && og ? cnt / ((int64_t)cin * og) : 0;
+  float *buf = cb_xcalloc((size_t)(cg * k), sizeof(float));
+  for (int o = 0; o < nout; o++) {
+    int grp = og ? o / og : 0, j = og ? o % og : 0;
+    int64_t m = 0;
+    for (int ci = grp * cg; ci < (grp + 1) * cg && ci < cin; ci++) {
+      const float *p = w->d + ((int64_t)ci * og + j) * k;
+      for (int64_t t = 0; t < k; t++) buf[m++] = p[t];
+    }
+    fn(ctx, o, buf, m);
+  }
+  free(buf);
+}
+
+/* Both directions: 2-D NCHW with axis 1 only (else float). */
+static int fx_common(Net *n, Layer *l, QsKernel *k, bool conv) {
+  if (l->p.conv.axis != 1 || l->bottom[0]->shape.nd != 4) return 1;
+  QsMac m;
+  if (qs_mac_begin(n, l, &m)) return -1;
+  int nout = l->p.conv.num_output;
+  rt_fx_conv_param *p = ar_alloc(n->ar, sizeof *p);
+  int cin = l->bottom[0]->shape.d[1];
+  int r = (conv ? rt_fx_prepare_conv : rt_fx_prepare_deconv)(
+      p, &l->p.conv, cin, m.w, m.b, &k->in, &m.wq, &k->out, m.relu, l->relu_slope, &m.st);
+  k->fn = conv ? rt_fx_conv : rt_fx_deconv;
+  k->param = p;
+  if (!r && conv) { /* the int8 copy of 8-bit weights */
+    int8_t *w8 = ar_array(n->ar, (size_t)(nout * rt_fx_conv_k4(p)), 1);
+    int32_t *a0 = ar_array(n->ar, (size_t)nout, sizeof(int32_t));
+    if (!rt_fx_conv_pack8(p, w8, a0)) p->w8 = w8, p->acc0 = a0;
+    int64_t *wa = ar_array(n->ar, (size_t)nout, sizeof(int64_t));
+    rt_fx_conv_wabs(p, wa);
+    p->wabs = wa;
+  }
+  return qs_mac_end(n, l, r);
+}
+
+static int conv_fx(Net *n, Layer *l, QsKernel *k) { return fx_common(n, l, k, true); }
+static int deconv_fx(Net *n, Layer *l, QsKernel *k) { return fx_common(n, l, k, false); }
+
+static bool conv_hw_limits(const Layer *l, char *why, size_t n) {
+  const rt_conv_param *p = &l->p.conv;
+  if (p->kh != p->kw) return pt_fail(why, n, "kernel %dx%d is not square", p->kh, p->kw);
+  if (p->kh != 1 && p->kh != 3 && p->kh != 5 && p->kh != 7 && p->kh != 11)
+    return pt_fail(why, n, "kernel %dx%d is not one of 1, 3, 5, 7, 11", p->kh, p->kw);
+  if (p->sh != p->sw)
+    return pt_fail(why, n, "stride %dx%d: horizontal and vertical strides differ", p->sh, p->sw);
+  if (p->dh != p->dw || (p->dh != 1 && p->dh != 6))
+    return pt_fail(why, n, "dilation %dx%d is not 1 or 6", p->dh, p->dw);
+  return pt_fmaps_below(l, PT_MAX_FMAPS, why, n);
+}
+
+static bool deconv_hw_limits(const Layer *l, char *why, size_t n) {
+  (void)l, (void)why, (void)n; /* CHaiDNN: 16-bit only (a quantizer concern) */
+  return true;
+}
+
+static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* Channel parallelism up to the channels of one group. */
+static void conv_hls_knobs(const Layer *l, HlKnobs *k) {
+  int G = l->p.conv.group > 0 ? l->p.conv.group : 1;
+  k->ip = clampi(k->ip, 1, l->bottom[0]->shape.d[1] / G);
+  k->op = clampi(k->op, 1, l->top[0]->shape.d[1] / G);
+}
+
+static void conv_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  const rt_conv_param *p = &l->p.conv;
+  int64_t N = in->d[0], G = p->group, ICG = in->d[1] / G, OC = out->d[1], OCG = OC / G;
+  int64_t pix = N * out->d[2] * out->d[3];
+  /* the pipelined ict loop runs once per (pixel, tap, group, oc tile,
+   * ic tile); init and output loops take OC/OP each per pixel */
+  e->cycles = k->ii * pix * p->kh * p->kw * G * hl_cdiv(OCG, k->op) * hl_cdiv(ICG, k->ip) +
+              2 * pix * hl_cdiv(OC, k->op);
+  e->dsp = (int64_t)k->ip * k->op + 3 * k->op; /* MACs + output requantization */
+  e->macs = pix * OC * ICG * p->kh * p->kw;
+}
+
+static void deconv_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
+  conv_hls_estimate(l, k, e);
+  /* gather form: only taps on the stride grid hit */
+  e->macs = e->macs / ((int64_t)l->p.conv.sh * l->p.conv.sw);
+}
+
+static int64_t conv_hls_wbytes(const Layer *l) {
+  const rt_conv_param *p = &l->p.conv;
+  int G = p->group > 0 ? p->group : 1;
+  return (int64_t)l->bottom[0]->shape.d[1] / G * l->top[0]->shape.d[1] * p->kh * p->kw;
+}
+
+const LayerOps lk_conv_ops = {
+    .setup = lk_conv_setup,
+    .shape = lk_conv_shape,
+    .macs = conv_macs,
+    .fx_prepare = conv_fx,
+    .out_channels = conv_out_channels,
+    .mac = conv_mac,
+    .fold_weights = conv_fold_weights,
+    .hw_limits = conv_hw_limits,
+    .hls_knobs = conv_hls_knobs,
+    .hls_estimate = conv_hls_estimate,
+    .hls_wbytes = conv_hls_wbytes,
+};
+
+const LayerOps lk_deconv_ops = {
+    .setup = lk_deconv_setup,
+    .shape = lk_deconv_shape,
+    .macs = deconv_macs,
+    .fx_prepare = deconv_fx,
+    .out_channels = conv_out_channels,
+    .mac = conv_mac,
+    .fold_weights = deconv_fold_weights,
+    .each_out = deconv_each_out,
+    .hw_limits = deconv_hw_limits,
+    .hls_knobs = conv_hls_knobs,
+    .hls_estimate = deconv_hls_estimate,
+    .hls_wbytes = conv_hls_wbytes,
+};

@@ -58,3 +58,5 @@ int lk_crop_shape(Layer *l, Net *n) {
   }
   return ir_set_shape(n, l, &l->top[0]->shape, s0->nd, dims);
 }
+
+const LayerOps lk_crop_ops = {.setup = lk_crop_setup, .shape = lk_crop_shape};

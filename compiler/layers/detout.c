@@ -109,3 +109,5 @@ int lk_detout_shape(Layer *l, Net *n) {
   int64_t d[4] = {1, 1, rows, 7};
   return ir_set_shape(n, l, &l->top[0]->shape, 4, d);
 }
+
+const LayerOps lk_detout_ops = {.setup = lk_detout_setup, .shape = lk_detout_shape};

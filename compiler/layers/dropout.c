@@ -1,5 +1,6 @@
 /* dropout.c - Dropout: the identity at inference (Caffe's test phase). */
 #include "../ir.h"
+#include "../qsim.h"
 #include "caffe.pb-c.h"
 
 int lk_dropout_setup(Layer *l, Net *n) {
@@ -15,3 +16,17 @@ int lk_dropout_shape(Layer *l, Net *n) {
   l->top[0]->shape = l->bottom[0]->shape;
   return 0;
 }
+
+/* ---- operations (ir.h LayerOps) ---- */
+
+/* Codes move unchanged. */
+static int dropout_fx(Net *n, Layer *l, QsKernel *k) {
+  (void)n;
+  return qs_prep_pass(l, k, rt_fx_copy);
+}
+
+const LayerOps lk_dropout_ops = {
+    .setup = lk_dropout_setup,
+    .shape = lk_dropout_shape,
+    .fx_prepare = dropout_fx,
+};

@@ -1,6 +1,9 @@
 /* eltwise.c - Eltwise: PROD, SUM (optionally weighted) or MAX of bottoms of
  * one shape. */
+#include "../hls.h"
 #include "../ir.h"
+#include "../partition.h"
+#include "../qsim.h"
 #include "caffe.pb-c.h"
 
 int lk_eltwise_setup(Layer *l, Net *n) {
@@ -53,3 +56,45 @@ int lk_eltwise_shape(Layer *l, Net *n) {
   l->top[0]->shape = *s0;
   return 0;
 }
+
+/* ---- operations (ir.h LayerOps) ---- */
+
+static int eltwise_fx(Net *n, Layer *l, QsKernel *k) {
+  rt_fx_q in[RT_MAXLIST];
+  if (l->nbottom > RT_MAXLIST) return 1;
+  for (int i = 0; i < l->nbottom; i++) in[i] = k->in;
+  rt_fx_eltwise_param *p = ar_alloc(n->ar, sizeof *p);
+  const rt_eltwise_param *e = &l->p.eltwise;
+  if (rt_fx_prepare_eltwise(p, e->op, l->nbottom, e->ncoeff ? e->coeff : NULL, in, &k->out))
+    return -1;
+  k->fn = rt_fx_eltwise;
+  k->param = p;
+  return 0;
+}
+
+static bool eltwise_hw_limits(const Layer *l, char *why, size_t n) {
+  static const char *const ops[] = {"PROD", "SUM", "MAX"};
+  const rt_eltwise_param *p = &l->p.eltwise;
+  if (p->op != RT_ELT_SUM)
+    return pt_fail(why, n, "operation %s (the hardware adds: SUM only)",
+                   p->op >= 0 && p->op < 3 ? ops[p->op] : "?");
+  for (int i = 0; i < p->ncoeff; i++)
+    if (p->coeff[i] != 1.0f)
+      return pt_fail(why, n, "coefficient %g (the hardware adds with coefficients 1; chaicc)",
+                     (double)p->coeff[i]);
+  return true;
+}
+
+/* op lanes, each requantizing every input */
+static void eltwise_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
+  e->cycles = k->ii * hl_cdiv(rt_shape_count(&l->top[0]->shape), k->op);
+  e->dsp = 3 * l->nbottom * k->op;
+}
+
+const LayerOps lk_eltwise_ops = {
+    .setup = lk_eltwise_setup,
+    .shape = lk_eltwise_shape,
+    .fx_prepare = eltwise_fx,
+    .hw_limits = eltwise_hw_limits,
+    .hls_estimate = eltwise_hls_estimate,
+};

@@ -1,5 +1,6 @@
 /* flatten.c - Flatten: merges axes [axis, end_axis] into one. */
 #include "../ir.h"
+#include "../qsim.h"
 #include "caffe.pb-c.h"
 
 int lk_flatten_setup(Layer *l, Net *n) {
@@ -35,3 +36,17 @@ int lk_flatten_shape(Layer *l, Net *n) {
   for (int i = e + 1; i < in->nd; i++) dims[nd++] = in->d[i];
   return ir_set_shape(n, l, &l->top[0]->shape, nd, dims);
 }
+
+/* ---- operations (ir.h LayerOps) ---- */
+
+/* Codes move unchanged. */
+static int flatten_fx(Net *n, Layer *l, QsKernel *k) {
+  (void)n;
+  return qs_prep_pass(l, k, rt_fx_copy);
+}
+
+const LayerOps lk_flatten_ops = {
+    .setup = lk_flatten_setup,
+    .shape = lk_flatten_shape,
+    .fx_prepare = flatten_fx,
+};

@@ -43,3 +43,5 @@ int lk_input_shape(Layer *l, Net *n) {
   for (int t = 0; t < l->ntop; t++) l->top[t]->shape = l->p.input.shape[t];
   return 0;
 }
+
+const LayerOps lk_input_ops = {.setup = lk_input_setup, .shape = lk_input_shape};

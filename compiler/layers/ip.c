@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "../ir.h"
+#include "../qsim.h"
 #include "caffe.pb-c.h"
 
 int lk_ip_setup(Layer *l, Net *n) {
@@ -61,3 +62,49 @@ int lk_ip_shape(Layer *l, Net *n) {
   if (p->bias_term && ir_set_shape(n, l, &l->weight[1].expect, 1, bd)) return -1;
   return 0;
 }
+
+/* ---- operations (ir.h LayerOps) ---- */
+
+static long long ip_macs(const Layer *l) {
+  const rt_shape *o = &l->top[0]->shape, *in = &l->bottom[0]->shape;
+  return rt_shape_count(o) * rt_shape_count_range(in, l->p.ip.axis, in->nd);
+}
+
+static void ip_mac(Layer *l, LayerMac *m) {
+  m->nout = l->p.ip.num_output;
+  m->axis = l->p.ip.axis;
+  m->bias_term = &l->p.ip.bias_term;
+}
+
+/* Weights N x K, or K x N when transposed. */
+static void ip_fold_weights(const Layer *l, const float *w, float *nw, int64_t cnt, int nout,
+                            const double *a) {
+  if (!l->p.ip.transpose) {
+    int64_t per = cnt / nout;
+    for (int64_t i = 0; i < cnt; i++) nw[i] = (float)(w[i] * a[i / per]);
+  } else {
+    for (int64_t i = 0; i < cnt; i++) nw[i] = (float)(w[i] * a[i % nout]);
+  }
+}
+
+static int ip_fx(Net *n, Layer *l, QsKernel *k) {
+  QsMac m;
+  if (qs_mac_begin(n, l, &m)) return -1;
+  rt_fx_ip_param *p = ar_alloc(n->ar, sizeof *p);
+  const rt_shape *s = &l->bottom[0]->shape;
+  int64_t K = rt_shape_count_range(s, l->p.ip.axis, s->nd);
+  int r = rt_fx_prepare_ip(p, &l->p.ip, (int)K, m.w, m.b, &k->in, &m.wq, &k->out, m.relu,
+                           l->relu_slope, &m.st);
+  k->fn = rt_fx_ip;
+  k->param = p;
+  return qs_mac_end(n, l, r);
+}
+
+const LayerOps lk_ip_ops = {
+    .setup = lk_ip_setup,
+    .shape = lk_ip_shape,
+    .macs = ip_macs,
+    .fx_prepare = ip_fx,
+    .mac = ip_mac,
+    .fold_weights = ip_fold_weights,
+};

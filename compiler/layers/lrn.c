@@ -45,3 +45,5 @@ int lk_lrn_shape(Layer *l, Net *n) {
   l->top[0]->shape = *in;
   return 0;
 }
+
+const LayerOps lk_lrn_ops = {.setup = lk_lrn_setup, .shape = lk_lrn_shape};

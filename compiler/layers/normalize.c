@@ -35,3 +35,5 @@ int lk_normalize_shape(Layer *l, Net *n) {
     return ir_set_shape(n, l, &l->weight[0].expect, 0, &c);
   return ir_set_shape(n, l, &l->weight[0].expect, 1, &c);
 }
+
+const LayerOps lk_normalize_ops = {.setup = lk_normalize_setup, .shape = lk_normalize_shape};

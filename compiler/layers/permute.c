@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "../ir.h"
+#include "../qsim.h"
 #include "caffe.pb-c.h"
 
 int lk_permute_setup(Layer *l, Net *n) {
@@ -70,3 +71,17 @@ int lk_permute_shape(Layer *l, Net *n) {
   p->norder = nd;
   return ir_set_shape(n, l, &l->top[0]->shape, nd, d);
 }
+
+/* ---- operations (ir.h LayerOps) ---- */
+
+/* Codes move unchanged. */
+static int permute_fx(Net *n, Layer *l, QsKernel *k) {
+  (void)n;
+  return qs_prep_pass(l, k, rt_fx_permute);
+}
+
+const LayerOps lk_permute_ops = {
+    .setup = lk_permute_setup,
+    .shape = lk_permute_shape,
+    .fx_prepare = permute_fx,
+};

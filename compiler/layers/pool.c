@@ -3,7 +3,10 @@
  * dropped). */
 #include <stdint.h>
 
+#include "../hls.h"
 #include "../ir.h"
+#include "../partition.h"
+#include "../qsim.h"
 #include "caffe.pb-c.h"
 
 /* Reads a scalar/_h/_w triple the way Caffe does: `both` when given (and
@@ -148,3 +151,40 @@ int lk_pool_shape(Layer *l, Net *n) {
     if (ir_set_shape(n, l, &l->top[t]->shape, 4, od)) return -1;
   return 0;
 }
+
+/* ---- operations (ir.h LayerOps) ---- */
+
+static int pool_fx(Net *n, Layer *l, QsKernel *k) {
+  if (l->p.pool.method != RT_POOL_MAX && l->p.pool.method != RT_POOL_AVE) return 1;
+  rt_fx_pool_param *p = ar_alloc(n->ar, sizeof *p);
+  if (rt_fx_prepare_pool(p, &l->p.pool, &k->in, &k->out)) return -1;
+  k->fn = rt_fx_pool;
+  k->param = p;
+  return 0;
+}
+
+static bool pool_hw_limits(const Layer *l, char *why, size_t n) {
+  if (l->p.pool.method != RT_POOL_MAX && l->p.pool.method != RT_POOL_AVE)
+    return pt_fail(why, n, "STOCHASTIC pooling (the hardware does MAX and AVE)");
+  return pt_fmaps_below(l, PT_MAX_FMAPS, why, n);
+}
+
+/* One lane: the window is unrolled in the pipelined loop. */
+static void pool_hls_knobs(const Layer *l, HlKnobs *k) {
+  (void)l;
+  k->ip = k->op = 1;
+}
+
+static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
+  e->cycles = k->ii * rt_shape_count(&l->top[0]->shape);
+  e->dsp = 3;
+}
+
+const LayerOps lk_pool_ops = {
+    .setup = lk_pool_setup,
+    .shape = lk_pool_shape,
+    .fx_prepare = pool_fx,
+    .hw_limits = pool_hw_limits,
+    .hls_knobs = pool_hls_knobs,
+    .hls_estimate = pool_hls_estimate,
+};

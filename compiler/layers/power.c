@@ -20,3 +20,5 @@ int lk_power_shape(Layer *l, Net *n) {
   l->top[0]->shape = l->bottom[0]->shape;
   return 0;
 }
+
+const LayerOps lk_power_ops = {.setup = lk_power_setup, .shape = lk_power_shape};

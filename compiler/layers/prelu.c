@@ -27,3 +27,5 @@ int lk_prelu_shape(Layer *l, Net *n) {
   if (l->p.prelu.channel_shared) return ir_set_shape(n, l, &l->weight[0].expect, 0, &c);
   return ir_set_shape(n, l, &l->weight[0].expect, 1, &c);
 }
+
+const LayerOps lk_prelu_ops = {.setup = lk_prelu_setup, .shape = lk_prelu_shape};

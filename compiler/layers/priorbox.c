@@ -150,3 +150,5 @@ int lk_priorbox_shape(Layer *l, Net *n) {
   int64_t d[3] = {1, 2, dim};
   return ir_set_shape(n, l, &l->top[0]->shape, 3, d);
 }
+
+const LayerOps lk_priorbox_ops = {.setup = lk_priorbox_setup, .shape = lk_priorbox_shape};

@@ -1,6 +1,7 @@
 /* reshape.c - Reshape: replaces axes [axis, axis + num_axes) by
  * reshape_param.shape, where 0 copies a bottom dim and -1 is inferred. */
 #include "../ir.h"
+#include "../qsim.h"
 #include "caffe.pb-c.h"
 
 int lk_reshape_setup(Layer *l, Net *n) {
@@ -101,3 +102,17 @@ int lk_reshape_shape(Layer *l, Net *n) {
   }
   return ir_set_shape(n, l, &l->top[0]->shape, nd, dims);
 }
+
+/* ---- operations (ir.h LayerOps) ---- */
+
+/* Codes move unchanged. */
+static int reshape_fx(Net *n, Layer *l, QsKernel *k) {
+  (void)n;
+  return qs_prep_pass(l, k, rt_fx_copy);
+}
+
+const LayerOps lk_reshape_ops = {
+    .setup = lk_reshape_setup,
+    .shape = lk_reshape_shape,
+    .fx_prepare = reshape_fx,
+};

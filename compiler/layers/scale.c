@@ -1,8 +1,11 @@
 /* scale.c - Scale: y = x * scale (+ bias), the factor broadcast over axes
  * [axis, axis + num_axes) and coming from a learned blob or bottom[1]. */
+#include <math.h>
 #include <string.h>
 
 #include "../ir.h"
+#include "../partition.h"
+#include "../qsim.h"
 #include "caffe.pb-c.h"
 
 int lk_scale_axes(Layer *l, Net *n, const void *msg, int axis, int num_axes);
@@ -90,3 +93,53 @@ int lk_scale_shape(Layer *l, Net *n) {
   int num_axes = sp && sp->has_num_axes ? sp->num_axes : 1;
   return lk_scale_axes(l, n, sp, axis, num_axes);
 }
+
+/* ---- operations (ir.h LayerOps) ---- */
+
+static int scale_affine_channels(const Layer *l) {
+  if (l->p.scale.axis == 1 && l->p.scale.num_axes == 1) return l->bottom[0]->shape.d[1];
+  return -1;
+}
+
+static void scale_affine(const Layer *l, int c, double *a, double *b) {
+  for (int k = 0; k < c; k++) {
+    a[k] = l->weight[0].t.d[k];
+    b[k] = l->p.scale.bias_term && l->weight[1].loaded ? l->weight[1].t.d[k] : 0.0;
+  }
+}
+
+static void scale_fold_factor(const Layer *l, double *f, int nch) {
+  if (l->nweight >= 1 && l->weight[0].loaded) {
+    int64_t k = rt_shape_count(&l->weight[0].t.s);
+    for (int i = 0; i < nch; i++)
+      if (k == nch || k == 1) f[i] *= fabs((double)l->weight[0].t.d[k == 1 ? 0 : i]);
+  }
+}
+
+/* One bottom with learned factors: one per channel along axis, or one. */
+static int scale_fx(Net *n, Layer *l, QsKernel *k) {
+  const rt_shape *s = &l->bottom[0]->shape;
+  if (l->nbottom != 1 || !qs_wdata(l, 0)) return 1;
+  int axis = l->p.scale.axis;
+  int nch = (int)rt_shape_count(&l->weight[0].t.s);
+  if (nch != 1 && (axis >= s->nd || s->d[axis] != nch)) return 1;
+  const float *b = l->p.scale.bias_term ? qs_wdata(l, 1) : NULL;
+  return qs_prep_affine(n, l, k, axis, nch, qs_wdata(l, 0), b);
+}
+
+static bool scale_hw_limits(const Layer *l, char *why, size_t n) {
+  const rt_scale_param *p = &l->p.scale;
+  if (l->nbottom != 1 || p->axis != 1 || p->num_axes != 1)
+    return pt_fail(why, n, "not a per-channel scale with learned factors (chaicc)");
+  return pt_fmaps_below(l, PT_MAX_FMAPS_BN, why, n);
+}
+
+const LayerOps lk_scale_ops = {
+    .setup = lk_scale_setup,
+    .shape = lk_scale_shape,
+    .fx_prepare = scale_fx,
+    .affine_channels = scale_affine_channels,
+    .affine = scale_affine,
+    .fold_factor = scale_fold_factor,
+    .hw_limits = scale_hw_limits,
+};

@@ -15,3 +15,5 @@ int lk_sigmoid_shape(Layer *l, Net *n) {
   l->top[0]->shape = l->bottom[0]->shape;
   return 0;
 }
+
+const LayerOps lk_sigmoid_ops = {.setup = lk_sigmoid_setup, .shape = lk_sigmoid_shape};

@@ -86,3 +86,5 @@ int lk_slice_shape(Layer *l, Net *n) {
   }
   return 0;
 }
+
+const LayerOps lk_slice_ops = {.setup = lk_slice_setup, .shape = lk_slice_shape};

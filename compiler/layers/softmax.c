@@ -24,3 +24,5 @@ int lk_softmax_shape(Layer *l, Net *n) {
   l->top[0]->shape = *in;
   return 0;
 }
+
+const LayerOps lk_softmax_ops = {.setup = lk_softmax_setup, .shape = lk_softmax_shape};

@@ -16,3 +16,5 @@ int lk_split_shape(Layer *l, Net *n) {
   for (int i = 0; i < l->ntop; i++) l->top[i]->shape = l->bottom[0]->shape;
   return 0;
 }
+
+const LayerOps lk_split_ops = {.setup = lk_split_setup, .shape = lk_split_shape};

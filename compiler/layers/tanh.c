@@ -15,3 +15,5 @@ int lk_tanh_shape(Layer *l, Net *n) {
   l->top[0]->shape = l->bottom[0]->shape;
   return 0;
 }
+
+const LayerOps lk_tanh_ops = {.setup = lk_tanh_setup, .shape = lk_tanh_shape};
