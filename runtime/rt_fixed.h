@@ -96,10 +96,11 @@ typedef struct rt_fx_args {
 
 typedef void (*rt_fx_kernel_fn)(const void *param, const rt_fx_args *a);
 
-/* Which SIMD paths the fast kernels (rt_fx_conv.c, rt_fx_pool.c,
- * rt_fx_elem.c) take on x86-64: -1 (default) the best the CPU has, 0 none
- * (SSE2), 1 AVX2, 2 AVX-512 (F, BW, VL and VNNI); a level the CPU lacks
- * falls back to the best it has.  Results are identical on every path;
+/* Which SIMD paths the fast kernels (rt_fx_conv.c and the paths it
+ * dispatches to, rt_fx_pool.c, rt_fx_elem.c, rt_fx_quant.c) take on
+ * x86-64: -1 (default) the best the CPU has, 0 none (SSE2), 1 AVX2,
+ * 2 AVX-512 (F, BW, VL and VNNI); a level the CPU lacks falls back to the
+ * best it has (rt_fx_cpu.c).  Results are identical on every path;
  * tests set it to compare them.  Kernels may run in several threads (the
  * level is resolved with an atomic); change rt_fx_simd only while no
  * kernel runs.  rt_ip_f32 follows it too (its AVX2 path). */

@@ -1,5 +1,5 @@
 /* rt_fx_int.h - internal helpers shared by the fixed-point kernel files
- * (rt_fx_conv.c, rt_fx_pool.c, rt_fx_elem.c); not part of the runtime API.
+ * (rt_fx_*.c, x86/rt_fx_*.c); not part of the runtime API.
  *
  * SIMD paths on x86-64 with GCC/Clang: functions compiled with
  * target("avx2") or FX_TARGET_AVX512 (AVX-512 F/BW/VL + VNNI) run only

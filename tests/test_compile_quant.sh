@@ -65,7 +65,7 @@ build_exe() { # PROJ OUT
   local P=$1 exe defs srcs
   if [ ! -f "$RTLIB" ]; then
     mkdir -p "$T/rt"
-    (cd "$T/rt" && gcc -O2 -w -c -D_DEFAULT_SOURCE -I"$P/runtime" "$P"/runtime/*.c && ar rcs librt.a ./*.o) || return 1
+    (cd "$T/rt" && gcc -O2 -w -c -D_DEFAULT_SOURCE -I"$P/runtime" "$P"/runtime/*.c "$P"/runtime/x86/*.c && ar rcs librt.a ./*.o) || return 1
   fi
   exe=$(sed -n 's/^project(\([^ ]*\) .*/\1/p' "$P/CMakeLists.txt")
   defs=$(sed -n 's/^target_compile_definitions([^ ]* PRIVATE \(.*\))/\1/p' "$P/CMakeLists.txt" | sed 's/\([^ ]*\)/-D\1/g')

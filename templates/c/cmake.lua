@@ -40,7 +40,7 @@ if(CHAI_IMAGE_INPUT)
   endif()
 endif()
 
-file(GLOB RT_SRC ${CMAKE_CURRENT_SOURCE_DIR}/runtime/*.c)
+file(GLOB_RECURSE RT_SRC ${CMAKE_CURRENT_SOURCE_DIR}/runtime/*.c)
 if(NOT CHAI_IMAGE_INPUT)
   list(FILTER RT_SRC EXCLUDE REGEX "/rt_(image|idx)\\.c$")
 endif()

@@ -1,0 +1,20 @@
+/* rt_fx_cpu.h - the dispatch of the fixed-point multiply-accumulate
+ * kernels (rt_fx_cpu.c): which implementation of a path runs on this CPU
+ * at the SIMD level rt_fx_simd_level (rt_fixed.h) gives.  Internal. */
+#ifndef RT_FX_CPU_H
+#define RT_FX_CPU_H
+
+#include "rt_fx_dw.h"
+
+/* One group of an int32-exact Convolution as an integer GEMM: output
+ * channels [o0, o0 + opg) of image yn from the group's input planes xg. */
+typedef void fx_gemm_fn(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg,
+                        int o0, int16_t *yn, int lvl);
+
+/* The GEMM of this target, NULL when it has none (no SSE2). */
+fx_gemm_fn *fx_gemm_pick(void);
+/* The depthwise kernel for output channel o of an int32-exact layer that
+ * fx_dw_ok accepts; flat: fx_dwp_plan succeeded. */
+fx_dw_fn *fx_dw_pick(const conv_geo *cg, bool flat, const rt_fx_outq *q, int o, int lvl);
+
+#endif

@@ -1,0 +1,88 @@
+/* rt_fx_ip.c - the fixed-point InnerProduct kernel of the contract
+ * (rt_fixed.h): one dot product per output (SSE2 pmaddwd in int32 when
+ * the operands' bound allows), or, for transposed weights, blocks of
+ * outputs accumulated row by row (rt_fx_mac.c). */
+#include <string.h>
+
+#include "rt_fx_mac.h"
+
+/* bias + sum_k x[k] * w[k]; int32 partial sums when !wide. */
+static int64_t dot(const int16_t *x, const int16_t *w, int64_t K, int64_t bias,
+                   bool wide) {
+  if (wide) {
+    int64_t acc = bias;
+    for (int64_t k = 0; k < K; k++) acc += (int32_t)x[k] * w[k];
+    return acc;
+  }
+  int32_t acc = (int32_t)bias;
+  int64_t k = 0;
+#if defined(__SSE2__)
+  __m128i s = _mm_setzero_si128();
+  for (; k + 8 <= K; k += 8)
+    s = _mm_add_epi32(s, _mm_madd_epi16(_mm_loadu_si128((const __m128i *)(x + k)),
+                                        _mm_loadu_si128((const __m128i *)(w + k))));
+  int32_t l[4];
+  memcpy(l, &s, sizeof l);
+  acc += (l[0] + l[1]) + (l[2] + l[3]);
+#endif
+  for (; k < K; k++) acc += (int32_t)x[k] * w[k];
+  return acc;
+}
+
+/* InnerProduct: b[0] read as M x K (K = count from axis) -> t[0] M x N. */
+void rt_fx_ip(const void *param, const rt_fx_args *a) {
+  const rt_fx_ip_param *p = param;
+  const rt_fx_tensor *b = &a->b[0];
+  int64_t K = p->K, Nn = p->g.num_output;
+  int64_t Mo = K ? rt_shape_count(&b->s) / K : 0;
+  int lvl = rt_fx_simd_level();
+  int64_t xmax = fx_maxabs(lvl, b->d, Mo * K);
+  fx_blk blk;
+  for (int64_t m = 0; m < Mo; m++) {
+    const int16_t *x = b->d + m * K;
+    int16_t *y = a->t[0].d + m * Nn;
+    if (!p->g.transpose) {
+      for (int64_t o = 0; o < Nn; o++) {
+        int64_t bias = p->bias ? p->bias[o] : 0;
+        bool wide = !fx_fits32(lvl, xmax, p->w + o * K, K, 1, bias);
+        y[o] = outq1(&p->q, (int)o, dot(x, p->w + o * K, K, bias, wide));
+      }
+      continue;
+    }
+    /* transposed (K x N): blocks of outputs, acc[o] += x[k] * w[k][o] */
+    for (int64_t o0 = 0; o0 < Nn; o0 += FX_BLK / 2) {
+      int n = Nn - o0 < FX_BLK / 2 ? (int)(Nn - o0) : FX_BLK / 2;
+      bool wide = false;
+      for (int i = 0; i < n && !wide; i++)
+        wide = !fx_fits32(lvl, xmax, p->w + o0 + i, K, Nn,
+                       p->bias ? p->bias[o0 + i] : 0);
+      for (int i = 0; i < n; i++) {
+        int64_t v = p->bias ? p->bias[o0 + i] : 0;
+        if (wide)
+          blk.a64[i] = v;
+        else
+          blk.a32[i] = (int32_t)v;
+      }
+      for (int64_t k = 0; k < K; k += 4) {
+        mac_job j;
+        j.nc = K - k < 4 ? (int)(K - k) : 4;
+        j.nr = 1, j.n = n, j.s = 1, j.so = 1, j.os = 0, j.xs = 0;
+        bool any = false;
+        for (int c = 0; c < 4; c++) {
+          int64_t kk = c < j.nc ? k + c : k;
+          j.x[c] = p->w + kk * Nn + o0;
+          j.w[c] = c < j.nc ? x[kk] : 0;
+          any |= j.w[c] != 0;
+        }
+        if (any) fx_blk_mac(&blk, wide, 0, &j);
+      }
+      for (int i = 0; i < n; i++) {
+        int c = (int)(o0 + i);
+        if (wide)
+          y[c] = outq1(&p->q, c, blk.a64[i]);
+        else
+          fx_outq32(lvl, &p->q, c, &blk.a32[i], &y[c], 1);
+      }
+    }
+  }
+}
