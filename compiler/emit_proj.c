@@ -217,10 +217,15 @@ static int copy_runtime(Ep *p, const char *dir) {
     diag_error(p->dg, (SrcLoc){rdir, 0, 0}, "cannot create: %s", strerror(errno));
     return -1;
   }
-  for (const LhFile *f = lh_embedded; f->path; f++)
-    if (!strncmp(f->path, "runtime/", 8) &&
+  for (const LhFile *f = lh_embedded; f->path; f++) {
+    if (strncmp(f->path, "runtime/", 8)) continue;
+    const char *sl = strrchr(f->path, '/'); /* in a subfolder (runtime/x86/): create it */
+    char sub[4400];
+    snprintf(sub, sizeof sub, "%s/%.*s", dir, (int)(sl - f->path), f->path);
+    if ((sl - f->path > 7 && dump_mkdirs(sub, p->dg)) ||
         eu_write(p->dg, dir, f->path, (const char *)f->data, f->len))
       return -1;
+  }
   return 0;
 }
 

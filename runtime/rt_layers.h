@@ -33,162 +33,30 @@ typedef size_t (*rt_ws_fn)(const void *param, const rt_args *a);
 
 #define RT_MAXLIST 16 /* max entries in small parameter lists */
 
-/* ---- Input ---- */
-typedef struct rt_input_param {
-  int ntop;
-  rt_shape shape[RT_MAXLIST]; /* one per top */
-} rt_input_param;
+/* Enumerated parameter values. */
+enum { RT_POOL_MAX = 0, RT_POOL_AVE = 1, RT_POOL_STOCHASTIC = 2 };    /* rt_pool_param.method */
+enum { RT_ROUND_CEIL = 0, RT_ROUND_FLOOR = 1 };                        /* .round_mode */
+enum { RT_ELT_PROD = 0, RT_ELT_SUM = 1, RT_ELT_MAX = 2 };             /* rt_eltwise_param.op */
+enum { RT_LRN_ACROSS = 0, RT_LRN_WITHIN = 1 };                         /* rt_lrn_param.region */
+enum { RT_CODE_CORNER = 1, RT_CODE_CENTER_SIZE = 2, RT_CODE_CORNER_SIZE = 3 }; /* .code_type */
 
-/* ---- Convolution, DepthwiseConvolution, Deconvolution ----
- * Weights: conv  w[0] = out x in/group x kh x kw, w[1] = out (bias_term)
- *          deconv w[0] = in x out/group x kh x kw, w[1] = out */
-typedef struct rt_conv_param {
-  int num_output, group;
-  int kh, kw, sh, sw, ph, pw, dh, dw;
-  bool bias_term;
-  int axis; /* channel axis, normally 1 */
-} rt_conv_param;
-
-/* ---- InnerProduct ----  w[0] = N x K (or K x N when transpose), w[1] = N */
-typedef struct rt_ip_param {
-  int num_output, axis;
-  bool bias_term, transpose;
-} rt_ip_param;
-
-/* ---- Pooling ---- */
-enum { RT_POOL_MAX = 0, RT_POOL_AVE = 1, RT_POOL_STOCHASTIC = 2 };
-enum { RT_ROUND_CEIL = 0, RT_ROUND_FLOOR = 1 };
-typedef struct rt_pool_param {
-  int method;
-  int kh, kw, sh, sw, ph, pw;
-  bool global;
-  int round_mode;
-} rt_pool_param;
-
-/* ---- ReLU ---- */
-typedef struct rt_relu_param {
-  float negative_slope;
-} rt_relu_param;
-
-/* ---- PReLU ----  w[0] = C (or 1 when channel_shared) */
-typedef struct rt_prelu_param {
-  bool channel_shared;
-} rt_prelu_param;
-
-/* ---- BatchNorm ----  w[0] = mean(C), w[1] = var(C), w[2] = factor(1).
- * mean = w0/f, var = w1/f with f = w2[0] (f == 0 -> 0 for both). */
-typedef struct rt_bn_param {
-  float eps;
-} rt_bn_param;
-
-/* ---- Scale / Bias ----
- * Scale: factor from w[0] (one bottom) or b[1] (two bottoms); bias from the
- * next blob when bias_term.  Bias: offset from w[0] or b[1].
- * axis and num_axes as in Caffe (already canonicalized by the compiler). */
-typedef struct rt_scale_param {
-  int axis, num_axes;
-  bool bias_term;
-} rt_scale_param;
-
-/* ---- Eltwise ---- */
-enum { RT_ELT_PROD = 0, RT_ELT_SUM = 1, RT_ELT_MAX = 2 };
-typedef struct rt_eltwise_param {
-  int op;
-  int ncoeff; /* 0 = all 1 */
-  float coeff[RT_MAXLIST];
-} rt_eltwise_param;
-
-/* ---- Concat / Slice / Split ---- */
-typedef struct rt_concat_param {
-  int axis; /* canonical */
-} rt_concat_param;
-typedef struct rt_slice_param {
-  int axis; /* canonical */
-  int npoints;
-  int points[RT_MAXLIST];
-} rt_slice_param;
-
-/* ---- Crop ----  output takes b[1]'s shape from axis on; offsets per axis */
-typedef struct rt_crop_param {
-  int axis; /* canonical */
-  int offset[RT_MAXDIM]; /* expanded: one per dim >= axis (others 0) */
-} rt_crop_param;
-
-/* ---- Softmax ---- */
-typedef struct rt_softmax_param {
-  int axis; /* canonical */
-} rt_softmax_param;
-
-/* ---- Power: y = (shift + scale * x) ^ power ---- */
-typedef struct rt_power_param {
-  float power, scale, shift;
-} rt_power_param;
-
-/* ---- LRN ---- */
-enum { RT_LRN_ACROSS = 0, RT_LRN_WITHIN = 1 };
-typedef struct rt_lrn_param {
-  int local_size, region;
-  float alpha, beta, k;
-} rt_lrn_param;
-
-/* ---- Flatten / Reshape / Dropout / Split / Sigmoid / TanH ----
- * Data is copied unchanged (Flatten, Reshape, Dropout at test time, Split)
- * or mapped elementwise; no parameters needed at run time. */
-typedef struct rt_none_param {
-  int unused;
-} rt_none_param;
-
-/* ---- Permute ---- */
-typedef struct rt_permute_param {
-  int norder;
-  int order[RT_MAXDIM]; /* full permutation of all dims, expanded */
-} rt_permute_param;
-
-/* ---- Normalize (SSD) ----  w[0] = scale, C values or 1 if channel_shared */
-typedef struct rt_normalize_param {
-  bool across_spatial, channel_shared;
-  float eps;
-} rt_normalize_param;
-
-/* ---- PriorBox (SSD) ----  bottoms: feature map, image.
- * aspect ratios are expanded as Caffe does (1 first, then each ar not
- * already present, and 1/ar when flip). */
-typedef struct rt_priorbox_param {
-  int nmin, nmax, nar, nvar;
-  float min_size[RT_MAXLIST], max_size[RT_MAXLIST];
-  float aspect[2 * RT_MAXLIST + 1];
-  float variance[4];
-  bool clip;
-  int img_h, img_w;      /* 0 = take from bottom 1 */
-  float step_h, step_w;  /* 0 = img / layer size */
-  float offset;
-} rt_priorbox_param;
-
-/* ---- DetectionOutput (SSD) ----
- * bottoms: loc (N x P*4*(share?1:C)), conf (N x P*C), prior (1 x 2 x P*4).
- * top: 1 x 1 x K x 7 rows [image, label, score, xmin, ymin, xmax, ymax];
- * K is at most keep_top_k (or all) per image; a net with no detection gives
- * one row of -1 as Caffe does.  Top shape is the compiler's worst case; the
- * kernel sets a->t[0].s.d[2] to the real count. */
-enum { RT_CODE_CORNER = 1, RT_CODE_CENTER_SIZE = 2, RT_CODE_CORNER_SIZE = 3 };
-typedef struct rt_detout_param {
-  int num_classes;
-  bool share_location;
-  int background_label_id;
-  float nms_threshold, eta;
-  int top_k; /* -1 = all */
-  int keep_top_k; /* -1 = all */
-  float confidence_threshold;
-  int code_type;
-  bool variance_encoded_in_target;
-  int max_rows; /* rows the top holds (set by shape inference); 0 = d[2] */
-} rt_detout_param;
-
-/* ---- ArgMax ---- */
-typedef struct rt_argmax_param {
-  bool out_max_val, has_axis;
-  int top_k, axis; /* axis canonical when has_axis */
-} rt_argmax_param;
+/* The parameter structs, one per kind (rt_input_param ... rt_argmax_param),
+ * are declared once, in rt_params.def, with each kind's conventions (learned
+ * blobs, bottoms, canonical axes); the compiler's field table and the
+ * generated initializers come from the same list. */
+#define PSTRUCT(T) typedef struct T {
+#define PFIELD(T, type, name) type name;
+#define PARRAY(T, type, name, n, count, min) type name[n];
+#define PFULL(T, type, name, n) type name[n];
+#define POPAQUE(T, decl) decl;
+#define PEND(T) } T;
+#include "rt_params.def"
+#undef PSTRUCT
+#undef PFIELD
+#undef PARRAY
+#undef PFULL
+#undef POPAQUE
+#undef PEND
 
 /* Float reference kernels (one per kind; see the layer registry). */
 void rt_input_f32(const void *p, const rt_args *a);
