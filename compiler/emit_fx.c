@@ -11,6 +11,7 @@
 
 #include "emit_hls.h"
 #include "fx_plan.h"
+#include "pfield.h"
 #include "strbuf.h"
 
 struct EfCtx {
@@ -28,114 +29,114 @@ static const char *fptr(EfCtx *x, const Blob *b) { return eu_fptr(x->h.ar, x->h.
 
 /* ---- all-software mode: runtime kernels (templates/c/fx) ---- */
 
-/* One layer's c/fx table before it goes to Lua. */
-typedef struct SwTab {
+/* One layer's c/fx table before it goes to Lua (the EfCall of emit_fx.h). */
+struct EfCall {
   EfCtx *x;
+  const Layer *l;
   const char *fn;
+  const char *kernel, *ptype;
   int na, nf, np;
   const char *act[12], *aname[12], *abody[12];
   int64_t an[12];
   const char *fld[24], *val[24], *pfld[8], *pval[8];
-} SwTab;
+};
 
-static void sw_fld(SwTab *t, const char *f, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void sw_fld(SwTab *t, const char *f, const char *fmt, ...) {
+void ef_call_kernel(EfCall *c, const char *kernel, const char *ptype) {
+  c->kernel = kernel, c->ptype = ptype;
+}
+
+void ef_call_field(EfCall *c, const char *f, const char *fmt, ...) {
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  assert(t->nf < (int)(sizeof t->fld / sizeof *t->fld));
-  t->fld[t->nf] = f;
-  t->val[t->nf++] = ar_strdup(t->x->h.ar, buf);
+  assert(c->nf < (int)(sizeof c->fld / sizeof *c->fld));
+  c->fld[c->nf] = f;
+  c->val[c->nf++] = ar_strdup(c->x->h.ar, buf);
 }
 
-/* Adds the static const array <pfx>_<fn>[n] and returns its name. */
-static const char *sw_arr(SwTab *t, const char *ct, const char *pfx, int64_t n, EuGet get,
+void ef_call_struct(EfCall *c, const char *f, const char *ptype, const void *p) {
+  const PfStruct *s = pf_find(ptype);
+  PfInit in;
+  if (!s || pf_init(c->x->h.ar, s, p, &in)) {
+    ir_error(c->x->h.n, c->l, "internal: no C initializer for %s", ptype);
+    c->x->bad = 1;
+    return;
+  }
+  ef_call_field(c, f, "%s", pf_brace(c->x->h.ar, &in));
+}
+
+const char *ef_call_array(EfCall *c, const char *ct, const char *pfx, int64_t n, EuGet get,
                           const void *d) {
-  const char *name = ar_printf(t->x->h.ar, "%s_%s", pfx, t->fn);
-  assert(t->na < (int)(sizeof t->act / sizeof *t->act));
-  t->act[t->na] = ct;
-  t->aname[t->na] = name;
-  t->an[t->na] = n;
-  t->abody[t->na++] = eu_ibody(t->x->h.ar, n, get, d);
+  const char *name = ar_printf(c->x->h.ar, "%s_%s", pfx, c->fn);
+  assert(c->na < (int)(sizeof c->act / sizeof *c->act));
+  c->act[c->na] = ct;
+  c->aname[c->na] = name;
+  c->an[c->na] = n;
+  c->abody[c->na++] = eu_ibody(c->x->h.ar, n, get, d);
   return name;
 }
 
-/* "{a, b, c}" of n integers. */
-static const char *sw_list(EfCtx *x, int64_t n, EuGet get, const void *d) {
+const char *ef_call_list(EfCall *c, int64_t n, EuGet get, const void *d) {
   Sb b = {0};
   sb_puts(&b, "{");
   for (int64_t i = 0; i < n; i++) sb_printf(&b, "%s%lld", i ? ", " : "", (long long)get(d, i));
   sb_puts(&b, n ? "}" : "0}");
-  return keep(x, &b);
+  return keep(c->x, &b);
 }
 
-static const char *sw_i64(EfCtx *x, int64_t v) {
-  return v > INT32_MAX || v < -INT32_MAX ? ar_printf(x->h.ar, "INT64_C(%lld)", (long long)v)
-                                         : ar_printf(x->h.ar, "%lld", (long long)v);
+const char *ef_call_i64(EfCall *c, int64_t v) {
+  Arena *ar = c->x->h.ar;
+  return v > INT32_MAX || v < -INT32_MAX ? ar_printf(ar, "INT64_C(%lld)", (long long)v)
+                                         : ar_printf(ar, "%lld", (long long)v);
 }
 
-/* The output stage: arrays M, sh (Mn, shn for LEAKY) and the .q field. */
-static void sw_outq(SwTab *t, const rt_fx_outq *q, int n) {
-  const char *M = sw_arr(t, "int32_t", "M", n, eu_g32, q->M);
-  const char *sh = sw_arr(t, "int8_t", "S", n, eu_g8, q->sh);
+void ef_call_outq(EfCall *c, const rt_fx_outq *q, int n) {
+  const char *M = ef_call_array(c, "int32_t", "M", n, eu_g32, q->M);
+  const char *sh = ef_call_array(c, "int8_t", "S", n, eu_g8, q->sh);
   const char *Mn = "NULL", *shn = "NULL";
   if (q->relu == RT_FX_LEAKY) {
-    Mn = sw_arr(t, "int32_t", "MN", n, eu_g32, q->Mn);
-    shn = sw_arr(t, "int8_t", "SN", n, eu_g8, q->shn);
+    Mn = ef_call_array(c, "int32_t", "MN", n, eu_g32, q->Mn);
+    shn = ef_call_array(c, "int8_t", "SN", n, eu_g8, q->shn);
   }
-  sw_fld(t, "q", "{.M = %s, .sh = %s, .Mn = %s, .shn = %s, .relu = %d, .qmin = %d, .qmax = %d}",
-         M, sh, Mn, shn, q->relu, (int)q->qmin, (int)q->qmax);
+  ef_call_field(c, "q", "{.M = %s, .sh = %s, .Mn = %s, .shn = %s, .relu = %d, .qmin = %d, .qmax = %d}",
+                M, sh, Mn, shn, q->relu, (int)q->qmin, (int)q->qmax);
 }
 
-#define TF(b) ((b) ? "true" : "false")
-
-static void sw_conv(SwTab *t, const Layer *l, const rt_fx_conv_param *p) {
-  const rt_conv_param *g = &p->g;
-  int G = g->group, OC = g->num_output;
-  int64_t taps = (int64_t)g->kh * g->kw;
-  int64_t nw = l->kind == LK_DECONV ? (int64_t)p->cin * (OC / G) * taps
-                                    : (int64_t)OC * (p->cin / G) * taps;
-  sw_fld(t, "g",
-         "{.num_output = %d, .group = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, "
-         ".pw = %d, .dh = %d, .dw = %d, .bias_term = %s, .axis = %d}",
-         OC, G, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, g->dh, g->dw, TF(g->bias_term), g->axis);
-  sw_fld(t, "cin", "%d", p->cin);
-  sw_fld(t, "w", "%s", sw_arr(t, "int16_t", "W", nw, eu_g16, p->w));
-  sw_fld(t, "bias", "%s", p->bias ? sw_arr(t, "int64_t", "B", OC, eu_g64, p->bias) : "NULL");
-  sw_outq(t, &p->q, OC);
-  sw_fld(t, "acc64", "%s", TF(p->acc64));
-  sw_fld(t, "acc_bound", "%s", sw_i64(t->x, p->acc_bound));
-  if (p->w8 && p->acc0) { /* the int8 copy (rt_fx_conv_pack8) */
-    sw_fld(t, "w8", "%s", sw_arr(t, "int8_t", "W8", OC * rt_fx_conv_k4(p), eu_g8, p->w8));
-    sw_fld(t, "acc0", "%s", sw_arr(t, "int32_t", "A0", OC, eu_g32, p->acc0));
-  }
-  if (p->wabs) /* sum |w| per channel (rt_fx_conv_wabs) */
-    sw_fld(t, "wabs", "%s", sw_arr(t, "int64_t", "WA", OC, eu_g64, p->wabs));
-}
-
-static void sw_ip(SwTab *t, const rt_fx_ip_param *p) {
-  const rt_ip_param *g = &p->g;
-  int N = g->num_output;
-  sw_fld(t, "g", "{.num_output = %d, .axis = %d, .bias_term = %s, .transpose = %s}", N, g->axis,
-         TF(g->bias_term), TF(g->transpose));
-  sw_fld(t, "K", "%d", p->K);
-  sw_fld(t, "w", "%s", sw_arr(t, "int16_t", "W", (int64_t)N * p->K, eu_g16, p->w));
-  sw_fld(t, "bias", "%s", p->bias ? sw_arr(t, "int64_t", "B", N, eu_g64, p->bias) : "NULL");
-  sw_outq(t, &p->q, N);
-  sw_fld(t, "acc64", "%s", TF(p->acc64));
-  sw_fld(t, "acc_bound", "%s", sw_i64(t->x, p->acc_bound));
-}
-
-static void sw_requant_flds(EfCtx *x, const rt_fx_relu_param *p, const char **f, const char **v,
-                            int *n) {
+/* The fields of a requantization into f/v[*n] (the kernel's or the post
+ * op's). */
+static void requant_flds(EfCtx *x, const rt_fx_relu_param *p, const char **f, const char **v,
+                         int *n) {
   f[*n] = "M", v[(*n)++] = ar_printf(x->h.ar, "%d", (int)p->M);
   f[*n] = "Mn", v[(*n)++] = ar_printf(x->h.ar, "%d", (int)p->Mn);
   f[*n] = "sh", v[(*n)++] = ar_printf(x->h.ar, "%d", p->sh);
   f[*n] = "shn", v[(*n)++] = ar_printf(x->h.ar, "%d", p->shn);
   f[*n] = "qmin", v[(*n)++] = ar_printf(x->h.ar, "%d", (int)p->qmin);
   f[*n] = "qmax", v[(*n)++] = ar_printf(x->h.ar, "%d", (int)p->qmax);
+}
+
+void ef_requant_call(EfCall *c, const Layer *l, const void *param) {
+  (void)l;
+  ef_call_kernel(c, "rt_fx_relu", "rt_fx_relu_param");
+  assert(c->nf + 6 <= (int)(sizeof c->fld / sizeof *c->fld));
+  requant_flds(c->x, param, c->fld, c->val, &c->nf);
+}
+
+void ef_affine_call(EfCall *c, const Layer *l, const void *param) {
+  (void)l;
+  const rt_fx_affine_param *p = param;
+  ef_call_kernel(c, "rt_fx_affine", "rt_fx_affine_param");
+  ef_call_field(c, "axis", "%d", p->axis), ef_call_field(c, "nch", "%d", p->nch);
+  ef_call_field(c, "M", "%s", ef_call_array(c, "int32_t", "M", p->nch, eu_g32, p->M));
+  ef_call_field(c, "sh", "%s", ef_call_array(c, "int8_t", "S", p->nch, eu_g8, p->sh));
+  ef_call_field(c, "B", "%s", ef_call_array(c, "int64_t", "B", p->nch, eu_g64, p->B));
+  ef_call_field(c, "qmin", "%d", (int)p->qmin), ef_call_field(c, "qmax", "%d", (int)p->qmax);
+}
+
+void ef_copy_call(EfCall *c, const Layer *l, const void *param) {
+  (void)l, (void)param;
+  ef_call_kernel(c, "rt_fx_copy", "");
 }
 
 /* Shapes of a tensor list as c/fx items. */
@@ -156,102 +157,31 @@ static void sw_tensors(EfCtx *x, const char *key, Blob *const *bl, int n) {
   lh_list_end(h);
 }
 
-/* The kernel, parameter type and parameter fields (arrays too) of QS_FX
- * layer l's c/fx function, by kind.  -1 after reporting a kind with no
- * kernel. */
-static int sw_kind(SwTab *t, const Layer *l, const char **kernelp, const char **ptypep) {
-  EfCtx *x = t->x;
-  const void *pv = qs_layer_param(x->h.qn, l);
-  const char *kernel, *ptype = "";
-  switch (l->kind) {
-  case LK_CONV: case LK_DECONV:
-    kernel = l->kind == LK_CONV ? "rt_fx_conv" : "rt_fx_deconv", ptype = "rt_fx_conv_param";
-    sw_conv(t, l, pv);
-    break;
-  case LK_IP:
-    kernel = "rt_fx_ip", ptype = "rt_fx_ip_param";
-    sw_ip(t, pv);
-    break;
-  case LK_POOL: {
-    const rt_fx_pool_param *p = pv;
-    const rt_pool_param *g = &p->g;
-    kernel = "rt_fx_pool", ptype = "rt_fx_pool_param";
-    sw_fld(t, "g",
-           "{.method = %d, .kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d, "
-           ".global = %s, .round_mode = %d}",
-           g->method, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, TF(g->global), g->round_mode);
-    sw_fld(t, "M", "%d", (int)p->M), sw_fld(t, "sh", "%d", p->sh);
-    sw_fld(t, "qmin", "%d", (int)p->qmin), sw_fld(t, "qmax", "%d", (int)p->qmax);
-    break;
-  }
-  case LK_RELU:
-    kernel = "rt_fx_relu", ptype = "rt_fx_relu_param";
-    sw_requant_flds(x, pv, t->fld, t->val, &t->nf);
-    break;
-  case LK_BN: case LK_SCALE: {
-    const rt_fx_affine_param *p = pv;
-    kernel = "rt_fx_affine", ptype = "rt_fx_affine_param";
-    sw_fld(t, "axis", "%d", p->axis), sw_fld(t, "nch", "%d", p->nch);
-    sw_fld(t, "M", "%s", sw_arr(t, "int32_t", "M", p->nch, eu_g32, p->M));
-    sw_fld(t, "sh", "%s", sw_arr(t, "int8_t", "S", p->nch, eu_g8, p->sh));
-    sw_fld(t, "B", "%s", sw_arr(t, "int64_t", "B", p->nch, eu_g64, p->B));
-    sw_fld(t, "qmin", "%d", (int)p->qmin), sw_fld(t, "qmax", "%d", (int)p->qmax);
-    break;
-  }
-  case LK_ELTWISE: {
-    const rt_fx_eltwise_param *p = pv;
-    kernel = "rt_fx_eltwise", ptype = "rt_fx_eltwise_param";
-    sw_fld(t, "op", "%d", p->op), sw_fld(t, "n", "%d", p->n);
-    sw_fld(t, "M", "%s", sw_list(x, p->n, eu_g32, p->M));
-    sw_fld(t, "sh", "%s", sw_list(x, p->n, eu_g8, p->sh));
-    sw_fld(t, "shift", "%d", p->shift);
-    sw_fld(t, "qmin", "%d", (int)p->qmin), sw_fld(t, "qmax", "%d", (int)p->qmax);
-    break;
-  }
-  case LK_CONCAT: {
-    const rt_fx_concat_param *p = pv;
-    kernel = "rt_fx_concat", ptype = "rt_fx_concat_param";
-    sw_fld(t, "axis", "%d", p->axis), sw_fld(t, "n", "%d", p->n);
-    sw_fld(t, "M", "%s", sw_list(x, p->n, eu_g32, p->M));
-    sw_fld(t, "sh", "%s", sw_list(x, p->n, eu_g8, p->sh));
-    sw_fld(t, "qmin", "%d", (int)p->qmin), sw_fld(t, "qmax", "%d", (int)p->qmax);
-    break;
-  }
-  case LK_PERMUTE: {
-    const rt_permute_param *p = pv;
-    int64_t ord[RT_MAXDIM];
-    for (int k = 0; k < RT_MAXDIM; k++) ord[k] = p->order[k];
-    kernel = "rt_fx_permute", ptype = "rt_permute_param";
-    sw_fld(t, "norder", "%d", p->norder);
-    sw_fld(t, "order", "%s", sw_list(x, RT_MAXDIM, eu_g64, ord));
-    break;
-  }
-  case LK_FLATTEN: case LK_RESHAPE: case LK_DROPOUT:
-    kernel = "rt_fx_copy";
-    break;
-  default:
-    ir_error(x->h.n, l, "the fixed-point generator has no kernel call for %s", l->type);
-    x->bad = 1;
-    return -1;
-  }
-  *kernelp = kernel, *ptypep = ptype;
-  return 0;
-}
-
 /* The c/fx function of a QS_FX layer (its kernel step; conversions are
- * host calls of fx_requant16, the post op runs inside the function). */
+ * host calls of fx_requant16, the post op runs inside the function):
+ * the kind's fx_call slot describes the call.  NULL after an error. */
 static const char *sw_layer(EfCtx *x, const Layer *l, const char *fn) {
   const QsNet *qn = x->h.qn;
-  SwTab t = {.x = x, .fn = fn};
-  const char *kernel, *ptype;
-  if (sw_kind(&t, l, &kernel, &ptype)) return NULL;
+  EfCall t = {.x = x, .l = l, .fn = fn, .ptype = ""};
+  const LayerOps *ops = lk_ops(l);
+  if (!ops->fx_call) {
+    ir_error(x->h.n, l, "the fixed-point generator has no kernel call for %s", l->type);
+    x->bad = 1;
+    return NULL;
+  }
+  ops->fx_call(&t, l, qs_layer_param(qn, l));
+  if (!t.kernel) {
+    ir_error(x->h.n, l, "internal: the fixed-point call of %s names no kernel", l->type);
+    x->bad = 1;
+    return NULL;
+  }
   const rt_fx_relu_param *post = qs_layer_post(qn, l);
-  if (post) sw_requant_flds(x, post, t.pfld, t.pval, &t.np);
+  if (post) requant_flds(x, post, t.pfld, t.pval, &t.np);
   LhHost *h = x->h.lh;
   lh_begin(h);
   eu_layer_header(h, x->h.ar, l, fn);
-  lh_set_str(h, "kernel", kernel);
-  lh_set_str(h, "ptype", ptype);
+  lh_set_str(h, "kernel", t.kernel);
+  lh_set_str(h, "ptype", t.ptype);
   lh_set_str(h, "pname", ar_printf(x->h.ar, "P_%s", fn));
   lh_set_str(h, "postname", ar_printf(x->h.ar, "PP_%s", fn));
   lh_list_begin(h, "arrays");

@@ -69,4 +69,50 @@ const char *ef_end(EfCtx *x);
  * reported). */
 int ef_write(EfCtx *x, const char *dir);
 
+/* ---- The kind-file API: one layer's runtime call (LayerOps.fx_call) ----
+ * In all-software mode every QS_FX layer becomes a function of
+ * templates/c/fx:
+ *     static const <ctype> <PFX>_<fn>[n] = {...};        (arrays)
+ *     static const <ptype> P_<fn> = {.<field> = <value>, ...};
+ *     ... <kernel>(&P_<fn>, <bottom codes>, <top codes>) ...
+ * The kind's fx_call slot fills in the kernel, the parameter type, the
+ * fields (in order) and the arrays; the emitter adds the header, the
+ * buffers and the post op.  Values are C source text. */
+typedef struct EfCall EfCall;
+
+/* The runtime kernel ("rt_fx_conv") and its parameter struct type
+ * ("rt_fx_conv_param"; "" when the kernel takes none).  Required. */
+void ef_call_kernel(EfCall *c, const char *kernel, const char *ptype);
+/* Appends the field .<field> = <printf value>. */
+void ef_call_field(EfCall *c, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Appends the field .<field> = the C initializer of the float parameter
+ * struct `ptype` (runtime/rt_params.def) at p, on one line ("{.num_output
+ * = 8, ...}", pfield.h). */
+void ef_call_struct(EfCall *c, const char *field, const char *ptype, const void *p);
+/* Adds the array static const <ctype> <pfx>_<fn>[n] (get(d, i) each) and
+ * returns its name, for a field value. */
+const char *ef_call_array(EfCall *c, const char *ctype, const char *pfx, int64_t n, EuGet get,
+                          const void *d);
+/* "{a, b, c}" of n integers get(d, i) ("{0}" when n is 0). */
+const char *ef_call_list(EfCall *c, int64_t n, EuGet get, const void *d);
+/* v as a C integer constant (INT64_C(v) beyond 32 bits). */
+const char *ef_call_i64(EfCall *c, int64_t v);
+/* The output requantization of a multiply-accumulate kernel for n
+ * channels: arrays M, S (MN, SN when leaky) and the field .q. */
+void ef_call_outq(EfCall *c, const rt_fx_outq *q, int n);
+
+/* Shared emissions, fx_call values for every kind whose call is one of:
+ *   ef_requant_call  rt_fx_relu on a rt_fx_relu_param: the elementwise
+ *                    requantization y = x * M >> sh (Mn, shn below zero)
+ *                    saturated to qmin..qmax (ReLU, and any kind prepared
+ *                    to it, e.g. a slope -1 for |x|)
+ *   ef_affine_call   rt_fx_affine on a rt_fx_affine_param: per-channel
+ *                    y = x * M >> sh + B (BatchNorm, Scale)
+ *   ef_copy_call     rt_fx_copy: the codes move unchanged (Flatten,
+ *                    Reshape, Dropout) */
+void ef_requant_call(EfCall *c, const Layer *l, const void *param);
+void ef_affine_call(EfCall *c, const Layer *l, const void *param);
+void ef_copy_call(EfCall *c, const Layer *l, const void *param);
+
 #endif

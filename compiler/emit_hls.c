@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 
 #include "../runtime/rt_npy.h"
-#include "hls.h"
 #include "quant.h"
 
 struct EhCtx {
@@ -60,7 +59,30 @@ static void add_wts(EhCtx *x, const int8_t *d, int64_t n, int64_t *off) {
   x->nwts = need;
 }
 
-/* ---- one function per kind (templates/hls/<kind>) ---- */
+/* ---- the kind-file API (emit_hls.h) ---- */
+
+LhHost *eh_fn_begin(EhFn *f, const Layer *l, int nb) {
+  lh_begin(f->x->h.lh);
+  set_common(f->x, l, f->fn, nb, f->src, 1, &f->dst);
+  return f->x->h.lh;
+}
+
+const char *eh_fn_render(EhFn *f, const char *tmpl) { return render(f->x, tmpl); }
+
+Arena *eh_fn_arena(EhFn *f) { return f->x->h.ar; }
+
+int64_t eh_fn_count(EhFn *f, int i) { return f->x->p->buf[i].n; }
+
+int64_t eh_fn_add_wts(EhFn *f, const int8_t *d, int64_t n) {
+  int64_t off;
+  add_wts(f->x, d, n, &off);
+  f->wts = true;
+  return off;
+}
+
+bool eh_ident_m(int32_t M, int sh) { return M == RT_FX_ONE_M && sh == RT_FX_ONE_SH; }
+
+/* ---- shared emissions ---- */
 
 /* An elementwise requantization step (standalone ReLU, a conversion, a
  * post op). */
@@ -79,230 +101,51 @@ static const char *elem_fn(EhCtx *x, const Layer *l, const char *fn, int src, in
   return render(x, "hls/elem");
 }
 
-static bool ident_m(int32_t M, int sh) { return M == RT_FX_ONE_M && sh == RT_FX_ONE_SH; }
-
-/* Convolution / deconvolution: weights reordered to [ky][kx][g][icl][ocl],
- * in a ROM or (hw with the axi knob) in the AXI weight memory. */
-static const char *conv_fn(EhCtx *x, const Layer *l, const char *fn, int src, int dst,
-                           const HlKnobs *k, bool hw, bool *uses_wts) {
-  LhHost *h = x->h.lh;
-  const rt_fx_conv_param *p = qs_layer_param(x->p->qn, l);
-  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
-  int C = in->d[1], H = in->d[2], W = in->d[3], OC = out->d[1], G = p->g.group;
-  int ICG = C / G, OCG = OC / G, KH = p->g.kh, KW = p->g.kw;
-  bool de = l->kind == LK_DECONV;
-  int64_t nw = (int64_t)OC * ICG * KH * KW;
-  int16_t *w = ar_array(x->h.ar, (size_t)nw, sizeof *w);
-  for (int g = 0; g < G; g++)
-    for (int icl = 0; icl < ICG; icl++)
-      for (int ocl = 0; ocl < OCG; ocl++)
-        for (int ky = 0; ky < KH; ky++)
-          for (int kx = 0; kx < KW; kx++) {
-            int64_t src_i = de ? ((((int64_t)(g * ICG + icl)) * OCG + ocl) * KH + ky) * KW + kx
-                               : ((((int64_t)(g * OCG + ocl)) * ICG + icl) * KH + ky) * KW + kx;
-            int64_t dst_i = ((((int64_t)ky * KW + kx) * G + g) * ICG + icl) * OCG + ocl;
-            w[dst_i] = p->w[src_i];
-          }
-  lh_begin(h);
-  set_common(x, l, fn, 1, &src, 1, &dst);
-  int wbw = l->q ? l->q->bw_params : 16;
-  bool axi = hw && k->axi;
-  lh_set_bool(h, "rom", !axi);
-  lh_set_bool(h, "wts", axi);
-  lh_set_str(h, "wtype", wbw <= 8 ? "int8_t" : "int16_t");
-  lh_set_str(h, "w", ar_printf(x->h.ar, "%s_w", fn));
-  lh_set_int(h, "nw", nw);
-  if (axi) {
-    int8_t *w8 = ar_array(x->h.ar, (size_t)nw, 1);
-    for (int64_t i = 0; i < nw; i++) w8[i] = (int8_t)w[i];
-    int64_t off;
-    add_wts(x, w8, nw, &off);
-    lh_set_int(h, "woff", off);
-    *uses_wts = true;
-  } else {
-    lh_set_str(h, "wbody", eu_ibody(x->h.ar, nw, eu_g16, w));
-  }
-  lh_set_str(h, "at", p->acc64 ? "int64_t" : "int32_t");
-  lh_set_bool(h, "wide", p->acc64);
-  lh_set_str(h, "bias", p->bias ? ar_printf(x->h.ar, "%s_b", fn) : "");
-  if (p->bias) lh_set_str(h, "bbody", eu_ibody(x->h.ar, OC, eu_g64, p->bias));
-  lh_set_str(h, "Mbody", eu_ibody(x->h.ar, OC, eu_g32, p->q.M));
-  int32_t *sh = ar_array(x->h.ar, (size_t)OC, sizeof *sh);
-  for (int o = 0; o < OC; o++) sh[o] = p->q.sh[o];
-  lh_set_str(h, "shbody", eu_ibody(x->h.ar, OC, eu_g32, sh));
-  lh_set_int(h, "relu", p->q.relu);
-  if (p->q.relu == RT_FX_LEAKY) {
-    lh_set_str(h, "Mnbody", eu_ibody(x->h.ar, OC, eu_g32, p->q.Mn));
-    int32_t *shn = ar_array(x->h.ar, (size_t)OC, sizeof *shn);
-    for (int o = 0; o < OC; o++) shn[o] = p->q.shn[o];
-    lh_set_str(h, "shnbody", eu_ibody(x->h.ar, OC, eu_g32, shn));
-  }
-  lh_set_int(h, "qmin", p->q.qmin), lh_set_int(h, "qmax", p->q.qmax);
-  lh_set_int(h, "N", in->d[0]), lh_set_int(h, "C", C), lh_set_int(h, "H", H), lh_set_int(h, "W", W);
-  lh_set_int(h, "OC", OC), lh_set_int(h, "OH", out->d[2]), lh_set_int(h, "OW", out->d[3]);
-  lh_set_int(h, "KH", KH), lh_set_int(h, "KW", KW), lh_set_int(h, "SH", p->g.sh);
-  lh_set_int(h, "SW", p->g.sw), lh_set_int(h, "PH", p->g.ph), lh_set_int(h, "PW", p->g.pw);
-  lh_set_int(h, "DH", p->g.dh), lh_set_int(h, "DW", p->g.dw), lh_set_int(h, "G", G);
-  lh_set_int(h, "ICG", ICG), lh_set_int(h, "OCG", OCG);
-  lh_set_int(h, "IP", k->ip), lh_set_int(h, "OP", k->op), lh_set_int(h, "II", k->ii);
-  lh_set_int(h, "NICT", (ICG + k->ip - 1) / k->ip), lh_set_int(h, "NOCT", (OCG + k->op - 1) / k->op);
-  lh_set_bool(h, "exact", ICG % k->ip == 0 && OCG % k->op == 0);
-  lh_set_bool(h, "deconv", de);
-  return render(x, "hls/conv");
+const char *eh_requant_fn(EhFn *f, const Layer *l, const void *param) {
+  return elem_fn(f->x, l, f->fn, f->src[0], f->dst, param, f->k->ii, f->k->op);
 }
 
-static const char *pool_fn(EhCtx *x, const Layer *l, const char *fn, int src, int dst, int ii, int lanes) {
-  LhHost *h = x->h.lh;
-  const rt_fx_pool_param *p = qs_layer_param(x->p->qn, l);
-  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
-  int H = in->d[2], W = in->d[3];
-  bool g = p->g.global;
-  int kh = g ? H : p->g.kh, kw = g ? W : p->g.kw;
-  lh_begin(h);
-  set_common(x, l, fn, 1, &src, 1, &dst);
-  lh_set_int(h, "NC", (int64_t)in->d[0] * in->d[1]);
-  lh_set_int(h, "H", H), lh_set_int(h, "W", W), lh_set_int(h, "OH", out->d[2]);
-  lh_set_int(h, "OW", out->d[3]), lh_set_int(h, "KH", kh), lh_set_int(h, "KW", kw);
-  lh_set_int(h, "SH", g ? 1 : p->g.sh), lh_set_int(h, "SW", g ? 1 : p->g.sw);
-  lh_set_int(h, "PH", g ? 0 : p->g.ph), lh_set_int(h, "PW", g ? 0 : p->g.pw);
-  lh_set_bool(h, "ave", p->g.method == RT_POOL_AVE);
-  lh_set_str(h, "st", (int64_t)kh * kw < 65536 ? "int32_t" : "int64_t");
-  lh_set_bool(h, "ident", ident_m(p->M, p->sh));
-  lh_set_int(h, "M", p->M), lh_set_int(h, "sh", p->sh);
-  lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
-  lh_set_int(h, "II", ii);
-  lh_set_int(h, "LANES", lanes);
-  return render(x, "hls/pool");
-}
-
-static const char *affine_fn(EhCtx *x, const Layer *l, const char *fn, int src, int dst, int ii, int lanes) {
-  LhHost *h = x->h.lh;
-  const rt_fx_affine_param *p = qs_layer_param(x->p->qn, l);
+const char *eh_affine_fn(EhFn *f, const Layer *l, const void *param) {
+  const rt_fx_affine_param *p = param;
+  Arena *ar = f->x->h.ar;
   const rt_shape *s = &l->bottom[0]->shape;
   int64_t outer = rt_shape_count_range(s, 0, p->axis);
   int64_t C = p->axis < s->nd ? s->d[p->axis] : 1;
   int64_t inner = rt_shape_count_range(s, p->axis + 1, s->nd);
   if (p->nch == 1) inner *= C, C = 1;
-  lh_begin(h);
-  set_common(x, l, fn, 1, &src, 1, &dst);
+  LhHost *h = eh_fn_begin(f, l, 1);
   lh_set_int(h, "OUTER", outer), lh_set_int(h, "C", C), lh_set_int(h, "INNER", inner);
-  lh_set_str(h, "Mbody", eu_ibody(x->h.ar, C, eu_g32, p->M));
-  lh_set_str(h, "shbody", eu_ibody(x->h.ar, C, eu_g8, p->sh));
-  lh_set_str(h, "Bbody", eu_ibody(x->h.ar, C, eu_g64, p->B));
+  lh_set_str(h, "Mbody", eu_ibody(ar, C, eu_g32, p->M));
+  lh_set_str(h, "shbody", eu_ibody(ar, C, eu_g8, p->sh));
+  lh_set_str(h, "Bbody", eu_ibody(ar, C, eu_g64, p->B));
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
-  lh_set_int(h, "II", ii);
-  lh_set_int(h, "LANES", lanes);
-  return render(x, "hls/affine");
+  lh_set_int(h, "II", f->k->ii);
+  lh_set_int(h, "LANES", f->k->op);
+  return render(f->x, "hls/affine");
 }
 
-static const char *eltwise_fn(EhCtx *x, const Layer *l, const char *fn, const int *src, int dst,
-                              int ii, int lanes) {
-  LhHost *h = x->h.lh;
-  const rt_fx_eltwise_param *p = qs_layer_param(x->p->qn, l);
-  int n = p->n < l->nbottom ? p->n : l->nbottom;
-  lh_begin(h);
-  set_common(x, l, fn, n, src, 1, &dst);
-  lh_set_bool(h, "wide", true);
-  lh_set_str(h, "op", p->op == RT_ELT_SUM ? "sum" : p->op == RT_ELT_PROD ? "prod" : "max");
-  int64_t M[RT_MAXLIST], sh[RT_MAXLIST];
-  for (int i = 0; i < n; i++) M[i] = p->M[i], sh[i] = p->sh[i];
-  lh_set_ints(h, "M", M, n);
-  lh_set_ints(h, "sh", sh, n);
-  lh_set_int(h, "shift", p->shift);
-  lh_set_int(h, "count", x->p->buf[dst].n);
-  lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
-  lh_set_int(h, "II", ii);
-  lh_set_int(h, "LANES", lanes);
-  return render(x, "hls/eltwise");
-}
-
-static const char *concat_fn(EhCtx *x, const Layer *l, const char *fn, const int *src, int dst,
-                             int ii, int lanes) {
-  LhHost *h = x->h.lh;
-  const rt_fx_concat_param *p = qs_layer_param(x->p->qn, l);
-  const rt_shape *ts = &l->top[0]->shape;
-  int n = p->n < l->nbottom ? p->n : l->nbottom;
-  lh_begin(h);
-  set_common(x, l, fn, n, src, 1, &dst);
-  lh_set_int(h, "OUTER", rt_shape_count_range(ts, 0, p->axis));
-  lh_set_int(h, "TOTAL", rt_shape_count_range(ts, p->axis, ts->nd));
-  lh_list_begin(h, "parts");
-  int64_t off = 0;
-  for (int i = 0; i < n; i++) {
-    const rt_shape *bs = &l->bottom[i]->shape;
-    int64_t inner = rt_shape_count_range(bs, p->axis, bs->nd);
-    lh_item_begin(h);
-    lh_set_int(h, "inner", inner), lh_set_int(h, "off", off);
-    lh_set_bool(h, "ident", ident_m(p->M[i], p->sh[i]));
-    lh_set_int(h, "M", p->M[i]), lh_set_int(h, "sh", p->sh[i]);
-    lh_item_end(h);
-    off += inner;
-  }
-  lh_list_end(h);
-  lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
-  lh_set_int(h, "II", ii);
-  lh_set_int(h, "LANES", lanes);
-  return render(x, "hls/concat");
-}
-
-/* Permute, and the copies (Flatten, Reshape, Dropout) as a 1-D permute. */
-static const char *permute_fn(EhCtx *x, const Layer *l, const char *fn, int src, int dst, int ii, int lanes) {
-  LhHost *h = x->h.lh;
-  const rt_shape *bs = &l->bottom[0]->shape;
-  int64_t dims[RT_MAXDIM], st[RT_MAXDIM], ost[RT_MAXDIM], in_st[RT_MAXDIM];
-  int nd = bs->nd;
-  if (l->kind == LK_PERMUTE) {
-    const rt_permute_param *p = qs_layer_param(x->p->qn, l);
-    int64_t s = 1;
-    for (int k = nd - 1; k >= 0; k--) in_st[k] = s, s *= bs->d[k];
-    for (int k = 0; k < nd; k++) {
-      int o = k < p->norder ? p->order[k] : k;
-      st[k] = in_st[o];
-      dims[k] = bs->d[o];
-    }
-    s = 1;
-    for (int k = nd - 1; k >= 0; k--) ost[k] = s, s *= dims[k];
-  } else {
-    nd = 1;
-    dims[0] = rt_shape_count(bs), st[0] = 1, ost[0] = 1;
-  }
-  if (nd == 0) nd = 1, dims[0] = 1, st[0] = 1, ost[0] = 1;
-  lh_begin(h);
-  set_common(x, l, fn, 1, &src, 1, &dst);
+const char *eh_permute_fn(EhFn *f, const Layer *l, int nd, const int64_t *dims,
+                          const int64_t *strides, const int64_t *ostrides) {
+  static const int64_t one[1] = {1};
+  if (nd == 0) nd = 1, dims = strides = ostrides = one;
+  LhHost *h = eh_fn_begin(f, l, 1);
   lh_set_ints(h, "dims", dims, nd);
-  lh_set_ints(h, "strides", st, nd);
-  lh_set_ints(h, "ostrides", ost, nd);
-  lh_set_int(h, "II", ii);
-  lh_set_int(h, "LANES", lanes);
-  return render(x, "hls/permute");
+  lh_set_ints(h, "strides", strides, nd);
+  lh_set_ints(h, "ostrides", ostrides, nd);
+  lh_set_int(h, "II", f->k->ii);
+  lh_set_int(h, "LANES", 1);
+  return render(f->x, "hls/permute");
 }
 
-/* The kernel step of l (template by kind); NULL after an error. */
-static const char *kernel_fn(EhCtx *x, Layer *l, FpStep *s, const HlKnobs *k, bool hw,
-                             bool *uses_wts) {
-  const QsNet *qn = x->p->qn;
-  int dst = s->buf[s->nb];
-  switch (l->kind) {
-  case LK_CONV: case LK_DECONV: {
-    const char *code = conv_fn(x, l, s->fn, s->buf[0], dst, k, hw, uses_wts);
-    s->wts = hw && k->axi;
-    return code;
-  }
-  case LK_POOL: return pool_fn(x, l, s->fn, s->buf[0], dst, k->ii, 1);
-  case LK_RELU: return elem_fn(x, l, s->fn, s->buf[0], dst, qs_layer_param(qn, l), k->ii, k->op);
-  case LK_BN: case LK_SCALE: return affine_fn(x, l, s->fn, s->buf[0], dst, k->ii, k->op);
-  case LK_ELTWISE: return eltwise_fn(x, l, s->fn, s->buf, dst, k->ii, k->op);
-  case LK_CONCAT: return concat_fn(x, l, s->fn, s->buf, dst, k->ii, k->op);
-  case LK_PERMUTE: case LK_FLATTEN: case LK_RESHAPE: case LK_DROPOUT:
-    return permute_fn(x, l, s->fn, s->buf[0], dst, k->ii, 1);
-  default:
-    ir_error(x->p->n, l, "the fixed-point generator has no template for %s", l->type);
-    return NULL;
-  }
+const char *eh_copy_fn(EhFn *f, const Layer *l, const void *param) {
+  (void)param;
+  int64_t n = rt_shape_count(&l->bottom[0]->shape), one = 1;
+  return eh_permute_fn(f, l, 1, &n, &one, &one);
 }
 
 /* Renders the functions of a QS_FX layer's steps into sb (dirs: in a
- * segment, its directives); marks AXI weights. */
+ * segment, its directives); marks AXI weights.  The kernel step is the
+ * kind's hls_fn. */
 static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
   bool hw = dirs != NULL;
   FpLay *L = &x->p->L[l->id];
@@ -321,8 +164,14 @@ static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
         p = &req;
       }
       code = elem_fn(x, l, s->fn, s->buf[0], s->buf[1], p, k.ii, 1);
+    } else if (!lk_ops(l)->hls_fn) {
+      ir_error(x->p->n, l, "the fixed-point generator has no template for %s", l->type);
     } else {
-      code = kernel_fn(x, l, s, &k, hw, uses_wts);
+      EhFn f = {.x = x, .fn = s->fn, .nsrc = s->nb, .src = s->buf, .dst = s->buf[s->nb],
+                .k = &k, .hw = hw};
+      code = lk_ops(l)->hls_fn(&f, l, qs_layer_param(qn, l));
+      s->wts = f.wts;
+      if (f.wts) *uses_wts = true;
     }
     if (!code) return -1;
     sb_puts(sb, code);

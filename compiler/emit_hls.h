@@ -20,6 +20,7 @@
 #include "config.h"
 #include "emit_util.h"
 #include "fx_plan.h"
+#include "hls.h"
 #include "lua_host.h"
 
 typedef struct EhHost {
@@ -44,5 +45,57 @@ void eh_close(EhCtx *x);
 const char *eh_decls(EhCtx *x);
 /* Writes DIR/hls/.  0 on success (else reported). */
 int eh_write(EhCtx *x, const char *dir);
+
+/* ---- The kind-file API: one layer's HLS function (LayerOps.hls_fn) ----
+ * The kernel step of a QS_FX layer is one function of a templates/hls/
+ * template; the kind's hls_fn slot fills the template's table and renders
+ * it:
+ *     LhHost *h = eh_fn_begin(f, l, 1);   (header, xt/yt, wts = wide = false)
+ *     lh_set_int(h, "II", f->k->ii); ...
+ *     return eh_fn_render(f, "hls/<kind>");
+ */
+typedef struct EhFn {
+  EhCtx *x;          /* the emitter (for the eh_fn_* calls) */
+  const char *fn;    /* the function's name */
+  int nsrc;          /* bottom code buffers (FpPlan indices) */
+  const int *src;
+  int dst;           /* the top code buffer */
+  const HlKnobs *k;  /* the layer's knobs (hl_knobs) */
+  bool hw;           /* in a hardware segment (else <net>_swfx.c) */
+  bool wts;          /* out: takes the AXI weight port (eh_fn_add_wts) */
+} EhFn;
+
+/* Starts the template table of f's function on bottoms src[0..nb) and
+ * top dst: the layer header, element types xt / yt, wts and wide false.
+ * Returns the Lua host to add the kind's fields to. */
+LhHost *eh_fn_begin(EhFn *f, const Layer *l, int nb);
+/* Renders template tmpl with the table; NULL after an error. */
+const char *eh_fn_render(EhFn *f, const char *tmpl);
+/* The arena of the generated text. */
+Arena *eh_fn_arena(EhFn *f);
+/* Codes in plan buffer i (f->dst, f->src[k]). */
+int64_t eh_fn_count(EhFn *f, int i);
+/* Appends n weight bytes to the AXI weight memory (64-byte aligned),
+ * marks f as taking the weight port and returns their offset. */
+int64_t eh_fn_add_wts(EhFn *f, const int8_t *d, int64_t n);
+/* True when (M, sh) is the identity requantization. */
+bool eh_ident_m(int32_t M, int sh);
+
+/* Shared emissions, hls_fn values for every kind whose step is one of:
+ *   eh_requant_fn  hls/elem: the elementwise requantization of a
+ *                  rt_fx_relu_param (ReLU, and any kind prepared to it),
+ *                  op lanes
+ *   eh_affine_fn   hls/affine: per-channel y = x * M >> sh + B of a
+ *                  rt_fx_affine_param (BatchNorm, Scale), op lanes
+ *   eh_copy_fn     hls/permute as a 1-D copy: the codes move unchanged
+ *                  (Flatten, Reshape, Dropout) */
+const char *eh_requant_fn(EhFn *f, const Layer *l, const void *param);
+const char *eh_affine_fn(EhFn *f, const Layer *l, const void *param);
+const char *eh_copy_fn(EhFn *f, const Layer *l, const void *param);
+/* hls/permute: top element i = bottom element sum_k idx_k * strides[k],
+ * the idx_k of i over dims[0..nd) (ostrides: the top's strides); one
+ * lane.  nd 0 is one element. */
+const char *eh_permute_fn(EhFn *f, const Layer *l, int nd, const int64_t *dims,
+                          const int64_t *strides, const int64_t *ostrides);
 
 #endif

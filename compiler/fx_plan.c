@@ -46,8 +46,6 @@ bool fp_live(const FpPlan *p, const Layer *l) {
 
 bool fp_in_seg(const FpPlan *p, const Layer *l, int s) { return p->L[l->id].unit == s; }
 
-static bool is_mac(const Layer *l) { return l->kind == LK_CONV || l->kind == LK_DECONV; }
-
 /* Buffers and steps of a QS_FX layer; decides hwok. */
 static int plan_fx(FpPlan *p, Layer *l) {
   FpLay *L = &p->L[l->id];
@@ -92,7 +90,7 @@ static int plan_fx(FpPlan *p, Layer *l) {
   p->buf[dst].blob = l->top[0];
   p->bbuf[l->top[0]->id] = dst;
   if (!p->buf[dst].b8) hw8 = false;
-  if (is_mac(l) && l->q && l->q->bw_params > 8) hw8 = false;
+  if (lk_is(l->kind, LKF_MAC) && l->q && l->q->bw_params > 8) hw8 = false; /* weights */
   FpStep *s = &L->step[L->nstep++];
   s->fn = p->fname[l->id];
   s->nb = l->nbottom, s->nt = 1;
@@ -190,7 +188,7 @@ int fp_plan(FpPlan *p, Net *n, const QsNet *qn, Arena *ar, const char *prefix, b
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
     if (!fp_live(p, l)) continue;
-    if (l->kind == LK_INPUT && qs_layer_mode(qn, l) == QS_FLOAT) continue;
+    if (lk_is(l->kind, LKF_SOURCE) && qs_layer_mode(qn, l) == QS_FLOAT) continue;
     if (!p->L[l->id].hwok) {
       cur = -1;
       continue;

@@ -172,6 +172,10 @@ typedef struct LayerMac {
   bool *bias_term; /* its parameter's bias_term flag (writable) */
 } LayerMac;
 
+/* The fixed-point emitters' kind-file APIs (fx_call, hls_fn below). */
+struct EfCall;    /* emit_fx.h */
+struct EhFn;      /* emit_hls.h */
+
 typedef struct LayerOps {
   /* ---- loader (required) ---- */
   /* Parses l->lp into l->p, checks bottom/top counts, declares weights. */
@@ -230,6 +234,25 @@ typedef struct LayerOps {
   /* Weight bytes as 8-bit codes (NULL: the kind has no weights in
    * hardware). */
   int64_t (*hls_wbytes)(const Layer *l);
+  /* ---- fixed-point C and HLS emitters, emit_fx.c / emit_hls.c ---- */
+  /* Both render a kind's code through the kind-file APIs of emit_fx.h and
+   * emit_hls.h, so a new kind adds no `case` to those emitters. */
+  /* All-software fixed-point C (emit_fx.c, templates/c/fx): describes the
+   * runtime call of live QS_FX layer l through the EfCall API of
+   * emit_fx.h: the rt_fx_* kernel and its parameter struct type
+   * (ef_call_kernel, required), the struct's fields and the static const
+   * arrays they point at.  param is l's prepared parameter (what
+   * fx_prepare put in k->param).  NULL: the fixed-point generator has no
+   * kernel call for the kind (an error).  Shared emissions a kind may
+   * point at: ef_requant_call, ef_affine_call, ef_copy_call. */
+  void (*fx_call)(struct EfCall *c, const Layer *l, const void *param);
+  /* HLS (emit_hls.c, templates/hls/): renders the kernel step of live
+   * QS_FX layer l, in a hardware segment or in <net>_swfx.c, through the
+   * EhFn API of emit_hls.h; param as for fx_call.  Returns the code, or
+   * NULL after reporting an error.  NULL: the fixed-point generator has no
+   * template for the kind (an error; lk_has_hw kinds need one).  Shared
+   * emissions: eh_requant_fn, eh_affine_fn, eh_copy_fn. */
+  const char *(*hls_fn)(struct EhFn *f, const Layer *l, const void *param);
 } LayerOps;
 
 /* ---- The registry, generated from layers.def ---- */

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 
 #include "../calib.h"
+#include "../emit_fx.h"
+#include "../emit_hls.h"
 #include "../ir.h"
 #include "../partition.h"
 #include "../qsim.h"
@@ -92,4 +94,6 @@ const LayerOps lk_bn_ops = {
     .affine = bn_affine,
     .fold_factor = bn_fold_factor,
     .hw_limits = bn_hw_limits,
+    .fx_call = ef_affine_call,
+    .hls_fn = eh_affine_fn,
 };

@@ -1,4 +1,6 @@
 /* concat.c - Concat: joins bottoms along one axis. */
+#include "../emit_fx.h"
+#include "../emit_hls.h"
 #include "../hls.h"
 #include "../ir.h"
 #include "../partition.h"
@@ -89,10 +91,51 @@ static void concat_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   e->dsp = 3 * k->op;
 }
 
+/* ---- fixed-point emitters (emit_fx.h, emit_hls.h) ---- */
+
+static void concat_fx_call(EfCall *c, const Layer *l, const void *param) {
+  const rt_fx_concat_param *p = param;
+  (void)l;
+  ef_call_kernel(c, "rt_fx_concat", "rt_fx_concat_param");
+  ef_call_field(c, "axis", "%d", p->axis), ef_call_field(c, "n", "%d", p->n);
+  ef_call_field(c, "M", "%s", ef_call_list(c, p->n, eu_g32, p->M));
+  ef_call_field(c, "sh", "%s", ef_call_list(c, p->n, eu_g8, p->sh));
+  ef_call_field(c, "qmin", "%d", (int)p->qmin), ef_call_field(c, "qmax", "%d", (int)p->qmax);
+}
+
+/* hls/concat: each bottom's part of the top, requantized, op lanes. */
+static const char *concat_hls_fn(EhFn *f, const Layer *l, const void *param) {
+  const rt_fx_concat_param *p = param;
+  const rt_shape *ts = &l->top[0]->shape;
+  int n = p->n < l->nbottom ? p->n : l->nbottom;
+  LhHost *h = eh_fn_begin(f, l, n);
+  lh_set_int(h, "OUTER", rt_shape_count_range(ts, 0, p->axis));
+  lh_set_int(h, "TOTAL", rt_shape_count_range(ts, p->axis, ts->nd));
+  lh_list_begin(h, "parts");
+  int64_t off = 0;
+  for (int i = 0; i < n; i++) {
+    const rt_shape *bs = &l->bottom[i]->shape;
+    int64_t inner = rt_shape_count_range(bs, p->axis, bs->nd);
+    lh_item_begin(h);
+    lh_set_int(h, "inner", inner), lh_set_int(h, "off", off);
+    lh_set_bool(h, "ident", eh_ident_m(p->M[i], p->sh[i]));
+    lh_set_int(h, "M", p->M[i]), lh_set_int(h, "sh", p->sh[i]);
+    lh_item_end(h);
+    off += inner;
+  }
+  lh_list_end(h);
+  lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
+  lh_set_int(h, "II", f->k->ii);
+  lh_set_int(h, "LANES", f->k->op);
+  return eh_fn_render(f, "hls/concat");
+}
+
 const LayerOps lk_concat_ops = {
     .setup = lk_concat_setup,
     .shape = lk_concat_shape,
     .fx_prepare = concat_fx,
     .hw_limits = concat_hw_limits,
     .hls_estimate = concat_hls_estimate,
+    .fx_call = concat_fx_call,
+    .hls_fn = concat_hls_fn,
 };

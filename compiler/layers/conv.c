@@ -4,6 +4,8 @@
 #include <stdlib.h>
 
 #include "../calib.h"
+#include "../emit_fx.h"
+#include "../emit_hls.h"
 #include "../hls.h"
 #include "../ir.h"
 #include "../partition.h"
@@ -306,6 +308,112 @@ static int64_t conv_hls_wbytes(const Layer *l) {
   return (int64_t)l->bottom[0]->shape.d[1] / G * l->top[0]->shape.d[1] * p->kh * p->kw;
 }
 
+/* ---- fixed-point emitters (emit_fx.h, emit_hls.h) ---- */
+
+/* Both directions: rt_fx_conv_param with the geometry, weights, bias and
+ * output stage (plus the int8 copy and |w| sums when prepared). */
+static void fx_call_common(EfCall *c, const Layer *l, const rt_fx_conv_param *p, bool conv) {
+  const rt_conv_param *g = &p->g;
+  int G = g->group, OC = g->num_output;
+  int64_t taps = (int64_t)g->kh * g->kw;
+  int64_t nw = conv ? (int64_t)OC * (p->cin / G) * taps : (int64_t)p->cin * (OC / G) * taps;
+  (void)l;
+  ef_call_kernel(c, conv ? "rt_fx_conv" : "rt_fx_deconv", "rt_fx_conv_param");
+  ef_call_struct(c, "g", "rt_conv_param", g);
+  ef_call_field(c, "cin", "%d", p->cin);
+  ef_call_field(c, "w", "%s", ef_call_array(c, "int16_t", "W", nw, eu_g16, p->w));
+  ef_call_field(c, "bias", "%s", p->bias ? ef_call_array(c, "int64_t", "B", OC, eu_g64, p->bias) : "NULL");
+  ef_call_outq(c, &p->q, OC);
+  ef_call_field(c, "acc64", "%s", p->acc64 ? "true" : "false");
+  ef_call_field(c, "acc_bound", "%s", ef_call_i64(c, p->acc_bound));
+  if (p->w8 && p->acc0) { /* the int8 copy (rt_fx_conv_pack8) */
+    ef_call_field(c, "w8", "%s", ef_call_array(c, "int8_t", "W8", OC * rt_fx_conv_k4(p), eu_g8, p->w8));
+    ef_call_field(c, "acc0", "%s", ef_call_array(c, "int32_t", "A0", OC, eu_g32, p->acc0));
+  }
+  if (p->wabs) /* sum |w| per channel (rt_fx_conv_wabs) */
+    ef_call_field(c, "wabs", "%s", ef_call_array(c, "int64_t", "WA", OC, eu_g64, p->wabs));
+}
+
+static void conv_fx_call(EfCall *c, const Layer *l, const void *param) {
+  fx_call_common(c, l, param, true);
+}
+
+static void deconv_fx_call(EfCall *c, const Layer *l, const void *param) {
+  fx_call_common(c, l, param, false);
+}
+
+/* hls/conv, both directions: weights reordered to [ky][kx][g][icl][ocl],
+ * in a ROM or (in a segment with the axi knob) in the AXI weight memory. */
+static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p, bool de) {
+  Arena *ar = eh_fn_arena(f);
+  const HlKnobs *k = f->k;
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  int C = in->d[1], H = in->d[2], W = in->d[3], OC = out->d[1], G = p->g.group;
+  int ICG = C / G, OCG = OC / G, KH = p->g.kh, KW = p->g.kw;
+  int64_t nw = (int64_t)OC * ICG * KH * KW;
+  int16_t *w = ar_array(ar, (size_t)nw, sizeof *w);
+  for (int g = 0; g < G; g++)
+    for (int icl = 0; icl < ICG; icl++)
+      for (int ocl = 0; ocl < OCG; ocl++)
+        for (int ky = 0; ky < KH; ky++)
+          for (int kx = 0; kx < KW; kx++) {
+            int64_t src_i = de ? ((((int64_t)(g * ICG + icl)) * OCG + ocl) * KH + ky) * KW + kx
+                               : ((((int64_t)(g * OCG + ocl)) * ICG + icl) * KH + ky) * KW + kx;
+            int64_t dst_i = ((((int64_t)ky * KW + kx) * G + g) * ICG + icl) * OCG + ocl;
+            w[dst_i] = p->w[src_i];
+          }
+  LhHost *h = eh_fn_begin(f, l, 1);
+  int wbw = l->q ? l->q->bw_params : 16;
+  bool axi = f->hw && k->axi;
+  lh_set_bool(h, "rom", !axi);
+  lh_set_bool(h, "wts", axi);
+  lh_set_str(h, "wtype", wbw <= 8 ? "int8_t" : "int16_t");
+  lh_set_str(h, "w", ar_printf(ar, "%s_w", f->fn));
+  lh_set_int(h, "nw", nw);
+  if (axi) {
+    int8_t *w8 = ar_array(ar, (size_t)nw, 1);
+    for (int64_t i = 0; i < nw; i++) w8[i] = (int8_t)w[i];
+    lh_set_int(h, "woff", eh_fn_add_wts(f, w8, nw));
+  } else {
+    lh_set_str(h, "wbody", eu_ibody(ar, nw, eu_g16, w));
+  }
+  lh_set_str(h, "at", p->acc64 ? "int64_t" : "int32_t");
+  lh_set_bool(h, "wide", p->acc64);
+  lh_set_str(h, "bias", p->bias ? ar_printf(ar, "%s_b", f->fn) : "");
+  if (p->bias) lh_set_str(h, "bbody", eu_ibody(ar, OC, eu_g64, p->bias));
+  lh_set_str(h, "Mbody", eu_ibody(ar, OC, eu_g32, p->q.M));
+  int32_t *sh = ar_array(ar, (size_t)OC, sizeof *sh);
+  for (int o = 0; o < OC; o++) sh[o] = p->q.sh[o];
+  lh_set_str(h, "shbody", eu_ibody(ar, OC, eu_g32, sh));
+  lh_set_int(h, "relu", p->q.relu);
+  if (p->q.relu == RT_FX_LEAKY) {
+    lh_set_str(h, "Mnbody", eu_ibody(ar, OC, eu_g32, p->q.Mn));
+    int32_t *shn = ar_array(ar, (size_t)OC, sizeof *shn);
+    for (int o = 0; o < OC; o++) shn[o] = p->q.shn[o];
+    lh_set_str(h, "shnbody", eu_ibody(ar, OC, eu_g32, shn));
+  }
+  lh_set_int(h, "qmin", p->q.qmin), lh_set_int(h, "qmax", p->q.qmax);
+  lh_set_int(h, "N", in->d[0]), lh_set_int(h, "C", C), lh_set_int(h, "H", H), lh_set_int(h, "W", W);
+  lh_set_int(h, "OC", OC), lh_set_int(h, "OH", out->d[2]), lh_set_int(h, "OW", out->d[3]);
+  lh_set_int(h, "KH", KH), lh_set_int(h, "KW", KW), lh_set_int(h, "SH", p->g.sh);
+  lh_set_int(h, "SW", p->g.sw), lh_set_int(h, "PH", p->g.ph), lh_set_int(h, "PW", p->g.pw);
+  lh_set_int(h, "DH", p->g.dh), lh_set_int(h, "DW", p->g.dw), lh_set_int(h, "G", G);
+  lh_set_int(h, "ICG", ICG), lh_set_int(h, "OCG", OCG);
+  lh_set_int(h, "IP", k->ip), lh_set_int(h, "OP", k->op), lh_set_int(h, "II", k->ii);
+  lh_set_int(h, "NICT", (ICG + k->ip - 1) / k->ip), lh_set_int(h, "NOCT", (OCG + k->op - 1) / k->op);
+  lh_set_bool(h, "exact", ICG % k->ip == 0 && OCG % k->op == 0);
+  lh_set_bool(h, "deconv", de);
+  return eh_fn_render(f, "hls/conv");
+}
+
+static const char *conv_hls_fn(EhFn *f, const Layer *l, const void *param) {
+  return hls_common(f, l, param, false);
+}
+
+static const char *deconv_hls_fn(EhFn *f, const Layer *l, const void *param) {
+  return hls_common(f, l, param, true);
+}
+
 const LayerOps lk_conv_ops = {
     .setup = lk_conv_setup,
     .shape = lk_conv_shape,
@@ -318,6 +426,8 @@ const LayerOps lk_conv_ops = {
     .hls_knobs = conv_hls_knobs,
     .hls_estimate = conv_hls_estimate,
     .hls_wbytes = conv_hls_wbytes,
+    .fx_call = conv_fx_call,
+    .hls_fn = conv_hls_fn,
 };
 
 const LayerOps lk_deconv_ops = {
@@ -333,4 +443,6 @@ const LayerOps lk_deconv_ops = {
     .hls_knobs = conv_hls_knobs,
     .hls_estimate = deconv_hls_estimate,
     .hls_wbytes = conv_hls_wbytes,
+    .fx_call = deconv_fx_call,
+    .hls_fn = deconv_hls_fn,
 };

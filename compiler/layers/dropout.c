@@ -1,4 +1,6 @@
 /* dropout.c - Dropout: the identity at inference (Caffe's test phase). */
+#include "../emit_fx.h"
+#include "../emit_hls.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -29,4 +31,6 @@ const LayerOps lk_dropout_ops = {
     .setup = lk_dropout_setup,
     .shape = lk_dropout_shape,
     .fx_prepare = dropout_fx,
+    .fx_call = ef_copy_call,
+    .hls_fn = eh_copy_fn,
 };

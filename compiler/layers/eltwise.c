@@ -1,5 +1,7 @@
 /* eltwise.c - Eltwise: PROD, SUM (optionally weighted) or MAX of bottoms of
  * one shape. */
+#include "../emit_fx.h"
+#include "../emit_hls.h"
 #include "../hls.h"
 #include "../ir.h"
 #include "../partition.h"
@@ -91,10 +93,45 @@ static void eltwise_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   e->dsp = 3 * l->nbottom * k->op;
 }
 
+/* ---- fixed-point emitters (emit_fx.h, emit_hls.h) ---- */
+
+static void eltwise_fx_call(EfCall *c, const Layer *l, const void *param) {
+  const rt_fx_eltwise_param *p = param;
+  (void)l;
+  ef_call_kernel(c, "rt_fx_eltwise", "rt_fx_eltwise_param");
+  ef_call_field(c, "op", "%d", p->op), ef_call_field(c, "n", "%d", p->n);
+  ef_call_field(c, "M", "%s", ef_call_list(c, p->n, eu_g32, p->M));
+  ef_call_field(c, "sh", "%s", ef_call_list(c, p->n, eu_g8, p->sh));
+  ef_call_field(c, "shift", "%d", p->shift);
+  ef_call_field(c, "qmin", "%d", (int)p->qmin), ef_call_field(c, "qmax", "%d", (int)p->qmax);
+}
+
+/* hls/eltwise: each bottom requantized to the common scale, combined in a
+ * wide accumulator, op lanes. */
+static const char *eltwise_hls_fn(EhFn *f, const Layer *l, const void *param) {
+  const rt_fx_eltwise_param *p = param;
+  int n = p->n < l->nbottom ? p->n : l->nbottom;
+  LhHost *h = eh_fn_begin(f, l, n);
+  lh_set_bool(h, "wide", true);
+  lh_set_str(h, "op", p->op == RT_ELT_SUM ? "sum" : p->op == RT_ELT_PROD ? "prod" : "max");
+  int64_t M[RT_MAXLIST], sh[RT_MAXLIST];
+  for (int i = 0; i < n; i++) M[i] = p->M[i], sh[i] = p->sh[i];
+  lh_set_ints(h, "M", M, n);
+  lh_set_ints(h, "sh", sh, n);
+  lh_set_int(h, "shift", p->shift);
+  lh_set_int(h, "count", eh_fn_count(f, f->dst));
+  lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
+  lh_set_int(h, "II", f->k->ii);
+  lh_set_int(h, "LANES", f->k->op);
+  return eh_fn_render(f, "hls/eltwise");
+}
+
 const LayerOps lk_eltwise_ops = {
     .setup = lk_eltwise_setup,
     .shape = lk_eltwise_shape,
     .fx_prepare = eltwise_fx,
     .hw_limits = eltwise_hw_limits,
     .hls_estimate = eltwise_hls_estimate,
+    .fx_call = eltwise_fx_call,
+    .hls_fn = eltwise_hls_fn,
 };

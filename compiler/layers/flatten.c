@@ -1,4 +1,6 @@
 /* flatten.c - Flatten: merges axes [axis, end_axis] into one. */
+#include "../emit_fx.h"
+#include "../emit_hls.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -49,4 +51,6 @@ const LayerOps lk_flatten_ops = {
     .setup = lk_flatten_setup,
     .shape = lk_flatten_shape,
     .fx_prepare = flatten_fx,
+    .fx_call = ef_copy_call,
+    .hls_fn = eh_copy_fn,
 };

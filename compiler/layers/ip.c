@@ -2,6 +2,7 @@
  * (top = bottom dims [0, axis) + [num_output]). */
 #include <stdint.h>
 
+#include "../emit_fx.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -100,6 +101,22 @@ static int ip_fx(Net *n, Layer *l, QsKernel *k) {
   return qs_mac_end(n, l, r);
 }
 
+/* ---- fixed-point emitters (emit_fx.h) ---- */
+
+static void ip_fx_call(EfCall *c, const Layer *l, const void *param) {
+  const rt_fx_ip_param *p = param;
+  int N = p->g.num_output;
+  (void)l;
+  ef_call_kernel(c, "rt_fx_ip", "rt_fx_ip_param");
+  ef_call_struct(c, "g", "rt_ip_param", &p->g);
+  ef_call_field(c, "K", "%d", p->K);
+  ef_call_field(c, "w", "%s", ef_call_array(c, "int16_t", "W", (int64_t)N * p->K, eu_g16, p->w));
+  ef_call_field(c, "bias", "%s", p->bias ? ef_call_array(c, "int64_t", "B", N, eu_g64, p->bias) : "NULL");
+  ef_call_outq(c, &p->q, N);
+  ef_call_field(c, "acc64", "%s", p->acc64 ? "true" : "false");
+  ef_call_field(c, "acc_bound", "%s", ef_call_i64(c, p->acc_bound));
+}
+
 const LayerOps lk_ip_ops = {
     .setup = lk_ip_setup,
     .shape = lk_ip_shape,
@@ -107,4 +124,5 @@ const LayerOps lk_ip_ops = {
     .fx_prepare = ip_fx,
     .mac = ip_mac,
     .fold_weights = ip_fold_weights,
+    .fx_call = ip_fx_call,
 };

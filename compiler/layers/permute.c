@@ -1,6 +1,8 @@
 /* permute.c - Permute (SSD): reorders a blob's axes. */
 #include <stdint.h>
 
+#include "../emit_fx.h"
+#include "../emit_hls.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -80,8 +82,40 @@ static int permute_fx(Net *n, Layer *l, QsKernel *k) {
   return qs_prep_pass(l, k, rt_fx_permute);
 }
 
+/* ---- fixed-point emitters (emit_fx.h, emit_hls.h) ---- */
+
+static void permute_fx_call(EfCall *c, const Layer *l, const void *param) {
+  const rt_permute_param *p = param;
+  int64_t ord[RT_MAXDIM];
+  (void)l;
+  for (int k = 0; k < RT_MAXDIM; k++) ord[k] = p->order[k];
+  ef_call_kernel(c, "rt_fx_permute", "rt_permute_param");
+  ef_call_field(c, "norder", "%d", p->norder);
+  ef_call_field(c, "order", "%s", ef_call_list(c, RT_MAXDIM, eu_g64, ord));
+}
+
+/* hls/permute with the bottom's strides in the top's axis order. */
+static const char *permute_hls_fn(EhFn *f, const Layer *l, const void *param) {
+  const rt_permute_param *p = param;
+  const rt_shape *bs = &l->bottom[0]->shape;
+  int64_t dims[RT_MAXDIM], st[RT_MAXDIM], ost[RT_MAXDIM], in_st[RT_MAXDIM];
+  int nd = bs->nd;
+  int64_t s = 1;
+  for (int k = nd - 1; k >= 0; k--) in_st[k] = s, s *= bs->d[k];
+  for (int k = 0; k < nd; k++) {
+    int o = k < p->norder ? p->order[k] : k;
+    st[k] = in_st[o];
+    dims[k] = bs->d[o];
+  }
+  s = 1;
+  for (int k = nd - 1; k >= 0; k--) ost[k] = s, s *= dims[k];
+  return eh_permute_fn(f, l, nd, dims, st, ost);
+}
+
 const LayerOps lk_permute_ops = {
     .setup = lk_permute_setup,
     .shape = lk_permute_shape,
     .fx_prepare = permute_fx,
+    .fx_call = permute_fx_call,
+    .hls_fn = permute_hls_fn,
 };

@@ -3,6 +3,8 @@
  * dropped). */
 #include <stdint.h>
 
+#include "../emit_fx.h"
+#include "../emit_hls.h"
 #include "../hls.h"
 #include "../ir.h"
 #include "../partition.h"
@@ -180,6 +182,41 @@ static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   e->dsp = 3;
 }
 
+/* ---- fixed-point emitters (emit_fx.h, emit_hls.h) ---- */
+
+static void pool_fx_call(EfCall *c, const Layer *l, const void *param) {
+  const rt_fx_pool_param *p = param;
+  (void)l;
+  ef_call_kernel(c, "rt_fx_pool", "rt_fx_pool_param");
+  ef_call_struct(c, "g", "rt_pool_param", &p->g);
+  ef_call_field(c, "M", "%d", (int)p->M), ef_call_field(c, "sh", "%d", p->sh);
+  ef_call_field(c, "qmin", "%d", (int)p->qmin), ef_call_field(c, "qmax", "%d", (int)p->qmax);
+}
+
+/* hls/pool: MAX or AVE over the window (the whole map when global), one
+ * lane. */
+static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
+  const rt_fx_pool_param *p = param;
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  int H = in->d[2], W = in->d[3];
+  bool g = p->g.global;
+  int kh = g ? H : p->g.kh, kw = g ? W : p->g.kw;
+  LhHost *h = eh_fn_begin(f, l, 1);
+  lh_set_int(h, "NC", (int64_t)in->d[0] * in->d[1]);
+  lh_set_int(h, "H", H), lh_set_int(h, "W", W), lh_set_int(h, "OH", out->d[2]);
+  lh_set_int(h, "OW", out->d[3]), lh_set_int(h, "KH", kh), lh_set_int(h, "KW", kw);
+  lh_set_int(h, "SH", g ? 1 : p->g.sh), lh_set_int(h, "SW", g ? 1 : p->g.sw);
+  lh_set_int(h, "PH", g ? 0 : p->g.ph), lh_set_int(h, "PW", g ? 0 : p->g.pw);
+  lh_set_bool(h, "ave", p->g.method == RT_POOL_AVE);
+  lh_set_str(h, "st", (int64_t)kh * kw < 65536 ? "int32_t" : "int64_t");
+  lh_set_bool(h, "ident", eh_ident_m(p->M, p->sh));
+  lh_set_int(h, "M", p->M), lh_set_int(h, "sh", p->sh);
+  lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
+  lh_set_int(h, "II", f->k->ii);
+  lh_set_int(h, "LANES", 1);
+  return eh_fn_render(f, "hls/pool");
+}
+
 const LayerOps lk_pool_ops = {
     .setup = lk_pool_setup,
     .shape = lk_pool_shape,
@@ -187,4 +224,6 @@ const LayerOps lk_pool_ops = {
     .hw_limits = pool_hw_limits,
     .hls_knobs = pool_hls_knobs,
     .hls_estimate = pool_hls_estimate,
+    .fx_call = pool_fx_call,
+    .hls_fn = pool_hls_fn,
 };

@@ -1,4 +1,6 @@
 /* relu.c - ReLU (with Caffe's leaky negative_slope). */
+#include "../emit_fx.h"
+#include "../emit_hls.h"
 #include "../ir.h"
 #include "../partition.h"
 #include "../qsim.h"
@@ -50,4 +52,6 @@ const LayerOps lk_relu_ops = {
     .shape = lk_relu_shape,
     .fx_prepare = relu_fx,
     .hw_limits = relu_hw_limits,
+    .fx_call = ef_requant_call,
+    .hls_fn = eh_requant_fn,
 };

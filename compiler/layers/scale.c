@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "../emit_fx.h"
+#include "../emit_hls.h"
 #include "../ir.h"
 #include "../partition.h"
 #include "../qsim.h"
@@ -142,4 +144,6 @@ const LayerOps lk_scale_ops = {
     .affine = scale_affine,
     .fold_factor = scale_fold_factor,
     .hw_limits = scale_hw_limits,
+    .fx_call = ef_affine_call,
+    .hls_fn = eh_affine_fn,
 };
