@@ -1,4 +1,5 @@
 /* concat.c - Concat: joins bottoms along one axis. */
+#include "../emit_kind.h"
 #include "../hls.h"
 #include "../ir.h"
 #include "../partition.h"
@@ -89,10 +90,19 @@ static void concat_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   e->dsp = 3 * k->op;
 }
 
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/concat: the bottoms as parts of the top along the axis. */
+static const char *concat_emit_c(EcLayer *c, const Layer *l) {
+  ec_parts(c, &l->top[0]->shape, l->p.concat.axis, l->nbottom, l->bottom);
+  return "c/concat";
+}
+
 const LayerOps lk_concat_ops = {
     .setup = lk_concat_setup,
     .shape = lk_concat_shape,
     .fx_prepare = concat_fx,
     .hw_limits = concat_hw_limits,
     .hls_estimate = concat_hls_estimate,
+    .emit_c = concat_emit_c,
 };

@@ -1,4 +1,5 @@
 /* dropout.c - Dropout: the identity at inference (Caffe's test phase). */
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -29,4 +30,5 @@ const LayerOps lk_dropout_ops = {
     .setup = lk_dropout_setup,
     .shape = lk_dropout_shape,
     .fx_prepare = dropout_fx,
+    .emit_c = ec_copy,
 };

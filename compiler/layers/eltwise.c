@@ -1,5 +1,6 @@
 /* eltwise.c - Eltwise: PROD, SUM (optionally weighted) or MAX of bottoms of
  * one shape. */
+#include "../emit_kind.h"
 #include "../hls.h"
 #include "../ir.h"
 #include "../partition.h"
@@ -91,10 +92,28 @@ static void eltwise_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   e->dsp = 3 * l->nbottom * k->op;
 }
 
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/eltwise: the operation and, for a weighted sum, one coefficient
+ * literal per bottom ("" for none). */
+static const char *eltwise_emit_c(EcLayer *c, const Layer *l) {
+  const rt_eltwise_param *p = &l->p.eltwise;
+  ec_str(c, "op", p->op == RT_ELT_PROD ? "prod" : p->op == RT_ELT_MAX ? "max" : "sum");
+  const char *co[IR_MAX_IO];
+  char b[48];
+  for (int i = 0; i < l->nbottom && i < IR_MAX_IO; i++)
+    co[i] = p->op == RT_ELT_SUM && p->ncoeff && i < p->ncoeff
+                ? ar_strdup(ec_arena(c), pf_float(p->coeff[i], b, sizeof b))
+                : "";
+  ec_strs(c, "coeff", co, l->nbottom);
+  return "c/eltwise";
+}
+
 const LayerOps lk_eltwise_ops = {
     .setup = lk_eltwise_setup,
     .shape = lk_eltwise_shape,
     .fx_prepare = eltwise_fx,
     .hw_limits = eltwise_hw_limits,
     .hls_estimate = eltwise_hls_estimate,
+    .emit_c = eltwise_emit_c,
 };

@@ -1,4 +1,5 @@
 /* flatten.c - Flatten: merges axes [axis, end_axis] into one. */
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -49,4 +50,5 @@ const LayerOps lk_flatten_ops = {
     .setup = lk_flatten_setup,
     .shape = lk_flatten_shape,
     .fx_prepare = flatten_fx,
+    .emit_c = ec_copy,
 };

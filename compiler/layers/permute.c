@@ -1,6 +1,7 @@
 /* permute.c - Permute (SSD): reorders a blob's axes. */
 #include <stdint.h>
 
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -80,8 +81,25 @@ static int permute_fx(Net *n, Layer *l, QsKernel *k) {
   return qs_prep_pass(l, k, rt_fx_permute);
 }
 
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/permute: the top's dims and, per top axis, the bottom stride it walks;
+ * NULL (reference kernel) when the order does not cover every axis. */
+static const char *permute_emit_c(EcLayer *c, const Layer *l) {
+  const rt_permute_param *p = &l->p.permute;
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  if (p->norder != in->nd) return NULL;
+  int64_t stride[RT_MAXDIM], d[RT_MAXDIM], st[RT_MAXDIM];
+  for (int k = in->nd - 1, acc = 1; k >= 0; k--) stride[k] = acc, acc *= in->d[k];
+  for (int k = 0; k < in->nd; k++) d[k] = out->d[k], st[k] = stride[p->order[k]];
+  ec_ints(c, "dims", d, in->nd);
+  ec_ints(c, "strides", st, in->nd);
+  return "c/permute";
+}
+
 const LayerOps lk_permute_ops = {
     .setup = lk_permute_setup,
     .shape = lk_permute_shape,
     .fx_prepare = permute_fx,
+    .emit_c = permute_emit_c,
 };

@@ -3,6 +3,7 @@
  * dropped). */
 #include <stdint.h>
 
+#include "../emit_kind.h"
 #include "../hls.h"
 #include "../ir.h"
 #include "../partition.h"
@@ -180,6 +181,28 @@ static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   e->dsp = 3;
 }
 
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/pool: max or average over NCHW planes (global pooling as one window
+ * of the whole plane); NULL (reference kernel) for stochastic pooling,
+ * other layouts or more than one top. */
+static const char *pool_emit_c(EcLayer *c, const Layer *l) {
+  const rt_pool_param *p = &l->p.pool;
+  const rt_shape *in = &l->bottom[0]->shape;
+  if (l->ntop != 1 || p->method == RT_POOL_STOCHASTIC || in->nd != 4) return NULL;
+  const rt_shape *out = &l->top[0]->shape;
+  int H = in->d[2], W = in->d[3];
+  bool g = p->global;
+  ec_int(c, "NC", (int64_t)in->d[0] * in->d[1]);
+  ec_int(c, "H", H), ec_int(c, "W", W);
+  ec_int(c, "OH", out->d[2]), ec_int(c, "OW", out->d[3]);
+  ec_int(c, "KH", g ? H : p->kh), ec_int(c, "KW", g ? W : p->kw);
+  ec_int(c, "SH", g ? 1 : p->sh), ec_int(c, "SW", g ? 1 : p->sw);
+  ec_int(c, "PH", g ? 0 : p->ph), ec_int(c, "PW", g ? 0 : p->pw);
+  ec_str(c, "method", p->method == RT_POOL_MAX ? "max" : "ave");
+  return "c/pool";
+}
+
 const LayerOps lk_pool_ops = {
     .setup = lk_pool_setup,
     .shape = lk_pool_shape,
@@ -187,4 +210,5 @@ const LayerOps lk_pool_ops = {
     .hw_limits = pool_hw_limits,
     .hls_knobs = pool_hls_knobs,
     .hls_estimate = pool_hls_estimate,
+    .emit_c = pool_emit_c,
 };

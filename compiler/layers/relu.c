@@ -1,4 +1,5 @@
 /* relu.c - ReLU (with Caffe's leaky negative_slope). */
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../partition.h"
 #include "../qsim.h"
@@ -45,9 +46,17 @@ static bool relu_hw_limits(const Layer *l, char *why, size_t n) {
   return true;
 }
 
+/* ---- float C emitter (emit_kind.h) ---- */
+
+static const char *relu_emit_c(EcLayer *c, const Layer *l) {
+  ec_float(c, "neg", l->p.relu.negative_slope);
+  return "c/relu";
+}
+
 const LayerOps lk_relu_ops = {
     .setup = lk_relu_setup,
     .shape = lk_relu_shape,
     .fx_prepare = relu_fx,
     .hw_limits = relu_hw_limits,
+    .emit_c = relu_emit_c,
 };

@@ -1,5 +1,6 @@
 /* reshape.c - Reshape: replaces axes [axis, axis + num_axes) by
  * reshape_param.shape, where 0 copies a bottom dim and -1 is inferred. */
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -115,4 +116,5 @@ const LayerOps lk_reshape_ops = {
     .setup = lk_reshape_setup,
     .shape = lk_reshape_shape,
     .fx_prepare = reshape_fx,
+    .emit_c = ec_copy,
 };
