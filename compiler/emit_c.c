@@ -1,12 +1,14 @@
 /* emit_c.c - the float C program (see emit_c.h): one function per layer,
- * by kind (layer_table, ref_layer), and the files <net>.c and <net>.h. */
+ * from its kind's emit_c slot or the reference kernel (the API kind files
+ * use is emit_kind.h's), and the files <net>.c and <net>.h. */
 #include "emit_c.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_kind.h"
+#include "pfield.h"
 #include "strbuf.h"
 
 /* ---- the emitter ---- */
@@ -64,133 +66,85 @@ static void set_common(Ec *e, const Layer *l, const char *fn) {
   lh_set_bool(h, "restrict", !e->plan->inplace[l->id]);
 }
 
-static void set_f(Ec *e, const char *key, float v) { eu_set_float(e->lh, key, v); }
+/* ---- the API for kind files (emit_kind.h) ---- */
 
-/* ---- parameter initializers for the reference-kernel path ---- */
+struct EcLayer {
+  Ec *e;
+  const Layer *l;
+  const char *fn;
+};
 
-typedef struct Fields {
-  int n;
-  const char *name[64], *val[64];
-} Fields;
-
-static void fld(Ec *e, Fields *f, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void fld(Ec *e, Fields *f, const char *name, const char *fmt, ...) {
-  char buf[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  if (f->n < 64) f->name[f->n] = name, f->val[f->n++] = ar_strdup(e->ar, buf);
+void ec_int(EcLayer *c, const char *key, int64_t v) { lh_set_int(c->e->lh, key, v); }
+void ec_str(EcLayer *c, const char *key, const char *v) { lh_set_str(c->e->lh, key, v); }
+void ec_bool(EcLayer *c, const char *key, bool v) { lh_set_bool(c->e->lh, key, v); }
+void ec_float(EcLayer *c, const char *key, float v) { eu_set_float(c->e->lh, key, v); }
+void ec_comment(EcLayer *c, const char *key, const char *s) {
+  lh_set_str(c->e->lh, key, eu_comment_safe(c->e->ar, s));
 }
-static const char *fl(float v) { return eu_fl(v); }
-static const char *floats(Ec *e, const float *v, int n) { return eu_floats(e->ar, v, n); }
-static const char *ints(Ec *e, const int *v, int n) { return eu_ints(e->ar, v, n); }
-#define TF(x) ((x) ? "true" : "false")
+void ec_ints(EcLayer *c, const char *key, const int64_t *v, int n) { lh_set_ints(c->e->lh, key, v, n); }
+void ec_strs(EcLayer *c, const char *key, const char *const *v, int n) {
+  lh_set_strs(c->e->lh, key, v, n);
+}
+void ec_list_begin(EcLayer *c, const char *key) { lh_list_begin(c->e->lh, key); }
+void ec_item_begin(EcLayer *c) { lh_item_begin(c->e->lh); }
+void ec_item_end(EcLayer *c) { lh_item_end(c->e->lh); }
+void ec_list_end(EcLayer *c) { lh_list_end(c->e->lh); }
 
-/* Fills the designated initializer of l's parameter struct; returns its type
- * name, or NULL for a kind with no reference-path support. */
-static const char *params(Ec *e, const Layer *l, Fields *f) {
-  switch (l->kind) {
-  case LK_CONV: case LK_DECONV: {
-    const rt_conv_param *p = &l->p.conv;
-    fld(e, f, "num_output", "%d", p->num_output), fld(e, f, "group", "%d", p->group);
-    fld(e, f, "kh", "%d", p->kh), fld(e, f, "kw", "%d", p->kw), fld(e, f, "sh", "%d", p->sh);
-    fld(e, f, "sw", "%d", p->sw), fld(e, f, "ph", "%d", p->ph), fld(e, f, "pw", "%d", p->pw);
-    fld(e, f, "dh", "%d", p->dh), fld(e, f, "dw", "%d", p->dw);
-    fld(e, f, "bias_term", "%s", TF(p->bias_term)), fld(e, f, "axis", "%d", p->axis);
-    return "rt_conv_param";
+Arena *ec_arena(EcLayer *c) { return c->e->ar; }
+
+const char *ec_weight(EcLayer *c, const char *role, const float *d, int64_t count) {
+  return add_weight(c->e, c->fn, role, d, count);
+}
+
+void ec_scratch(EcLayer *c, size_t bytes) {
+  if (bytes > c->e->scratch) c->e->scratch = bytes;
+}
+
+void ec_plugin(EcLayer *c, const IrCustomType *ct) {
+  Ec *e = c->e;
+  bool seen = false;
+  for (int k = 0; k < e->nplugin; k++) seen |= e->plugins[k] == ct;
+  if (ct && !seen && e->nplugin < 64) e->plugins[e->nplugin++] = ct;
+}
+
+const char *ec_copy(EcLayer *c, const Layer *l) {
+  (void)c;
+  return l->nbottom == 1 ? "c/copy" : NULL;
+}
+
+void ec_parts(EcLayer *c, const rt_shape *whole, int axis, int n, Blob *const *parts) {
+  LhHost *h = c->e->lh;
+  lh_set_int(h, "OUTER", rt_shape_count_range(whole, 0, axis));
+  lh_set_int(h, "TOTAL", rt_shape_count_range(whole, axis, whole->nd));
+  lh_list_begin(h, "parts");
+  int64_t off = 0;
+  for (int i = 0; i < n; i++) {
+    const rt_shape *s = &parts[i]->shape;
+    int64_t inner = rt_shape_count_range(s, axis, s->nd);
+    lh_item_begin(h);
+    lh_set_int(h, "i", i), lh_set_int(h, "inner", inner), lh_set_int(h, "off", off);
+    lh_item_end(h);
+    off += inner;
   }
-  case LK_IP:
-    fld(e, f, "num_output", "%d", l->p.ip.num_output), fld(e, f, "axis", "%d", l->p.ip.axis);
-    fld(e, f, "bias_term", "%s", TF(l->p.ip.bias_term));
-    fld(e, f, "transpose", "%s", TF(l->p.ip.transpose));
-    return "rt_ip_param";
-  case LK_POOL: {
-    const rt_pool_param *p = &l->p.pool;
-    fld(e, f, "method", "%d", p->method), fld(e, f, "kh", "%d", p->kh), fld(e, f, "kw", "%d", p->kw);
-    fld(e, f, "sh", "%d", p->sh), fld(e, f, "sw", "%d", p->sw), fld(e, f, "ph", "%d", p->ph);
-    fld(e, f, "pw", "%d", p->pw), fld(e, f, "global", "%s", TF(p->global));
-    fld(e, f, "round_mode", "%d", p->round_mode);
-    return "rt_pool_param";
-  }
-  case LK_RELU: fld(e, f, "negative_slope", "%s", fl(l->p.relu.negative_slope)); return "rt_relu_param";
-  case LK_PRELU: fld(e, f, "channel_shared", "%s", TF(l->p.prelu.channel_shared)); return "rt_prelu_param";
-  case LK_BN: fld(e, f, "eps", "%s", fl(l->p.bn.eps)); return "rt_bn_param";
-  case LK_SCALE: case LK_BIAS:
-    fld(e, f, "axis", "%d", l->p.scale.axis), fld(e, f, "num_axes", "%d", l->p.scale.num_axes);
-    fld(e, f, "bias_term", "%s", TF(l->p.scale.bias_term));
-    return "rt_scale_param";
-  case LK_ELTWISE:
-    fld(e, f, "op", "%d", l->p.eltwise.op), fld(e, f, "ncoeff", "%d", l->p.eltwise.ncoeff);
-    fld(e, f, "coeff", "%s", floats(e, l->p.eltwise.coeff, l->p.eltwise.ncoeff ? l->p.eltwise.ncoeff : 1));
-    return "rt_eltwise_param";
-  case LK_CONCAT: fld(e, f, "axis", "%d", l->p.concat.axis); return "rt_concat_param";
-  case LK_SLICE:
-    fld(e, f, "axis", "%d", l->p.slice.axis), fld(e, f, "npoints", "%d", l->p.slice.npoints);
-    fld(e, f, "points", "%s", ints(e, l->p.slice.points, l->p.slice.npoints ? l->p.slice.npoints : 1));
-    return "rt_slice_param";
-  case LK_CROP:
-    fld(e, f, "axis", "%d", l->p.crop.axis);
-    fld(e, f, "offset", "%s", ints(e, l->p.crop.offset, RT_MAXDIM));
-    return "rt_crop_param";
-  case LK_SOFTMAX: fld(e, f, "axis", "%d", l->p.softmax.axis); return "rt_softmax_param";
-  case LK_POWER:
-    fld(e, f, "power", "%s", fl(l->p.power.power)), fld(e, f, "scale", "%s", fl(l->p.power.scale));
-    fld(e, f, "shift", "%s", fl(l->p.power.shift));
-    return "rt_power_param";
-  case LK_LRN:
-    fld(e, f, "local_size", "%d", l->p.lrn.local_size), fld(e, f, "region", "%d", l->p.lrn.region);
-    fld(e, f, "alpha", "%s", fl(l->p.lrn.alpha)), fld(e, f, "beta", "%s", fl(l->p.lrn.beta));
-    fld(e, f, "k", "%s", fl(l->p.lrn.k));
-    return "rt_lrn_param";
-  case LK_SPLIT: case LK_DROPOUT: case LK_SIGMOID: case LK_TANH: case LK_FLATTEN: case LK_RESHAPE:
-    fld(e, f, "unused", "0");
-    return "rt_none_param";
-  case LK_PERMUTE:
-    fld(e, f, "norder", "%d", l->p.permute.norder);
-    fld(e, f, "order", "%s", ints(e, l->p.permute.order, l->p.permute.norder ? l->p.permute.norder : 1));
-    return "rt_permute_param";
-  case LK_NORMALIZE:
-    fld(e, f, "across_spatial", "%s", TF(l->p.normalize.across_spatial));
-    fld(e, f, "channel_shared", "%s", TF(l->p.normalize.channel_shared));
-    fld(e, f, "eps", "%s", fl(l->p.normalize.eps));
-    return "rt_normalize_param";
-  case LK_PRIORBOX: {
-    const rt_priorbox_param *p = &l->p.priorbox;
-    fld(e, f, "nmin", "%d", p->nmin), fld(e, f, "nmax", "%d", p->nmax);
-    fld(e, f, "nar", "%d", p->nar), fld(e, f, "nvar", "%d", p->nvar);
-    if (p->nmin) fld(e, f, "min_size", "%s", floats(e, p->min_size, p->nmin));
-    if (p->nmax) fld(e, f, "max_size", "%s", floats(e, p->max_size, p->nmax));
-    if (p->nar) fld(e, f, "aspect", "%s", floats(e, p->aspect, p->nar));
-    fld(e, f, "variance", "%s", floats(e, p->variance, 4));
-    fld(e, f, "clip", "%s", TF(p->clip));
-    fld(e, f, "img_h", "%d", p->img_h), fld(e, f, "img_w", "%d", p->img_w);
-    fld(e, f, "step_h", "%s", fl(p->step_h)), fld(e, f, "step_w", "%s", fl(p->step_w));
-    fld(e, f, "offset", "%s", fl(p->offset));
-    return "rt_priorbox_param";
-  }
-  case LK_DETOUT: {
-    const rt_detout_param *p = &l->p.detout;
-    fld(e, f, "num_classes", "%d", p->num_classes);
-    fld(e, f, "share_location", "%s", TF(p->share_location));
-    fld(e, f, "background_label_id", "%d", p->background_label_id);
-    fld(e, f, "nms_threshold", "%s", fl(p->nms_threshold)), fld(e, f, "eta", "%s", fl(p->eta));
-    fld(e, f, "top_k", "%d", p->top_k), fld(e, f, "keep_top_k", "%d", p->keep_top_k);
-    fld(e, f, "confidence_threshold", "%s", fl(p->confidence_threshold));
-    fld(e, f, "code_type", "%d", p->code_type);
-    fld(e, f, "variance_encoded_in_target", "%s", TF(p->variance_encoded_in_target));
-    fld(e, f, "max_rows", "%d", p->max_rows);
-    return "rt_detout_param";
-  }
-  case LK_ARGMAX:
-    fld(e, f, "out_max_val", "%s", TF(l->p.argmax.out_max_val));
-    fld(e, f, "has_axis", "%s", TF(l->p.argmax.has_axis));
-    fld(e, f, "top_k", "%d", l->p.argmax.top_k), fld(e, f, "axis", "%d", l->p.argmax.axis);
-    return "rt_argmax_param";
-  default:
-    return NULL;
-  }
+  lh_list_end(h);
+}
+
+bool ec_ref_set(EcRef *r, const char *name, const char *val) {
+  for (int i = 0; i < r->par.n; i++)
+    if (!strcmp(r->par.name[i], name)) {
+      r->par.val[i] = val;
+      return true;
+    }
+  return false;
+}
+
+/* ---- the reference-kernel path (c/ref) ---- */
+
+/* Fills *f with the initializer of l's parameter struct (pfield.h); false
+ * when the struct cannot be baked into the program. */
+static bool ref_params(Ec *e, const Layer *l, PfInit *f) {
+  const PfStruct *s = pf_find(lk_info[l->kind].ptype);
+  return s && pf_init(e->ar, s, &l->p, f) == 0;
 }
 
 static void tensor_list(Ec *e, const char *key, int n, const rt_shape *shapes,
@@ -207,40 +161,35 @@ static void tensor_list(Ec *e, const char *key, int n, const rt_shape *shapes,
   lh_list_end(e->lh);
 }
 
-/* Builds the c/ref table for a layer run by rt_<file>_f32. */
-static const char *ref_layer(Ec *e, Layer *l, const char *fn) {
-  Fields f = {0};
-  const char *ptype = params(e, l, &f);
-  if (!ptype) {
-    ir_error(e->n, l, "the C generator has no code for this layer kind");
-    e->bad = 1;
-    return NULL;
-  }
+/* Builds the c/ref table for c's layer run by rt_<file>_f32 with the
+ * parameter constant par: the call of EcRef, adjusted by the kind's
+ * emit_c_ref. */
+static const char *ref_layer(EcLayer *c, const PfInit *par) {
+  Ec *e = c->e;
+  const Layer *l = c->l;
+  EcRef r = {.par = *par, .max_rows = -1};
+  for (int k = 0; k < l->nweight && r.nw < EC_MAXW; k++)
+    if (l->weight[k].loaded) {
+      r.w[r.nw] = l->weight[k].t;
+      r.role[r.nw++] = ar_printf(e->ar, "%d", k);
+    }
+  if (lk_ops(l)->emit_c_ref) lk_ops(l)->emit_c_ref(c, l, &r);
   e->use_rt = true;
-  /* InnerProduct (N x K weights): the program gets them transposed (K x N)
-   * and a bias (zeros when the layer has none), so rt_ip_f32 takes its
-   * path contiguous across outputs.  Each output is still 0 + x[0]w[0] +
-   * ... in k order, then + bias (+ 0.0f without one): the same float
-   * operations as the simulator's N x K call, so the same bits. */
-  bool ipt = l->kind == LK_IP && !l->p.ip.transpose && l->nweight > 0 && l->weight[0].loaded;
-  if (ipt)
-    for (int i = 0; i < f.n; i++)
-      if (!strcmp(f.name[i], "transpose") || !strcmp(f.name[i], "bias_term")) f.val[i] = "true";
-  set_common(e, l, fn);
-  lh_set_str(e->lh, "ptype", ptype);
+  set_common(e, l, c->fn);
+  lh_set_str(e->lh, "ptype", lk_info[l->kind].ptype);
   lh_set_str(e->lh, "kernel", ar_printf(e->ar, "rt_%s_f32", lk_info[l->kind].file));
   lh_list_begin(e->lh, "params");
-  for (int i = 0; i < f.n; i++) {
+  for (int i = 0; i < r.par.n; i++) {
     lh_item_begin(e->lh);
-    lh_set_str(e->lh, "field", f.name[i]);
-    lh_set_str(e->lh, "value", f.val[i]);
+    lh_set_str(e->lh, "field", r.par.name[i]);
+    lh_set_str(e->lh, "value", r.par.val[i]);
     lh_item_end(e->lh);
   }
   lh_list_end(e->lh);
-  rt_shape sh[RT_MAXLIST * 4];
-  const char *pt[RT_MAXLIST * 4];
-  rt_tensor bt[RT_MAXLIST * 4], tt[RT_MAXLIST * 4], wt[8];
-  int nb = l->nbottom, nt = l->ntop, nw = 0;
+  rt_shape sh[IR_MAX_IO];
+  const char *pt[IR_MAX_IO];
+  rt_tensor bt[IR_MAX_IO], tt[IR_MAX_IO];
+  int nb = l->nbottom, nt = l->ntop;
   for (int i = 0; i < nb; i++) {
     sh[i] = l->bottom[i]->shape, pt[i] = ar_printf(e->ar, "(float *)b%d", i);
     bt[i].s = sh[i], bt[i].d = NULL;
@@ -251,266 +200,46 @@ static const char *ref_layer(Ec *e, Layer *l, const char *fn) {
     tt[i].s = sh[i], tt[i].d = NULL;
   }
   tensor_list(e, "tops", nt, sh, pt);
-  for (int k = 0; k < l->nweight && nw < 8; k++)
-    if (l->weight[k].loaded) {
-      wt[nw] = l->weight[k].t;
-      sh[nw] = l->weight[k].t.s;
-      const float *d = l->weight[k].t.d;
-      int64_t count = rt_shape_count(&l->weight[k].t.s);
-      if (ipt && k == 0) { /* N x K -> K x N */
-        int64_t N = l->p.ip.num_output, K = N > 0 ? count / N : 0;
-        float *tr = ar_array(e->ar, (size_t)(count > 0 ? count : 1), sizeof *tr);
-        for (int64_t r = 0; r < N; r++)
-          for (int64_t c = 0; c < K; c++) tr[c * N + r] = d[r * K + c];
-        d = tr;
-        sh[nw] = rt_shape_make(2, (const int[]){(int)K, (int)N});
-      }
-      if (ipt && k == 1 && !l->p.ip.bias_term) continue;
-      pt[nw] = ar_printf(e->ar, "(float *)%s",
-                         add_weight(e, fn, ar_printf(e->ar, "%d", k), d, count));
-      nw++;
-    }
-  if (ipt && nw == 1 && nw < 8) { /* the zero bias */
-    int N = l->p.ip.num_output;
-    float *z = ar_array(e->ar, (size_t)(N > 0 ? N : 1), sizeof *z);
-    sh[nw] = rt_shape_make(1, (const int[]){N});
-    wt[nw].s = sh[nw], wt[nw].d = z;
-    pt[nw] = ar_printf(e->ar, "(float *)%s", add_weight(e, fn, "zero_bias", z, N));
-    nw++;
+  for (int i = 0; i < r.nw; i++) {
+    sh[i] = r.w[i].s;
+    pt[i] = ar_printf(e->ar, "(float *)%s",
+                      add_weight(e, c->fn, r.role[i], r.w[i].d, rt_shape_count(&r.w[i].s)));
   }
-  tensor_list(e, "weights", nw, sh, pt);
+  tensor_list(e, "weights", r.nw, sh, pt);
   size_t ws = 0;
   if (lk_info[l->kind].ws) {
-    rt_args a = {nb, nt, nw, bt, tt, wt, NULL, 0};
+    rt_args a = {nb, nt, r.nw, bt, tt, r.w, NULL, 0};
     ws = lk_info[l->kind].ws(&l->p, &a);
   }
   if (ws > e->scratch) e->scratch = ws;
   lh_set_bool(e->lh, "ws", ws > 0);
-  lh_set_bool(e->lh, "detout", l->kind == LK_DETOUT);
-  if (l->kind == LK_DETOUT) lh_set_int(e->lh, "max_rows", l->top[0]->shape.d[2]);
+  lh_set_bool(e->lh, "detout", r.max_rows >= 0);
+  if (r.max_rows >= 0) lh_set_int(e->lh, "max_rows", r.max_rows);
   return "c/ref";
 }
 
-static int64_t cnt(const rt_shape *s, int from, int to) { return rt_shape_count_range(s, from, to); }
-
-/* Register tiles of the generated kernels (c/conv, c/ip). */
-enum { EC_CONV_MR = 8, EC_CONV_NR = 8, EC_CONV_RACC = 4, EC_IP_NB = 32 };
-
-/* Decides how c/conv addresses a convolution's input (see the template):
- * mode direct (stride 1; a zero-padded copy when padded) or im2col, the
- * strides of k's c, kh, kw parts in X, the positions L per output plane and
- * the register tile; reserves the scratch the copy needs. */
-static void conv_plan(Ec *e, const Layer *l) {
-  LhHost *h = e->lh;
-  const rt_conv_param *p = &l->p.conv;
-  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
-  int64_t H = in->d[2], W = in->d[3], OH = out->d[2], OW = out->d[3];
-  int64_t ICG = in->d[1] / p->group, OCG = out->d[1] / p->group;
-  int64_t K = ICG * p->kh * p->kw, L, plane, khs, kws, wp = OW, need = 0;
-  bool direct = p->sh == 1 && p->sw == 1, pad = p->ph > 0 || p->pw > 0;
-  if (direct) {
-    int64_t hp = H + 2 * p->ph;
-    wp = W + 2 * p->pw;
-    plane = hp * wp, khs = (int64_t)p->dh * wp, kws = p->dw;
-    L = (OH - 1) * wp + OW; /* the last wide row stops at OW */
-    if (pad) need = ICG * plane;
-  } else {
-    L = OH * OW;
-    plane = (int64_t)p->kh * p->kw * L, khs = (int64_t)p->kw * L, kws = L;
-    need = K * L;
-  }
-  if ((size_t)need * sizeof(float) > e->scratch) e->scratch = (size_t)need * sizeof(float);
-  lh_set_str(h, "mode", direct ? "direct" : "im2col");
-  lh_set_bool(h, "pad", pad);
-  lh_set_bool(h, "compact", wp == OW);
-  lh_set_int(h, "K", K), lh_set_int(h, "L", L), lh_set_int(h, "WP", wp);
-  lh_set_int(h, "PLANE", plane), lh_set_int(h, "KHS", khs), lh_set_int(h, "KWS", kws);
-  /* rows: stride-1 wide rows whose OW every tile width divides, so that
-   * tiles stay within an output row and compute no dropped column */
-  bool rows = direct && wp != OW && OW % EC_CONV_NR == 0;
-  /* the last OCG % MR channels: blocks of at most MR / 2 channels (the
-   * narrow tile height, so 16-register targets do not spill), each with
-   * tiles widened to about EC_CONV_RACC vectors of accumulators; RB lists
-   * (first channel, channels, tile width) per block */
-  int64_t rb[6], nrb = 0;
-  for (int64_t left = OCG % EC_CONV_MR; left > 0;) {
-    int64_t rm = left > EC_CONV_MR / 2 ? EC_CONV_MR / 2 : left, rnv = EC_CONV_RACC / rm;
-    if (rnv < 1) rnv = 1;
-    while (rows && rnv > 1 && OW % (8 * rnv)) rnv /= 2;
-    rb[nrb++] = OCG - left, rb[nrb++] = rm, rb[nrb++] = 8 * rnv;
-    left -= rm;
-  }
-  lh_set_bool(h, "rows", rows);
-  lh_set_int(h, "MR", EC_CONV_MR), lh_set_int(h, "NR", EC_CONV_NR);
-  lh_set_ints(h, "RB", rb, (int)nrb);
-}
-
-/* Sets the table for l and returns the template name (NULL: error). */
-static const char *layer_table(Ec *e, Layer *l, const char *fn) {
-  LhHost *h = e->lh;
-  const rt_shape *in = l->nbottom ? &l->bottom[0]->shape : NULL;
-  const rt_shape *out = l->ntop ? &l->top[0]->shape : NULL;
-  switch (l->kind) {
-  case LK_CONV: case LK_DECONV: {
-    const rt_conv_param *p = &l->p.conv;
-    if (p->axis != 1 || in->nd != 4 || out->nd != 4) break;
+/* Sets the table of live layer l as function fn and returns the template
+ * name; NULL after reporting.  Quantized nets: float layers run the
+ * interpreter's own kernels (c/ref), so the program is bit-identical to
+ * the simulator, unless their parameters cannot be baked. */
+static const char *layer_table(Ec *e, const Layer *l, const char *fn) {
+  EcLayer c = {e, l, fn};
+  PfInit par;
+  bool baked = ref_params(e, l, &par);
+  const LayerOps *ops = lk_ops(l);
+  if (ops->emit_c && !(e->fx && baked)) {
     set_common(e, l, fn);
-    int C = in->d[1], OC = out->d[1], G = p->group;
-    lh_set_int(h, "N", in->d[0]), lh_set_int(h, "C", C), lh_set_int(h, "H", in->d[2]);
-    lh_set_int(h, "W", in->d[3]), lh_set_int(h, "OC", OC), lh_set_int(h, "OH", out->d[2]);
-    lh_set_int(h, "OW", out->d[3]), lh_set_int(h, "KH", p->kh), lh_set_int(h, "KW", p->kw);
-    lh_set_int(h, "SH", p->sh), lh_set_int(h, "SW", p->sw), lh_set_int(h, "PH", p->ph);
-    lh_set_int(h, "PW", p->pw), lh_set_int(h, "DH", p->dh), lh_set_int(h, "DW", p->dw);
-    lh_set_int(h, "G", G), lh_set_int(h, "ICG", C / G), lh_set_int(h, "OCG", OC / G);
-    lh_set_str(h, "w", add_weight(e, fn, "w", l->weight[0].t.d, rt_shape_count(&l->weight[0].t.s)));
-    bool hb = p->bias_term && l->nweight > 1 && l->weight[1].loaded;
-    lh_set_str(h, "bias", hb ? add_weight(e, fn, "b", l->weight[1].t.d, OC) : "");
-    const char *variant = "general";
-    if (l->kind == LK_CONV && G == C && G == OC) variant = "depthwise";
-    else if (l->kind == LK_CONV && p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 &&
-             p->ph == 0 && p->pw == 0)
-      variant = "pointwise";
-    lh_set_str(h, "variant", variant);
-    if (l->kind == LK_CONV) conv_plan(e, l);
-    return l->kind == LK_CONV ? "c/conv" : "c/deconv";
+    const char *tmpl = ops->emit_c(&c, l);
+    if (tmpl) return tmpl;
+    lh_drop(e->lh); /* a fresh table for c/ref */
+    lh_begin(e->lh);
   }
-  case LK_IP: {
-    const rt_ip_param *p = &l->p.ip;
-    int64_t M = cnt(in, 0, p->axis), K = cnt(in, p->axis, in->nd), N = p->num_output;
-    set_common(e, l, fn);
-    lh_set_int(h, "M", M), lh_set_int(h, "K", K), lh_set_int(h, "N", N);
-    const float *w = l->weight[0].t.d;
-    if (p->transpose) { /* K x N -> N x K for the dot-product loop */
-      float *t = ar_array(e->ar, (size_t)(N * K), sizeof *t);
-      for (int64_t k = 0; k < K; k++)
-        for (int64_t o = 0; o < N; o++) t[o * K + k] = w[k * N + o];
-      w = t;
-    }
-    /* blocks of K x EC_IP_NB, outputs padded with zeros (c/ip) */
-    int64_t nblk = (N + EC_IP_NB - 1) / EC_IP_NB;
-    float *pk = ar_array(e->ar, (size_t)(nblk * K * EC_IP_NB), sizeof *pk);
-    for (int64_t o = 0; o < N; o++)
-      for (int64_t k = 0; k < K; k++)
-        pk[(o / EC_IP_NB * K + k) * EC_IP_NB + o % EC_IP_NB] = w[o * K + k];
-    lh_set_int(h, "NB", EC_IP_NB), lh_set_int(h, "NBLK", nblk);
-    lh_set_str(h, "w", add_weight(e, fn, "w", pk, nblk * K * EC_IP_NB));
-    bool hb = p->bias_term && l->nweight > 1 && l->weight[1].loaded;
-    float *pb = ar_array(e->ar, (size_t)(nblk * EC_IP_NB), sizeof *pb);
-    if (hb) memcpy(pb, l->weight[1].t.d, (size_t)N * sizeof *pb);
-    lh_set_str(h, "bias", hb ? add_weight(e, fn, "b", pb, nblk * EC_IP_NB) : "");
-    return "c/ip";
+  if (!baked) {
+    ir_error(e->n, l, "the C generator has no code for this layer kind");
+    e->bad = 1;
+    return NULL;
   }
-  case LK_POOL: {
-    const rt_pool_param *p = &l->p.pool;
-    if (l->ntop != 1 || p->method == RT_POOL_STOCHASTIC || in->nd != 4) break;
-    set_common(e, l, fn);
-    int H = in->d[2], W = in->d[3];
-    bool g = p->global;
-    lh_set_int(h, "NC", (int64_t)in->d[0] * in->d[1]);
-    lh_set_int(h, "H", H), lh_set_int(h, "W", W);
-    lh_set_int(h, "OH", out->d[2]), lh_set_int(h, "OW", out->d[3]);
-    lh_set_int(h, "KH", g ? H : p->kh), lh_set_int(h, "KW", g ? W : p->kw);
-    lh_set_int(h, "SH", g ? 1 : p->sh), lh_set_int(h, "SW", g ? 1 : p->sw);
-    lh_set_int(h, "PH", g ? 0 : p->ph), lh_set_int(h, "PW", g ? 0 : p->pw);
-    lh_set_str(h, "method", p->method == RT_POOL_MAX ? "max" : "ave");
-    return "c/pool";
-  }
-  case LK_RELU:
-    set_common(e, l, fn);
-    set_f(e, "neg", l->p.relu.negative_slope);
-    return "c/relu";
-  case LK_PRELU: {
-    set_common(e, l, fn);
-    int C = in->nd > 1 ? in->d[1] : 1;
-    bool sh = l->p.prelu.channel_shared;
-    lh_set_int(h, "N", in->nd ? in->d[0] : 1), lh_set_int(h, "C", C);
-    lh_set_int(h, "INNER", cnt(in, 2, in->nd));
-    lh_set_bool(h, "shared", sh);
-    lh_set_str(h, "w", add_weight(e, fn, "slope", l->weight[0].t.d, sh ? 1 : C));
-    return "c/prelu";
-  }
-  case LK_SCALE: {
-    const rt_scale_param *p = &l->p.scale;
-    if (l->nbottom != 1) break;
-    set_common(e, l, fn);
-    int64_t D = cnt(in, p->axis, p->axis + p->num_axes);
-    lh_set_int(h, "OUTER", cnt(in, 0, p->axis)), lh_set_int(h, "D", D);
-    lh_set_int(h, "INNER", cnt(in, p->axis + p->num_axes, in->nd));
-    lh_set_str(h, "scale", add_weight(e, fn, "scale", l->weight[0].t.d, D));
-    bool hb = p->bias_term && l->nweight > 1 && l->weight[1].loaded;
-    lh_set_str(h, "bias", hb ? add_weight(e, fn, "bias", l->weight[1].t.d, D) : "");
-    return "c/scale";
-  }
-  case LK_ELTWISE: {
-    const rt_eltwise_param *p = &l->p.eltwise;
-    set_common(e, l, fn);
-    lh_set_str(h, "op", p->op == RT_ELT_PROD ? "prod" : p->op == RT_ELT_MAX ? "max" : "sum");
-    const char *co[RT_MAXLIST * 4];
-    for (int i = 0; i < l->nbottom && i < RT_MAXLIST * 4; i++)
-      co[i] = p->op == RT_ELT_SUM && p->ncoeff && i < p->ncoeff
-                  ? ar_strdup(e->ar, fl(p->coeff[i])) : "";
-    lh_set_strs(h, "coeff", co, l->nbottom);
-    return "c/eltwise";
-  }
-  case LK_CONCAT: case LK_SLICE: {
-    int ax = l->kind == LK_CONCAT ? l->p.concat.axis : l->p.slice.axis;
-    bool cat = l->kind == LK_CONCAT;
-    const rt_shape *whole = cat ? out : in;
-    int parts = cat ? l->nbottom : l->ntop;
-    set_common(e, l, fn);
-    lh_set_int(h, "OUTER", cnt(whole, 0, ax)), lh_set_int(h, "TOTAL", cnt(whole, ax, whole->nd));
-    lh_list_begin(h, "parts");
-    int64_t off = 0;
-    for (int i = 0; i < parts; i++) {
-      const rt_shape *s = cat ? &l->bottom[i]->shape : &l->top[i]->shape;
-      int64_t inner = cnt(s, ax, s->nd);
-      lh_item_begin(h);
-      lh_set_int(h, "i", i), lh_set_int(h, "inner", inner), lh_set_int(h, "off", off);
-      lh_item_end(h);
-      off += inner;
-    }
-    lh_list_end(h);
-    return cat ? "c/concat" : "c/slice";
-  }
-  case LK_SOFTMAX: {
-    int ax = l->p.softmax.axis;
-    set_common(e, l, fn);
-    lh_set_int(h, "OUTER", cnt(in, 0, ax)), lh_set_int(h, "C", in->nd > ax ? in->d[ax] : 1);
-    lh_set_int(h, "INNER", cnt(in, ax + 1, in->nd));
-    return "c/softmax";
-  }
-  case LK_PERMUTE: {
-    const rt_permute_param *p = &l->p.permute;
-    if (p->norder != in->nd) break;
-    set_common(e, l, fn);
-    int64_t stride[RT_MAXDIM], d[RT_MAXDIM], st[RT_MAXDIM];
-    for (int k = in->nd - 1, acc = 1; k >= 0; k--) stride[k] = acc, acc *= in->d[k];
-    for (int k = 0; k < in->nd; k++) d[k] = out->d[k], st[k] = stride[p->order[k]];
-    lh_set_ints(h, "dims", d, in->nd);
-    lh_set_ints(h, "strides", st, in->nd);
-    return "c/permute";
-  }
-  case LK_CUSTOM: { /* a call to the plugin function (docs/config.md) */
-    const IrCustomType *ct = l->custom;
-    set_common(e, l, fn);
-    lh_set_str(h, "plugin_fn", l->p.custom.fn);
-    lh_set_str(h, "source", ct && ct->source ? eu_comment_safe(e->ar, ct->source) : "");
-    int64_t is[4], os[4];
-    for (int k = 0; k < 4; k++) is[k] = rt_shape_dim4(in, k), os[k] = rt_shape_dim4(out, k);
-    lh_set_ints(h, "in_shape", is, 4), lh_set_ints(h, "out_shape", os, 4);
-    bool seen = false;
-    for (int k = 0; k < e->nplugin; k++) seen |= e->plugins[k] == ct;
-    if (ct && !seen && e->nplugin < 64) e->plugins[e->nplugin++] = ct;
-    return "c/custom";
-  }
-  case LK_FLATTEN: case LK_RESHAPE: case LK_DROPOUT: case LK_SPLIT:
-    if (l->nbottom != 1) break;
-    set_common(e, l, fn);
-    return "c/copy";
-  default:
-    break;
-  }
-  return ref_layer(e, l, fn);
+  return ref_layer(&c, &par);
 }
 
 /* ---- the program ---- */
@@ -548,11 +277,7 @@ static const char *render(Ec *e, const char *tmpl) { return eu_render(e->lh, e->
 static void float_layer(Ec *e, Layer *l, const char *fn) {
   LhHost *h = e->lh;
   lh_begin(h);
-  /* quantized nets: float layers run the interpreter's own kernels, so
-   * the program is bit-identical to the simulator */
-  Fields pf = {0};
-  bool ref = e->fx && params(e, l, &pf);
-  const char *tmpl = ref ? ref_layer(e, l, fn) : layer_table(e, l, fn);
+  const char *tmpl = layer_table(e, l, fn);
   if (!tmpl) {
     lh_drop(h);
     return;
@@ -588,7 +313,7 @@ int ec_layers(Ec *e) {
       }
       continue;
     }
-    if (l->dead || l->kind == LK_INPUT) continue;
+    if (l->dead || lk_is(l->kind, LKF_SOURCE)) continue;
     const char *fn = ar_printf(e->ar, "L_%s", eu_ident(e->ar, l->name));
     for (int k = 0; k < i; k++)
       if (fns[k] && !strcmp(fns[k], fn)) fn = ar_printf(e->ar, "L%d_%s", i, eu_ident(e->ar, l->name));

@@ -2,31 +2,15 @@
 #include "emit_util.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pfield.h"
+
 /* ---- literals and names ---- */
 
-char *eu_float(float f, char *buf, size_t n) {
-  if (isnan(f)) snprintf(buf, n, "NAN");
-  else if (isinf(f)) snprintf(buf, n, f < 0 ? "-INFINITY" : "INFINITY");
-  else {
-    char t[48];
-    snprintf(t, sizeof t, "%.9g", (double)f);
-    if (!strpbrk(t, ".e")) strcat(t, ".0");
-    snprintf(buf, n, "%sf", t);
-  }
-  return buf;
-}
-
-const char *eu_fl(float v) {
-  static char b[8][48];
-  static int k;
-  k = (k + 1) % 8;
-  return eu_float(v, b[k], sizeof b[k]);
-}
+char *eu_float(float f, char *buf, size_t n) { return pf_float(f, buf, n); }
 
 void eu_set_float(LhHost *h, const char *key, float v) {
   char b[48];
@@ -84,7 +68,8 @@ const char *eu_keep(Arena *ar, Sb *b) {
 const char *eu_floats(Arena *ar, const float *v, int n) {
   Sb b = {0};
   sb_puts(&b, "{");
-  for (int i = 0; i < n; i++) sb_printf(&b, "%s%s", i ? ", " : "", eu_fl(v[i]));
+  char f[48];
+  for (int i = 0; i < n; i++) sb_printf(&b, "%s%s", i ? ", " : "", pf_float(v[i], f, sizeof f));
   sb_puts(&b, "}");
   return eu_keep(ar, &b);
 }

@@ -20,10 +20,9 @@
 #include "strbuf.h"
 
 /* Formats f as a C float literal that reads back exactly ("0.5f",
- * "3.0f", "1.17549435e-38f", "INFINITY"); returns buf. */
+ * "3.0f", "1.17549435e-38f", "INFINITY"); returns buf.  The format is
+ * pfield.h's pf_float (this calls it): one writer of float literals. */
 char *eu_float(float f, char *buf, size_t n);
-/* eu_float into one of 8 rotating static buffers (for argument lists). */
-const char *eu_fl(float v);
 /* Sets key to the C float literal of v. */
 void eu_set_float(LhHost *h, const char *key, float v);
 

@@ -11,7 +11,7 @@
 const LayerKindInfo lk_info[LK_NKINDS] = {
 #define LAYER(id, ty, v1, file, ptype, member, ws, place, flags)                      \
   [LK_##id] = {LK_##id, ty, v1, #file, &lk_##file##_ops, (flags), sizeof(ptype), \
-               rt_##file##_f32, ws, PL_##place},
+               rt_##file##_f32, ws, PL_##place, #ptype},
 #define ALIAS(ty, id)
 #include "layers.def"
 #undef LAYER

@@ -160,10 +160,13 @@ enum {
  * support that operation; what the stage then does is stated per slot
  * (a default, "not supported" handling, or "required" for kinds with the
  * named flag).  Types of other stages are forward-declared here; their
- * headers define them.  Emitter slots are to be appended at the end. */
+ * headers define them.  Emitter slots are appended at the end, one block
+ * per emitter. */
 struct QsKernel;  /* qsim.h */
 struct HlKnobs;   /* hls.h */
 struct HlEst;     /* hls.h */
+struct EcLayer;   /* emit_kind.h */
+struct EcRef;     /* emit_kind.h */
 
 /* The multiply-accumulate geometry of a LKF_MAC layer. */
 typedef struct LayerMac {
@@ -253,6 +256,21 @@ typedef struct LayerOps {
    * template for the kind (an error; lk_has_hw kinds need one).  Shared
    * emissions: eh_requant_fn, eh_affine_fn, eh_copy_fn. */
   const char *(*hls_fn)(struct EhFn *f, const Layer *l, const void *param);
+  /* ---- float C emitter, emit_c.c ---- */
+  /* Fills the table of l's own template (templates/c/<name>.lua) through
+   * the API of emit_kind.h, the fields every layer template gets being
+   * already set, and returns the template name ("c/conv"); NULL (also
+   * for a NULL slot): l runs the runtime's reference kernel instead (c/ref,
+   * rt_<file>_f32 with the parameter struct baked from pfield.h; an error
+   * when the kind's ptype has no writable initializer).  Float nets call
+   * it for every live layer; quantized nets only for kinds whose ptype has
+   * no initializer, their other float layers always running the reference
+   * kernel (bit-identical to the simulator). */
+  const char *(*emit_c)(struct EcLayer *c, const Layer *l);
+  /* Adjusts the reference-kernel call r of l (filled with the parameter
+   * initializer and the loaded weights in blob order) before it is written
+   * (NULL: written as it is). */
+  void (*emit_c_ref)(struct EcLayer *c, const Layer *l, struct EcRef *r);
 } LayerOps;
 
 /* ---- The registry, generated from layers.def ---- */
@@ -267,6 +285,7 @@ typedef struct LayerKindInfo {
   rt_kernel_fn f32;
   rt_ws_fn ws;
   Placement place;
+  const char *ptype;         /* its parameter struct's name ("rt_conv_param") */
 } LayerKindInfo;
 
 extern const LayerKindInfo lk_info[LK_NKINDS];

@@ -1,6 +1,7 @@
 /* concat.c - Concat: joins bottoms along one axis. */
 #include "../emit_fx.h"
 #include "../emit_hls.h"
+#include "../emit_kind.h"
 #include "../hls.h"
 #include "../ir.h"
 #include "../partition.h"
@@ -128,6 +129,12 @@ static const char *concat_hls_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_int(h, "II", f->k->ii);
   lh_set_int(h, "LANES", f->k->op);
   return eh_fn_render(f, "hls/concat");
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/concat: the bottoms as parts of the top along the axis. */
+static const char *concat_emit_c(EcLayer *c, const Layer *l) {
+  ec_parts(c, &l->top[0]->shape, l->p.concat.axis, l->nbottom, l->bottom);
+  return "c/concat";
 }
 
 const LayerOps lk_concat_ops = {
@@ -138,4 +145,5 @@ const LayerOps lk_concat_ops = {
     .hls_estimate = concat_hls_estimate,
     .fx_call = concat_fx_call,
     .hls_fn = concat_hls_fn,
+    .emit_c = concat_emit_c,
 };

@@ -6,6 +6,7 @@
 #include "../calib.h"
 #include "../emit_fx.h"
 #include "../emit_hls.h"
+#include "../emit_kind.h"
 #include "../hls.h"
 #include "../ir.h"
 #include "../partition.h"
@@ -413,6 +414,88 @@ static const char *conv_hls_fn(EhFn *f, const Layer *l, const void *param) {
 static const char *deconv_hls_fn(EhFn *f, const Layer *l, const void *param) {
   return hls_common(f, l, param, true);
 }
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* Register tile of the generated kernel (templates/c/conv.lua). */
+enum { CONV_MR = 8, CONV_NR = 8, CONV_RACC = 4 };
+
+/* Decides how c/conv addresses a convolution's input (see the template):
+ * mode direct (stride 1; a zero-padded copy when padded) or im2col, the
+ * strides of k's c, kh, kw parts in X, the positions L per output plane and
+ * the register tile; reserves the scratch the copy needs. */
+static void conv_plan(EcLayer *c, const Layer *l) {
+  const rt_conv_param *p = &l->p.conv;
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  int64_t H = in->d[2], W = in->d[3], OH = out->d[2], OW = out->d[3];
+  int64_t ICG = in->d[1] / p->group, OCG = out->d[1] / p->group;
+  int64_t K = ICG * p->kh * p->kw, L, plane, khs, kws, wp = OW, need = 0;
+  bool direct = p->sh == 1 && p->sw == 1, pad = p->ph > 0 || p->pw > 0;
+  if (direct) {
+    int64_t hp = H + 2 * p->ph;
+    wp = W + 2 * p->pw;
+    plane = hp * wp, khs = (int64_t)p->dh * wp, kws = p->dw;
+    L = (OH - 1) * wp + OW; /* the last wide row stops at OW */
+    if (pad) need = ICG * plane;
+  } else {
+    L = OH * OW;
+    plane = (int64_t)p->kh * p->kw * L, khs = (int64_t)p->kw * L, kws = L;
+    need = K * L;
+  }
+  ec_scratch(c, (size_t)need * sizeof(float));
+  ec_str(c, "mode", direct ? "direct" : "im2col");
+  ec_bool(c, "pad", pad);
+  ec_bool(c, "compact", wp == OW);
+  ec_int(c, "K", K), ec_int(c, "L", L), ec_int(c, "WP", wp);
+  ec_int(c, "PLANE", plane), ec_int(c, "KHS", khs), ec_int(c, "KWS", kws);
+  /* rows: stride-1 wide rows whose OW every tile width divides, so that
+   * tiles stay within an output row and compute no dropped column */
+  bool rows = direct && wp != OW && OW % CONV_NR == 0;
+  /* the last OCG % MR channels: blocks of at most MR / 2 channels (the
+   * narrow tile height, so 16-register targets do not spill), each with
+   * tiles widened to about CONV_RACC vectors of accumulators; RB lists
+   * (first channel, channels, tile width) per block */
+  int64_t rb[6], nrb = 0;
+  for (int64_t left = OCG % CONV_MR; left > 0;) {
+    int64_t rm = left > CONV_MR / 2 ? CONV_MR / 2 : left, rnv = CONV_RACC / rm;
+    if (rnv < 1) rnv = 1;
+    while (rows && rnv > 1 && OW % (8 * rnv)) rnv /= 2;
+    rb[nrb++] = OCG - left, rb[nrb++] = rm, rb[nrb++] = 8 * rnv;
+    left -= rm;
+  }
+  ec_bool(c, "rows", rows);
+  ec_int(c, "MR", CONV_MR), ec_int(c, "NR", CONV_NR);
+  ec_ints(c, "RB", rb, (int)nrb);
+}
+
+/* The table of c/conv (conv: Convolution, with its depthwise and
+ * pointwise variants and conv_plan) or c/deconv (general variant only)
+ * for NCHW bottom and top with channel axis 1; NULL otherwise. */
+static const char *conv_table(EcLayer *c, const Layer *l, bool conv) {
+  const rt_conv_param *p = &l->p.conv;
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  if (p->axis != 1 || in->nd != 4 || out->nd != 4) return NULL;
+  int C = in->d[1], OC = out->d[1], G = p->group;
+  ec_int(c, "N", in->d[0]), ec_int(c, "C", C), ec_int(c, "H", in->d[2]);
+  ec_int(c, "W", in->d[3]), ec_int(c, "OC", OC), ec_int(c, "OH", out->d[2]);
+  ec_int(c, "OW", out->d[3]), ec_int(c, "KH", p->kh), ec_int(c, "KW", p->kw);
+  ec_int(c, "SH", p->sh), ec_int(c, "SW", p->sw), ec_int(c, "PH", p->ph);
+  ec_int(c, "PW", p->pw), ec_int(c, "DH", p->dh), ec_int(c, "DW", p->dw);
+  ec_int(c, "G", G), ec_int(c, "ICG", C / G), ec_int(c, "OCG", OC / G);
+  ec_str(c, "w", ec_weight(c, "w", l->weight[0].t.d, rt_shape_count(&l->weight[0].t.s)));
+  bool hb = p->bias_term && l->nweight > 1 && l->weight[1].loaded;
+  ec_str(c, "bias", hb ? ec_weight(c, "b", l->weight[1].t.d, OC) : "");
+  const char *variant = "general";
+  if (conv && G == C && G == OC) variant = "depthwise";
+  else if (conv && p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 &&
+           p->pw == 0)
+    variant = "pointwise";
+  ec_str(c, "variant", variant);
+  if (conv) conv_plan(c, l);
+  return conv ? "c/conv" : "c/deconv";
+}
+
+static const char *conv_emit_c(EcLayer *c, const Layer *l) { return conv_table(c, l, true); }
+static const char *deconv_emit_c(EcLayer *c, const Layer *l) { return conv_table(c, l, false); }
 
 const LayerOps lk_conv_ops = {
     .setup = lk_conv_setup,
@@ -428,6 +511,7 @@ const LayerOps lk_conv_ops = {
     .hls_wbytes = conv_hls_wbytes,
     .fx_call = conv_fx_call,
     .hls_fn = conv_hls_fn,
+    .emit_c = conv_emit_c,
 };
 
 const LayerOps lk_deconv_ops = {
@@ -445,4 +529,5 @@ const LayerOps lk_deconv_ops = {
     .hls_wbytes = conv_hls_wbytes,
     .fx_call = deconv_fx_call,
     .hls_fn = deconv_hls_fn,
+    .emit_c = deconv_emit_c,
 };

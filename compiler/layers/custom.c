@@ -3,6 +3,7 @@
  * declared rule ("same" or "scale_hw:K"). */
 #include <string.h>
 
+#include "../emit_kind.h"
 #include "../ir.h"
 
 int lk_custom_setup(Layer *l, Net *n) {
@@ -42,4 +43,24 @@ int lk_custom_shape(Layer *l, Net *n) {
   return ir_set_shape(n, l, &l->top[0]->shape, 4, d);
 }
 
-const LayerOps lk_custom_ops = {.setup = lk_custom_setup, .shape = lk_custom_shape};
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/custom: a call to the plugin function (docs/config.md) with 4-D
+ * shapes; the plugin's source is copied into the project. */
+static const char *custom_emit_c(EcLayer *c, const Layer *l) {
+  const IrCustomType *ct = l->custom;
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  ec_str(c, "plugin_fn", l->p.custom.fn);
+  ec_comment(c, "source", ct && ct->source ? ct->source : "");
+  int64_t is[4], os[4];
+  for (int k = 0; k < 4; k++) is[k] = rt_shape_dim4(in, k), os[k] = rt_shape_dim4(out, k);
+  ec_ints(c, "in_shape", is, 4), ec_ints(c, "out_shape", os, 4);
+  ec_plugin(c, ct);
+  return "c/custom";
+}
+
+const LayerOps lk_custom_ops = {
+    .setup = lk_custom_setup,
+    .shape = lk_custom_shape,
+    .emit_c = custom_emit_c,
+};

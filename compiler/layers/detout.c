@@ -5,6 +5,7 @@
 #include <float.h>
 #include <stdint.h>
 
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "caffe.pb-c.h"
 
@@ -110,4 +111,17 @@ int lk_detout_shape(Layer *l, Net *n) {
   return ir_set_shape(n, l, &l->top[0]->shape, 4, d);
 }
 
-const LayerOps lk_detout_ops = {.setup = lk_detout_setup, .shape = lk_detout_shape};
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* The kernel reports the rows it wrote; the program marks the rest of
+ * top 0's worst-case rows. */
+static void detout_emit_c_ref(EcLayer *c, const Layer *l, EcRef *r) {
+  (void)c;
+  r->max_rows = l->top[0]->shape.d[2];
+}
+
+const LayerOps lk_detout_ops = {
+    .setup = lk_detout_setup,
+    .shape = lk_detout_shape,
+    .emit_c_ref = detout_emit_c_ref,
+};

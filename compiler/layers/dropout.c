@@ -1,6 +1,7 @@
 /* dropout.c - Dropout: the identity at inference (Caffe's test phase). */
 #include "../emit_fx.h"
 #include "../emit_hls.h"
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -33,4 +34,5 @@ const LayerOps lk_dropout_ops = {
     .fx_prepare = dropout_fx,
     .fx_call = ef_copy_call,
     .hls_fn = eh_copy_fn,
+    .emit_c = ec_copy,
 };

@@ -2,6 +2,7 @@
  * one shape. */
 #include "../emit_fx.h"
 #include "../emit_hls.h"
+#include "../emit_kind.h"
 #include "../hls.h"
 #include "../ir.h"
 #include "../partition.h"
@@ -124,6 +125,21 @@ static const char *eltwise_hls_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_int(h, "II", f->k->ii);
   lh_set_int(h, "LANES", f->k->op);
   return eh_fn_render(f, "hls/eltwise");
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/eltwise: the operation and, for a weighted sum, one coefficient
+ * literal per bottom ("" for none). */
+static const char *eltwise_emit_c(EcLayer *c, const Layer *l) {
+  const rt_eltwise_param *p = &l->p.eltwise;
+  ec_str(c, "op", p->op == RT_ELT_PROD ? "prod" : p->op == RT_ELT_MAX ? "max" : "sum");
+  const char *co[IR_MAX_IO];
+  char b[48];
+  for (int i = 0; i < l->nbottom && i < IR_MAX_IO; i++)
+    co[i] = p->op == RT_ELT_SUM && p->ncoeff && i < p->ncoeff
+                ? ar_strdup(ec_arena(c), pf_float(p->coeff[i], b, sizeof b))
+                : "";
+  ec_strs(c, "coeff", co, l->nbottom);
+  return "c/eltwise";
 }
 
 const LayerOps lk_eltwise_ops = {
@@ -134,4 +150,5 @@ const LayerOps lk_eltwise_ops = {
     .hls_estimate = eltwise_hls_estimate,
     .fx_call = eltwise_fx_call,
     .hls_fn = eltwise_hls_fn,
+    .emit_c = eltwise_emit_c,
 };

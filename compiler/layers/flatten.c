@@ -1,6 +1,7 @@
 /* flatten.c - Flatten: merges axes [axis, end_axis] into one. */
 #include "../emit_fx.h"
 #include "../emit_hls.h"
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -53,4 +54,5 @@ const LayerOps lk_flatten_ops = {
     .fx_prepare = flatten_fx,
     .fx_call = ef_copy_call,
     .hls_fn = eh_copy_fn,
+    .emit_c = ec_copy,
 };

@@ -1,8 +1,10 @@
 /* ip.c - InnerProduct: parameters and Caffe's shape rule
  * (top = bottom dims [0, axis) + [num_output]). */
 #include <stdint.h>
+#include <string.h>
 
 #include "../emit_fx.h"
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -115,6 +117,68 @@ static void ip_fx_call(EfCall *c, const Layer *l, const void *param) {
   ef_call_outq(c, &p->q, N);
   ef_call_field(c, "acc64", "%s", p->acc64 ? "true" : "false");
   ef_call_field(c, "acc_bound", "%s", ef_call_i64(c, p->acc_bound));
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* Outputs per weight block of the generated kernel (templates/c/ip.lua). */
+enum { IP_NB = 32 };
+
+/* c/ip: the weights as N x K rows (transposed back when the layer keeps
+ * K x N), packed in blocks of K x IP_NB with the outputs padded with
+ * zeros, and the bias padded likewise. */
+static const char *ip_emit_c(EcLayer *c, const Layer *l) {
+  const rt_ip_param *p = &l->p.ip;
+  const rt_shape *in = &l->bottom[0]->shape;
+  Arena *ar = ec_arena(c);
+  int64_t M = rt_shape_count_range(in, 0, p->axis), K = rt_shape_count_range(in, p->axis, in->nd);
+  int64_t N = p->num_output;
+  ec_int(c, "M", M), ec_int(c, "K", K), ec_int(c, "N", N);
+  const float *w = l->weight[0].t.d;
+  if (p->transpose) { /* K x N -> N x K for the dot-product loop */
+    float *t = ar_array(ar, (size_t)(N * K), sizeof *t);
+    for (int64_t k = 0; k < K; k++)
+      for (int64_t o = 0; o < N; o++) t[o * K + k] = w[k * N + o];
+    w = t;
+  }
+  int64_t nblk = (N + IP_NB - 1) / IP_NB;
+  float *pk = ar_array(ar, (size_t)(nblk * K * IP_NB), sizeof *pk);
+  for (int64_t o = 0; o < N; o++)
+    for (int64_t k = 0; k < K; k++) pk[(o / IP_NB * K + k) * IP_NB + o % IP_NB] = w[o * K + k];
+  ec_int(c, "NB", IP_NB), ec_int(c, "NBLK", nblk);
+  ec_str(c, "w", ec_weight(c, "w", pk, nblk * K * IP_NB));
+  bool hb = p->bias_term && l->nweight > 1 && l->weight[1].loaded;
+  float *pb = ar_array(ar, (size_t)(nblk * IP_NB), sizeof *pb);
+  if (hb) memcpy(pb, l->weight[1].t.d, (size_t)N * sizeof *pb);
+  ec_str(c, "bias", hb ? ec_weight(c, "b", pb, nblk * IP_NB) : "");
+  return "c/ip";
+}
+
+/* The reference call gets N x K weights transposed (K x N) and a bias
+ * (zeros when the layer has none), so rt_ip_f32 takes its path contiguous
+ * across outputs.  Each output is still 0 + x[0]w[0] + ... in k order,
+ * then + bias (+ 0.0f without one): the same float operations as the
+ * simulator's N x K call, so the same bits. */
+static void ip_emit_c_ref(EcLayer *c, const Layer *l, EcRef *r) {
+  const rt_ip_param *p = &l->p.ip;
+  if (p->transpose || l->nweight < 1 || !l->weight[0].loaded) return;
+  Arena *ar = ec_arena(c);
+  ec_ref_set(r, "transpose", "true");
+  ec_ref_set(r, "bias_term", "true");
+  const float *d = l->weight[0].t.d; /* r->w[0]: the first blob is loaded */
+  int64_t count = rt_shape_count(&l->weight[0].t.s);
+  int64_t N = p->num_output, K = N > 0 ? count / N : 0;
+  float *tr = ar_array(ar, (size_t)(count > 0 ? count : 1), sizeof *tr);
+  for (int64_t o = 0; o < N; o++)
+    for (int64_t k = 0; k < K; k++) tr[k * N + o] = d[o * K + k];
+  r->w[0].d = tr;
+  r->w[0].s = rt_shape_make(2, (const int[]){(int)K, (int)N});
+  if (r->nw > 1 && !p->bias_term) r->nw = 1; /* a loaded bias the layer does not use */
+  if (r->nw == 1) {
+    float *z = ar_array(ar, (size_t)(N > 0 ? N : 1), sizeof *z);
+    r->w[1].s = rt_shape_make(1, (const int[]){(int)N});
+    r->w[1].d = z;
+    r->role[1] = "zero_bias";
+    r->nw = 2;
+  }
 }
 
 const LayerOps lk_ip_ops = {
@@ -125,4 +189,6 @@ const LayerOps lk_ip_ops = {
     .mac = ip_mac,
     .fold_weights = ip_fold_weights,
     .fx_call = ip_fx_call,
+    .emit_c = ip_emit_c,
+    .emit_c_ref = ip_emit_c_ref,
 };

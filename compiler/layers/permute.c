@@ -3,6 +3,7 @@
 
 #include "../emit_fx.h"
 #include "../emit_hls.h"
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -110,6 +111,20 @@ static const char *permute_hls_fn(EhFn *f, const Layer *l, const void *param) {
   s = 1;
   for (int k = nd - 1; k >= 0; k--) ost[k] = s, s *= dims[k];
   return eh_permute_fn(f, l, nd, dims, st, ost);
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/permute: the top's dims and, per top axis, the bottom stride it walks;
+ * NULL (reference kernel) when the order does not cover every axis. */
+static const char *permute_emit_c(EcLayer *c, const Layer *l) {
+  const rt_permute_param *p = &l->p.permute;
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  if (p->norder != in->nd) return NULL;
+  int64_t stride[RT_MAXDIM], d[RT_MAXDIM], st[RT_MAXDIM];
+  for (int k = in->nd - 1, acc = 1; k >= 0; k--) stride[k] = acc, acc *= in->d[k];
+  for (int k = 0; k < in->nd; k++) d[k] = out->d[k], st[k] = stride[p->order[k]];
+  ec_ints(c, "dims", d, in->nd);
+  ec_ints(c, "strides", st, in->nd);
+  return "c/permute";
 }
 
 const LayerOps lk_permute_ops = {
@@ -118,4 +133,5 @@ const LayerOps lk_permute_ops = {
     .fx_prepare = permute_fx,
     .fx_call = permute_fx_call,
     .hls_fn = permute_hls_fn,
+    .emit_c = permute_emit_c,
 };

@@ -5,6 +5,7 @@
 
 #include "../emit_fx.h"
 #include "../emit_hls.h"
+#include "../emit_kind.h"
 #include "../hls.h"
 #include "../ir.h"
 #include "../partition.h"
@@ -215,6 +216,26 @@ static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_int(h, "II", f->k->ii);
   lh_set_int(h, "LANES", 1);
   return eh_fn_render(f, "hls/pool");
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/pool: max or average over NCHW planes (global pooling as one window
+ * of the whole plane); NULL (reference kernel) for stochastic pooling,
+ * other layouts or more than one top. */
+static const char *pool_emit_c(EcLayer *c, const Layer *l) {
+  const rt_pool_param *p = &l->p.pool;
+  const rt_shape *in = &l->bottom[0]->shape;
+  if (l->ntop != 1 || p->method == RT_POOL_STOCHASTIC || in->nd != 4) return NULL;
+  const rt_shape *out = &l->top[0]->shape;
+  int H = in->d[2], W = in->d[3];
+  bool g = p->global;
+  ec_int(c, "NC", (int64_t)in->d[0] * in->d[1]);
+  ec_int(c, "H", H), ec_int(c, "W", W);
+  ec_int(c, "OH", out->d[2]), ec_int(c, "OW", out->d[3]);
+  ec_int(c, "KH", g ? H : p->kh), ec_int(c, "KW", g ? W : p->kw);
+  ec_int(c, "SH", g ? 1 : p->sh), ec_int(c, "SW", g ? 1 : p->sw);
+  ec_int(c, "PH", g ? 0 : p->ph), ec_int(c, "PW", g ? 0 : p->pw);
+  ec_str(c, "method", p->method == RT_POOL_MAX ? "max" : "ave");
+  return "c/pool";
 }
 
 const LayerOps lk_pool_ops = {
@@ -226,4 +247,5 @@ const LayerOps lk_pool_ops = {
     .hls_estimate = pool_hls_estimate,
     .fx_call = pool_fx_call,
     .hls_fn = pool_hls_fn,
+    .emit_c = pool_emit_c,
 };

@@ -1,4 +1,5 @@
 /* prelu.c - PReLU: per-channel (axis 1) learned negative slopes. */
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "caffe.pb-c.h"
 
@@ -28,4 +29,22 @@ int lk_prelu_shape(Layer *l, Net *n) {
   return ir_set_shape(n, l, &l->weight[0].expect, 1, &c);
 }
 
-const LayerOps lk_prelu_ops = {.setup = lk_prelu_setup, .shape = lk_prelu_shape};
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/prelu: N x C x INNER with one slope per channel (or one shared). */
+static const char *prelu_emit_c(EcLayer *c, const Layer *l) {
+  const rt_shape *in = &l->bottom[0]->shape;
+  int C = in->nd > 1 ? in->d[1] : 1;
+  bool sh = l->p.prelu.channel_shared;
+  ec_int(c, "N", in->nd ? in->d[0] : 1), ec_int(c, "C", C);
+  ec_int(c, "INNER", rt_shape_count_range(in, 2, in->nd));
+  ec_bool(c, "shared", sh);
+  ec_str(c, "w", ec_weight(c, "slope", l->weight[0].t.d, sh ? 1 : C));
+  return "c/prelu";
+}
+
+const LayerOps lk_prelu_ops = {
+    .setup = lk_prelu_setup,
+    .shape = lk_prelu_shape,
+    .emit_c = prelu_emit_c,
+};

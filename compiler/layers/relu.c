@@ -1,6 +1,7 @@
 /* relu.c - ReLU (with Caffe's leaky negative_slope). */
 #include "../emit_fx.h"
 #include "../emit_hls.h"
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../partition.h"
 #include "../qsim.h"
@@ -47,6 +48,13 @@ static bool relu_hw_limits(const Layer *l, char *why, size_t n) {
   return true;
 }
 
+/* ---- float C emitter (emit_kind.h) ---- */
+
+static const char *relu_emit_c(EcLayer *c, const Layer *l) {
+  ec_float(c, "neg", l->p.relu.negative_slope);
+  return "c/relu";
+}
+
 const LayerOps lk_relu_ops = {
     .setup = lk_relu_setup,
     .shape = lk_relu_shape,
@@ -54,4 +62,5 @@ const LayerOps lk_relu_ops = {
     .hw_limits = relu_hw_limits,
     .fx_call = ef_requant_call,
     .hls_fn = eh_requant_fn,
+    .emit_c = relu_emit_c,
 };

@@ -2,6 +2,7 @@
  * reshape_param.shape, where 0 copies a bottom dim and -1 is inferred. */
 #include "../emit_fx.h"
 #include "../emit_hls.h"
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
@@ -119,4 +120,5 @@ const LayerOps lk_reshape_ops = {
     .fx_prepare = reshape_fx,
     .fx_call = ef_copy_call,
     .hls_fn = eh_copy_fn,
+    .emit_c = ec_copy,
 };

@@ -5,6 +5,7 @@
 
 #include "../emit_fx.h"
 #include "../emit_hls.h"
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "../partition.h"
 #include "../qsim.h"
@@ -136,6 +137,23 @@ static bool scale_hw_limits(const Layer *l, char *why, size_t n) {
   return pt_fmaps_below(l, PT_MAX_FMAPS_BN, why, n);
 }
 
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/scale: OUTER x D x INNER with learned factors (and bias) over D; NULL
+ * (reference kernel) when the factors come from a second bottom. */
+static const char *scale_emit_c(EcLayer *c, const Layer *l) {
+  const rt_scale_param *p = &l->p.scale;
+  if (l->nbottom != 1) return NULL;
+  const rt_shape *in = &l->bottom[0]->shape;
+  int64_t D = rt_shape_count_range(in, p->axis, p->axis + p->num_axes);
+  ec_int(c, "OUTER", rt_shape_count_range(in, 0, p->axis)), ec_int(c, "D", D);
+  ec_int(c, "INNER", rt_shape_count_range(in, p->axis + p->num_axes, in->nd));
+  ec_str(c, "scale", ec_weight(c, "scale", l->weight[0].t.d, D));
+  bool hb = p->bias_term && l->nweight > 1 && l->weight[1].loaded;
+  ec_str(c, "bias", hb ? ec_weight(c, "bias", l->weight[1].t.d, D) : "");
+  return "c/scale";
+}
+
 const LayerOps lk_scale_ops = {
     .setup = lk_scale_setup,
     .shape = lk_scale_shape,
@@ -146,4 +164,5 @@ const LayerOps lk_scale_ops = {
     .hw_limits = scale_hw_limits,
     .fx_call = ef_affine_call,
     .hls_fn = eh_affine_fn,
+    .emit_c = scale_emit_c,
 };

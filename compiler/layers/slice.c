@@ -1,5 +1,6 @@
 /* slice.c - Slice: splits the bottom along one axis at slice points (or
  * into equal parts). */
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "caffe.pb-c.h"
 
@@ -87,4 +88,16 @@ int lk_slice_shape(Layer *l, Net *n) {
   return 0;
 }
 
-const LayerOps lk_slice_ops = {.setup = lk_slice_setup, .shape = lk_slice_shape};
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/slice: the tops as parts of the bottom along the axis. */
+static const char *slice_emit_c(EcLayer *c, const Layer *l) {
+  ec_parts(c, &l->bottom[0]->shape, l->p.slice.axis, l->ntop, l->top);
+  return "c/slice";
+}
+
+const LayerOps lk_slice_ops = {
+    .setup = lk_slice_setup,
+    .shape = lk_slice_shape,
+    .emit_c = slice_emit_c,
+};

@@ -1,4 +1,5 @@
 /* softmax.c - Softmax over one axis. */
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "caffe.pb-c.h"
 
@@ -25,4 +26,20 @@ int lk_softmax_shape(Layer *l, Net *n) {
   return 0;
 }
 
-const LayerOps lk_softmax_ops = {.setup = lk_softmax_setup, .shape = lk_softmax_shape};
+/* ---- float C emitter (emit_kind.h) ---- */
+
+/* c/softmax: OUTER x C x INNER, normalized over C. */
+static const char *softmax_emit_c(EcLayer *c, const Layer *l) {
+  const rt_shape *in = &l->bottom[0]->shape;
+  int ax = l->p.softmax.axis;
+  ec_int(c, "OUTER", rt_shape_count_range(in, 0, ax));
+  ec_int(c, "C", in->nd > ax ? in->d[ax] : 1);
+  ec_int(c, "INNER", rt_shape_count_range(in, ax + 1, in->nd));
+  return "c/softmax";
+}
+
+const LayerOps lk_softmax_ops = {
+    .setup = lk_softmax_setup,
+    .shape = lk_softmax_shape,
+    .emit_c = softmax_emit_c,
+};

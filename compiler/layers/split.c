@@ -1,4 +1,5 @@
 /* split.c - Split: copies its bottom to every top. */
+#include "../emit_kind.h"
 #include "../ir.h"
 #include "caffe.pb-c.h"
 
@@ -17,4 +18,8 @@ int lk_split_shape(Layer *l, Net *n) {
   return 0;
 }
 
-const LayerOps lk_split_ops = {.setup = lk_split_setup, .shape = lk_split_shape};
+const LayerOps lk_split_ops = {
+    .setup = lk_split_setup,
+    .shape = lk_split_shape,
+    .emit_c = ec_copy,
+};
