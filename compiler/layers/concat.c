@@ -129,6 +129,8 @@ static const char *concat_hls_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_int(h, "II", f->k->ii);
   lh_set_int(h, "LANES", f->k->op);
   return eh_fn_render(f, "hls/concat");
+}
+
 /* ---- float C emitter (emit_kind.h) ---- */
 
 /* c/concat: the bottoms as parts of the top along the axis. */

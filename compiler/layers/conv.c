@@ -414,6 +414,7 @@ static const char *conv_hls_fn(EhFn *f, const Layer *l, const void *param) {
 static const char *deconv_hls_fn(EhFn *f, const Layer *l, const void *param) {
   return hls_common(f, l, param, true);
 }
+
 /* ---- float C emitter (emit_kind.h) ---- */
 
 /* Register tile of the generated kernel (templates/c/conv.lua). */

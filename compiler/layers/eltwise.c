@@ -125,6 +125,8 @@ static const char *eltwise_hls_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_int(h, "II", f->k->ii);
   lh_set_int(h, "LANES", f->k->op);
   return eh_fn_render(f, "hls/eltwise");
+}
+
 /* ---- float C emitter (emit_kind.h) ---- */
 
 /* c/eltwise: the operation and, for a weighted sum, one coefficient

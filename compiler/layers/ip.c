@@ -117,6 +117,8 @@ static void ip_fx_call(EfCall *c, const Layer *l, const void *param) {
   ef_call_outq(c, &p->q, N);
   ef_call_field(c, "acc64", "%s", p->acc64 ? "true" : "false");
   ef_call_field(c, "acc_bound", "%s", ef_call_i64(c, p->acc_bound));
+}
+
 /* ---- float C emitter (emit_kind.h) ---- */
 
 /* Outputs per weight block of the generated kernel (templates/c/ip.lua). */

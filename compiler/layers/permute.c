@@ -111,6 +111,8 @@ static const char *permute_hls_fn(EhFn *f, const Layer *l, const void *param) {
   s = 1;
   for (int k = nd - 1; k >= 0; k--) ost[k] = s, s *= dims[k];
   return eh_permute_fn(f, l, nd, dims, st, ost);
+}
+
 /* ---- float C emitter (emit_kind.h) ---- */
 
 /* c/permute: the top's dims and, per top axis, the bottom stride it walks;

@@ -216,6 +216,8 @@ static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_int(h, "II", f->k->ii);
   lh_set_int(h, "LANES", 1);
   return eh_fn_render(f, "hls/pool");
+}
+
 /* ---- float C emitter (emit_kind.h) ---- */
 
 /* c/pool: max or average over NCHW planes (global pooling as one window
