@@ -1,5 +1,5 @@
-/* rt_elementwise.c - element-wise and per-channel float kernels: ReLU,
- * PReLU, Sigmoid, TanH, Power, BatchNorm, Scale, Bias, Eltwise.
+/* rt_elementwise.c - element-wise and per-channel float kernels: the
+ * activations, Power, BatchNorm, Scale, Bias, Eltwise.
  *
  * Every kernel reads element i before writing element i, so they are safe
  * when a->t[0].d aliases a->b[0].d (in-place execution). */
@@ -39,6 +39,15 @@ void rt_prelu_f32(const void *param, const rt_args *a) {
       int64_t o = (b * c + k) * in;
       for (int64_t i = o; i < o + in; i++) y[i] = x[i] > 0.0f ? x[i] : sl * x[i];
     }
+}
+
+/* y = |x|; safe in place. */
+void rt_absval_f32(const void *param, const rt_args *a) {
+  (void)param;
+  const float *x = a->b[0].d;
+  float *y = a->t[0].d;
+  int64_t n = rt_shape_count(&a->b[0].s);
+  for (int64_t i = 0; i < n; i++) y[i] = fabsf(x[i]);
 }
 
 void rt_sigmoid_f32(const void *param, const rt_args *a) {

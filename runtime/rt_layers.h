@@ -81,6 +81,7 @@ void rt_flatten_f32(const void *p, const rt_args *a);  /* = copy */
 void rt_reshape_f32(const void *p, const rt_args *a);  /* = copy */
 void rt_power_f32(const void *p, const rt_args *a);
 void rt_lrn_f32(const void *p, const rt_args *a);
+void rt_absval_f32(const void *p, const rt_args *a);
 void rt_sigmoid_f32(const void *p, const rt_args *a);
 void rt_tanh_f32(const void *p, const rt_args *a);
 void rt_permute_f32(const void *p, const rt_args *a);

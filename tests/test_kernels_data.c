@@ -92,6 +92,22 @@ START_TEST(sigmoid_tanh_power) {
 }
 END_TEST
 
+START_TEST(absval_values_and_shape) {
+  float x[4] = {-2.0f, -0.0f, 0.0f, 3.5f}, y[4];
+  int d[1] = {4};
+  rt_tensor b = ten(1, d, x), t = ten(1, d, y);
+  rt_args a = args1(&b, &t, NULL, 0);
+  rt_none_param np = {0};
+  rt_absval_f32(&np, &a);
+  expect_arr(y, (float[]){2.0f, 0.0f, 0.0f, 3.5f}, 4);
+  ck_assert(!signbit(y[1]));
+  rt_absval_f32(&np, &(rt_args){.nb = 1, .nt = 1, .b = &b, .t = &b}); /* in place */
+  expect_arr(x, (float[]){2.0f, 0.0f, 0.0f, 3.5f}, 4);
+  ck_assert_int_eq(lk_from_type("AbsVal"), LK_ABSVAL);
+  ck_assert_int_eq(lk_from_v1(35), LK_ABSVAL);
+}
+END_TEST
+
 START_TEST(batchnorm_factor_and_zero_factor) {
   /* N=2, C=2, 1 spatial; mean sums {2,4}, var sums {2,8}, factor 2 */
   float x[4] = {3, 3, 1, 0}, y[4];
@@ -573,6 +589,7 @@ int main(void) {
   tcase_add_test(k, relu_plain_and_leaky);
   tcase_add_test(k, prelu_per_channel_and_shared);
   tcase_add_test(k, sigmoid_tanh_power);
+  tcase_add_test(k, absval_values_and_shape);
   tcase_add_test(k, batchnorm_factor_and_zero_factor);
   tcase_add_test(k, scale_blob_bias_and_two_bottoms);
   tcase_add_test(k, eltwise_ops);
