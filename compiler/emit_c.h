@@ -4,12 +4,16 @@
  * buffer offsets, the float literals) and hands FLAT tables to the Lua
  * templates in templates/c/, which only format:
  *
- *   c/<kind>   one layer function.  Every table has fn, caffe_name,
- *              caffe_type, fused, shapes, nb, nt, relu (bool), slope (C
- *              float literal) and the kind's constants (see each template).
+ *   c/<name>   one layer function, the template a kind's emit_c slot
+ *              picks (ir.h LayerOps; kind files fill it through
+ *              emit_kind.h).  Every table has fn, caffe_name, caffe_type,
+ *              fused, shapes, nb, nt, relu (bool), slope (C float
+ *              literal), count, restrict and the kind's constants (see
+ *              each template).
  *   c/ref      a layer run by the runtime's reference kernel: kernel,
- *              ptype, params (list of {field, value}), bottoms/tops/weights
- *              (lists of {nd, dims, ptr}).
+ *              ptype, params (list of {field, value}: the struct's
+ *              initializer from pfield.h), bottoms/tops/weights (lists of
+ *              {nd, dims, ptr}), ws, detout/max_rows.
  *   c/weights, c/net, c/header: the program's files.
  *
  * A quantized net's fixed-point layers and conversions come from emit_fx.h;
