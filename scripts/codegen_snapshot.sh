@@ -113,22 +113,7 @@ for s in $(seq 1 "${CHAI_SNAP_SEEDS:-4}"); do
   python3 "$ROOT/tests/gen_net.py" "$s" -o "$OUT/rnd$s/net.prototxt"
   "$B/chaicc-mkmodel" "$OUT/rnd$s/net.prototxt" -o "$OUT/rnd$s/net.caffemodel" --seed "$s" >/dev/null
   shape=$("$CHAICC" info "$OUT/rnd$s/net.prototxt" | sed -n 's/^input  [^ ]* //p' | head -1)
-  python3 - "$OUT/rnd$s/in.npy" "$shape" "$s" <<'PY'
-import struct, sys
-path, shape, seed = sys.argv[1], tuple(int(x) for x in sys.argv[2].split('x')), int(sys.argv[3])
-n = 1
-for d in shape: n *= d
-hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % (
-    ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else ""))
-hdr += " " * (63 - (10 + len(hdr)) % 64) + "\n"
-x, vals = seed, []
-for i in range(n):
-    x = (1103515245 * x + 12345) % 2147483648
-    vals.append(x / 2147483648.0 * 4 - 2)
-with open(path, "wb") as f:
-    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode())
-    f.write(struct.pack("<%df" % n, *vals))
-PY
+  python3 "$ROOT/tests/npy_rand.py" "$OUT/rnd$s/in.npy" "$shape" "$s"
   echo "snapshot: rnd$s"
   model "rnd$s" net.prototxt net.caffemodel in.npy \
     "Xilinx:$((s % 2 ? 8 : 6)) DynamicFixed:$((s % 2 ? 8 : 6))"

@@ -43,7 +43,7 @@ layer { name: "abs2" type: "AbsVal" bottom: "conv2" top: "abs2" }
 EOF
 "$T/b/chaicc-mkmodel" net.prototxt -o net.caffemodel --seed 5 >/dev/null || { echo "FAIL: mkmodel"; exit 1; }
 
-# npy.py: pure-Python .npy float32 reader/writer and the checks.
+# npy.py: a pure-Python .npy float32 reader and the |x| check.
 cat >npy.py <<'EOF'
 import ast, struct, sys
 def load(path):
@@ -53,19 +53,8 @@ def load(path):
     n = 1
     for d in h["shape"]: n *= d
     return list(struct.unpack("<%df" % n, b[10 + hl:10 + hl + 4 * n]))
-def save(path, shape, vals):
-    hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(map(str, shape))
-    hdr += " " * (63 - (10 + len(hdr)) % 64) + "\n"
-    open(path, "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode()
-                           + struct.pack("<%df" % len(vals), *vals))
 cmd = sys.argv[1]
-if cmd == "input":
-    x, vals = 11, []
-    for i in range(3 * 9 * 7):
-        x = (1103515245 * x + 12345) % 2147483648
-        vals.append(x / 2147483648.0 * 4 - 2)
-    save(sys.argv[2], (1, 3, 9, 7), vals)
-elif cmd == "abs":  # TOP BOTTOM TOL_STEPS: |top - |bottom|| <= tol * step of top's codes
+if cmd == "abs":  # TOP BOTTOM TOL_STEPS: |top - |bottom|| <= tol * step of top's codes
     t, b, tol = load(sys.argv[2]), load(sys.argv[3]), float(sys.argv[4])
     nz = sorted({abs(v) for v in t if v != 0})
     step = min((q - p for p, q in zip(nz, nz[1:])), default=0) if tol else 0
@@ -74,7 +63,7 @@ elif cmd == "abs":  # TOP BOTTOM TOL_STEPS: |top - |bottom|| <= tol * step of to
     if len(t) != len(b) or bad or max(t) <= 0:
         print("mismatch at %s (tol %g steps of %g)" % (bad[:5], tol, step)); sys.exit(1)
 EOF
-python3 npy.py input in.npy && cp in.npy cal/in.npy
+python3 "$ROOT/tests/npy_rand.py" in.npy 1x3x9x7 11 && cp in.npy cal/in.npy
 fail=0
 
 # float: the analytic reference from the dumped bottoms

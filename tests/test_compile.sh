@@ -25,22 +25,7 @@ rtol_for() { case "$1" in retinaface_mnet25_deconv) echo 3e-5 ;; *) echo 1e-5 ;;
 
 # Writes a float32 .npy of the given shape with deterministic values (no numpy).
 make_npy() {
-  /usr/bin/python3 - "$1" "$2" <<'PY'
-import struct, sys
-path, shape = sys.argv[1], tuple(int(x) for x in sys.argv[2].split('x'))
-n = 1
-for d in shape: n *= d
-hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % (
-    ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else ""))
-hdr += " " * (63 - (10 + len(hdr)) % 64) + "\n"
-x, vals = 12345, []
-for i in range(n):
-    x = (1103515245 * x + 12345) % 2147483648
-    vals.append(x / 2147483648.0 * 2 - 1)
-with open(path, "wb") as f:
-    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode())
-    f.write(struct.pack("<%df" % n, *vals))
-PY
+  python3 "$(dirname "$0")/npy_rand.py" "$1" "$2" 12345 1
 }
 
 # check NAME PROTOTXT WEIGHTS INPUT

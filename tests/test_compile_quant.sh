@@ -41,22 +41,7 @@ have_tcl=1
 command -v tclsh >/dev/null || { have_tcl=0; echo "skip: tclsh not found (apt-get install tcl): run_hls.tcl not checked"; }
 
 make_npy() { # PATH CxHxW-style shape SEED
-  /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
-import struct, sys
-path, shape, seed = sys.argv[1], tuple(int(x) for x in sys.argv[2].split('x')), int(sys.argv[3])
-n = 1
-for d in shape: n *= d
-hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % (
-    ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else ""))
-hdr += " " * (63 - (10 + len(hdr)) % 64) + "\n"
-x, vals = seed, []
-for i in range(n):
-    x = (1103515245 * x + 12345) % 2147483648
-    vals.append(x / 2147483648.0 * 4 - 2)
-with open(path, "wb") as f:
-    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode())
-    f.write(struct.pack("<%df" % n, *vals))
-PY
+  python3 "$ROOT/tests/npy_rand.py" "$1" "$2" "$3"
 }
 
 # The runtime is the same for every project: built once.

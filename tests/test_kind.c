@@ -7,20 +7,12 @@
 
 #include "hls.h"
 #include "ir.h"
+#include "kind_sets.h"
 #include "partition.h"
 #include "passes.h"
 #include "quant.h"
 
 /* Bit set over kinds of those kinds having all of `flags`. */
-static unsigned long long with(unsigned flags);
-#define B(k) (1ull << LK_##k)
-/* The kinds these sets were pinned for (those before the table existed):
- * a kind added later is checked by the invariants, not by the lists. */
-#define PINNED                                                                             \
-  (B(INPUT) | B(CONV) | B(DECONV) | B(IP) | B(POOL) | B(RELU) | B(PRELU) | B(BN) | B(SCALE) | \
-   B(BIAS) | B(ELTWISE) | B(CONCAT) | B(SLICE) | B(SPLIT) | B(CROP) | B(SOFTMAX) |           \
-   B(DROPOUT) | B(POWER) | B(LRN) | B(SIGMOID) | B(TANH) | B(FLATTEN) | B(RESHAPE) |        \
-   B(PERMUTE) | B(NORMALIZE) | B(PRIORBOX) | B(DETOUT) | B(ARGMAX) | B(CUSTOM))
 static unsigned long long with(unsigned flags) {
   unsigned long long s = 0;
   for (int k = 0; k < LK_NKINDS; k++)

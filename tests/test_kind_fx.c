@@ -10,16 +10,9 @@
 #include "emit_fx.h"
 #include "emit_hls.h"
 #include "ir.h"
+#include "kind_sets.h"
 #include "pfield.h"
 
-#define B(k) (1ull << LK_##k)
-/* The kinds these sets were pinned for (those before the table existed):
- * a kind added later is checked by the invariants, not by the lists. */
-#define PINNED                                                                             \
-  (B(INPUT) | B(CONV) | B(DECONV) | B(IP) | B(POOL) | B(RELU) | B(PRELU) | B(BN) | B(SCALE) | \
-   B(BIAS) | B(ELTWISE) | B(CONCAT) | B(SLICE) | B(SPLIT) | B(CROP) | B(SOFTMAX) |           \
-   B(DROPOUT) | B(POWER) | B(LRN) | B(SIGMOID) | B(TANH) | B(FLATTEN) | B(RESHAPE) |        \
-   B(PERMUTE) | B(NORMALIZE) | B(PRIORBOX) | B(DETOUT) | B(ARGMAX) | B(CUSTOM))
 
 START_TEST(t_emitter_sets) {
   unsigned long long call = 0, hls = 0, fx = 0;
