@@ -1,8 +1,8 @@
-# embed.cmake - writes OUT, a C file holding templates/**/*.lua and
+# embed.cmake - writes OUT, a C file holding templates/**/*.{lua,h} and
 # runtime/**/*.{c,h,def} of SRC as byte arrays, so that chaicc is self-contained;
 # paths are relative to SRC (runtime/x86/rt_fx_gemm_avx2.c).
 # Usage: cmake -DSRC=<repo> -DOUT=<file.c> -P embed.cmake
-file(GLOB_RECURSE tmpl RELATIVE ${SRC} ${SRC}/templates/*.lua)
+file(GLOB_RECURSE tmpl RELATIVE ${SRC} ${SRC}/templates/*.lua ${SRC}/templates/*.h)
 file(GLOB_RECURSE rt RELATIVE ${SRC} ${SRC}/runtime/*.c ${SRC}/runtime/*.h ${SRC}/runtime/*.def)
 set(files ${tmpl} ${rt})
 list(SORT files)

@@ -394,9 +394,21 @@ int eh_write(EhCtx *x, const char *outdir) {
   const char *wfname = x->nwts ? wname : "";
   char clk[32];
   snprintf(clk, sizeof clk, "%g", hl_clock_ns(x->h.cfg));
-  /* chai_fx.h */
+  /* chai_fx.h: the hand-written library after the provenance header */
+  const LhFile *fxh = lh_file("templates/hls/chai_fx.h");
+  if (!fxh) {
+    diag_error(x->h.dg, (SrcLoc){"templates/hls/chai_fx.h", 0, 0}, "not embedded in chaicc (build error)");
+    return -1;
+  }
+  const char *body = (const char *)fxh->data;
+  size_t blen = fxh->len;
+  if (blen > 2 && !strncmp(body, "/*", 2)) { /* its own file comment stays out */
+    const char *e = strstr(body, "*/\n");
+    if (e) blen -= (size_t)(e + 3 - body), body = e + 3;
+  }
   lh_begin(h);
   eu_prov(h, ar, pv);
+  lh_set_str(h, "body", ar_strndup(ar, body, blen));
   if (wtext(x, dir, "chai_fx.h", render(x, "hls/fx_h"))) return -1;
   /* <net>_hw.h */
   lh_begin(h);
