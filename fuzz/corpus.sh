@@ -84,7 +84,10 @@ npy i4 '<i4' '()' '\x01\x00\x00\x80'
 npy i8 '<i8' '(1, 1, 1, 1, 1, 1, 1, 1)' '\x01\x00\x00\x00\x00\x00\x00\x80'
 npy empty '<f4' '(0, 3)' ''
 if [ -d "$S/models" ]; then
-  find "$S/models" -name '*.npy' -size -16k | sort | head -n 40 | while read -r f; do
+  # no `| head` here: under pipefail, head exiting early kills sort with
+  # SIGPIPE (exit 141) whenever sort writes more than one buffer
+  mapfile -t small < <(find "$S/models" -name '*.npy' -size -16k | LC_ALL=C sort)
+  for f in "${small[@]:0:40}"; do
     put npy "$(echo "${f#"$S"/models/}" | tr / _)" "$f"
   done
 fi

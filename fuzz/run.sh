@@ -58,7 +58,8 @@ if ! flock "$BIN/.lock" make -s -f fuzz/Makefile O="$BIN" -j"$(nproc)" > "$F/log
 fi
 rm -rf "$F/seeds"
 [ "$FRESH" = 1 ] && rm -rf "$F/corpus"
-bash fuzz/corpus.sh "$B" "$F/seeds" > "$F/log/corpus.log" || { echo "run.sh: corpus.sh failed"; exit 1; }
+bash fuzz/corpus.sh "$B" "$F/seeds" > "$F/log/corpus.log" 2>&1 ||
+  { rc=$?; tail -n 20 "$F/log/corpus.log"; echo "run.sh: corpus.sh failed (exit $rc)"; exit 1; }
 
 declare -A MAXLEN=([textfmt]=65536 [load]=65536 [caffemodel]=65536 [npy]=16384 [image]=65536 [config]=8192)
 run_one() {
