@@ -103,6 +103,13 @@ typedef struct Layer {
     rt_detout_param detout;
     rt_argmax_param argmax;
     rt_custom_param custom;
+    /* issue 13, act */
+    rt_elu_param elu;
+    rt_explog_param explog;
+    rt_threshold_param threshold;
+    rt_clip_param clip;
+    rt_swish_param swish;
+    rt_bnseg_param bnseg;
   } p;
   Placement place;
   SrcLoc place_loc;   /* YAML line that set the placement, if any */

@@ -39,6 +39,7 @@ enum { RT_ROUND_CEIL = 0, RT_ROUND_FLOOR = 1 };                        /* .round
 enum { RT_ELT_PROD = 0, RT_ELT_SUM = 1, RT_ELT_MAX = 2 };             /* rt_eltwise_param.op */
 enum { RT_LRN_ACROSS = 0, RT_LRN_WITHIN = 1 };                         /* rt_lrn_param.region */
 enum { RT_CODE_CORNER = 1, RT_CODE_CENTER_SIZE = 2, RT_CODE_CORNER_SIZE = 3 }; /* .code_type */
+enum { RT_BNSEG_LEARN = 0, RT_BNSEG_INFERENCE = 1 }; /* rt_bnseg_param.mode (issue 13, act) */
 
 /* The parameter structs, one per kind (rt_input_param ... rt_argmax_param),
  * are declared once, in rt_params.def, with each kind's conventions (learned
@@ -89,6 +90,17 @@ void rt_normalize_f32(const void *p, const rt_args *a);
 void rt_priorbox_f32(const void *p, const rt_args *a);
 void rt_detout_f32(const void *p, const rt_args *a);
 void rt_argmax_f32(const void *p, const rt_args *a);
+/* issue 13, act (runtime/rt_act.c) */
+void rt_bnll_f32(const void *p, const rt_args *a);
+void rt_elu_f32(const void *p, const rt_args *a);
+void rt_exp_f32(const void *p, const rt_args *a);
+void rt_log_f32(const void *p, const rt_args *a);
+void rt_threshold_f32(const void *p, const rt_args *a);
+void rt_clip_f32(const void *p, const rt_args *a);
+void rt_relu6_f32(const void *p, const rt_args *a); /* = clip (rt_clip_param) */
+void rt_swish_f32(const void *p, const rt_args *a);
+void rt_bnseg_f32(const void *p, const rt_args *a);
+void rt_axpy_f32(const void *p, const rt_args *a); /* b[0] a (N x C), b[1] x, b[2] y */
 
 /* Scratch sizes for kernels that need it. */
 size_t rt_detout_ws(const void *p, const rt_args *a);
