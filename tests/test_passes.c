@@ -179,6 +179,16 @@ START_TEST(test_golden_misc) {
 }
 END_TEST
 
+/* issue 13, act: BN of the SegNet fork folds into the convolution in
+ * INFERENCE mode (same float outputs) and never in LEARN mode. */
+START_TEST(test_golden_bnseg) {
+  static const char *const inf[] = {"fold: conv1_bn into conv1", "fuse: relu1 into conv1", NULL};
+  golden("tests/kinds/act_bn.prototxt", inf);
+  static const char *const learn[] = {NULL};
+  golden("tests/kinds/act_bn_learn.prototxt", learn);
+}
+END_TEST
+
 /* Structure after the passes: dead flags, fused names, rewired bottoms. */
 START_TEST(test_structure) {
   Arena ar = {0};
@@ -393,6 +403,7 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_golden_conv);
   tcase_add_test(tc, test_golden_misc);
+  tcase_add_test(tc, test_golden_bnseg);
   tcase_add_test(tc, test_structure);
   tcase_add_test(tc, test_no_weights);
   tcase_add_test(tc, test_shared_models);
