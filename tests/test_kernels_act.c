@@ -130,6 +130,7 @@ START_TEST(bnseg_inference_and_learn) {
              8);
   ck_assert_int_eq(lk_from_type("BN"), LK_BNSEG);
   ck_assert_int_eq(lk_from_type("BatchNorm"), LK_BN);
+  ck_assert_int_eq(lk_from_v1(43), LK_BNSEG); /* caffe-segnet V1 BN */
 }
 END_TEST
 
