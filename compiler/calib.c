@@ -43,12 +43,20 @@ Layer **cb_consumers(const Net *n) {
   return cons;
 }
 
+/* True when c is a per-channel affine the graph passes can fold (the
+ * condition of passes.c: a BN of the SegNet fork in LEARN mode is an
+ * LKF_AFFINE kind but no affine, affine_channels -1). */
+static bool foldable_affine(const Layer *c) {
+  return lk_is(c->kind, LKF_AFFINE) && c->nbottom == 1 && c->bottom[0] &&
+         c->bottom[0]->shape.nd >= 2 && lk_ops(c)->affine_channels(c) >= 0;
+}
+
 /* True when b is the output of a (de)convolution or InnerProduct, or of a
  * BatchNorm/Scale chain hanging off one (single consumers throughout):
  * the graph passes fold such a chain into the convolution. */
 static bool in_fold_chain(const Blob *b, Layer *const *cons) {
   const Layer *p = b->producer;
-  while (p && lk_is(p->kind, LKF_AFFINE) && p->nbottom == 1 &&
+  while (p && foldable_affine(p) &&
          p->bottom[0] && cons[p->bottom[0]->id] == p)
     p = p->bottom[0]->producer;
   return p && lk_is(p->kind, LKF_MAC);
@@ -60,7 +68,7 @@ const Blob *cb_canon(const Blob *b, Layer *const *cons) {
     Layer *c = cons[b->id];
     if (!c || c->nbottom != 1 || c->ntop != 1) break;
     if (c->kind == LK_RELU) fold = false;
-    else if (!(fold && lk_is(c->kind, LKF_AFFINE))) break;
+    else if (!(fold && foldable_affine(c))) break;
     b = c->top[0];
   }
   return b;
@@ -74,7 +82,7 @@ static void fold_factors(const Layer *l, Layer *const *cons, double *f,
   const Blob *b = l->top[0];
   for (;;) {
     Layer *c = cons[b->id];
-    if (!c || c->nbottom != 1 || c->ntop != 1 || !lk_is(c->kind, LKF_AFFINE)) break;
+    if (!c || c->nbottom != 1 || c->ntop != 1 || !foldable_affine(c)) break;
     lk_ops(c)->fold_factor(c, f, nout);
     b = c->top[0];
   }
