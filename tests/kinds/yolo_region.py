@@ -5,7 +5,7 @@ anchor) of [x, y, w, h, objectness, class scores], then OpenCV's per-class
 NMS (NMSFast_: scores above thresh by descending score, kept when the
 overlap with every kept box is at most nms_threshold)."""
 
-CLASSES, NUM, THRESH, NMS = 3, 2, 0.2, 0.45
+CLASSES, NUM, THRESH, NMS = 3, 2, 0.2, 0.4
 BIASES = [2.5, 3.0, 4.0, 2.0]
 
 
