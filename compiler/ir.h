@@ -152,6 +152,7 @@ enum {
   LKF_QW = 1 << 9,
   LKF_QWX = 1 << 10,
   LKF_PLUGIN = 1 << 11,
+  LKF_DETROWS = 1 << 12,
 };
 
 /* ---- What a kind can do: its operation table ----
