@@ -110,6 +110,8 @@ typedef struct Layer {
     rt_clip_param clip;
     rt_swish_param swish;
     rt_bnseg_param bnseg;
+    rt_region_param region;       /* issue 13, YOLO heads */
+    rt_yolov3det_param yolov3det;
   } p;
   Placement place;
   SrcLoc place_loc;   /* YAML line that set the placement, if any */
@@ -157,6 +159,7 @@ enum {
   LKF_QW = 1 << 9,
   LKF_QWX = 1 << 10,
   LKF_PLUGIN = 1 << 11,
+  LKF_DETROWS = 1 << 12,
 };
 
 /* ---- What a kind can do: its operation table ----
