@@ -388,6 +388,53 @@ Net *ld_load(const char *path, const char *weights, Arena *ar, Diag *dg) {
   return ld_load_custom(path, weights, NULL, 0, ar, dg);
 }
 
+/* ---- unknown fields and failed layers (diagnostics without cascades) ---- */
+
+/* Reports the unknown fields the lenient parse skipped in layer lp: errors
+ * for a known kind, notes under the unknown-type error when type_failed,
+ * nothing for a plugin layer (its block is handed to the plugin, see
+ * custom.c).  Returns the number of errors reported. */
+static int report_unknown_fields(Net *n, const Caffe__LayerParameter *lp,
+                                 const char *type, int kind, int type_failed) {
+  int nerr = 0;
+  for (const TfUnknown *u = tf_unknown(n->locs); u; u = u->next) {
+    if (u->m != &lp->base) continue;
+    SrcLoc at = {n->file, u->line, u->col};
+    if (type_failed) {
+      diag_note(n->dg, at, "layer '%s' also has the unknown field '%s' (skipped)",
+                lp->name ? lp->name : "?", u->name);
+    } else if (kind != LK_CUSTOM) {
+      diag_error(n->dg, at, "layer '%s' (%s): unknown field '%s' in caffe.LayerParameter",
+                 lp->name ? lp->name : "?", type, u->name);
+      nerr++;
+    }
+  }
+  return nerr;
+}
+
+/* A layer that failed before it was built (unknown type) still declares
+ * its tops: they become blobs with no producer that never get a shape, so
+ * its consumers load without a second error and shape inference skips
+ * them. */
+static void add_failed_tops(Builder *B, const Caffe__LayerParameter *lp) {
+  for (size_t i = 0; i < lp->n_top; i++) add_blob(B, lp->top[i]);
+}
+
+int ld_check_weightless(Net *n) {
+  int bad = 0;
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    for (int k = 0; k < l->nweight; k++)
+      if (!l->weight[k].optional && !l->weight[k].loaded) {
+        ir_error(n, l, "has learned blobs (%s); give the caffemodel (WEIGHTS)",
+                 l->weight[k].role);
+        bad = 1;
+        break;
+      }
+  }
+  return bad ? -1 : 0;
+}
+
 /* LK_CUSTOM when type is one of the declared plugin types, else -1. */
 static int custom_kind(const Net *n, const char *type) {
   for (int i = 0; i < n->ncustom; i++)
@@ -399,8 +446,9 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
                     int ncustom, Arena *ar, Diag *dg) {
   int e0 = dg->nerrors;
   TfLocs *locs = NULL;
-  Caffe__NetParameter *np = (Caffe__NetParameter *)tf_parse_file(
-      &caffe__net_parameter__descriptor, path, ar, dg, &locs);
+  TfOpts topts = {"caffe.LayerParameter"}; /* unknown *_param: see below */
+  Caffe__NetParameter *np = (Caffe__NetParameter *)tf_parse_file_opts(
+      &caffe__net_parameter__descriptor, path, ar, dg, &locs, &topts);
   if (!np) return NULL;
   Net *n = ar_alloc(ar, sizeof *n);
   n->file = path;
@@ -452,8 +500,11 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
       diag_error(dg, ir_loc(n, orig, "type", NULL),
                  "layer '%s': unknown layer type '%s' (see docs/layers.md for the supported kinds)",
                  lp->name ? lp->name : "?", type);
+      if (np->n_layer) report_unknown_fields(n, lp, type, kind, 1);
+      add_failed_tops(&B, lp);
       continue;
     }
+    if (np->n_layer) report_unknown_fields(n, lp, type, kind, 0);
     add_layer(&B, lp, type, kind, loc, orig);
   }
   if (n->nlayer == 0 && dg->nerrors == e0)

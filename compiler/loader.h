@@ -19,6 +19,10 @@ Net *ld_load(const char *prototxt, const char *weights, Arena *ar, Diag *dg);
  * the Net. */
 Net *ld_load_custom(const char *prototxt, const char *weights,
                     const IrCustomType *custom, int ncustom, Arena *ar, Diag *dg);
+/* For a net loaded without WEIGHTS by a command that runs it: a located
+ * error for each layer with required learned blobs; 0 when the net has
+ * none (WEIGHTS is optional then: docs/cli.md). */
+int ld_check_weightless(Net *n);
 /* Re-run shape inference from the inputs' shapes (after ld_set_batch). */
 int ld_infer_shapes(Net *n);
 /* Change the batch size (axis 0) of every input and re-infer shapes. */
