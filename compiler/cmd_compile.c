@@ -15,7 +15,7 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: chaicc compile DEPLOY WEIGHTS -o OUTDIR [options]\n"
+          "usage: chaicc compile DEPLOY [WEIGHTS] -o OUTDIR [options]\n"
           "  Writes a C project: OUTDIR/CMakeLists.txt, <net>.c (one function per\n"
           "  layer, static buffers, one entry point <prefix>_run), <net>.h, main.c\n"
           "  (./build/<net> INPUT [-o DIR] [--top K] [--bench N]) and runtime/.\n"
@@ -93,7 +93,7 @@ int cmd_compile(int argc, char **argv) {
       pos[npos++] = a;
     }
   }
-  if (npos != 2 || !outdir) {
+  if (npos < 1 || !outdir) {
     usage(stderr);
     return 2;
   }
@@ -106,7 +106,7 @@ int cmd_compile(int argc, char **argv) {
   Net *n = cfg ? ld_load_custom(pos[0], pos[1], cfg->custom, cfg->ncustom, &chai_arena,
                                 &chai_diag)
                : ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
-  if (!n) return 1;
+  if (!n || (!pos[1] && ld_check_weightless(n))) return 1;
   if (batch && n->ninput > 0 && n->inputs[0]->shape.nd > 0 &&
       batch != n->inputs[0]->shape.d[0] && ld_set_batch(n, batch))
     return 1;
@@ -115,8 +115,8 @@ int cmd_compile(int argc, char **argv) {
   o.prefix = prefix;
   o.bin_threshold = bin;
   o.cmdline = cli_cmdline();
-  char sp[65], sw[65];
-  if (sha_file_hex(pos[0], sp) || sha_file_hex(pos[1], sw)) {
+  char sp[65], sw[65] = "-"; /* "-": no WEIGHTS (a net without learned blobs) */
+  if (sha_file_hex(pos[0], sp) || (pos[1] && sha_file_hex(pos[1], sw))) {
     diag_error(&chai_diag, (SrcLoc){pos[0], 0, 0}, "cannot read the inputs to hash them");
     return 1;
   }

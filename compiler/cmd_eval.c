@@ -23,7 +23,7 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: chaicc eval DEPLOY WEIGHTS --dataset SPEC [options]\n"
+          "usage: chaicc eval DEPLOY [WEIGHTS] --dataset SPEC [options]\n"
           "  SPEC  mnist:IMAGES_IDX_GZ,LABELS_IDX_GZ  (input = pixel * 0.00390625)\n"
           "        list:DIR/labels.txt  (lines '<file> <class>'; files in DIR or\n"
           "                              DIR/images; preprocessed by the flags below)\n"
@@ -251,8 +251,8 @@ int cmd_eval(int argc, char **argv) {
       pos[npos++] = a;
     }
   }
-  if (npos != 2 || !dataset) {
-    fprintf(stderr, "chaicc eval: error: need DEPLOY, WEIGHTS and --dataset (see chaicc eval --help)\n");
+  if (npos < 1 || !dataset) {
+    fprintf(stderr, "chaicc eval: error: need DEPLOY and --dataset (see chaicc eval --help)\n");
     return 2;
   }
   if (nthreads < 1) nthreads = 1;
@@ -267,6 +267,7 @@ int cmd_eval(int argc, char **argv) {
   if (rc) return rc;
   if (limit > 0 && limit < ds.n) ds.n = (int)limit;
   Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
+  if (n && !pos[1] && ld_check_weightless(n)) return 1;
   if (!n) return 1;
   if (n->ninput != 1 || n->noutput < 1) {
     diag_error(&chai_diag, (SrcLoc){n->file, 0, 0}, "eval needs a net with one input and an output");

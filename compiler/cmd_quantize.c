@@ -194,7 +194,7 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
             (int)strcspn(a, "="), a);
     return 2;
   }
-  if (!o->deploy || !o->weights || !o->out) {
+  if (!o->deploy || !o->out) { /* --weights: optional without learned blobs */
     fprintf(stderr, "chaicc quantize: error: need --deploy_model, --weights "
                     "and --quantized_deploy_model\n");
     usage(stderr);
@@ -435,7 +435,7 @@ int cmd_quantize(int argc, char **argv) {
   int r = cb_parse_args(argc, argv, &o);
   if (r) return r == 1 ? 0 : 2;
   Net *n = ld_load(o.deploy, o.weights, &chai_arena, &chai_diag);
-  if (!n) return 1;
+  if (!n || (!o.weights && ld_check_weightless(n))) return 1;
   bool need_stats = o.p.mode == QM_XILINX || o.p.fl_auto || o.report;
   if (need_stats && !o.calib_dir) {
     fprintf(stderr, "chaicc quantize: error: %s needs --calibration_directory\n",

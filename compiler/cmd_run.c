@@ -14,7 +14,7 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: chaicc run DEPLOY WEIGHTS --input X [--input Y ...] [options]\n"
+          "usage: chaicc run DEPLOY [WEIGHTS] --input X [--input Y ...] [options]\n"
           "  X is a .npy tensor (float32, NCHW; its batch size reshapes the net)\n"
           "  or an image (JPEG, PNG, PGM/PPM) preprocessed as XportDNN does.\n"
           "options:\n"
@@ -154,12 +154,12 @@ int cmd_run(int argc, char **argv) {
       pos[npos++] = a;
     }
   }
-  if (npos != 2 || ninputs == 0) {
-    fprintf(stderr, "chaicc run: error: need DEPLOY, WEIGHTS and --input (see chaicc run --help)\n");
+  if (npos < 1 || ninputs == 0) {
+    fprintf(stderr, "chaicc run: error: need DEPLOY and --input (see chaicc run --help)\n");
     return 2;
   }
   Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
-  if (!n) return 1;
+  if (!n || (!pos[1] && ld_check_weightless(n))) return 1;
   if (ninputs != n->ninput) {
     diag_error(&chai_diag, (SrcLoc){n->file, 0, 0}, "the net has %d inputs but %d --input were given",
                n->ninput, ninputs);
