@@ -11,6 +11,7 @@
 #include "qsim.h"
 #include "passes.h"
 #include "prep.h"
+#include "train.h"
 #include "sha256.h"
 
 static void usage(FILE *f) {
@@ -51,6 +52,10 @@ int cmd_compile(int argc, char **argv) {
     int r = prep_parse_flag(&po, argc, argv, &i, &chai_diag);
     if (r < 0) return 2;
     if (r > 0) continue;
+    if ((r = tr_parse_flag(argc, argv, &i, &chai_diag)) != 0) {
+      if (r < 0) return 2;
+      continue;
+    }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       return 0;

@@ -9,6 +9,7 @@
 #include "partition.h"
 #include "passes.h"
 #include "stats.h"
+#include "train.h"
 #include "hls.h"
 
 static void usage(FILE *f) {
@@ -58,6 +59,9 @@ int cmd_info(int argc, char **argv) {
       usage(stdout);
       return 0;
     }
+    int r = tr_parse_flag(argc, argv, &i, &chai_diag);
+    if (r < 0) return 2;
+    if (r > 0) continue;
     if (!strcmp(argv[i], "--passes")) {
       passes = 1;
       continue;

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "loader.h"
 #include "prep.h"
+#include "train.h"
 #include "quant.h"
 
 static void usage(FILE *f) {
@@ -109,6 +110,10 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
     int r = prep_parse_flag(&o->po, argc, argv, &i, &chai_diag);
     if (r < 0) return 2;
     if (r > 0) continue;
+    if ((r = tr_parse_flag(argc, argv, &i, &chai_diag)) != 0) {
+      if (r < 0) return 2;
+      continue;
+    }
     int v3[3];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);

@@ -10,6 +10,7 @@
 #include "loader.h"
 #include "passes.h"
 #include "prep.h"
+#include "train.h"
 #include "qsim.h"
 
 static void usage(FILE *f) {
@@ -119,6 +120,10 @@ int cmd_run(int argc, char **argv) {
     int r = prep_parse_flag(&po, argc, argv, &i, &chai_diag);
     if (r < 0) return 2;
     if (r > 0) continue;
+    if ((r = tr_parse_flag(argc, argv, &i, &chai_diag)) != 0) {
+      if (r < 0) return 2;
+      continue;
+    }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       return 0;
