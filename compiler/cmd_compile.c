@@ -116,6 +116,13 @@ int cmd_compile(int argc, char **argv) {
       batch != n->inputs[0]->shape.d[0] && ld_set_batch(n, batch))
     return 1;
   EpOpts o = {0};
+  int *bax = ar_array(&chai_arena, (size_t)n->nblob + 1, sizeof *bax);
+  const Blob *fixed = ld_batch_axes(n, bax); /* the batch rule: docs/cli.md */
+  o.bax = fixed ? NULL : bax;
+  if (fixed)
+    diag_note(&chai_diag, (SrcLoc){n->file, 0, 0},
+              "the program accepts batch %d only: the items of a batch are not separate in "
+              "blob '%s'", n->inputs[0]->shape.d[0], fixed->name);
   o.outdir = outdir;
   o.prefix = prefix;
   o.bin_threshold = bin;

@@ -262,6 +262,47 @@ int ld_set_batch(Net *n, int batch) {
   return ld_infer_shapes(n);
 }
 
+/* The axis k where blob shape b (at batch B) holds B times its size a (at
+ * batch 1), every axis before k being 1 and every other axis equal; -1
+ * when a == b; -2 when neither. */
+static int batch_axis(const rt_shape *a, const rt_shape *b, int B) {
+  if (a->nd != b->nd) return -2;
+  int k = -1;
+  for (int i = 0; i < a->nd; i++)
+    if (a->d[i] != b->d[i]) {
+      if (k >= 0 || (int64_t)a->d[i] * B != b->d[i]) return -2;
+      k = i;
+    }
+  for (int i = 0; i < k; i++)
+    if (a->d[i] != 1) return -2;
+  return k;
+}
+
+const Blob *ld_batch_axes(Net *n, int *bax) {
+  int B = n->ninput && n->inputs[0]->shape.nd ? n->inputs[0]->shape.d[0] : 1;
+  rt_shape *full = ar_array(n->ar, (size_t)n->nblob + 1, sizeof *full);
+  const Blob *bad = NULL;
+  for (int i = 0; i < n->nblob; i++) full[i] = n->blobs[i]->shape;
+  /* a net that cannot run batch 1 says why to nobody: it runs batch B */
+  Diag quiet, *dg = n->dg;
+  FILE *nul = B > 1 ? fopen("/dev/null", "w") : NULL;
+  diag_init(&quiet, nul);
+  n->dg = &quiet;
+  if (nul && ld_set_batch(n, 1) == 0) {
+    for (int i = 0; i < n->nblob; i++) {
+      bax[i] = batch_axis(&n->blobs[i]->shape, &full[i], B);
+      if (bax[i] < -1 && !bad) bad = n->blobs[i];
+    }
+  } else {
+    for (int i = 0; i < n->nblob; i++) bax[i] = B > 1 ? -2 : 0;
+    if (B > 1) bad = n->inputs[0];
+  }
+  if (B > 1) ld_set_batch(n, B);
+  n->dg = dg;
+  if (nul) fclose(nul);
+  return bad;
+}
+
 /* ---- weights ---- */
 
 /* Shapes agree when equal after dropping leading 1s (Caffe's legacy 4-D

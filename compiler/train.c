@@ -395,14 +395,6 @@ Caffe__NetParameter *tr_deploy_param(const Net *n) {
     lp->n_loss_weight = 0;
     lp->n_propagate_down = 0;
     lp->transform_param = NULL;
-    if (l->kind == LK_INPUT) { /* its shape after any reshape (batch) */
-      Caffe__InputParameter *ip = ar_alloc(ar, sizeof *ip);
-      caffe__input_parameter__init(ip);
-      ip->n_shape = (size_t)l->ntop;
-      ip->shape = ar_array(ar, (size_t)l->ntop + 1, sizeof *ip->shape);
-      for (int t = 0; t < l->ntop; t++) ip->shape[t] = blob_shape(ar, &l->top[t]->shape);
-      lp->input_param = ip;
-    }
     np->layer[np->n_layer++] = lp;
   }
   return np;
