@@ -26,6 +26,7 @@ static void usage(FILE *f) {
           "  --weights-bin BYTES weights above this size go to <net>_weights.bin,\n"
           "                      linked with .incbin (default 1048576)\n"
           "  --passes            print the graph passes applied\n"
+          "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
           "  --target c|hls|all  c (default): the C project (a quantized prototxt:\n"
           "                      all software, fixed-point layers call the runtime's\n"
           "                      rt_fx_* kernels); hls: OUTDIR/hls/ (HLS C of the\n"

@@ -26,6 +26,7 @@ static void usage(FILE *f) {
     "XportDNN's flags (dashes or underscores, `--flag value` or `--flag=value`):\n"
     "  --quant_type Xilinx|DynamicFixed   default Xilinx\n"
     "  --bitwidths IN,PARAMS,OUT          default 6,6,6\n"
+    "  --input_shape N,C,H,W              input shape of a training prototxt (chaicc)\n"
     "  --fl_bitwidths IN,PARAMS,OUT|auto  DynamicFixed only; default 2,5,2\n"
     "  --calibration_directory DIR        images (JPEG, PNG, PGM/PPM) or .npy tensors,\n"
     "                                     taken in sorted name order\n"
