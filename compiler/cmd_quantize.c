@@ -515,6 +515,7 @@ int cmd_quantize(int argc, char **argv) {
   /* Round trip: the written file must read back to the same LayerQuant. */
   Diag dg2;
   diag_init(&dg2, stderr);
+  tr_input_shape = (TrShape){0}; /* OUT is in deploy form */
   Net *back = ld_load(o.out, NULL, &chai_arena, &dg2);
   if (!back || back->nlayer != n->nlayer) {
     fprintf(stderr, "chaicc quantize: internal error: %s does not read back\n", o.out);

@@ -1,6 +1,8 @@
 /* train.c - training-net to deploy-net rewrite (see train.h). */
 #include "train.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,11 +161,18 @@ static void names_del(Names *s, const char *x) {
 
 /* ---- the rewrite ---- */
 
-static int rw_e0; /* errors before this rewrite: notes stop after an error */
-
-static void note(Net *n, SrcLoc loc, const char *fmt, const char *a, const char *b,
-                 const char *c) {
-  if (n->dg->nerrors == rw_e0) diag_note(n->dg, loc, fmt, a, b, c);
+/* A note of the rewrite, unless an error was reported since e0 (the notes
+ * would describe a net that is not loaded). */
+static void note(Net *n, int e0, SrcLoc loc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void note(Net *n, int e0, SrcLoc loc, const char *fmt, ...) {
+  if (n->dg->nerrors != e0) return;
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  diag_note(n->dg, loc, "%s", buf);
 }
 
 static const char *lname(const TrLayer *t) { return t->lp->name ? t->lp->name : "?"; }
@@ -230,7 +239,7 @@ static void to_input(Net *n, TrLayer *t, const TrShape *s) {
 
 /* Keeps only the first bottom of loss t and gives it type ty (deploy
  * form); a fresh copy, so the parsed file stays as written. */
-static void to_deploy_loss(Net *n, TrLayer *t, const char *ty, const char *v1ty) {
+static void to_deploy_loss(Net *n, int e0, TrLayer *t, const char *ty, const char *v1ty) {
   Caffe__LayerParameter *lp = ar_alloc(n->ar, sizeof *lp);
   *lp = *t->lp;
   lp->n_bottom = 1;
@@ -238,7 +247,7 @@ static void to_deploy_loss(Net *n, TrLayer *t, const char *ty, const char *v1ty)
   lp->loss_param = NULL;
   lp->n_loss_weight = 0;
   lp->n_propagate_down = 0;
-  note(n, tloc(n, t), "layer '%s' (%s): runs as %s (its deploy form)", lname(t), t->type, ty);
+  note(n, e0, tloc(n, t), "layer '%s' (%s): runs as %s (its deploy form)", lname(t), t->type, ty);
   t->lp = lp;
   t->type = lp->type;
 }
@@ -278,7 +287,6 @@ static bool only_feeds_dropped(const TrLayer *L, int nl, const bool *drop, int i
 
 int tr_rewrite(Net *n, const Caffe__NetState *st, TrLayer *L, int *nl, const TrShape *shape) {
   int e0 = n->dg->nerrors, m = 0;
-  rw_e0 = e0;
   /* 1. NetState rules, before anything else */
   for (int i = 0; i < *nl; i++) {
     if (L[i].lp->n_include && L[i].lp->n_exclude) {
@@ -294,15 +302,16 @@ int tr_rewrite(Net *n, const Caffe__NetState *st, TrLayer *L, int *nl, const TrS
   /* 2. data layers, losses, labels (forward, in execution order) */
   bool *drop = ar_array(n->ar, (size_t)m + 1, sizeof(bool));
   Names pr = {NULL, 0, 0, n->ar};
+  int ndata = 0;
   for (int i = 0; i < m; i++) {
     TrLayer *t = &L[i];
     TrRole role = role_of(t->type);
     const char *which = NULL;
     if (role == TR_PYTHON && t->lp->n_bottom) role = TR_NONE;
     if (t->lp->has_phase && t->lp->phase != CAFFE__PHASE__TEST && role == TR_NONE)
-      note(n, ir_loc(n, t->orig, "phase", NULL),
-           "layer '%s' (%s): runs in its TEST (inference) form whatever its phase%s", lname(t),
-           t->type, "");
+      note(n, e0, ir_loc(n, t->orig, "phase", NULL),
+           "layer '%s' (%s): runs in its TEST (inference) form whatever its phase", lname(t),
+           t->type);
     if (role == TR_DATA || role == TR_DUMMY || role == TR_MEMORY || role == TR_PYTHON) {
       TrShape s;
       if (t->lp->n_top == 0) {
@@ -322,18 +331,19 @@ int tr_rewrite(Net *n, const Caffe__NetState *st, TrLayer *L, int *nl, const TrS
       names_del(&pr, t->lp->top[0]);
       to_input(n, t, &s);
       n->from_train = true;
+      ndata++;
       continue;
     }
     bool loss = role == TR_SOFTMAX_LOSS || role == TR_SIGMOID_LOSS;
     if (role == TR_DROP) {
-      note(n, tloc(n, t), "layer '%s' (%s): dropped (a training-only layer)%s", lname(t), t->type,
-           "");
+      note(n, e0, tloc(n, t), "layer '%s' (%s): dropped (a training-only layer)", lname(t),
+           t->type);
       drop[i] = true;
     } else if (loss && t->lp->n_bottom && names_find(&pr, t->lp->bottom[0]) < 0) {
-      if (role == TR_SOFTMAX_LOSS) to_deploy_loss(n, t, "Softmax", "SOFTMAX");
-      else to_deploy_loss(n, t, "Sigmoid", "SIGMOID");
+      if (role == TR_SOFTMAX_LOSS) to_deploy_loss(n, e0, t, "Softmax", "SOFTMAX");
+      else to_deploy_loss(n, e0, t, "Sigmoid", "SIGMOID");
     } else if (loss || reads_pruned(t, &pr, &which)) {
-      note(n, tloc(n, t), "layer '%s' (%s): dropped (it reads the label blob '%s')", lname(t),
+      note(n, e0, tloc(n, t), "layer '%s' (%s): dropped (it reads the label blob '%s')", lname(t),
            t->type, which ? which : t->lp->n_bottom ? t->lp->bottom[0] : "?");
       drop[i] = true;
     }
@@ -344,11 +354,13 @@ int tr_rewrite(Net *n, const Caffe__NetState *st, TrLayer *L, int *nl, const TrS
     }
   }
   if (n->dg->nerrors > e0) return -1;
+  if (shape && shape->nd && !ndata)
+    note(n, e0, (SrcLoc){n->file, 0, 0}, "--input_shape is not used: the net has no data layer");
   /* 3. layers left without a reader (backward: readers come later) */
   for (int i = m - 1; i >= 0 && n->from_train; i--)
     if (!drop[i] && only_feeds_dropped(L, m, drop, i)) {
-      note(n, tloc(n, &L[i]), "layer '%s' (%s): dropped (only dropped layers read it)%s",
-           lname(&L[i]), L[i].type, "");
+      note(n, e0, tloc(n, &L[i]), "layer '%s' (%s): dropped (only dropped layers read it)",
+           lname(&L[i]), L[i].type);
       drop[i] = true;
     }
   int k = 0;

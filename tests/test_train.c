@@ -192,6 +192,14 @@ START_TEST(v1_training_file) {
 }
 END_TEST
 
+START_TEST(unused_input_shape) {
+  Net *n = load(IN R("r", ""), "1,2");
+  ck_assert_ptr_nonnull(n);
+  ck_assert(!n->from_train);
+  ck_assert_ptr_nonnull(strstr(errbuf, "note: --input_shape is not used: the net has no data layer"));
+}
+END_TEST
+
 START_TEST(parse_shape) {
   TrShape s;
   Diag d;
@@ -221,6 +229,7 @@ int main(void) {
   tcase_add_test(tc, no_shape_is_a_located_error);
   tcase_add_test(tc, labels_pruned);
   tcase_add_test(tc, v1_training_file);
+  tcase_add_test(tc, unused_input_shape);
   tcase_add_test(tc, parse_shape);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
