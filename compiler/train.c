@@ -237,12 +237,15 @@ static void to_input(Net *n, TrLayer *t, const TrShape *s) {
   t->type = "Input";
 }
 
-/* Keeps only the first bottom of loss t and gives it type ty (deploy
- * form); a fresh copy, so the parsed file stays as written. */
+/* Keeps only the first bottom of loss t and its last top (of two, the
+ * second is the probabilities), and gives it type ty (deploy form); a
+ * fresh copy, so the parsed file stays as written. */
 static void to_deploy_loss(Net *n, int e0, TrLayer *t, const char *ty, const char *v1ty) {
   Caffe__LayerParameter *lp = ar_alloc(n->ar, sizeof *lp);
   *lp = *t->lp;
   lp->n_bottom = 1;
+  if (lp->n_top > 1) lp->top++; /* Caffe's optional second top: the probabilities */
+  lp->n_top = lp->n_top ? 1 : 0;
   lp->type = (char *)(t->v1 ? v1ty : ty);
   lp->loss_param = NULL;
   lp->n_loss_weight = 0;

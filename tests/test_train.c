@@ -169,6 +169,12 @@ START_TEST(labels_pruned) {
   ck_assert_int_eq(n->noutput, 1);
   ck_assert_ptr_nonnull(strstr(errbuf, "'side' (Sigmoid): dropped (only dropped layers read it)"));
   ck_assert_ptr_nonnull(strstr(errbuf, "'lab2' (Power): dropped (it reads the label blob 'label')"));
+  /* SoftmaxWithLoss with its optional probabilities top */
+  n = load(IN "layer { name: 'l' type: 'SoftmaxWithLoss' bottom: 'x' bottom: 'x' top: 'loss' "
+           "top: 'prob' }\n", NULL);
+  ck_assert_msg(n != NULL, "%s", errbuf);
+  ck_assert_int_eq(n->noutput, 1);
+  ck_assert_str_eq(n->outputs[0]->name, "prob");
 }
 END_TEST
 
