@@ -103,6 +103,8 @@ typedef struct Layer {
     rt_detout_param detout;
     rt_argmax_param argmax;
     rt_custom_param custom;
+    rt_region_param region;       /* issue 13, YOLO heads */
+    rt_yolov3det_param yolov3det;
   } p;
   Placement place;
   SrcLoc place_loc;   /* YAML line that set the placement, if any */
@@ -151,6 +153,7 @@ enum {
   LKF_QW = 1 << 9,
   LKF_QWX = 1 << 10,
   LKF_PLUGIN = 1 << 11,
+  LKF_DETROWS = 1 << 12,
 };
 
 /* ---- What a kind can do: its operation table ----
