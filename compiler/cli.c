@@ -13,6 +13,7 @@ const CliCommand cli_commands[] = {
     {"eval", cmd_eval, "DEPLOY [WEIGHTS] --dataset ...", "top-1 accuracy over a labelled data set"},
     {"compare", cmd_compare, "A B [--rtol R]", "compare .npy files or directories of them"},
     {"compile", cmd_compile, "DEPLOY [WEIGHTS] -o DIR", "emit a standalone C (and HLS) project"},
+    {"deploy", cmd_deploy, "TRAIN --input_shape S -o D", "write the deploy prototxt of a training prototxt"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -11,6 +11,7 @@
 #include "qsim.h"
 #include "passes.h"
 #include "prep.h"
+#include "train.h"
 #include "sha256.h"
 
 static void usage(FILE *f) {
@@ -25,6 +26,7 @@ static void usage(FILE *f) {
           "  --weights-bin BYTES weights above this size go to <net>_weights.bin,\n"
           "                      linked with .incbin (default 1048576)\n"
           "  --passes            print the graph passes applied\n"
+          "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
           "  --target c|hls|all  c (default): the C project (a quantized prototxt:\n"
           "                      all software, fixed-point layers call the runtime's\n"
           "                      rt_fx_* kernels); hls: OUTDIR/hls/ (HLS C of the\n"
@@ -51,6 +53,10 @@ int cmd_compile(int argc, char **argv) {
     int r = prep_parse_flag(&po, argc, argv, &i, &chai_diag);
     if (r < 0) return 2;
     if (r > 0) continue;
+    if ((r = tr_parse_flag(argc, argv, &i, &chai_diag)) != 0) {
+      if (r < 0) return 2;
+      continue;
+    }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       return 0;
@@ -111,6 +117,13 @@ int cmd_compile(int argc, char **argv) {
       batch != n->inputs[0]->shape.d[0] && ld_set_batch(n, batch))
     return 1;
   EpOpts o = {0};
+  int *bax = ar_array(&chai_arena, (size_t)n->nblob + 1, sizeof *bax);
+  const Blob *fixed = ld_batch_axes(n, bax); /* the batch rule: docs/cli.md */
+  o.bax = fixed ? NULL : bax;
+  if (fixed)
+    diag_note(&chai_diag, (SrcLoc){n->file, 0, 0},
+              "the program accepts batch %d only: the items of a batch are not separate in "
+              "blob '%s'", n->inputs[0]->shape.d[0], fixed->name);
   o.outdir = outdir;
   o.prefix = prefix;
   o.bin_threshold = bin;

@@ -19,6 +19,7 @@
 #include "interp.h"
 #include "loader.h"
 #include "prep.h"
+#include "train.h"
 #include "qsim.h"
 
 static void usage(FILE *f) {
@@ -31,6 +32,7 @@ static void usage(FILE *f) {
           "  --limit N      only the first N items\n"
           "  --threads N    worker threads (default: online CPUs)\n"
           "  --float        run a CHai prototxt in float\n"
+          "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
           "  --save-inputs DIR  write the (preprocessed) input of every item as\n"
           "                 DIR/<index>.npy (e.g. calibration tensors for quantize)\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
@@ -222,6 +224,10 @@ int cmd_eval(int argc, char **argv) {
     int r = prep_parse_flag(&po, argc, argv, &i, &chai_diag);
     if (r < 0) return 2;
     if (r > 0) continue;
+    if ((r = tr_parse_flag(argc, argv, &i, &chai_diag)) != 0) {
+      if (r < 0) return 2;
+      continue;
+    }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       return 0;

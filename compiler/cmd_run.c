@@ -10,6 +10,7 @@
 #include "loader.h"
 #include "passes.h"
 #include "prep.h"
+#include "train.h"
 #include "qsim.h"
 
 static void usage(FILE *f) {
@@ -26,6 +27,7 @@ static void usage(FILE *f) {
           "                      (|i1 when bw <= 8, <i2 otherwise; float layers <f4)\n"
           "  --compare-float     fixed-point run: print each layer's SQNR (dB)\n"
           "                      against the float run\n"
+          "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
           "  --passes            run the graph passes first (fold BN, fuse ReLU, ...)\n"
           "                      and print them to stderr\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
@@ -119,6 +121,10 @@ int cmd_run(int argc, char **argv) {
     int r = prep_parse_flag(&po, argc, argv, &i, &chai_diag);
     if (r < 0) return 2;
     if (r > 0) continue;
+    if ((r = tr_parse_flag(argc, argv, &i, &chai_diag)) != 0) {
+      if (r < 0) return 2;
+      continue;
+    }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       return 0;

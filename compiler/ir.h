@@ -138,6 +138,7 @@ typedef struct Net {
   Diag *dg;
   const IrCustomType *custom; /* plugin types the loader accepts */
   int ncustom;
+  bool from_train;           /* a training prototxt rewritten (train.h) */
 } Net;
 
 /* ---- What a kind is: the flags column of layers.def (see there) ---- */

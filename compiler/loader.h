@@ -27,6 +27,15 @@ int ld_check_weightless(Net *n);
 int ld_infer_shapes(Net *n);
 /* Change the batch size (axis 0) of every input and re-infer shapes. */
 int ld_set_batch(Net *n, int batch);
+/* The batch rule of compiled programs (docs/cli.md): compares every
+ * blob's shape at batch 1 with its shape at the inputs' batch B and sets
+ * bax[blob id] (n->nblob entries) to the axis holding the items (B times
+ * its batch-1 size, the axes before it of size 1: the first b items are a
+ * prefix of the data) or -1 when the shape does not depend on the batch.
+ * Returns NULL when every blob is one of these, else the first blob that
+ * is not (its bax is -2; the net then runs batch B only).  The shapes are
+ * left at batch B.  With B == 1 every bax is 0. */
+const Blob *ld_batch_axes(Net *n, int *bax);
 /* Latest version of the blob called name, or NULL. */
 Blob *ld_find_blob(const Net *n, const char *name);
 Layer *ld_find_layer(const Net *n, const char *name);

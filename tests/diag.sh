@@ -61,5 +61,9 @@ check truncated_caffemodel 1 $C info $D/good.prototxt "$T/trunc.caffemodel"
 check missing_file 1 $C info $D/no_such_file.prototxt
 check usage 2 $C frobnicate
 check run_no_input 2 $C run $D/good.prototxt "$T/good.caffemodel"
+# issue 13, training prototxts: the located error asking for --input_shape,
+# a bad --input_shape value (usage error)
+check train_no_shape 1 $C info $D/train_no_shape.prototxt
+check bad_input_shape 2 $C info $D/train_no_shape.prototxt --input_shape 1,0,28,28
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -30,6 +30,7 @@
 #include "diag.h"
 #include "loader.h"
 #include "textfmt.h"
+#include "train.h"
 
 static uint64_t rng_state;
 
@@ -245,6 +246,7 @@ static int write_text(const char *in, const char *out) {
 static void usage(FILE *f) {
   fprintf(f, "usage: chaicc-mkmodel DEPLOY -o OUT.caffemodel [--fill random|constant:V] [--seed N]\n"
              "                      [--encoding float|double|raw-float|raw-double|raw-fp16] [--fp16-values]\n"
+             "                      [--input_shape N,C,H,W]   (a training prototxt: as in chaicc)\n"
              "       chaicc-mkmodel --from-text NET.txt -o OUT.caffemodel\n");
 }
 
@@ -252,6 +254,9 @@ int main(int argc, char **argv) {
   const char *deploy = NULL, *out = NULL, *text = NULL, *mode = "random";
   uint64_t seed = 1;
   for (int i = 1; i < argc; i++) {
+    int r = tr_parse_flag(argc, argv, &i, &chai_diag); /* a training prototxt's shape */
+    if (r < 0) return 2;
+    if (r > 0) continue;
     if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
     else if (!strcmp(argv[i], "--fill") && i + 1 < argc) mode = argv[++i];
     else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
