@@ -103,6 +103,12 @@ typedef struct Layer {
     rt_detout_param detout;
     rt_argmax_param argmax;
     rt_custom_param custom;
+    /* issue 13, resample */
+    rt_upsample_param upsample;
+    rt_shuffle_param shuffle;
+    rt_cropcenter_param cropcenter;
+    rt_reorg_param reorg;
+    rt_interp_param interp;
   } p;
   Placement place;
   SrcLoc place_loc;   /* YAML line that set the placement, if any */
