@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev
   libyaml-dev liblua5.4-dev lua5.4 check libjpeg-dev libpng-dev zlib1g-dev
-  python3 tcl clang libclang-rt-14-dev valgrind
+  python3 python3-numpy python3-opencv tcl clang libclang-rt-14-dev valgrind
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user"
 missing=""
 for p in $PKGS; do
