@@ -34,6 +34,7 @@ check good 0 $C info $D/good.prototxt "$T/good.caffemodel"
 for f in misspelt_field unknown_type missing_bottom bad_group kernel_too_big truncated bad_value several_errors; do
   check $f 1 $C info $D/$f.prototxt
 done
+check rs_bad_params 1 $C info $D/rs_bad_params.prototxt # issue 13 resample kinds
 check blob_shape 1 $C info $D/good.prototxt "$T/other.caffemodel"
 head -c 300 "$T/good.caffemodel" > "$T/trunc.caffemodel"
 check truncated_caffemodel 1 $C info $D/good.prototxt "$T/trunc.caffemodel"
