@@ -75,7 +75,7 @@ int lk_upsample_setup(Layer *l, Net *n) {
     return -1;
   }
   p->scale_h = sh, p->scale_w = sw;
-  p->out_h = -(up && up->pad_out_h), p->out_w = -(up && up->pad_out_w); /* set in shape */
+  p->pad_out_h = up && up->pad_out_h, p->pad_out_w = up && up->pad_out_w;
   return 0;
 }
 
@@ -100,13 +100,15 @@ int lk_upsample_shape(Layer *l, Net *n) {
              rt_shape_str(m, y, sizeof y), l->bottom[0]->name, rt_shape_str(b, x, sizeof x));
     return -1;
   }
-  if (p->scale_h > 0) { /* scale rule; out_h/out_w hold -pad_out until set */
-    int padh = p->out_h < 0, padw = p->out_w < 0;
-    if (p->out_h <= 0) p->out_h = (int)((int64_t)b->d[2] * p->scale_h - padh);
-    if (p->out_w <= 0) p->out_w = (int)((int64_t)b->d[3] * p->scale_w - padw);
+  if (p->scale_h > 0) { /* the scale rule (else upsample_h x upsample_w) */
+    d[2] = (int64_t)b->d[2] * p->scale_h - p->pad_out_h;
+    d[3] = (int64_t)b->d[3] * p->scale_w - p->pad_out_w;
+  } else {
+    d[2] = p->out_h, d[3] = p->out_w;
   }
-  d[2] = p->out_h, d[3] = p->out_w;
-  return ir_set_shape(n, l, &l->top[0]->shape, 4, d);
+  if (ir_set_shape(n, l, &l->top[0]->shape, 4, d)) return -1;
+  p->out_h = (int)d[2], p->out_w = (int)d[3];
+  return 0;
 }
 
 /* ---- the gather kinds' shared HLS parts (resample.h) ---- */
@@ -153,6 +155,8 @@ static void upsample_fx_call(EfCall *c, const Layer *l, const void *param) {
   (void)l;
   ef_call_kernel(c, "rt_fx_upsample", "rt_upsample_param");
   ef_call_field(c, "scale_h", "%d", p->scale_h), ef_call_field(c, "scale_w", "%d", p->scale_w);
+  ef_call_field(c, "pad_out_h", "%d", p->pad_out_h);
+  ef_call_field(c, "pad_out_w", "%d", p->pad_out_w);
   ef_call_field(c, "out_h", "%d", p->out_h), ef_call_field(c, "out_w", "%d", p->out_w);
 }
 

@@ -51,4 +51,6 @@ def ref(x, blobs):
     p, m = maxpool(y, 2, 2)
     u = unpool(conv(p, *blobs["conv2"], 1), m, 7, 9)
     p2, m2 = maxpool(u, 3, 3)
-    return {"upsample2": unpool(p2, m2, 9, 9)}
+    u2 = unpool(p2, m2, 9, 9)
+    p3, m3 = maxpool(u2, 2, 2)  # 9x9 -> 5x5 (ceil)
+    return {"upsample3": unpool(p3, m3, 2 * 5 - 1, 2 * 5 - 1)}
