@@ -1,9 +1,10 @@
 /* cmd_compare.c - `chaicc compare A B [--rtol R]`: compares two .npy files,
  * or every .npy of directory A with the same name in directory B (as written
  * by `chaicc run -o` and generated programs).  Values agree when
- * |a - b| <= rtol * max|a| over the tensor.  DetectionOutput results (named
- * so in A's manifest.json, or any N x 7 table with --boxes) are compared as
- * sets of rows, since the order of equal scores may differ. */
+ * |a - b| <= rtol * max|a| over the tensor.  Detection rows (the output of
+ * a LKF_DETROWS kind such as DetectionOutput, named so in A's manifest.json,
+ * or any N x 7 table with --boxes) are compared as sets of rows, since the
+ * order of equal scores may differ. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "../runtime/rt_npy.h"
 #include "cli.h"
 #include "diag.h"
+#include "ir.h"
 
 static void usage(FILE *f) {
   fprintf(f, "usage: chaicc compare A B [--rtol R] [--boxes]\n"
@@ -89,7 +91,8 @@ out:
   return rc;
 }
 
-/* True if A's manifest.json names file as a DetectionOutput's output. */
+/* True if A's manifest.json names file as the output of a kind that writes
+ * detection rows (LKF_DETROWS: DetectionOutput, Yolov3DetectionOutput). */
 static int manifest_boxes(const char *dir, const char *file) {
   char path[4096], line[8192], pat[1200];
   snprintf(path, sizeof path, "%s/manifest.json", dir);
@@ -97,8 +100,13 @@ static int manifest_boxes(const char *dir, const char *file) {
   FILE *f = fopen(path, "r");
   int yes = 0;
   if (!f) return 0;
-  while (fgets(line, sizeof line, f))
-    if (strstr(line, pat) && strstr(line, "\"type\": \"DetectionOutput\"")) yes = 1;
+  while (fgets(line, sizeof line, f)) {
+    const char *t = strstr(line, "\"type\": \"");
+    char type[256];
+    if (!strstr(line, pat) || !t || sscanf(t + 9, "%255[^\"]", type) != 1) continue;
+    int k = lk_from_type(type);
+    if (k >= 0 && lk_is((LayerKind)k, LKF_DETROWS)) yes = 1;
+  }
   fclose(f);
   return yes;
 }

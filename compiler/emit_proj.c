@@ -73,7 +73,7 @@ static int write_main(Ep *p, const char *dir) {
     lh_set_str(h, "type", eu_c_string(ar, pl ? pl->type : "Input"));
     lh_set_str(h, "top", eu_c_string(ar, b->name));
     lh_set_bool(h, "written", pl != NULL); /* `chaicc run -o` writes first tops only */
-    lh_set_bool(h, "detout", pl && (pl->kind == LK_DETOUT || !strcmp(pl->type, "DetectionOutput")));
+    lh_set_bool(h, "detout", pl && (lk_is(pl->kind, LKF_DETROWS) || !strcmp(pl->type, "DetectionOutput")));
     lh_item_end(h);
   }
   lh_list_end(h);

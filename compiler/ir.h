@@ -103,6 +103,8 @@ typedef struct Layer {
     rt_detout_param detout;
     rt_argmax_param argmax;
     rt_custom_param custom;
+    rt_region_param region;       /* issue 13, YOLO heads */
+    rt_yolov3det_param yolov3det;
     /* issue 13, resample */
     rt_upsample_param upsample;
     rt_shuffle_param shuffle;
@@ -156,6 +158,7 @@ enum {
   LKF_QW = 1 << 9,
   LKF_QWX = 1 << 10,
   LKF_PLUGIN = 1 << 11,
+  LKF_DETROWS = 1 << 12,
 };
 
 /* ---- What a kind can do: its operation table ----

@@ -122,4 +122,10 @@ size_t rt_argmax_ws(const void *p, const rt_args *a);
 size_t rt_lrn_ws(const void *p, const rt_args *a);
 size_t rt_softmax_ws(const void *p, const rt_args *a);
 
+/* issue 13, YOLO heads (rt_yolo.c) */
+void rt_region_f32(const void *p, const rt_args *a);
+void rt_yolov3det_f32(const void *p, const rt_args *a);
+size_t rt_region_ws(const void *p, const rt_args *a);
+size_t rt_yolov3det_ws(const void *p, const rt_args *a);
+
 #endif

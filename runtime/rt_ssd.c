@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rt_det.h"
 #include "rt_layers.h"
 
 /* ---- Permute ----------------------------------------------------------- */
@@ -187,10 +188,7 @@ void rt_priorbox_f32(const void *pv, const rt_args *a) {
 
 /* ---- DetectionOutput --------------------------------------------------- */
 
-typedef struct det_item {
-  float score;
-  int label, idx;
-} det_item;
+typedef rt_det_item det_item;
 
 typedef int (*det_before_fn)(const det_item *x, const det_item *y);
 
@@ -220,6 +218,10 @@ static void det_sort(det_item *v, det_item *tmp, int n, det_before_fn before) {
   if (src != v) memcpy(v, src, (size_t)n * sizeof *v);
 }
 
+void rt_det_sort_score(rt_det_item *v, rt_det_item *tmp, int n) {
+  det_sort(v, tmp, n, by_score);
+}
+
 /* Caffe's BBoxSize for normalized boxes: 0 for an inverted box. */
 static float box_size(const float *b) {
   if (b[2] < b[0] || b[3] < b[1]) return 0.f;
@@ -227,13 +229,28 @@ static float box_size(const float *b) {
 }
 
 /* Caffe's JaccardOverlap on normalized [xmin, ymin, xmax, ymax] boxes. */
-static float box_iou(const float *a, const float *b) {
+float rt_det_iou(const float *a, const float *b) {
   if (b[0] > a[2] || b[2] < a[0] || b[1] > a[3] || b[3] < a[1]) return 0.f;
   float iw = fminf(a[2], b[2]) - fmaxf(a[0], b[0]);
   float ih = fminf(a[3], b[3]) - fmaxf(a[1], b[1]);
   if (!(iw > 0 && ih > 0)) return 0.f;
   float inter = iw * ih;
   return inter / (box_size(a) + box_size(b) - inter);
+}
+
+int rt_det_nms(rt_det_item *cand, int m, const float *boxes, float thr, float eta) {
+  int kept = 0;
+  for (int j = 0; j < m; j++) {
+    det_item it = cand[j];
+    bool keep = true;
+    for (int q = 0; q < kept && keep; q++)
+      keep = rt_det_iou(boxes + (int64_t)it.idx * 4, boxes + (int64_t)cand[q].idx * 4) <= thr;
+    if (keep) {
+      cand[kept++] = it;
+      if (eta < 1 && thr > 0.5f) thr *= eta;
+    }
+  }
+  return kept;
 }
 
 /* Decodes one loc prediction l against prior pb with variance v. */
@@ -328,19 +345,7 @@ void rt_detout_f32(const void *pv, const rt_args *a) {
       }
       det_sort(cand, tmp, m, by_score);
       if (p->top_k > -1 && p->top_k < m) m = p->top_k;
-      float athr = p->nms_threshold;
-      int kept = 0;
-      for (int j = 0; j < m; j++) {
-        det_item it = cand[j];
-        bool keep = true;
-        for (int q = 0; q < kept && keep; q++)
-          keep = box_iou(bc + (int64_t)it.idx * 4, bc + (int64_t)cand[q].idx * 4) <= athr;
-        if (keep) {
-          cand[kept++] = it;
-          if (p->eta < 1 && athr > 0.5f) athr *= p->eta;
-        }
-      }
-      ndet += kept;
+      ndet += rt_det_nms(cand, m, bc, p->nms_threshold, p->eta);
     }
     if (p->keep_top_k > -1 && ndet > p->keep_top_k) {
       det_sort(items, tmp, ndet, by_score);
