@@ -343,14 +343,73 @@ static void shape_str(const CmBlob *b, char *s, size_t n) {
   }
 }
 
+/* Storage types of NVIDIA Caffe's BlobProto.raw_data (its enum caffe.Type;
+ * proto2 makes an absent raw_data_type DOUBLE, the enum's first value). */
+enum { RAW_DOUBLE = 0, RAW_FLOAT = 1, RAW_FLOAT16 = 2 };
+
+static const char *raw_type_name(uint64_t t) {
+  static const char *names[] = {"DOUBLE", "FLOAT", "FLOAT16", "INT", "UINT",
+                                "BOOL"};
+  return t < sizeof names / sizeof *names ? names[t] : "unknown";
+}
+
+/* IEEE-754 binary16 bits to float, exactly (every half value, subnormals
+ * included, is a float).  Returns false for inf and NaN. */
+static bool half_to_float(uint16_t h, float *out) {
+  uint32_t sign = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 0x1f,
+           m = h & 0x3ff;
+  if (e == 0x1f) return false;
+  if (e == 0) { /* zero or subnormal: m * 2^-24, exact in float */
+    float v = (float)m * 0x1p-24f;
+    *out = sign ? -v : v;
+    return true;
+  }
+  uint32_t bits = sign | ((e - 15 + 127) << 23) | (m << 13);
+  memcpy(out, &bits, 4);
+  return true;
+}
+
+/* Convert `nval` raw_data values of type `rt` starting at byte `src` into
+ * dst, releasing consumed pages.  An fp16 inf/NaN is an error naming the
+ * value's index and byte offset. */
+static bool copy_raw(Cx *cx, float *dst, size_t src, size_t nval,
+                     uint64_t rt) {
+  size_t es = rt == RAW_FLOAT16 ? 2 : rt == RAW_FLOAT ? 4 : 8;
+  const uint8_t *p = cx->buf + src;
+  for (size_t i = 0; i < nval; i++, p += es) {
+    if (rt == RAW_FLOAT16) {
+      uint16_t h = (uint16_t)(p[0] | p[1] << 8);
+      if (!half_to_float(h, &dst[i])) {
+        cx_error(cx, "raw_data value %zu is %s (FLOAT16 0x%04x at byte %zu); "
+                 "weights must be finite", i, (h & 0x3ff) ? "NaN" : "inf",
+                 (unsigned)h, src + i * es);
+        return false;
+      }
+    } else if (rt == RAW_FLOAT) {
+      memcpy(&dst[i], p, 4);
+    } else {
+      double d;
+      memcpy(&d, p, 8);
+      dst[i] = (float)d; /* rounds as a C cast does */
+    }
+    if ((i + 1) % (CM_CHUNK / 8) == 0) release_upto(cx, src + (i + 1) * es);
+  }
+  release_upto(cx, src + nval * es);
+  return true;
+}
+
 /* Decode the BlobProto at [off, off+len) into b: shape, then the data
- * (double_data if any, else data) copied into a fresh malloc'ed array.
- * The declared element count must equal the number of values stored. */
+ * copied into a fresh malloc'ed array from, in order of preference (as
+ * NVIDIA Caffe and BVLC Caffe read them): raw_data (field 12, typed by
+ * raw_data_type, field 10: FLOAT16, FLOAT or DOUBLE), double_data (8), data
+ * (5).  The declared element count must equal the number of values stored. */
 static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
   size_t pos = off, end = off + len;
-  bool has_shape = false, has_legacy = false;
+  bool has_shape = false, has_legacy = false, has_raw = false;
   int64_t legacy[4] = {0, 0, 0, 0};
-  uint64_t nfloat = 0, ndouble = 0;
+  uint64_t nfloat = 0, ndouble = 0, raw_type = RAW_DOUBLE;
+  Field raw = {0};
+  size_t raw_type_at = 0;
   memset(b, 0, sizeof *b);
 
   /* Pass 1: shape and value counts. */
@@ -393,6 +452,16 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
         ndouble += f.len / 8;
       }
       break;
+    case 10:
+      if (!want_wt(cx, &f, WT_VARINT, -1, "raw_data_type")) return false;
+      raw_type = f.v;
+      raw_type_at = f.tag;
+      break;
+    case 12: /* optional bytes: the last occurrence wins */
+      if (!want_wt(cx, &f, WT_LEN, -1, "raw_data")) return false;
+      raw = f;
+      has_raw = true;
+      break;
     default:
       break;
     }
@@ -418,22 +487,47 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
       return false;
     }
   }
-  bool use_double = ndouble > 0;
+  bool use_double = !has_raw && ndouble > 0;
   uint64_t have = use_double ? ndouble : nfloat;
+  if (has_raw) {
+    if (raw_type > RAW_FLOAT16) {
+      cx_error(cx, "raw_data_type %s (%" PRIu64 ") at byte %zu is not a "
+               "weight type (expected FLOAT16, FLOAT or DOUBLE)",
+               raw_type_name(raw_type), raw_type, raw_type_at);
+      return false;
+    }
+    size_t es = raw_type == RAW_FLOAT16 ? 2 : raw_type == RAW_FLOAT ? 4 : 8;
+    if (raw.len % es) {
+      cx_error(cx, "raw_data of %zu bytes at byte %zu is not a whole number "
+               "of %s values (%zu bytes each)", raw.len, raw.tag,
+               raw_type_name(raw_type), es);
+      return false;
+    }
+    have = raw.len / es;
+  }
   if ((uint64_t)decl != have) {
     shape_str(b, sh, sizeof sh);
-    cx_error(cx, "shape %s declares %" PRId64 " values but the file holds %"
-             PRIu64, sh, decl, have);
+    if (has_raw)
+      cx_error(cx, "shape %s declares %" PRId64 " values but raw_data holds %"
+               PRIu64 " %s values", sh, decl, have, raw_type_name(raw_type));
+    else
+      cx_error(cx, "shape %s declares %" PRId64 " values but the file holds %"
+               PRIu64, sh, decl, have);
     return false;
   }
   b->count = decl;
   if (decl == 0) return true;
 
-  /* have <= file size / 4, so the byte count cannot overflow. */
+  /* have <= file size / 2, so the byte count cannot overflow. */
   b->data = malloc((size_t)have * sizeof(float));
   if (!b->data) {
     cx_error(cx, "out of memory for %" PRIu64 " values", have);
     return false;
+  }
+  if (has_raw) {
+    if (!copy_raw(cx, b->data, raw.off, (size_t)have, raw_type)) return false;
+    release_upto(cx, end);
+    return true;
   }
 
   /* Pass 2: copy.  Headers were validated by pass 1. */
@@ -575,12 +669,58 @@ static bool decode_layer(Cx *cx, CmLayer *L, const LayerSpec *sp, size_t off,
  * NetParameter
  * ---------------------------------------------------------------------- */
 
-/* Decode a whole NetParameter held in buf[0, n). */
+/* Whether top-level field f (of a file with no layers) is one of
+ * NetParameter's own fields with its wire type: name 1, input 3,
+ * input_dim 4, force_backward 5, state 6, debug_info 7, input_shape 8, and
+ * NVIDIA Caffe's default_*_type/math 11-14 (varint enums). */
+static bool net_field_ok(const Field *f) {
+  switch (f->num) {
+  case 1: case 3: case 6: case 8: return f->wt == WT_LEN;
+  case 4: return f->wt == WT_LEN || f->wt == WT_VARINT;
+  case 5: case 7: case 11: case 12: case 13: case 14:
+    return f->wt == WT_VARINT;
+  default: return false;
+  }
+}
+
+/* Whether buf[0, n) starts like protobuf text format: blank or `#`
+ * comment lines, then an identifier of two or more characters followed by
+ * `:` or `{`.  No binary NetParameter starts so: its first tag byte may be
+ * a letter, but the byte after it is a varint value or a length. */
+static bool looks_like_text(const uint8_t *b, size_t n) {
+  size_t i = 0;
+  for (;;) {
+    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' ||
+                     b[i] == '\n'))
+      i++;
+    if (i < n && b[i] == '#') {
+      while (i < n && b[i] != '\n') i++;
+      continue;
+    }
+    break;
+  }
+  size_t k = i;
+  while (k < n && (b[k] == '_' || (b[k] >= 'a' && b[k] <= 'z') ||
+                   (b[k] >= 'A' && b[k] <= 'Z') || (k > i && b[k] >= '0' &&
+                                                     b[k] <= '9')))
+    k++;
+  if (k - i < 2) return false;
+  while (k < n && (b[k] == ' ' || b[k] == '\t')) k++;
+  return k < n && (b[k] == ':' || b[k] == '{');
+}
+
+/* Decode a whole NetParameter held in buf[0, n).  A file with no layers
+ * (empty, or only the net's name: what Caffe writes for a net without
+ * learned blobs) is a model with no layers, as long as every field in it
+ * is a NetParameter field; anything else is reported as not a caffemodel. */
 static CmModel *decode_net(Cx *cx) {
   size_t pos = 0;
   uint64_t nlayer = 0;
-  if (cx->n == 0) {
-    cx_error(cx, "empty file (expected a binary Caffe NetParameter)");
+  Field stray = {0};
+  bool has_stray = false;
+  if (looks_like_text(cx->buf, cx->n)) {
+    cx_error(cx, "this is a text file (a prototxt?), not a binary Caffe "
+             "model (a serialized NetParameter)");
     return NULL;
   }
   /* Pass 1: count layers. */
@@ -591,10 +731,15 @@ static CmModel *decode_net(Cx *cx) {
       if (!want_wt(cx, &f, WT_LEN, -1, f.num == 100 ? "layer" : "layers"))
         return NULL;
       nlayer++;
+    } else if (!has_stray && !net_field_ok(&f)) {
+      stray = f;
+      has_stray = true;
     }
   }
-  if (nlayer == 0) {
-    cx_error(cx, "no layers found (not a binary Caffe NetParameter?)");
+  if (nlayer == 0 && has_stray) {
+    cx_error(cx, "no layers found, and field %" PRIu32 " (wire type %d) at "
+             "byte %zu is not a NetParameter field (not a binary Caffe "
+             "model?)", stray.num, stray.wt, stray.tag);
     return NULL;
   }
   if (nlayer > INT_MAX) {
@@ -604,7 +749,7 @@ static CmModel *decode_net(Cx *cx) {
   CmModel *m = ar_alloc(cx->ar, sizeof *m);
   m->path = cx->path ? ar_strdup(cx->ar, cx->path) : NULL;
   m->nbytes = (int64_t)cx->n;
-  m->layer = ar_array(cx->ar, (size_t)nlayer, sizeof(CmLayer));
+  m->layer = nlayer ? ar_array(cx->ar, (size_t)nlayer, sizeof(CmLayer)) : NULL;
 
   /* Pass 2: decode layers in file order. */
   pos = 0;
@@ -654,10 +799,9 @@ CmModel *cm_load(const char *path, Arena *ar, Diag *dg) {
     close(fd);
     return NULL;
   }
-  if (st.st_size == 0) {
+  if (st.st_size == 0) { /* an empty NetParameter: a net with no weights */
     close(fd);
-    diag_error(dg, loc, "empty file (expected a binary Caffe NetParameter)");
-    return NULL;
+    return cm_load_mem("", 0, path, ar, dg);
   }
   if ((uint64_t)st.st_size > SIZE_MAX) {
     close(fd);

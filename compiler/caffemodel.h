@@ -11,10 +11,17 @@
  * Supported layouts: NetParameter.layer (field 100, LayerParameter),
  * NetParameter.layers (field 2, V1LayerParameter) and V1 layers that wrap a
  * V0LayerParameter (V1 field 1).  Blob data may be packed or unpacked floats
- * (data, field 5) or doubles (double_data, field 8; converted to float and
- * preferred over `data` when present, as Caffe does).  Shapes come from
- * BlobShape (field 7) when present, else from the legacy num/channels/
- * height/width fields.
+ * (data, field 5), doubles (double_data, field 8; converted to float as a C
+ * cast does and preferred over `data` when present, as Caffe does) or
+ * NVIDIA Caffe's raw_data (field 12) typed by raw_data_type (field 10:
+ * FLOAT16, converted exactly, inf/NaN rejected; FLOAT; DOUBLE, also when
+ * the type is absent), preferred over both.  Shapes come from BlobShape
+ * (field 7) when present, else from the legacy num/channels/height/width
+ * fields.
+ *
+ * A file with no layers (empty, or the net's name only: what Caffe writes
+ * for a net without learned blobs) loads as a model with no layers; a text
+ * file or one whose fields are not NetParameter fields is an error.
  *
  * Every malformed input (truncation, bad varint, bad wire type, length past
  * the end, shape/data mismatch) is reported through Diag with the byte

@@ -8,11 +8,12 @@
 
 const CliCommand cli_commands[] = {
     {"info", cmd_info, "DEPLOY [WEIGHTS]", "layers, shapes, parameters, MACs (--passes, --config, --graph)"},
-    {"run", cmd_run, "DEPLOY WEIGHTS --input X", "run the net: float, or fixed point for a CHai prototxt"},
+    {"run", cmd_run, "DEPLOY [WEIGHTS] --input X", "run the net: float, or fixed point for a CHai prototxt"},
     {"quantize", cmd_quantize, "--deploy_model D --weights W ...", "XportDNN-compatible quantizer (writes a CHai prototxt)"},
-    {"eval", cmd_eval, "DEPLOY WEIGHTS --dataset ...", "top-1 accuracy over a labelled data set"},
+    {"eval", cmd_eval, "DEPLOY [WEIGHTS] --dataset ...", "top-1 accuracy over a labelled data set"},
     {"compare", cmd_compare, "A B [--rtol R]", "compare .npy files or directories of them"},
-    {"compile", cmd_compile, "DEPLOY WEIGHTS -o DIR", "emit a standalone C (and HLS) project"},
+    {"compile", cmd_compile, "DEPLOY [WEIGHTS] -o DIR", "emit a standalone C (and HLS) project"},
+    {"deploy", cmd_deploy, "TRAIN --input_shape S -o D", "write the deploy prototxt of a training prototxt"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -17,6 +17,7 @@ int cmd_quantize(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
 
 /* Records the full command line (for provenance headers). */
 void cli_argv0(int argc, char **argv);

@@ -11,11 +11,12 @@
 #include "qsim.h"
 #include "passes.h"
 #include "prep.h"
+#include "train.h"
 #include "sha256.h"
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: chaicc compile DEPLOY WEIGHTS -o OUTDIR [options]\n"
+          "usage: chaicc compile DEPLOY [WEIGHTS] -o OUTDIR [options]\n"
           "  Writes a C project: OUTDIR/CMakeLists.txt, <net>.c (one function per\n"
           "  layer, static buffers, one entry point <prefix>_run), <net>.h, main.c\n"
           "  (./build/<net> INPUT [-o DIR] [--top K] [--bench N]) and runtime/.\n"
@@ -25,6 +26,7 @@ static void usage(FILE *f) {
           "  --weights-bin BYTES weights above this size go to <net>_weights.bin,\n"
           "                      linked with .incbin (default 1048576)\n"
           "  --passes            print the graph passes applied\n"
+          "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
           "  --target c|hls|all  c (default): the C project (a quantized prototxt:\n"
           "                      all software, fixed-point layers call the runtime's\n"
           "                      rt_fx_* kernels); hls: OUTDIR/hls/ (HLS C of the\n"
@@ -51,6 +53,10 @@ int cmd_compile(int argc, char **argv) {
     int r = prep_parse_flag(&po, argc, argv, &i, &chai_diag);
     if (r < 0) return 2;
     if (r > 0) continue;
+    if ((r = tr_parse_flag(argc, argv, &i, &chai_diag)) != 0) {
+      if (r < 0) return 2;
+      continue;
+    }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       return 0;
@@ -93,7 +99,7 @@ int cmd_compile(int argc, char **argv) {
       pos[npos++] = a;
     }
   }
-  if (npos != 2 || !outdir) {
+  if (npos < 1 || !outdir) {
     usage(stderr);
     return 2;
   }
@@ -106,17 +112,24 @@ int cmd_compile(int argc, char **argv) {
   Net *n = cfg ? ld_load_custom(pos[0], pos[1], cfg->custom, cfg->ncustom, &chai_arena,
                                 &chai_diag)
                : ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
-  if (!n) return 1;
+  if (!n || (!pos[1] && ld_check_weightless(n))) return 1;
   if (batch && n->ninput > 0 && n->inputs[0]->shape.nd > 0 &&
       batch != n->inputs[0]->shape.d[0] && ld_set_batch(n, batch))
     return 1;
   EpOpts o = {0};
+  int *bax = ar_array(&chai_arena, (size_t)n->nblob + 1, sizeof *bax);
+  const Blob *fixed = ld_batch_axes(n, bax); /* the batch rule: docs/cli.md */
+  o.bax = fixed ? NULL : bax;
+  if (fixed)
+    diag_note(&chai_diag, (SrcLoc){n->file, 0, 0},
+              "the program accepts batch %d only: the items of a batch are not separate in "
+              "blob '%s'", n->inputs[0]->shape.d[0], fixed->name);
   o.outdir = outdir;
   o.prefix = prefix;
   o.bin_threshold = bin;
   o.cmdline = cli_cmdline();
-  char sp[65], sw[65];
-  if (sha_file_hex(pos[0], sp) || sha_file_hex(pos[1], sw)) {
+  char sp[65], sw[65] = "-"; /* "-": no WEIGHTS (a net without learned blobs) */
+  if (sha_file_hex(pos[0], sp) || (pos[1] && sha_file_hex(pos[1], sw))) {
     diag_error(&chai_diag, (SrcLoc){pos[0], 0, 0}, "cannot read the inputs to hash them");
     return 1;
   }

@@ -19,11 +19,12 @@
 #include "interp.h"
 #include "loader.h"
 #include "prep.h"
+#include "train.h"
 #include "qsim.h"
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: chaicc eval DEPLOY WEIGHTS --dataset SPEC [options]\n"
+          "usage: chaicc eval DEPLOY [WEIGHTS] --dataset SPEC [options]\n"
           "  SPEC  mnist:IMAGES_IDX_GZ,LABELS_IDX_GZ  (input = pixel * 0.00390625)\n"
           "        list:DIR/labels.txt  (lines '<file> <class>'; files in DIR or\n"
           "                              DIR/images; preprocessed by the flags below)\n"
@@ -31,6 +32,7 @@ static void usage(FILE *f) {
           "  --limit N      only the first N items\n"
           "  --threads N    worker threads (default: online CPUs)\n"
           "  --float        run a CHai prototxt in float\n"
+          "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
           "  --save-inputs DIR  write the (preprocessed) input of every item as\n"
           "                 DIR/<index>.npy (e.g. calibration tensors for quantize)\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
@@ -222,6 +224,10 @@ int cmd_eval(int argc, char **argv) {
     int r = prep_parse_flag(&po, argc, argv, &i, &chai_diag);
     if (r < 0) return 2;
     if (r > 0) continue;
+    if ((r = tr_parse_flag(argc, argv, &i, &chai_diag)) != 0) {
+      if (r < 0) return 2;
+      continue;
+    }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       return 0;
@@ -251,8 +257,8 @@ int cmd_eval(int argc, char **argv) {
       pos[npos++] = a;
     }
   }
-  if (npos != 2 || !dataset) {
-    fprintf(stderr, "chaicc eval: error: need DEPLOY, WEIGHTS and --dataset (see chaicc eval --help)\n");
+  if (npos < 1 || !dataset) {
+    fprintf(stderr, "chaicc eval: error: need DEPLOY and --dataset (see chaicc eval --help)\n");
     return 2;
   }
   if (nthreads < 1) nthreads = 1;
@@ -267,6 +273,7 @@ int cmd_eval(int argc, char **argv) {
   if (rc) return rc;
   if (limit > 0 && limit < ds.n) ds.n = (int)limit;
   Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
+  if (n && !pos[1] && ld_check_weightless(n)) return 1;
   if (!n) return 1;
   if (n->ninput != 1 || n->noutput < 1) {
     diag_error(&chai_diag, (SrcLoc){n->file, 0, 0}, "eval needs a net with one input and an output");

@@ -9,6 +9,7 @@
 #include "partition.h"
 #include "passes.h"
 #include "stats.h"
+#include "train.h"
 #include "hls.h"
 
 static void usage(FILE *f) {
@@ -17,6 +18,7 @@ static void usage(FILE *f) {
              "  parameters, MACs) and totals.  With WEIGHTS, the caffemodel is\n"
              "  loaded and checked against the prototxt.  --passes runs the graph\n"
              "  passes and prints one line per change (folding needs WEIGHTS).\n");
+  fprintf(f, "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n");
   fprintf(f, "  --config FILE     partition with the YAML config FILE (docs/config.md) and\n"
              "                    print each layer's placement (HW/SW) and why\n"
              "  --graph FILE.dot  write the partitioned graph for Graphviz\n"
@@ -58,6 +60,9 @@ int cmd_info(int argc, char **argv) {
       usage(stdout);
       return 0;
     }
+    int r = tr_parse_flag(argc, argv, &i, &chai_diag);
+    if (r < 0) return 2;
+    if (r > 0) continue;
     if (!strcmp(argv[i], "--passes")) {
       passes = 1;
       continue;

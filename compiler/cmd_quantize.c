@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "loader.h"
 #include "prep.h"
+#include "train.h"
 #include "quant.h"
 
 static void usage(FILE *f) {
@@ -25,6 +26,7 @@ static void usage(FILE *f) {
     "XportDNN's flags (dashes or underscores, `--flag value` or `--flag=value`):\n"
     "  --quant_type Xilinx|DynamicFixed   default Xilinx\n"
     "  --bitwidths IN,PARAMS,OUT          default 6,6,6\n"
+    "  --input_shape N,C,H,W              input shape of a training prototxt (chaicc)\n"
     "  --fl_bitwidths IN,PARAMS,OUT|auto  DynamicFixed only; default 2,5,2\n"
     "  --calibration_directory DIR        images (JPEG, PNG, PGM/PPM) or .npy tensors,\n"
     "                                     taken in sorted name order\n"
@@ -109,6 +111,10 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
     int r = prep_parse_flag(&o->po, argc, argv, &i, &chai_diag);
     if (r < 0) return 2;
     if (r > 0) continue;
+    if ((r = tr_parse_flag(argc, argv, &i, &chai_diag)) != 0) {
+      if (r < 0) return 2;
+      continue;
+    }
     int v3[3];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
@@ -194,7 +200,7 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
             (int)strcspn(a, "="), a);
     return 2;
   }
-  if (!o->deploy || !o->weights || !o->out) {
+  if (!o->deploy || !o->out) { /* --weights: optional without learned blobs */
     fprintf(stderr, "chaicc quantize: error: need --deploy_model, --weights "
                     "and --quantized_deploy_model\n");
     usage(stderr);
@@ -435,7 +441,7 @@ int cmd_quantize(int argc, char **argv) {
   int r = cb_parse_args(argc, argv, &o);
   if (r) return r == 1 ? 0 : 2;
   Net *n = ld_load(o.deploy, o.weights, &chai_arena, &chai_diag);
-  if (!n) return 1;
+  if (!n || (!o.weights && ld_check_weightless(n))) return 1;
   bool need_stats = o.p.mode == QM_XILINX || o.p.fl_auto || o.report;
   if (need_stats && !o.calib_dir) {
     fprintf(stderr, "chaicc quantize: error: %s needs --calibration_directory\n",
@@ -509,6 +515,7 @@ int cmd_quantize(int argc, char **argv) {
   /* Round trip: the written file must read back to the same LayerQuant. */
   Diag dg2;
   diag_init(&dg2, stderr);
+  tr_input_shape = (TrShape){0}; /* OUT is in deploy form */
   Net *back = ld_load(o.out, NULL, &chai_arena, &dg2);
   if (!back || back->nlayer != n->nlayer) {
     fprintf(stderr, "chaicc quantize: internal error: %s does not read back\n", o.out);

@@ -10,11 +10,12 @@
 #include "loader.h"
 #include "passes.h"
 #include "prep.h"
+#include "train.h"
 #include "qsim.h"
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: chaicc run DEPLOY WEIGHTS --input X [--input Y ...] [options]\n"
+          "usage: chaicc run DEPLOY [WEIGHTS] --input X [--input Y ...] [options]\n"
           "  X is a .npy tensor (float32, NCHW; its batch size reshapes the net)\n"
           "  or an image (JPEG, PNG, PGM/PPM) preprocessed as XportDNN does.\n"
           "options:\n"
@@ -26,6 +27,7 @@ static void usage(FILE *f) {
           "                      (|i1 when bw <= 8, <i2 otherwise; float layers <f4)\n"
           "  --compare-float     fixed-point run: print each layer's SQNR (dB)\n"
           "                      against the float run\n"
+          "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
           "  --passes            run the graph passes first (fold BN, fuse ReLU, ...)\n"
           "                      and print them to stderr\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
@@ -119,6 +121,10 @@ int cmd_run(int argc, char **argv) {
     int r = prep_parse_flag(&po, argc, argv, &i, &chai_diag);
     if (r < 0) return 2;
     if (r > 0) continue;
+    if ((r = tr_parse_flag(argc, argv, &i, &chai_diag)) != 0) {
+      if (r < 0) return 2;
+      continue;
+    }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       return 0;
@@ -154,12 +160,12 @@ int cmd_run(int argc, char **argv) {
       pos[npos++] = a;
     }
   }
-  if (npos != 2 || ninputs == 0) {
-    fprintf(stderr, "chaicc run: error: need DEPLOY, WEIGHTS and --input (see chaicc run --help)\n");
+  if (npos < 1 || ninputs == 0) {
+    fprintf(stderr, "chaicc run: error: need DEPLOY and --input (see chaicc run --help)\n");
     return 2;
   }
   Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
-  if (!n) return 1;
+  if (!n || (!pos[1] && ld_check_weightless(n))) return 1;
   if (ninputs != n->ninput) {
     diag_error(&chai_diag, (SrcLoc){n->file, 0, 0}, "the net has %d inputs but %d --input were given",
                n->ninput, ninputs);

@@ -248,8 +248,18 @@ static void read_custom(P *p, const yaml_node_t *nd) {
       } else if (!strcmp(key, "shape")) {
         ct.scale_hw = read_shape_rule(p, vv, name);
         bad |= ct.scale_hw < 0;
+      } else if (!strcmp(key, "params")) {
+        const char *b = get_str(p, vv, "params");
+        if (b && (!strcmp(b, "true") || !strcmp(b, "false"))) {
+          ct.params = !strcmp(b, "true");
+        } else {
+          if (b)
+            diag_error(p->dg, mark(p, vv), "params of custom layer '%s' must be true or false",
+                       name);
+          bad = 1;
+        }
       } else {
-        unknown_key(p, kk, "a custom layer", "function, source, shape");
+        unknown_key(p, kk, "a custom layer", "function, source, shape, params");
       }
     }
     if (!ct.fn && !bad) {

@@ -74,9 +74,11 @@ static int write_main(Ep *p, const char *dir) {
     lh_set_str(h, "top", eu_c_string(ar, b->name));
     lh_set_bool(h, "written", pl != NULL); /* `chaicc run -o` writes first tops only */
     lh_set_bool(h, "detout", pl && (lk_is(pl->kind, LKF_DETROWS) || !strcmp(pl->type, "DetectionOutput")));
+    lh_set_int(h, "bax", p->o->bax ? p->o->bax[b->id] : 0); /* the batch rule */
     lh_item_end(h);
   }
   lh_list_end(h);
+  lh_set_bool(h, "batch_items", p->o->bax != NULL);
   lh_set_bool(h, "image_ok", p->o->image_ok);
   if (p->o->image_ok) {
     const rt_preproc *pp = &p->o->pp;

@@ -39,6 +39,10 @@ typedef struct EpOpts {
   const CfgConfig *cfg;
   int target;
   const char *tb_input;
+  /* The batch rule (docs/cli.md): bax[blob id] from ld_batch_axes when the
+   * program accepts any batch 1..B of the compiled batch B; NULL when it
+   * accepts batch B only. */
+  const int *bax;
 } EpOpts;
 
 enum { EP_TARGET_C = 1, EP_TARGET_HLS = 2 };

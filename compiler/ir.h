@@ -65,6 +65,8 @@ typedef struct IrCustomType {
   const char *fn;     /* C function the generated code calls */
   const char *source; /* plugin source file, or NULL */
   int scale_hw;       /* shape rule: 0 = "same", K > 0 = "scale_hw:K" */
+  bool params;        /* `params: true`: fn takes the layer's parameter
+                         blocks as text (a 5th argument) */
   SrcLoc loc;         /* where it was declared */
 } IrCustomType;
 
@@ -142,6 +144,7 @@ typedef struct Net {
   Diag *dg;
   const IrCustomType *custom; /* plugin types the loader accepts */
   int ncustom;
+  bool from_train;           /* a training prototxt rewritten (train.h) */
 } Net;
 
 /* ---- What a kind is: the flags column of layers.def (see there) ---- */

@@ -9,44 +9,7 @@
 #include "caffemodel.h"
 #include "quant.h"
 #include "textfmt.h"
-
-/* ---- phase rules (Caffe's Net::StateMeetsRule for the TEST phase) ---- */
-
-typedef struct NetState {
-  int level;
-  size_t nstage;
-  char **stage;
-} NetState;
-
-static int has_stage(const NetState *st, const char *s) {
-  for (size_t i = 0; i < st->nstage; i++)
-    if (strcmp(st->stage[i], s) == 0) return 1;
-  return 0;
-}
-
-static int rule_met(const NetState *st, const Caffe__NetStateRule *r) {
-  if (r->has_phase && r->phase != CAFFE__PHASE__TEST) return 0;
-  if (r->has_min_level && st->level < r->min_level) return 0;
-  if (r->has_max_level && st->level > r->max_level) return 0;
-  for (size_t i = 0; i < r->n_stage; i++)
-    if (!has_stage(st, r->stage[i])) return 0;
-  for (size_t i = 0; i < r->n_not_stage; i++)
-    if (has_stage(st, r->not_stage[i])) return 0;
-  return 1;
-}
-
-/* A layer is kept if no include rule is given and no exclude rule is met,
- * or if some include rule is met. */
-static int layer_included(const NetState *st, size_t ninc,
-                          Caffe__NetStateRule **inc, size_t nexc,
-                          Caffe__NetStateRule **exc) {
-  int keep = ninc == 0;
-  for (size_t i = 0; i < nexc; i++)
-    if (rule_met(st, exc[i])) keep = 0;
-  for (size_t i = 0; i < ninc; i++)
-    if (rule_met(st, inc[i])) keep = 1;
-  return keep;
-}
+#include "train.h"
 
 /* ---- V1 layers: copy into a LayerParameter so kinds see one format ---- */
 
@@ -88,6 +51,10 @@ static Caffe__LayerParameter *from_v1(const Caffe__V1LayerParameter *v,
   lp->threshold_param = v->threshold_param;
   lp->transform_param = v->transform_param;
   lp->loss_param = v->loss_param;
+  lp->dummy_data_param = v->dummy_data_param; /* shapes for train.c */
+  lp->memory_data_param = v->memory_data_param;
+  lp->n_loss_weight = v->n_loss_weight;
+  lp->loss_weight = v->loss_weight;
   return lp;
 }
 
@@ -295,6 +262,47 @@ int ld_set_batch(Net *n, int batch) {
   return ld_infer_shapes(n);
 }
 
+/* The axis k where blob shape b (at batch B) holds B times its size a (at
+ * batch 1), every axis before k being 1 and every other axis equal; -1
+ * when a == b; -2 when neither. */
+static int batch_axis(const rt_shape *a, const rt_shape *b, int B) {
+  if (a->nd != b->nd) return -2;
+  int k = -1;
+  for (int i = 0; i < a->nd; i++)
+    if (a->d[i] != b->d[i]) {
+      if (k >= 0 || (int64_t)a->d[i] * B != b->d[i]) return -2;
+      k = i;
+    }
+  for (int i = 0; i < k; i++)
+    if (a->d[i] != 1) return -2;
+  return k;
+}
+
+const Blob *ld_batch_axes(Net *n, int *bax) {
+  int B = n->ninput && n->inputs[0]->shape.nd ? n->inputs[0]->shape.d[0] : 1;
+  rt_shape *full = ar_array(n->ar, (size_t)n->nblob + 1, sizeof *full);
+  const Blob *bad = NULL;
+  for (int i = 0; i < n->nblob; i++) full[i] = n->blobs[i]->shape;
+  /* a net that cannot run batch 1 says why to nobody: it runs batch B */
+  Diag quiet, *dg = n->dg;
+  FILE *nul = B > 1 ? fopen("/dev/null", "w") : NULL;
+  diag_init(&quiet, nul);
+  n->dg = &quiet;
+  if (nul && ld_set_batch(n, 1) == 0) {
+    for (int i = 0; i < n->nblob; i++) {
+      bax[i] = batch_axis(&n->blobs[i]->shape, &full[i], B);
+      if (bax[i] < -1 && !bad) bad = n->blobs[i];
+    }
+  } else {
+    for (int i = 0; i < n->nblob; i++) bax[i] = B > 1 ? -2 : 0;
+    if (B > 1) bad = n->inputs[0];
+  }
+  if (B > 1) ld_set_batch(n, B);
+  n->dg = dg;
+  if (nul) fclose(nul);
+  return bad;
+}
+
 /* ---- weights ---- */
 
 /* Shapes agree when equal after dropping leading 1s (Caffe's legacy 4-D
@@ -388,6 +396,53 @@ Net *ld_load(const char *path, const char *weights, Arena *ar, Diag *dg) {
   return ld_load_custom(path, weights, NULL, 0, ar, dg);
 }
 
+/* ---- unknown fields and failed layers (diagnostics without cascades) ---- */
+
+/* Reports the unknown fields the lenient parse skipped in layer lp: errors
+ * for a known kind, notes under the unknown-type error when type_failed,
+ * nothing for a plugin layer (its block is handed to the plugin, see
+ * custom.c).  Returns the number of errors reported. */
+static int report_unknown_fields(Net *n, const Caffe__LayerParameter *lp,
+                                 const char *type, int kind, int type_failed) {
+  int nerr = 0;
+  for (const TfUnknown *u = tf_unknown(n->locs); u; u = u->next) {
+    if (u->m != &lp->base) continue;
+    SrcLoc at = {n->file, u->line, u->col};
+    if (type_failed) {
+      diag_note(n->dg, at, "layer '%s' also has the unknown field '%s' (skipped)",
+                lp->name ? lp->name : "?", u->name);
+    } else if (kind != LK_CUSTOM) {
+      diag_error(n->dg, at, "layer '%s' (%s): unknown field '%s' in caffe.LayerParameter",
+                 lp->name ? lp->name : "?", type, u->name);
+      nerr++;
+    }
+  }
+  return nerr;
+}
+
+/* A layer that failed before it was built (unknown type) still declares
+ * its tops: they become blobs with no producer that never get a shape, so
+ * its consumers load without a second error and shape inference skips
+ * them. */
+static void add_failed_tops(Builder *B, const Caffe__LayerParameter *lp) {
+  for (size_t i = 0; i < lp->n_top; i++) add_blob(B, lp->top[i]);
+}
+
+int ld_check_weightless(Net *n) {
+  int bad = 0;
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    for (int k = 0; k < l->nweight; k++)
+      if (!l->weight[k].optional && !l->weight[k].loaded) {
+        ir_error(n, l, "has learned blobs (%s); give the caffemodel (WEIGHTS)",
+                 l->weight[k].role);
+        bad = 1;
+        break;
+      }
+  }
+  return bad ? -1 : 0;
+}
+
 /* LK_CUSTOM when type is one of the declared plugin types, else -1. */
 static int custom_kind(const Net *n, const char *type) {
   for (int i = 0; i < n->ncustom; i++)
@@ -395,12 +450,44 @@ static int custom_kind(const Net *n, const char *type) {
   return -1;
 }
 
+/* The layers of the file in order, V1 blocks converted (train.h). */
+static TrLayer *collect_layers(const Caffe__NetParameter *np, Arena *ar) {
+  size_t nl = np->n_layer ? np->n_layer : np->n_layers;
+  TrLayer *L = ar_array(ar, nl + 1, sizeof *L);
+  for (size_t i = 0; i < nl; i++) {
+    if (np->n_layer) {
+      Caffe__LayerParameter *lp = np->layer[i];
+      L[i] = (TrLayer){lp, lp->type ? lp->type : "", &lp->base, false};
+    } else {
+      const char *type;
+      Caffe__LayerParameter *lp = from_v1(np->layers[i], ar, &type);
+      L[i] = (TrLayer){lp, type, &np->layers[i]->base, true};
+    }
+  }
+  return L;
+}
+
+/* The kind of layer t (V1 type names first for V1 blocks; the rewrite
+ * may have given one the new-format name "Input"); -1 if unknown. */
+static int layer_kind(const Net *n, const TrLayer *t) {
+  if (t->v1) {
+    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value_by_name(
+        &caffe__v1_layer_parameter__layer_type__descriptor, t->type);
+    int k = ev ? lk_from_v1(ev->value) : -1;
+    return k >= 0 ? k : lk_from_type(t->type);
+  }
+  int kind = lk_from_type(t->type);
+  if (kind < 0 || lk_is(kind, LKF_PLUGIN)) kind = custom_kind(n, t->type);
+  return kind;
+}
+
 Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *custom,
                     int ncustom, Arena *ar, Diag *dg) {
   int e0 = dg->nerrors;
   TfLocs *locs = NULL;
-  Caffe__NetParameter *np = (Caffe__NetParameter *)tf_parse_file(
-      &caffe__net_parameter__descriptor, path, ar, dg, &locs);
+  TfOpts topts = {"caffe.LayerParameter"}; /* unknown *_param: see below */
+  Caffe__NetParameter *np = (Caffe__NetParameter *)tf_parse_file_opts(
+      &caffe__net_parameter__descriptor, path, ar, dg, &locs, &topts);
   if (!np) return NULL;
   Net *n = ar_alloc(ar, sizeof *n);
   n->file = path;
@@ -412,48 +499,31 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
   n->custom = custom;
   n->ncustom = custom ? ncustom : 0;
   Builder B = {n, 0, 0, 0};
-  NetState st = {0, 0, NULL};
-  if (np->state) {
-    st.level = np->state->level;
-    st.nstage = np->state->n_stage;
-    st.stage = np->state->stage;
-  }
   if (np->n_layer && np->n_layers) {
     diag_error(dg, ir_loc(n, np, "layers", NULL),
                "the file mixes `layer` and V1 `layers` blocks; use one format");
     return NULL;
   }
   if (legacy_inputs(&B, np)) return NULL;
-  size_t nl = np->n_layer ? np->n_layer : np->n_layers;
-  for (size_t i = 0; i < nl; i++) {
-    Caffe__LayerParameter *lp;
-    const char *type;
-    const ProtobufCMessage *orig;
-    int kind;
-    if (np->n_layer) {
-      lp = np->layer[i];
-      orig = &lp->base;
-      type = lp->type ? lp->type : "";
-      if (!layer_included(&st, lp->n_include, lp->include, lp->n_exclude, lp->exclude))
-        continue;
-      kind = lk_from_type(type);
-      if (kind < 0 || lk_is(kind, LKF_PLUGIN)) kind = custom_kind(n, type);
-    } else {
-      Caffe__V1LayerParameter *v = np->layers[i];
-      orig = &v->base;
-      if (!layer_included(&st, v->n_include, v->include, v->n_exclude, v->exclude))
-        continue;
-      lp = from_v1(v, ar, &type);
-      kind = lk_from_v1((int)v->type);
-    }
+  TrLayer *L = collect_layers(np, ar);
+  int nl = (int)(np->n_layer ? np->n_layer : np->n_layers);
+  if (tr_rewrite(n, np->state, L, &nl, &tr_input_shape)) return NULL;
+  for (int i = 0; i < nl; i++) {
+    Caffe__LayerParameter *lp = L[i].lp;
+    const char *type = L[i].type;
+    const ProtobufCMessage *orig = L[i].orig;
+    int kind = layer_kind(n, &L[i]);
     SrcLoc loc = ir_loc(n, orig, NULL, NULL);
     if (loc.line == 0) loc = (SrcLoc){path, 0, 0};
     if (kind < 0) {
       diag_error(dg, ir_loc(n, orig, "type", NULL),
                  "layer '%s': unknown layer type '%s' (see docs/layers.md for the supported kinds)",
                  lp->name ? lp->name : "?", type);
+      if (np->n_layer) report_unknown_fields(n, lp, type, kind, 1);
+      add_failed_tops(&B, lp);
       continue;
     }
+    if (np->n_layer) report_unknown_fields(n, lp, type, kind, 0);
     add_layer(&B, lp, type, kind, loc, orig);
   }
   if (n->nlayer == 0 && dg->nerrors == e0)

@@ -12,6 +12,7 @@
 
 #include "caffe.pb-c.h"
 #include "textfmt.h"
+#include "train.h"
 
 bool qt_kind_has_precision(LayerKind k, QuantMode m) {
   return lk_is(k, LKF_Q) || (m == QM_XILINX && lk_is(k, LKF_QX));
@@ -331,9 +332,11 @@ int qt_write(const Net *n, const char *path, bool *converted, Diag *dg) {
   TfLocs *locs = NULL;
   bool conv = false;
   if (converted) *converted = false;
-  Caffe__NetParameter *np = (Caffe__NetParameter *)tf_parse_file(
-      &caffe__net_parameter__descriptor, n->file, ar, dg, &locs);
+  Caffe__NetParameter *np = n->from_train ? tr_deploy_param(n) /* layer i is n->layers[i] */
+                            : (Caffe__NetParameter *)tf_parse_file(
+                                  &caffe__net_parameter__descriptor, n->file, ar, dg, &locs);
   if (!np) return -1;
+  if (n->from_train) conv = true;
   if (np->n_layers) { /* V1: no precision field; write `layer` blocks */
     np->layer = ar_array(ar, (size_t)n->nlayer + 1, sizeof *np->layer);
     np->n_layer = 0;

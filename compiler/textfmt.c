@@ -36,7 +36,12 @@ struct TfLocs {
   Arena *ar;
   LocEnt *tab;
   size_t cap, n;
+  TfUnknown *unk, *unk_last; /* skipped unknown fields, in file order */
 };
+
+const TfUnknown *tf_unknown(const TfLocs *locs) {
+  return locs ? locs->unk : NULL;
+}
 
 static size_t loc_hash(const void *m, unsigned id) {
   uint64_t h = (uint64_t)(uintptr_t)m * 0x9E3779B97F4A7C15ull;
@@ -118,6 +123,8 @@ typedef struct {
   size_t slen, scap;
   int nshow;
   char show[2][200];
+  const char *lenient; /* TfOpts.lenient */
+  const char *last_end; /* end of the last token consumed */
 } P;
 
 static _Noreturn void perr(P *p, int line, int col, const char *fmt, ...)
@@ -225,7 +232,10 @@ static void lex(P *p) {
   p->cur = s;
 }
 
-static void advance(P *p) { lex(p); }
+static void advance(P *p) {
+  p->last_end = p->tok.p + p->tok.len;
+  lex(p);
+}
 
 static int is_punct(Tok t, char c) { return t.kind == T_PUNCT && t.p[0] == c; }
 
@@ -758,6 +768,62 @@ static void parse_field(P *p, ProtobufCMessage *m,
   }
 }
 
+/* Skips the value of unknown field `name` (its name consumed) in a
+ * lenient message m: `: scalar`, or an optional ':' then a bracketed value
+ * whose brackets are balanced.  Records it in the location table. */
+static void skip_unknown(P *p, ProtobufCMessage *m, Tok name) {
+  const char *start = p->tok.p;
+  int colon = accept(p, ':');
+  Tok t = p->tok;
+  if (is_punct(t, '{') || is_punct(t, '<') || is_punct(t, '[')) {
+    char stack[TF_MAX_DEPTH];
+    int depth = 0;
+    for (;;) {
+      Tok u = p->tok;
+      if (u.kind == T_EOF)
+        TERR(p, u, "unexpected end of file inside unknown field '%.*s' "
+             "opened at %d:%d", (int)name.len, name.p, t.line, t.col);
+      if (is_punct(u, '{') || is_punct(u, '<') || is_punct(u, '[')) {
+        if (depth == TF_MAX_DEPTH)
+          TERR(p, u, "messages nested too deeply (more than %d levels)",
+               TF_MAX_DEPTH);
+        stack[depth++] = u.p[0] == '{' ? '}' : u.p[0] == '<' ? '>' : ']';
+      } else if (is_punct(u, '}') || is_punct(u, '>') || is_punct(u, ']')) {
+        if (u.p[0] != stack[depth - 1])
+          TERR(p, u, "expected '%c' in unknown field '%.*s' opened at %d:%d, "
+               "got %s", stack[depth - 1], (int)name.len, name.p, t.line,
+               t.col, show(p, u, 0));
+        depth--;
+      }
+      advance(p);
+      if (depth == 0) break;
+    }
+  } else if (!colon) {
+    TERR(p, t, "expected ':' or '{' after field %s, got %s", show(p, name, 0),
+         show(p, t, 0));
+  } else if (t.kind == T_STR) {
+    while (p->tok.kind == T_STR) advance(p);
+  } else {
+    accept(p, '-');
+    Tok v = p->tok;
+    if (v.kind != T_NUM && v.kind != T_IDENT)
+      TERR(p, v, "expected a value for field %s, got %s", show(p, name, 0),
+           show(p, v, 0));
+    advance(p);
+  }
+  TfUnknown *u = ar_alloc(p->ar, sizeof *u);
+  u->m = m;
+  u->name = ar_strndup(p->ar, name.p, name.len);
+  u->line = name.line;
+  u->col = name.col;
+  u->text = ar_strndup(p->ar, start, (size_t)(p->last_end - start));
+  if (p->locs->unk_last)
+    p->locs->unk_last->next = u;
+  else
+    p->locs->unk = u;
+  p->locs->unk_last = u;
+}
+
 /* Parses fields into m up to closer ('}' or '>'), or up to end of file
  * for the root (closer 0).  open/openname name the field that opened m,
  * for errors.  Checks required fields at the end. */
@@ -795,6 +861,12 @@ static void parse_body(P *p, ProtobufCMessage *m, char closer, Tok open,
       name[t.len] = 0;
       f = protobuf_c_message_descriptor_get_field_by_name(md, name);
     }
+    if (!f && p->lenient && p->locs && strcmp(md->name, p->lenient) == 0) {
+      advance(p);
+      skip_unknown(p, m, t);
+      if (!accept(p, ';')) accept(p, ',');
+      continue;
+    }
     if (!f)
       TERR(p, t, "unknown field %s in message %s", show(p, t, 0), md->name);
     advance(p);
@@ -813,7 +885,15 @@ static void parse_body(P *p, ProtobufCMessage *m, char closer, Tok open,
 ProtobufCMessage *tf_parse(const ProtobufCMessageDescriptor *desc,
                            const char *file, const char *text, size_t len,
                            Arena *ar, Diag *dg, TfLocs **locs_out) {
+  return tf_parse_opts(desc, file, text, len, ar, dg, locs_out, NULL);
+}
+
+ProtobufCMessage *tf_parse_opts(const ProtobufCMessageDescriptor *desc,
+                                const char *file, const char *text,
+                                size_t len, Arena *ar, Diag *dg,
+                                TfLocs **locs_out, const TfOpts *opts) {
   P *p = ar_alloc(ar, sizeof *p);
+  p->lenient = opts ? opts->lenient : NULL;
   p->file = file ? ar_strdup(ar, file) : "<input>";
   p->cur = p->bol = text;
   p->end = text + len;
@@ -843,6 +923,12 @@ ProtobufCMessage *tf_parse(const ProtobufCMessageDescriptor *desc,
 ProtobufCMessage *tf_parse_file(const ProtobufCMessageDescriptor *desc,
                                 const char *path, Arena *ar, Diag *dg,
                                 TfLocs **locs_out) {
+  return tf_parse_file_opts(desc, path, ar, dg, locs_out, NULL);
+}
+
+ProtobufCMessage *tf_parse_file_opts(const ProtobufCMessageDescriptor *desc,
+                                     const char *path, Arena *ar, Diag *dg,
+                                     TfLocs **locs_out, const TfOpts *opts) {
   if (locs_out) *locs_out = NULL;
   FILE *fp = fopen(path, "rb");
   if (!fp) {
@@ -874,7 +960,7 @@ ProtobufCMessage *tf_parse_file(const ProtobufCMessageDescriptor *desc,
     diag_error(dg ? dg : &chai_diag, SRCLOC_NONE, "cannot read '%s': %s", path,
                strerror(err));
   else
-    m = tf_parse(desc, path, buf, len, ar, dg, locs_out);
+    m = tf_parse_opts(desc, path, buf, len, ar, dg, locs_out, opts);
   free(buf);
   return m;
 }

@@ -22,6 +22,12 @@
  *
  * Every error is one located line, "file:line:col: error: ...", pointing
  * at the offending token; parsing stops at the first one.
+ *
+ * Lenient messages.  tf_parse_opts can name one message type (e.g.
+ * "caffe.LayerParameter") whose unknown fields are not errors: each is
+ * skipped (a scalar value, or a `{...}` / `<...>` / `[...]` value with its
+ * brackets balanced) and recorded in the location table with its name,
+ * location and raw text, for the caller to report or use (tf_unknown).
  */
 #ifndef CHAI_TEXTFMT_H
 #define CHAI_TEXTFMT_H
@@ -53,6 +59,33 @@ ProtobufCMessage *tf_parse(const ProtobufCMessageDescriptor *desc,
 ProtobufCMessage *tf_parse_file(const ProtobufCMessageDescriptor *desc,
                                 const char *path, Arena *ar, Diag *dg,
                                 TfLocs **locs_out);
+
+/* Options of tf_parse_opts.  lenient: full name of the message type whose
+ * unknown fields are skipped and recorded (NULL: none; needs locs_out). */
+typedef struct TfOpts {
+  const char *lenient;
+} TfOpts;
+
+/* An unknown field skipped in a lenient message, in file order. */
+typedef struct TfUnknown {
+  const ProtobufCMessage *m; /* the message it was written in */
+  const char *name;          /* the field name */
+  int line, col;             /* of the name */
+  const char *text;          /* its value as written, from ':' or '{' on */
+  const struct TfUnknown *next;
+} TfUnknown;
+
+/* tf_parse / tf_parse_file with options (NULL: as tf_parse). */
+ProtobufCMessage *tf_parse_opts(const ProtobufCMessageDescriptor *desc,
+                                const char *file, const char *text,
+                                size_t len, Arena *ar, Diag *dg,
+                                TfLocs **locs_out, const TfOpts *opts);
+ProtobufCMessage *tf_parse_file_opts(const ProtobufCMessageDescriptor *desc,
+                                     const char *path, Arena *ar, Diag *dg,
+                                     TfLocs **locs_out, const TfOpts *opts);
+
+/* The first unknown field skipped by a lenient parse (NULL if none). */
+const TfUnknown *tf_unknown(const TfLocs *locs);
 
 /* Location of message m: the field name that opened it (for an element of
  * a list `f: [{...}, ...]`, its opening brace); 1:1 for the root.  A message

@@ -20,6 +20,8 @@ typedef struct rt_custom_param {
   const char *layer; /* layer name, for the error message */
   const char *fn;    /* plugin function name */
   int scale_hw;      /* shape rule: 0 = "same", K > 0 = "scale_hw:K" */
+  const char *param; /* the layer's parameter blocks in protobuf text
+                        format ("" if none): handed to the plugin */
   rt_custom_fn call; /* NULL: cannot run here (the interpreter) */
 } rt_custom_param;
 

@@ -135,8 +135,9 @@ static float *prior_put(float *o, float cx, float cy, float bw, float bh,
 /* Prior boxes for the feature map b[0] over the image b[1] (or the fixed
  * img_h/img_w).  Per location (row-major), per min_size: the min box, the
  * sqrt(min*max) box when max sizes are given, then one box per aspect
- * ratio other than 1.  As in Caffe, min and max sizes are truncated to
- * integers.  t[0] = 1 x 2 x (H*W*num_priors*4): boxes, then variances. */
+ * ratio other than 1.  Sizes stay fractional (min_size: 51.2 gives boxes
+ * of 51.2 pixels, as OpenCV and later SSD Caffe do; the first SSD release
+ * truncated them to integers).  t[0] = 1 x 2 x (H*W*num_priors*4): boxes, then variances. */
 void rt_priorbox_f32(const void *pv, const rt_args *a) {
   const rt_priorbox_param *p = pv;
   const int lh = rt_shape_dim4(&a->b[0].s, 2), lw = rt_shape_dim4(&a->b[0].s, 3);
@@ -158,11 +159,11 @@ void rt_priorbox_f32(const void *pv, const rt_args *a) {
       const float cx = (w + p->offset) * step_w;
       const float cy = (h + p->offset) * step_h;
       for (int s = 0; s < p->nmin; s++) {
-        const int mn = (int)p->min_size[s];
-        o = prior_put(o, cx, cy, (float)mn, (float)mn, img_w, img_h);
+        const float mn = p->min_size[s];
+        o = prior_put(o, cx, cy, mn, mn, img_w, img_h);
         double big = 0;
         if (p->nmax > 0) {
-          const int mx = (int)p->max_size[s];
+          const float mx = p->max_size[s];
           big = sqrt((double)mn * mx);
           o = prior_put(o, cx, cy, (float)big, (float)big, img_w, img_h);
         }

@@ -222,7 +222,7 @@ START_TEST(custom_layer_errors) {
       "net.yaml:6:27: error: bad shape 'scale_hw:0' for custom layer 'D': expected same or "
       "scale_hw:K (K from 1 to 64)\n"
       "net.yaml:6:41: warning: unknown key 'colour' in a custom layer (expected one of: "
-      "function, source, shape)\n");
+      "function, source, shape, params)\n");
 }
 END_TEST
 
@@ -547,7 +547,7 @@ START_TEST(custom_kernel_calls_plugin) {
   float in[6] = {1, 2, 3, 4, 5, 6}, out[6] = {0};
   rt_tensor b = {rt_shape4(1, 1, 2, 3), in}, t = {rt_shape4(1, 1, 2, 3), out};
   rt_args a = {.nb = 1, .nt = 1, .b = &b, .t = &t};
-  rt_custom_param p = {"up1", "twice", 0, twice};
+  rt_custom_param p = {.layer = "up1", .fn = "twice", .call = twice};
   rt_custom_f32(&p, &a);
   ck_assert(out[5] == 12.0f);
 }
@@ -557,7 +557,7 @@ START_TEST(custom_kernel_refuses_in_interpreter) {
   float in[1] = {1}, out[1];
   rt_tensor b = {rt_shape4(1, 1, 1, 1), in}, t = {rt_shape4(1, 1, 1, 1), out};
   rt_args a = {.nb = 1, .nt = 1, .b = &b, .t = &t};
-  rt_custom_param p = {"up1", "my_upsample", 0, NULL};
+  rt_custom_param p = {.layer = "up1", .fn = "my_upsample"};
   rt_custom_f32(&p, &a); /* exits with status 1 */
 }
 END_TEST

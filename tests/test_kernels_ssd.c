@@ -125,15 +125,16 @@ END_TEST
 
 START_TEST(priorbox_min_max_flip) {
   /* feature 1 x 2, image 8 x 10 (from bottom 1): step 5 x 8, min_size 2.7
-   * truncated to 2 as Caffe's int, max 4, aspect 2 with flip.  The
-   * aspect-ratio boxes are sized from min_size (2), not sqrt(min*max). */
+   * kept fractional (as OpenCV; the first SSD release truncated it to 2),
+   * max 4, aspect 2 with flip.  The aspect-ratio boxes are sized from
+   * min_size, not sqrt(min*max).  Values from the formulas in double. */
   static const float want[32] = {
-      0.15f, 0.375f, 0.35f, 0.625f, 0.10857864f, 0.32322330f, 0.39142136f,
-      0.67677670f, 0.10857864f, 0.41161165f, 0.39142136f, 0.58838835f,
-      0.17928932f, 0.32322330f, 0.32071068f, 0.67677670f,
-      0.65f, 0.375f, 0.85f, 0.625f, 0.60857864f, 0.32322330f, 0.89142136f,
-      0.67677670f, 0.60857864f, 0.41161165f, 0.89142136f, 0.58838835f,
-      0.67928932f, 0.32322330f, 0.82071068f, 0.67677670f};
+      0.11500000f, 0.33125000f, 0.38500000f, 0.66875000f, 0.08568323f, 0.29460404f,
+      0.41431677f, 0.70539596f, 0.05908117f, 0.38067573f, 0.44091883f, 0.61932427f,
+      0.15454058f, 0.26135146f, 0.34545942f, 0.73864854f, 0.61500000f, 0.33125000f,
+      0.88500000f, 0.66875000f, 0.58568323f, 0.29460404f, 0.91431677f, 0.70539596f,
+      0.55908117f, 0.38067573f, 0.94091883f, 0.61932427f, 0.65454058f, 0.26135146f,
+      0.84545942f, 0.73864854f};
   float fm[2] = {0}, img[80] = {0}, out[64];
   rt_tensor b[2] = {tens(rt_shape4(1, 1, 1, 2), fm), tens(rt_shape4(1, 1, 8, 10), img)};
   rt_tensor t = tens(rt_shape_make(3, (int[]){1, 2, 32}), out);

@@ -583,6 +583,65 @@ START_TEST(test_parse_file) {
 }
 END_TEST
 
+/* Lenient mode (tf_parse_opts): unknown fields of tft.Inner are skipped
+ * and recorded with their location and text, in file order; known fields
+ * around them still parse; tft.All (not lenient) keeps the error; an
+ * unbalanced skipped value is a located error. */
+START_TEST(test_lenient) {
+  const TfOpts o = {"tft.Inner"};
+  const char *text =
+      "inner { a: 1 foo_param { x: [1, {y: 2}] z < w: \"}\" > } s: 'k'\n"
+      "  bar: -2.5e3; baz: ENUM_V, q: 'a' \"b\" kids { nope: 1 } c: GREEN }\n";
+  TfLocs *locs = NULL;
+  Tft__All *m = (Tft__All *)tf_parse_opts(&tft__all__descriptor, "t.txt", text, strlen(text),
+                                          &ar, &quiet, &locs, &o);
+  ck_assert_ptr_nonnull(m);
+  ck_assert_int_eq(m->inner->a, 1);
+  ck_assert_str_eq(m->inner->s, "k");
+  ck_assert_int_eq(m->inner->c, TFT__COLOR__GREEN);
+  ck_assert_int_eq((int)m->inner->n_kids, 1);
+  const char *names[] = {"foo_param", "bar", "baz", "q", "nope"};
+  const char *texts[] = {"{ x: [1, {y: 2}] z < w: \"}\" > }", ": -2.5e3", ": ENUM_V",
+                         ": 'a' \"b\"", ": 1"};
+  const int lines[] = {1, 2, 2, 2, 2}, cols[] = {14, 3, 16, 29, 47};
+  const TfUnknown *u = tf_unknown(locs);
+  for (int i = 0; i < 5; i++, u = u->next) {
+    ck_assert_ptr_nonnull(u);
+    ck_assert_str_eq(u->name, names[i]);
+    ck_assert_str_eq(u->text, texts[i]);
+    ck_assert_int_eq(u->line, lines[i]);
+    ck_assert_int_eq(u->col, cols[i]);
+    ck_assert_ptr_eq(u->m, i < 4 ? &m->inner->base : &m->inner->kids[0]->base);
+  }
+  ck_assert_ptr_null(u);
+
+  /* Not lenient elsewhere, nor without options. */
+  ck_assert_ptr_null(tf_parse_opts(&tft__all__descriptor, "t.txt", "zz: 1", 5, &ar, &quiet,
+                                   &locs, &o));
+  bad(&tft__all__descriptor, "inner { zz: 1 }", "t.txt:1:9: error: unknown field 'zz' in message tft.Inner");
+  /* Unbalanced or missing values. */
+  const char *bads[][2] = {
+      {"inner { zz { a: [1 } }", "t.txt:1:20: error: expected ']' in unknown field 'zz' opened at 1:12, got '}'"},
+      {"inner { zz { a: 1 ", "t.txt:1:19: error: unexpected end of file inside unknown field 'zz' opened at 1:12"},
+      {"inner { zz 1 }", "t.txt:1:12: error: expected ':' or '{' after field 'zz', got '1'"},
+      {"inner { zz: }", "t.txt:1:13: error: expected a value for field 'zz', got '}'"},
+  };
+  for (int i = 0; i < 4; i++) {
+    free(dbuf);
+    dbuf = NULL;
+    FILE *f = open_memstream(&dbuf, &dlen);
+    diag_init(&dg, f);
+    ck_assert_ptr_null(tf_parse_opts(&tft__all__descriptor, "t.txt", bads[i][0],
+                                     strlen(bads[i][0]), &ar, &dg, &locs, &o));
+    fclose(f);
+    ck_assert_int_eq(dg.nerrors, 1);
+    char line[512];
+    snprintf(line, sizeof line, "%s\n", bads[i][1]);
+    ck_assert_str_eq(dbuf, line);
+  }
+}
+END_TEST
+
 Suite *textfmt_suite(void) {
   Suite *s = suite_create("textfmt");
   TCase *tc = tcase_create("core");
@@ -601,6 +660,7 @@ Suite *textfmt_suite(void) {
   tcase_add_test(tc, test_errors);
   tcase_add_test(tc, test_depth);
   tcase_add_test(tc, test_random_bytes);
+  tcase_add_test(tc, test_lenient);
   tcase_add_test(tc, test_round_trip);
   tcase_add_test(tc, test_writer_golden);
   tcase_add_test(tc, test_parse_file);

@@ -2,9 +2,16 @@
  * the repository never needs binary model files of its own.
  *
  *   chaicc-mkmodel DEPLOY -o OUT.caffemodel [--fill random|constant:V] [--seed N]
+ *                  [--encoding E] [--fp16-values]
  *       weights of the right shape for every layer of DEPLOY: random
  *       (uniform, scaled by 1/sqrt(fan-in), deterministic for a seed) or a
  *       constant; BatchNorm gets variance > 0 and scale factor 1.
+ *       --encoding picks how each BlobProto stores its values: float (data,
+ *       the default), double (double_data), raw-float, raw-double, raw-fp16
+ *       (NVIDIA Caffe's raw_data + raw_data_type).  --fp16-values rounds
+ *       every value to the nearest fp16 (ties to even) first; raw-fp16
+ *       implies it, so `--fp16-values` with any other encoding writes the
+ *       same values as raw-fp16.
  *   chaicc-mkmodel --from-text NET.txt -o OUT.caffemodel
  *       a text-format NetParameter (with blobs written out) to binary.
  *
@@ -23,6 +30,7 @@
 #include "diag.h"
 #include "loader.h"
 #include "textfmt.h"
+#include "train.h"
 
 static uint64_t rng_state;
 
@@ -61,6 +69,77 @@ static int put_msg(FILE *f, unsigned field_no, const ProtobufCMessage *m) {
   return rc ? -1 : 0;
 }
 
+/* Blob encodings (--encoding). */
+enum { ENC_FLOAT, ENC_DOUBLE, ENC_RAW_FLOAT, ENC_RAW_DOUBLE, ENC_RAW_FP16 };
+static const char *enc_names[] = {"float", "double", "raw-float", "raw-double",
+                                  "raw-fp16"};
+static int encoding = ENC_FLOAT, fp16_values = 0;
+
+/* x rounded to the nearest IEEE binary16 value, ties to even (|x| at most
+ * 65504 after rounding, else an error); *bits gets its encoding. */
+static float to_half(float x, uint16_t *bits) {
+  double a = fabs((double)x);
+  uint16_t sign = signbit(x) ? 0x8000 : 0;
+  int e;
+  frexp(a, &e); /* a = f * 2^e, f in [0.5, 1) */
+  int ulp_exp = (a < 0x1p-14 ? -14 : e - 1) - 10;
+  double q = nearbyint(ldexp(a, -ulp_exp)); /* default mode: ties to even */
+  double r = ldexp(q, ulp_exp);
+  if (!(r <= 65504.0)) {
+    fprintf(stderr, "chaicc-mkmodel: error: value %g does not fit in fp16\n", (double)x);
+    exit(1);
+  }
+  if (r < 0x1p-14) {
+    *bits = (uint16_t)(sign | (uint16_t)q);
+  } else {
+    frexp(r, &e);
+    uint16_t m = (uint16_t)(ldexp(r, 11 - e) - 1024.0);
+    *bits = (uint16_t)(sign | (uint16_t)((e - 1 + 15) << 10) | m);
+  }
+  return (float)(sign ? -r : r);
+}
+
+/* Stores d[0, cnt) in bp with the chosen encoding; *keep receives the
+ * malloc'ed buffer bp now points to (freed by the caller). */
+static void encode_blob(Caffe__BlobProto *bp, float *d, int64_t cnt, void **keep) {
+  size_t n = (size_t)cnt;
+  *keep = NULL;
+  if (encoding == ENC_FLOAT) {
+    bp->n_data = n;
+    bp->data = d;
+    return;
+  }
+  size_t es = encoding == ENC_RAW_FP16 ? 2 : encoding == ENC_RAW_FLOAT ? 4 : 8;
+  uint8_t *buf = malloc(n * es + 1);
+  if (!buf) {
+    fprintf(stderr, "chaicc-mkmodel: error: out of memory\n");
+    exit(3);
+  }
+  for (size_t i = 0; i < n; i++) {
+    double v = d[i];
+    uint16_t h;
+    if (es == 2) {
+      to_half(d[i], &h);
+      buf[2 * i] = (uint8_t)h, buf[2 * i + 1] = (uint8_t)(h >> 8);
+    } else if (es == 4) {
+      memcpy(buf + 4 * i, &d[i], 4); /* little-endian host (as caffemodel.c) */
+    } else {
+      memcpy(buf + 8 * i, &v, 8);
+    }
+  }
+  *keep = buf;
+  if (encoding == ENC_DOUBLE) {
+    bp->n_double_data = n;
+    bp->double_data = (double *)(void *)buf;
+    return;
+  }
+  bp->has_raw_data_type = 1;
+  bp->raw_data_type = es == 2 ? CAFFE__TYPE__FLOAT16 : es == 4 ? CAFFE__TYPE__FLOAT : CAFFE__TYPE__DOUBLE;
+  bp->has_raw_data = 1;
+  bp->raw_data.len = n * es;
+  bp->raw_data.data = buf;
+}
+
 static void fill(float *d, int64_t count, const Weight *w, const char *mode,
                  int64_t fan_in) {
   float cval = 0;
@@ -72,6 +151,10 @@ static void fill(float *d, int64_t count, const Weight *w, const char *mode,
     if (!strcmp(w->role, "variance")) v = fabsf(v) + 0.5f;
     if (!strcmp(w->role, "scale_factor") || !strcmp(w->role, "factor")) v = 1.0f;
     if (!strcmp(w->role, "bias") && !constant) v *= 0.1f;
+    if (fp16_values) {
+      uint16_t h;
+      v = to_half(v, &h);
+    }
     d[i] = v;
   }
 }
@@ -99,6 +182,8 @@ static int write_random(const char *deploy, const char *out, const char *mode) {
     Caffe__BlobShape *bs = calloc((size_t)l->nweight, sizeof *bs);
     Caffe__BlobProto **bpp = calloc((size_t)l->nweight, sizeof *bpp);
     int64_t dims[8][RT_MAXDIM];
+    float *vals[8] = {0};
+    void *keep[8] = {0};
     int64_t fan_in = l->nweight ? rt_shape_count(&l->weight[0].expect) /
                                       (l->weight[0].expect.nd ? l->weight[0].expect.d[0] : 1)
                                 : 1;
@@ -111,19 +196,19 @@ static int write_random(const char *deploy, const char *out, const char *mode) {
       bs[k].dim = dims[k];
       bp[k].shape = &bs[k];
       int64_t cnt = rt_shape_count(s);
-      bp[k].n_data = (size_t)cnt;
-      bp[k].data = malloc((size_t)(cnt ? cnt : 1) * sizeof(float));
+      bp[k].data = vals[k] = malloc((size_t)(cnt ? cnt : 1) * sizeof(float));
       if (!bp[k].data) {
         fprintf(stderr, "chaicc-mkmodel: error: out of memory\n");
         exit(3);
       }
       fill(bp[k].data, cnt, &l->weight[k], mode, fan_in);
+      encode_blob(&bp[k], bp[k].data, cnt, &keep[k]);
       bpp[k] = &bp[k];
     }
     lp.n_blobs = (size_t)l->nweight;
     lp.blobs = bpp;
     bad |= put_msg(f, 100, &lp.base);
-    for (int k = 0; k < l->nweight; k++) free(bp[k].data);
+    for (int k = 0; k < l->nweight && k < 8; k++) free(vals[k]), free(keep[k]);
     free(bp);
     free(bs);
     free(bpp);
@@ -160,6 +245,8 @@ static int write_text(const char *in, const char *out) {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: chaicc-mkmodel DEPLOY -o OUT.caffemodel [--fill random|constant:V] [--seed N]\n"
+             "                      [--encoding float|double|raw-float|raw-double|raw-fp16] [--fp16-values]\n"
+             "                      [--input_shape N,C,H,W]   (a training prototxt: as in chaicc)\n"
              "       chaicc-mkmodel --from-text NET.txt -o OUT.caffemodel\n");
 }
 
@@ -167,10 +254,26 @@ int main(int argc, char **argv) {
   const char *deploy = NULL, *out = NULL, *text = NULL, *mode = "random";
   uint64_t seed = 1;
   for (int i = 1; i < argc; i++) {
+    int r = tr_parse_flag(argc, argv, &i, &chai_diag); /* a training prototxt's shape */
+    if (r < 0) return 2;
+    if (r > 0) continue;
     if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
     else if (!strcmp(argv[i], "--fill") && i + 1 < argc) mode = argv[++i];
     else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
     else if (!strcmp(argv[i], "--from-text") && i + 1 < argc) text = argv[++i];
+    else if (!strcmp(argv[i], "--fp16-values")) fp16_values = 1;
+    else if (!strcmp(argv[i], "--encoding") && i + 1 < argc) {
+      const char *e = argv[++i];
+      encoding = -1;
+      for (int k = 0; k < (int)(sizeof enc_names / sizeof *enc_names); k++)
+        if (!strcmp(e, enc_names[k])) encoding = k;
+      if (encoding < 0) {
+        fprintf(stderr, "chaicc-mkmodel: error: unknown --encoding '%s'\n", e);
+        usage(stderr);
+        return 2;
+      }
+      if (encoding == ENC_RAW_FP16) fp16_values = 1;
+    }
     else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage(stdout);
       return 0;

@@ -1,10 +1,38 @@
 /* custom.c - plugin layers declared under custom_layers in the YAML config:
  * one bottom, one top, no learned blobs; the top's shape follows the
- * declared rule ("same" or "scale_hw:K"). */
+ * declared rule ("same" or "scale_hw:K").  The layer's parameter blocks,
+ * known (`foo_param { ... }` of our caffe.proto) or not (kept whole by the
+ * loader's lenient parse), are collected as text for the plugin. */
 #include <string.h>
 
 #include "../emit_kind.h"
+#include "../emit_util.h"
 #include "../ir.h"
+#include "../strbuf.h"
+#include "../textfmt.h"
+#include "caffe.pb-c.h"
+
+/* The parameter blocks of plugin layer l in protobuf text format, one per
+ * line group: every message field of its LayerParameter named *_param that
+ * is set, then every unknown field as written.  "" when there is none. */
+static const char *plugin_param_text(const Layer *l, Net *n) {
+  Sb b = {0};
+  const ProtobufCMessage *m = &l->lp->base;
+  const ProtobufCMessageDescriptor *d = m->descriptor;
+  for (unsigned i = 0; i < d->n_fields; i++) {
+    const ProtobufCFieldDescriptor *f = &d->fields[i];
+    size_t k = strlen(f->name);
+    if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED ||
+        k < 6 || strcmp(f->name + k - 6, "_param") != 0)
+      continue;
+    const ProtobufCMessage *sub = *(ProtobufCMessage *const *)((const char *)m + f->offset);
+    if (!sub) continue;
+    sb_printf(&b, "%s {\n%s}\n", f->name, tf_write_string(sub, n->ar));
+  }
+  for (const TfUnknown *u = tf_unknown(n->locs); u; u = u->next)
+    if (u->m == m) sb_printf(&b, "%s %s\n", u->name, u->text);
+  return b.n ? eu_keep(n->ar, &b) : "";
+}
 
 int lk_custom_setup(Layer *l, Net *n) {
   const IrCustomType *ct = NULL;
@@ -24,6 +52,7 @@ int lk_custom_setup(Layer *l, Net *n) {
   l->p.custom.fn = ct->fn;
   l->p.custom.scale_hw = ct->scale_hw;
   l->p.custom.call = NULL;
+  l->p.custom.param = plugin_param_text(l, n);
   ir_declare_weights(l, n, 0, NULL);
   return 0;
 }
@@ -55,6 +84,7 @@ static const char *custom_emit_c(EcLayer *c, const Layer *l) {
   int64_t is[4], os[4];
   for (int k = 0; k < 4; k++) is[k] = rt_shape_dim4(in, k), os[k] = rt_shape_dim4(out, k);
   ec_ints(c, "in_shape", is, 4), ec_ints(c, "out_shape", os, 4);
+  if (ct && ct->params) ec_str(c, "plugin_param", eu_c_string(ec_arena(c), l->p.custom.param));
   ec_plugin(c, ct);
   return "c/custom";
 }

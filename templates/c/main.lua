@@ -7,8 +7,8 @@ function render(t)
   local P, p = t.PREFIX, t.prefix
   local outs = {}
   for i, o in ipairs(t.outputs) do
-    outs[i] = ("    {%s, %s, %s, %s, %d, %s, %d, %d}"):format(o.file, o.layer, o.type, o.top,
-        #o.dims, lib.braces(o.dims), o.count, o.detout and 1 or 0)
+    outs[i] = ("    {%s, %s, %s, %s, %d, %s, %d, %d, %d}"):format(o.file, o.layer, o.type, o.top,
+        #o.dims, lib.braces(o.dims), o.count, o.detout and 1 or 0, o.bax)
   end
   local s = {lib.provenance(t, "c")}
   s[#s + 1] = ([[
@@ -29,12 +29,17 @@ typedef struct Output {
   int dims[8];
   long count;
   int detout; /* DetectionOutput: rows of [image, label, score, box] */
+  int bax;    /* the axis holding the batch items, -1: none (docs/cli.md) */
 } Output;
 
 static const Output outs[%s_NUM_OUTPUTS] = {
 %s};
 static const int in_dims[%s_INPUT_NDIM] = %s_INPUT_SHAPE;
 ]]):format(t.base, P, table.concat(outs, ",\n") .. "\n", P, P)
+  -- the batch rule: a program compiled for batch B runs any batch 1..B
+  -- (padded to B) when the items of a batch are separate in every blob
+  s[#s + 1] = ("#define BATCH_ITEMS %d\n#define IN_NDIM %s_INPUT_NDIM\n#define IN_COUNT %s_INPUT_COUNT\n")
+      :format(t.batch_items and 1 or 0, P, P)
   if t.image_ok then
     if t.pp_mean_pixels then
       s[#s + 1] = ("static const float mean_pixels[%d] = {\n%s};\n"):format(t.pp_c * t.pp_h * t.pp_w, t.pp_mean_pixels)
@@ -84,9 +89,11 @@ static int is_npy(const char *path) {
   return n > 4 && strcmp(path + n - 4, ".npy") == 0;
 }
 
-/* The input tensor, malloc'ed, or NULL after printing why. */
-static float *load_input(const char *path) {
+/* The input tensor, malloc'ed with IN_COUNT floats (items past *nb are
+ * zero), or NULL after printing why.  *nb gets its batch. */
+static float *load_input(const char *path, int *nb) {
   char err[512];
+  *nb = 1;
   if (is_npy(path)) {
     float *d = NULL;
     int nd = 0, ok = 1;
@@ -95,19 +102,39 @@ static float *load_input(const char *path) {
       fprintf(stderr, "%%s\n", err);
       return NULL;
     }
-    int off = nd == %s_INPUT_NDIM ? 0 : 1; /* CHW for a batch of 1 */
-    if (off && (nd != %s_INPUT_NDIM - 1 || in_dims[0] != 1)) ok = 0;
-    for (int k = off; ok && k < %s_INPUT_NDIM; k++) ok = s[k - off] == in_dims[k];
+    int off = nd == IN_NDIM ? 0 : 1; /* CHW: one item */
+    if (off && nd != IN_NDIM - 1) ok = 0;
+    for (int k = 1; ok && k < IN_NDIM; k++) ok = s[k - off] == in_dims[k];
     if (!ok) {
       fprintf(stderr, "%%s: tensor shape does not match the net input\n", path);
       free(d);
       return NULL;
     }
+    long items = off ? 1 : (long)s[0];
+    if (items < 1 || items > in_dims[0] || (!BATCH_ITEMS && items != in_dims[0])) {
+      if (BATCH_ITEMS)
+        fprintf(stderr, "%%s: batch %%ld; this program runs batch 1 to %%d\n", path, items, in_dims[0]);
+      else
+        fprintf(stderr, "%%s: batch %%ld; this program runs batch %%d only\n", path, items, in_dims[0]);
+      free(d);
+      return NULL;
+    }
+    if (items < in_dims[0]) { /* pad to the compiled batch */
+      float *full = calloc(IN_COUNT, sizeof(float));
+      if (!full) {
+        free(d);
+        return NULL;
+      }
+      memcpy(full, d, (size_t)(IN_COUNT / in_dims[0] * items) * sizeof(float));
+      free(d);
+      d = full;
+    }
+    *nb = (int)items;
     return d;
   }
 #if IMAGE_OK
   rt_image img;
-  float *d = malloc(%s_INPUT_COUNT * sizeof(float));
+  float *d = malloc(IN_COUNT * sizeof(float));
   if (!d || rt_image_load(path, &img, err, sizeof err)) {
     fprintf(stderr, "%%s\n", d ? err : "out of memory");
     free(d);
@@ -125,6 +152,26 @@ static float *load_input(const char *path) {
   fprintf(stderr, "%%s: not a .npy file (this net takes tensors only)\n", path);
   return NULL;
 #endif
+}
+
+/* Axis k of output o for a batch of nb items. */
+static int out_dim(const Output *o, int k, int nb) {
+  return k == o->bax && nb != in_dims[0] ? o->dims[k] / in_dims[0] * nb : o->dims[k];
+}
+
+/* Values of output o for a batch of nb items (a prefix of the buffer). */
+static long out_count(const Output *o, int nb) {
+  return o->bax >= 0 && nb != in_dims[0] ? o->count / in_dims[0] * nb : o->count;
+}
+
+/* A detection table of a padded batch: the rows of the first nb images,
+ * in order, then padding rows (-1). */
+static void det_keep(const Output *o, float *d, int nb) {
+  int rows = o->dims[o->nd - 2], w = 0;
+  for (int r = 0; r < rows; r++)
+    if (d[(long)r * 7] >= 0 && d[(long)r * 7] < nb) memmove(d + (long)w++ * 7, d + (long)r * 7, 7 * sizeof(float));
+  for (; w < rows; w++)
+    for (int c = 0; c < 7; c++) d[(long)w * 7 + c] = -1.0f;
 }
 
 static int mkdirs(const char *dir) {
@@ -154,13 +201,13 @@ static void json_str(FILE *f, const char *s) {
 }
 
 /* Rows of a detection table up to the padding (at least one). */
-static int det_rows(const Output *o, const float *d) {
-  int r = o->dims[o->nd - 2];
+static int det_rows(const Output *o, const float *d, int nb) {
+  int r = out_dim(o, o->nd - 2, nb);
   while (r > 1 && d[(long)(r - 1) * 7] == -1.0f) r--;
   return r;
 }
 
-static int write_outputs(const char *dir, float *const *out) {
+static int write_outputs(const char *dir, float *const *out, int nb) {
   char path[4600], tmp[4700], err[512];
   if (mkdirs(dir)) {
     fprintf(stderr, "%%s: cannot create directory\n", dir);
@@ -178,8 +225,8 @@ static int write_outputs(const char *dir, float *const *out) {
   for (int i = 0; i < %s_NUM_OUTPUTS; i++) {
     const Output *o = &outs[i];
     int64_t d[8];
-    for (int k = 0; k < o->nd; k++) d[k] = o->dims[k];
-    if (o->detout) d[o->nd - 2] = det_rows(o, out[i]);
+    for (int k = 0; k < o->nd; k++) d[k] = out_dim(o, k, nb);
+    if (o->detout) d[o->nd - 2] = det_rows(o, out[i], nb);
     snprintf(path, sizeof path, "%%s/%%s", dir, o->file);
     if (rt_npy_write(path, "<f4", out[i], o->nd, d, err, sizeof err)) {
       fprintf(stderr, "%%s\n", err);
@@ -204,8 +251,8 @@ static int write_outputs(const char *dir, float *const *out) {
 }
 
 /* Top-k classes when an output looks like a classifier's. */
-static void print_top(const Output *o, const float *d, int k) {
-  long n = o->nd ? o->dims[0] : 1, per = o->count / (n ? n : 1);
+static void print_top(const Output *o, const float *d, int k, int nb) {
+  long n = o->nd ? out_dim(o, 0, nb) : 1, per = out_count(o, nb) / (n ? n : 1);
   if (per < 2 || per > 100000 || (o->nd == 4 && (o->dims[2] != 1 || o->dims[3] != 1))) return;
   for (long i = 0; i < n && i < 8; i++) {
     printf("%%s[%%ld] top-%%d:", o->top, i, k);
@@ -256,7 +303,8 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  float *in = load_input(input);
+  int nb = 1;
+  float *in = load_input(input, &nb);
   if (!in) return 1;
   float *out[%s_NUM_OUTPUTS];
   for (int i = 0; i < %s_NUM_OUTPUTS; i++) {
@@ -282,13 +330,15 @@ int main(int argc, char **argv) {
       printf("  %%-32s %%10.4f ms\n", %s_layer_names[l], %s_layer_seconds[l] / bench * 1e3);
   }
   int rc = 0;
-  if (outdir && write_outputs(outdir, out)) rc = 1;
+  for (int i = 0; i < %s_NUM_OUTPUTS; i++)
+    if (outs[i].detout && nb != in_dims[0]) det_keep(&outs[i], out[i], nb);
+  if (outdir && write_outputs(outdir, out, nb)) rc = 1;
   for (int i = 0; i < %s_NUM_OUTPUTS; i++) {
     const Output *o = &outs[i];
-    int rows = o->detout ? det_rows(o, out[i]) : 0;
+    int rows = o->detout ? det_rows(o, out[i], nb) : 0;
     printf("output %%s ", o->top);
     for (int k = 0; k < o->nd; k++)
-      printf("%%s%%d", k ? "x" : "", o->detout && k == o->nd - 2 ? rows : o->dims[k]);
+      printf("%%s%%d", k ? "x" : "", o->detout && k == o->nd - 2 ? rows : out_dim(o, k, nb));
     printf("\n");
     if (o->detout) {
       for (int r = 0; r < rows; r++) {
@@ -298,13 +348,13 @@ int main(int argc, char **argv) {
                b[2], b[3], b[4], b[5], b[6]);
       }
     } else {
-      print_top(o, out[i], topk);
+      print_top(o, out[i], topk, nb);
     }
     free(out[i]);
   }
   free(in);
   return rc;
 }
-]]):format(t.base, P, P, P, P, t.version, P, P, P, p, P, p, p, P, p, p, P)
+]]):format(t.base, t.version, P, P, P, p, P, p, p, P, p, p, P, P)
   return table.concat(s)
 end
