@@ -114,6 +114,12 @@ typedef struct Layer {
     rt_bnseg_param bnseg;
     rt_region_param region;       /* issue 13, YOLO heads */
     rt_yolov3det_param yolov3det;
+    /* issue 13, resample */
+    rt_upsample_param upsample;
+    rt_shuffle_param shuffle;
+    rt_cropcenter_param cropcenter;
+    rt_reorg_param reorg;
+    rt_interp_param interp;
   } p;
   Placement place;
   SrcLoc place_loc;   /* YAML line that set the placement, if any */

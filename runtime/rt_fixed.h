@@ -315,6 +315,12 @@ void rt_fx_affine(const void *p, const rt_fx_args *a); /* rt_fx_affine_param */
 void rt_fx_eltwise(const void *p, const rt_fx_args *a); /* eltwise_param */
 void rt_fx_concat(const void *p, const rt_fx_args *a); /* rt_fx_concat_param */
 void rt_fx_permute(const void *p, const rt_fx_args *a); /* rt_permute_param */
+/* issue 13, resample (rt_fx_resample.c): codes move unchanged along the
+ * float kernels' gather; p is the float parameter struct. */
+void rt_fx_upsample(const void *p, const rt_fx_args *a);   /* rt_upsample_param */
+void rt_fx_shuffle(const void *p, const rt_fx_args *a);    /* rt_shuffle_param */
+void rt_fx_cropcenter(const void *p, const rt_fx_args *a); /* rt_cropcenter_param */
+void rt_fx_reorg(const void *p, const rt_fx_args *a);      /* rt_reorg_param */
 /* b[0] -> t[0] unchanged (Flatten, Reshape, Split, Dropout); p unused. */
 void rt_fx_copy(const void *p, const rt_fx_args *a);
 void rt_fx_quantize(const rt_fx_quant_param *p, const float *x, int16_t *y,

@@ -102,6 +102,32 @@ void rt_swish_f32(const void *p, const rt_args *a);
 void rt_bnseg_f32(const void *p, const rt_args *a);
 void rt_axpy_f32(const void *p, const rt_args *a); /* b[0] a (N x C), b[1] x, b[2] y */
 
+/* ---- issue 13, resample (runtime/rt_resample.c) ---- */
+void rt_upsample_f32(const void *p, const rt_args *a);
+void rt_shuffle_f32(const void *p, const rt_args *a);
+void rt_cropcenter_f32(const void *p, const rt_args *a);
+void rt_reorg_f32(const void *p, const rt_args *a);
+void rt_interp_f32(const void *p, const rt_args *a);
+/* A pure data-movement layer as a strided gather: top element i, dense
+ * over dims[0..nd) (last fastest), is bottom element off + sum idx_k *
+ * st[k].  The float kernels, the fixed-point kernels (rt_fx_resample.c)
+ * and the HLS template (hls/gather) all run the one the builders give. */
+typedef struct rt_gather {
+  int nd;
+  int64_t off;
+  int64_t dims[RT_MAXDIM];
+  int64_t st[RT_MAXDIM];
+} rt_gather;
+/* Builders from the parameters and the bottom's shape; they return 0, or
+ * -1 when the layer is not a gather (unpooling Upsample). */
+int rt_upsample_gather(const rt_upsample_param *p, const rt_shape *b, rt_gather *g);
+int rt_shuffle_gather(const rt_shuffle_param *p, const rt_shape *b, rt_gather *g);
+int rt_cropcenter_gather(const rt_cropcenter_param *p, const rt_shape *b, rt_gather *g);
+int rt_reorg_gather(const rt_reorg_param *p, const rt_shape *b, rt_gather *g);
+int64_t rt_gather_count(const rt_gather *g);
+void rt_gather_f32(const rt_gather *g, const float *x, float *y);
+void rt_gather_i16(const rt_gather *g, const int16_t *x, int16_t *y);
+
 /* Scratch sizes for kernels that need it. */
 size_t rt_detout_ws(const void *p, const rt_args *a);
 size_t rt_argmax_ws(const void *p, const rt_args *a);

@@ -11,7 +11,7 @@
 #   2. float C: `chaicc compile`, built with gcc, run; its outputs equal
 #      `chaicc run --passes -o` within 1e-5 relative (`chaicc compare`);
 #   3. fixed point, for each MODE:BITS of the net's `# quant:` line
-#      (default `Xilinx:8 DynamicFixed:8`): quantize, compile --target all
+#      (default `Xilinx:8 DynamicFixed:8`; `none` for a float-only kind): quantize, compile --target all
 #      and --target c, build, run, bit-identical to `chaicc run` on the
 #      CHai prototxt, HLS testbenches clean and passing
 #      (tests/lib/quant.sh check).
@@ -78,6 +78,7 @@ for p in $nets; do
   fi
   # 3. fixed point
   modes=$(directive "$p" quant); modes=${modes:-Xilinx:8 DynamicFixed:8}
+  [ "$modes" = none ] && { echo "     $n: no fixed point ('# quant: none')"; modes=; }
   for mb in $modes; do
     check "$n" "$p" "$d/w.caffemodel" "$d/x.npy" "${mb%:*}" "${mb#*:}"
   done

@@ -10,6 +10,7 @@
 #include "../ir.h"
 #include "../partition.h"
 #include "../qsim.h"
+#include "../quant.h"
 #include "caffe.pb-c.h"
 
 /* Reads a scalar/_h/_w triple the way Caffe does: `both` when given (and
@@ -158,6 +159,11 @@ int lk_pool_shape(Layer *l, Net *n) {
 /* ---- operations (ir.h LayerOps) ---- */
 
 static int pool_fx(Net *n, Layer *l, QsKernel *k) {
+  if (l->ntop > 1) { /* SegNet's mask: positions, which codes cannot hold */
+    ir_error_at(n, l->q->loc, l,
+                "the MAX pooling mask (second top) has no fixed-point form; run this net in float");
+    return -1;
+  }
   if (l->p.pool.method != RT_POOL_MAX && l->p.pool.method != RT_POOL_AVE) return 1;
   rt_fx_pool_param *p = ar_alloc(n->ar, sizeof *p);
   if (rt_fx_prepare_pool(p, &l->p.pool, &k->in, &k->out)) return -1;
