@@ -25,4 +25,9 @@ float rt_det_iou(const float *a, const float *b);
  * front in order; returns their count. */
 int rt_det_nms(rt_det_item *cand, int m, const float *boxes, float thr, float eta);
 
+/* Ends a detection table out[cap][7] holding `rows` rows: with no rows,
+ * one row [image, -1 x 6] per image of the batch (num), as Caffe writes;
+ * the unused rows are zeroed.  Returns the final row count (top dim 2). */
+int rt_det_finish(float *out, int rows, int cap, int num);
+
 #endif

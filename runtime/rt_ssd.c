@@ -239,6 +239,18 @@ float rt_det_iou(const float *a, const float *b) {
   return inter / (box_size(a) + box_size(b) - inter);
 }
 
+int rt_det_finish(float *out, int rows, int cap, int num) {
+  if (rows == 0) {
+    for (int n = 0; n < num && rows < cap; n++, rows++) {
+      float *r = out + (int64_t)rows * 7;
+      r[0] = (float)n;
+      for (int k = 1; k < 7; k++) r[k] = -1.f;
+    }
+  }
+  if (cap > rows) memset(out + (int64_t)rows * 7, 0, (size_t)(cap - rows) * 7 * sizeof(float));
+  return rows;
+}
+
 int rt_det_nms(rt_det_item *cand, int m, const float *boxes, float thr, float eta) {
   int kept = 0;
   for (int j = 0; j < m; j++) {
@@ -366,13 +378,5 @@ void rt_detout_f32(const void *pv, const rt_args *a) {
       r[6] = b[3];
     }
   }
-  if (rows == 0) {
-    for (int n = 0; n < num && rows < cap; n++, rows++) {
-      float *r = out + (int64_t)rows * 7;
-      r[0] = (float)n;
-      for (int k = 1; k < 7; k++) r[k] = -1.f;
-    }
-  }
-  if (cap > rows) memset(out + (int64_t)rows * 7, 0, (size_t)(cap - rows) * 7 * sizeof(float));
-  top->s.d[2] = rows;
+  top->s.d[2] = rt_det_finish(out, rows, cap, num);
 }

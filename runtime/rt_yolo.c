@@ -208,13 +208,5 @@ void rt_yolov3det_f32(const void *pv, const rt_args *a) {
       memcpy(r + 3, b, 4 * sizeof(float));
     }
   }
-  if (rows == 0) {
-    for (int n = 0; n < num && rows < cap; n++, rows++) {
-      float *r = out + (int64_t)rows * 7;
-      r[0] = (float)n;
-      for (int k = 1; k < 7; k++) r[k] = -1.f;
-    }
-  }
-  if (cap > rows) memset(out + (int64_t)rows * 7, 0, (size_t)(cap - rows) * 7 * sizeof(float));
-  top->s.d[2] = rows;
+  top->s.d[2] = rt_det_finish(out, rows, cap, num);
 }

@@ -3,16 +3,7 @@ mode (caffe-segnet bn_layer.cpp): y = scale[c] * x + shift[c] with the
 learned blobs scale and shift of 1 x C x 1 x 1; after a 3x3 convolution
 (pad 1) and followed by ReLU, and alone on the input."""
 import numpy as np
-
-
-def conv3x3(x, w, b):
-    n, c, h, wd = x.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    y = np.zeros((n, w.shape[0], h, wd))
-    for i in range(3):
-        for j in range(3):
-            y += np.einsum('oc,nchw->nohw', w[:, :, i, j], xp[:, :, i:i + h, j:j + wd])
-    return y + b[None, :, None, None]
+from npref import conv
 
 
 def bn(x, scale, shift):
@@ -21,5 +12,5 @@ def bn(x, scale, shift):
 
 def ref(x, blobs):
     x = x.astype(np.float64)
-    c = conv3x3(x, *blobs['conv1'])
+    c = conv(x, *blobs['conv1'], pad=1)
     return {'relu1': np.maximum(bn(c, *blobs['conv1_bn']), 0), 'bn_in': bn(x, *blobs['bn_in'])}

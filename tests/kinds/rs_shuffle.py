@@ -1,13 +1,11 @@
 """numpy reference of rs_shuffle.prototxt: 1x1 convolution, channel
 shuffle (C = 6 read as a 3 x 2 matrix, transposed), 1x1 convolution."""
+from npref import conv
 
-
-def conv1x1(x, w, b):
-    return np.einsum("oc,nchw->nohw", w[:, :, 0, 0], x) + b[None, :, None, None]
 
 
 def ref(x, blobs):
-    y = conv1x1(x, *blobs["conv1"])
+    y = conv(x, *blobs["conv1"])
     n, c, h, w = y.shape
     s = y.reshape(n, 3, c // 3, h, w).transpose(0, 2, 1, 3, 4).reshape(n, c, h, w)
-    return {"conv2": conv1x1(s, *blobs["conv2"])}
+    return {"conv2": conv(s, *blobs["conv2"])}

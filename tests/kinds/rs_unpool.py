@@ -3,19 +3,9 @@ argmax mask (flat index h * W + w in the input plane, first maximum
 wins, ceil-rounded windows clipped to the input), and caffe-segnet's
 Upsample: a zero top of the given size where top.flat[mask[i]] = x[i]
 per (n, c) plane."""
+from npref import conv
+
 import math
-
-
-def conv(x, w, b, pad):
-    n, c, h, wd = x.shape
-    o, _, kh, kw = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    oh, ow = h + 2 * pad - kh + 1, wd + 2 * pad - kw + 1
-    y = np.zeros((n, o, oh, ow))
-    for i in range(kh):
-        for j in range(kw):
-            y += np.einsum("oc,nchw->nohw", w[:, :, i, j], xp[:, :, i:i + oh, j:j + ow])
-    return y + b[None, :, None, None]
 
 
 def maxpool(x, k, s):

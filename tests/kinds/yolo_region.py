@@ -4,6 +4,8 @@ after a Permute to N x H x W x C): one row per (image, cell y, cell x,
 anchor) of [x, y, w, h, objectness, class scores], then OpenCV's per-class
 NMS (NMSFast_: scores above thresh by descending score, kept when the
 overlap with every kept box is at most nms_threshold)."""
+from npref import conv
+
 
 CLASSES, NUM, THRESH, NMS = 3, 2, 0.2, 0.4
 BIASES = [2.5, 3.0, 4.0, 2.0]
@@ -11,16 +13,6 @@ BIASES = [2.5, 3.0, 4.0, 2.0]
 
 def sig(v):
     return 1.0 / (1.0 + np.exp(-v))
-
-
-def conv3x3(x, w, b):
-    n, c, h, wd = x.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    y = np.zeros((n, w.shape[0], h, wd))
-    for i in range(3):
-        for j in range(3):
-            y += np.einsum("oc,nchw->nohw", w[:, :, i, j], xp[:, :, i:i + h, j:j + wd])
-    return y + b[None, :, None, None]
 
 
 def iou(a, b):
@@ -47,7 +39,7 @@ def nms(rows):
 
 def ref(x, blobs):
     w, b = blobs["conv1"]
-    t = conv3x3(x.astype(np.float64), w, b)
+    t = conv(x, w, b, 1)
     n, _, h, wd = t.shape
     cs = 5 + CLASSES
     t = t.reshape(n, NUM, cs, h, wd).transpose(0, 3, 4, 1, 2)  # N, H, W, anchor, cell

@@ -6,6 +6,8 @@ every class with sig(class) * sig(objectness) above confidence_threshold;
 all scales sorted by descending score (ties in generation order, chaicc's
 deterministic rule), class-agnostic greedy NMS, rows [image, class + 1,
 score, xmin, ymin, xmax, ymax]."""
+from npref import conv
+
 
 NC, NBOX, CONF, NMS = 2, 2, 0.3, 0.45
 BIASES = [6, 8, 10, 12, 14, 18, 20, 24]
@@ -15,18 +17,6 @@ MASK = [0, 1, 2, 3]
 
 def sig(v):
     return 1.0 / (1.0 + np.exp(-v))
-
-
-def conv3x3(x, w, b, stride):
-    n, c, h, wd = x.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    oh, ow = (h - 1) // stride + 1, (wd - 1) // stride + 1
-    y = np.zeros((n, w.shape[0], oh, ow))
-    for i in range(3):
-        for j in range(3):
-            win = xp[:, :, i:i + stride * (oh - 1) + 1:stride, j:j + stride * (ow - 1) + 1:stride]
-            y += np.einsum("oc,nchw->nohw", w[:, :, i, j], win)
-    return y + b[None, :, None, None]
 
 
 def iou(a, b):
@@ -40,7 +30,7 @@ def iou(a, b):
 
 def ref(x, blobs):
     x = x.astype(np.float64)
-    heads = [conv3x3(x, *blobs["head1"], 1), conv3x3(x, *blobs["head2"], 2)]
+    heads = [conv(x, *blobs["head1"], 1, 1), conv(x, *blobs["head2"], 1, 2)]
     groups = len(MASK) // len(heads)
     rows = []
     for n in range(x.shape[0]):
