@@ -21,20 +21,11 @@
 # CHAI_KINDS=glob limits the nets (e.g. CHAI_KINDS='act_*').
 # Runs from the repository root.
 set -u
-B=$(cd "${1:-build}" && pwd)
-CHAICC=$B/chaicc
-MKMODEL=$B/chaicc-mkmodel
-ROOT=$(pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-ncase=0
-have_tcl=1
-command -v tclsh >/dev/null || { have_tcl=0; echo "skip: tclsh not found (apt-get install tcl): run_hls.tcl not checked"; }
+# setup (CHAICC, MKMODEL, ROOT, T, counters) and make_npy, build_exe, check:
+# shellcheck source=tests/lib/quant.sh
+. tests/lib/quant.sh "${1:-build}"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-# shellcheck source=tests/lib/quant.sh
-. "$ROOT/tests/lib/quant.sh"
 
 directive() { # FILE KEY: the value of the first "# KEY: value" line
   sed -n "s/^[[:space:]]*#[[:space:]]*$2:[[:space:]]*//p" "$1" | head -n 1

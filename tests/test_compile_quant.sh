@@ -29,20 +29,9 @@
 #     segments.
 # Runs from the repository root.
 set -u
-B=$(cd "${1:-build}" && pwd)
-CHAICC=$B/chaicc
-MKMODEL=$B/chaicc-mkmodel
-ROOT=$(pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-ncase=0
-have_tcl=1
-command -v tclsh >/dev/null || { have_tcl=0; echo "skip: tclsh not found (apt-get install tcl): run_hls.tcl not checked"; }
-
-# make_npy, build_exe and check: tests/lib/quant.sh
+# setup (CHAICC, MKMODEL, ROOT, T, counters) and make_npy, build_exe, check:
 # shellcheck source=tests/lib/quant.sh
-. "$ROOT/tests/lib/quant.sh"
+. tests/lib/quant.sh "${1:-build}"
 
 printf 'target:\n  onchip_weight_limit_kb: 0\n  clock_ns: 4\n  pragmas:\n    in_parallel: 4\n    out_parallel: 8\n    pipeline_ii: 2\n' >"$T/axi.yaml"
 printf 'default: sw\n' >"$T/sw.yaml"

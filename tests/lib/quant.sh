@@ -1,7 +1,10 @@
 # tests/lib/quant.sh - the fixed-point end-to-end check shared by
 # tests/test_compile_quant.sh and tests/kinds_e2e.sh (sourced, not run).
-# The caller sets: T (scratch dir), CHAICC, ROOT (repository root), and
-# the counters fail=0 ncase=0, and have_tcl (1 when tclsh is present).
+# Sourced from the repository root with the build directory as its
+# argument (`. tests/lib/quant.sh BUILD_DIR`), it sets up what the checks
+# use: CHAICC, MKMODEL, ROOT (the repository root), T (a scratch dir
+# removed at exit), the counters fail=0 ncase=0, and have_tcl (1 when
+# tclsh is present).
 #
 #   make_npy PATH SHAPE SEED       deterministic random float32 .npy
 #   build_exe PROJ OUT             builds a generated project with gcc
@@ -14,6 +17,17 @@
 #       hls_check.py; run_hls.tcl under the fixture; with SWCONFIG the
 #       all-software program equal to the segmented one.  Prints one
 #       "ok"/"FAIL" line and sets fail=1 on failure.
+B=$(cd "${1:-build}" && pwd)
+CHAICC=$B/chaicc
+MKMODEL=$B/chaicc-mkmodel
+ROOT=$(pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+ncase=0
+have_tcl=1
+command -v tclsh >/dev/null || { have_tcl=0; echo "skip: tclsh not found (apt-get install tcl): run_hls.tcl not checked"; }
+
 make_npy() { # PATH CxHxW-style shape SEED
   python3 "$ROOT/tests/npy_rand.py" "$1" "$2" "$3"
 }
