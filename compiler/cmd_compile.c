@@ -27,6 +27,7 @@ static void usage(FILE *f) {
           "                      linked with .incbin (default 1048576)\n"
           "  --passes            print the graph passes applied\n"
           "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
+          "  --stage S --level N  its NetState for include/exclude rules (repeat --stage)\n"
           "  --target c|hls|all  c (default): the C project (a quantized prototxt:\n"
           "                      all software, fixed-point layers call the runtime's\n"
           "                      rt_fx_* kernels); hls: OUTDIR/hls/ (HLS C of the\n"

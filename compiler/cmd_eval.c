@@ -33,6 +33,7 @@ static void usage(FILE *f) {
           "  --threads N    worker threads (default: online CPUs)\n"
           "  --float        run a CHai prototxt in float\n"
           "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
+          "  --stage S --level N  its NetState for include/exclude rules (repeat --stage)\n"
           "  --save-inputs DIR  write the (preprocessed) input of every item as\n"
           "                 DIR/<index>.npy (e.g. calibration tensors for quantize)\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"

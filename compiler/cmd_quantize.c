@@ -27,6 +27,7 @@ static void usage(FILE *f) {
     "  --quant_type Xilinx|DynamicFixed   default Xilinx\n"
     "  --bitwidths IN,PARAMS,OUT          default 6,6,6\n"
     "  --input_shape N,C,H,W              input shape of a training prototxt (chaicc)\n"
+    "  --stage S --level N                its NetState for include/exclude rules (chaicc)\n"
     "  --fl_bitwidths IN,PARAMS,OUT|auto  DynamicFixed only; default 2,5,2\n"
     "  --calibration_directory DIR        images (JPEG, PNG, PGM/PPM) or .npy tensors,\n"
     "                                     taken in sorted name order\n"

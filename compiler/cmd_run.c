@@ -28,6 +28,7 @@ static void usage(FILE *f) {
           "  --compare-float     fixed-point run: print each layer's SQNR (dB)\n"
           "                      against the float run\n"
           "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
+          "  --stage S --level N  its NetState for include/exclude rules (repeat --stage)\n"
           "  --passes            run the graph passes first (fold BN, fuse ReLU, ...)\n"
           "                      and print them to stderr\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"

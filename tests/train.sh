@@ -11,7 +11,9 @@
 #      and quantized from the training file) runs batch 1, 3 and 10 inputs
 #      with the outputs of `chaicc run` (float within 1e-5, fixed point bit
 #      for bit) and rejects batch 11; a net whose items are not separate
-#      compiles for its batch only, with a note, and rejects batch 3.
+#      compiles for its batch only, with a note, and rejects batch 3;
+#   4. include/exclude rules on stage and level, with the file's `state`
+#      and --stage / --level (tests/train/stages.prototxt).
 # Needs no ../shared.  Run from the repository root.
 set -u
 B=${1:-build}
@@ -136,5 +138,22 @@ if $C compile "$T/mix.prototxt" "$T/mix.caffemodel" -o "$T/p.mix" >/dev/null 2>"
 else
   bad "compile/build mix"; cat "$T/mix.err"
 fi
+# 4. NetState stages and levels (--stage, --level; the file's own `state`)
+stage_cut() { $C deploy $D/stages.prototxt "$@" -o - 2>/dev/null | sed -n 's/^  name: "\(.*\)"$/\1/p' | tr '\n' ' '; }
+for c in "|data conv always_file not_fast upto1 " \
+         "--stage deploy|data conv always_file only_deploy not_fast upto1 " \
+         "--stage=deploy --stage fast --level 2|data conv always_file only_deploy level2 both " \
+         "--level=-3|data conv always_file not_fast upto1 "; do
+  args=${c%%|*} want=${c#*|}
+  # shellcheck disable=SC2086
+  got=$(stage_cut $args)
+  if [ "$got" = "$want" ]; then ok; else bad "stages [$args]: kept '$got', want '$want'"; fi
+done
+for a in "--level x" "--level" "--stage" "--stage="; do
+  # shellcheck disable=SC2086
+  if $C deploy $D/stages.prototxt -o - $a >/dev/null 2>"$T/st.err"; then bad "accepted $a"
+  elif [ $? = 2 ] && grep -q "error: .*--\(level\|stage\)" "$T/st.err"; then ok
+  else bad "$a: exit/message"; cat "$T/st.err"; fi
+done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
