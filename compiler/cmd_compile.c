@@ -114,6 +114,7 @@ int cmd_compile(int argc, char **argv) {
                                 &chai_diag)
                : ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
   if (!n || (!pos[1] && ld_check_weightless(n))) return 1;
+  prep_use_net(&po, n);
   if (batch && n->ninput > 0 && n->inputs[0]->shape.nd > 0 &&
       batch != n->inputs[0]->shape.d[0] && ld_set_batch(n, batch))
     return 1;

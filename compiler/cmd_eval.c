@@ -276,6 +276,7 @@ int cmd_eval(int argc, char **argv) {
   Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
   if (n && !pos[1] && ld_check_weightless(n)) return 1;
   if (!n) return 1;
+  prep_use_net(&po, n);
   if (n->ninput != 1 || n->noutput < 1) {
     diag_error(&chai_diag, (SrcLoc){n->file, 0, 0}, "eval needs a net with one input and an output");
     return 1;

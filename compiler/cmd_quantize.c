@@ -443,6 +443,7 @@ int cmd_quantize(int argc, char **argv) {
   if (r) return r == 1 ? 0 : 2;
   Net *n = ld_load(o.deploy, o.weights, &chai_arena, &chai_diag);
   if (!n || (!o.weights && ld_check_weightless(n))) return 1;
+  prep_use_net(&o.po, n);
   bool need_stats = o.p.mode == QM_XILINX || o.p.fl_auto || o.report;
   if (need_stats && !o.calib_dir) {
     fprintf(stderr, "chaicc quantize: error: %s needs --calibration_directory\n",

@@ -167,6 +167,7 @@ int cmd_run(int argc, char **argv) {
   }
   Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
   if (!n || (!pos[1] && ld_check_weightless(n))) return 1;
+  prep_use_net(&po, n);
   if (ninputs != n->ninput) {
     diag_error(&chai_diag, (SrcLoc){n->file, 0, 0}, "the net has %d inputs but %d --input were given",
                n->ninput, ninputs);

@@ -152,6 +152,12 @@ typedef struct Net {
   const IrCustomType *custom; /* plugin types the loader accepts */
   int ncustom;
   bool from_train;           /* a training prototxt rewritten (train.h) */
+  /* the transform_param of the data layer that became the input (NULL:
+   * none), where it is, and its layer: image preprocessing defaults
+   * (prep.h prep_use_net) */
+  const struct Caffe__TransformationParameter *transform;
+  SrcLoc transform_loc;
+  const char *transform_layer;
 } Net;
 
 /* ---- What a kind is: the flags column of layers.def (see there) ---- */

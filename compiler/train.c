@@ -371,6 +371,11 @@ int tr_rewrite(Net *n, const Caffe__NetState *st, TrLayer *L, int *nl, const TrS
       }
       for (size_t k = 1; k < t->lp->n_top; k++) names_add(&pr, t->lp->top[k]);
       names_del(&pr, t->lp->top[0]);
+      if (!ndata && t->lp->transform_param) {
+        n->transform = t->lp->transform_param;
+        n->transform_loc = ir_loc(n, t->orig, "transform_param", NULL);
+        n->transform_layer = lname(t);
+      }
       to_input(n, t, &s);
       n->from_train = true;
       ndata++;
