@@ -14,6 +14,7 @@
 struct EhCtx {
   EhHost h;
   FpPlan *p;
+  HlPlan *hp;               /* knobs and resources of the hardware layers */
   Sb *funcs, *calls, *dirs; /* per segment */
   bool *uses_wts;           /* per segment */
   Sb sw_funcs;              /* <net>_swfx.c */
@@ -150,9 +151,9 @@ static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
   bool hw = dirs != NULL;
   FpLay *L = &x->p->L[l->id];
   const QsNet *qn = x->p->qn;
-  int64_t wb = hl_wbytes(l);
   HlKnobs k;
-  hl_knobs(x->h.cfg, l, wb, &k);
+  if (hw) k = x->hp->k[l->id]; /* as planned (folded) under the budget */
+  else hl_knobs(x->h.cfg, l, hl_wbytes(l), &k);
   for (int i = 0; i < L->nstep; i++) {
     FpStep *s = &L->step[i];
     const char *code = NULL;
@@ -192,6 +193,13 @@ EhCtx *eh_open(const EhHost *hh) {
   x->dirs = calloc((size_t)ns, sizeof(Sb));
   x->uses_wts = calloc((size_t)ns, sizeof(bool));
   if (!x->funcs || !x->calls || !x->dirs || !x->uses_wts) exit(3);
+  int nid = 0;
+  for (int i = 0; i < p->n->nlayer; i++)
+    if (p->n->layers[i]->id >= nid) nid = p->n->layers[i]->id + 1;
+  bool *hwl = ar_array(hh->ar, (size_t)nid + 1, sizeof *hwl);
+  for (int i = 0; i < p->n->nlayer; i++) hwl[p->n->layers[i]->id] = p->L[p->n->layers[i]->id].unit >= 0;
+  x->hp = hl_plan(p->n, hh->cfg, hwl, hh->ar);
+  if (hl_check_fit(x->hp, hh->cfg, p->n, hh->dg)) goto fail;
   for (int i = 0; i < p->n->nlayer; i++) {
     Layer *l = p->n->layers[i];
     int u = p->L[l->id].unit;

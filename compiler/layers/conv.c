@@ -295,6 +295,10 @@ static void conv_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
               2 * pix * hl_cdiv(OC, k->op);
   e->dsp = (int64_t)k->ip * k->op + 3 * k->op; /* MACs + output requantization */
   e->macs = pix * OC * ICG * p->kh * p->kw;
+  /* the arrays of templates/hls/conv.lua: weight ROM (unless AXI), bias,
+   * M, sh (32-bit bias assumed), acc partitioned by OP */
+  e->bram18k = (k->axi ? 0 : hl_bram18k(OC * ICG * p->kh * p->kw, 8, 1)) +
+               2 * hl_bram18k(OC, 32, 1) + hl_bram18k(OC, 8, 1) + hl_bram18k(OC, 32, k->op);
 }
 
 static void deconv_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
