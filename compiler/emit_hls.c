@@ -20,6 +20,7 @@ struct EhCtx {
   Sb sw_funcs;              /* <net>_swfx.c */
   int8_t *wts;              /* the AXI weight memory */
   int64_t nwts, capwts;
+  bool sw;                  /* rendering <net>_swfx.c (external linkage) */
   int bad;
 };
 
@@ -36,6 +37,7 @@ static void set_common(EhCtx *x, const Layer *l, const char *fn, int nb, const i
   lh_set_strs(h, "yt", yt, nt);
   lh_set_bool(h, "wts", false);
   lh_set_bool(h, "wide", false);
+  lh_set_bool(h, "extern", x->sw);
 }
 
 static const char *render(EhCtx *x, const char *tmpl) {
@@ -149,6 +151,7 @@ const char *eh_copy_fn(EhFn *f, const Layer *l, const void *param) {
  * kind's hls_fn. */
 static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
   bool hw = dirs != NULL;
+  x->sw = !hw; /* swfx functions are called only from the host's .c */
   FpLay *L = &x->p->L[l->id];
   const QsNet *qn = x->p->qn;
   HlKnobs k;
