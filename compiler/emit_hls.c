@@ -95,7 +95,7 @@ static const char *elem_fn(EhCtx *x, const Layer *l, const char *fn, int src, in
   lh_begin(h);
   set_common(x, l, fn, 1, &src, 1, &dst);
   lh_set_int(h, "count", x->p->buf[dst].n);
-  lh_set_int(h, "II", ii);
+  lh_set_int(h, "II", hl_maxi_ii(ii, lanes)); /* lanes reads of x0 per iteration */
   lh_set_int(h, "LANES", lanes);
   lh_set_int(h, "M", p->M), lh_set_int(h, "sh", p->sh);
   lh_set_int(h, "Mn", p->Mn), lh_set_int(h, "shn", p->shn);
@@ -122,7 +122,7 @@ const char *eh_affine_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_str(h, "shbody", eu_ibody(ar, C, eu_g8, p->sh));
   lh_set_str(h, "Bbody", eu_ibody(ar, C, eu_g64, p->B));
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
-  lh_set_int(h, "II", f->k->ii);
+  lh_set_int(h, "II", hl_maxi_ii(f->k->ii, f->k->op));
   lh_set_int(h, "LANES", f->k->op);
   return render(f->x, "hls/affine");
 }

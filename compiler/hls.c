@@ -34,14 +34,18 @@ double hl_clock_ns(const CfgConfig *cfg) {
 
 int64_t hl_cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+int hl_maxi_ii(int req, int64_t n) { return n > req ? (int)(n < (1 << 30) ? n : 1 << 30) : req; }
+
 void hl_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   memset(e, 0, sizeof *e);
   if (!l->nbottom || !l->ntop) return;
   const LayerOps *ops = lk_ops(l);
   if (ops->hls_estimate) {
     ops->hls_estimate(l, k, e);
-  } else { /* ReLU, BN, Scale: one requantization per element and lane */
-    e->cycles = k->ii * hl_cdiv(rt_shape_count(&l->bottom[0]->shape), k->op);
+  } else { /* ReLU, BN, Scale: one requantization per element and lane;
+              * op reads of the m_axi input per iteration */
+    e->ii = hl_maxi_ii(k->ii, k->op);
+    e->cycles = e->ii * hl_cdiv(rt_shape_count(&l->bottom[0]->shape), k->op);
     e->dsp = 3 * k->op;
   }
 }
@@ -94,10 +98,15 @@ static void sum_plan(const Net *n, HlPlan *p) {
   }
 }
 
-/* One folding step: the layer and halving (of ip or op) that saves DSPs at
- * the fewest extra cycles per DSP saved (ties: the earlier layer, then ip).
- * Returns false when nothing can fold. */
-static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p) {
+static int64_t res_of(const HlEst *e, int res) { return res ? e->bram18k : e->dsp; }
+
+/* One folding step for resource res (0 DSP, 1 BRAM18K): among halving a
+ * layer's ip or op and (for BRAM) moving its weight ROM to AXI, the change
+ * that saves the resource at the fewest extra cycles per unit saved (ties:
+ * the earlier layer, then ip, op, AXI).  Layers whose rule sets
+ * in_parallel / out_parallel do not halve; weights: onchip does not move.
+ * Returns false when nothing saves. */
+static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
   const Layer *bl = NULL;
   HlKnobs bk = {0};
   HlEst be = {0};
@@ -106,16 +115,23 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p) {
     const Layer *l = n->layers[i];
     if (!p->hw[l->id]) continue;
     const CfgLayerRule *r = cfg ? cfg_layer_rule(cfg, l->name) : NULL;
-    if (r && (r->in_parallel || r->out_parallel)) continue; /* forced */
+    bool forced = r && (r->in_parallel || r->out_parallel);
+    bool pinned = (r && r->weights == CFG_W_ONCHIP) || !hl_wbytes(l);
     const HlKnobs *k = &p->k[l->id];
-    for (int w = 0; w < 2; w++) {
+    for (int w = 0; w < 3; w++) {
       HlKnobs k2 = *k;
-      int *v = w ? &k2.op : &k2.ip;
-      if (*v <= 1) continue;
-      *v = (*v + 1) / 2;
+      if (w < 2) {
+        int *v = w ? &k2.op : &k2.ip;
+        if (forced || *v <= 1) continue;
+        *v = (*v + 1) / 2;
+      } else {
+        if (!res || pinned || k2.axi) continue;
+        k2.axi = true;
+      }
       HlEst e2;
       hl_estimate(l, &k2, &e2);
-      int64_t save = p->e[l->id].dsp - e2.dsp, cost = e2.cycles - p->e[l->id].cycles;
+      int64_t save = res_of(&p->e[l->id], res) - res_of(&e2, res);
+      int64_t cost = e2.cycles - p->e[l->id].cycles;
       if (save <= 0) continue;
       if (!bl || (double)cost * (double)bsave < (double)bcost * (double)save) {
         bl = l, bk = k2, be = e2, bcost = cost, bsave = save;
@@ -125,23 +141,6 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p) {
   if (!bl) return false;
   p->k[bl->id] = bk;
   p->e[bl->id] = be;
-  return true;
-}
-
-/* Moves the largest on-chip weight ROM not forced on chip to AXI; false
- * when there is none. */
-static bool spill_step(const Net *n, const CfgConfig *cfg, HlPlan *p) {
-  const Layer *bl = NULL;
-  for (int i = 0; i < n->nlayer; i++) {
-    const Layer *l = n->layers[i];
-    if (!p->hw[l->id] || p->k[l->id].axi || !hl_wbytes(l)) continue;
-    const CfgLayerRule *r = cfg ? cfg_layer_rule(cfg, l->name) : NULL;
-    if (r && r->weights == CFG_W_ONCHIP) continue;
-    if (!bl || hl_wbytes(l) > hl_wbytes(bl)) bl = l;
-  }
-  if (!bl) return false;
-  p->k[bl->id].axi = true;
-  hl_estimate(bl, &p->k[bl->id], &p->e[bl->id]);
   return true;
 }
 
@@ -161,8 +160,8 @@ HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
   }
   sum_plan(n, p);
   bool fold = !cfg || cfg->target.fold;
-  while (fold && p->tot.dsp > p->b.dsp && fold_step(n, cfg, p)) p->nfold++, sum_plan(n, p);
-  while (fold && p->tot.bram18k > p->b.bram18k && spill_step(n, cfg, p)) p->nfold++, sum_plan(n, p);
+  while (fold && p->tot.dsp > p->b.dsp && fold_step(n, cfg, p, 0)) p->nfold++, sum_plan(n, p);
+  while (fold && p->tot.bram18k > p->b.bram18k && fold_step(n, cfg, p, 1)) p->nfold++, sum_plan(n, p);
   p->fits = p->tot.dsp <= p->b.dsp && p->tot.bram18k <= p->b.bram18k && p->tot.uram <= p->b.uram;
   size_t k = 0;
   p->what[0] = 0;
@@ -249,7 +248,7 @@ void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
     if (e->dsp > maxdsp) maxdsp = e->dsp;
     bool mac = lk_ops(l)->hls_wbytes != NULL; /* has a weights column */
     fprintf(f, "%-4d %-28s %-14s %5d %4d %4d %-6s %14lld %14lld %6lld %7lld %5lld %6.1f\n", seg,
-            l->name, l->type, k->ii, k->ip, k->op, mac ? (k->axi ? "axi" : "rom") : "-",
+            l->name, l->type, e->ii ? e->ii : k->ii, k->ip, k->op, mac ? (k->axi ? "axi" : "rom") : "-",
             (long long)e->macs, (long long)e->cycles, (long long)e->dsp, (long long)e->bram18k,
             (long long)e->uram, e->cycles ? (double)e->macs / (double)e->cycles : 0.0);
   }

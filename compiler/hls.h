@@ -49,9 +49,13 @@ typedef struct HlEst {
   int64_t macs;    /* useful multiply-accumulates */
   int64_t bram18k; /* 18 Kb block RAMs of its arrays (hl_bram18k) */
   int64_t uram;    /* UltraRAMs (the templates bind none) */
+  int ii;          /* proven II of its main pipelined loop (0: the knob's) */
 } HlEst;
 /* Estimate for live layer l of a hardware segment with knobs k. */
 void hl_estimate(const Layer *l, const HlKnobs *k, HlEst *e);
+/* The II a pipelined loop can reach when each iteration makes `n` accesses
+ * to one m_axi port (one per cycle): max(req, n) (docs/hls.md). */
+int hl_maxi_ii(int req, int64_t n);
 /* ceil(a / b) for b > 0 (for the kinds' hls_estimate slots). */
 int64_t hl_cdiv(int64_t a, int64_t b);
 
@@ -92,8 +96,8 @@ void hl_budget(const CfgConfig *cfg, HlBudget *b);
  * target.fold is on, FINN-style folding while the DSPs exceed the budget
  * (halve the in/out parallelism of the layer where that costs the fewest
  * extra cycles per DSP saved; layers whose rule sets in_parallel or
- * out_parallel are never folded), then, while the BRAM18Ks exceed it,
- * the largest on-chip weight ROM not forced on chip moves to AXI.
+ * out_parallel are never folded), then, while the BRAM18Ks exceed it, the
+ * same with moving a weight ROM to AXI as a third choice.
  * Deterministic. */
 HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar);
 /* The resource line: "resources: DSP u/a BRAM18K u/a URAM u/a on PART:
