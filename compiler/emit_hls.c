@@ -316,6 +316,39 @@ static const char *buf_what(EhCtx *x, int i) {
                    b->cvk);
 }
 
+/* The estimate for README.md: one markdown row per hardware layer (as
+ * planned: proven II, compute and memory cycles, bound, resources), the
+ * frame time and the resource line. */
+static const char *estimate_md(EhCtx *x) {
+  const FpPlan *p = x->p;
+  const HlPlan *hp = x->hp;
+  Sb sb = {0};
+  sb_puts(&sb, "| seg | layer | II | IP x OP | compute cycles | memory cycles | bound | DSP | BRAM18K | URAM |\n"
+               "|---|---|---|---|---|---|---|---|---|---|\n");
+  int64_t tot = 0;
+  for (int i = 0; i < p->n->nlayer; i++) {
+    const Layer *l = p->n->layers[i];
+    int u = p->L[l->id].unit;
+    if (u < 0 || !hp->hw[l->id]) continue;
+    const HlEst *e = &hp->e[l->id];
+    const HlKnobs *k = &hp->k[l->id];
+    tot += e->time;
+    sb_printf(&sb, "| %d | %s | %d | %d x %d | %lld | %lld | %s | %lld | %lld | %lld |\n", u,
+              eu_comment_safe(x->h.ar, l->name), e->ii ? e->ii : k->ii, k->ip, k->op,
+              (long long)e->cycles, (long long)e->mem_cycles,
+              e->mem_cycles > e->cycles ? "memory" : "compute", (long long)e->dsp,
+              (long long)e->bram18k, (long long)e->uram);
+  }
+  char line[512];
+  hl_resource_line(hp, line, sizeof line);
+  sb_printf(&sb, "\nHardware total: %lld cycles = %.3f ms per frame at %.3g ns (the sum over the "
+                 "layers of the larger of compute and memory).\n\n    %s\n",
+            (long long)tot, (double)tot * hp->clk_ns * 1e-6, hp->clk_ns, line);
+  const char *r = ar_strdup(x->h.ar, sb_str(&sb));
+  free(sb.s);
+  return r;
+}
+
 /* key = the segments' table items (k, top, src, tb, layers, dirs). */
 static void seg_list(EhCtx *x, const char *key) {
   LhHost *h = x->h.lh;
@@ -476,6 +509,7 @@ int eh_write(EhCtx *x, const char *outdir) {
   lh_set_str(h, "part", hl_part(x->h.cfg));
   lh_set_str(h, "clock", clk);
   lh_set_str(h, "wfile", wfname);
+  lh_set_str(h, "estimate", estimate_md(x));
   if (wtext(x, dir, "README.md", render(x, "hls/readme"))) return -1;
   return x->bad ? -1 : 0;
 }

@@ -48,6 +48,10 @@ void hl_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
     e->cycles = e->ii * hl_cdiv(rt_shape_count(&l->bottom[0]->shape), k->op);
     e->dsp = 3 * k->op;
   }
+  if (!e->rd_fm && !e->wr_fm) {
+    for (int i = 0; i < l->nbottom; i++) e->rd_fm += rt_shape_count(&l->bottom[i]->shape);
+    for (int i = 0; i < l->ntop; i++) e->wr_fm += rt_shape_count(&l->top[i]->shape);
+  }
 }
 
 int64_t hl_wbytes(const Layer *l) {
@@ -87,12 +91,25 @@ void hl_budget(const CfgConfig *cfg, HlBudget *b) {
   if (t->ddr_gbps > 0) b->ddr_gbps = t->ddr_gbps;
 }
 
+/* The memory term of e (docs/hls.md): each 8-bit m_axi port reads one byte
+ * and writes one byte per cycle, and both ports share the DDR's ddr_gbps. */
+static void mem_term(const HlPlan *p, HlEst *e) {
+  int64_t port = e->rd_fm > e->wr_fm ? e->rd_fm : e->wr_fm;
+  if (e->bytes_wts > port) port = e->bytes_wts;
+  double per_cycle = p->b.ddr_gbps * p->clk_ns; /* bytes per cycle */
+  int64_t ddr = (int64_t)((double)(e->rd_fm + e->wr_fm + e->bytes_wts) / per_cycle + 0.999999);
+  e->mem_cycles = port > ddr ? port : ddr;
+  e->time = e->cycles > e->mem_cycles ? e->cycles : e->mem_cycles;
+}
+
 static void sum_plan(const Net *n, HlPlan *p) {
   memset(&p->tot, 0, sizeof p->tot);
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
     if (!p->hw[l->id]) continue;
-    const HlEst *e = &p->e[l->id];
+    HlEst *e = &p->e[l->id];
+    mem_term(p, e);
+    p->tot.time += e->time, p->tot.mem_cycles += e->mem_cycles;
     p->tot.cycles += e->cycles, p->tot.dsp += e->dsp, p->tot.macs += e->macs;
     p->tot.bram18k += e->bram18k, p->tot.uram += e->uram;
   }
@@ -152,6 +169,7 @@ HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
   p->k = ar_array(ar, (size_t)p->nid + 1, sizeof *p->k);
   p->e = ar_array(ar, (size_t)p->nid + 1, sizeof *p->e);
   hl_budget(cfg, &p->b);
+  p->clk_ns = hl_clock_ns(cfg);
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
     p->hw[l->id] = hw[l->id];
@@ -217,8 +235,9 @@ void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
   fprintf(f, "budget: DSP %lld BRAM18K %lld URAM %lld, DDR %.2f GB/s (%s board)%s\n",
           (long long)pl->b.dsp, (long long)pl->b.bram18k, (long long)pl->b.uram, pl->b.ddr_gbps,
           pl->b.board, cfg && cfg->target.fold == 0 ? ", folding off" : "");
-  fprintf(f, "%-4s %-28s %-14s %5s %4s %4s %-6s %14s %14s %6s %7s %5s %6s\n", "seg", "layer",
-          "type", "II", "IP", "OP", "wts", "MACs", "cycles", "DSP", "BRAM18K", "URAM", "MAC/c");
+  fprintf(f, "%-4s %-28s %-14s %5s %4s %4s %-6s %14s %12s %12s %-7s %6s %7s %5s %6s\n", "seg",
+          "layer", "type", "II", "IP", "OP", "wts", "MACs", "compute", "memory", "bound", "DSP",
+          "BRAM18K", "URAM", "MAC/c");
   int seg = -1, prev_hw = 0;
   int64_t tot = 0, maxdsp = 0, allmacs = 0;
   HlEst s = {0};
@@ -228,11 +247,12 @@ void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
     if (l) allmacs += st_macs(l);
     bool h = l && hw[l->id];
     if (!h && prev_hw) {
-      fprintf(f, "     segment %d total: %lld MACs, %lld cycles (%.3f ms), DSP %lld, BRAM18K %lld, "
-                 "URAM %lld\n",
-              seg, (long long)s.macs, (long long)s.cycles, (double)s.cycles * clk * 1e-6,
-              (long long)s.dsp, (long long)s.bram18k, (long long)s.uram);
-      tot += s.cycles;
+      fprintf(f, "     segment %d total: %lld MACs, %lld cycles (%.3f ms; compute %lld, memory %lld), "
+                 "DSP %lld, BRAM18K %lld, URAM %lld\n",
+              seg, (long long)s.macs, (long long)s.time, (double)s.time * clk * 1e-6,
+              (long long)s.cycles, (long long)s.mem_cycles, (long long)s.dsp, (long long)s.bram18k,
+              (long long)s.uram);
+      tot += s.time;
     }
     if (!l) break;
     if (!h) {
@@ -244,13 +264,15 @@ void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
     const HlKnobs *k = &pl->k[l->id];
     const HlEst *e = &pl->e[l->id];
     s.cycles += e->cycles, s.dsp += e->dsp, s.macs += e->macs, s.bram18k += e->bram18k;
-    s.uram += e->uram;
+    s.uram += e->uram, s.time += e->time, s.mem_cycles += e->mem_cycles;
     if (e->dsp > maxdsp) maxdsp = e->dsp;
     bool mac = lk_ops(l)->hls_wbytes != NULL; /* has a weights column */
-    fprintf(f, "%-4d %-28s %-14s %5d %4d %4d %-6s %14lld %14lld %6lld %7lld %5lld %6.1f\n", seg,
-            l->name, l->type, e->ii ? e->ii : k->ii, k->ip, k->op, mac ? (k->axi ? "axi" : "rom") : "-",
-            (long long)e->macs, (long long)e->cycles, (long long)e->dsp, (long long)e->bram18k,
-            (long long)e->uram, e->cycles ? (double)e->macs / (double)e->cycles : 0.0);
+    fprintf(f, "%-4d %-28s %-14s %5d %4d %4d %-6s %14lld %12lld %12lld %-7s %6lld %7lld %5lld %6.1f\n",
+            seg, l->name, l->type, e->ii ? e->ii : k->ii, k->ip, k->op,
+            mac ? (k->axi ? "axi" : "rom") : "-", (long long)e->macs, (long long)e->cycles,
+            (long long)e->mem_cycles, e->mem_cycles > e->cycles ? "memory" : "compute",
+            (long long)e->dsp, (long long)e->bram18k, (long long)e->uram,
+            e->time ? (double)e->macs / (double)e->time : 0.0);
   }
   fprintf(f, "hardware: %d segments, %lld of %lld MACs, %lld cycles = %.3f ms per frame, "
              "%.1f fps at %.1f MHz\n",

@@ -50,6 +50,12 @@ typedef struct HlEst {
   int64_t bram18k; /* 18 Kb block RAMs of its arrays (hl_bram18k) */
   int64_t uram;    /* UltraRAMs (the templates bind none) */
   int ii;          /* proven II of its main pipelined loop (0: the knob's) */
+  int64_t rd_fm, wr_fm; /* bytes read / written through the fm port (0, 0:
+                           each bottom element read once, each top element
+                           written once) */
+  int64_t bytes_wts; /* bytes through the wts port (AXI weights) */
+  int64_t mem_cycles; /* hl_plan: the DDR / port time in cycles */
+  int64_t time;       /* hl_plan: max(cycles, mem_cycles) */
 } HlEst;
 /* Estimate for live layer l of a hardware segment with knobs k. */
 void hl_estimate(const Layer *l, const HlKnobs *k, HlEst *e);
@@ -83,6 +89,7 @@ typedef struct HlPlan {
   HlKnobs *k;
   HlEst *e;
   int nfold;            /* folding steps taken */
+  double clk_ns;
   HlEst tot;            /* sums over the hardware layers */
   HlBudget b;
   bool fits;

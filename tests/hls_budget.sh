@@ -84,6 +84,29 @@ if [ -d "$M" ]; then
            [ ! -d "$T/out_$tg/hls" ]; then ok "compile --target $tg refuses it at the config's mark"
       else bad "compile --target $tg refusal"; cat "$T/e"; fi
     done
+    # the memory term: per layer max(compute, memory), summed; README too
+    printf 'target:\n  part: xc7z020\n  ddr_gbps: 0.1\n' >"$T/m.yaml"
+    if "$CHAICC" compile "$T/q.prototxt" "$L/weights.caffemodel" -o "$T/out_m" --target hls --config "$T/m.yaml" >"$T/o" 2>"$T/e" &&
+       "$CHAICC" info "$T/q.prototxt" --hls --config "$T/m.yaml" >"$T/mi" 2>&1 &&
+       python3 - "$T/mi" "$T/out_m/hls/README.md" <<'PYEOF'
+import sys
+info = open(sys.argv[1]).read().splitlines()
+rows = [l.split() for l in info if l[:1].isdigit()]
+tot = sum(max(int(r[8]), int(r[9])) for r in rows)
+bounds = {r[10] for r in rows}
+assert all(r[10] == ('memory' if int(r[9]) > int(r[8]) else 'compute') for r in rows)
+seg = [l for l in info if 'segment 0 total' in l][0]
+assert (' %d cycles ' % tot) in seg, (tot, seg)
+assert 'memory' in bounds, bounds
+md = open(sys.argv[2]).read()
+res = [l for l in info if l.startswith('resources:')][0]
+assert '| bound |' in md and ('    ' + res) in md, 'README'
+for r in rows:
+    assert ('| %s | %s |' % (r[0], r[1])) in md and ('| %s | %s | %s |' % (r[8], r[9], r[10])) in md, r[1]
+print('%d layers, %d cycles' % (len(rows), tot))
+PYEOF
+    then ok "memory term: per layer max(compute, memory) (DDR 0.1 GB/s: memory-bound layers), README table = info"
+    else bad "memory term"; cat "$T/e"; tail -5 "$T/mi"; fi
     if "$CHAICC" compile "$T/q.prototxt" "$L/weights.caffemodel" -o "$T/out_c" --target c --config "$T/c.yaml" >"$T/o" 2>"$T/e"; then
       ok "compile --target c ignores the budget"
     else bad "--target c refused"; cat "$T/e"; fi

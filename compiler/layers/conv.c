@@ -303,6 +303,8 @@ static void conv_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   e->cycles = pix * (G * NOCT + taps * (C + G * NOCT * NICT * e->ii) + OC);
   e->dsp = (int64_t)k->ip * k->op + 3; /* MACs + the one output requantization */
   e->macs = pix * OC * ICG * taps;
+  e->rd_fm = pix * taps * C, e->wr_fm = pix * OC; /* fill reads, output writes */
+  e->bytes_wts = k->axi ? pix * taps * G * NOCT * NICT * k->ip * k->op : 0;
   /* the arrays of templates/hls/conv.lua (32-bit bias and acc assumed) */
   e->bram18k = (k->axi ? 0 : hl_bram18k(taps * G * NOCT * NICT, 8 * k->ip * k->op, 1)) +
                hl_bram18k(G * NOCT, 32 * k->op, 1) + hl_bram18k(OC, 32, 1) + hl_bram18k(OC, 8, 1) +

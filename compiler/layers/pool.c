@@ -196,6 +196,10 @@ static int pool_ii(const Layer *l, const HlKnobs *k) {
 static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   e->ii = pool_ii(l, k);
   e->cycles = e->ii * rt_shape_count(&l->top[0]->shape);
+  HlKnobs k1 = *k;
+  k1.ii = 1; /* the window's reads */
+  e->rd_fm = pool_ii(l, &k1) * rt_shape_count(&l->top[0]->shape);
+  e->wr_fm = rt_shape_count(&l->top[0]->shape);
   e->dsp = 3;
 }
 
