@@ -56,6 +56,17 @@ if [ -d "$M" ]; then
     else bad "$(basename "$m") default config: $r"; fi
   done
   ok "$n shared models fit xczu9eg at the default config"
+  # lenet, cifar10_quick, resnet20 and ultraface also fit xc7z020 (docs/hls.md)
+  printf 'target:\n  part: xc7z020-clg484-1\n' >"$T/z7.yaml"
+  for n in lenet_mnist cifar10_quick resnet20_cifar10 ultraface_slim320; do
+    r=$(res "$M/$n/deploy.prototxt" --config "$T/z7.yaml")
+    echo "$r" | grep -q ' URAM 0/0 on xc7z020-clg484-1: fits$' || bad "$n on xc7z020: $r"
+  done
+  ok "lenet, cifar10_quick, resnet20, ultraface fit xc7z020"
+  # the GoogLeNet bench config: at most 1024 DSPs, stated in its resource line
+  r=$(res bench/googlenet_v1.prototxt --config bench/googlenet_1024dsp.yaml)
+  if echo "$r" | grep -qE '^resources: DSP [0-9]+/1024 .* on xczu9eg-ffvb1156-2-e: fits$'; then ok "googlenet_1024dsp: $r"
+  else bad "googlenet_1024dsp: $r"; fi
   R=$M/resnet20_cifar10/deploy.prototxt
   # folding under a DSP budget; off, the same design does not fit
   printf 'target:\n  dsp_budget: 300\n' >"$T/f.yaml"
