@@ -19,7 +19,10 @@ the ports give the II the loop can reach:
     feature-map port `fm` (gmem0).
 
 It prints one row per pipelined loop (function, loop, iterations per
-entry, requested II, proven II, the array that limits it) and fails when a
+entry, requested II, proven II, the array that limits it), then the
+multipliers the pipelined loops instantiate (products of two array
+elements, times the unrolled copies of the loops around them), and fails
+when a
 loop requests an II below the proven one; with --exact, also when the
 requested II is not exactly the proven one (chaicc writes its proven II
 into the pragma, so this confirms chaicc's figure).  docs/hls.md.
@@ -153,7 +156,7 @@ class Array:
         return tuple(bank), tuple(word)
 
 
-def loops_of(body, base):
+def loops_of(body):
     """Labelled for loops of a function body: dicts with label, var, lo,
     hi, start, end (their extent in body), text position of their body."""
     out = []
@@ -227,6 +230,7 @@ def analyse(path, exact):
     for m in GARR.finditer(src):
         arrays[m.group(1)] = Array(m.group(1), [int(x) for x in re.findall(r'\d+', m.group(2))], 'rom')
     rows, bad = [], 0
+    muls = [0]
     for fm in FUNC.finditer(src):
         fname = fm.group(1)
         b0 = fm.end() - 1
@@ -240,10 +244,10 @@ def analyse(path, exact):
             local[m.group(1)] = Array(m.group(1), [int(x) for x in re.findall(r'\d+', m.group(2))], 'ram')
         for m in PRAGMA.finditer(src):
             a = local.get(m.group(2))
-            if a is not None and (src.find(fname) < m.start() or a.kind == 'rom'):
-                if b0 <= m.start() < b0 + len(body) or a.kind == 'rom':
-                    a.spec[int(m.group(5) or 1)] = (m.group(1), m.group(3), int(m.group(4) or 0))
-        loops = loops_of(body, b0)
+            # a ROM's pragma may sit in any function; a local's in its own
+            if a is not None and (a.kind == 'rom' or b0 <= m.start() < b0 + len(body)):
+                a.spec[int(m.group(5) or 1)] = (m.group(1), m.group(3), int(m.group(4) or 0))
+        loops = loops_of(body)
         for lp in loops:
             dt = direct_text(body, lp, loops)
             pm = re.search(r'#pragma HLS PIPELINE(?: II=(\d+))?', dt)
@@ -256,9 +260,19 @@ def analyse(path, exact):
             inner = [l for l in loops if lp['bstart'] < l['start'] < lp['end']]
             text = body[lp['bstart']:lp['end']]
             acc = accesses(text, local)
-            odecl = [d for d in decls(body[:lp['start']]) if any(
-                l['bstart'] < d[2] < l['end'] for l in outer) or True]
+            odecl = decls(body[:lp['start']])  # locals of the enclosing scopes
             idecl = decls(text)
+            # multipliers: products of two array elements (a ']' before
+            # the '*', an array access after it), once per unrolled copy
+            nmul = 0
+            for m in re.finditer(r'\]\s*\*\s*(?:\(\s*(\w+)\s*\+\s*\d+\s*\)|(?:\([^()]*\)\s*)?(\w+))\s*\[', text):
+                if (m.group(1) or m.group(2)) not in local:
+                    continue
+                copies = uf
+                for l in inner:
+                    if l['bstart'] - lp['bstart'] <= m.start() < l['end'] - lp['bstart']:
+                        copies *= l['hi'] - l['lo']
+                nmul += copies
             per = {}  # array -> (max distinct per bank) over samples
             for sample in range(3):
                 env = {}
@@ -319,7 +333,7 @@ def analyse(path, exact):
                                 if on:
                                     words.setdefault((name, bank), set()).add((f, word))
                 for key, ws in words.items():
-                    if key[0] in ('fm', 'wts') and key[1] in ('r', 'w') and (key[0] not in local or local[key[0]].kind == 'maxi' or True) and isinstance(next(iter(ws))[1], int) and key[0] in ('fm', 'wts'):
+                    if key[1] in ('r', 'w'):  # an m_axi port (banks are tuples)
                         ii, what = len(ws), 'm_axi %s (%d %s)' % (key[0], len(ws), 'reads' if key[1] == 'r' else 'writes')
                     else:
                         ii, what = -(-len(ws) // 2), '%s (%d accesses to one bank)' % (key[0], len(ws))
@@ -332,11 +346,14 @@ def analyse(path, exact):
             if not ok:
                 bad += 1
             rows.append((fname, lp['label'], -(-trips // uf), req, proven, what, ok))
+            muls[0] += nmul
+    analyse.muls = muls[0]
     return rows, bad
 
 
 def main(argv):
     exact = '--exact' in argv
+    nmul = 0
     quiet = '-q' in argv
     files = [a for a in argv if not a.startswith('-')]
     if not files:
@@ -346,10 +363,12 @@ def main(argv):
     for f in files:
         rows, b = analyse(f, exact)
         bad += b
+        nmul += analyse.muls
         for fn, lab, it, req, pr, what, ok in rows:
             if not quiet or not ok:
                 print('%-4s %-40s %-36s iters %8d  II req %4d proven %4d  %s' % (
                     'ok' if ok else 'FAIL', fn, lab, it, req, pr, what))
+    print('multipliers: %d (products of two array elements in pipelined loops, unrolled)' % nmul)
     if bad:
         print('%d pipelined loop(s) request an II below the proven one%s' % (
             bad, ' (or not equal to it)' if exact else ''), file=sys.stderr)

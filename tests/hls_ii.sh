@@ -6,7 +6,8 @@
 # pipelined loop's II pragma equals the proven II (--exact), and the II
 # `chaicc info --hls` reports for each convolution and pooling layer (the
 # one its estimate uses) equals the checker's figure for that layer's main
-# loop.
+# loop, and the multipliers the generated pipelined loops instantiate equal
+# the sum of IP x OP over info's convolution rows (its DSP count's MACs).
 set -u
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -46,7 +47,8 @@ compare() { # NAME QPROTO WEIGHTS [CONFIG]
   fi
   # shellcheck disable=SC2086
   "$CHAICC" info "$q" --hls $opt >"$T/$name.info" 2>&1
-  if ! $PY - "$T/$name.info" "$T/$name.ii" <<'PYEOF'
+  local cmp
+  if ! cmp=$($PY - "$T/$name.info" "$T/$name.ii" <<'PYEOF'
 import re, sys
 info = open(sys.argv[1]).read().splitlines()
 rows = [l.split() for l in open(sys.argv[2]) if l.startswith('ok')]
@@ -64,11 +66,17 @@ for l in info:
     if int(hit[0][9]) != int(f[3]):
         bad += 1
         print("  %s: info II %s, proven %s" % (f[1], f[3], hit[0][9]))
-print('%d layers compared' % n)
+muls = int([l for l in open(sys.argv[2]) if l.startswith('multipliers:')][0].split()[1])
+macs = sum(int(f[4]) * int(f[5]) for f in (l.split() for l in info)
+           if len(f) > 5 and f[0].isdigit() and f[2] in ('Convolution', 'Deconvolution'))
+if muls != macs:
+    bad += 1
+    print('  the generated loops instantiate %d multipliers, info counts %d' % (muls, macs))
+print('%d layers compared, %d multipliers' % (n, muls))
 sys.exit(1 if bad or n == 0 else 0)
 PYEOF
-  then echo "FAIL $name: info --hls II differs from the proven II"; fail=1; return; fi
-  echo "ok   $name: $(grep -c '^ok' "$T/$name.ii") pipelined loops at their proven II; $(tail -1 "$T/$name.info" | sed 's/^resources: //')"
+  ); then echo "FAIL $name: info --hls differs from the generated code"; echo "$cmp"; fail=1; return; fi
+  echo "ok   $name: $(grep -c '^ok' "$T/$name.ii") pipelined loops at their proven II, $cmp (= info's IP x OP); $(tail -1 "$T/$name.info" | sed 's/^resources: //')"
 }
 quant() { # NAME PROTO WEIGHTS INPUT -> $T/NAME.q.prototxt
   mkdir -p "$T/cal_$1" && cp "$4" "$T/cal_$1/input.npy"
