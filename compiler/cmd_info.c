@@ -23,9 +23,10 @@ static void usage(FILE *f) {
   fprintf(f, "  --config FILE     partition with the YAML config FILE (docs/config.md) and\n"
              "                    print each layer's placement (HW/SW) and why\n"
              "  --graph FILE.dot  write the partitioned graph for Graphviz\n"
-             "  --hls             HLS estimate: per hardware segment and layer, cycles\n"
-             "                    and DSPs from trip counts, II and unroll factors\n"
-             "                    (pragmas from --config; formula in docs/hls.md)\n");
+             "  --hls             HLS estimate: per hardware segment and layer, the\n"
+             "                    proven II, compute and memory cycles, DSP, BRAM18K and\n"
+             "                    URAM after folding under the part's budget, and the\n"
+             "                    line 'resources: ... on PART: fits' (docs/hls.md)\n");
 }
 
 /* The placement table: one line per layer, then the counts. */

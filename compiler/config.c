@@ -5,6 +5,8 @@
  * copied into the arena, so the document is freed before returning. */
 #include "config.h"
 
+#include "parts.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -162,13 +164,33 @@ static int pragma_key(P *p, const char *key, const yaml_node_t *v, int *ii, int 
 
 static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
   CfgTarget *t = &p->c->target;
-  t->loc = mark(p, k);
+  t->loc = t->part_loc = t->dsp_loc = mark(p, k);
   if (check_map(p, nd, "target") <= 0) return;
   FOR_PAIRS(nd, it) {
     const yaml_node_t *kk = node(p, it->key), *v = node(p, it->value);
     const char *key = sval(kk);
     if (!strcmp(key, "part")) {
       t->part = get_str(p, v, "target.part");
+      t->part_loc = mark(p, v);
+      if (t->part && !pr_find(t->part)) {
+        char list[256];
+        pr_list(list, sizeof list);
+        diag_error(p->dg, t->part_loc, "unknown part '%s' (chaicc knows the devices %s)", t->part,
+                   list);
+      }
+    } else if (!strcmp(key, "dsp_budget")) {
+      get_int(p, v, "target.dsp_budget", 0, 1 << 24, &t->dsp_budget);
+      t->dsp_loc = mark(p, v);
+    } else if (!strcmp(key, "bram18k_budget")) {
+      get_int(p, v, "target.bram18k_budget", 0, 1 << 24, &t->bram18k_budget);
+    } else if (!strcmp(key, "uram_budget")) {
+      get_int(p, v, "target.uram_budget", 0, 1 << 24, &t->uram_budget);
+    } else if (!strcmp(key, "ddr_gbps")) {
+      get_pos_num(p, v, "target.ddr_gbps", &t->ddr_gbps);
+    } else if (!strcmp(key, "fold")) {
+      static const char *const fold_words[] = {"false", "true", NULL};
+      int i = get_enum(p, v, "target.fold", fold_words);
+      if (i >= 0) t->fold = i;
     } else if (!strcmp(key, "clock_ns")) {
       get_pos_num(p, v, "target.clock_ns", &t->clock_ns);
     } else if (!strcmp(key, "onchip_weight_limit_kb")) {
@@ -181,7 +203,9 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
           unknown_key(p, pk, "target.pragmas", "pipeline_ii, in_parallel, out_parallel");
       }
     } else {
-      unknown_key(p, kk, "target", "part, clock_ns, onchip_weight_limit_kb, pragmas");
+      unknown_key(p, kk, "target",
+                  "part, clock_ns, onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, "
+                  "uram_budget, ddr_gbps, fold");
     }
   }
 }
@@ -357,6 +381,8 @@ CfgConfig *cfg_parse(const char *name, const char *text, size_t len, Arena *ar, 
   CfgConfig *c = ar_alloc(ar, sizeof *c);
   c->file = ar_strdup(ar, name);
   c->target.onchip_weight_limit_kb = -1;
+  c->target.dsp_budget = c->target.bram18k_budget = c->target.uram_budget = -1;
+  c->target.fold = 1;
   P p = {c->file, ar, dg, NULL, c};
   yaml_parser_t ps;
   yaml_document_t doc;

@@ -30,7 +30,14 @@ typedef struct CfgTarget {
   double clock_ns;            /* clock period, > 0 when given */
   int onchip_weight_limit_kb; /* -1 = not given */
   int pipeline_ii, in_parallel, out_parallel; /* pragmas; 0 = not given */
+  /* the budget (docs/hls.md): overrides of the part table; 0 / -1 = not
+   * given (-1 for the counts, where 0 is meaningful) */
+  int dsp_budget, bram18k_budget, uram_budget; /* -1 = the part's */
+  double ddr_gbps;            /* > 0 when given */
+  int fold;                   /* 1 (default): fold under the budget; 0: off */
   SrcLoc loc;                 /* the `target` key */
+  SrcLoc part_loc;            /* the part value (loc when not given) */
+  SrcLoc dsp_loc;             /* dsp_budget value (part_loc when not given) */
 } CfgTarget;
 
 /* types: <CaffeType>: hw|sw|auto */

@@ -14,11 +14,13 @@
 struct EhCtx {
   EhHost h;
   FpPlan *p;
+  HlPlan *hp;               /* knobs and resources of the hardware layers */
   Sb *funcs, *calls, *dirs; /* per segment */
   bool *uses_wts;           /* per segment */
   Sb sw_funcs;              /* <net>_swfx.c */
   int8_t *wts;              /* the AXI weight memory */
   int64_t nwts, capwts;
+  bool sw;                  /* rendering <net>_swfx.c (external linkage) */
   int bad;
 };
 
@@ -35,6 +37,7 @@ static void set_common(EhCtx *x, const Layer *l, const char *fn, int nb, const i
   lh_set_strs(h, "yt", yt, nt);
   lh_set_bool(h, "wts", false);
   lh_set_bool(h, "wide", false);
+  lh_set_bool(h, "extern", x->sw);
 }
 
 static const char *render(EhCtx *x, const char *tmpl) {
@@ -92,7 +95,7 @@ static const char *elem_fn(EhCtx *x, const Layer *l, const char *fn, int src, in
   lh_begin(h);
   set_common(x, l, fn, 1, &src, 1, &dst);
   lh_set_int(h, "count", x->p->buf[dst].n);
-  lh_set_int(h, "II", ii);
+  lh_set_int(h, "II", hl_maxi_ii(ii, lanes)); /* lanes reads of x0 per iteration */
   lh_set_int(h, "LANES", lanes);
   lh_set_int(h, "M", p->M), lh_set_int(h, "sh", p->sh);
   lh_set_int(h, "Mn", p->Mn), lh_set_int(h, "shn", p->shn);
@@ -119,7 +122,7 @@ const char *eh_affine_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_str(h, "shbody", eu_ibody(ar, C, eu_g8, p->sh));
   lh_set_str(h, "Bbody", eu_ibody(ar, C, eu_g64, p->B));
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
-  lh_set_int(h, "II", f->k->ii);
+  lh_set_int(h, "II", hl_maxi_ii(f->k->ii, f->k->op));
   lh_set_int(h, "LANES", f->k->op);
   return render(f->x, "hls/affine");
 }
@@ -148,11 +151,12 @@ const char *eh_copy_fn(EhFn *f, const Layer *l, const void *param) {
  * kind's hls_fn. */
 static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
   bool hw = dirs != NULL;
+  x->sw = !hw; /* swfx functions are called only from the host's .c */
   FpLay *L = &x->p->L[l->id];
   const QsNet *qn = x->p->qn;
-  int64_t wb = hl_wbytes(l);
   HlKnobs k;
-  hl_knobs(x->h.cfg, l, wb, &k);
+  if (hw) k = x->hp->k[l->id]; /* as planned (folded) under the budget */
+  else hl_knobs(x->h.cfg, l, hl_wbytes(l), &k);
   for (int i = 0; i < L->nstep; i++) {
     FpStep *s = &L->step[i];
     const char *code = NULL;
@@ -192,6 +196,13 @@ EhCtx *eh_open(const EhHost *hh) {
   x->dirs = calloc((size_t)ns, sizeof(Sb));
   x->uses_wts = calloc((size_t)ns, sizeof(bool));
   if (!x->funcs || !x->calls || !x->dirs || !x->uses_wts) exit(3);
+  int nid = 0;
+  for (int i = 0; i < p->n->nlayer; i++)
+    if (p->n->layers[i]->id >= nid) nid = p->n->layers[i]->id + 1;
+  bool *hwl = ar_array(hh->ar, (size_t)nid + 1, sizeof *hwl);
+  for (int i = 0; i < p->n->nlayer; i++) hwl[p->n->layers[i]->id] = p->L[p->n->layers[i]->id].unit >= 0;
+  x->hp = hl_plan(p->n, hh->cfg, hwl, hh->ar);
+  if (hl_check_fit(x->hp, hh->cfg, p->n, hh->dg)) goto fail;
   for (int i = 0; i < p->n->nlayer; i++) {
     Layer *l = p->n->layers[i];
     int u = p->L[l->id].unit;
@@ -303,6 +314,39 @@ static const char *buf_what(EhCtx *x, int i) {
   if (b->blob) return ar_printf(x->h.ar, "blob %s", eu_comment_safe(x->h.ar, b->blob->name));
   return ar_printf(x->h.ar, "layer %s bottom %d in its input format", eu_comment_safe(x->h.ar, b->cvl->name),
                    b->cvk);
+}
+
+/* The estimate for README.md: one markdown row per hardware layer (as
+ * planned: proven II, compute and memory cycles, bound, resources), the
+ * frame time and the resource line. */
+static const char *estimate_md(EhCtx *x) {
+  const FpPlan *p = x->p;
+  const HlPlan *hp = x->hp;
+  Sb sb = {0};
+  sb_puts(&sb, "| seg | layer | II | IP x OP | compute cycles | memory cycles | bound | DSP | BRAM18K | URAM |\n"
+               "|---|---|---|---|---|---|---|---|---|---|\n");
+  int64_t tot = 0;
+  for (int i = 0; i < p->n->nlayer; i++) {
+    const Layer *l = p->n->layers[i];
+    int u = p->L[l->id].unit;
+    if (u < 0 || !hp->hw[l->id]) continue;
+    const HlEst *e = &hp->e[l->id];
+    const HlKnobs *k = &hp->k[l->id];
+    tot += e->time;
+    sb_printf(&sb, "| %d | %s | %d | %d x %d | %lld | %lld | %s | %lld | %lld | %lld |\n", u,
+              eu_comment_safe(x->h.ar, l->name), e->ii ? e->ii : k->ii, k->ip, k->op,
+              (long long)e->cycles, (long long)e->mem_cycles,
+              e->mem_cycles > e->cycles ? "memory" : "compute", (long long)e->dsp,
+              (long long)e->bram18k, (long long)e->uram);
+  }
+  char line[512];
+  hl_resource_line(hp, line, sizeof line);
+  sb_printf(&sb, "\nHardware total: %lld cycles = %.3f ms per frame at %.3g ns (the sum over the "
+                 "layers of the larger of compute and memory).\n\n    %s\n",
+            (long long)tot, (double)tot * hp->clk_ns * 1e-6, hp->clk_ns, line);
+  const char *r = ar_strdup(x->h.ar, sb_str(&sb));
+  free(sb.s);
+  return r;
 }
 
 /* key = the segments' table items (k, top, src, tb, layers, dirs). */
@@ -465,6 +509,7 @@ int eh_write(EhCtx *x, const char *outdir) {
   lh_set_str(h, "part", hl_part(x->h.cfg));
   lh_set_str(h, "clock", clk);
   lh_set_str(h, "wfile", wfname);
+  lh_set_str(h, "estimate", estimate_md(x));
   if (wtext(x, dir, "README.md", render(x, "hls/readme"))) return -1;
   return x->bad ? -1 : 0;
 }

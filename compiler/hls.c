@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "parts.h"
 #include "passes.h"
 #include "stats.h"
 
@@ -33,15 +34,23 @@ double hl_clock_ns(const CfgConfig *cfg) {
 
 int64_t hl_cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+int hl_maxi_ii(int req, int64_t n) { return n > req ? (int)(n < (1 << 30) ? n : 1 << 30) : req; }
+
 void hl_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   memset(e, 0, sizeof *e);
   if (!l->nbottom || !l->ntop) return;
   const LayerOps *ops = lk_ops(l);
   if (ops->hls_estimate) {
     ops->hls_estimate(l, k, e);
-  } else { /* ReLU, BN, Scale: one requantization per element and lane */
-    e->cycles = k->ii * hl_cdiv(rt_shape_count(&l->bottom[0]->shape), k->op);
+  } else { /* ReLU, BN, Scale: one requantization per element and lane;
+              * op reads of the m_axi input per iteration */
+    e->ii = hl_maxi_ii(k->ii, k->op);
+    e->cycles = e->ii * hl_cdiv(rt_shape_count(&l->bottom[0]->shape), k->op);
     e->dsp = 3 * k->op;
+  }
+  if (!e->rd_fm && !e->wr_fm) {
+    for (int i = 0; i < l->nbottom; i++) e->rd_fm += rt_shape_count(&l->bottom[i]->shape);
+    for (int i = 0; i < l->ntop; i++) e->wr_fm += rt_shape_count(&l->top[i]->shape);
   }
 }
 
@@ -51,50 +60,227 @@ int64_t hl_wbytes(const Layer *l) {
   return ops->hls_wbytes(l);
 }
 
+int64_t hl_bram18k(int64_t depth, int bits, int64_t banks) {
+  static const int cw[] = {1, 2, 4, 9, 18, 36}; /* RAMB18 aspect ratios */
+  static const int cd[] = {16384, 8192, 4096, 2048, 1024, 512};
+  if (depth <= 0 || bits <= 0) return 0;
+  if (banks < 1) banks = 1;
+  if (banks > depth) banks = depth;
+  int64_t d = hl_cdiv(depth, banks);
+  if (d * bits <= HL_LUTRAM_BITS) return 0;
+  int64_t best = -1;
+  for (int i = 0; i < 6; i++) {
+    int64_t c = hl_cdiv(bits, cw[i]) * hl_cdiv(d, cd[i]);
+    if (best < 0 || c < best) best = c;
+  }
+  return best * banks;
+}
+
+void hl_budget(const CfgConfig *cfg, HlBudget *b) {
+  const CfgTarget *t = cfg ? &cfg->target : NULL;
+  const PrPart *pp = pr_find(hl_part(cfg));
+  if (!pp) pp = pr_find(HL_DEFAULT_PART); /* cfg_load rejects unknown parts */
+  b->part = hl_part(cfg);
+  b->board = pp->board;
+  b->dsp = pp->dsp, b->bram18k = pp->bram18k, b->uram = pp->uram;
+  b->ddr_gbps = pp->ddr_gbps;
+  if (!t) return;
+  if (t->dsp_budget >= 0 && t->dsp_budget < b->dsp) b->dsp = t->dsp_budget;
+  if (t->bram18k_budget >= 0 && t->bram18k_budget < b->bram18k) b->bram18k = t->bram18k_budget;
+  if (t->uram_budget >= 0 && t->uram_budget < b->uram) b->uram = t->uram_budget;
+  if (t->ddr_gbps > 0) b->ddr_gbps = t->ddr_gbps;
+}
+
+/* The memory term of e (docs/hls.md): each 8-bit m_axi port reads one byte
+ * and writes one byte per cycle, and both ports share the DDR's ddr_gbps. */
+static void mem_term(const HlPlan *p, HlEst *e) {
+  int64_t port = e->rd_fm > e->wr_fm ? e->rd_fm : e->wr_fm;
+  if (e->bytes_wts > port) port = e->bytes_wts;
+  double per_cycle = p->b.ddr_gbps * p->clk_ns; /* bytes per cycle */
+  int64_t ddr = (int64_t)((double)(e->rd_fm + e->wr_fm + e->bytes_wts) / per_cycle + 0.999999);
+  e->mem_cycles = port > ddr ? port : ddr;
+  e->time = e->cycles > e->mem_cycles ? e->cycles : e->mem_cycles;
+}
+
+static void sum_plan(const Net *n, HlPlan *p) {
+  memset(&p->tot, 0, sizeof p->tot);
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    if (!p->hw[l->id]) continue;
+    HlEst *e = &p->e[l->id];
+    mem_term(p, e);
+    p->tot.time += e->time, p->tot.mem_cycles += e->mem_cycles;
+    p->tot.cycles += e->cycles, p->tot.dsp += e->dsp, p->tot.macs += e->macs;
+    p->tot.bram18k += e->bram18k, p->tot.uram += e->uram;
+  }
+}
+
+static int64_t res_of(const HlEst *e, int res) { return res ? e->bram18k : e->dsp; }
+
+/* One folding step for resource res (0 DSP, 1 BRAM18K): among halving a
+ * layer's ip or op and (for BRAM) moving its weight ROM to AXI, the change
+ * that saves the resource at the fewest extra cycles per unit saved (ties:
+ * the earlier layer, then ip, op, AXI).  Layers whose rule sets
+ * in_parallel / out_parallel do not halve; weights: onchip does not move.
+ * Returns false when nothing saves. */
+static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
+  const Layer *bl = NULL;
+  HlKnobs bk = {0};
+  HlEst be = {0};
+  int64_t bcost = 0, bsave = 0;
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    if (!p->hw[l->id]) continue;
+    const CfgLayerRule *r = cfg ? cfg_layer_rule(cfg, l->name) : NULL;
+    bool forced = r && (r->in_parallel || r->out_parallel);
+    bool pinned = (r && r->weights == CFG_W_ONCHIP) || !hl_wbytes(l);
+    const HlKnobs *k = &p->k[l->id];
+    for (int w = 0; w < 3; w++) {
+      HlKnobs k2 = *k;
+      if (w < 2) {
+        int *v = w ? &k2.op : &k2.ip;
+        if (forced || *v <= 1) continue;
+        *v = (*v + 1) / 2;
+      } else {
+        if (!res || pinned || k2.axi) continue;
+        k2.axi = true;
+      }
+      HlEst e2;
+      hl_estimate(l, &k2, &e2);
+      int64_t save = res_of(&p->e[l->id], res) - res_of(&e2, res);
+      int64_t cost = e2.cycles - p->e[l->id].cycles;
+      if (save <= 0) continue;
+      if (!bl || (double)cost * (double)bsave < (double)bcost * (double)save) {
+        bl = l, bk = k2, be = e2, bcost = cost, bsave = save;
+      }
+    }
+  }
+  if (!bl) return false;
+  p->k[bl->id] = bk;
+  p->e[bl->id] = be;
+  return true;
+}
+
+HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
+  HlPlan *p = ar_alloc(ar, sizeof *p);
+  for (int i = 0; i < n->nlayer; i++)
+    if (n->layers[i]->id >= p->nid) p->nid = n->layers[i]->id + 1;
+  p->hw = ar_array(ar, (size_t)p->nid + 1, sizeof *p->hw);
+  p->k = ar_array(ar, (size_t)p->nid + 1, sizeof *p->k);
+  p->e = ar_array(ar, (size_t)p->nid + 1, sizeof *p->e);
+  hl_budget(cfg, &p->b);
+  p->clk_ns = hl_clock_ns(cfg);
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    p->hw[l->id] = hw[l->id];
+    hl_knobs(cfg, l, hl_wbytes(l), &p->k[l->id]);
+    if (p->hw[l->id]) hl_estimate(l, &p->k[l->id], &p->e[l->id]);
+  }
+  sum_plan(n, p);
+  bool fold = !cfg || cfg->target.fold;
+  while (fold && p->tot.dsp > p->b.dsp && fold_step(n, cfg, p, 0)) p->nfold++, sum_plan(n, p);
+  while (fold && p->tot.bram18k > p->b.bram18k && fold_step(n, cfg, p, 1)) p->nfold++, sum_plan(n, p);
+  p->fits = p->tot.dsp <= p->b.dsp && p->tot.bram18k <= p->b.bram18k && p->tot.uram <= p->b.uram;
+  size_t k = 0;
+  p->what[0] = 0;
+  const char *nm[3] = {"DSP", "BRAM18K", "URAM"};
+  int64_t u[3] = {p->tot.dsp, p->tot.bram18k, p->tot.uram}, a[3] = {p->b.dsp, p->b.bram18k, p->b.uram};
+  for (int i = 0; i < 3; i++) {
+    if (u[i] <= a[i] || k >= sizeof p->what) continue;
+    int w = snprintf(p->what + k, sizeof p->what - k, "%s%s %lld > %lld", k ? ", " : "", nm[i],
+                     (long long)u[i], (long long)a[i]);
+    if (w > 0) k += (size_t)w;
+  }
+  return p;
+}
+
+void hl_resource_line(const HlPlan *p, char *buf, size_t n) {
+  snprintf(buf, n, "resources: DSP %lld/%lld BRAM18K %lld/%lld URAM %lld/%lld on %s: %s%s%s",
+           (long long)p->tot.dsp, (long long)p->b.dsp, (long long)p->tot.bram18k,
+           (long long)p->b.bram18k, (long long)p->tot.uram, (long long)p->b.uram, p->b.part,
+           p->fits ? "fits" : "does not fit (", p->fits ? "" : p->what, p->fits ? "" : ")");
+}
+
+int hl_check_fit(const HlPlan *p, const CfgConfig *cfg, const Net *n, Diag *dg) {
+  if (p->fits) return 0;
+  char line[512];
+  hl_resource_line(p, line, sizeof line);
+  SrcLoc at = {n->file, 0, 0};
+  if (cfg) {
+    const CfgTarget *t = &cfg->target;
+    at = p->tot.dsp > p->b.dsp && t->dsp_budget >= 0 ? t->dsp_loc : t->part_loc;
+    if (!at.file) at = (SrcLoc){cfg->file, 0, 0};
+  }
+  diag_error(dg, at, "the hardware design does not fit part %s (%s); %s; lower the pragmas, "
+                     "raise the budget or place layers in software (docs/hls.md)",
+             p->b.part, p->what, line);
+  return -1;
+}
+
 void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
   PsLog lg;
   ps_log_init(&lg, n->ar);
   ps_run(n, &lg);
+  int nid = 0;
+  for (int i = 0; i < n->nlayer; i++)
+    if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
+  bool *hw = ar_array(n->ar, (size_t)nid + 1, sizeof *hw);
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    hw[l->id] = !l->dead && !lk_is(l->kind, LKF_SOURCE) && l->place == PL_HW && hl_kind_ok(l->kind);
+  }
+  HlPlan *pl = hl_plan(n, cfg, hw, n->ar);
   double clk = hl_clock_ns(cfg);
   fprintf(f, "hls: part %s, clock %.3g ns (%.1f MHz)\n", hl_part(cfg), clk, 1e3 / clk);
-  fprintf(f, "%-4s %-28s %-14s %5s %4s %4s %-6s %14s %14s %8s %6s\n", "seg", "layer", "type", "II",
-          "IP", "OP", "wts", "MACs", "cycles", "DSP", "MAC/c");
+  fprintf(f, "budget: DSP %lld BRAM18K %lld URAM %lld, DDR %.2f GB/s (%s board)%s\n",
+          (long long)pl->b.dsp, (long long)pl->b.bram18k, (long long)pl->b.uram, pl->b.ddr_gbps,
+          pl->b.board, cfg && cfg->target.fold == 0 ? ", folding off" : "");
+  fprintf(f, "%-4s %-28s %-14s %5s %4s %4s %-6s %14s %12s %12s %-7s %6s %7s %5s %6s\n", "seg",
+          "layer", "type", "II", "IP", "OP", "wts", "MACs", "compute", "memory", "bound", "DSP",
+          "BRAM18K", "URAM", "MAC/c");
   int seg = -1, prev_hw = 0;
-  int64_t tot = 0, sc = 0, sd = 0, smacs = 0, maxdsp = 0, allmacs = 0, hwmacs = 0;
+  int64_t tot = 0, maxdsp = 0, allmacs = 0;
+  HlEst s = {0};
   for (int i = 0; i <= n->nlayer; i++) {
     const Layer *l = i < n->nlayer ? n->layers[i] : NULL;
     if (l && (l->dead || lk_is(l->kind, LKF_SOURCE))) continue;
     if (l) allmacs += st_macs(l);
-    bool hw = l && l->place == PL_HW && hl_kind_ok(l->kind);
-    if (!hw && prev_hw) {
-      fprintf(f, "     segment %d total: %lld MACs, %lld cycles (%.3f ms), %lld DSPs (sum over its layers)\n",
-              seg, (long long)smacs, (long long)sc, (double)sc * clk * 1e-6, (long long)sd);
-      tot += sc;
+    bool h = l && hw[l->id];
+    if (!h && prev_hw) {
+      fprintf(f, "     segment %d total: %lld MACs, %lld cycles (%.3f ms; compute %lld, memory %lld), "
+                 "DSP %lld, BRAM18K %lld, URAM %lld\n",
+              seg, (long long)s.macs, (long long)s.time, (double)s.time * clk * 1e-6,
+              (long long)s.cycles, (long long)s.mem_cycles, (long long)s.dsp, (long long)s.bram18k,
+              (long long)s.uram);
+      tot += s.time;
     }
     if (!l) break;
-    if (!hw) {
+    if (!h) {
       prev_hw = 0;
       continue;
     }
-    if (!prev_hw) seg++, sc = sd = smacs = 0;
+    if (!prev_hw) seg++, memset(&s, 0, sizeof s);
     prev_hw = 1;
-    HlKnobs k;
-    HlEst e;
-    hl_knobs(cfg, l, hl_wbytes(l), &k);
-    hl_estimate(l, &k, &e);
-    sc += e.cycles, sd += e.dsp, smacs += e.macs, hwmacs += e.macs;
-    if (e.dsp > maxdsp) maxdsp = e.dsp;
+    const HlKnobs *k = &pl->k[l->id];
+    const HlEst *e = &pl->e[l->id];
+    s.cycles += e->cycles, s.dsp += e->dsp, s.macs += e->macs, s.bram18k += e->bram18k;
+    s.uram += e->uram, s.time += e->time, s.mem_cycles += e->mem_cycles;
+    if (e->dsp > maxdsp) maxdsp = e->dsp;
     bool mac = lk_ops(l)->hls_wbytes != NULL; /* has a weights column */
-    fprintf(f, "%-4d %-28s %-14s %5d %4d %4d %-6s %14lld %14lld %8lld %6.1f\n", seg, l->name,
-            l->type, k.ii, k.ip, k.op, mac ? (k.axi ? "axi" : "rom") : "-", (long long)e.macs,
-            (long long)e.cycles, (long long)e.dsp,
-            e.cycles ? (double)e.macs / (double)e.cycles : 0.0);
+    fprintf(f, "%-4d %-28s %-14s %5d %4d %4d %-6s %14lld %12lld %12lld %-7s %6lld %7lld %5lld %6.1f\n",
+            seg, l->name, l->type, e->ii ? e->ii : k->ii, k->ip, k->op,
+            mac ? (k->axi ? "axi" : "rom") : "-", (long long)e->macs, (long long)e->cycles,
+            (long long)e->mem_cycles, e->mem_cycles > e->cycles ? "memory" : "compute",
+            (long long)e->dsp, (long long)e->bram18k, (long long)e->uram,
+            e->time ? (double)e->macs / (double)e->time : 0.0);
   }
   fprintf(f, "hardware: %d segments, %lld of %lld MACs, %lld cycles = %.3f ms per frame, "
              "%.1f fps at %.1f MHz\n",
-          seg + 1, (long long)hwmacs, (long long)allmacs, (long long)tot,
+          seg + 1, (long long)pl->tot.macs, (long long)allmacs, (long long)tot,
           (double)tot * clk * 1e-6, tot ? 1e9 / ((double)tot * clk) : 0.0, 1e3 / clk);
-  fprintf(f, "DSPs: largest layer %lld (a shared engine of that size runs every layer in the "
-             "cycles above); sum over layer instances as generated: see the segment totals\n",
-          (long long)maxdsp);
+  fprintf(f, "folding: %d steps%s; largest layer %lld DSPs\n", pl->nfold,
+          pl->nfold ? " (knobs above are after folding)" : "", (long long)maxdsp);
+  char line[512];
+  hl_resource_line(pl, line, sizeof line);
+  fprintf(f, "%s\n", line);
 }

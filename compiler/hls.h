@@ -44,14 +44,76 @@ const char *hl_part(const CfgConfig *cfg);
 double hl_clock_ns(const CfgConfig *cfg);
 
 typedef struct HlEst {
-  int64_t cycles; /* latency of the layer function */
-  int64_t dsp;    /* DSP48 slices it instantiates */
-  int64_t macs;   /* useful multiply-accumulates */
+  int64_t cycles;  /* latency of the layer function */
+  int64_t dsp;     /* DSP48 slices it instantiates */
+  int64_t macs;    /* useful multiply-accumulates */
+  int64_t bram18k; /* 18 Kb block RAMs of its arrays (hl_bram18k) */
+  int64_t uram;    /* UltraRAMs (the templates bind none) */
+  int ii;          /* proven II of its main pipelined loop (0: the knob's) */
+  int64_t rd_fm, wr_fm; /* bytes read / written through the fm port (0, 0:
+                           each bottom element read once, each top element
+                           written once) */
+  int64_t bytes_wts; /* bytes through the wts port (AXI weights) */
+  int64_t mem_cycles; /* hl_plan: the DDR / port time in cycles */
+  int64_t time;       /* hl_plan: max(cycles, mem_cycles) */
 } HlEst;
 /* Estimate for live layer l of a hardware segment with knobs k. */
 void hl_estimate(const Layer *l, const HlKnobs *k, HlEst *e);
+/* The II a pipelined loop can reach when each iteration makes `n` accesses
+ * to one m_axi port (one per cycle): max(req, n) (docs/hls.md). */
+int hl_maxi_ii(int req, int64_t n);
 /* ceil(a / b) for b > 0 (for the kinds' hls_estimate slots). */
 int64_t hl_cdiv(int64_t a, int64_t b);
+
+/* BRAM18Ks of an array of `depth` elements of `bits` bits split into
+ * `banks` banks (cyclic or block: ceil(depth / banks) each); each bank
+ * takes whole RAMB18s in the best aspect ratio (16Kx1 .. 512x36), and a
+ * bank of at most HL_LUTRAM_BITS bits is LUTRAM / registers (0). */
+#define HL_LUTRAM_BITS 1024
+int64_t hl_bram18k(int64_t depth, int bits, int64_t banks);
+
+/* The design of the hardware layers under the part's budget
+ * (docs/hls.md): the knobs after folding, the per-layer estimate, totals
+ * and whether it fits.  The emitter renders with these knobs and info
+ * prints them: one source for both. */
+typedef struct HlBudget {
+  const char *part;     /* as configured (or the default) */
+  int64_t dsp, bram18k, uram;
+  double ddr_gbps;      /* GB/s */
+  const char *board;    /* the board ddr_gbps assumes */
+} HlBudget;
+
+typedef struct HlPlan {
+  int nid;              /* arrays below are indexed by Layer.id < nid */
+  bool *hw;             /* layer in a hardware segment */
+  HlKnobs *k;
+  HlEst *e;
+  int nfold;            /* folding steps taken */
+  double clk_ns;
+  HlEst tot;            /* sums over the hardware layers */
+  HlBudget b;
+  bool fits;
+  char what[160];       /* when not: the resources over budget */
+} HlPlan;
+
+/* The budget: the part table entry of hl_part(cfg), with the config's
+ * overrides (capped at the part's counts). */
+void hl_budget(const CfgConfig *cfg, HlBudget *b);
+/* Plans the layers with hw[l->id] set: knobs from the config, then, when
+ * target.fold is on, FINN-style folding while the DSPs exceed the budget
+ * (halve the in/out parallelism of the layer where that costs the fewest
+ * extra cycles per DSP saved; layers whose rule sets in_parallel or
+ * out_parallel are never folded), then, while the BRAM18Ks exceed it, the
+ * same with moving a weight ROM to AXI as a third choice.
+ * Deterministic. */
+HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar);
+/* The resource line: "resources: DSP u/a BRAM18K u/a URAM u/a on PART:
+ * fits" (or ": does not fit (what)"), no newline. */
+void hl_resource_line(const HlPlan *p, char *buf, size_t n);
+/* Reports a plan that does not fit as an error at the config's budget or
+ * part (or, without a config, at the net's file, naming the part);
+ * returns -1 then, else 0. */
+int hl_check_fit(const HlPlan *p, const CfgConfig *cfg, const Net *n, Diag *dg);
 
 /* `chaicc info --hls`: runs the graph passes on n (in place), forms the
  * hardware segments (maximal runs of live layers placed in hardware whose

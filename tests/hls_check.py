@@ -11,12 +11,19 @@ HLS generator promises (docs/hls.md):
   bounds    every `for` is `for (int v = A; v < B; v++)` (or `v += K`)
             with A, B integer literals or UPPER_CASE macros
   vla       array sizes are integer literals or UPPER_CASE macros
+  ii        every `#pragma HLS PIPELINE II=n` loop can reach II n: the
+            static II proof of tests/hls_ii.py (accesses per bank and
+            m_axi port per iteration against the ports) proves an II <= n
 
 Prints `FILE:LINE: rule: text` per violation and exits 1 if there is any.
 Uses only the Python standard library.
 """
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hls_ii  # noqa: E402
 
 CONST = r"(?:-?\d+|[A-Z_][A-Z0-9_]*)"
 FOR_OK = re.compile(
@@ -121,6 +128,16 @@ def main(argv):
     errs = []
     for p in argv[1:]:
         errs += check(p)
+        if p.endswith(".c") and not errs:
+            try:
+                rows, _ = hls_ii.analyse(p, False)
+            except SystemExit as e:
+                errs.append("%s:1: ii: %s" % (p, e))
+                continue
+            for fn, lab, _, req, pr, what, ok in rows:
+                if not ok:
+                    errs.append("%s:1: ii: %s loop %s requests II=%d, proven II %d (%s)" % (
+                        p, fn, lab, req, pr, what))
     for e in errs:
         print(e)
     return 1 if errs else 0

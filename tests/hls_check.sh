@@ -61,4 +61,13 @@ L: for (int i = 0; y[i] != 0; i++) y[i] = 1;
 }'
 bad vla 'void f(int8_t *y, int n) { int8_t t[n]; t[0] = 1; y[0] = t[0]; }'
 bad vla 'void f(int8_t *y, int n) { int32_t acc[n * 2]; acc[0] = 0; y[0] = (int8_t)acc[0]; }'
+bad ii 'static const int8_t w[64] = {0};
+void f(const int8_t *x, int8_t *y) {
+L_i: for (int i = 0; i < 8; i++) {
+#pragma HLS PIPELINE II=1
+  int32_t a = 0;
+  L_k: for (int k = 0; k < 8; k++) a += x[k] * w[i * 8 + k];
+  y[i] = (int8_t)a;
+}
+}'
 exit $fail

@@ -136,7 +136,8 @@ START_TEST(unknown_keys_warn) {
   ck_assert_str_eq(
       diags(),
       "net.yaml:2:3: warning: unknown key 'prat' in target (expected one of: part, clock_ns, "
-      "onchip_weight_limit_kb, pragmas)\n"
+      "onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, uram_budget, ddr_gbps, "
+      "fold)\n"
       "net.yaml:3:13: warning: unknown key 'ii' in target.pragmas (expected one of: "
       "pipeline_ii, in_parallel, out_parallel)\n"
       "net.yaml:7:22: warning: unknown key 'wieghts' in a layer rule (expected one of: place, "

@@ -88,7 +88,8 @@ static bool concat_hw_limits(const Layer *l, char *why, size_t n) {
 }
 
 static void concat_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
-  e->cycles = k->ii * hl_cdiv(rt_shape_count(&l->top[0]->shape), k->op);
+  e->ii = hl_maxi_ii(k->ii, k->op);
+  e->cycles = e->ii * hl_cdiv(rt_shape_count(&l->top[0]->shape), k->op);
   e->dsp = 3 * k->op;
 }
 
@@ -126,7 +127,7 @@ static const char *concat_hls_fn(EhFn *f, const Layer *l, const void *param) {
   }
   lh_list_end(h);
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
-  lh_set_int(h, "II", f->k->ii);
+  lh_set_int(h, "II", hl_maxi_ii(f->k->ii, f->k->op)); /* op m_axi reads */
   lh_set_int(h, "LANES", f->k->op);
   return eh_fn_render(f, "hls/concat");
 }

@@ -284,17 +284,31 @@ static void conv_hls_knobs(const Layer *l, HlKnobs *k) {
   k->op = clampi(k->op, 1, l->top[0]->shape.d[1] / G);
 }
 
+/* The proven II of the MAC loop (docs/hls.md): one IP x OP ROM word, IP
+ * xb banks and OP acc banks per iteration -> 1; AXI weights: IP x OP
+ * reads of the wts port. */
+static int conv_mac_ii(const HlKnobs *k, bool axi) {
+  return hl_maxi_ii(k->ii, axi ? (int64_t)k->ip * k->op : 1);
+}
+
 static void conv_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
   const rt_conv_param *p = &l->p.conv;
-  int64_t N = in->d[0], G = p->group, ICG = in->d[1] / G, OC = out->d[1], OCG = OC / G;
-  int64_t pix = N * out->d[2] * out->d[3];
-  /* the pipelined ict loop runs once per (pixel, tap, group, oc tile,
-   * ic tile); init and output loops take OC/OP each per pixel */
-  e->cycles = k->ii * pix * p->kh * p->kw * G * hl_cdiv(OCG, k->op) * hl_cdiv(ICG, k->ip) +
-              2 * pix * hl_cdiv(OC, k->op);
-  e->dsp = (int64_t)k->ip * k->op + 3 * k->op; /* MACs + output requantization */
-  e->macs = pix * OC * ICG * p->kh * p->kw;
+  int64_t N = in->d[0], G = p->group, C = in->d[1], ICG = C / G, OC = out->d[1], OCG = OC / G;
+  int64_t pix = N * out->d[2] * out->d[3], taps = (int64_t)p->kh * p->kw;
+  int64_t NOCT = hl_cdiv(OCG, k->op), NICT = hl_cdiv(ICG, k->ip);
+  /* per pixel: init G*NOCT, per tap fill C + MAC G*NOCT*NICT at its II,
+   * out OC (taps outside the input skipped: not counted) */
+  e->ii = conv_mac_ii(k, k->axi);
+  e->cycles = pix * (G * NOCT + taps * (C + G * NOCT * NICT * e->ii) + OC);
+  e->dsp = (int64_t)k->ip * k->op + 3; /* MACs + the one output requantization */
+  e->macs = pix * OC * ICG * taps;
+  e->rd_fm = pix * taps * C, e->wr_fm = pix * OC; /* fill reads, output writes */
+  e->bytes_wts = k->axi ? pix * taps * G * NOCT * NICT * k->ip * k->op : 0;
+  /* the arrays of templates/hls/conv.lua (32-bit bias and acc assumed) */
+  e->bram18k = (k->axi ? 0 : hl_bram18k(taps * G * NOCT * NICT, 8 * k->ip * k->op, 1)) +
+               hl_bram18k(G * NOCT, 32 * k->op, 1) + hl_bram18k(OC, 32, 1) + hl_bram18k(OC, 8, 1) +
+               hl_bram18k(G * NOCT * k->op, 32, k->op) + hl_bram18k(G * NICT * k->ip, 8, k->ip);
 }
 
 static void deconv_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
@@ -351,7 +365,12 @@ static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
   int C = in->d[1], H = in->d[2], W = in->d[3], OC = out->d[1], G = p->g.group;
   int ICG = C / G, OCG = OC / G, KH = p->g.kh, KW = p->g.kw;
-  int64_t nw = (int64_t)OC * ICG * KH * KW;
+  int IP = k->ip, OP = k->op, NICT = (ICG + IP - 1) / IP, NOCT = (OCG + OP - 1) / OP;
+  bool axi = f->hw && k->axi;
+  /* AXI: [ky][kx][g][icl][ocl]; ROM: [ky][kx][g][oct][ict][ip][op], the
+   * channels padded with zeros to whole IP x OP words */
+  int64_t D = (int64_t)KH * KW * G * NOCT * NICT;
+  int64_t nw = axi ? (int64_t)OC * ICG * KH * KW : D * IP * OP;
   int16_t *w = ar_array(ar, (size_t)nw, sizeof *w);
   for (int g = 0; g < G; g++)
     for (int icl = 0; icl < ICG; icl++)
@@ -360,12 +379,19 @@ static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p
           for (int kx = 0; kx < KW; kx++) {
             int64_t src_i = de ? ((((int64_t)(g * ICG + icl)) * OCG + ocl) * KH + ky) * KW + kx
                                : ((((int64_t)(g * OCG + ocl)) * ICG + icl) * KH + ky) * KW + kx;
-            int64_t dst_i = ((((int64_t)ky * KW + kx) * G + g) * ICG + icl) * OCG + ocl;
+            int64_t tap = ((int64_t)ky * KW + kx) * G + g;
+            int64_t dst_i = axi ? (tap * ICG + icl) * OCG + ocl
+                                : (((tap * NOCT + ocl / OP) * NICT + icl / IP) * IP + icl % IP) * OP + ocl % OP;
             w[dst_i] = p->w[src_i];
           }
+  int64_t *bias = NULL;
+  if (p->bias) { /* [g][oct][op], padded */
+    bias = ar_array(ar, (size_t)G * NOCT * OP, sizeof *bias);
+    for (int o = 0; o < OC; o++)
+      bias[((int64_t)(o / OCG) * NOCT + (o % OCG) / OP) * OP + (o % OCG) % OP] = p->bias[o];
+  }
   LhHost *h = eh_fn_begin(f, l, 1);
   int wbw = l->q ? l->q->bw_params : 16;
-  bool axi = f->hw && k->axi;
   lh_set_bool(h, "rom", !axi);
   lh_set_bool(h, "wts", axi);
   lh_set_str(h, "wtype", wbw <= 8 ? "int8_t" : "int16_t");
@@ -381,7 +407,7 @@ static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p
   lh_set_str(h, "at", p->acc64 ? "int64_t" : "int32_t");
   lh_set_bool(h, "wide", p->acc64);
   lh_set_str(h, "bias", p->bias ? ar_printf(ar, "%s_b", f->fn) : "");
-  if (p->bias) lh_set_str(h, "bbody", eu_ibody(ar, OC, eu_g64, p->bias));
+  if (p->bias) lh_set_str(h, "bbody", eu_ibody(ar, (int64_t)G * NOCT * OP, eu_g64, bias));
   lh_set_str(h, "Mbody", eu_ibody(ar, OC, eu_g32, p->q.M));
   int32_t *sh = ar_array(ar, (size_t)OC, sizeof *sh);
   for (int o = 0; o < OC; o++) sh[o] = p->q.sh[o];
@@ -400,9 +426,10 @@ static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p
   lh_set_int(h, "SW", p->g.sw), lh_set_int(h, "PH", p->g.ph), lh_set_int(h, "PW", p->g.pw);
   lh_set_int(h, "DH", p->g.dh), lh_set_int(h, "DW", p->g.dw), lh_set_int(h, "G", G);
   lh_set_int(h, "ICG", ICG), lh_set_int(h, "OCG", OCG);
-  lh_set_int(h, "IP", k->ip), lh_set_int(h, "OP", k->op), lh_set_int(h, "II", k->ii);
-  lh_set_int(h, "NICT", (ICG + k->ip - 1) / k->ip), lh_set_int(h, "NOCT", (OCG + k->op - 1) / k->op);
-  lh_set_bool(h, "exact", ICG % k->ip == 0 && OCG % k->op == 0);
+  lh_set_int(h, "IP", IP), lh_set_int(h, "OP", OP), lh_set_int(h, "II", conv_mac_ii(k, axi));
+  lh_set_int(h, "NICT", NICT), lh_set_int(h, "NOCT", NOCT), lh_set_int(h, "D", D);
+  lh_set_int(h, "NT", (int64_t)G * NOCT), lh_set_int(h, "NX", (int64_t)G * NICT);
+  lh_set_bool(h, "exact", ICG % IP == 0 && OCG % OP == 0);
   lh_set_bool(h, "deconv", de);
   return eh_fn_render(f, "hls/conv");
 }

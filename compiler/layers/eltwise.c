@@ -90,7 +90,9 @@ static bool eltwise_hw_limits(const Layer *l, char *why, size_t n) {
 
 /* op lanes, each requantizing every input */
 static void eltwise_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
-  e->cycles = k->ii * hl_cdiv(rt_shape_count(&l->top[0]->shape), k->op);
+  /* nbottom x op reads of the m_axi feature map per iteration */
+  e->ii = hl_maxi_ii(k->ii, (int64_t)l->nbottom * k->op);
+  e->cycles = e->ii * hl_cdiv(rt_shape_count(&l->top[0]->shape), k->op);
   e->dsp = 3 * l->nbottom * k->op;
 }
 
@@ -122,7 +124,7 @@ static const char *eltwise_hls_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_int(h, "shift", p->shift);
   lh_set_int(h, "count", eh_fn_count(f, f->dst));
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
-  lh_set_int(h, "II", f->k->ii);
+  lh_set_int(h, "II", hl_maxi_ii(f->k->ii, (int64_t)n * f->k->op));
   lh_set_int(h, "LANES", f->k->op);
   return eh_fn_render(f, "hls/eltwise");
 }

@@ -183,8 +183,22 @@ static void pool_hls_knobs(const Layer *l, HlKnobs *k) {
   k->ip = k->op = 1;
 }
 
+/* The window (unrolled in the pipelined loop) reads the m_axi input KH x KW
+ * times per iteration. */
+static int pool_ii(const Layer *l, const HlKnobs *k) {
+  const rt_shape *in = &l->bottom[0]->shape;
+  const rt_pool_param *p = &l->p.pool;
+  int64_t taps = p->global ? (int64_t)in->d[2] * in->d[3] : (int64_t)p->kh * p->kw;
+  return hl_maxi_ii(k->ii, taps);
+}
+
 static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
-  e->cycles = k->ii * rt_shape_count(&l->top[0]->shape);
+  e->ii = pool_ii(l, k);
+  e->cycles = e->ii * rt_shape_count(&l->top[0]->shape);
+  HlKnobs k1 = *k;
+  k1.ii = 1; /* the window's reads */
+  e->rd_fm = pool_ii(l, &k1) * rt_shape_count(&l->top[0]->shape);
+  e->wr_fm = rt_shape_count(&l->top[0]->shape);
   e->dsp = 3;
 }
 
@@ -218,7 +232,7 @@ static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_bool(h, "ident", eh_ident_m(p->M, p->sh));
   lh_set_int(h, "M", p->M), lh_set_int(h, "sh", p->sh);
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
-  lh_set_int(h, "II", f->k->ii);
+  lh_set_int(h, "II", pool_ii(l, f->k));
   lh_set_int(h, "LANES", 1);
   return eh_fn_render(f, "hls/pool");
 }

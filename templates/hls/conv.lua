@@ -2,33 +2,51 @@
 -- one accumulator per output channel for each output pixel, the MAC loop
 -- tiled by IP input and OP output channels (the analogue of CHaiDNN's
 -- XI_PIX_PROC / XI_KER_PROC), then the per-channel output stage.
--- Weights are laid out [ky][kx][g][icl][ocl] (emit_fx.c reorders the
--- prepared codes), so one pipelined iteration reads IP x OP of them.
+--
+-- Per output pixel and tap, the fill loop copies the C input codes of the
+-- tap from the m_axi feature map into xb[G*NICT][IP] (one read per
+-- cycle); the pipelined MAC loop then reads IP of them from xb's IP
+-- register/LUTRAM banks, one IP x OP word of the weight ROM
+-- w[taps*G*NOCT*NICT*IP*OP] (reshaped cyclic by IP*OP: one word) and
+-- updates acc[G*NOCT][OP] (OP banks).  With AXI weights the MAC loop reads
+-- IP x OP weights from the wts port ([ky][kx][g][icl][ocl]) per iteration.
+-- The PIPELINE IIs are chaicc's proven IIs (docs/hls.md, tests/hls_ii.py).
 -- Integer addition is exact, so any loop order gives the reference sums.
 local lib = import("hls/lib")
 
 function render(t)
   local F = t.fn
   local s = {lib.header(t)}
-  if t.rom then s[#s + 1] = lib.rom(t.wtype, t.w, t.nw, t.wbody) end
-  if t.bias ~= "" then s[#s + 1] = lib.rom(t.at, t.bias, t.OC, t.bbody) end
+  if t.rom then
+    s[#s + 1] = lib.rom(t.wtype, t.w, t.D * t.IP * t.OP, t.wbody)
+  end
+  if t.bias ~= "" then
+    s[#s + 1] = lib.rom(t.at, t.bias, t.NT * t.OP, t.bbody)
+  end
   s[#s + 1] = lib.rom("int32_t", F .. "_M", t.OC, t.Mbody)
   s[#s + 1] = lib.rom("int8_t", F .. "_sh", t.OC, t.shbody)
   if t.relu == 2 then
     s[#s + 1] = lib.rom("int32_t", F .. "_Mn", t.OC, t.Mnbody)
     s[#s + 1] = lib.rom("int8_t", F .. "_shn", t.OC, t.shnbody)
   end
-  local wexpr = t.rom and t.w or ("(wts + " .. t.woff .. ")")
   s[#s + 1] = lib.signature(t) .. " {\n"
-  s[#s + 1] = ("  %s acc[%d];\n"):format(t.at, t.OC)
-  s[#s + 1] = lib.pragma("", ("ARRAY_PARTITION variable=acc cyclic factor=%d"):format(t.OP))
+  s[#s + 1] = ("  %s acc[%d][%d];\n"):format(t.at, t.NT, t.OP)
+  s[#s + 1] = lib.pragma("", "ARRAY_PARTITION variable=acc complete dim=2")
+  s[#s + 1] = ("  %s xb[%d][%d];\n"):format(t.xt[1], t.NX, t.IP)
+  s[#s + 1] = lib.pragma("", "ARRAY_PARTITION variable=xb complete dim=2")
+  if t.rom and t.IP * t.OP > 1 then
+    s[#s + 1] = lib.pragma("", ("ARRAY_RESHAPE variable=%s cyclic factor=%d dim=1"):format(t.w, t.IP * t.OP))
+  end
+  if t.bias ~= "" and t.OP > 1 then
+    s[#s + 1] = lib.pragma("", ("ARRAY_RESHAPE variable=%s cyclic factor=%d dim=1"):format(t.bias, t.OP))
+  end
   s[#s + 1] = ("%s_n: for (int n = 0; n < %d; n++) {\n"):format(F, t.N)
   s[#s + 1] = ("  %s_oy: for (int oy = 0; oy < %d; oy++) {\n"):format(F, t.OH)
   s[#s + 1] = ("    %s_ox: for (int ox = 0; ox < %d; ox++) {\n"):format(F, t.OW)
-  s[#s + 1] = ("      %s_init: for (int o = 0; o < %d; o++) {\n"):format(F, t.OC)
-  s[#s + 1] = lib.pragma("", ("PIPELINE II=1"))
-  s[#s + 1] = lib.pragma("", ("UNROLL factor=%d"):format(t.OP))
-  s[#s + 1] = ("        acc[o] = %s;\n      }\n"):format(t.bias ~= "" and (t.bias .. "[o]") or "0")
+  s[#s + 1] = ("      %s_init: for (int t = 0; t < %d; t++) {\n"):format(F, t.NT)
+  s[#s + 1] = lib.pragma("", "PIPELINE II=1")
+  s[#s + 1] = ("        %s_init_op: for (int op = 0; op < %d; op++) acc[t][op] = %s;\n      }\n"):format(
+      F, t.OP, t.bias ~= "" and (t.bias .. ("[t * %d + op]"):format(t.OP)) or "0")
   s[#s + 1] = ("      %s_ky: for (int ky = 0; ky < %d; ky++) {\n"):format(F, t.KH)
   s[#s + 1] = ("        %s_kx: for (int kx = 0; kx < %d; kx++) {\n"):format(F, t.KW)
   if t.deconv then
@@ -44,6 +62,13 @@ function render(t)
           if (iy < 0 || iy >= %d || ix < 0 || ix >= %d) continue;
 ]]):format(t.SH, t.PH, t.DH, t.SW, t.PW, t.DW, t.H, t.W)
   end
+  s[#s + 1] = ("          %s_fill: for (int c = 0; c < %d; c++) {\n"):format(F, t.C)
+  s[#s + 1] = lib.pragma("", "PIPELINE II=1")
+  s[#s + 1] = ([[
+            const int icl = c %% %d;
+            xb[(c / %d) * %d + icl / %d][icl %% %d] = x0[((n * %d + c) * %d + iy) * %d + ix];
+          }
+]]):format(t.ICG, t.ICG, t.NICT, t.IP, t.IP, t.C, t.H, t.W)
   s[#s + 1] = ("          %s_g: for (int g = 0; g < %d; g++) {\n"):format(F, t.G)
   s[#s + 1] = ("            %s_oct: for (int oct = 0; oct < %d; oct++) {\n"):format(F, t.NOCT)
   s[#s + 1] = ("              %s_ict: for (int ict = 0; ict < %d; ict++) {\n"):format(F, t.NICT)
@@ -53,10 +78,17 @@ function render(t)
   s[#s + 1] = ([[
                     const int icl = ict * %d + ip, ocl = oct * %d + op;
 ]]):format(t.IP, t.OP)
-  local mac = ([[acc[g * %d + ocl] += (int32_t)x0[((n * %d + g * %d + icl) * %d + iy) * %d + ix] *
-                        %s[(((ky * %d + kx) * %d + g) * %d + icl) * %d + ocl];]]):format(
-      t.OCG, t.C, t.ICG, t.H, t.W, wexpr, t.KW, t.G, t.ICG, t.OCG)
+  local wv
+  if t.rom then
+    wv = ("%s[((((ky * %d + kx) * %d + g) * %d + oct) * %d + ict) * %d + ip * %d + op]"):format(
+        t.w, t.KW, t.G, t.NOCT, t.NICT, t.IP * t.OP, t.OP)
+  else
+    wv = ("(wts + %d)[(((ky * %d + kx) * %d + g) * %d + icl) * %d + ocl]"):format(t.woff, t.KW, t.G, t.ICG, t.OCG)
+  end
+  local mac = ("acc[g * %d + oct][op] += (int32_t)xb[g * %d + ict][ip] *\n                        %s;"):format(
+      t.NOCT, t.NICT, wv)
   if t.exact then
+    s[#s + 1] = "                    (void)icl, (void)ocl;\n"
     s[#s + 1] = "                    " .. mac .. "\n"
   else
     s[#s + 1] = ("                    if (icl < %d && ocl < %d)\n                      %s\n"):format(t.ICG, t.OCG, mac)
@@ -64,12 +96,13 @@ function render(t)
   s[#s + 1] = "                  }\n                }\n              }\n            }\n          }\n        }\n      }\n"
   s[#s + 1] = ("      %s_out: for (int o = 0; o < %d; o++) {\n"):format(F, t.OC)
   s[#s + 1] = lib.pragma("", "PIPELINE II=1")
-  s[#s + 1] = lib.pragma("", ("UNROLL factor=%d"):format(t.OP))
-  local pos = lib.req(t, "acc[o]", F .. "_M[o]", F .. "_sh[o]")
+  s[#s + 1] = ("        const int ocl = o %% %d;\n"):format(t.OCG)
+  s[#s + 1] = ("        const %s a = acc[(o / %d) * %d + ocl / %d][ocl %% %d];\n"):format(t.at, t.OCG, t.NOCT, t.OP, t.OP)
+  local pos = lib.req(t, "a", F .. "_M[o]", F .. "_sh[o]")
   local v
   if t.relu == 0 then v = pos
-  elseif t.relu == 1 then v = "acc[o] < 0 ? 0 : " .. pos
-  else v = "acc[o] < 0 ? " .. lib.req(t, "acc[o]", F .. "_Mn[o]", F .. "_shn[o]") .. " : " .. pos end
+  elseif t.relu == 1 then v = "a < 0 ? 0 : " .. pos
+  else v = "a < 0 ? " .. lib.req(t, "a", F .. "_Mn[o]", F .. "_shn[o]") .. " : " .. pos end
   s[#s + 1] = ("        y0[((n * %d + o) * %d + oy) * %d + ox] = (%s)(%s);\n"):format(t.OC, t.OH, t.OW, t.yt[1], v)
   s[#s + 1] = "      }\n    }\n  }\n}\n}\n"
   return table.concat(s)

@@ -4,13 +4,15 @@
 -- subset docs/hls.md lists: intN_t types, static arrays, constant trip
 -- counts, a label on every loop, no float.
 
--- "static void fn(const int8_t *x0, ..., int8_t *y0[, const int8_t *wts])".
+-- "[static ]void fn(const int8_t *x0, ..., int8_t *y0[, const int8_t *wts])".
 function signature(t)
   local ps = {}
   for i, ty in ipairs(t.xt) do ps[#ps + 1] = ("const %s *x%d"):format(ty, i - 1) end
   for i, ty in ipairs(t.yt) do ps[#ps + 1] = ("%s *y%d"):format(ty, i - 1) end
   if t.wts then ps[#ps + 1] = "const int8_t *wts" end
-  return "static void " .. t.fn .. "(" .. table.concat(ps, ", ") .. ")"
+  -- <net>_swfx.c: external, so the file compiles warning-free on its own
+  -- (the host's .c includes it and calls them)
+  return (t.extern and "void " or "static void ") .. t.fn .. "(" .. table.concat(ps, ", ") .. ")"
 end
 
 -- The comment above a layer function.

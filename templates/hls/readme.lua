@@ -18,6 +18,15 @@ Common files: `chai_fx.h` (the fixed-point rules), `%s_hw.h` (the
 segment interface: feature maps in one 8-bit memory at fixed offsets,
 weights over AXI from `%s`), `directives.tcl`.
 
+## Estimate
+
+Per hardware layer (chaicc's plan after folding under the part's budget;
+docs/hls.md): the proven II of its main pipelined loop, the compute
+cycles at the proven IIs, the memory cycles (bytes through the 8-bit
+m_axi ports, one read and one write per cycle each, and the DDR
+bandwidth), and which of the two bounds the layer.
+
+%s
 ## Run with Vivado HLS (or Vitis HLS)
 
     cd hls
@@ -33,6 +42,6 @@ for bit, printing PASS or FAIL (non-zero exit on a mismatch).
 
     gcc -std=c99 -O2 -I. %s tb_%s.c -o tb && ./tb %s
 ]]):format(t.net_name, t.version, t.prototxt, table.concat(segs, "\n"), t.base,
-           t.wfile ~= "" and t.wfile or "(none: every weight is on chip)", t.part, t.clock,
+           t.wfile ~= "" and t.wfile or "(none: every weight is on chip)", t.estimate, t.part, t.clock,
            t.segs[1] and t.segs[1].src or "<seg>.c", t.segs[1] and t.segs[1].top or "<top>", t.wfile)
 end

@@ -1,0 +1,379 @@
+#!/usr/bin/env python3
+"""hls_ii.py [--exact] [-q] FILE.c... - static II proof of generated HLS C.
+
+For every loop with `#pragma HLS PIPELINE II=n` it counts the memory
+accesses of one iteration.  Loops nested in the pipelined loop unroll
+fully, and `#pragma HLS UNROLL factor=F` on the pipelined loop itself makes
+one iteration do F of them.  Every subscript is evaluated (integer C
+arithmetic, the `const int` locals in order) for every combination of the
+unrolled loop variables, at a few sample values of the outer loop
+variables.  Each address is mapped to its bank and word by the array's
+ARRAY_PARTITION / ARRAY_RESHAPE pragmas (complete, cyclic, block; factor,
+dim).  Distinct words per bank and iteration (reads plus writes) against
+the ports give the II the loop can reach:
+
+  * an on-chip array (static const ROM or local array): 2 ports per bank;
+  * an array partitioned completely in every dimension: registers, no limit;
+  * a pointer parameter: an m_axi port, one read and one write per cycle;
+    `wts` is its own port (bundle gmem1), every other pointer is the
+    feature-map port `fm` (gmem0).
+
+It prints one row per pipelined loop (function, loop, iterations per
+entry, requested II, proven II, the array that limits it), then the
+multipliers the pipelined loops instantiate (products of two array
+elements, times the unrolled copies of the loops around them), and fails
+when a
+loop requests an II below the proven one; with --exact, also when the
+requested II is not exactly the proven one (chaicc writes its proven II
+into the pragma, so this confirms chaicc's figure).  docs/hls.md.
+"""
+import ast
+import itertools
+import re
+import sys
+
+LOOP = re.compile(r'(\w+)\s*:\s*for\s*\(\s*int\s+(\w+)\s*=\s*(-?\d+)\s*;\s*\w+\s*<\s*(\d+)\s*;\s*\w+\+\+\s*\)')
+PRAGMA = re.compile(r'#pragma HLS (ARRAY_PARTITION|ARRAY_RESHAPE) variable=(\w+) (complete|cyclic|block)'
+                    r'(?: factor=(\d+))?(?: dim=(\d+))?')
+GARR = re.compile(r'static const \w+ (\w+)((?:\[\d+\])+)\s*=')
+LARR = re.compile(r'^\s*\w+ (\w+)((?:\[\d+\])+);', re.M)
+FUNC = re.compile(r'^(?:static )?void (\w+)\(([^)]*)\)\s*\{', re.M)
+DECL = re.compile(r'const\s+int(?:32_t|64_t)?\s+([^;]*);')
+
+
+def strip_comments(s):
+    return re.sub(r'/\*.*?\*/', lambda m: ' ' * len(m.group(0)), s, flags=re.S)
+
+
+def match_brace(s, i):
+    """Index after the brace that closes s[i] == '{'."""
+    d = 0
+    for j in range(i, len(s)):
+        if s[j] == '{':
+            d += 1
+        elif s[j] == '}':
+            d -= 1
+            if d == 0:
+                return j + 1
+    raise ValueError('unbalanced braces')
+
+
+class Ev(ast.NodeVisitor):
+    """Integer C arithmetic over a name table (truncating / and %)."""
+    def __init__(self, env):
+        self.env = env
+
+    def visit_Expression(self, n):
+        return self.visit(n.body)
+
+    def visit_Constant(self, n):
+        return int(n.value)
+
+    def visit_Name(self, n):
+        if n.id not in self.env:
+            raise KeyError(n.id)
+        return self.env[n.id]
+
+    def visit_UnaryOp(self, n):
+        v = self.visit(n.operand)
+        return -v if isinstance(n.op, ast.USub) else v
+
+    def visit_BinOp(self, n):
+        a, b = self.visit(n.left), self.visit(n.right)
+        if isinstance(n.op, ast.Add):
+            return a + b
+        if isinstance(n.op, ast.Sub):
+            return a - b
+        if isinstance(n.op, ast.Mult):
+            return a * b
+        q = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
+        if isinstance(n.op, (ast.Div, ast.FloorDiv)):
+            return q
+        if isinstance(n.op, ast.Mod):
+            return a - q * b
+        raise ValueError('operator')
+
+    def generic_visit(self, n):
+        raise ValueError('unsupported expression')
+
+
+def cval(expr, env):
+    e = re.sub(r'\((?:u?int\d+_t|int)\)', '', expr).replace('/', '//')
+    return Ev(env).visit(ast.parse(e.strip(), mode='eval'))
+
+
+def subscripts(s, i):
+    """The [..][..] groups starting at s[i] == '['; (list, end)."""
+    out = []
+    while i < len(s) and s[i] == '[':
+        d, j = 0, i
+        while True:
+            if s[j] == '[':
+                d += 1
+            elif s[j] == ']':
+                d -= 1
+                if d == 0:
+                    break
+            j += 1
+        out.append(s[i + 1:j])
+        i = j + 1
+        while i < len(s) and s[i] == ' ' and i + 1 < len(s) and s[i + 1] == '[':
+            i += 1
+    return out, i
+
+
+class Array:
+    def __init__(self, name, dims, kind):
+        self.name, self.dims, self.kind = name, dims, kind
+        self.spec = {}  # dim (1-based) -> (pragma, type, factor)
+
+    def registers(self):
+        return self.kind != 'maxi' and all(
+            self.spec.get(d + 1, ('', '', 0))[1] == 'complete' and self.spec[d + 1][0] == 'ARRAY_PARTITION'
+            for d in range(len(self.dims)))
+
+    def place(self, idx):
+        """(bank, word) of an index tuple."""
+        bank, word = [], []
+        for d, v in enumerate(idx):
+            n = self.dims[d] if d < len(self.dims) else 1
+            prag, typ, f = self.spec.get(d + 1, ('', '', 0))
+            if not prag:
+                word.append(v)
+            elif typ == 'complete':
+                (bank if prag == 'ARRAY_PARTITION' else [None]).append(v)
+            elif typ == 'cyclic':
+                if prag == 'ARRAY_PARTITION':
+                    bank.append(v % f), word.append(v // f)
+                else:
+                    word.append(v // f)
+            else:  # block
+                bs = -(-n // f)
+                if prag == 'ARRAY_PARTITION':
+                    bank.append(v // bs), word.append(v % bs)
+                else:
+                    word.append(v % bs)
+        return tuple(bank), tuple(word)
+
+
+def loops_of(body):
+    """Labelled for loops of a function body: dicts with label, var, lo,
+    hi, start, end (their extent in body), text position of their body."""
+    out = []
+    for m in LOOP.finditer(body):
+        j = m.end()
+        while body[j] in ' \n':
+            j += 1
+        end = match_brace(body, j) if body[j] == '{' else body.index(';', j) + 1
+        out.append(dict(label=m.group(1), var=m.group(2), lo=int(m.group(3)), hi=int(m.group(4)),
+                        start=m.start(), bstart=j, end=end))
+    return out
+
+
+def direct_text(body, lp, loops):
+    """The text of lp's body without its nested loops."""
+    inner = [l for l in loops if lp['bstart'] < l['start'] < lp['end']]
+    t, i = [], lp['bstart']
+    for l in sorted(inner, key=lambda l: l['start']):
+        if l['start'] >= i:
+            t.append(body[i:l['start']])
+            i = l['end']
+    t.append(body[i:lp['end']])
+    return ''.join(t)
+
+
+def decls(text):
+    """(name, expr) of the const int locals in text, in order."""
+    out = []
+    for m in DECL.finditer(text):
+        for part in split_top(m.group(1)):
+            if '=' in part:
+                n, e = part.split('=', 1)
+                out.append((n.strip(), e.strip(), m.start()))
+    return out
+
+
+def split_top(s):
+    parts, d, cur = [], 0, ''
+    for ch in s:
+        if ch in '([':
+            d += 1
+        elif ch in ')]':
+            d -= 1
+        if ch == ',' and d == 0:
+            parts.append(cur)
+            cur = ''
+        else:
+            cur += ch
+    parts.append(cur)
+    return parts
+
+
+def accesses(text, arrays):
+    """(array name, offset expr or None, subscripts, pos, read, write)."""
+    out = []
+    for m in re.finditer(r'\(\s*(\w+)\s*\+\s*(\d+)\s*\)\s*\[|\b(\w+)\s*\[', text):
+        name = m.group(1) or m.group(3)
+        if name not in arrays:
+            continue
+        subs, end = subscripts(text, m.end() - 1)
+        after = text[end:end + 3]
+        w = re.match(r'\s*=[^=]', after) is not None
+        rw = re.match(r'\s*(\+|-|\*|/|%|&|\||\^|<<|>>)=', text[end:end + 4]) is not None
+        out.append((name, m.group(2), subs, m.start(), not w or rw, w or rw))
+    return out
+
+
+def analyse(path, exact):
+    src = strip_comments(open(path).read())
+    arrays = {}
+    for m in GARR.finditer(src):
+        arrays[m.group(1)] = Array(m.group(1), [int(x) for x in re.findall(r'\d+', m.group(2))], 'rom')
+    rows, bad = [], 0
+    muls = [0]
+    for fm in FUNC.finditer(src):
+        fname = fm.group(1)
+        b0 = fm.end() - 1
+        body = src[b0:match_brace(src, b0)]
+        local = dict(arrays)
+        for p in fm.group(2).split(','):
+            pm = re.search(r'\*\s*(\w+)$', p.strip())
+            if pm:
+                local[pm.group(1)] = Array(pm.group(1), [1 << 40], 'maxi')
+        for m in LARR.finditer(body):
+            local[m.group(1)] = Array(m.group(1), [int(x) for x in re.findall(r'\d+', m.group(2))], 'ram')
+        for m in PRAGMA.finditer(src):
+            a = local.get(m.group(2))
+            # a ROM's pragma may sit in any function; a local's in its own
+            if a is not None and (a.kind == 'rom' or b0 <= m.start() < b0 + len(body)):
+                a.spec[int(m.group(5) or 1)] = (m.group(1), m.group(3), int(m.group(4) or 0))
+        loops = loops_of(body)
+        for lp in loops:
+            dt = direct_text(body, lp, loops)
+            pm = re.search(r'#pragma HLS PIPELINE(?: II=(\d+))?', dt)
+            if not pm:
+                continue
+            req = int(pm.group(1) or 1)
+            um = re.search(r'#pragma HLS UNROLL factor=(\d+)', dt)
+            uf = int(um.group(1)) if um else 1
+            outer = [l for l in loops if l['start'] < lp['start'] and lp['end'] <= l['end']]
+            inner = [l for l in loops if lp['bstart'] < l['start'] < lp['end']]
+            text = body[lp['bstart']:lp['end']]
+            acc = accesses(text, local)
+            odecl = decls(body[:lp['start']])  # locals of the enclosing scopes
+            idecl = decls(text)
+            # multipliers: products of two array elements (a ']' before
+            # the '*', an array access after it), once per unrolled copy
+            nmul = 0
+            for m in re.finditer(r'\]\s*\*\s*(?:\(\s*(\w+)\s*\+\s*\d+\s*\)|(?:\([^()]*\)\s*)?(\w+))\s*\[', text):
+                if (m.group(1) or m.group(2)) not in local:
+                    continue
+                copies = uf
+                for l in inner:
+                    if l['bstart'] - lp['bstart'] <= m.start() < l['end'] - lp['bstart']:
+                        copies *= l['hi'] - l['lo']
+                nmul += copies
+            per = {}  # array -> (max distinct per bank) over samples
+            for sample in range(3):
+                env = {}
+                for l in outer:
+                    env[l['var']] = [l['lo'], min(l['lo'] + 1, l['hi'] - 1), l['hi'] - 1][sample]
+                base = [lp['lo'], lp['lo'] + uf, lp['hi'] - uf][sample]
+                base = max(lp['lo'], base - (base - lp['lo']) % uf)
+                for n, e, _ in odecl:
+                    try:
+                        env[n] = cval(e, env)
+                    except (KeyError, ValueError, ZeroDivisionError, SyntaxError):
+                        pass
+                uvars = [(lp['var'], [base + u for u in range(uf) if base + u < lp['hi']])]
+                uvars += [(l['var'], list(range(l['lo'], l['hi']))) for l in inner]
+                words = {}  # (array, bank) -> set of (rw, word); maxi: array port -> reads, writes
+                for combo in itertools.product(*[v for _, v in uvars]):
+                    e2 = dict(env)
+                    e2.update({uvars[i][0]: combo[i] for i in range(len(uvars))})
+                    for n, e, _ in idecl:
+                        try:
+                            e2[n] = cval(e, e2)
+                        except (KeyError, ValueError, ZeroDivisionError, SyntaxError):
+                            pass
+                    for name, off, subs, pos, rd, wr in acc:
+                        # only the unrolled loops that contain the access
+                        # vary it; the others are fixed at their first value
+                        ctx = dict(e2)
+                        for l in inner:
+                            if not (l['bstart'] - lp['bstart'] <= pos < l['end'] - lp['bstart']):
+                                ctx[l['var']] = l['lo']
+                        a = local[name]
+                        try:
+                            idx = tuple(cval(s, ctx) for s in subs)
+                        except (KeyError, ValueError, ZeroDivisionError, SyntaxError) as ex:
+                            # one access per iteration needs no address
+                            # (e.g. y0[o++]); an unrolled one does
+                            if uf > 1 or any(l['bstart'] - lp['bstart'] <= pos < l['end'] - lp['bstart']
+                                             for l in inner):
+                                raise SystemExit('%s: %s: cannot evaluate %s[%s] (%s)' % (
+                                    path, fname, name, ']['.join(subs), ex))
+                            idx = None
+                        if idx is None:
+                            key = ('fm' if a.kind == 'maxi' and name != 'wts' else 'wts' if a.kind == 'maxi' else name)
+                            for f, on in (('r', rd), ('w', wr)):
+                                if on and not a.registers():
+                                    k2 = (key, f) if a.kind == 'maxi' else (name, ('?',))
+                                    words.setdefault(k2, set()).add((name, -1 - pos) if a.kind == 'maxi' else (f, ('?', pos)))
+                            continue
+                        if a.kind == 'maxi':
+                            port = 'wts' if name == 'wts' else 'fm'
+                            addr = (name, (int(off) if off else 0) + idx[0])
+                            for f, on in (('r', rd), ('w', wr)):
+                                if on:
+                                    words.setdefault((port, f), set()).add(addr)
+                        elif not a.registers():
+                            bank, word = a.place(idx)
+                            for f, on in (('r', rd), ('w', wr)):
+                                if on:
+                                    words.setdefault((name, bank), set()).add((f, word))
+                for key, ws in words.items():
+                    if key[1] in ('r', 'w'):  # an m_axi port (banks are tuples)
+                        ii, what = len(ws), 'm_axi %s (%d %s)' % (key[0], len(ws), 'reads' if key[1] == 'r' else 'writes')
+                    else:
+                        ii, what = -(-len(ws) // 2), '%s (%d accesses to one bank)' % (key[0], len(ws))
+                    if ii > per.get('_ii', (0, ''))[0]:
+                        per['_ii'] = (ii, what)
+            proven, what = per.get('_ii', (1, 'registers only'))
+            proven = max(proven, 1)
+            trips = lp['hi'] - lp['lo']
+            ok = req >= proven and (not exact or req == proven)
+            if not ok:
+                bad += 1
+            rows.append((fname, lp['label'], -(-trips // uf), req, proven, what, ok))
+            muls[0] += nmul
+    analyse.muls = muls[0]
+    return rows, bad
+
+
+def main(argv):
+    exact = '--exact' in argv
+    nmul = 0
+    quiet = '-q' in argv
+    files = [a for a in argv if not a.startswith('-')]
+    if not files:
+        print(__doc__.strip().splitlines()[0], file=sys.stderr)
+        return 2
+    bad = 0
+    for f in files:
+        rows, b = analyse(f, exact)
+        bad += b
+        nmul += analyse.muls
+        for fn, lab, it, req, pr, what, ok in rows:
+            if not quiet or not ok:
+                print('%-4s %-40s %-36s iters %8d  II req %4d proven %4d  %s' % (
+                    'ok' if ok else 'FAIL', fn, lab, it, req, pr, what))
+    print('multipliers: %d (products of two array elements in pipelined loops, unrolled)' % nmul)
+    if bad:
+        print('%d pipelined loop(s) request an II below the proven one%s' % (
+            bad, ' (or not equal to it)' if exact else ''), file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
