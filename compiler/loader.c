@@ -53,6 +53,7 @@ static Caffe__LayerParameter *from_v1(const Caffe__V1LayerParameter *v,
   lp->loss_param = v->loss_param;
   lp->dummy_data_param = v->dummy_data_param; /* shapes for train.c */
   lp->memory_data_param = v->memory_data_param;
+  lp->interp_param = v->interp_param; /* DeepLab v1's INTERP */
   lp->n_loss_weight = v->n_loss_weight;
   lp->loss_weight = v->loss_weight;
   return lp;
