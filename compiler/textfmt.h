@@ -24,10 +24,12 @@
  * at the offending token; parsing stops at the first one.
  *
  * Lenient messages.  tf_parse_opts can name one message type (e.g.
- * "caffe.LayerParameter") whose unknown fields are not errors: each is
- * skipped (a scalar value, or a `{...}` / `<...>` / `[...]` value with its
- * brackets balanced) and recorded in the location table with its name,
- * location and raw text, for the caller to report or use (tf_unknown).
+ * "caffe.LayerParameter") whose unknown fields, and those of every message
+ * written inside it, are not errors: each is skipped (a scalar value, or a
+ * `{...}` / `<...>` / `[...]` value with its brackets balanced) and
+ * recorded in the location table with its name, location, raw text and
+ * the lenient message it belongs to, for the caller to report or use
+ * (tf_unknown).
  */
 #ifndef CHAI_TEXTFMT_H
 #define CHAI_TEXTFMT_H
@@ -69,6 +71,8 @@ typedef struct TfOpts {
 /* An unknown field skipped in a lenient message, in file order. */
 typedef struct TfUnknown {
   const ProtobufCMessage *m; /* the message it was written in */
+  const ProtobufCMessage *owner; /* the innermost lenient message around it
+                                    (m itself for a field directly in one) */
   const char *name;          /* the field name */
   int line, col;             /* of the name */
   const char *text;          /* its value as written, from ':' or '{' on */

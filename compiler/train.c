@@ -93,6 +93,7 @@ typedef enum TrRole {
   TR_SIGMOID_LOSS,  /* SigmoidCrossEntropyLoss: Sigmoid */
   TR_DROP,          /* metric, loss or sink: dropped */
   TR_SINK,          /* writes its bottoms to files: dropped, they stay outputs */
+  TR_METRIC,        /* scores its bottoms (Accuracy): dropped, they stay outputs */
 } TrRole;
 
 static const struct {
@@ -113,11 +114,11 @@ static const struct {
     {"Python", NULL, TR_PYTHON},
     {"SoftmaxWithLoss", "SOFTMAX_LOSS", TR_SOFTMAX_LOSS},
     {"SigmoidCrossEntropyLoss", "SIGMOID_CROSS_ENTROPY_LOSS", TR_SIGMOID_LOSS},
-    {"Accuracy", "ACCURACY", TR_DROP},
+    {"Accuracy", "ACCURACY", TR_METRIC},
     {"Silence", "SILENCE", TR_DROP},
     {"HDF5Output", "HDF5_OUTPUT", TR_SINK},
-    {"DetectionEvaluate", NULL, TR_DROP},
-    {"SegAccuracy", "SEG_ACCURACY", TR_DROP}, /* DeepLab */
+    {"DetectionEvaluate", NULL, TR_METRIC},
+    {"SegAccuracy", "SEG_ACCURACY", TR_METRIC}, /* DeepLab */
     {"MatWrite", "MAT_WRITE", TR_SINK},       /* DeepLab: writes .mat files */
 };
 
@@ -272,7 +273,8 @@ static bool reads_pruned(const TrLayer *t, const Names *pr, const char **which) 
 
 /* True when every top of L[i] is read by some later layer and all those
  * readers (up to the next writer of the name) are dropped, none of them a
- * sink (what a sink writes is an output of the net). */
+ * sink or metric (what a sink writes or a metric scores is an output of
+ * the net). */
 static bool only_feeds_dropped(const TrLayer *L, int nl, const bool *drop, const bool *sink,
                                int i) {
   const Caffe__LayerParameter *lp = L[i].lp;
@@ -351,10 +353,11 @@ int tr_rewrite(Net *n, const Caffe__NetState *st, TrLayer *L, int *nl, const TrS
       note(n, e0, tloc(n, t), "layer '%s' (%s): dropped (it writes files); what it reads stays an output",
            lname(t), t->type);
       drop[i] = sink[i] = true;
-    } else if (role == TR_DROP) {
+    } else if (role == TR_DROP || role == TR_METRIC) {
       note(n, e0, tloc(n, t), "layer '%s' (%s): dropped (a training-only layer)", lname(t),
            t->type);
       drop[i] = true;
+      sink[i] = role == TR_METRIC;
     } else if (loss && t->lp->n_bottom && names_find(&pr, t->lp->bottom[0]) < 0) {
       if (role == TR_SOFTMAX_LOSS) to_deploy_loss(n, e0, t, "Softmax", "SOFTMAX");
       else to_deploy_loss(n, e0, t, "Sigmoid", "SIGMOID");

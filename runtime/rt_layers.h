@@ -140,4 +140,8 @@ void rt_yolov3det_f32(const void *p, const rt_args *a);
 size_t rt_region_ws(const void *p, const rt_args *a);
 size_t rt_yolov3det_ws(const void *p, const rt_args *a);
 
+/* issue 13, held-out models (rt_yolo.c) */
+void rt_yolodet_f32(const void *p, const rt_args *a);
+size_t rt_yolodet_ws(const void *p, const rt_args *a);
+
 #endif
