@@ -41,11 +41,10 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "tf_locs.h"
 
 #define TF_MAX_DEPTH 100
 
-/* Where messages and fields were written (arena-allocated hash table). */
-typedef struct TfLocs TfLocs;
 
 /* Parses text[0..len) (need not be NUL-terminated, may hold any bytes) as a
  * message of type desc.  file names the input in diagnostics.  Returns the
@@ -68,16 +67,6 @@ typedef struct TfOpts {
   const char *lenient;
 } TfOpts;
 
-/* An unknown field skipped in a lenient message, in file order. */
-typedef struct TfUnknown {
-  const ProtobufCMessage *m; /* the message it was written in */
-  const ProtobufCMessage *owner; /* the innermost lenient message around it
-                                    (m itself for a field directly in one) */
-  const char *name;          /* the field name */
-  int line, col;             /* of the name */
-  const char *text;          /* its value as written, from ':' or '{' on */
-  const struct TfUnknown *next;
-} TfUnknown;
 
 /* tf_parse / tf_parse_file with options (NULL: as tf_parse). */
 ProtobufCMessage *tf_parse_opts(const ProtobufCMessageDescriptor *desc,
@@ -88,18 +77,7 @@ ProtobufCMessage *tf_parse_file_opts(const ProtobufCMessageDescriptor *desc,
                                      const char *path, Arena *ar, Diag *dg,
                                      TfLocs **locs_out, const TfOpts *opts);
 
-/* The first unknown field skipped by a lenient parse (NULL if none). */
-const TfUnknown *tf_unknown(const TfLocs *locs);
 
-/* Location of message m: the field name that opened it (for an element of
- * a list `f: [{...}, ...]`, its opening brace); 1:1 for the root.  A message
- * not from this parse gets {file, 0, 0}; a NULL table gives SRCLOC_NONE. */
-SrcLoc tf_loc_msg(const TfLocs *locs, const ProtobufCMessage *m);
-
-/* Location of the field name of the last occurrence of field field_id
- * (its number) in m; the message's own location if the field is absent. */
-SrcLoc tf_loc_field(const TfLocs *locs, const ProtobufCMessage *m,
-                    unsigned field_id);
 
 /* Bytes of one value of a field of type t in a protobuf-c message (the
  * element size of a repeated field's array). */
