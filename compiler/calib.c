@@ -780,7 +780,8 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
       q->th_out = (float)th[out->id];
       double tin = 0;
       for (int b = 0; b < l->nbottom; b++)
-        if (l->bottom[b] && th[canon[l->bottom[b]->id]->id] > tin)
+        if (l->bottom[b] && !ir_blob_is_index(l->bottom[b]) &&
+            th[canon[l->bottom[b]->id]->id] > tin)
           tin = th[canon[l->bottom[b]->id]->id];
       q->th_in = l->nbottom ? pos_th(tin) : q->th_out;
       if (wts) {
@@ -793,7 +794,7 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
         q->fl_out = act_fl(st, out, p->bw_out, p->fl_headroom);
         int fin = 64;
         for (int b = 0; b < l->nbottom; b++) {
-          if (!l->bottom[b]) continue;
+          if (!l->bottom[b] || ir_blob_is_index(l->bottom[b])) continue;
           int f = act_fl(st, canon[l->bottom[b]->id], p->bw_in, p->fl_headroom);
           if (f < fin) fin = f;
         }

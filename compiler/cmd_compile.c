@@ -27,6 +27,7 @@ static void usage(FILE *f) {
           "                      linked with .incbin (default 1048576)\n"
           "  --passes            print the graph passes applied\n"
           "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
+          "  --stage S --level N  its NetState for include/exclude rules (repeat --stage)\n"
           "  --target c|hls|all  c (default): the C project (a quantized prototxt:\n"
           "                      all software, fixed-point layers call the runtime's\n"
           "                      rt_fx_* kernels); hls: OUTDIR/hls/ (HLS C of the\n"
@@ -113,6 +114,7 @@ int cmd_compile(int argc, char **argv) {
                                 &chai_diag)
                : ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
   if (!n || (!pos[1] && ld_check_weightless(n))) return 1;
+  prep_use_net(&po, n);
   if (batch && n->ninput > 0 && n->inputs[0]->shape.nd > 0 &&
       batch != n->inputs[0]->shape.d[0] && ld_set_batch(n, batch))
     return 1;

@@ -13,9 +13,11 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: chaicc deploy NET.prototxt [--input_shape N,C,H,W] -o DEPLOY.prototxt\n"
+          "usage: chaicc deploy NET.prototxt [--input_shape N,C,H,W] [--stage S]... [--level N]\n"
+          "                     -o DEPLOY.prototxt\n"
           "  Writes the deploy form of a training/validation prototxt: the layers of\n"
-          "  the TEST phase (include/exclude rules with phase, level and stage), data\n"
+          "  the TEST phase (include/exclude rules with phase, level and stage: the\n"
+          "  file's `state`, plus each --stage, and --level in place of its level), data\n"
           "  layers as one Input (shape from --input_shape, or from a DummyData or\n"
           "  MemoryData layer), SoftmaxWithLoss as Softmax, SigmoidCrossEntropyLoss as\n"
           "  Sigmoid; Accuracy, Silence, the other losses and the label blobs are\n"

@@ -33,6 +33,7 @@ static void usage(FILE *f) {
           "  --threads N    worker threads (default: online CPUs)\n"
           "  --float        run a CHai prototxt in float\n"
           "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
+          "  --stage S --level N  its NetState for include/exclude rules (repeat --stage)\n"
           "  --save-inputs DIR  write the (preprocessed) input of every item as\n"
           "                 DIR/<index>.npy (e.g. calibration tensors for quantize)\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
@@ -275,6 +276,7 @@ int cmd_eval(int argc, char **argv) {
   Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
   if (n && !pos[1] && ld_check_weightless(n)) return 1;
   if (!n) return 1;
+  prep_use_net(&po, n);
   if (n->ninput != 1 || n->noutput < 1) {
     diag_error(&chai_diag, (SrcLoc){n->file, 0, 0}, "eval needs a net with one input and an output");
     return 1;

@@ -19,6 +19,7 @@ static void usage(FILE *f) {
              "  loaded and checked against the prototxt.  --passes runs the graph\n"
              "  passes and prints one line per change (folding needs WEIGHTS).\n");
   fprintf(f, "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n");
+  fprintf(f, "  --stage S --level N  its NetState for include/exclude rules (repeat --stage)\n");
   fprintf(f, "  --config FILE     partition with the YAML config FILE (docs/config.md) and\n"
              "                    print each layer's placement (HW/SW) and why\n"
              "  --graph FILE.dot  write the partitioned graph for Graphviz\n"

@@ -27,6 +27,7 @@ static void usage(FILE *f) {
     "  --quant_type Xilinx|DynamicFixed   default Xilinx\n"
     "  --bitwidths IN,PARAMS,OUT          default 6,6,6\n"
     "  --input_shape N,C,H,W              input shape of a training prototxt (chaicc)\n"
+    "  --stage S --level N                its NetState for include/exclude rules (chaicc)\n"
     "  --fl_bitwidths IN,PARAMS,OUT|auto  DynamicFixed only; default 2,5,2\n"
     "  --calibration_directory DIR        images (JPEG, PNG, PGM/PPM) or .npy tensors,\n"
     "                                     taken in sorted name order\n"
@@ -442,6 +443,7 @@ int cmd_quantize(int argc, char **argv) {
   if (r) return r == 1 ? 0 : 2;
   Net *n = ld_load(o.deploy, o.weights, &chai_arena, &chai_diag);
   if (!n || (!o.weights && ld_check_weightless(n))) return 1;
+  prep_use_net(&o.po, n);
   bool need_stats = o.p.mode == QM_XILINX || o.p.fl_auto || o.report;
   if (need_stats && !o.calib_dir) {
     fprintf(stderr, "chaicc quantize: error: %s needs --calibration_directory\n",

@@ -28,6 +28,7 @@ static void usage(FILE *f) {
           "  --compare-float     fixed-point run: print each layer's SQNR (dB)\n"
           "                      against the float run\n"
           "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
+          "  --stage S --level N  its NetState for include/exclude rules (repeat --stage)\n"
           "  --passes            run the graph passes first (fold BN, fuse ReLU, ...)\n"
           "                      and print them to stderr\n"
           "  --dims C,H,W --transpose 2,0,1 --channel_swap 2,1,0 --raw_scale 255\n"
@@ -166,6 +167,7 @@ int cmd_run(int argc, char **argv) {
   }
   Net *n = ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
   if (!n || (!pos[1] && ld_check_weightless(n))) return 1;
+  prep_use_net(&po, n);
   if (ninputs != n->ninput) {
     diag_error(&chai_diag, (SrcLoc){n->file, 0, 0}, "the net has %d inputs but %d --input were given",
                n->ninput, ninputs);

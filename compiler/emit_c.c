@@ -367,7 +367,7 @@ int ec_write(Ec *e, const char *dir, bool bin) {
   lh_set_str(h, "weights_code", weights);
   lh_set_str(h, "funcs", e->funcs.s ? e->funcs.s : "");
   lh_set_str(h, "calls", e->calls.s ? e->calls.s : "");
-  lh_set_int(h, "arena", e->plan->size > 0 ? e->plan->size : 1);
+  lh_set_int(h, "arena", e->plan->size > 0 ? e->plan->size : 0); /* 0: no intermediate blob */
   lh_set_int(h, "scratch", (int64_t)((e->scratch + 3) / 4));
   lh_set_bool(h, "use_rt", e->use_rt);
   lh_set_int(h, "nlayers", e->nlive);

@@ -58,6 +58,15 @@ bool lk_is(LayerKind k, unsigned flags) {
 
 const LayerOps *lk_ops(const Layer *l) { return lk_info[l->kind].ops; }
 
+bool ir_blob_is_index(const Blob *b) {
+  const Layer *l = b->producer;
+  if (!l || !lk_ops(l)->index_tops) return false;
+  unsigned idx = lk_ops(l)->index_tops(l);
+  for (int t = 0; t < l->ntop && t < 32; t++)
+    if (l->top[t] == b) return idx >> t & 1u;
+  return false;
+}
+
 bool lk_has_hw(int k) { return k >= 0 && k < LK_NKINDS && lk_info[k].ops->hw_limits; }
 
 void ir_declare_weights(Layer *l, Net *n, int count, const char *const *roles) {

@@ -153,6 +153,12 @@ typedef struct Net {
   const IrCustomType *custom; /* plugin types the loader accepts */
   int ncustom;
   bool from_train;           /* a training prototxt rewritten (train.h) */
+  /* the transform_param of the data layer that became the input (NULL:
+   * none), where it is, and its layer: image preprocessing defaults
+   * (prep.h prep_use_net) */
+  const struct Caffe__TransformationParameter *transform;
+  SrcLoc transform_loc;
+  const char *transform_layer;
 } Net;
 
 /* ---- What a kind is: the flags column of layers.def (see there) ---- */
@@ -217,6 +223,11 @@ typedef struct LayerOps {
    * then runs in float between a dequantize and a quantize), or -1 after
    * reporting an error at the layer. */
   int (*fx_prepare)(Net *n, Layer *l, struct QsKernel *k);
+  /* Bit t set: top t holds positions (a pooling mask), not values; it is
+   * never calibrated or quantized and stays float in a fixed-point
+   * program, where the layer runs in float (fx_prepare returns 1).
+   * NULL: every top holds values. */
+  unsigned (*index_tops)(const Layer *l);
   /* ---- quantizer, quant.c / calib.c / passes.c ---- */
   /* Output channel count a precision_param's th_params cover (NULL: axis
    * 1 of the first top, 1 when it has fewer axes). */
@@ -317,6 +328,9 @@ int lk_from_v1(int v1);
 bool lk_is(LayerKind k, unsigned flags);
 /* The operation table of l's kind. */
 const LayerOps *lk_ops(const Layer *l);
+/* True when b is a top its producer holds positions in (LayerOps
+ * index_tops): never calibrated nor quantized. */
+bool ir_blob_is_index(const Blob *b);
 /* True when kind k has a hardware kernel (ops->hw_limits); false for any
  * k outside 0..LK_NKINDS-1. */
 bool lk_has_hw(int k);

@@ -537,7 +537,7 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
   if (legacy_inputs(&B, np)) return NULL;
   TrLayer *L = collect_layers(np, ar);
   int nl = (int)(np->n_layer ? np->n_layer : np->n_layers);
-  if (tr_rewrite(n, np->state, L, &nl, &tr_input_shape)) return NULL;
+  if (tr_rewrite(n, tr_net_state(np->state, ar), L, &nl, &tr_input_shape)) return NULL;
   warn_unread_unknowns(n, L, nl);
   for (int i = 0; i < nl; i++) {
     Caffe__LayerParameter *lp = L[i].lp;

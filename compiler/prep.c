@@ -7,6 +7,7 @@
 
 #include "../runtime/rt_npy.h"
 #include "caffe.pb-c.h"
+#include "ir.h"
 
 void prep_defaults(PrepOpts *o) {
   memset(o, 0, sizeof *o);
@@ -80,6 +81,7 @@ int prep_parse_flag(PrepOpts *o, int argc, char **argv, int *i, Diag *dg) {
   case 5:
     if (rt_preproc_parse_floats(val, f, 1, &n) || n != 1) goto bad;
     p->input_scale = f[0];
+    o->set_input_scale = true;
     return 1;
   case 6:
     o->mean_file = val;
@@ -201,13 +203,90 @@ static int load_mean(PrepOpts *o, Diag *dg) {
   return 0;
 }
 
+void prep_use_net(PrepOpts *o, const Net *n) { o->net = n; }
+
+/* The mean_file of a transform_param as Caffe would open it (relative to
+ * the working directory), else beside the prototxt; NULL when neither. */
+static const char *tf_mean_path(const Net *n, const char *f) {
+  FILE *fp = fopen(f, "rb");
+  if (fp) return fclose(fp), f;
+  const char *slash = strrchr(n->file, '/');
+  if (f[0] == '/' || !slash) return NULL;
+  const char *q = ar_printf(n->ar, "%.*s/%s", (int)(slash - n->file), n->file, f);
+  if (!(fp = fopen(q, "rb"))) return NULL;
+  fclose(fp);
+  return q;
+}
+
+/* Applies o->net's transform_param to the options not given (once, with a
+ * note saying what it took). Caffe transforms the stored BGR 0..255 pixels
+ * as (x - mean) * scale, which the defaults (raw_scale 255, BGR) plus
+ * mean_value/mean_file and input_scale reproduce. */
+static void apply_transform(PrepOpts *o, Diag *dg) {
+  const Net *n = o->net;
+  if (!n || !n->transform || o->tf_done) return;
+  o->tf_done = true;
+  const Caffe__TransformationParameter *t = n->transform;
+  rt_preproc *p = &o->pp;
+  char took[512] = "";
+  size_t k = 0;
+  if (t->has_scale && !o->set_input_scale) {
+    p->input_scale = t->scale;
+    k += (size_t)snprintf(took + k, sizeof took - k, "%s--input_scale %g", k ? ", " : "",
+                          (double)t->scale);
+  }
+  if (!o->set_mean && !o->mean_file) {
+    if (t->n_mean_value) {
+      p->nmean = 0;
+      for (size_t i = 0; i < t->n_mean_value && i < 4; i++) p->mean_value[p->nmean++] = t->mean_value[i];
+      o->set_mean = o->tf_mean = true;
+      k += (size_t)snprintf(took + k, sizeof took - k, "%s--mean_value", k ? ", " : "");
+      for (int i = 0; i < p->nmean && k < sizeof took; i++)
+        k += (size_t)snprintf(took + k, sizeof took - k, "%s%g", i ? "," : " ",
+                              (double)p->mean_value[i]);
+    } else if (t->mean_file && *t->mean_file) {
+      const char *m = tf_mean_path(n, t->mean_file);
+      if (m) {
+        o->mean_file = m;
+        k += (size_t)snprintf(took + k, sizeof took - k, "%s--mean_file %s", k ? ", " : "", m);
+      } else {
+        p->nmean = 0;
+        o->set_mean = true;
+        diag_warn(dg, n->transform_loc,
+                  "layer '%s': transform_param mean_file '%s' not found (nor beside the "
+                  "prototxt); images are not mean-subtracted unless --mean_file or "
+                  "--mean_value is given",
+                  n->transform_layer, t->mean_file);
+      }
+    } else { /* Caffe subtracts no mean: nor do the XportDNN defaults here */
+      p->nmean = 0;
+      o->set_mean = true;
+      k += (size_t)snprintf(took + k, sizeof took - k, "%sno mean", k ? ", " : "");
+    }
+  }
+  if (k >= sizeof took) k = sizeof took - 1;
+  if (k)
+    diag_note(dg, n->transform_loc,
+              "layer '%s': images are prepared with its transform_param (%s); options given "
+              "on the command line take precedence",
+              n->transform_layer, took);
+  if (t->crop_size || t->crop_h || t->crop_w)
+    diag_note(dg, n->transform_loc,
+              "layer '%s': transform_param crops its stored images; an image given here is "
+              "resized to the input's H x W instead",
+              n->transform_layer);
+}
+
 int prep_finish(PrepOpts *o, const rt_shape *in, Diag *dg) {
   rt_preproc *p = &o->pp;
+  apply_transform(o, dg);
   if (!o->set_dims && in->nd == 4) p->c = in->d[1], p->h = in->d[2], p->w = in->d[3];
   if (p->c != 1 && p->c != 3) {
     diag_error(dg, SRCLOC_NONE, "images need --dims with 1 (gray) or 3 channels, got %d", p->c);
     return -1;
   }
+  if (o->tf_mean && p->nmean == 1) /* Caffe: one mean_value for every channel */
+    for (int c = 1; c < p->c && c < 4; c++) p->mean_value[p->nmean++] = p->mean_value[0];
   if (p->c == 1) {
     if (!o->set_swap) p->nswap = 0;
     if (!o->set_mean && !o->mean_file) p->nmean = 0;

@@ -319,6 +319,7 @@ QsNet *qs_prepare(Net *n, Diag *dg) {
       continue;
     }
     for (int t = 0; t < l->ntop; t++) {
+      if (ir_blob_is_index(l->top[t])) continue; /* positions stay float */
       qn->fx[l->top[t]->id] = true;
       qn->fmt[l->top[t]->id] = ql->k.out;
     }
@@ -436,6 +437,7 @@ void qs_run(QsState *st) {
       if (ql->mode == QL_FXF)
         for (int t = 0; t < l->ntop; t++) {
           const Blob *b = l->top[t];
+          if (!qn->fx[b->id]) continue; /* index_tops */
           rt_fx_quantize(&ql->outq, st->in.buf[b->id], st->code[b->id],
                          rt_shape_count(&b->shape));
         }

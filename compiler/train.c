@@ -7,6 +7,7 @@
 #include <string.h>
 
 TrShape tr_input_shape;
+TrState tr_state;
 
 /* ---- --input_shape ---- */
 
@@ -33,23 +34,61 @@ int tr_parse_shape(const char *v, TrShape *s, Diag *dg) {
   return 0;
 }
 
+/* The value of option `name` (or its dashed spelling alt) at argv[*i]:
+ * NULL when argv[*i] is another option, "" after reporting a missing one. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, const char *alt,
+                             const char *what, Diag *dg) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0 && strncmp(a, alt, n) != 0) return NULL;
+  if (a[n] == '=') return a + n + 1;
+  if (a[n] != 0) return NULL;
+  if (*i + 1 >= argc) {
+    diag_error(dg, SRCLOC_NONE, "%s needs a value %s", name, what);
+    return "";
+  }
+  return argv[++*i];
+}
+
 int tr_parse_flag(int argc, char **argv, int *i, Diag *dg) {
-  const char *a = argv[*i], *v;
-  static const char name[] = "--input_shape", alt[] = "--input-shape";
-  size_t n = sizeof name - 1;
-  if (strncmp(a, name, n) != 0 && strncmp(a, alt, n) != 0) return 0;
-  if (a[n] == '=') {
-    v = a + n + 1;
-  } else if (a[n] == 0) {
-    if (*i + 1 >= argc) {
-      diag_error(dg, SRCLOC_NONE, "--input_shape needs a value N,C,H,W");
+  int e = dg->nerrors;
+  const char *v = opt_value(argc, argv, i, "--input_shape", "--input-shape", "N,C,H,W", dg);
+  if (v) return dg->nerrors > e ? -1 : tr_parse_shape(v, &tr_input_shape, dg) ? -1 : 1;
+  if ((v = opt_value(argc, argv, i, "--stage", "--stage", "NAME", dg))) {
+    if (dg->nerrors > e) return -1;
+    if (!*v || tr_state.nstage == TR_MAXSTAGE) {
+      diag_error(dg, SRCLOC_NONE, "bad --stage '%s': expected a non-empty name, at most %d stages",
+                 v, TR_MAXSTAGE);
       return -1;
     }
-    v = argv[++*i];
-  } else {
-    return 0;
+    tr_state.stage[tr_state.nstage++] = (char *)v;
+    return 1;
   }
-  return tr_parse_shape(v, &tr_input_shape, dg) ? -1 : 1;
+  if ((v = opt_value(argc, argv, i, "--level", "--level", "N", dg))) {
+    if (dg->nerrors > e) return -1;
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (!*v || *end || x < INT32_MIN || x > INT32_MAX) {
+      diag_error(dg, SRCLOC_NONE, "bad --level '%s': expected an integer", v);
+      return -1;
+    }
+    tr_state.has_level = true, tr_state.level = (int)x;
+    return 1;
+  }
+  return 0;
+}
+
+Caffe__NetState *tr_net_state(const Caffe__NetState *file, Arena *ar) {
+  Caffe__NetState *st = ar_alloc(ar, sizeof *st);
+  caffe__net_state__init(st);
+  st->has_phase = true, st->phase = CAFFE__PHASE__TEST;
+  size_t nf = file ? file->n_stage : 0;
+  st->stage = ar_array(ar, nf + (size_t)tr_state.nstage + 1, sizeof(char *));
+  for (size_t k = 0; k < nf; k++) st->stage[st->n_stage++] = file->stage[k];
+  for (int k = 0; k < tr_state.nstage; k++) st->stage[st->n_stage++] = tr_state.stage[k];
+  st->has_level = true;
+  st->level = tr_state.has_level ? tr_state.level : file && file->has_level ? file->level : 0;
+  return st;
 }
 
 /* ---- NetState rules ---- */
@@ -343,6 +382,11 @@ int tr_rewrite(Net *n, const Caffe__NetState *st, TrLayer *L, int *nl, const TrS
       }
       for (size_t k = 1; k < t->lp->n_top; k++) names_add(&pr, t->lp->top[k]);
       names_del(&pr, t->lp->top[0]);
+      if (!ndata && t->lp->transform_param) {
+        n->transform = t->lp->transform_param;
+        n->transform_loc = ir_loc(n, t->orig, "transform_param", NULL);
+        n->transform_layer = lname(t);
+      }
       to_input(n, t, &s);
       n->from_train = true;
       ndata++;
@@ -350,8 +394,9 @@ int tr_rewrite(Net *n, const Caffe__NetState *st, TrLayer *L, int *nl, const TrS
     }
     bool loss = role == TR_SOFTMAX_LOSS || role == TR_SIGMOID_LOSS;
     if (role == TR_SINK) {
-      note(n, e0, tloc(n, t), "layer '%s' (%s): dropped (it writes files); what it reads stays an output",
-           lname(t), t->type);
+      note(n, e0, tloc(n, t),
+           "layer '%s' (%s): dropped (it writes files); what it reads stays an output", lname(t),
+           t->type);
       drop[i] = sink[i] = true;
     } else if (role == TR_DROP || role == TR_METRIC) {
       note(n, e0, tloc(n, t), "layer '%s' (%s): dropped (a training-only layer)", lname(t),

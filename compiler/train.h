@@ -47,12 +47,30 @@ typedef struct TrShape {
  * through tr_parse_flag). */
 extern TrShape tr_input_shape;
 
+/* --stage S (repeatable) and --level N as given on the command line: the
+ * NetState a training prototxt's include/exclude rules are evaluated in,
+ * as `caffe test --stage --level` gives it. */
+#define TR_MAXSTAGE 16
+typedef struct TrState {
+  int nstage;
+  char *stage[TR_MAXSTAGE];
+  bool has_level;
+  int level;
+} TrState;
+extern TrState tr_state;
+
+/* The state the loader evaluates rules in: phase TEST; the file's `state`
+ * stages plus tr_state's; tr_state's level when given, else the file's
+ * (0 without one).  Arena-allocated. */
+Caffe__NetState *tr_net_state(const Caffe__NetState *file, Arena *ar);
+
 /* Parses "N,C,H,W" (1 to RT_MAXDIM positive integers) into *s.  Returns 0,
  * or -1 after reporting the bad value under the option's name. */
 int tr_parse_shape(const char *v, TrShape *s, Diag *dg);
-/* Consumes --input_shape V / --input_shape=V at argv[*i] into
- * tr_input_shape: 1 when consumed, 0 when argv[*i] is another argument, -1
- * on a bad or missing value (reported). */
+/* Consumes --input_shape V, --stage S or --level N (or --name=V, dashes
+ * or underscores) at argv[*i] into tr_input_shape / tr_state: 1 when
+ * consumed, 0 when argv[*i] is another argument, -1 on a bad or missing
+ * value (reported). */
 int tr_parse_flag(int argc, char **argv, int *i, Diag *dg);
 
 /* Caffe's Net::StateMeetsRule: rule r holds in the TEST phase with the

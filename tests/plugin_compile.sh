@@ -72,4 +72,18 @@ if [ $rc = 1 ] && grep -q "^tests/plugins/.missing.yaml.$$:3:3: error: cannot re
 else
   echo "FAIL missing plugin source (rc $rc)"; cat "$T/miss.err"; fail=1
 fi
+# 4. a net whose one layer is a plugin (no intermediate blob): the project
+#    builds with -Wall -Wextra -Werror (no unused activation arena)
+cat >"$T/lone.prototxt" <<'NET'
+name: "lone"
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 2 dim: 2 dim: 3 } } }
+layer { name: "abs" type: "MyAbs" bottom: "data" top: "abs" }
+NET
+if "$CHAICC" compile "$T/lone.prototxt" -o "$T/lone" --config tests/plugins/plugins.yaml >"$T/l.log" 2>&1 &&
+   cmake -S "$T/lone" -B "$T/lone/build" -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" >>"$T/l.log" 2>&1 &&
+   make -C "$T/lone/build" >>"$T/l.log" 2>&1 && "$T/lone/build/lone" "$T/in.npy" -o "$T/lo" >>"$T/l.log" 2>&1; then
+  echo "ok   lone plugin layer: builds warning-free and runs"
+else
+  echo "FAIL lone plugin layer"; tail -20 "$T/l.log"; fail=1
+fi
 exit $fail

@@ -350,6 +350,43 @@ START_TEST(t_determinism_small) {
 }
 END_TEST
 
+/* SegNet's pooling mask (positions up to 62) is no value: the unpooling
+ * Upsample's input threshold / fraction length is its value bottom's. */
+START_TEST(t_index_tops) {
+  for (int dfx = 0; dfx < 2; dfx++) {
+    Arena ar = {0};
+    Diag dg;
+    Net *n = load_quiet("tests/kinds/rs_unpool.prototxt", &ar, &dg);
+    ck_assert_ptr_nonnull(n);
+    random_weights(n, &ar);
+    float **img = small_images(n);
+    CbParams p = xilinx8();
+    p.method = CB_MAX;
+    if (dfx) p.mode = QM_DFIXED, p.fl_auto = true, p.fl_headroom = -1;
+    CbStats st;
+    CbRun r = {1, true, false};
+    ck_assert_int_eq(cb_collect(n, img, NIMG, &r, &st), 0);
+    ck_assert_int_eq(cb_assign(n, &st, &p), 0);
+    const Layer *conv2 = NULL, *up1 = NULL;
+    for (int i = 0; i < n->nlayer; i++) {
+      if (!strcmp(n->layers[i]->name, "conv2")) conv2 = n->layers[i];
+      if (!strcmp(n->layers[i]->name, "upsample1")) up1 = n->layers[i];
+    }
+    ck_assert(conv2 && up1 && conv2->q && up1->q);
+    ck_assert(ir_blob_is_index(up1->bottom[1]));
+    ck_assert(!ir_blob_is_index(up1->bottom[0]));
+    if (dfx)
+      ck_assert_int_eq(up1->q->fl_in, conv2->q->fl_out);
+    else
+      ck_assert_float_eq(up1->q->th_in, conv2->q->th_out);
+    cb_free(&st);
+    free_images(img, NIMG);
+    fclose(dg.out);
+    ar_free(&ar);
+  }
+}
+END_TEST
+
 static float **mnist_images(const Net *n) {
   (void)n;
   const char *sh = shared_dir();
@@ -601,6 +638,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, t_percentile_and_fl);
   tcase_add_test(tc, t_mse_known);
   tcase_add_test(tc, t_weight_mse);
+  tcase_add_test(tc, t_index_tops);
   suite_add_tcase(s, tc);
   return s;
 }

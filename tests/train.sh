@@ -11,7 +11,11 @@
 #      and quantized from the training file) runs batch 1, 3 and 10 inputs
 #      with the outputs of `chaicc run` (float within 1e-5, fixed point bit
 #      for bit) and rejects batch 11; a net whose items are not separate
-#      compiles for its batch only, with a note, and rejects batch 3.
+#      compiles for its batch only, with a note, and rejects batch 3;
+#   4. include/exclude rules on stage and level, with the file's `state`
+#      and --stage / --level (tests/train/stages.prototxt);
+#   5. the data layer's transform_param (scale, mean_value, mean_file)
+#      prepares image inputs; command-line options take precedence.
 # Needs no ../shared.  Run from the repository root.
 set -u
 B=${1:-build}
@@ -136,5 +140,50 @@ if $C compile "$T/mix.prototxt" "$T/mix.caffemodel" -o "$T/p.mix" >/dev/null 2>"
 else
   bad "compile/build mix"; cat "$T/mix.err"
 fi
+# 4. NetState stages and levels (--stage, --level; the file's own `state`)
+stage_cut() { $C deploy $D/stages.prototxt "$@" -o - 2>/dev/null | sed -n 's/^  name: "\(.*\)"$/\1/p' | tr '\n' ' '; }
+for c in "|data conv always_file not_fast upto1 " \
+         "--stage deploy|data conv always_file only_deploy not_fast upto1 " \
+         "--stage=deploy --stage fast --level 2|data conv always_file only_deploy level2 both " \
+         "--level=-3|data conv always_file not_fast upto1 "; do
+  args=${c%%|*} want=${c#*|}
+  # shellcheck disable=SC2086
+  got=$(stage_cut $args)
+  if [ "$got" = "$want" ]; then ok; else bad "stages [$args]: kept '$got', want '$want'"; fi
+done
+for a in "--level x" "--level" "--stage" "--stage="; do
+  # shellcheck disable=SC2086
+  if $C deploy $D/stages.prototxt -o - $a >/dev/null 2>"$T/st.err"; then bad "accepted $a"
+  elif [ $? = 2 ] && grep -q "error: .*--\(level\|stage\)" "$T/st.err"; then ok
+  else bad "$a: exit/message"; cat "$T/st.err"; fi
+done
+# 5. the data layer's transform_param prepares images (docs/cli.md): the
+#    training file with an image gives the deploy cut's outputs with the
+#    equivalent options, bit for bit; options given still win
+python3 -c "
+import random; random.seed(3)
+open('$T/img.ppm','wb').write(b'P6 40 36 255\n'+bytes(random.randrange(256) for _ in range(40*36*3)))"
+python3 tests/npy_rand.py "$T/mean.npy" 3x32x32 7 1
+sed 's|mean_file: "examples/cifar10/mean.binaryproto"|scale: 0.5 mean_value: 10 mean_value: 20 mean_value: 30|' \
+  $D/cifar_train_test.prototxt >"$T/tf_mv.prototxt"
+sed 's|mean_file: "examples/cifar10/mean.binaryproto"|mean_file: "mean.npy" scale: 2|' \
+  $D/cifar_train_test.prototxt >"$T/tf_mf.prototxt"
+# tf_case NAME TRAIN_FILE "TRAIN OPTIONS" "DEPLOY OPTIONS" EXPECTED-DIAGNOSTIC
+tf_case() {
+  # shellcheck disable=SC2086
+  $C run "$2" "$T/w.caffemodel" --input "$T/img.ppm" --input_shape 1,3,32,32 $3 -o "$T/tf_$1" \
+    >/dev/null 2>"$T/tf_$1.err" || { bad "tf $1: run"; cat "$T/tf_$1.err"; return; }
+  # shellcheck disable=SC2086
+  $C run $D/cifar_deploy.prototxt "$T/w.caffemodel" --input "$T/img.ppm" $4 -o "$T/tfd_$1" >/dev/null 2>&1
+  if cmp -s "$T/tf_$1/loss.npy" "$T/tfd_$1/prob.npy"; then ok; else bad "tf $1: differs from deploy with [$4]"; fi
+  if grep -q -- "$5" "$T/tf_$1.err"; then ok; else bad "tf $1: no '$5'"; cat "$T/tf_$1.err"; fi
+}
+tf_case mv "$T/tf_mv.prototxt" "" "--input_scale 0.5 --mean_value 10,20,30" \
+  "transform_param (--input_scale 0.5, --mean_value 10,20,30)"
+tf_case override "$T/tf_mv.prototxt" "--input_scale 0.25" "--input_scale 0.25 --mean_value 10,20,30" \
+  "transform_param (--mean_value 10,20,30)"
+tf_case mf "$T/tf_mf.prototxt" "" "--input_scale 2 --mean_file $T/mean.npy" "--mean_file $T/mean.npy"
+tf_case missing $D/cifar_train_test.prototxt "" "--mean_value 0,0,0" \
+  "warning: layer 'cifar': transform_param mean_file 'examples/cifar10/mean.binaryproto' not found"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

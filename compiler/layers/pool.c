@@ -180,11 +180,7 @@ int lk_pool_shape(Layer *l, Net *n) {
 /* ---- operations (ir.h LayerOps) ---- */
 
 static int pool_fx(Net *n, Layer *l, QsKernel *k) {
-  if (l->ntop > 1) { /* SegNet's mask: positions, which codes cannot hold */
-    ir_error_at(n, l->q->loc, l,
-                "the MAX pooling mask (second top) has no fixed-point form; run this net in float");
-    return -1;
-  }
+  if (l->ntop > 1) return 1; /* SegNet's mask: float positions (pool_index_tops) */
   if (l->p.pool.method != RT_POOL_MAX && l->p.pool.method != RT_POOL_AVE) return 1;
   rt_fx_pool_param *p = ar_alloc(n->ar, sizeof *p);
   if (rt_fx_prepare_pool(p, &l->p.pool, &k->in, &k->out)) return -1;
@@ -192,6 +188,9 @@ static int pool_fx(Net *n, Layer *l, QsKernel *k) {
   k->param = p;
   return 0;
 }
+
+/* SegNet's second top is the argmax mask. */
+static unsigned pool_index_tops(const Layer *l) { return l->ntop > 1 ? 2u : 0u; }
 
 static bool pool_hw_limits(const Layer *l, char *why, size_t n) {
   if (l->p.pool.method != RT_POOL_MAX && l->p.pool.method != RT_POOL_AVE)
@@ -271,6 +270,7 @@ const LayerOps lk_pool_ops = {
     .setup = lk_pool_setup,
     .shape = lk_pool_shape,
     .fx_prepare = pool_fx,
+    .index_tops = pool_index_tops,
     .hw_limits = pool_hw_limits,
     .hls_knobs = pool_hls_knobs,
     .hls_estimate = pool_hls_estimate,

@@ -7,7 +7,8 @@
  *     pad_out_h x W scale_w - pad_out_w (scale sets both, default 2).
  * Fixed point: nearest neighbour moves codes (rt_fx_upsample, the runtime
  * gather), with a hardware kernel (hls/gather) placed in HW by default.
- * Unpooling has no fixed-point form (its mask holds indices). */
+ * In a fixed-point program unpooling runs in float (its mask holds
+ * positions, which stay float). */
 #include <stdint.h>
 
 #include "../emit_fx.h"
@@ -136,12 +137,11 @@ void rs_gather_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
 /* ---- operations (ir.h LayerOps) ---- */
 
 static int upsample_fx(Net *n, Layer *l, QsKernel *k) {
-  if (l->nbottom != 1) {
-    ir_error_at(n, l->q->loc, l,
-                "unpooling (a mask bottom) has no fixed-point form: the mask holds positions, "
-                "not values; run this net in float");
-    return -1;
-  }
+  (void)n;
+  /* unpooling runs in float: its mask bottom holds positions (float, see
+   * pool_index_tops), the values go through a dequantize and a quantize,
+   * which returns the same codes when the formats agree */
+  if (l->nbottom != 1) return 1;
   return qs_prep_pass(l, k, rt_fx_upsample);
 }
 

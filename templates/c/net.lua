@@ -41,11 +41,13 @@ typedef float chai_v8 __attribute__((vector_size(32)));
 #define CHAI_V8_STORE(p, v) memcpy((p), &(v), sizeof(chai_v8))
 #define CHAI_V8_SPLAT(f) {(f), (f), (f), (f), (f), (f), (f), (f)}
 ]]
-  s[#s + 1] = ([[
+  if t.arena > 0 then
+    s[#s + 1] = ([[
 
 /* Activations: every intermediate blob at its planned offset (floats). */
 static _Alignas(64) float act[%d];
 ]]):format(t.arena)
+  end
   if t.scratch > 0 then
     s[#s + 1] = ("/* Scratch memory of the kernels (padded copies, im2col, reference kernels). */\nstatic _Alignas(64) float scratch[%d];\n"):format(t.scratch)
   end
