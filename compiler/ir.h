@@ -120,6 +120,7 @@ typedef struct Layer {
     rt_cropcenter_param cropcenter;
     rt_reorg_param reorg;
     rt_interp_param interp;
+    rt_yolodet_param yolodet; /* issue 13, held-out models */
   } p;
   Placement place;
   SrcLoc place_loc;   /* YAML line that set the placement, if any */

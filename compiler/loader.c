@@ -53,6 +53,7 @@ static Caffe__LayerParameter *from_v1(const Caffe__V1LayerParameter *v,
   lp->loss_param = v->loss_param;
   lp->dummy_data_param = v->dummy_data_param; /* shapes for train.c */
   lp->memory_data_param = v->memory_data_param;
+  lp->interp_param = v->interp_param; /* DeepLab v1's INTERP */
   lp->n_loss_weight = v->n_loss_weight;
   lp->loss_weight = v->loss_weight;
   return lp;
@@ -398,26 +399,55 @@ Net *ld_load(const char *path, const char *weights, Arena *ar, Diag *dg) {
 
 /* ---- unknown fields and failed layers (diagnostics without cascades) ---- */
 
-/* Reports the unknown fields the lenient parse skipped in layer lp: errors
- * for a known kind, notes under the unknown-type error when type_failed,
- * nothing for a plugin layer (its block is handed to the plugin, see
- * custom.c).  Returns the number of errors reported. */
+/* Reports the unknown fields the lenient parse skipped in layer lp (in
+ * its block or in a parameter message inside it): notes under the
+ * unknown-type error when type_failed; else errors, except for fields
+ * directly in the block of a plugin layer (handed to the plugin, see
+ * custom.c).  *nested counts the errors inside parameter messages.
+ * Returns the number of errors reported. */
 static int report_unknown_fields(Net *n, const Caffe__LayerParameter *lp,
-                                 const char *type, int kind, int type_failed) {
+                                 const char *type, int kind, int type_failed, int *nested) {
   int nerr = 0;
   for (const TfUnknown *u = tf_unknown(n->locs); u; u = u->next) {
-    if (u->m != &lp->base) continue;
+    if (u->owner != &lp->base) continue;
     SrcLoc at = {n->file, u->line, u->col};
+    const char *in = u->m->descriptor->name;
     if (type_failed) {
-      diag_note(n->dg, at, "layer '%s' also has the unknown field '%s' (skipped)",
-                lp->name ? lp->name : "?", u->name);
-    } else if (kind != LK_CUSTOM) {
-      diag_error(n->dg, at, "layer '%s' (%s): unknown field '%s' in caffe.LayerParameter",
-                 lp->name ? lp->name : "?", type, u->name);
+      if (u->m == u->owner)
+        diag_note(n->dg, at, "layer '%s' also has the unknown field '%s' (skipped)",
+                  lp->name ? lp->name : "?", u->name);
+      else
+        diag_note(n->dg, at, "layer '%s' also has the unknown field '%s' in %s (skipped)",
+                  lp->name ? lp->name : "?", u->name, in);
+    } else if (kind != LK_CUSTOM || u->m != u->owner) {
+      diag_error(n->dg, at, "layer '%s' (%s): unknown field '%s' in %s%s",
+                 lp->name ? lp->name : "?", type, u->name, u->m == u->owner ? "" : "message ",
+                 in);
       nerr++;
+      if (nested && u->m != u->owner) ++*nested;
     }
   }
   return nerr;
+}
+
+/* Unknown fields of layers the training rewrite dropped (losses, metrics,
+ * sinks) or replaced by an Input (data layers): nothing reads them, so
+ * each is a warning, located, instead of an error.  L[0..nl) are the
+ * layers kept. */
+static void warn_unread_unknowns(Net *n, const TrLayer *L, int nl) {
+  for (const TfUnknown *u = tf_unknown(n->locs); u; u = u->next) {
+    int i = 0;
+    while (i < nl && L[i].orig != u->owner) i++;
+    if (i < nl && &L[i].lp->base == L[i].orig) continue; /* kept as written */
+    const Caffe__LayerParameter *lp = (const Caffe__LayerParameter *)u->owner;
+    diag_warn(n->dg, (SrcLoc){n->file, u->line, u->col},
+              "layer '%s' (%s): unknown field '%s' in %s skipped (the layer is %s "
+              "for inference)",
+              lp->name ? lp->name : "?", lp->type ? lp->type : "?", u->name,
+              u->m->descriptor->name,
+              i == nl ? "dropped" : strcmp(L[i].type, "Input") == 0 ? "replaced by an Input"
+                                                                    : "run in its deploy form");
+  }
 }
 
 /* A layer that failed before it was built (unknown type) still declares
@@ -508,6 +538,7 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
   TrLayer *L = collect_layers(np, ar);
   int nl = (int)(np->n_layer ? np->n_layer : np->n_layers);
   if (tr_rewrite(n, tr_net_state(np->state, ar), L, &nl, &tr_input_shape)) return NULL;
+  warn_unread_unknowns(n, L, nl);
   for (int i = 0; i < nl; i++) {
     Caffe__LayerParameter *lp = L[i].lp;
     const char *type = L[i].type;
@@ -519,11 +550,16 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
       diag_error(dg, ir_loc(n, orig, "type", NULL),
                  "layer '%s': unknown layer type '%s' (see docs/layers.md for the supported kinds)",
                  lp->name ? lp->name : "?", type);
-      if (np->n_layer) report_unknown_fields(n, lp, type, kind, 1);
+      if (np->n_layer) report_unknown_fields(n, lp, type, kind, 1, NULL);
       add_failed_tops(&B, lp);
       continue;
     }
-    if (np->n_layer) report_unknown_fields(n, lp, type, kind, 0);
+    int nested = 0;
+    if (np->n_layer && &lp->base == orig) report_unknown_fields(n, lp, type, kind, 0, &nested);
+    if (nested) { /* its parameters are not what the file meant: no setup */
+      add_failed_tops(&B, lp);
+      continue;
+    }
     add_layer(&B, lp, type, kind, loc, orig);
   }
   if (n->nlayer == 0 && dg->nerrors == e0)

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "textfmt.h"
+#include "tf_locs.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -19,83 +20,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---------------------------------------------------------------------
- * Location table: open addressing on (message pointer, field id); id 0 is
- * the message itself (protobuf field numbers start at 1).
- */
-
-typedef struct {
-  const void *m;
-  unsigned id;
-  int line, col;
-} LocEnt;
-
-struct TfLocs {
-  const char *file;
-  Arena *ar;
-  LocEnt *tab;
-  size_t cap, n;
-  TfUnknown *unk, *unk_last; /* skipped unknown fields, in file order */
-};
-
-const TfUnknown *tf_unknown(const TfLocs *locs) {
-  return locs ? locs->unk : NULL;
-}
-
-static size_t loc_hash(const void *m, unsigned id) {
-  uint64_t h = (uint64_t)(uintptr_t)m * 0x9E3779B97F4A7C15ull;
-  h ^= (uint64_t)id * 0xC2B2AE3D27D4EB4Full;
-  return (size_t)(h ^ (h >> 31));
-}
-
-static LocEnt *loc_slot(LocEnt *tab, size_t cap, const void *m, unsigned id) {
-  size_t i = loc_hash(m, id) & (cap - 1);
-  while (tab[i].m && !(tab[i].m == m && tab[i].id == id))
-    i = (i + 1) & (cap - 1);
-  return &tab[i];
-}
-
-/* Records (or overwrites) the location of (m, id). */
-static void loc_put(TfLocs *l, const void *m, unsigned id, int line, int col) {
-  if (2 * (l->n + 1) > l->cap) {
-    size_t cap = l->cap ? 2 * l->cap : 256;
-    LocEnt *tab = ar_array(l->ar, cap, sizeof(LocEnt));
-    for (size_t i = 0; i < l->cap; i++)
-      if (l->tab[i].m)
-        *loc_slot(tab, cap, l->tab[i].m, l->tab[i].id) = l->tab[i];
-    l->tab = tab;
-    l->cap = cap;
-  }
-  LocEnt *e = loc_slot(l->tab, l->cap, m, id);
-  if (!e->m) {
-    e->m = m;
-    e->id = id;
-    l->n++;
-  }
-  e->line = line;
-  e->col = col;
-}
-
-static const LocEnt *loc_get(const TfLocs *l, const void *m, unsigned id) {
-  if (!l->cap) return NULL;
-  const LocEnt *e = loc_slot(l->tab, l->cap, m, id);
-  return e->m ? e : NULL;
-}
-
-SrcLoc tf_loc_msg(const TfLocs *locs, const ProtobufCMessage *m) {
-  if (!locs) return SRCLOC_NONE;
-  const LocEnt *e = loc_get(locs, m, 0);
-  return (SrcLoc){locs->file, e ? e->line : 0, e ? e->col : 0};
-}
-
-SrcLoc tf_loc_field(const TfLocs *locs, const ProtobufCMessage *m,
-                    unsigned field_id) {
-  if (!locs) return SRCLOC_NONE;
-  const LocEnt *e = field_id ? loc_get(locs, m, field_id) : NULL;
-  if (e) return (SrcLoc){locs->file, e->line, e->col};
-  return tf_loc_msg(locs, m);
-}
 
 /* ---------------------------------------------------------------------
  * Tokenizer.
@@ -124,6 +48,7 @@ typedef struct {
   int nshow;
   char show[2][200];
   const char *lenient; /* TfOpts.lenient */
+  const ProtobufCMessage *owner; /* innermost open lenient message, or NULL */
   const char *last_end; /* end of the last token consumed */
 } P;
 
@@ -813,6 +738,7 @@ static void skip_unknown(P *p, ProtobufCMessage *m, Tok name) {
   }
   TfUnknown *u = ar_alloc(p->ar, sizeof *u);
   u->m = m;
+  u->owner = p->owner;
   u->name = ar_strndup(p->ar, name.p, name.len);
   u->line = name.line;
   u->col = name.col;
@@ -831,6 +757,8 @@ static void parse_body(P *p, ProtobufCMessage *m, char closer, Tok open,
                        const char *openname, int depth) {
   const ProtobufCMessageDescriptor *md = m->descriptor;
   unsigned char *seen = NULL;
+  const ProtobufCMessage *owner0 = p->owner;
+  if (p->lenient && p->locs && strcmp(md->name, p->lenient) == 0) p->owner = m;
   for (unsigned i = 0; i < md->n_fields; i++)
     if (md->fields[i].label == PROTOBUF_C_LABEL_REQUIRED) {
       seen = ar_alloc(p->ar, md->n_fields);
@@ -861,7 +789,7 @@ static void parse_body(P *p, ProtobufCMessage *m, char closer, Tok open,
       name[t.len] = 0;
       f = protobuf_c_message_descriptor_get_field_by_name(md, name);
     }
-    if (!f && p->lenient && p->locs && strcmp(md->name, p->lenient) == 0) {
+    if (!f && p->owner) { /* inside a lenient message */
       advance(p);
       skip_unknown(p, m, t);
       if (!accept(p, ';')) accept(p, ',');
@@ -880,6 +808,7 @@ static void parse_body(P *p, ProtobufCMessage *m, char closer, Tok open,
       TERR(p, end, "missing required field '%s' in message %s",
            md->fields[i].name, md->name);
   if (closer) advance(p);
+  p->owner = owner0;
 }
 
 ProtobufCMessage *tf_parse(const ProtobufCMessageDescriptor *desc,

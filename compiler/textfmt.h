@@ -24,10 +24,12 @@
  * at the offending token; parsing stops at the first one.
  *
  * Lenient messages.  tf_parse_opts can name one message type (e.g.
- * "caffe.LayerParameter") whose unknown fields are not errors: each is
- * skipped (a scalar value, or a `{...}` / `<...>` / `[...]` value with its
- * brackets balanced) and recorded in the location table with its name,
- * location and raw text, for the caller to report or use (tf_unknown).
+ * "caffe.LayerParameter") whose unknown fields, and those of every message
+ * written inside it, are not errors: each is skipped (a scalar value, or a
+ * `{...}` / `<...>` / `[...]` value with its brackets balanced) and
+ * recorded in the location table with its name, location, raw text and
+ * the lenient message it belongs to, for the caller to report or use
+ * (tf_unknown).
  */
 #ifndef CHAI_TEXTFMT_H
 #define CHAI_TEXTFMT_H
@@ -39,11 +41,10 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "tf_locs.h"
 
 #define TF_MAX_DEPTH 100
 
-/* Where messages and fields were written (arena-allocated hash table). */
-typedef struct TfLocs TfLocs;
 
 /* Parses text[0..len) (need not be NUL-terminated, may hold any bytes) as a
  * message of type desc.  file names the input in diagnostics.  Returns the
@@ -66,14 +67,6 @@ typedef struct TfOpts {
   const char *lenient;
 } TfOpts;
 
-/* An unknown field skipped in a lenient message, in file order. */
-typedef struct TfUnknown {
-  const ProtobufCMessage *m; /* the message it was written in */
-  const char *name;          /* the field name */
-  int line, col;             /* of the name */
-  const char *text;          /* its value as written, from ':' or '{' on */
-  const struct TfUnknown *next;
-} TfUnknown;
 
 /* tf_parse / tf_parse_file with options (NULL: as tf_parse). */
 ProtobufCMessage *tf_parse_opts(const ProtobufCMessageDescriptor *desc,
@@ -84,18 +77,7 @@ ProtobufCMessage *tf_parse_file_opts(const ProtobufCMessageDescriptor *desc,
                                      const char *path, Arena *ar, Diag *dg,
                                      TfLocs **locs_out, const TfOpts *opts);
 
-/* The first unknown field skipped by a lenient parse (NULL if none). */
-const TfUnknown *tf_unknown(const TfLocs *locs);
 
-/* Location of message m: the field name that opened it (for an element of
- * a list `f: [{...}, ...]`, its opening brace); 1:1 for the root.  A message
- * not from this parse gets {file, 0, 0}; a NULL table gives SRCLOC_NONE. */
-SrcLoc tf_loc_msg(const TfLocs *locs, const ProtobufCMessage *m);
-
-/* Location of the field name of the last occurrence of field field_id
- * (its number) in m; the message's own location if the field is absent. */
-SrcLoc tf_loc_field(const TfLocs *locs, const ProtobufCMessage *m,
-                    unsigned field_id);
 
 /* Bytes of one value of a field of type t in a protobuf-c message (the
  * element size of a repeated field's array). */

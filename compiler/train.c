@@ -131,6 +131,8 @@ typedef enum TrRole {
   TR_SOFTMAX_LOSS,  /* SoftmaxWithLoss: Softmax */
   TR_SIGMOID_LOSS,  /* SigmoidCrossEntropyLoss: Sigmoid */
   TR_DROP,          /* metric, loss or sink: dropped */
+  TR_SINK,          /* writes its bottoms to files: dropped, they stay outputs */
+  TR_METRIC,        /* scores its bottoms (Accuracy): dropped, they stay outputs */
 } TrRole;
 
 static const struct {
@@ -143,15 +145,20 @@ static const struct {
     {"WindowData", "WINDOW_DATA", TR_DATA},
     {"AnnotatedData", NULL, TR_DATA},
     {"VideoData", NULL, TR_DATA},
+    {"DenseImageData", NULL, TR_DATA}, /* SegNet (caffe-segnet) */
+    {"ImageSegData", "IMAGE_SEG_DATA", TR_DATA}, /* DeepLab */
+    {"BoxData", NULL, TR_DATA},                  /* caffe-yolov2 */
     {"DummyData", "DUMMY_DATA", TR_DUMMY},
     {"MemoryData", "MEMORY_DATA", TR_MEMORY},
     {"Python", NULL, TR_PYTHON},
     {"SoftmaxWithLoss", "SOFTMAX_LOSS", TR_SOFTMAX_LOSS},
     {"SigmoidCrossEntropyLoss", "SIGMOID_CROSS_ENTROPY_LOSS", TR_SIGMOID_LOSS},
-    {"Accuracy", "ACCURACY", TR_DROP},
+    {"Accuracy", "ACCURACY", TR_METRIC},
     {"Silence", "SILENCE", TR_DROP},
-    {"HDF5Output", "HDF5_OUTPUT", TR_DROP},
-    {"DetectionEvaluate", NULL, TR_DROP},
+    {"HDF5Output", "HDF5_OUTPUT", TR_SINK},
+    {"DetectionEvaluate", NULL, TR_METRIC},
+    {"SegAccuracy", "SEG_ACCURACY", TR_METRIC}, /* DeepLab */
+    {"MatWrite", "MAT_WRITE", TR_SINK},       /* DeepLab: writes .mat files */
 };
 
 /* The role of a type string; any other type ending in Loss / _LOSS is a
@@ -304,8 +311,11 @@ static bool reads_pruned(const TrLayer *t, const Names *pr, const char **which) 
 }
 
 /* True when every top of L[i] is read by some later layer and all those
- * readers (up to the next writer of the name) are dropped. */
-static bool only_feeds_dropped(const TrLayer *L, int nl, const bool *drop, int i) {
+ * readers (up to the next writer of the name) are dropped, none of them a
+ * sink or metric (what a sink writes or a metric scores is an output of
+ * the net). */
+static bool only_feeds_dropped(const TrLayer *L, int nl, const bool *drop, const bool *sink,
+                               int i) {
   const Caffe__LayerParameter *lp = L[i].lp;
   if (lp->n_top == 0) return false;
   for (size_t t = 0; t < lp->n_top; t++) {
@@ -318,7 +328,7 @@ static bool only_feeds_dropped(const TrLayer *L, int nl, const bool *drop, int i
       for (size_t b = 0; b < q->n_top; b++) writes |= strcmp(q->top[b], x) == 0;
       if (reads) {
         readers++;
-        if (!drop[j]) return false;
+        if (!drop[j] || sink[j]) return false;
       }
       if (writes) break;
     }
@@ -343,6 +353,7 @@ int tr_rewrite(Net *n, const Caffe__NetState *st, TrLayer *L, int *nl, const TrS
   if (n->dg->nerrors > e0) return -1;
   /* 2. data layers, losses, labels (forward, in execution order) */
   bool *drop = ar_array(n->ar, (size_t)m + 1, sizeof(bool));
+  bool *sink = ar_array(n->ar, (size_t)m + 1, sizeof(bool));
   Names pr = {NULL, 0, 0, n->ar};
   int ndata = 0;
   for (int i = 0; i < m; i++) {
@@ -382,10 +393,16 @@ int tr_rewrite(Net *n, const Caffe__NetState *st, TrLayer *L, int *nl, const TrS
       continue;
     }
     bool loss = role == TR_SOFTMAX_LOSS || role == TR_SIGMOID_LOSS;
-    if (role == TR_DROP) {
+    if (role == TR_SINK) {
+      note(n, e0, tloc(n, t),
+           "layer '%s' (%s): dropped (it writes files); what it reads stays an output", lname(t),
+           t->type);
+      drop[i] = sink[i] = true;
+    } else if (role == TR_DROP || role == TR_METRIC) {
       note(n, e0, tloc(n, t), "layer '%s' (%s): dropped (a training-only layer)", lname(t),
            t->type);
       drop[i] = true;
+      sink[i] = role == TR_METRIC;
     } else if (loss && t->lp->n_bottom && names_find(&pr, t->lp->bottom[0]) < 0) {
       if (role == TR_SOFTMAX_LOSS) to_deploy_loss(n, e0, t, "Softmax", "SOFTMAX");
       else to_deploy_loss(n, e0, t, "Sigmoid", "SIGMOID");
@@ -405,7 +422,7 @@ int tr_rewrite(Net *n, const Caffe__NetState *st, TrLayer *L, int *nl, const TrS
     note(n, e0, (SrcLoc){n->file, 0, 0}, "--input_shape is not used: the net has no data layer");
   /* 3. layers left without a reader (backward: readers come later) */
   for (int i = m - 1; i >= 0 && n->from_train; i--)
-    if (!drop[i] && only_feeds_dropped(L, m, drop, i)) {
+    if (!drop[i] && only_feeds_dropped(L, m, drop, sink, i)) {
       note(n, e0, tloc(n, &L[i]), "layer '%s' (%s): dropped (only dropped layers read it)",
            lname(&L[i]), L[i].type);
       drop[i] = true;

@@ -140,4 +140,13 @@ void rt_yolov3det_f32(const void *p, const rt_args *a);
 size_t rt_region_ws(const void *p, const rt_args *a);
 size_t rt_yolov3det_ws(const void *p, const rt_args *a);
 
+/* issue 13, held-out models (rt_yolo.c) */
+/* rt_yolodet_param.form: MobileNet-YOLO's YoloDetectionOutput (sorted,
+ * corner rows, label class + 1), or the caffe-yolov2 forks' DetectionOutput
+ * (NMS in generation order on boxes clipped to [0, 1], rows [image, class,
+ * score, x, y, w, h] center-size) */
+enum { RT_YOLODET_MNYOLO = 0, RT_YOLODET_YOLOV2 = 1 };
+void rt_yolodet_f32(const void *p, const rt_args *a);
+size_t rt_yolodet_ws(const void *p, const rt_args *a);
+
 #endif

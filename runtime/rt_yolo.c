@@ -1,6 +1,6 @@
 /* rt_yolo.c - float kernels of the YOLO detection heads: YOLOv2's Region
  * (as OpenCV's dnn Region layer computes it) and MobileNet-YOLO's
- * Yolov3DetectionOutput.
+ * Yolov3DetectionOutput and YoloDetectionOutput (its YOLOv2 head).
  *
  * Both decode darknet's head layout: the bottom has num anchors x
  * (4 box + 1 objectness + classes) channels, anchor-major, over an H x W
@@ -10,6 +10,7 @@
  * scratch comes from rt_args.ws (the rt_*_ws sizes).
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -206,6 +207,108 @@ void rt_yolov3det_f32(const void *pv, const rt_args *a) {
       r[1] = (float)(items[j].label + 1);
       r[2] = items[j].score;
       memcpy(r + 3, b, 4 * sizeof(float));
+    }
+  }
+  top->s.d[2] = rt_det_finish(out, rows, cap, num);
+}
+
+/* ---- YoloDetectionOutput (MobileNet-YOLO's YOLOv2 head) and the
+ * caffe-yolov2 forks' DetectionOutput (rt_yolodet_param.form) ---------- */
+
+/* Boxes per image over all heads. */
+static int64_t yolodet_boxes(const rt_yolodet_param *p, const rt_args *a) {
+  int64_t t = 0;
+  for (int s = 0; s < a->nb; s++)
+    t += (int64_t)rt_shape_dim4(&a->b[s].s, 2) * rt_shape_dim4(&a->b[s].s, 3) * p->num_box;
+  return t;
+}
+
+/* Scratch for one image: NMS boxes, center-size boxes, one candidate per
+ * box, sort buffer. */
+size_t rt_yolodet_ws(const void *pv, const rt_args *a) {
+  size_t boxes = (size_t)yolodet_boxes(pv, a);
+  return 2 * yolo_align(boxes * 4 * sizeof(float)) + 2 * yolo_align(boxes * sizeof(rt_det_item));
+}
+
+static float yolo_clip01(float v) { return v < 0.f ? 0.f : v > 1.f ? 1.f : v; }
+
+/* Decodes head b of image n: every box, center-size into raw[base ...]
+ * and corner form into boxes[base ...] (clipped to [0, 1] in the
+ * caffe-yolov2 form, whose NMS overlaps clipped boxes), and, when its score
+ * objectness * (best softmax class probability) is at least
+ * confidence_threshold, a candidate into items[m ...] labelled with that
+ * class (the first one on ties).  Returns the new m. */
+static int yolodet_head(const rt_yolodet_param *p, const rt_tensor *b, int n, int64_t base,
+                        float *boxes, float *raw, rt_det_item *items, int m) {
+  const int h = rt_shape_dim4(&b->s, 2), w = rt_shape_dim4(&b->s, 3);
+  const int len = 5 + p->num_classes;
+  const int64_t hw = (int64_t)h * w;
+  const float *in = b->d + (int64_t)n * p->num_box * len * hw;
+  for (int64_t cell = 0; cell < hw; cell++) {
+    const int y = (int)(cell / w), x = (int)(cell % w);
+    for (int k = 0; k < p->num_box; k++) {
+      const float *src = in + (int64_t)k * len * hw + cell;
+      const int64_t idx = base + cell * p->num_box + k;
+      float *r = raw + idx * 4, *c = boxes + idx * 4;
+      r[0] = (x + yolo_sigmoid(src[0])) / w;
+      r[1] = (y + yolo_sigmoid(src[hw])) / h;
+      r[2] = expf(src[2 * hw]) * p->biases[2 * k] / w;
+      r[3] = expf(src[3 * hw]) * p->biases[2 * k + 1] / h;
+      yolo_corners(c, r[0], r[1], r[2], r[3]);
+      if (p->form == RT_YOLODET_YOLOV2)
+        for (int i = 0; i < 4; i++) c[i] = yolo_clip01(c[i]);
+      const float *cls = src + 5 * hw;
+      int best = 0;
+      for (int j = 1; j < p->num_classes; j++)
+        if (cls[j * hw] > cls[best * hw]) best = j;
+      float sum = 0;
+      for (int j = 0; j < p->num_classes; j++) sum += expf(cls[j * hw] - cls[best * hw]);
+      float score = yolo_sigmoid(src[4 * hw]) * (1.f / sum);
+      if (score >= p->confidence_threshold) items[m++] = (rt_det_item){score, best, (int)idx};
+    }
+  }
+  return m;
+}
+
+/* Per image: decode every head (head, cell, anchor order); in MobileNet-
+ * YOLO's form sort by descending score (ties keep that order), in the
+ * caffe-yolov2 form keep that order; class-agnostic greedy NMS at
+ * nms_threshold; rows [image, class + 1, score, xmin, ymin, xmax, ymax]
+ * (unclipped) or, caffe-yolov2, [image, class, score, x, y, w, h];
+ * rt_det_finish ends the table as Yolov3DetectionOutput's. */
+void rt_yolodet_f32(const void *pv, const rt_args *a) {
+  const rt_yolodet_param *p = pv;
+  const int num = rt_shape_dim4(&a->b[0].s, 0);
+  const int64_t nbox = yolodet_boxes(p, a);
+  const bool v2 = p->form == RT_YOLODET_YOLOV2;
+  rt_tensor *top = &a->t[0];
+  const int cap = p->max_rows > 0 ? p->max_rows : top->s.d[2];
+  float *out = top->d;
+  char *ws = a->ws;
+  float *boxes = (float *)ws;
+  ws += yolo_align((size_t)nbox * 4 * sizeof(float));
+  float *raw = (float *)ws;
+  ws += yolo_align((size_t)nbox * 4 * sizeof(float));
+  rt_det_item *items = (rt_det_item *)ws;
+  ws += yolo_align((size_t)nbox * sizeof(rt_det_item));
+  rt_det_item *tmp = (rt_det_item *)ws;
+
+  int rows = 0;
+  for (int n = 0; n < num; n++) {
+    int m = 0;
+    int64_t base = 0;
+    for (int s = 0; s < a->nb; s++) {
+      m = yolodet_head(p, &a->b[s], n, base, boxes, raw, items, m);
+      base += (int64_t)rt_shape_dim4(&a->b[s].s, 2) * rt_shape_dim4(&a->b[s].s, 3) * p->num_box;
+    }
+    if (!v2) rt_det_sort_score(items, tmp, m);
+    int kept = rt_det_nms(items, m, boxes, p->nms_threshold, 1.f);
+    for (int j = 0; j < kept && rows < cap; j++, rows++) {
+      float *r = out + (int64_t)rows * 7;
+      r[0] = (float)n;
+      r[1] = (float)(items[j].label + (v2 ? 0 : 1));
+      r[2] = items[j].score;
+      memcpy(r + 3, (v2 ? raw : boxes) + (int64_t)items[j].idx * 4, 4 * sizeof(float));
     }
   }
   top->s.d[2] = rt_det_finish(out, rows, cap, num);

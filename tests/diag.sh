@@ -39,6 +39,9 @@ for f in unknown_param unknown_param_type cascade; do
   check $f 1 $C info $D/$f.prototxt
 done
 check plugin_param 0 $C info $D/plugin_param.prototxt --config $D/plugin_param.yaml
+# held-out models: an unknown field inside the parameters of a data layer or
+# a dropped metric is a warning; inside a kept layer's, an error (no setup)
+check unread_fields 1 $C info $D/unread_fields.prototxt --input_shape 1,3,8,8
 # weightless nets: no WEIGHTS, an empty caffemodel and a name-only one (the
 # 15 bytes Caffe writes: field 1, length 13, "relu_only_net") all run; a
 # net with learned blobs needs WEIGHTS; a prototxt is not a caffemodel.

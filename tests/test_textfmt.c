@@ -612,7 +612,27 @@ START_TEST(test_lenient) {
     ck_assert_int_eq(u->line, lines[i]);
     ck_assert_int_eq(u->col, cols[i]);
     ck_assert_ptr_eq(u->m, i < 4 ? &m->inner->base : &m->inner->kids[0]->base);
+    ck_assert_ptr_eq(u->owner, u->m); /* kids are tft.Inner: lenient themselves */
   }
+  ck_assert_ptr_null(u);
+  /* Unknown fields of messages inside a lenient one are skipped too, owned
+   * by the innermost lenient message around them. */
+  const TfOpts all = {"tft.All"};
+  const char *deep = "inner { zz: 1 kids { q { r: 2 } } } yy: 3";
+  Tft__All *d = (Tft__All *)tf_parse_opts(&tft__all__descriptor, "t.txt", deep, strlen(deep),
+                                          &ar, &quiet, &locs, &all);
+  ck_assert_ptr_nonnull(d);
+  u = tf_unknown(locs);
+  const ProtobufCMessage *in_m[] = {&d->inner->base, &d->inner->kids[0]->base, &d->base};
+  const char *dnames[] = {"zz", "q", "yy"};
+  for (int i = 0; i < 3; i++, u = u->next) {
+    ck_assert_ptr_nonnull(u);
+    ck_assert_str_eq(u->name, dnames[i]);
+    ck_assert_ptr_eq(u->m, in_m[i]);
+    ck_assert_ptr_eq(u->owner, &d->base);
+  }
+  ck_assert_ptr_null(u);
+  u = tf_unknown(NULL);
   ck_assert_ptr_null(u);
 
   /* Not lenient elsewhere, nor without options. */

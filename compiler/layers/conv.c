@@ -48,6 +48,23 @@ static int spatial(Net *n, Layer *l, const Caffe__ConvolutionParameter *cp,
   return 0;
 }
 
+/* DeepLab v1's hole (or hole_h and hole_w together): its name for the
+ * dilation, same output size and taps; not together with dilation. */
+static int dl_hole(Net *n, Layer *l, const Caffe__ConvolutionParameter *cp,
+                   int *dh, int *dw) {
+  if (!cp->has_hole && !cp->has_hole_h && !cp->has_hole_w) return 0;
+  if (cp->n_dilation || (cp->has_hole_h != cp->has_hole_w) ||
+      (cp->has_hole && cp->has_hole_h)) {
+    ir_error_at(n, ir_loc(n, cp, cp->has_hole ? "hole" : "hole_h", l), l,
+                "hole (DeepLab's dilation) is hole, or hole_h and hole_w, "
+                "and never together with dilation");
+    return -1;
+  }
+  *dh = (int)(cp->has_hole ? cp->hole : cp->hole_h);
+  *dw = (int)(cp->has_hole ? cp->hole : cp->hole_w);
+  return 0;
+}
+
 static int setup_common(Layer *l, Net *n) {
   const Caffe__ConvolutionParameter *cp = l->lp->convolution_param;
   rt_conv_param *p = &l->p.conv;
@@ -79,6 +96,7 @@ static int setup_common(Layer *l, Net *n) {
       spatial(n, l, cp, "dilation", cp->n_dilation, cp->dilation, 0, 0, 0, 0,
               1, &p->dh, &p->dw))
     return -1;
+  if (dl_hole(n, l, cp, &p->dh, &p->dw)) return -1;
   if (p->kh <= 0 || p->kw <= 0) {
     ir_error_at(n, ir_loc(n, cp, "kernel_size", l), l,
                 "kernel size must be given and positive");

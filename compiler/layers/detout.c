@@ -9,9 +9,17 @@
 #include "../ir.h"
 #include "caffe.pb-c.h"
 
+/* caffe-yolov2's DetectionOutput: defined in yolodet.c. */
+int lk_yolodet_setup_fork(Layer *l, Net *n);
+
 int lk_detout_setup(Layer *l, Net *n) {
   const Caffe__DetectionOutputParameter *dp = l->lp->detection_output_param;
   rt_detout_param *p = &l->p.detout;
+  if (dp && (dp->n_biases || dp->has_side || dp->has_num_box || dp->has_coords ||
+             dp->has_nms_threshold || dp->label_map_file)) {
+    l->kind = LK_YOLODET; /* caffe-yolov2's YOLOv2 head under this type name */
+    return lk_yolodet_setup_fork(l, n);
+  }
   if (l->nbottom < 3 || l->nbottom > 4 || l->ntop != 1) {
     ir_error(n, l, "takes 3 bottoms (loc, conf, prior; a 4th image bottom is "
              "ignored) and 1 top, got %d and %d", l->nbottom, l->ntop);

@@ -42,6 +42,26 @@ static int pair(Net *n, Layer *l, const Caffe__PoolingParameter *pp,
   return 0;
 }
 
+/* A note on darknet's "maxpool size 2 stride 1" (YOLOv3-tiny), which keeps
+ * H x W where Caffe's rule gives (H-1) x (W-1).  The darknet2caffe fork
+ * (ChenYingpeng/caffe-yolov3 caffe_layers/pooling_layer/pooling_layer.cpp)
+ * adds a row and a column to every pooling whose kernel - stride is odd,
+ * with no prototxt field to say so, so a port's file cannot be told from a
+ * BVLC one: chaicc keeps Caffe's rule and says where a later shape
+ * mismatch by one comes from. */
+static void darknet_note(const Layer *l, Net *n, const Caffe__PoolingParameter *pp) {
+  const rt_pool_param *p = &l->p.pool;
+  if (p->global || p->method != RT_POOL_MAX || p->ph || p->pw || p->sh != 1 || p->sw != 1 ||
+      p->kh != 2 || p->kw != 2)
+    return;
+  diag_note(n->dg, ir_loc(n, pp, "kernel_size", l),
+            "layer '%s': MAX kernel 2 stride 1 without pad gives (H-1) x (W-1), as in BVLC "
+            "Caffe; darknet's maxpool size 2 stride 1 keeps H x W, and darknet2caffe ports "
+            "(ChenYingpeng/caffe-yolov3) patch Caffe's pooling to match, which the prototxt "
+            "cannot tell: a later shape mismatch by one row and column comes from here",
+            l->name);
+}
+
 int lk_pool_setup(Layer *l, Net *n) {
   const Caffe__PoolingParameter *pp = l->lp->pooling_param;
   rt_pool_param *p = &l->p.pool;
@@ -115,6 +135,7 @@ int lk_pool_setup(Layer *l, Net *n) {
                 "padding is only supported for MAX and AVE pooling");
     return -1;
   }
+  darknet_note(l, n, pp);
   ir_declare_weights(l, n, 0, NULL);
   return 0;
 }
