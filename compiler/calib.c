@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../runtime/rt_fixed.h"
+#include "constfold.h"
 #include "interp.h"
 
 void *cb_xcalloc(size_t n, size_t sz) {
@@ -711,9 +712,13 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
   /* Xilinx: one threshold per canonical blob. */
   double *th = ar_array(n->ar, (size_t)nb + 1, sizeof(double));
   bool *method = ar_array(n->ar, (size_t)nb + 1, sizeof(bool));
+  /* constant tensors (PriorBox and data movement of its output) stay
+   * float: their layers get no precision_param (constfold.h) */
+  const bool *cst = cf_mark(n, n->ar);
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
-    if (l->dead || lk_is(l->kind, LKF_SOURCE) || !qt_kind_has_precision(l->kind, p->mode))
+    if (l->dead || lk_is(l->kind, LKF_SOURCE) || !qt_kind_has_precision(l->kind, p->mode) ||
+        cf_layer_const(l, cst))
       continue;
     for (int t = 0; t < l->ntop; t++) method[canon[l->top[t]->id]->id] = true;
   }
@@ -749,7 +754,7 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
     /* Concat inputs take the Concat output's threshold (outer first). */
     for (int i = n->nlayer - 1; i >= 0; i--) {
       Layer *l = n->layers[i];
-      if (l->dead || l->kind != LK_CONCAT || l->ntop < 1) continue;
+      if (l->dead || l->kind != LK_CONCAT || l->ntop < 1 || cf_layer_const(l, cst)) continue;
       double t = th[canon[l->top[0]->id]->id];
       for (int b = 0; b < l->nbottom; b++)
         if (l->bottom[b]) th[canon[l->bottom[b]->id]->id] = t;
@@ -758,7 +763,8 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
     l->q = NULL;
-    if (l->dead || !qt_kind_has_precision(l->kind, p->mode) || l->ntop < 1)
+    if (l->dead || !qt_kind_has_precision(l->kind, p->mode) || l->ntop < 1 ||
+        cf_layer_const(l, cst))
       continue;
     LayerQuant *q = ar_alloc(n->ar, sizeof *q);
     q->mode = p->mode;
