@@ -2,6 +2,7 @@
 #include "fidelity.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,3 +99,44 @@ void fd_boxes_add(FdBoxes *b, const float *ref, int64_t nref, const float *x, in
 double fd_recall(const FdBoxes *b) { return b->nref ? (double)b->matched / (double)b->nref : 1; }
 double fd_precision(const FdBoxes *b) { return b->nx ? (double)b->matched / (double)b->nx : 1; }
 bool fd_boxes_exact(const FdBoxes *b) { return b->matched == b->nref && b->matched == b->nx; }
+
+void fd_out_init(FdOut *o, bool det, double iou_min, double score_min) {
+  memset(o, 0, sizeof *o);
+  o->det = det;
+  fd_init(&o->t);
+  fd_boxes_init(&o->b, iou_min, score_min);
+}
+
+void fd_out_add(FdOut *o, const float *ref, int64_t nref, const float *x, int64_t nx) {
+  if (o->det) fd_boxes_add(&o->b, ref, nref / 7, x, nx / 7);
+  else if (nref != nx) o->mismatch++;
+  else fd_add(&o->t, ref, x, nref);
+}
+
+/* "inf" / "-inf" or v with prec decimals. */
+static const char *num(char *buf, size_t n, double v, int prec) {
+  if (isinf(v)) snprintf(buf, n, "%sinf", v < 0 ? "-" : "");
+  else snprintf(buf, n, "%.*f", prec, v);
+  return buf;
+}
+
+const char *fd_out_str(const FdOut *o, char *buf, size_t n) {
+  char a[32], b[32], c[32];
+  if (o->det) {
+    snprintf(buf, n, "boxes: recall %s, precision %s (%lld of %lld matched, %lld found; "
+             "same label, IoU >= %g, score >= %g)",
+             num(a, sizeof a, fd_recall(&o->b), 4), num(b, sizeof b, fd_precision(&o->b), 4),
+             (long long)o->b.matched, (long long)o->b.nref, (long long)o->b.nx, o->b.iou_min,
+             o->b.score_min);
+    return buf;
+  }
+  int k = snprintf(buf, n, "cosine %s, SQNR %s dB, max |err| %.4g (max |ref| %.4g)",
+                   num(a, sizeof a, fd_cosine(&o->t), 6), num(b, sizeof b, fd_sqnr(&o->t), 2),
+                   o->t.max_abs, o->t.ref_max);
+  if (k > 0 && (size_t)k < n && o->t.nrun > 1)
+    k += snprintf(buf + k, n - (size_t)k, ", lowest cosine of one run %s",
+                  num(c, sizeof c, o->t.min_cos, 6));
+  if (k > 0 && (size_t)k < n && o->mismatch)
+    snprintf(buf + k, n - (size_t)k, ", %lld runs of another size skipped", (long long)o->mismatch);
+  return buf;
+}

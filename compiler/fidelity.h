@@ -13,6 +13,7 @@
 #define CHAI_FIDELITY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Sums over every element compared so far (fd_add), ref = reference. */
@@ -60,5 +61,24 @@ double fd_recall(const FdBoxes *b);
 double fd_precision(const FdBoxes *b);
 /* True when every detection on each side has its match. */
 bool fd_boxes_exact(const FdBoxes *b);
+
+/* One net output's fidelity over runs: a tensor (FdAcc) or, for the
+ * output of a LKF_DETROWS kind, detection rows (FdBoxes). */
+typedef struct FdOut {
+  bool det;
+  FdAcc t;
+  FdBoxes b;
+  int64_t mismatch; /* tensor runs whose element counts differed (skipped) */
+} FdOut;
+
+/* det: detection rows, matched with the IoU and score rule given. */
+void fd_out_init(FdOut *o, bool det, double iou_min, double score_min);
+/* Adds one run: the reference ref[0..nref) and x[0..nx) (element counts;
+ * rows of 7 for detection rows). */
+void fd_out_add(FdOut *o, const float *ref, int64_t nref, const float *x, int64_t nx);
+/* The metrics on one line into buf[0..n): "cosine C, SQNR S dB, max |err|
+ * E" (and the smallest per-run cosine when there were several runs), or
+ * "boxes: recall R, precision P (M of N matched, K found; ...)". */
+const char *fd_out_str(const FdOut *o, char *buf, size_t n);
 
 #endif
