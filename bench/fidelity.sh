@@ -54,7 +54,7 @@ for name in $MODELS; do
     o=$(basename "${path%:}" .npy)
     case $rest in
       *"boxes as a set"*)
-        echo "| $name | $o | - | - | - | $(sed 's/.*; recall/recall/; s/; same label.*//' <<<"$rest")) |" ;;
+        echo "| $name | $o | - | - | - | $(sed 's/.*boxes: recall/recall/; s/; same label.*//' <<<"$rest")) |" ;;
       *)
         echo "| $name | $o | $(sed 's/.*cosine \([^,]*\),.*/\1/' <<<"$rest") |" \
              "$(sed 's/.*SQNR \([^ ]*\) dB.*/\1/' <<<"$rest") |" \

@@ -62,20 +62,13 @@ typedef struct CmpOpts {
   int boxes;
 } CmpOpts;
 
-/* "inf" / "-inf" or the value with prec decimals. */
-static const char *num(char *buf, size_t n, double v, int prec) {
-  if (isinf(v)) snprintf(buf, n, "%sinf", v < 0 ? "-" : "");
-  else snprintf(buf, n, "%.*f", prec, v);
-  return buf;
-}
-
 /* 0 when the files agree; prints one line either way, with B's fidelity
  * to A (fidelity.h). */
 static int cmp_file(const char *pa, const char *pb, const CmpOpts *o, int boxes) {
   float *a = NULL, *b = NULL;
   int na = 0, nbd = 0, rc = 1;
   int64_t sa[RT_NPY_MAXDIM], sb[RT_NPY_MAXDIM];
-  char err[512], c1[32], c2[32];
+  char err[512], line[512];
   if (rt_npy_read(pa, &a, &na, sa, err, sizeof err) ||
       rt_npy_read(pb, &b, &nbd, sb, err, sizeof err)) {
     diag_error(&chai_diag, SRCLOC_NONE, "%s", err);
@@ -94,15 +87,12 @@ static int cmp_file(const char *pa, const char *pb, const CmpOpts *o, int boxes)
   if (boxes && na >= 1 && sa[na - 1] == 7 && nbd >= 1 && sb[nbd - 1] == 7) {
     /* detection rows: the counts may differ; equal as sets only if not */
     int bad = same ? cmp_boxes(a, b, cnt / 7, tol) : 1;
-    FdBoxes fb;
-    fd_boxes_init(&fb, o->iou, o->min_score);
-    fd_boxes_add(&fb, a, cnt / 7, b, cntb / 7);
-    printf("%s  %s: %lld boxes as a set%s; recall %s, precision %s (%lld of %lld "
-           "matched, %lld in B; same label, IoU >= %g, score >= %g)\n",
-           bad ? "DIFF" : "ok  ", pa, (long long)(cnt / 7),
+    FdOut fo;
+    fd_out_init(&fo, true, o->iou, o->min_score);
+    fd_out_add(&fo, a, cnt, b, cntb);
+    printf("%s  %s: %lld boxes as a set%s; %s\n", bad ? "DIFF" : "ok  ", pa, (long long)(cnt / 7),
            !same ? " (row counts differ)" : bad ? " (a row has no match)" : "",
-           num(c1, sizeof c1, fd_recall(&fb), 4), num(c2, sizeof c2, fd_precision(&fb), 4),
-           (long long)fb.matched, (long long)fb.nref, (long long)fb.nx, o->iou, o->min_score);
+           fd_out_str(&fo, line, sizeof line));
     rc = bad ? 1 : 0;
     goto out;
   }
@@ -114,13 +104,12 @@ static int cmp_file(const char *pa, const char *pb, const CmpOpts *o, int boxes)
     double d = fabs((double)a[i] - b[i]);
     if (d > worst || d != d) worst = d, at = i;
   }
-  FdAcc fa;
-  fd_init(&fa);
-  fd_add(&fa, a, b, cnt);
+  FdOut fo;
+  fd_out_init(&fo, false, o->iou, o->min_score);
+  fd_out_add(&fo, a, cnt, b, cnt);
   rc = !(worst <= tol);
-  printf("%s  %s: max |diff| %.3g at %lld (%.3g relative), cosine %s, SQNR %s dB\n",
-         rc ? "DIFF" : "ok  ", pa, worst, (long long)at, worst / (mx > 0 ? mx : 1),
-         num(c1, sizeof c1, fd_cosine(&fa), 6), num(c2, sizeof c2, fd_sqnr(&fa), 2));
+  printf("%s  %s: max |diff| %.3g at %lld (%.3g relative); %s\n", rc ? "DIFF" : "ok  ", pa,
+         worst, (long long)at, worst / (mx > 0 ? mx : 1), fd_out_str(&fo, line, sizeof line));
 out:
   free(a);
   free(b);
