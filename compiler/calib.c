@@ -653,6 +653,13 @@ CbMethod cb_method(const CbParams *p) {
   return p->bw_out <= 6 ? CB_MSE : CB_ENTROPY;
 }
 
+double cb_blob_threshold(const CbBlob *cb, CbMethod m, const CbParams *p) {
+  if (m == CB_MAX || !cb->hist) return cb->maxabs;
+  return m == CB_ENTROPY ? cb_entropy_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
+         : m == CB_MSE   ? cb_mse_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
+                         : cb_percentile_threshold(cb->hist, CB_NBINS, cb->maxabs, p->percentile);
+}
+
 static void *th_work(void *arg) {
   ThJob *j = arg;
   const CbParams *p = j->p;
@@ -664,14 +671,9 @@ static void *th_work(void *arg) {
     if (i < 0) return NULL;
     if (j->canon[i]->id != i) continue;
     const CbBlob *cb = j->st ? &j->st->blob[i] : NULL;
+    CbMethod mi = p->blob_method && p->blob_method[i] >= 0 ? (CbMethod)p->blob_method[i] : m;
     double t = cb ? cb->maxabs : 1;
-    if (cb && j->method[i] && m != CB_MAX && cb->hist)
-      t = m == CB_ENTROPY
-              ? cb_entropy_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
-          : m == CB_MSE
-              ? cb_mse_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
-              : cb_percentile_threshold(cb->hist, CB_NBINS, cb->maxabs,
-                                        p->percentile);
+    if (cb && j->method[i]) t = cb_blob_threshold(cb, mi, p);
     j->th[i] = pos_th(t);
   }
 }
