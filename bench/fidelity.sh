@@ -45,6 +45,7 @@ for name in $MODELS; do
     echo "| $name | - | quantize failed: $(grep -m1 error "$T/q.log" || true) |"
     continue
   fi
+  grep -h "calibration auto" "$T/q.log" >&2 || true # what auto chose
   run "$RUNCC" run "$m/deploy.prototxt" "$m/weights.caffemodel" --input "$m/ref/input.npy" \
     -o "$T/$name.f" >/dev/null 2>&1
   run "$RUNCC" run "$q" "$m/weights.caffemodel" --input "$m/ref/input.npy" \

@@ -144,12 +144,44 @@ START_TEST(t_auto_deterministic) {
 }
 END_TEST
 
+/* --auto_sims: auto by default (-1), N, or a usage error; the default
+ * budget shrinks with the net's MACs times the items. */
+START_TEST(t_auto_sims_flag) {
+  CbCmdOpts o;
+  char *a1[] = {"quantize", "--deploy_model", "d", "--quantized_deploy_model", "o"};
+  ck_assert_int_eq(cb_parse_args(5, a1, &o), 0);
+  ck_assert_int_eq(o.p.method, CB_AUTO);
+  ck_assert_int_eq(o.auto_sims, -1);
+  char *a2[] = {"quantize", "--deploy_model", "d", "--quantized_deploy_model", "o",
+                "--auto-sims=3"};
+  ck_assert_int_eq(cb_parse_args(6, a2, &o), 0);
+  ck_assert_int_eq(o.auto_sims, 3);
+  char *a3[] = {"quantize", "--deploy_model", "d", "--quantized_deploy_model", "o",
+                "--auto_sims", "-2"};
+  FILE *saved = stderr;
+  stderr = fopen("/dev/null", "w");
+  int r = cb_parse_args(7, a3, &o);
+  fclose(stderr);
+  stderr = saved;
+  ck_assert_int_eq(r, 2);
+  Arena ar = {0};
+  Diag dg;
+  diag_init(&dg, fopen("/dev/null", "w"));
+  Net *n = ld_load("tests/nets/calib_auto.prototxt", NULL, &ar, &dg);
+  ck_assert_ptr_nonnull(n);
+  ck_assert_int_eq(cba_default_sims(n, 4), CBA_SIMS); /* no MACs: the full budget */
+  fclose(dg.out);
+  ar_free(&ar);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("calib_auto");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, t_auto_avoids_clipping);
   tcase_add_test(tc, t_error_rule);
   tcase_add_test(tc, t_auto_deterministic);
+  tcase_add_test(tc, t_auto_sims_flag);
   suite_add_tcase(s, tc);
   return s;
 }
