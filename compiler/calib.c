@@ -673,7 +673,12 @@ static void *th_work(void *arg) {
     const CbBlob *cb = j->st ? &j->st->blob[i] : NULL;
     CbMethod mi = p->blob_method && p->blob_method[i] >= 0 ? (CbMethod)p->blob_method[i] : m;
     double t = cb ? cb->maxabs : 1;
-    if (cb && j->method[i]) t = cb_blob_threshold(cb, mi, p);
+    if (cb && j->method[i]) {
+      double *c = p->th_cache ? &p->th_cache[(size_t)mi * (size_t)j->n->nblob + (size_t)i] : NULL;
+      if (c && !isnan(*c)) t = *c;
+      else if (c) t = *c = cb_blob_threshold(cb, mi, p);
+      else t = cb_blob_threshold(cb, mi, p);
+    }
     j->th[i] = pos_th(t);
   }
 }

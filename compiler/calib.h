@@ -134,6 +134,8 @@ typedef struct CbParams {
   const signed char *blob_method; /* Xilinx: per blob id, the CbMethod of
                                      that canonical blob's threshold (-1:
                                      method), or NULL (calib_auto.c) */
+  double *th_cache; /* Xilinx: NULL, or 4 x nblob thresholds by CbMethod
+                       and blob id, NAN until cb_assign computes them */
 } CbParams;
 
 /* p->method with CB_AUTO resolved: CB_MSE for output bit widths up to 6

@@ -156,6 +156,13 @@ static int cmp_cand(const void *a, const void *b) {
   return x->blob - y->blob;
 }
 
+/* Method m's threshold of blob id, through p->th_cache. */
+static double cached(const CbParams *p, const CbStats *st, CbMethod m, int id, int nb) {
+  double *c = &p->th_cache[(size_t)m * (size_t)nb + (size_t)id];
+  if (isnan(*c)) *c = cb_blob_threshold(&st->blob[id], m, p);
+  return *c;
+}
+
 static const CbMethod order[4] = {CB_ENTROPY, CB_MSE, CB_PERCENTILE, CB_MAX};
 
 int cba_choose(Net *n, const CbStats *st, CbParams *p, const char *weights,
@@ -168,6 +175,11 @@ int cba_choose(Net *n, const CbStats *st, CbParams *p, const char *weights,
   if (!bm) abort();
   memset(bm, -1, (size_t)nb + 1);
   res->blob_method = bm;
+  /* every method's thresholds, computed once per blob (cb_assign fills
+   * them; the same values as without the cache) */
+  double *cache = cb_xcalloc((size_t)nb * 4 + 1, sizeof(double));
+  for (size_t i = 0; i < (size_t)nb * 4; i++) cache[i] = NAN;
+  p->th_cache = cache;
   float *cur = cb_xcalloc((size_t)n->nlayer * 2 + 1, sizeof(float));
   float *best = cb_xcalloc((size_t)n->nlayer * 2 + 1, sizeof(float));
   p->blob_method = NULL;
@@ -199,7 +211,7 @@ int cba_choose(Net *n, const CbStats *st, CbParams *p, const char *weights,
     seen[id] = true;
     double lo = INFINITY, hi = 0;
     for (int k = 0; k < 4; k++) {
-      double t = cb_blob_threshold(&st->blob[id], order[k], p);
+      double t = cached(p, st, order[k], id, nb);
       if (!(t > 0) || !isfinite(t)) continue;
       if (t < lo) lo = t;
       if (t > hi) hi = t;
@@ -213,10 +225,10 @@ int cba_choose(Net *n, const CbStats *st, CbParams *p, const char *weights,
     int id = cd[c].blob;
     bool tried = false;
     CbMethod now = bm[id] >= 0 ? (CbMethod)bm[id] : bmeth;
-    double tnow = cb_blob_threshold(&st->blob[id], now, p);
+    double tnow = cached(p, st, now, id, nb);
     for (int k = 0; k < 4 && budget > 0; k++) {
       if (order[k] == now) continue;
-      double t = cb_blob_threshold(&st->blob[id], order[k], p);
+      double t = cached(p, st, order[k], id, nb);
       if ((float)t == (float)tnow) continue;
       signed char keep = bm[id];
       bm[id] = (signed char)order[k];
@@ -239,11 +251,13 @@ int cba_choose(Net *n, const CbStats *st, CbParams *p, const char *weights,
   res->err = be;
   /* leave the chosen assignment in place */
   if (cb_assign(n, st, p)) goto fail;
-  free(cur), free(best), free(cd), free(seen);
+  free(cur), free(best), free(cd), free(seen), free(cache);
+  p->th_cache = NULL;
   remove(tmp);
   return 0;
 fail:
-  free(cur), free(best), free(cd), free(seen);
+  free(cur), free(best), free(cd), free(seen), free(cache);
+  p->th_cache = NULL;
   remove(tmp);
   return -1;
 }
