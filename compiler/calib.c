@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../runtime/rt_fixed.h"
+#include "constfold.h"
 #include "interp.h"
 
 void *cb_xcalloc(size_t n, size_t sz) {
@@ -652,6 +653,13 @@ CbMethod cb_method(const CbParams *p) {
   return p->bw_out <= 6 ? CB_MSE : CB_ENTROPY;
 }
 
+double cb_blob_threshold(const CbBlob *cb, CbMethod m, const CbParams *p) {
+  if (m == CB_MAX || !cb->hist) return cb->maxabs;
+  return m == CB_ENTROPY ? cb_entropy_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
+         : m == CB_MSE   ? cb_mse_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
+                         : cb_percentile_threshold(cb->hist, CB_NBINS, cb->maxabs, p->percentile);
+}
+
 static void *th_work(void *arg) {
   ThJob *j = arg;
   const CbParams *p = j->p;
@@ -663,14 +671,14 @@ static void *th_work(void *arg) {
     if (i < 0) return NULL;
     if (j->canon[i]->id != i) continue;
     const CbBlob *cb = j->st ? &j->st->blob[i] : NULL;
+    CbMethod mi = p->blob_method && p->blob_method[i] >= 0 ? (CbMethod)p->blob_method[i] : m;
     double t = cb ? cb->maxabs : 1;
-    if (cb && j->method[i] && m != CB_MAX && cb->hist)
-      t = m == CB_ENTROPY
-              ? cb_entropy_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
-          : m == CB_MSE
-              ? cb_mse_threshold(cb->hist, CB_NBINS, cb->maxabs, p->bw_out)
-              : cb_percentile_threshold(cb->hist, CB_NBINS, cb->maxabs,
-                                        p->percentile);
+    if (cb && j->method[i]) {
+      double *c = p->th_cache ? &p->th_cache[(size_t)mi * (size_t)j->n->nblob + (size_t)i] : NULL;
+      if (c && !isnan(*c)) t = *c;
+      else if (c) t = *c = cb_blob_threshold(cb, mi, p);
+      else t = cb_blob_threshold(cb, mi, p);
+    }
     j->th[i] = pos_th(t);
   }
 }
@@ -711,9 +719,13 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
   /* Xilinx: one threshold per canonical blob. */
   double *th = ar_array(n->ar, (size_t)nb + 1, sizeof(double));
   bool *method = ar_array(n->ar, (size_t)nb + 1, sizeof(bool));
+  /* constant tensors (PriorBox and data movement of its output) stay
+   * float: their layers get no precision_param (constfold.h) */
+  const bool *cst = cf_mark(n, n->ar);
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
-    if (l->dead || lk_is(l->kind, LKF_SOURCE) || !qt_kind_has_precision(l->kind, p->mode))
+    if (l->dead || lk_is(l->kind, LKF_SOURCE) || !qt_kind_has_precision(l->kind, p->mode) ||
+        cf_layer_const(l, cst))
       continue;
     for (int t = 0; t < l->ntop; t++) method[canon[l->top[t]->id]->id] = true;
   }
@@ -749,7 +761,7 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
     /* Concat inputs take the Concat output's threshold (outer first). */
     for (int i = n->nlayer - 1; i >= 0; i--) {
       Layer *l = n->layers[i];
-      if (l->dead || l->kind != LK_CONCAT || l->ntop < 1) continue;
+      if (l->dead || l->kind != LK_CONCAT || l->ntop < 1 || cf_layer_const(l, cst)) continue;
       double t = th[canon[l->top[0]->id]->id];
       for (int b = 0; b < l->nbottom; b++)
         if (l->bottom[b]) th[canon[l->bottom[b]->id]->id] = t;
@@ -758,7 +770,8 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
     l->q = NULL;
-    if (l->dead || !qt_kind_has_precision(l->kind, p->mode) || l->ntop < 1)
+    if (l->dead || !qt_kind_has_precision(l->kind, p->mode) || l->ntop < 1 ||
+        cf_layer_const(l, cst))
       continue;
     LayerQuant *q = ar_alloc(n->ar, sizeof *q);
     q->mode = p->mode;

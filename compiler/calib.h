@@ -131,12 +131,22 @@ typedef struct CbParams {
   CbElt eltwise;     /* Xilinx Eltwise input thresholds */
   double percentile;
   int threads; /* for the per-blob threshold searches */
+  const signed char *blob_method; /* Xilinx: per blob id, the CbMethod of
+                                     that canonical blob's threshold (-1:
+                                     method), or NULL (calib_auto.c) */
+  double *th_cache; /* Xilinx: NULL, or 4 x nblob thresholds by CbMethod
+                       and blob id, NAN until cb_assign computes them */
 } CbParams;
 
 /* p->method with CB_AUTO resolved: CB_MSE for output bit widths up to 6
  * (few levels: the error in value units matters, see
  * docs/quantization.md), CB_ENTROPY above. */
 CbMethod cb_method(const CbParams *p);
+
+/* The output threshold method m gives blob statistics b (bw_out bits,
+ * p->percentile): max|x| for CB_MAX or without a histogram.  Not yet
+ * clamped to a positive float. */
+double cb_blob_threshold(const CbBlob *b, CbMethod m, const CbParams *p);
 
 /* Sets l->q (arena) on every live layer of a kind with precision in the
  * mode; st may be NULL only for DynamicFixed with fixed fl.  Every blob gets
@@ -161,6 +171,7 @@ typedef struct CbCmdOpts {
   PrepOpts po;
   const char *deploy, *weights, *out, *calib_dir, *report;
   int calib_size, threads;
+  int auto_sims; /* --auto_sims, -1 = auto (calib_auto.h) */
 } CbCmdOpts;
 
 /* Parses the quantize arguments argv[1..argc) into o, XportDNN defaults

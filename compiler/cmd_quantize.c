@@ -14,11 +14,15 @@
 
 #include "../runtime/rt_fixed.h"
 #include "calib.h"
+#include "calib_auto.h"
 #include "cli.h"
+#include "fidelity.h"
+#include "interp.h"
 #include "loader.h"
 #include "prep.h"
-#include "train.h"
+#include "qsim.h"
 #include "quant.h"
+#include "train.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -36,7 +40,11 @@ static void usage(FILE *f) {
     "  --mean_value 104,117,123 --input_scale 1.0 --mean_file F   preprocessing\n"
     "beyond XportDNN:\n"
     "  --calibration_method auto|entropy|mse|max|percentile   output thresholds (default\n"
-    "                                     auto: mse for output bit widths up to 6, else entropy)\n"
+    "                                     auto: Xilinx, the method, then per tensor the\n"
+    "                                     candidate, with the least error at the net outputs)\n"
+    "  --auto_sims N|auto                 auto: simulations for the per-tensor search after\n"
+    "                                     the per-net choice (0 = per net only; default auto:\n"
+    "                                     up to 12, fewer on large nets)\n"
     "  --weight_method max|mse            Xilinx weight thresholds per output channel\n"
     "                                     (default max)\n"
     "  --eltwise_threshold shared|separate  Xilinx Eltwise inputs: one threshold (the\n"
@@ -104,6 +112,7 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
   o->p.fl_headroom = -1; /* auto */
   o->p.method = CB_AUTO;
   o->p.percentile = 99.99;
+  o->auto_sims = -1; /* auto */
   o->calib_size = 8;
   long nc = sysconf(_SC_NPROCESSORS_ONLN);
   o->threads = nc > 0 ? (int)nc : 1;
@@ -183,6 +192,10 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
       double p = strtod(v, &e);
       if (e == v || *e || !(p > 0 && p <= 100)) goto bad;
       o->p.percentile = p;
+    } else if (F("auto_sims")) {
+      if (r < 0) return 2;
+      if (!strcmp(v, "auto")) o->auto_sims = -1;
+      else if (parse_int(v, 0, 100000, &o->auto_sims)) goto bad;
     } else if (F("threads")) {
       if (r < 0) return 2;
       if (parse_int(v, 1, 1024, &o->threads)) goto bad;
@@ -338,7 +351,15 @@ static void svg_hist(FILE *f, const CbBlob *b, double range) {
   fputs("</svg>", f);
 }
 
-static int write_report(const CbCmdOpts *o, Net *n, const CbStats *st) {
+/* The method of the threshold of canonical blob id (Xilinx). */
+static const char *blob_method(const CbCmdOpts *o, const CbaResult *ar, int id) {
+  if (!ar) return cba_method_name(cb_method(&o->p));
+  return cba_method_name(ar->blob_method[id] >= 0 ? (CbMethod)ar->blob_method[id] : ar->net_method);
+}
+
+/* The HTML report; ar: what auto chose, or NULL for an explicit method. */
+static int write_report(const CbCmdOpts *o, Net *n, const CbStats *st, const Net *qnet,
+                        const FdOut *fo, const CbaResult *ar) {
   char *tmp = ar_printf(&chai_arena, "%s.tmpXXXXXX", o->report);
   int fd = mkstemp(tmp);
   if (fd >= 0) { /* mkstemp makes 0600: give the usual 0666 & ~umask */
@@ -365,17 +386,25 @@ static int write_report(const CbCmdOpts *o, Net *n, const CbStats *st) {
   fprintf(f, "), mode <b>%s</b>, bit widths %d,%d,%d, %d calibration images",
           qt_mode_name(o->p.mode), o->p.bw_in, o->p.bw_params, o->p.bw_out,
           st->nimg);
-  if (o->p.mode == QM_XILINX)
-    fprintf(f, ", output thresholds by <b>%s</b>",
-            cb_method(&o->p) == CB_ENTROPY ? "entropy" : cb_method(&o->p) == CB_MAX ? "max"
-            : cb_method(&o->p) == CB_MSE ? "mse" : "percentile");
+  if (o->p.mode == QM_XILINX && ar) {
+    fprintf(f, ", output thresholds by <b>auto</b>: %s for the net (error at the "
+               "outputs, mean noise/signal power:", cba_method_name(ar->net_method));
+    for (int k = 0; k < 4; k++)
+      if (ar->err_method[k] >= 0)
+        fprintf(f, " %s %.4g", cba_method_name((CbMethod)k), ar->err_method[k]);
+    fprintf(f, "), then %d of %d tensors tried changed (%d simulations), error %.4g; "
+               "the column <i>threshold by</i> gives each tensor's candidate",
+            ar->nchanged, ar->ntried, ar->nsim, ar->err);
+  } else if (o->p.mode == QM_XILINX)
+    fprintf(f, ", output thresholds by <b>%s</b>", cba_method_name(cb_method(&o->p)));
   else
     fprintf(f, ", fractional lengths %s", o->p.fl_auto ? "by the Ristretto rule (auto)" : "from --fl_bitwidths");
   fputs(".</p>\n<p>SQNR: 10 log10(sum x&sup2; / sum (x - deq(q(x)))&sup2;) of each layer's "
         "output blob (float reference) against its quantize-dequantize round trip "
         "over the calibration set; saturation: share of values beyond the largest code.</p>\n", f);
   fputs("<table><tr><th>layer</th><th>type</th><th>bw in/params/out</th>", f);
-  fputs(o->p.mode == QM_XILINX ? "<th>th_in</th><th>th_out</th><th>th_params min..max</th>"
+  fputs(o->p.mode == QM_XILINX ? "<th>th_in</th><th>th_out</th><th>threshold by</th>"
+                                 "<th>th_params min..max</th>"
                                : "<th>fl_in</th><th>fl_out</th><th>fl_params</th>", f);
   fputs("<th>max |x|</th><th>SQNR dB</th><th>saturated</th></tr>\n", f);
   for (int i = 0; i < n->nlayer; i++) {
@@ -389,7 +418,9 @@ static int write_report(const CbCmdOpts *o, Net *n, const CbStats *st) {
     html_esc(f, l->type);
     fprintf(f, "</td><td>%d/%s%d/%d</td>", q->bw_in, "", q->bw_params, q->bw_out);
     if (q->mode == QM_XILINX) {
-      fprintf(f, "<td>%.6g</td><td>%.6g</td>", (double)q->th_in, (double)q->th_out);
+      fprintf(f, "<td>%.6g</td><td>%.6g</td><td class=\"l\">%s</td>", (double)q->th_in,
+              (double)q->th_out,
+              lk_is(l->kind, LKF_SOURCE) ? "max" : blob_method(o, ar, cb_canon(l->top[0], cons)->id));
       if (q->nth) {
         float lo = q->th_params[0], hi = lo;
         for (int c = 1; c < q->nth; c++) {
@@ -412,7 +443,26 @@ static int write_report(const CbCmdOpts *o, Net *n, const CbStats *st) {
     fprintf(f, "<td>%.4f%%</td></tr>\n",
             b->count ? 100.0 * (double)b->sat / (double)b->count : 0.0);
   }
-  fputs("</table>\n<h2>Output histograms</h2>\n<p>|x| of each layer's output "
+  fputs("</table>\n<h2>Net outputs against float</h2>\n", f);
+  if (fo) {
+    char line[512];
+    fprintf(f, "<p>The written prototxt run by the fixed-point simulator (as `chaicc run` "
+               "runs it) against the float net, over the %d calibration images: cosine, "
+               "SQNR and max abs error of each output; for detection outputs the "
+               "recall and precision of its boxes matched to the float boxes.</p>\n"
+               "<table><tr><th>output</th><th>fidelity</th></tr>\n", st->nimg);
+    for (int i = 0; i < qnet->noutput; i++) {
+      fputs("<tr><td class=\"l\">", f);
+      html_esc(f, qnet->outputs[i]->name);
+      fputs("</td><td class=\"l\">", f);
+      html_esc(f, fd_out_str(&fo[i], line, sizeof line));
+      fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+  } else {
+    fputs("<p>Not measured: the written prototxt does not run in the simulator.</p>\n", f);
+  }
+  fputs("<h2>Output histograms</h2>\n<p>|x| of each layer's output "
         "over the calibration set, log counts; the red line is the largest "
         "representable value.</p>\n", f);
   for (int i = 0; i < n->nlayer; i++) {
@@ -452,6 +502,8 @@ int cmd_quantize(int argc, char **argv) {
   }
   int rc = 0;
   CbStats st = {0};
+  CbaRef ref = {0};
+  CbaResult ares = {0};
   float **img = NULL;
   int nimg = 0;
   for (int i = 0; i < n->nlayer; i++)
@@ -487,7 +539,38 @@ int cmd_quantize(int argc, char **argv) {
     }
   }
   o.p.threads = o.threads;
-  if (cb_assign(n, need_stats ? &st : NULL, &o.p)) {
+  /* the float outputs on the calibration items: auto's and the report's
+   * reference */
+  bool autom = o.p.mode == QM_XILINX && o.p.method == CB_AUTO;
+  if ((autom || o.report) && need_stats && cba_ref_init(&ref, n, img, nimg) && autom) {
+    diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
+               "--calibration_method auto: the float net does not run on the calibration inputs");
+    rc = 1;
+    goto done;
+  }
+  if (autom) {
+    tr_input_shape = (TrShape){0}; /* the candidates are in deploy form */
+    char *tmp = ar_printf(&chai_arena, "%s.autoXXXXXX", o.out);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+      diag_error(&chai_diag, (SrcLoc){o.out, 0, 0}, "cannot write: %s", strerror(errno));
+      rc = 1;
+      goto done;
+    }
+    close(fd);
+    if (cba_choose(n, &st, &o.p, o.weights, &ref, img, tmp, o.auto_sims < 0 ? cba_default_sims(n, nimg) : o.auto_sims,
+                   &ares)) {
+      rc = 1;
+      goto done;
+    }
+    fprintf(stderr, "chaicc quantize: calibration auto: %s for the net (error at the outputs:",
+            cba_method_name(ares.net_method));
+    for (int k = 0; k < 4; k++)
+      if (ares.err_method[k] >= 0)
+        fprintf(stderr, " %s %.4g", cba_method_name((CbMethod)k), ares.err_method[k]);
+    fprintf(stderr, "), then %d of %d tensors tried changed (%d simulations): error %.4g\n",
+            ares.nchanged, ares.ntried, ares.nsim, ares.err);
+  } else if (cb_assign(n, need_stats ? &st : NULL, &o.p)) {
     rc = 1;
     goto done;
   }
@@ -538,13 +621,23 @@ int cmd_quantize(int argc, char **argv) {
          nimg ? ", calibrated on " : "", nimg ? ar_printf(&chai_arena, "%d images", nimg) : "");
   if (o.report) {
     if (!need_stats) rc = 1;
-    else if (cb_measure(n, img, nimg, &run, &st) || write_report(&o, n, &st)) rc = 1;
+    else {
+      Net *qnet = NULL;
+      int nout = 0;
+      FdOut *fo = ref.out ? cba_measure(o.out, o.weights, &ref, img, &qnet, &nout) : NULL;
+      if (cb_measure(n, img, nimg, &run, &st) ||
+          write_report(&o, n, &st, qnet, fo, autom ? &ares : NULL))
+        rc = 1;
+      free(fo);
+    }
   }
   if (!rc) rc = cli_status();
 done:
   for (int i = 0; i < nimg; i++) free(img[i]);
   free(img);
   cb_free(&st);
+  cba_ref_free(&ref);
+  free(ares.blob_method);
   free(o.po.mean_pixels);
   return rc;
 }

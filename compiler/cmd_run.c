@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "dump.h"
+#include "fidelity.h"
 #include "interp.h"
 #include "loader.h"
 #include "passes.h"
@@ -26,7 +27,11 @@ static void usage(FILE *f) {
           "  --dump-raw DIR      fixed-point run: write every layer's integer codes\n"
           "                      (|i1 when bw <= 8, <i2 otherwise; float layers <f4)\n"
           "  --compare-float     fixed-point run: print each layer's SQNR (dB)\n"
-          "                      against the float run\n"
+          "                      against the float run, and each output's cosine,\n"
+          "                      SQNR and max abs error (detections: recall and\n"
+          "                      precision of the boxes)\n"
+          "  --iou T --min-score S  with --compare-float: boxes match with IoU >= T\n"
+          "                      (default 0.5), rows with score >= S count (default 0)\n"
           "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
           "  --stage S --level N  its NetState for include/exclude rules (repeat --stage)\n"
           "  --passes            run the graph passes first (fold BN, fuse ReLU, ...)\n"
@@ -60,10 +65,30 @@ static void print_top(const Interp *in, const Blob *b, int k) {
   }
 }
 
+/* The fidelity of each net output of the fixed-point run st to the float
+ * run fin (fidelity.h): cosine, SQNR and max abs error, or for detection
+ * rows the recall and precision of the boxes (same label, IoU >= iou,
+ * score >= min_score). */
+static void print_fidelity(const Net *n, const Interp *fin, QsState *st, double iou,
+                           double min_score) {
+  const Interp *qi = qs_interp(st);
+  char line[512];
+  printf("output fidelity to float:\n");
+  for (int i = 0; i < n->noutput; i++) {
+    const Blob *b = n->outputs[i];
+    FdOut o;
+    fd_out_init(&o, b->producer && lk_is(b->producer->kind, LKF_DETROWS), iou, min_score);
+    fd_out_add(&o, in_blob(fin, b), rt_shape_count(in_shape(fin, b)), in_blob(qi, b),
+               rt_shape_count(in_shape(qi, b)));
+    printf("  %-22s %s\n", b->name, fd_out_str(&o, line, sizeof line));
+  }
+}
+
 /* The fixed-point simulation of a net with precision_param (qsim.h):
  * dumps, outputs, and with compare the per-layer SQNR against float. */
 static int run_quant(Net *n, float **data, int ninputs, const char *dump,
-                     const char *dump_raw, const char *outdir, int compare, int topk) {
+                     const char *dump_raw, const char *outdir, int compare, int topk,
+                     double iou, double min_score) {
   QsNet *qn = qs_prepare(n, &chai_diag);
   QsState *st = qn ? qs_state_new(qn) : NULL;
   Interp fin;
@@ -94,6 +119,7 @@ static int run_quant(Net *n, float **data, int ninputs, const char *dump,
       double db = qs_sqnr(in_blob(&fin, b), qs_blob_f32(st, b), rt_shape_count(in_shape(&fin, b)));
       printf("%-24s %-14s %-24s %10.2f\n", ps_blob_layer_name(n, b), l->type, fs, db);
     }
+    print_fidelity(n, &fin, st, iou, min_score);
     in_free(&fin);
   }
   if (dump && qs_dump(st, dump, 1, 0, &chai_diag)) rc = 1;
@@ -114,6 +140,7 @@ int cmd_run(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL}, *inputs[RT_MAXLIST], *dump = NULL, *outdir = NULL;
   int npos = 0, ninputs = 0, topk = 5, passes = 0;
   int use_float = 0, compare = 0;
+  double iou = 0.5, min_score = 0;
   const char *dump_raw = NULL;
   PrepOpts po;
   prep_defaults(&po);
@@ -141,6 +168,14 @@ int cmd_run(int argc, char **argv) {
       use_float = 1;
     } else if (!strcmp(a, "--compare-float")) {
       compare = 1;
+    } else if ((!strcmp(a, "--iou") || !strcmp(a, "--min-score")) && i + 1 < argc) {
+      char *e;
+      double v = strtod(argv[++i], &e);
+      if (e == argv[i] || *e || !(v >= 0 && v <= 1)) {
+        fprintf(stderr, "chaicc run: error: bad %s '%s'\n", a, argv[i]);
+        return 2;
+      }
+      *(a[2] == 'i' ? &iou : &min_score) = v;
     } else if (!strcmp(a, "--dump-raw") && i + 1 < argc) {
       dump_raw = argv[++i];
     } else if (!strcmp(a, "--passes")) {
@@ -200,7 +235,7 @@ int cmd_run(int argc, char **argv) {
     for (int i = 0; i < lg.n; i++) fprintf(stderr, "%s\n", lg.line[i]);
   }
   if (!use_float && qs_net_has_quant(n))
-    return run_quant(n, data, ninputs, dump, dump_raw, outdir, compare, topk);
+    return run_quant(n, data, ninputs, dump, dump_raw, outdir, compare, topk, iou, min_score);
   if (dump_raw || compare) {
     diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
                "--dump-raw and --compare-float need a quantized net (precision_param) and no --float");

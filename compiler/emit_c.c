@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "constfold.h"
 #include "emit_kind.h"
 #include "pfield.h"
 #include "strbuf.h"
@@ -32,10 +33,11 @@ struct Ec {
   int nplugin;
   int bad;
   EfCtx *fx; /* quantized net: fixed-point layers (emit_fx.h) */
+  float **cval; /* values of the constant blobs (cf_eval), once needed */
 };
 
-static const char *add_weight(Ec *e, const char *fn, const char *role, const float *d,
-                              int64_t count) {
+/* Adds the constant array sym[count] holding d and returns sym. */
+static const char *add_array(Ec *e, const char *sym, const float *d, int64_t count) {
   if (e->nw == e->capw) {
     e->capw = e->capw ? e->capw * 2 : 64;
     EcWeight *nw = ar_array(e->ar, (size_t)e->capw, sizeof *nw);
@@ -43,12 +45,17 @@ static const char *add_weight(Ec *e, const char *fn, const char *role, const flo
     e->w = nw;
   }
   EcWeight *w = &e->w[e->nw++];
-  w->sym = ar_printf(e->ar, "W_%s_%s", fn, role);
+  w->sym = sym;
   w->d = d;
   w->count = count;
   w->off = e->wfloats;
   e->wfloats += (count + 15) / 16 * 16;
   return w->sym;
+}
+
+static const char *add_weight(Ec *e, const char *fn, const char *role, const float *d,
+                              int64_t count) {
+  return add_array(e, ar_printf(e->ar, "W_%s_%s", fn, role), d, count);
 }
 
 /* The C expression of blob b's storage. */
@@ -299,6 +306,37 @@ static void float_layer(Ec *e, Layer *l, const char *fn) {
   if (e->fx) sb_puts(&e->calls, ef_post_float(e->fx, l));
 }
 
+/* Whether constant blob b is read by code: a live layer that is not
+ * folded reads it, or it is a net output. */
+static bool const_read(const Ec *e, const Blob *b) {
+  if (e->plan->where[b->id] == PS_OUTPUT) return true;
+  for (int i = 0; i < e->n->nlayer; i++) {
+    const Layer *l = e->n->layers[i];
+    if (l->dead || e->plan->cfold[l->id]) continue;
+    for (int k = 0; k < l->nbottom; k++)
+      if (l->bottom[k] == b) return true;
+  }
+  return false;
+}
+
+/* Folded constant layer l (constfold.h): no code; the tops the program
+ * reads become constant arrays of values computed now, and a net output
+ * among them is copied into outputs[k] at l's place in the run. */
+static void const_layer(Ec *e, const Layer *l) {
+  if (!e->cval) e->cval = cf_eval(e->n, e->plan->cst, e->ar);
+  sb_printf(&e->calls, "  /* %s (%s): constant, computed at compile time */\n",
+            eu_comment_safe(e->ar, l->name), eu_comment_safe(e->ar, l->type));
+  for (int k = 0; k < l->ntop; k++) {
+    const Blob *b = l->top[k];
+    if (!const_read(e, b)) continue;
+    int64_t cnt = rt_shape_count(&b->shape);
+    const char *sym = add_array(e, eu_const_sym(e->ar, b), e->cval[b->id], cnt);
+    if (e->plan->where[b->id] == PS_OUTPUT)
+      sb_printf(&e->calls, "  memcpy(%s, %s, %lld * sizeof(float));\n", ptr(e, b), sym,
+                (long long)cnt);
+  }
+}
+
 int ec_layers(Ec *e) {
   Net *n = e->n;
   e->live_names = ar_array(e->ar, (size_t)n->nlayer + 1, sizeof *e->live_names);
@@ -314,6 +352,10 @@ int ec_layers(Ec *e) {
       continue;
     }
     if (l->dead || lk_is(l->kind, LKF_SOURCE)) continue;
+    if (e->plan->cfold[l->id]) {
+      const_layer(e, l);
+      continue;
+    }
     const char *fn = ar_printf(e->ar, "L_%s", eu_ident(e->ar, l->name));
     for (int k = 0; k < i; k++)
       if (fns[k] && !strcmp(fns[k], fn)) fn = ar_printf(e->ar, "L%d_%s", i, eu_ident(e->ar, l->name));

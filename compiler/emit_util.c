@@ -169,6 +169,9 @@ const char *eu_fptr(Arena *ar, const PsPlan *plan, const Blob *b) {
   case PS_OUTPUT: return ar_printf(ar, "outputs[%d]", plan->out_index[b->id]);
   case PS_ARENA:
     return plan->off[b->id] ? ar_printf(ar, "act + %lld", (long long)plan->off[b->id]) : "act";
+  case PS_CONST: return ar_printf(ar, "(float *)%s", eu_const_sym(ar, b));
   default: return "scratch_blob";
   }
 }
+
+const char *eu_const_sym(Arena *ar, const Blob *b) { return ar_printf(ar, "W_const_%d", b->id); }

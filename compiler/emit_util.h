@@ -74,7 +74,11 @@ const char *eu_render(LhHost *h, Arena *ar, const char *tmpl, int *bad);
 int eu_write(Diag *dg, const char *dir, const char *name, const void *data, size_t n);
 
 /* The C expression of blob b's float storage in the generated program,
- * from the float buffer plan. */
+ * from the float buffer plan (a PS_CONST blob: its constant array,
+ * eu_const_sym, cast to float * for the kernels' bottom arguments). */
 const char *eu_fptr(Arena *ar, const PsPlan *plan, const Blob *b);
+/* The symbol of constant blob b's array of values ("W_const_<id>"; layer
+ * weights are W_L..., so the names never meet). */
+const char *eu_const_sym(Arena *ar, const Blob *b);
 
 #endif

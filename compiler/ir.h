@@ -176,6 +176,8 @@ enum {
   LKF_QWX = 1 << 10,
   LKF_PLUGIN = 1 << 11,
   LKF_DETROWS = 1 << 12,
+  LKF_SHAPEONLY = 1 << 13,
+  LKF_MOVE = 1 << 14,
 };
 
 /* ---- What a kind can do: its operation table ----

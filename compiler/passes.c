@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "constfold.h"
+
 void ps_log_init(PsLog *lg, Arena *ar) {
   memset(lg, 0, sizeof *lg);
   lg->ar = ar;
@@ -295,6 +297,8 @@ void ps_plan(const Net *n, PsPlan *p) {
   p->alias_of = ar_array(n->ar, (size_t)nb + 1, sizeof *p->alias_of);
   p->inplace = ar_array(n->ar, (size_t)nl + 1, sizeof *p->inplace);
   p->noop = ar_array(n->ar, (size_t)nl + 1, sizeof *p->noop);
+  p->cst = cf_mark(n, n->ar);
+  p->cfold = ar_array(n->ar, (size_t)nl + 1, sizeof *p->cfold);
   int *start = ar_array(n->ar, (size_t)nb + 1, sizeof *start);
   int *end = ar_array(n->ar, (size_t)nb + 1, sizeof *end);
   for (int i = 0; i < nb; i++) {
@@ -314,6 +318,13 @@ void ps_plan(const Net *n, PsPlan *p) {
     p->out_index[id] = i;
     p->io += blob_floats(n->outputs[i]);
   }
+  for (int i = 0; i < nl; i++) { /* constant layers: no code, no arena */
+    const Layer *l = n->layers[i];
+    if (!cf_layer_const(l, p->cst)) continue;
+    p->cfold[l->id] = true;
+    for (int k = 0; k < l->ntop; k++)
+      if (p->where[l->top[k]->id] == PS_NONE) p->where[l->top[k]->id] = PS_CONST;
+  }
   /* Last reader of every blob. */
   int *last = ar_array(n->ar, (size_t)nb + 1, sizeof *last);
   for (int i = 0; i < nb; i++) last[i] = -1;
@@ -326,7 +337,7 @@ void ps_plan(const Net *n, PsPlan *p) {
    * the root or any blob sharing its storage. */
   for (int i = 0; i < nl; i++) {
     const Layer *l = n->layers[i];
-    if (l->dead || lk_is(l->kind, LKF_SOURCE)) continue;
+    if (l->dead || lk_is(l->kind, LKF_SOURCE) || p->cfold[l->id]) continue;
     for (int k = 0; k < l->ntop; k++) {
       int id = l->top[k]->id;
       if (p->where[id] == PS_OUTPUT || p->where[id] == PS_INPUT) continue;

@@ -36,6 +36,8 @@ typedef enum PsWhere {
   PS_INPUT,    /* a net input: the caller's buffer (read-only) */
   PS_OUTPUT,   /* a net output: the caller's outputs[k] */
   PS_ARENA,    /* off floats into the activation arena */
+  PS_CONST,    /* a constant tensor (constfold.h): values computed at
+                  compile time, a constant array of the program */
 } PsWhere;
 
 typedef struct PsPlan {
@@ -46,6 +48,9 @@ typedef struct PsPlan {
                        (no-op Flatten/Reshape/in-place), or -1 */
   bool *inplace;    /* per layer id: top[0] reuses bottom[0]'s storage */
   bool *noop;       /* per layer id: top[0] aliases bottom[0]; no code */
+  bool *cst;        /* per blob id: a constant tensor (cf_mark) */
+  bool *cfold;      /* per layer id: makes constant tops only; no code (a
+                       constant net output is copied in by the program) */
   int64_t size;     /* arena floats (peak) */
   int64_t unplanned;/* sum of the arena blobs' sizes without reuse */
   int64_t io;       /* floats of net inputs and outputs */
@@ -64,8 +69,9 @@ int ps_remove_unused(Net *n, PsLog *lg);   /* no path to a network output */
 void ps_recount(Net *n);
 
 /* Buffer planning: linear scan over the live layers in order.  Net inputs
- * and outputs are external; a blob's storage is freed after its last
- * reader.  Elementwise layers whose bottom[0] dies at them write in place,
+ * and outputs are external; constant tensors (constfold.h) that are not
+ * net outputs are PS_CONST, their layers cfold; a blob's storage is freed
+ * after its last reader.  Elementwise layers whose bottom[0] dies at them write in place,
  * and Flatten/Reshape (and kept Dropout/Split) alias their bottom.  Offsets
  * are multiples of 16 floats.  Arrays are allocated in n->ar. */
 void ps_plan(const Net *n, PsPlan *p);

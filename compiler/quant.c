@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "caffe.pb-c.h"
+#include "constfold.h"
 #include "textfmt.h"
 #include "train.h"
 
@@ -210,6 +211,7 @@ int qt_read(Net *n) {
   int e0 = n->dg->nerrors;
   const Layer *first = NULL;
   QuantMode mode = QM_XILINX;
+  bool *cst = NULL; /* constant blobs (constfold.h), marked when needed */
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
     l->q = NULL;
@@ -234,6 +236,13 @@ int qt_read(Net *n) {
       diag_warn(n->dg, c.at, "layer '%s' (%s): %s ignored: %s layers run in "
                 "float in %s mode", l->name, l->type, field, l->type,
                 qt_mode_name((QuantMode)m));
+      continue;
+    }
+    if (!cst) cst = cf_mark(n, n->ar);
+    if (cf_layer_const(l, cst)) {
+      diag_warn(n->dg, c.at, "layer '%s' (%s): %s ignored: its output depends on "
+                "the input shapes only (constant, like PriorBox) and stays exact "
+                "float", l->name, l->type, field);
       continue;
     }
     LayerQuant *q = ar_alloc(n->ar, sizeof *q);

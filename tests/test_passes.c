@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../runtime/rt_npy.h"
+#include "constfold.h"
 #include "interp.h"
 #include "loader.h"
 #include "lua_host.h"
@@ -84,22 +85,28 @@ static double rel_diff(const float *a, const float *b, int64_t c) {
 }
 
 /* Replays the net as the generated code does: one arena at the planned
- * offsets, no-op layers skipped, outputs in their own buffers. */
+ * offsets, no-op layers skipped, outputs in their own buffers, constant
+ * tensors computed beforehand (cf_eval) and their layers skipped, a
+ * constant output copied in. */
 static float **run_planned(Net *n, const PsPlan *p, const float *input) {
   float *arena = calloc((size_t)(p->size ? p->size : 1), sizeof(float));
   float **out = calloc((size_t)n->noutput, sizeof *out);
   float **ptr = calloc((size_t)n->nblob, sizeof *ptr);
   for (int i = 0; i < n->noutput; i++)
     out[i] = calloc((size_t)rt_shape_count(&n->outputs[i]->shape), sizeof(float));
+  float **cv = cf_eval(n, p->cst, n->ar);
   for (int i = 0; i < n->nblob; i++) {
     if (p->where[i] == PS_ARENA) ptr[i] = arena + p->off[i];
     if (p->where[i] == PS_OUTPUT) ptr[i] = out[p->out_index[i]];
+    if (p->where[i] == PS_CONST) ptr[i] = cv[i];
+    if (p->where[i] == PS_OUTPUT && p->cst[i])
+      memcpy(ptr[i], cv[i], (size_t)rt_shape_count(&n->blobs[i]->shape) * sizeof(float));
   }
   ptr[n->inputs[0]->id] = (float *)input;
   static char ws[1 << 22];
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
-    if (l->dead || l->kind == LK_INPUT || p->noop[l->id]) continue;
+    if (l->dead || l->kind == LK_INPUT || p->noop[l->id] || p->cfold[l->id]) continue;
     rt_tensor bt[16], tt[16], wt[8];
     int nw = 0;
     for (int k = 0; k < l->nbottom; k++) bt[k].s = l->bottom[k]->shape, bt[k].d = ptr[l->bottom[k]->id];
