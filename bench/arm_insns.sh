@@ -17,7 +17,8 @@
 # Instructions per inference = (count at --bench 11 - count at --bench 1)
 # / 10, which removes loading and the first run.  MACs are chaicc info's.
 # With ARM_INSNS_LAYERS=1 in the environment it also prints the per-layer split of
-# the --bench 11 run: the plugin records the counter at each
+# the --bench 11 run (ARM_INSNS_TARGETS and ARM_INSNS_MODES narrow the
+# rows, e.g. "aarch64 armhf" and "8-bit"): the plugin records the counter at each
 # clock_gettime the program makes around a layer (its --bench profile),
 # so each layer gets its own instructions per inference.
 #
@@ -98,7 +99,7 @@ for m in "${MODELS[@]}"; do
       --calibration_directory "$T/calib-$m" --calibration_size 1 >"$T/$m-quant.log" 2>&1; then
     echo "FAIL $m: quantize"; cat "$T/$m-quant.log"; continue
   fi
-  for mode in float 8-bit; do
+  for mode in ${ARM_INSNS_MODES:-float 8-bit}; do
     proto=$d/deploy.prototxt
     [ "$mode" = 8-bit ] && proto=$T/$m-q8.prototxt
     p=$T/$m-$mode
@@ -106,7 +107,7 @@ for m in "${MODELS[@]}"; do
       echo "FAIL $m $mode: compile"; cat "$p.log"; continue
     fi
     exe=$(sed -n 's/^project(\([^ ]*\) .*/\1/p' "$p/CMakeLists.txt")
-    for tgt in aarch64 a64+dot armhf; do
+    for tgt in ${ARM_INSNS_TARGETS:-aarch64 a64+dot armhf}; do
       case $tgt in
         aarch64) tc=aarch64-linux-gnu cpu=cortex-a53 ;;
         a64+dot) tc=aarch64-linux-gnu cpu=max; [ "$mode" = 8-bit ] || continue ;;
