@@ -1,5 +1,5 @@
 /* arm_kernels.c - the runtime's fixed-point Convolution (GEMM, depthwise
- * and general paths) and InnerProduct against a direct per-output
+ * and general paths), InnerProduct and Eltwise SUM against a direct per-output
  * reference (int64 sums, rt_fx_requant), bit for bit, on random layers:
  * groups, depthwise, stride 1 to 3, padding, dilation, 8- and 12-bit
  * codes, ReLU / leaky / none output stages, channel counts that do not
@@ -153,10 +153,38 @@ static int ip_case(int id) {
   return 0;
 }
 
+/* One random Eltwise SUM of two inputs; returns 1 when rt_fx_eltwise
+ * differs from clamp(rsh(x0 * M0 + x1 * M1, shift)). */
+static int elt_case(int id) {
+  int cnt = uni(1, 3000);
+  rt_fx_eltwise_param p;
+  memset(&p, 0, sizeof p);
+  p.op = RT_ELT_SUM, p.n = 2, p.shift = uni(1, 40);
+  p.M[0] = (int32_t)(rnd() >> 1) * (uni(0, 1) ? 1 : -1), p.M[1] = (int32_t)(rnd() >> 1);
+  p.qmin = -128, p.qmax = uni(0, 1) ? 127 : 32767;
+  for (int i = 0; i < 2 * cnt; i++) xb[i] = (int16_t)uni(-32768, 32767);
+  rt_fx_tensor b[2] = {{shape2(1, cnt), xb}, {shape2(1, cnt), xb + cnt}};
+  rt_fx_tensor t = {shape2(1, cnt), yb};
+  rt_fx_args a = {2, 1, b, &t};
+  rt_fx_eltwise(&p, &a);
+  for (int j = 0; j < cnt; j++) {
+    int64_t v = rt_fx_rshift((int64_t)xb[j] * p.M[0] + (int64_t)xb[cnt + j] * p.M[1], p.shift);
+    int16_t r = (int16_t)(v < p.qmin ? p.qmin : v > p.qmax ? p.qmax : v);
+    if (yb[j] != r) {
+      printf("FAIL eltwise case %d: shift %d M %d %d: output %d is %d, reference %d\n", id,
+             p.shift, p.M[0], p.M[1], j, yb[j], r);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 400, bad = 0;
   for (int i = 0; i < n; i++) bad += conv_case(i);
   for (int i = 0; i < n / 2; i++) bad += ip_case(i);
-  printf("%s: %d conv and %d InnerProduct cases, %d failed\n", bad ? "FAIL" : "ok", n, n / 2, bad);
+  for (int i = 0; i < n / 2; i++) bad += elt_case(i);
+  printf("%s: %d conv, %d InnerProduct and %d Eltwise cases, %d failed\n", bad ? "FAIL" : "ok", n,
+         n / 2, n / 2, bad);
   return bad != 0;
 }

@@ -82,6 +82,13 @@ static inline __attribute__((always_inline)) int16x4_t oqn_apply(const oqn *k, i
  * of 8, the rest is the caller's). */
 int64_t fx_outq32_neon(const rt_fx_outq *q, int c, const int32_t *acc, int16_t *y, int64_t n);
 
+/* ---- Eltwise (arm/rt_fx_elem_neon.c) ---- */
+/* rt_fx_eltwise's SUM of two inputs, y = clamp(rsh(x0 * M0 + x1 * M1, sh)),
+ * 8 codes at a time (1 <= sh <= 63, codes within int16); returns how many
+ * were done (0 when the parameters are outside that range). */
+int64_t fx_elt_sum2_neon(const int16_t *x0, const int16_t *x1, int16_t *y, int64_t cnt,
+                         int32_t M0, int32_t M1, int sh, int32_t qmin, int32_t qmax);
+
 /* ---- Convolution as an integer GEMM (arm/rt_fx_gemm_neon.c) ---- */
 /* One group of an int32-exact Convolution: output channels [o0, o0 + opg)
  * of image yn from the group's input planes xg (fx_gemm_fn). */
