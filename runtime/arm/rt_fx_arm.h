@@ -89,6 +89,16 @@ int64_t fx_outq32_neon(const rt_fx_outq *q, int c, const int32_t *acc, int16_t *
 int64_t fx_elt_sum2_neon(const int16_t *x0, const int16_t *x1, int16_t *y, int64_t cnt,
                          int32_t M0, int32_t M1, int sh, int32_t qmin, int32_t qmax);
 
+#if defined(__aarch64__)
+/* ---- The dot-product tile (arm/rt_fx_sdot_neon.c, AArch64) ---- */
+/* True when the CPU has SDOT (HWCAP_ASIMDDP) and CHAI_NO_SDOT is unset. */
+bool fx_neon_dot_ok(void);
+/* acc[r][0..8) (r < 8, in/out) += sum over k < 4 * n4 of w8[k / 4][r][k % 4]
+ * times the code at xb + roff[k] + j (codes within int8). */
+void fx_neon_tile_dot(int32_t *acc, const int16_t *xb, const int32_t *roff, const int8_t *w8,
+                      int n4);
+#endif
+
 /* ---- Convolution as an integer GEMM (arm/rt_fx_gemm_neon.c) ---- */
 /* One group of an int32-exact Convolution: output channels [o0, o0 + opg)
  * of image yn from the group's input planes xg (fx_gemm_fn). */

@@ -16,7 +16,11 @@
  * rows when the strides are equal and there is no dilation (gn_band: row
  * k of output (oy, ox) is band[roff[k] + oy * WQ + ox], contiguous in ox,
  * so a tile of 8 columns of one output row is one 8-code load per k),
- * else from a panel gathered per tile (gn_panel). */
+ * else from a panel gathered per tile (gn_panel).
+ *
+ * On AArch64 CPUs with SDOT (arm/rt_fx_sdot_neon.c), when the group's
+ * codes and a block's weights fit int8, the tile takes its k in fours by
+ * SDOT (the last K % 4 by SMLAL). */
 #include <string.h>
 
 #include "rt_fx_arm.h"
@@ -78,6 +82,9 @@ typedef struct gn_ctx {
   int16_t *wp;    /* packed weights of the current channel block */
   int o, nch;     /* the current channel block */
   bool packed;    /* wp holds the whole K of the block (K <= GN_KMAX) */
+  bool dot;       /* SDOT applies to the group (CPU, int8 codes) */
+  bool dot8;      /* ... and w8 holds the block's int8 weights */
+  int8_t *w8;     /* [k / 4][r][k % 4] */
   int ok[GN_MR];  /* oqn_ok per channel of the block */
   oqn k[GN_MR];
 } gn_ctx;
@@ -88,6 +95,22 @@ static void gn_block(gn_ctx *x, int o, int nch) {
   x->o = o, x->nch = nch;
   x->packed = x->K <= GN_KMAX;
   if (x->packed) gn_pack_w(x->wp, x->p->w, x->K, o, nch, 0, x->K);
+  x->dot8 = false;
+#if defined(__aarch64__)
+  if (x->dot && x->packed) {
+    int n4 = x->K / 4 * 4;
+    x->dot8 = true;
+    for (int k = 0; k < n4 && x->dot8; k++)
+      for (int r = 0; r < GN_MR; r++) {
+        int16_t v = x->wp[GN_MR * k + r];
+        if (v < -128 || v > 127) {
+          x->dot8 = false;
+          break;
+        }
+        x->w8[(k / 4 * GN_MR + r) * 4 + k % 4] = (int8_t)v;
+      }
+  }
+#endif
   for (int r = 0; r < nch; r++) {
     x->ok[r] = oqn_ok(&x->p->q, o + r);
     if (x->ok[r]) x->k[r] = oqn_make(&x->p->q, o + r);
@@ -120,7 +143,14 @@ static void gn_out(const gn_ctx *x, const int32_t *acc, int16_t *dst, int64_t P,
 /* The tile's whole k range from rows xb + roff[k] (k in [0, K)). */
 static void gn_run(const gn_ctx *x, int32_t *acc, const int16_t *xb, const int32_t *roff) {
   if (x->packed) {
-    gn_tile(acc, xb, roff, x->wp, x->K);
+    int k4 = 0;
+#if defined(__aarch64__)
+    if (x->dot8) {
+      k4 = x->K / 4 * 4;
+      fx_neon_tile_dot(acc, xb, roff, x->w8, k4 / 4);
+    }
+#endif
+    gn_tile(acc, xb, roff + k4, x->wp + GN_MR * k4, x->K - k4);
     return;
   }
   for (int k0 = 0; k0 < x->K; k0 += GN_KMAX) {
@@ -254,10 +284,16 @@ static void gn_panel(gn_ctx *x, const int16_t *xg) {
     gn_block(x, x->o0 + ob, cg->opg - ob < GN_MR ? cg->opg - ob : GN_MR);
     for (int64_t p0 = 0; p0 < P; p0 += GN_NR) {
       gn_init(x, acc);
+      if (x->packed) { /* the whole K in one panel */
+        gn_gather(cg, xg, panel, p0, 0, x->K);
+        gn_run(x, acc, panel, roff);
+        gn_out(x, acc, x->yn + (int64_t)x->o * P + p0, P, P - p0 < GN_NR ? (int)(P - p0) : GN_NR);
+        continue;
+      }
       for (int k0 = 0; k0 < x->K; k0 += GN_KMAX) {
         int n = x->K - k0 < GN_KMAX ? x->K - k0 : GN_KMAX;
         gn_gather(cg, xg, panel, p0, k0, n);
-        if (x->K > GN_KMAX) gn_pack_w(x->wp, x->p->w, x->K, x->o, x->nch, k0, n);
+        gn_pack_w(x->wp, x->p->w, x->K, x->o, x->nch, k0, n);
         gn_tile(acc, panel, roff, x->wp, n);
       }
       gn_out(x, acc, x->yn + (int64_t)x->o * P + p0, P, P - p0 < GN_NR ? (int)(P - p0) : GN_NR);
@@ -270,6 +306,19 @@ void fx_neon_gm_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_
   _Alignas(16) int16_t wp[GN_KMAX * GN_MR];
   gn_ctx x = {.p = p, .cg = cg, .o0 = o0, .lvl = lvl, .yn = yn, .wp = wp};
   x.K = cg->cpg * cg->g->kh * cg->g->kw;
+#if defined(__aarch64__)
+  _Alignas(16) int8_t w8[GN_KMAX * GN_MR];
+  x.w8 = w8;
+  if (x.K >= 4 && fx_neon_dot_ok()) { /* the group's codes within int8? */
+    int64_t n = (int64_t)cg->cpg * cg->H * cg->W;
+    int16_t lo = 0, hi = 0;
+    for (int64_t i = 0; i < n; i++) {
+      lo = xg[i] < lo ? xg[i] : lo;
+      hi = xg[i] > hi ? xg[i] : hi;
+    }
+    x.dot = lo >= -128 && hi <= 127;
+  }
+#endif
   int64_t slack = 0;
   int R = gn_band_rows(cg, &slack);
   if (R > 0)
