@@ -147,7 +147,7 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
   dwp_geo dg = {0}; /* the flat depthwise bands, when they apply */
   bool flat = fx_dwp_plan(&cg, &dg);
   int lvl = rt_fx_simd_level();
-  fx_gemm_fn *gemm = fx_gemm_pick(&cg);
+  fx_gemm_fn *gemm = fx_gemm_pick();
   fx_blk blk;
   for (int n = 0; n < N; n++) {
     const int16_t *xn = b->d + (int64_t)n * C * hw;

@@ -31,20 +31,12 @@ int rt_fx_simd_level(void) {
   return level;
 }
 
-fx_gemm_fn *fx_gemm_pick(const conv_geo *cg) {
+fx_gemm_fn *fx_gemm_pick(void) {
 #if defined(__SSE2__)
-  (void)cg;
   return fx_gm_conv;
-#elif FX_NEON && defined(__aarch64__)
-  (void)cg;
-  return fx_neon_gm_conv;
 #elif FX_NEON
-  /* ARMv7: 4-channel tiles; below K = 72 their set-up and output stage
-   * cost more than the portable row loops save (ultraface's 1x1 layers,
-   * its 3-channel first layer, measured with bench/arm_insns.sh) */
-  return cg->cpg * cg->g->kh * cg->g->kw >= 72 ? fx_neon_gm_conv : NULL;
+  return fx_neon_gm_conv;
 #else
-  (void)cg;
   return NULL;
 #endif
 }
