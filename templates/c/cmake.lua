@@ -10,8 +10,9 @@ function render(t)
 #                     natively when the libraries are found, OFF when cross
 #                     compiling (then the program takes .npy tensors only)
 #   CHAI_NATIVE       add -march=native (OFF)
-#   CHAI_STRICT_FP    the same float roundings on every target (OFF): no
-#                     FMA contraction on ARM either
+#   CHAI_STRICT_FP    the same float roundings on every target: no FMA
+#                     contraction on ARM either (ON in fixed-point programs,
+#                     whose float layers must give the same bytes everywhere)
 # Floating-point contraction (FMA) is off on x86, so x86 builds compute the
 # reference roundings.  On ARM (unless CHAI_STRICT_FP) the float kernels
 # use the NEON multiply-accumulate: FMLA on AArch64 (-ffp-contract=fast),
@@ -36,7 +37,7 @@ else()
   option(CHAI_IMAGE_INPUT "accept images (libjpeg, libpng, zlib)" ON)
 endif()
 option(CHAI_NATIVE "compile with -march=native" OFF)
-option(CHAI_STRICT_FP "the same float roundings on every target (no FMA on ARM)" OFF)
+option(CHAI_STRICT_FP "the same float roundings on every target (no FMA on ARM)" %s)
 if(CHAI_IMAGE_INPUT)
   find_package(JPEG)
   find_package(PNG)
@@ -52,7 +53,7 @@ if(NOT CHAI_IMAGE_INPUT)
   list(FILTER RT_SRC EXCLUDE REGEX "/rt_(image|idx)\\.c$")
 endif()
 list(SORT RT_SRC)
-]]):format(t.base, langs)
+]]):format(t.base, langs, t.fx and "ON" or "OFF")
   local extra = ""
   for _, p in ipairs(t.plugins or {}) do extra = extra .. " " .. p end
   if t.bin then
