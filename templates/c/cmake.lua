@@ -11,8 +11,9 @@ function render(t)
 #                     compiling (then the program takes .npy tensors only)
 #   CHAI_NATIVE       add -march=native (OFF)
 #   CHAI_STRICT_FP    the same float roundings on every target: no FMA
-#                     contraction on ARM either (ON in fixed-point programs,
-#                     whose float layers must give the same bytes everywhere)
+#                     contraction on ARM either (OFF; ON in fixed-point
+#                     programs for AArch64, where FMA changed the bytes of
+#                     their float Softmax)
 # Floating-point contraction (FMA) is off on x86, so x86 builds compute the
 # reference roundings.  On ARM (unless CHAI_STRICT_FP) the float kernels
 # use the NEON multiply-accumulate: FMLA on AArch64 (-ffp-contract=fast),
@@ -37,7 +38,11 @@ else()
   option(CHAI_IMAGE_INPUT "accept images (libjpeg, libpng, zlib)" ON)
 endif()
 option(CHAI_NATIVE "compile with -march=native" OFF)
-option(CHAI_STRICT_FP "the same float roundings on every target (no FMA on ARM)" %s)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^aarch64")
+  option(CHAI_STRICT_FP "the same float roundings on every target (no FMA on ARM)" %s)
+else()
+  option(CHAI_STRICT_FP "the same float roundings on every target (no FMA on ARM)" OFF)
+endif()
 if(CHAI_IMAGE_INPUT)
   find_package(JPEG)
   find_package(PNG)
