@@ -260,6 +260,7 @@ static int gen(Ep *p, const char *dir) {
   lh_begin(p->lh);
   eu_prov(p->lh, p->ar, &p->prov);
   lh_set_bool(p->lh, "bin", bin);
+  lh_set_bool(p->lh, "fx", p->fx != NULL); /* CHAI_STRICT_FP's default */
   lh_set_strs(p->lh, "plugins", psrc, np);
   if (write_text(p, dir, "CMakeLists.txt", render(p, "c/cmake"))) return -1;
   return copy_runtime(p, dir);

@@ -1,12 +1,13 @@
 /* rt_fx_cpu.c - the dispatch of the fixed-point kernels: the SIMD level
  * of this CPU (rt_fx_simd, rt_fx_simd_level: x86-64 CPUID through
  * __builtin_cpu_supports; 0 elsewhere) and, for the multiply-accumulate
- * kernels, the choice among the portable paths (rt_fx_dw.c) and the x86
- * ones (x86/rt_fx_*.c).  The kernels ask for the level once per call and
+ * kernels, the choice among the portable paths (rt_fx_dw.c), the x86
+ * ones (x86/rt_fx_*.c) and the ARM NEON ones (arm/rt_fx_*.c).  The kernels ask for the level once per call and
  * pass it down; nothing below this file asks for it, so calls point one
  * way: kernels -> dispatch -> paths -> output stage (rt_fx_out.c). */
 #include "rt_fx_cpu.h"
 #include "x86/rt_fx_x86.h"
+#include "arm/rt_fx_arm.h"
 
 int rt_fx_simd = -1;
 
@@ -33,6 +34,8 @@ int rt_fx_simd_level(void) {
 fx_gemm_fn *fx_gemm_pick(void) {
 #if defined(__SSE2__)
   return fx_gm_conv;
+#elif FX_NEON
+  return fx_neon_gm_conv;
 #else
   return NULL;
 #endif

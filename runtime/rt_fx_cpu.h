@@ -11,7 +11,7 @@
 typedef void fx_gemm_fn(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg,
                         int o0, int16_t *yn, int lvl);
 
-/* The GEMM of this target, NULL when it has none (no SSE2). */
+/* The GEMM of this target (SSE2, NEON), NULL when it has none. */
 fx_gemm_fn *fx_gemm_pick(void);
 /* The depthwise kernel for output channel o of an int32-exact layer that
  * fx_dw_ok accepts; flat: fx_dwp_plan succeeded. */

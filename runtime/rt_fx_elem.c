@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arm/rt_fx_arm.h" /* fx_elt_sum2_neon */
 #include "rt_fx_int.h"
 
 
@@ -217,6 +218,10 @@ void rt_fx_eltwise(const void *param, const rt_fx_args *a) {
     if (p->shift >= 32 || bound < INT64_C(1) << (30 + p->shift))
       j0 = elt_sum2_avx2(a->b[0].d, a->b[1].d, y, cnt, p);
   }
+#elif FX_NEON
+  if (p->op == RT_ELT_SUM && n == 2)
+    j0 = fx_elt_sum2_neon(a->b[0].d, a->b[1].d, y, cnt, p->M[0], p->M[1], p->shift, p->qmin,
+                          p->qmax);
 #endif
   for (int64_t j = j0; j < cnt; j++) {
     int64_t v;

@@ -2,11 +2,13 @@
  * InnerProduct (accumulators -> codes, rt_fixed.h's rt_fx_outq) and the
  * |x| and sum |w| scans that decide between int32 and int64
  * accumulators.  Portable C (SSE2 inline where the compiler has it); the
- * AVX2 / AVX-512 variants are in x86/rt_fx_out_*.c, taken at level lvl. */
+ * AVX2 / AVX-512 variants are in x86/rt_fx_out_*.c, taken at level lvl,
+ * the NEON one (ARM) in arm/rt_fx_out_neon.c. */
 #include <string.h>
 
 #include "rt_fx_mac.h"
 #include "x86/rt_fx_x86.h"
+#include "arm/rt_fx_arm.h"
 
 void fx_outq32(int lvl, const rt_fx_outq *q, int c, const int32_t *acc, int16_t *y,
                int64_t n) {
@@ -29,6 +31,12 @@ void fx_outq32(int lvl, const rt_fx_outq *q, int c, const int32_t *acc, int16_t 
   }
 #else
   (void)lvl;
+#endif
+#if FX_NEON
+  {
+    int64_t done = fx_outq32_neon(q, c, acc, y, n);
+    acc += done, y += done, n -= done;
+  }
 #endif
   /* Branch-free (the sign of acc is data: a branch on it mispredicts
    * about half the time on ReLU layers), one loop per relu kind, so that

@@ -3,8 +3,8 @@
 # Zynq CPUs with its toolchain files (cmake/aarch64-linux-gnu.cmake,
 # Cortex-A53; cmake/arm-linux-gnueabihf.cmake, Cortex-A9 NEON), runs under
 # qemu-user, and its outputs agree with the host build's (float: 1e-5
-# relative, the projects compile with -ffp-contract=off, so no FMA
-# contraction; 8-bit programs: the same bytes).
+# relative, ARM builds use the NEON multiply-accumulate, so the last bits
+# may differ; 8-bit programs: the same bytes, runtime/arm/ included).
 # Installs nothing: skips with a message when the cross compilers, qemu
 # or ../shared/models are missing (Debian: gcc-aarch64-linux-gnu
 # gcc-arm-linux-gnueabihf qemu-user).  Runs from the repository root.

@@ -10,8 +10,16 @@ function render(t)
 #                     natively when the libraries are found, OFF when cross
 #                     compiling (then the program takes .npy tensors only)
 #   CHAI_NATIVE       add -march=native (OFF)
-# Floating-point contraction (FMA) is off so every target computes the same
-# roundings: outputs agree across x86, AArch64 and ARMv7 builds.
+#   CHAI_STRICT_FP    the same float roundings on every target: no FMA
+#                     contraction on ARM either (OFF; ON in fixed-point
+#                     programs for AArch64, where FMA changed the bytes of
+#                     their float Softmax)
+# Floating-point contraction (FMA) is off on x86, so x86 builds compute the
+# reference roundings.  On ARM (unless CHAI_STRICT_FP) the float kernels
+# use the NEON multiply-accumulate: FMLA on AArch64 (-ffp-contract=fast),
+# VMLA.F32 on ARMv7 NEON (which flushes denormals to zero, so GCC uses it
+# only under -funsafe-math-optimizations; reassociation and reciprocals
+# stay off).  ARM float outputs then differ from x86 in the last bits.
 # Cross compiling: cmake -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake
 # (Zynq UltraScale+, Cortex-A53) or cmake/arm-linux-gnueabihf.cmake
 # (Zynq-7000, Cortex-A9 with NEON).
@@ -30,6 +38,11 @@ else()
   option(CHAI_IMAGE_INPUT "accept images (libjpeg, libpng, zlib)" ON)
 endif()
 option(CHAI_NATIVE "compile with -march=native" OFF)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^aarch64")
+  option(CHAI_STRICT_FP "the same float roundings on every target (no FMA on ARM)" %s)
+else()
+  option(CHAI_STRICT_FP "the same float roundings on every target (no FMA on ARM)" OFF)
+endif()
 if(CHAI_IMAGE_INPUT)
   find_package(JPEG)
   find_package(PNG)
@@ -45,7 +58,7 @@ if(NOT CHAI_IMAGE_INPUT)
   list(FILTER RT_SRC EXCLUDE REGEX "/rt_(image|idx)\\.c$")
 endif()
 list(SORT RT_SRC)
-]]):format(t.base, langs)
+]]):format(t.base, langs, t.fx and "ON" or "OFF")
   local extra = ""
   for _, p in ipairs(t.plugins or {}) do extra = extra .. " " .. p end
   if t.bin then
@@ -61,7 +74,13 @@ add_executable(%s main.c %s.c %s_weights.S%s ${RT_SRC})
   s[#s + 1] = ([[
 target_include_directories(%s PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/runtime)
 target_compile_definitions(%s PRIVATE %s_PROFILE _DEFAULT_SOURCE)
-target_compile_options(%s PRIVATE $<$<COMPILE_LANGUAGE:C>:-ffp-contract=off>)
+if(CHAI_STRICT_FP OR NOT CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm)")
+  target_compile_options(%s PRIVATE $<$<COMPILE_LANGUAGE:C>:-ffp-contract=off>)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^aarch64")
+  target_compile_options(%s PRIVATE $<$<COMPILE_LANGUAGE:C>:-ffp-contract=fast>)
+else()
+  target_compile_options(%s PRIVATE "$<$<COMPILE_LANGUAGE:C>:-ffp-contract=fast;-funsafe-math-optimizations;-fno-associative-math;-fno-reciprocal-math>")
+endif()
 if(CHAI_NATIVE)
   target_compile_options(%s PRIVATE $<$<COMPILE_LANGUAGE:C>:-march=native>)
 endif()
@@ -70,6 +89,6 @@ if(CHAI_IMAGE_INPUT)
   target_link_libraries(%s PRIVATE JPEG::JPEG PNG::PNG ZLIB::ZLIB)
 endif()
 target_link_libraries(%s PRIVATE m)
-]]):format(t.base, t.base, t.PREFIX, t.base, t.base, t.base, t.base, t.base)
+]]):format(t.base, t.base, t.PREFIX, t.base, t.base, t.base, t.base, t.base, t.base, t.base)
   return table.concat(s)
 end

@@ -1,0 +1,190 @@
+/* arm_kernels.c - the runtime's fixed-point Convolution (GEMM, depthwise
+ * and general paths), InnerProduct and Eltwise SUM against a direct per-output
+ * reference (int64 sums, rt_fx_requant), bit for bit, on random layers:
+ * groups, depthwise, stride 1 to 3, padding, dilation, 8- and 12-bit
+ * codes, ReLU / leaky / none output stages, channel counts that do not
+ * fill a tile.  Built and run by tests/arm_kernels.sh for AArch64 and
+ * ARMv7 NEON under qemu-user (where it checks runtime/arm/), and also
+ * for the host.  Prints one line per failing case; exit status 1 on any. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt_fixed.h"
+
+static uint64_t seed = 0x9E3779B97F4A7C15u;
+static uint32_t rnd(void) {
+  seed = seed * 6364136223846793005u + 1442695040888963407u;
+  return (uint32_t)(seed >> 33);
+}
+/* Uniform in [lo, hi]. */
+static int uni(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
+
+static int16_t outq1(const rt_fx_outq *q, int c, int64_t acc) {
+  if (acc < 0 && q->relu != RT_FX_RELU_NONE) {
+    if (q->relu == RT_FX_RELU) return 0;
+    return (int16_t)rt_fx_requant(acc, q->Mn[c], q->shn[c], q->qmin, q->qmax);
+  }
+  return (int16_t)rt_fx_requant(acc, q->M[c], q->sh[c], q->qmin, q->qmax);
+}
+
+#define MAXO 96
+static int32_t Mv[MAXO], Mnv[MAXO];
+static int8_t shv[MAXO], shnv[MAXO];
+static int64_t biasv[MAXO];
+
+/* A random output stage for O channels with accumulators of about 2^ab. */
+static void rand_outq(rt_fx_outq *q, int O, int ab, int bits) {
+  for (int c = 0; c < O; c++) {
+    Mv[c] = uni(1 << 14, (1 << 15) - 1) * (uni(0, 9) ? 1 : -1);
+    shv[c] = (int8_t)(15 + ab - bits + uni(0, 2));
+    Mnv[c] = Mv[c] / uni(2, 10);
+    shnv[c] = shv[c];
+  }
+  q->M = Mv, q->sh = shv, q->Mn = Mnv, q->shn = shnv;
+  q->relu = uni(0, 2);
+  q->qmin = -(1 << (bits - 1)), q->qmax = (1 << (bits - 1)) - 1;
+}
+
+/* M x K as a shape (rows, count from axis 1). */
+static rt_shape shape2(int m, int k) {
+  rt_shape s = {2, {m, k}};
+  return s;
+}
+
+static int16_t xb[1 << 18], wb[1 << 18], yb[1 << 18], rb[1 << 18];
+
+/* One random Convolution; returns 1 when rt_fx_conv differs. */
+static int conv_case(int id) {
+  int dw = uni(0, 3) == 0;
+  int G = dw ? 0 : (uni(0, 3) == 0 ? uni(2, 3) : 1);
+  int cpg = dw ? 1 : uni(1, 12), opg = dw ? 1 : uni(1, 3) == 1 ? uni(1, 3) : uni(4, 20);
+  if (dw) G = uni(1, 24);
+  int C = cpg * G, O = opg * G;
+  if (O > MAXO) return 0;
+  rt_fx_conv_param p;
+  memset(&p, 0, sizeof p);
+  rt_conv_param *g = &p.g;
+  g->num_output = O, g->group = G, g->axis = 1, g->bias_term = true;
+  g->kh = uni(1, 5), g->kw = uni(1, 5);
+  g->sh = uni(1, 3), g->sw = uni(0, 3) ? g->sh : uni(1, 3);
+  g->dh = uni(0, 5) ? 1 : 2, g->dw = g->dh;
+  g->ph = uni(0, g->kh / 2 + 1), g->pw = uni(0, g->kw / 2 + 1);
+  int H = uni(1, 24), W = uni(1, 40), N = uni(1, 2);
+  if (H + 2 * g->ph < g->dh * (g->kh - 1) + 1 || W + 2 * g->pw < g->dw * (g->kw - 1) + 1) return 0;
+  int OH = (H + 2 * g->ph - (g->dh * (g->kh - 1) + 1)) / g->sh + 1;
+  int OW = (W + 2 * g->pw - (g->dw * (g->kw - 1) + 1)) / g->sw + 1;
+  if (OH < 1 || OW < 1) return 0;
+  int bits = uni(0, 3) ? 8 : 12, K = cpg * g->kh * g->kw;
+  int64_t nx = (int64_t)N * C * H * W, nw = (int64_t)O * K, ny = (int64_t)N * O * OH * OW;
+  if (nx > (1 << 18) || nw > (1 << 18) || ny > (1 << 18)) return 0;
+  int lim = 1 << (bits - 1);
+  for (int64_t i = 0; i < nx; i++) xb[i] = (int16_t)(uni(0, 4) ? uni(-lim, lim - 1) : 0);
+  for (int64_t i = 0; i < nw; i++) wb[i] = (int16_t)uni(-lim, lim - 1);
+  for (int o = 0; o < O; o++) biasv[o] = uni(-lim * lim, lim * lim);
+  p.cin = C, p.w = wb, p.bias = uni(0, 4) ? biasv : NULL;
+  int ab = 2 * (bits - 1) + 2;
+  while ((1 << (ab - 2 * (bits - 1))) < K) ab++;
+  rand_outq(&p.q, O, ab - 2, bits);
+  rt_fx_tensor b = {rt_shape4(N, C, H, W), xb};
+  rt_fx_tensor t = {rt_shape4(N, O, OH, OW), yb};
+  rt_fx_args a = {1, 1, &b, &t};
+  rt_fx_conv(&p, &a);
+  int64_t hw = (int64_t)H * W;
+  for (int n = 0; n < N; n++)
+    for (int o = 0; o < O; o++)
+      for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++) {
+          int64_t acc = p.bias ? p.bias[o] : 0;
+          for (int c = 0; c < cpg; c++)
+            for (int ky = 0; ky < g->kh; ky++)
+              for (int kx = 0; kx < g->kw; kx++) {
+                int iy = oy * g->sh - g->ph + ky * g->dh, ix = ox * g->sw - g->pw + kx * g->dw;
+                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                int ci = (o / opg) * cpg + c;
+                acc += (int64_t)xb[((int64_t)n * C + ci) * hw + (int64_t)iy * W + ix] *
+                       wb[(((int64_t)o * cpg + c) * g->kh + ky) * g->kw + kx];
+              }
+          rb[(((int64_t)n * O + o) * OH + oy) * OW + ox] = outq1(&p.q, o, acc);
+        }
+  for (int64_t i = 0; i < ny; i++)
+    if (yb[i] != rb[i]) {
+      printf("FAIL conv case %d: N%d C%d H%d W%d O%d G%d k%dx%d s%d,%d p%d,%d d%d relu%d bits%d: "
+             "output %lld is %d, reference %d\n",
+             id, N, C, H, W, O, G, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, g->dh, p.q.relu,
+             bits, (long long)i, yb[i], rb[i]);
+      return 1;
+    }
+  return 0;
+}
+
+/* One random InnerProduct; returns 1 when rt_fx_ip differs. */
+static int ip_case(int id) {
+  int M = uni(1, 3), K = uni(1, 600), Nn = uni(1, MAXO), bits = uni(0, 3) ? 8 : 12;
+  int lim = 1 << (bits - 1);
+  rt_fx_ip_param p;
+  memset(&p, 0, sizeof p);
+  p.g.num_output = Nn, p.g.axis = 1, p.g.bias_term = true, p.g.transpose = uni(0, 3) == 0;
+  p.K = K;
+  for (int i = 0; i < M * K; i++) xb[i] = (int16_t)uni(-lim, lim - 1);
+  for (int i = 0; i < Nn * K; i++) wb[i] = (int16_t)uni(-lim, lim - 1);
+  for (int o = 0; o < Nn; o++) biasv[o] = uni(-lim * lim, lim * lim);
+  p.w = wb, p.bias = biasv;
+  int ab = 2 * (bits - 1);
+  while ((1 << (ab - 2 * (bits - 1))) < K) ab++;
+  rand_outq(&p.q, Nn, ab, bits);
+  rt_fx_tensor b = {shape2(M, K), xb};
+  rt_fx_tensor t = {shape2(M, Nn), yb};
+  rt_fx_args a = {1, 1, &b, &t};
+  rt_fx_ip(&p, &a);
+  for (int m = 0; m < M; m++)
+    for (int o = 0; o < Nn; o++) {
+      int64_t acc = biasv[o];
+      for (int k = 0; k < K; k++)
+        acc += (int64_t)xb[m * K + k] * (p.g.transpose ? wb[k * Nn + o] : wb[o * K + k]);
+      int16_t r = outq1(&p.q, o, acc);
+      if (yb[m * Nn + o] != r) {
+        printf("FAIL ip case %d: M%d K%d N%d transpose%d relu%d bits%d: output %d,%d is %d, "
+               "reference %d\n",
+               id, M, K, Nn, p.g.transpose, p.q.relu, bits, m, o, yb[m * Nn + o], r);
+        return 1;
+      }
+    }
+  return 0;
+}
+
+/* One random Eltwise SUM of two inputs; returns 1 when rt_fx_eltwise
+ * differs from clamp(rsh(x0 * M0 + x1 * M1, shift)). */
+static int elt_case(int id) {
+  int cnt = uni(1, 3000);
+  rt_fx_eltwise_param p;
+  memset(&p, 0, sizeof p);
+  p.op = RT_ELT_SUM, p.n = 2, p.shift = uni(1, 40);
+  p.M[0] = (int32_t)(rnd() >> 1) * (uni(0, 1) ? 1 : -1), p.M[1] = (int32_t)(rnd() >> 1);
+  p.qmin = -128, p.qmax = uni(0, 1) ? 127 : 32767;
+  for (int i = 0; i < 2 * cnt; i++) xb[i] = (int16_t)uni(-32768, 32767);
+  rt_fx_tensor b[2] = {{shape2(1, cnt), xb}, {shape2(1, cnt), xb + cnt}};
+  rt_fx_tensor t = {shape2(1, cnt), yb};
+  rt_fx_args a = {2, 1, b, &t};
+  rt_fx_eltwise(&p, &a);
+  for (int j = 0; j < cnt; j++) {
+    int64_t v = rt_fx_rshift((int64_t)xb[j] * p.M[0] + (int64_t)xb[cnt + j] * p.M[1], p.shift);
+    int16_t r = (int16_t)(v < p.qmin ? p.qmin : v > p.qmax ? p.qmax : v);
+    if (yb[j] != r) {
+      printf("FAIL eltwise case %d: shift %d M %d %d: output %d is %d, reference %d\n", id,
+             p.shift, p.M[0], p.M[1], j, yb[j], r);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 400, bad = 0;
+  for (int i = 0; i < n; i++) bad += conv_case(i);
+  for (int i = 0; i < n / 2; i++) bad += ip_case(i);
+  for (int i = 0; i < n / 2; i++) bad += elt_case(i);
+  printf("%s: %d conv, %d InnerProduct and %d Eltwise cases, %d failed\n", bad ? "FAIL" : "ok", n,
+         n / 2, n / 2, bad);
+  return bad != 0;
+}
