@@ -32,6 +32,7 @@ struct Ec {
   int nplugin;
   int bad;
   EfCtx *fx; /* quantized net: fixed-point layers (emit_fx.h) */
+  int threads;
 };
 
 static const char *add_weight(Ec *e, const char *fn, const char *role, const float *d,
@@ -248,7 +249,7 @@ Ec *ec_open(const EcHost *h) {
   Ec *e = calloc(1, sizeof *e);
   if (!e) exit(3);
   e->n = h->n, e->plan = h->plan, e->lh = h->lh, e->ar = h->ar, e->dg = h->dg;
-  e->prov = h->prov, e->fx = h->fx;
+  e->prov = h->prov, e->fx = h->fx, e->threads = h->threads;
   return e;
 }
 
@@ -396,6 +397,7 @@ int ec_write(Ec *e, const char *dir, bool bin) {
   }
   lh_list_end(h);
   lh_set_int(h, "nlayers", e->nlive > 0 ? e->nlive : 1);
+  lh_set_int(h, "threads", e->threads);
   const char *hdr = render(e, "c/header");
   if (!hdr || eu_write(e->dg, dir, ar_printf(e->ar, "%s.h", pv->base), hdr, strlen(hdr)))
     return -1;
