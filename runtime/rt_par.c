@@ -95,7 +95,7 @@ static unsigned wait_job(rt_par_pool *p, unsigned seen) {
 
 /* Part i of the current job. */
 static void run_part(rt_par_pool *p, int i, void *scratch) {
-  int64_t lo = p->n * i / p->nt, hi = p->n * (i + 1) / p->nt;
+  int64_t T = p->nt, lo = (p->n * i + T - 1) / T, hi = (p->n * (i + 1) + T - 1) / T;
   if (lo < hi) p->fn(p->ctx, lo, hi, scratch);
 }
 

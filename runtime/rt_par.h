@@ -47,7 +47,8 @@ int rt_par_threads(void);
 int rt_par_online(void);
 
 /* Runs fn over units [0, n): part i of T = rt_par_threads() parts is
- * [n * i / T, n * (i + 1) / T); the calling thread runs part 0 with
+ * [ceil(n * i / T), ceil(n * (i + 1) / T)) (the caller's part 0 is never
+ * empty, the last ones may be); the calling thread runs part 0 with
  * scratch own, worker i part i; returns when every part is done.  Empty
  * parts are not called.  Serial (fn(ctx, 0, n, own)) without a pool, for
  * n < 2, and for a call made from inside a part (no nesting). */
