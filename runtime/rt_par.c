@@ -2,14 +2,18 @@
  * condition variables, plus a brief spin so that back-to-back layers do
  * not pay a futex wake each.
  *
- * A job is published by writing (fn, ctx, n) and the pending count, then
- * bumping the generation counter with release order; a worker that sees
- * the new generation (acquire) reads the job, runs its part and
- * decrements pending (release); the caller returns once pending is 0
- * (acquire), so the next job's writes cannot race with a worker still
- * reading the last one.  Sleeping is under the mutex on both sides: a
- * worker re-checks the generation while holding it before waiting, and
- * the caller takes it before broadcasting, so no wake-up is lost. */
+ * A job is T parts (chunks) that threads claim: the claim word holds
+ * (chunks << 32 | next chunk) and a claim is a compare-and-swap that
+ * fails once next reaches chunks.  The caller writes (fn, ctx, n, chunk)
+ * while the previous job's word is exhausted, opens the word (release),
+ * bumps the generation that wakes the workers, then claims chunks itself
+ * like any worker.  A worker counts itself active before it claims and
+ * reads the job only after a successful claim, so the fields it reads
+ * are the live job's; the caller returns once every chunk is claimed and
+ * no worker is active.  A worker that has not woken up yet is not waited
+ * for: on a loaded machine the caller runs its chunks instead (which
+ * thread runs a chunk never changes its results).  Sleeping is under the
+ * mutex on both sides, so no wake-up is lost. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -26,7 +30,7 @@
 
 typedef struct worker {
   rt_par_pool *p;
-  int id;        /* the part it runs */
+  int id;        /* 1..nt-1 */
   void *scratch;
   pthread_t th;
 } worker;
@@ -42,12 +46,13 @@ struct rt_par_pool {
   int sleepers;  /* workers waiting on go (under mu) */
   bool waiting;  /* the caller waits on done (under mu) */
   bool stop;     /* set under mu before the last generation */
-  /* the job: written by the caller before the generation moves */
+  /* the job: written by the caller while no chunk can be claimed */
   rt_par_fn *fn;
   void *ctx;
-  int64_t n;
-  unsigned gen;  /* job generation (atomic) */
-  unsigned pending; /* workers still running the job (atomic) */
+  int64_t n, chunk;
+  uint64_t claim;   /* chunks << 32 | next chunk (atomic) */
+  unsigned gen;     /* job generation: wakes the workers (atomic) */
+  unsigned active;  /* workers between their first claim and done (atomic) */
 };
 
 static _Thread_local rt_par_pool *cur;
@@ -93,10 +98,19 @@ static unsigned wait_job(rt_par_pool *p, unsigned seen) {
   return g;
 }
 
-/* Part i of the current job. */
-static void run_part(rt_par_pool *p, int i, void *scratch) {
-  int64_t T = p->nt, lo = (p->n * i + T - 1) / T, hi = (p->n * (i + 1) + T - 1) / T;
-  if (lo < hi) p->fn(p->ctx, lo, hi, scratch);
+/* Claims and runs chunks of the live job until none is left. */
+static void run_chunks(rt_par_pool *p, void *scratch) {
+  uint64_t s = __atomic_load_n(&p->claim, __ATOMIC_SEQ_CST);
+  for (;;) {
+    if ((s & 0xFFFFFFFFu) >= s >> 32) return;
+    if (!__atomic_compare_exchange_n(&p->claim, &s, s + 1, false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST))
+      continue; /* s reloaded */
+    int64_t lo = (int64_t)(s & 0xFFFFFFFFu) * p->chunk;
+    int64_t hi = lo + p->chunk < p->n ? lo + p->chunk : p->n;
+    p->fn(p->ctx, lo, hi, scratch);
+    s = __atomic_load_n(&p->claim, __ATOMIC_SEQ_CST);
+  }
 }
 
 static void *worker_main(void *arg) {
@@ -106,8 +120,9 @@ static void *worker_main(void *arg) {
   for (;;) {
     seen = wait_job(p, seen);
     if (p->stop) return NULL;
-    run_part(p, w->id, w->scratch);
-    if (__atomic_sub_fetch(&p->pending, 1u, __ATOMIC_ACQ_REL) == 0) {
+    __atomic_add_fetch(&p->active, 1u, __ATOMIC_SEQ_CST);
+    run_chunks(p, w->scratch);
+    if (__atomic_sub_fetch(&p->active, 1u, __ATOMIC_SEQ_CST) == 0) {
       pthread_mutex_lock(&p->mu);
       if (p->waiting) pthread_cond_signal(&p->done);
       pthread_mutex_unlock(&p->mu);
@@ -211,21 +226,24 @@ void rt_par_for(int64_t n, rt_par_fn *fn, void *ctx, void *own) {
     return;
   }
   p->busy = true;
-  p->fn = fn, p->ctx = ctx, p->n = n;
-  __atomic_store_n(&p->pending, (unsigned)p->nt - 1, __ATOMIC_RELAXED);
+  /* the previous job's word is exhausted: nobody reads these now */
+  int64_t chunk = (n + p->nt - 1) / p->nt;
+  if (chunk < (n + 0x3FFFFFFF) / 0x40000000) chunk = (n + 0x3FFFFFFF) / 0x40000000;
+  p->fn = fn, p->ctx = ctx, p->n = n, p->chunk = chunk;
+  __atomic_store_n(&p->claim, (uint64_t)((n + chunk - 1) / chunk) << 32, __ATOMIC_SEQ_CST);
   __atomic_store_n(&p->gen, p->gen + 1, __ATOMIC_RELEASE);
   pthread_mutex_lock(&p->mu);
   if (p->sleepers) pthread_cond_broadcast(&p->go);
   pthread_mutex_unlock(&p->mu);
-  run_part(p, 0, own);
-  /* join: spin, then sleep on done */
+  run_chunks(p, own);
+  /* every chunk is claimed: wait for the workers still running one */
   unsigned left;
-  while ((left = __atomic_load_n(&p->pending, __ATOMIC_ACQUIRE)) != 0)
-    if (spin_while(p, &p->pending, left) == left) break; /* spun out */
+  while ((left = __atomic_load_n(&p->active, __ATOMIC_SEQ_CST)) != 0)
+    if (spin_while(p, &p->active, left) == left) break; /* spun out */
   if (left) {
     pthread_mutex_lock(&p->mu);
     p->waiting = true;
-    while (__atomic_load_n(&p->pending, __ATOMIC_ACQUIRE)) pthread_cond_wait(&p->done, &p->mu);
+    while (__atomic_load_n(&p->active, __ATOMIC_SEQ_CST)) pthread_cond_wait(&p->done, &p->mu);
     p->waiting = false;
     pthread_mutex_unlock(&p->mu);
   }

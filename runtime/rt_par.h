@@ -26,7 +26,7 @@
 
 typedef struct rt_par_pool rt_par_pool;
 
-/* Part [lo, hi) of a range of units; scratch is the running thread's
+/* Chunk [lo, hi) of a range of units; scratch is the running thread's
  * scratch (rt_par_open's bytes; the caller's `own` for the calling
  * thread). */
 typedef void rt_par_fn(void *ctx, int64_t lo, int64_t hi, void *scratch);
@@ -46,12 +46,14 @@ int rt_par_threads(void);
 /* Online CPUs (sysconf), at least 1. */
 int rt_par_online(void);
 
-/* Runs fn over units [0, n): part i of T = rt_par_threads() parts is
- * [ceil(n * i / T), ceil(n * (i + 1) / T)) (the caller's part 0 is never
- * empty, the last ones may be); the calling thread runs part 0 with
- * scratch own, worker i part i; returns when every part is done.  Empty
- * parts are not called.  Serial (fn(ctx, 0, n, own)) without a pool, for
- * n < 2, and for a call made from inside a part (no nesting). */
+/* Runs fn over units [0, n), cut into chunks of c = ceil(n / T) units
+ * (T = rt_par_threads()): chunk k is [k c, min((k + 1) c, n)), one fn
+ * call each.  The threads claim chunks until none is left, the calling
+ * thread first (with scratch own; the workers with theirs), so the
+ * caller also runs the chunks of workers that have not woken up (a
+ * loaded machine); it returns when every chunk is done.  Serial
+ * (fn(ctx, 0, n, own)) without a pool, for n < 2, and for a call made
+ * from inside a chunk (no nesting). */
 void rt_par_for(int64_t n, rt_par_fn *fn, void *ctx, void *own);
 
 /* Units of CHUNK elements for element-wise kernels: splitting n elements

@@ -1,6 +1,6 @@
 /* test_par.c - the worker pool of the generated program (runtime/rt_par.c):
- * rt_par_for runs every unit exactly once in the documented contiguous
- * parts, on distinct threads with their own aligned scratch; calls made
+ * rt_par_for runs every unit exactly once in the documented chunks, each
+ * thread with its own scratch (aligned; the caller's own); calls made
  * without a pool, from inside a part, or from another thread are serial;
  * rt_par_elems cuts at multiples of RT_PAR_CHUNK; many back-to-back jobs
  * (the spin and the sleep paths) and open/close cycles work. */
@@ -46,22 +46,16 @@ START_TEST(par_covers_units_once) {
       memset(&j, 0, sizeof j);
       rt_par_for(n, count, &j, own);
       for (int64_t u = 0; u < n; u++) ck_assert_int_eq(j.hits[u], 1);
-      int want = 0;
-      for (int i = 0; i < nt; i++) /* non-empty parts */
-        want += (n * (i + 1) + nt - 1) / nt > (n * i + nt - 1) / nt;
-      if (n < 2) want = n > 0;
-      ck_assert_int_eq(j.nparts, want);
-      if (n >= 2) ck_assert_int_eq(j.nested, 1); /* no nesting inside a part */
+      int64_t c = n < 2 ? n : (n + nt - 1) / nt;
+      ck_assert_int_eq(j.nparts, n == 0 ? 0 : (n + c - 1) / c); /* one call per chunk */
+      if (n >= 2) ck_assert_int_eq(j.nested, 1); /* no nesting inside a chunk */
       for (int a = 0; a < j.nparts; a++) {
+        ck_assert_int_eq(j.lo[a] % c, 0);
+        /* the caller's own scratch on the caller, a worker's (aligned) elsewhere */
+        ck_assert_int_eq(j.scratch[a] == own, pthread_equal(j.who[a], pthread_self()) != 0);
         ck_assert(((uintptr_t)j.scratch[a] & 63) == 0 || j.scratch[a] == own);
-        for (int b = a + 1; b < j.nparts; b++) {
-          ck_assert_ptr_ne(j.scratch[a], j.scratch[b]);
-          ck_assert(!pthread_equal(j.who[a], j.who[b]));
-        }
-        if (j.lo[a] == 0) { /* part 0: the caller, with its own scratch */
-          ck_assert_ptr_eq(j.scratch[a], own);
-          ck_assert(pthread_equal(j.who[a], pthread_self()));
-        }
+        for (int b = a + 1; b < j.nparts; b++) /* one scratch per thread */
+          ck_assert_int_eq(j.scratch[a] == j.scratch[b], pthread_equal(j.who[a], j.who[b]) != 0);
       }
     }
     rt_par_close(p);
