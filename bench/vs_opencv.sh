@@ -4,7 +4,8 @@
 # thread) on the shared models, in one run, with the ratio chaicc / OpenCV.
 #
 # For each model: `chaicc compile`, build the project with -O3 (Release; with
-# --native also -march=native), run `./<net> ref/input.npy --bench N` (one
+# --native also -march=native), run `./<net> ref/input.npy --bench N
+# --threads 1` (one thread, as OpenCV here; one
 # warm-up inference, then N) and bench/vs_opencv.py (readNetFromCaffe,
 # setNumThreads(1), one warm-up, N forwards) on the same input.
 # 8 bits: `chaicc quantize --bitwidths 8,8,8` calibrated on ref/input.npy,
@@ -55,7 +56,7 @@ build_bench() {
   if [ -n "${5:-}" ] && ! grep -qE 'int(8|16)_t' "$d/proj"/*.c; then
     echo "- (chaicc compile emits float code for this CHai prototxt)"; return
   fi
-  "$d/proj/build/$exe" "$4" --bench "$RUNS" >"$d/bench.log" 2>&1 || { echo "- (run failed)"; return; }
+  "$d/proj/build/$exe" "$4" --bench "$RUNS" --threads 1 >"$d/bench.log" 2>&1 || { echo "- (run failed)"; return; }
   sed -n 's/^bench: .*(min \([0-9.]*\), median \([0-9.]*\))/\1 \2/p' "$d/bench.log"
 }
 

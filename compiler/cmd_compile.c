@@ -19,13 +19,17 @@ static void usage(FILE *f) {
           "usage: chaicc compile DEPLOY [WEIGHTS] -o OUTDIR [options]\n"
           "  Writes a C project: OUTDIR/CMakeLists.txt, <net>.c (one function per\n"
           "  layer, static buffers, one entry point <prefix>_run), <net>.h, main.c\n"
-          "  (./build/<net> INPUT [-o DIR] [--top K] [--bench N]) and runtime/.\n"
+          "  (./build/<net> INPUT [-o DIR] [--top K] [--bench N] [--threads N])\n"
+          "  and runtime/.\n"
           "options:\n"
           "  --prefix NAME       symbol prefix (default: the net name)\n"
           "  --batch N           batch size baked into the code (default: the prototxt's)\n"
           "  --weights-bin BYTES weights above this size go to <net>_weights.bin,\n"
           "                      linked with .incbin (default 1048576)\n"
           "  --passes            print the graph passes applied\n"
+          "  --threads N         the program's default thread count, overridden by\n"
+          "                      its own --threads (default 0: the online CPUs);\n"
+          "                      outputs are the same for every count\n"
           "  --input_shape N,C,H,W  input shape of a training prototxt (docs/cli.md)\n"
           "  --stage S --level N  its NetState for include/exclude rules (repeat --stage)\n"
           "  --target c|hls|all  c (default): the C project (a quantized prototxt:\n"
@@ -44,7 +48,7 @@ static void usage(FILE *f) {
 
 int cmd_compile(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL}, *outdir = NULL, *prefix = NULL;
-  int npos = 0, batch = 0, show = 0, target = EP_TARGET_C;
+  int npos = 0, batch = 0, show = 0, target = EP_TARGET_C, threads = 0;
   const char *config = NULL, *tb_input = NULL;
   long long bin = 1 << 20;
   PrepOpts po;
@@ -85,6 +89,15 @@ int cmd_compile(int argc, char **argv) {
         fprintf(stderr, "chaicc compile: error: bad --batch '%s'\n", argv[i]);
         return 2;
       }
+    } else if (!strcmp(a, "--threads") && i + 1 < argc) {
+      char *e;
+      long v = strtol(argv[++i], &e, 10);
+      if (*e || e == argv[i] || v < 0 || v > 256) {
+        fprintf(stderr, "chaicc compile: error: bad --threads '%s' (0 to 256; 0: the online CPUs)\n",
+                argv[i]);
+        return 2;
+      }
+      threads = (int)v;
     } else if (!strcmp(a, "--weights-bin") && i + 1 < argc) {
       char *e;
       bin = strtoll(argv[++i], &e, 10);
@@ -129,6 +142,7 @@ int cmd_compile(int argc, char **argv) {
   o.outdir = outdir;
   o.prefix = prefix;
   o.bin_threshold = bin;
+  o.threads = threads;
   o.cmdline = cli_cmdline();
   char sp[65], sw[65] = "-"; /* "-": no WEIGHTS (a net without learned blobs) */
   if (sha_file_hex(pos[0], sp) || (pos[1] && sha_file_hex(pos[1], sw))) {

@@ -34,6 +34,7 @@ struct Ec {
   int bad;
   EfCtx *fx; /* quantized net: fixed-point layers (emit_fx.h) */
   float **cval; /* values of the constant blobs (cf_eval), once needed */
+  int threads;
 };
 
 /* Adds the constant array sym[count] holding d and returns sym. */
@@ -255,7 +256,7 @@ Ec *ec_open(const EcHost *h) {
   Ec *e = calloc(1, sizeof *e);
   if (!e) exit(3);
   e->n = h->n, e->plan = h->plan, e->lh = h->lh, e->ar = h->ar, e->dg = h->dg;
-  e->prov = h->prov, e->fx = h->fx;
+  e->prov = h->prov, e->fx = h->fx, e->threads = h->threads;
   return e;
 }
 
@@ -438,6 +439,7 @@ int ec_write(Ec *e, const char *dir, bool bin) {
   }
   lh_list_end(h);
   lh_set_int(h, "nlayers", e->nlive > 0 ? e->nlive : 1);
+  lh_set_int(h, "threads", e->threads);
   const char *hdr = render(e, "c/header");
   if (!hdr || eu_write(e->dg, dir, ar_printf(e->ar, "%s.h", pv->base), hdr, strlen(hdr)))
     return -1;

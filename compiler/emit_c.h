@@ -49,6 +49,7 @@ typedef struct EcHost {
   Diag *dg;
   const EuProv *prov;   /* provenance, prefix and base names */
   EfCtx *fx;            /* quantized net: its fixed-point part, else NULL */
+  int threads;          /* <PREFIX>_THREADS: the program's default thread count (0: online CPUs) */
 } EcHost;
 
 typedef struct Ec Ec;

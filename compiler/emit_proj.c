@@ -242,7 +242,8 @@ static int gen(Ep *p, const char *dir) {
   if (o->qn && !(p->fx = ef_open(&(EfHost){p->n, o->qn, o->cfg, p->lh, p->ar, p->dg, &p->prov,
                                             p->plan, o->tb_input, sw_fx(o)})))
     return -1;
-  p->ec = ec_open(&(EcHost){p->n, p->plan, p->lh, p->ar, p->dg, &p->prov, p->fx});
+  p->ec = ec_open(&(EcHost){p->n, p->plan, p->lh, p->ar, p->dg, &p->prov, p->fx,
+                               p->o->threads});
   if (ec_layers(p->ec)) return -1;
   if (p->fx && ef_write(p->fx, dir)) return -1;
   if (o->target && !(o->target & EP_TARGET_C)) return 0;

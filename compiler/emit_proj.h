@@ -43,6 +43,9 @@ typedef struct EpOpts {
    * program accepts any batch 1..B of the compiled batch B; NULL when it
    * accepts batch B only. */
   const int *bax;
+  /* The generated program's default thread count (--threads; 0: the
+   * online CPUs at run time). */
+  int threads;
 } EpOpts;
 
 enum { EP_TARGET_C = 1, EP_TARGET_HLS = 2 };

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "rt_fx_cpu.h"
+#include "rt_par.h"
 
 /* Convolution channel o fits int32: for any int16 input (no need to look
  * at it), else for the image's max |x| (*xmax, computed once on demand
@@ -131,8 +132,72 @@ static void conv_rows(const rt_fx_conv_param *p, const conv_geo *cg, int o,
   }
 }
 
+/* One image of rt_fx_conv as units for the worker pool (rt_par.h): the
+ * GEMM's (group, channel chunk) pairs, or the output channels of the
+ * per-channel paths.  Integer results: any split gives the same codes. */
+typedef struct conv_job {
+  const rt_fx_conv_param *p;
+  const conv_geo *cg;
+  const dwp_geo *dg;
+  bool flat;
+  const int16_t *xn; /* the image's input */
+  int16_t *yn;       /* its output */
+  int64_t ksz, nx, xmax;
+  int lvl;
+  fx_gemm_fn *gemm;
+  int chunk, nchunk; /* GEMM: channels per unit, units per group */
+} conv_job;
+
+/* GEMM units [lo, hi): chunk c of group gi computes channels
+ * gi * opg + [c * chunk, c * chunk + n) (fx_gemm_fn takes cg->opg of
+ * them from o0). */
+static void gemm_part(void *ctx, int64_t lo, int64_t hi, void *ws) {
+  const conv_job *j = ctx;
+  const conv_geo *cg = j->cg;
+  (void)ws;
+  for (int64_t u = lo; u < hi; u++) {
+    int gi = (int)(u / j->nchunk), o0 = (int)(u % j->nchunk) * j->chunk;
+    conv_geo part = *cg;
+    part.opg = cg->opg - o0 < j->chunk ? cg->opg - o0 : j->chunk;
+    j->gemm(j->p, &part, j->xn + (int64_t)gi * cg->cpg * cg->H * cg->W, gi * cg->opg + o0, j->yn,
+            j->lvl);
+  }
+}
+
+/* Output channels [lo, hi) on the per-channel paths (depthwise, rows,
+ * pixels); the input's max |x| is found here when a channel needs it. */
+static void chan_part(void *ctx, int64_t lo, int64_t hi, void *ws) {
+  const conv_job *j = ctx;
+  const rt_fx_conv_param *p = j->p;
+  const conv_geo *cg = j->cg;
+  int OH = cg->OH, OW = cg->OW, lvl = j->lvl;
+  int64_t hw = (int64_t)cg->H * cg->W, ohw = (int64_t)OH * OW, xmax = j->xmax;
+  fx_blk blk;
+  (void)ws;
+  for (int o = (int)lo; o < hi; o++) {
+    const int16_t *xg = j->xn + (int64_t)(o / cg->opg) * cg->cpg * hw;
+    int16_t *yo = j->yn + (int64_t)o * ohw;
+    bool wide = !conv_fits32(p, o, j->ksz, j->xn, j->nx, &xmax, lvl);
+    if (!wide && OW > 0 && fx_dw_ok(cg)) {
+      fx_dw_pick(cg, j->flat, &p->q, o, lvl)(p, cg, j->dg, o, xg, yo, lvl);
+      continue;
+    }
+    int rows = OW > 0 ? (wide ? FX_BLK / 2 : FX_BLK) / OW : 0;
+    if (rows < 1) {
+      conv_px(p, cg, o, xg, yo);
+      continue;
+    }
+    for (int r0 = 0; r0 < OH; r0 += rows) {
+      int r1 = OH - r0 < rows ? OH : r0 + rows;
+      conv_rows(p, cg, o, xg, &blk, wide, r0, r1);
+      fx_blk_out(lvl, &blk, wide, &p->q, o, yo + (int64_t)r0 * OW, (int64_t)(r1 - r0) * OW);
+    }
+  }
+}
+
 /* Convolution: b[0] N x C x H x W -> t[0] N x O x OH x OW.  Padding reads
- * code 0. */
+ * code 0.  Each image's channels go to the worker pool when the layer
+ * has work enough (RT_PAR_MACS). */
 void rt_fx_conv(const void *param, const rt_fx_args *a) {
   const rt_fx_conv_param *p = param;
   const rt_fx_tensor *b = &a->b[0];
@@ -147,43 +212,29 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
   dwp_geo dg = {0}; /* the flat depthwise bands, when they apply */
   bool flat = fx_dwp_plan(&cg, &dg);
   int lvl = rt_fx_simd_level();
-  fx_gemm_fn *gemm = fx_gemm_pick();
-  fx_blk blk;
+  int T = (int64_t)O * ohw * ksz >= RT_PAR_MACS ? rt_par_threads() : 1;
+  conv_job j = {p, &cg, &dg, flat, NULL, NULL, ksz, (int64_t)C * hw, -1, lvl, fx_gemm_pick(), 0, 0};
   for (int n = 0; n < N; n++) {
-    const int16_t *xn = b->d + (int64_t)n * C * hw;
-    int64_t xmax = -1;
-    if (gemm && opg >= 4 && ohw > 0) {
+    j.xn = b->d + (int64_t)n * C * hw;
+    j.yn = t->d + (int64_t)n * O * ohw;
+    j.xmax = -1;
+    if (j.gemm && opg >= 4 && ohw > 0) {
       bool all32 = true;
       for (int o = 0; o < O && all32; o++)
-        all32 = conv_fits32(p, o, ksz, xn, (int64_t)C * hw, &xmax, lvl);
+        all32 = conv_fits32(p, o, ksz, j.xn, j.nx, &j.xmax, lvl);
       if (all32) {
-        for (int gi = 0; gi < G; gi++)
-          gemm(p, &cg, b->d + ((int64_t)n * C + (int64_t)gi * cpg) * hw, gi * opg,
-               t->d + (int64_t)n * O * ohw, lvl);
+        /* groups, each cut in about T / G chunks of a multiple of 8 channels */
+        int per = G >= T ? 1 : (T + G - 1) / G;
+        j.chunk = (opg + per - 1) / per;
+        if (per > 1) j.chunk = (j.chunk + 7) / 8 * 8;
+        j.nchunk = (opg + j.chunk - 1) / j.chunk;
+        if (T > 1) rt_par_for((int64_t)G * j.nchunk, gemm_part, &j, NULL);
+        else gemm_part(&j, 0, (int64_t)G * j.nchunk, NULL);
         continue;
       }
     }
-    for (int o = 0; o < O; o++) {
-      const int16_t *xg =
-          b->d + ((int64_t)n * C + (int64_t)(o / opg) * cpg) * hw;
-      int16_t *yo = t->d + ((int64_t)n * O + o) * ohw;
-      bool wide = !conv_fits32(p, o, ksz, xn, (int64_t)C * hw, &xmax, lvl);
-      if (!wide && OW > 0 && fx_dw_ok(&cg)) {
-        fx_dw_pick(&cg, flat, &p->q, o, lvl)(p, &cg, &dg, o, xg, yo, lvl);
-        continue;
-      }
-      int rows = OW > 0 ? (wide ? FX_BLK / 2 : FX_BLK) / OW : 0;
-      if (rows < 1) {
-        conv_px(p, &cg, o, xg, yo);
-        continue;
-      }
-      for (int r0 = 0; r0 < OH; r0 += rows) {
-        int r1 = OH - r0 < rows ? OH : r0 + rows;
-        conv_rows(p, &cg, o, xg, &blk, wide, r0, r1);
-        fx_blk_out(lvl, &blk, wide, &p->q, o, yo + (int64_t)r0 * OW,
-                   (int64_t)(r1 - r0) * OW);
-      }
-    }
+    if (T > 1) rt_par_for(O, chan_part, &j, NULL);
+    else chan_part(&j, 0, O, NULL);
   }
 }
 

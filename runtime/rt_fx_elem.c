@@ -6,6 +6,7 @@
 
 #include "arm/rt_fx_arm.h" /* fx_elt_sum2_neon */
 #include "rt_fx_int.h"
+#include "rt_par.h"
 
 
 /* How one half of a requantization clamp(RHA(x * M * 2^-sh)) of a code
@@ -126,8 +127,22 @@ static void rq_codes(const rt_fx_relu_param *p, const int16_t *x, int16_t *y,
                                : rq16(x[i], p->Mn, p->shn, p->qmin, p->qmax));
 }
 
+/* rq_codes over a span of elements (rt_par_elems: the spans of a split
+ * give the same codes as one call). */
+typedef struct rq_job {
+  const rt_fx_relu_param *p;
+  const int16_t *x;
+  int16_t *y;
+} rq_job;
+
+static void rq_span(void *ctx, int64_t e0, int64_t e1) {
+  const rq_job *j = ctx;
+  rq_codes(j->p, j->x + e0, j->y + e0, e1 - e0);
+}
+
 void rt_fx_relu(const void *param, const rt_fx_args *a) {
-  rq_codes(param, a->b[0].d, a->t[0].d, rt_shape_count(&a->b[0].s));
+  rq_job j = {param, a->b[0].d, a->t[0].d};
+  rt_par_elems(rt_shape_count(&a->b[0].s), rq_span, &j);
 }
 
 void rt_fx_requant_codes(const int16_t *x, int16_t *y, int64_t n, int32_t M,
@@ -139,7 +154,8 @@ void rt_fx_requant_codes(const int16_t *x, int16_t *y, int64_t n, int32_t M,
     for (int64_t i = 0; i < n; i++) y[i] = (int16_t)rq16(x[i], M, sh, qmin, qmax);
     return;
   }
-  rq_codes(&p, x, y, n);
+  rq_job j = {&p, x, y};
+  rt_par_elems(n, rq_span, &j);
 }
 
 void rt_fx_affine(const void *param, const rt_fx_args *a) {
@@ -202,26 +218,27 @@ FX_TARGET_AVX2 static int64_t elt_sum2_avx2(const int16_t *x0, const int16_t *x1
 }
 #endif
 
-void rt_fx_eltwise(const void *param, const rt_fx_args *a) {
-  const rt_fx_eltwise_param *p = param;
-  int64_t cnt = rt_shape_count(&a->t[0].s);
-  int n = p->n < a->nb ? p->n : a->nb;
+/* Eltwise over a span of elements (rt_par_elems). */
+typedef struct elt_job {
+  const rt_fx_eltwise_param *p;
+  const rt_fx_args *a;
+  int n;
+  bool avx; /* elt_sum2_avx2 applies */
+} elt_job;
+
+static void elt_span(void *ctx, int64_t e0, int64_t cnt) {
+  const elt_job *J = ctx;
+  const rt_fx_eltwise_param *p = J->p;
+  const rt_fx_args *a = J->a;
+  int n = J->n;
   int16_t *y = a->t[0].d;
-  int64_t j0 = 0;
+  int64_t j0 = e0;
 #if FX_AVX2
-  if (p->op == RT_ELT_SUM && n == 2 && p->shift >= 1 && p->shift <= 63 &&
-      p->qmin >= INT16_MIN && p->qmax <= INT16_MAX && cnt >= 8 && use_avx2()) {
-    /* |sum| <= 2^15 (|M0| + |M1|) + 2^(sh-1) < 2^62; the shifted value
-     * fits in int32 when that bound is below 2^(30 + sh) */
-    int64_t bound = (INT64_C(1) << 15) * (llabs(p->M[0]) + llabs(p->M[1])) +
-                    (INT64_C(1) << (p->shift - 1));
-    if (p->shift >= 32 || bound < INT64_C(1) << (30 + p->shift))
-      j0 = elt_sum2_avx2(a->b[0].d, a->b[1].d, y, cnt, p);
-  }
+  if (J->avx) j0 += elt_sum2_avx2(a->b[0].d + e0, a->b[1].d + e0, y + e0, cnt - e0, p);
 #elif FX_NEON
   if (p->op == RT_ELT_SUM && n == 2)
-    j0 = fx_elt_sum2_neon(a->b[0].d, a->b[1].d, y, cnt, p->M[0], p->M[1], p->shift, p->qmin,
-                          p->qmax);
+    j0 += fx_elt_sum2_neon(a->b[0].d + e0, a->b[1].d + e0, y + e0, cnt - e0, p->M[0], p->M[1],
+                           p->shift, p->qmin, p->qmax);
 #endif
   for (int64_t j = j0; j < cnt; j++) {
     int64_t v;
@@ -249,6 +266,23 @@ void rt_fx_eltwise(const void *param, const rt_fx_args *a) {
     }
     y[j] = sat16(v, p->qmin, p->qmax);
   }
+}
+
+void rt_fx_eltwise(const void *param, const rt_fx_args *a) {
+  const rt_fx_eltwise_param *p = param;
+  int64_t cnt = rt_shape_count(&a->t[0].s);
+  elt_job j = {p, a, p->n < a->nb ? p->n : a->nb, false};
+#if FX_AVX2
+  if (p->op == RT_ELT_SUM && j.n == 2 && p->shift >= 1 && p->shift <= 63 &&
+      p->qmin >= INT16_MIN && p->qmax <= INT16_MAX && use_avx2()) {
+    /* |sum| <= 2^15 (|M0| + |M1|) + 2^(sh-1) < 2^62; the shifted value
+     * fits in int32 when that bound is below 2^(30 + sh) */
+    int64_t bound = (INT64_C(1) << 15) * (llabs(p->M[0]) + llabs(p->M[1])) +
+                    (INT64_C(1) << (p->shift - 1));
+    j.avx = p->shift >= 32 || bound < INT64_C(1) << (30 + p->shift);
+  }
+#endif
+  rt_par_elems(cnt, elt_span, &j);
 }
 
 void rt_fx_concat(const void *param, const rt_fx_args *a) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rt_fx_mac.h"
+#include "rt_par.h"
 
 /* bias + sum_k x[k] * w[k]; int32 partial sums when !wide. */
 static int64_t dot(const int16_t *x, const int16_t *w, int64_t K, int64_t bias,
@@ -29,60 +30,82 @@ static int64_t dot(const int16_t *x, const int16_t *w, int64_t K, int64_t bias,
   return acc;
 }
 
-/* InnerProduct: b[0] read as M x K (K = count from axis) -> t[0] M x N. */
+/* The units of rt_fx_ip for the worker pool (rt_par.h): (row m, output o)
+ * dot products, or (row m, block of FX_BLK / 2 outputs) for transposed
+ * weights.  Integer results: any split gives the same codes. */
+typedef struct ip_job {
+  const rt_fx_ip_param *p;
+  const int16_t *x;
+  int16_t *y;
+  int64_t K, Nn, nu, xmax; /* nu: units per row */
+  int lvl;
+} ip_job;
+
+static void ip_part(void *ctx, int64_t lo, int64_t hi, void *ws) {
+  const ip_job *j = ctx;
+  const rt_fx_ip_param *p = j->p;
+  int64_t K = j->K, Nn = j->Nn, xmax = j->xmax;
+  int lvl = j->lvl;
+  fx_blk blk;
+  (void)ws;
+  for (int64_t u = lo; u < hi; u++) {
+    int64_t m = u / j->nu, i0 = u % j->nu;
+    const int16_t *x = j->x + m * K;
+    int16_t *y = j->y + m * Nn;
+    if (!p->g.transpose) {
+      int64_t o = i0, bias = p->bias ? p->bias[o] : 0;
+      bool wide = !fx_fits32(lvl, xmax, p->w + o * K, K, 1, bias);
+      y[o] = outq1(&p->q, (int)o, dot(x, p->w + o * K, K, bias, wide));
+      continue;
+    }
+    /* transposed (K x N): blocks of outputs, acc[o] += x[k] * w[k][o] */
+    int64_t o0 = i0 * (FX_BLK / 2);
+    int n = Nn - o0 < FX_BLK / 2 ? (int)(Nn - o0) : FX_BLK / 2;
+    bool wide = false;
+    for (int i = 0; i < n && !wide; i++)
+      wide = !fx_fits32(lvl, xmax, p->w + o0 + i, K, Nn, p->bias ? p->bias[o0 + i] : 0);
+    for (int i = 0; i < n; i++) {
+      int64_t v = p->bias ? p->bias[o0 + i] : 0;
+      if (wide)
+        blk.a64[i] = v;
+      else
+        blk.a32[i] = (int32_t)v;
+    }
+    for (int64_t k = 0; k < K; k += 4) {
+      mac_job mj;
+      mj.nc = K - k < 4 ? (int)(K - k) : 4;
+      mj.nr = 1, mj.n = n, mj.s = 1, mj.so = 1, mj.os = 0, mj.xs = 0;
+      bool any = false;
+      for (int c = 0; c < 4; c++) {
+        int64_t kk = c < mj.nc ? k + c : k;
+        mj.x[c] = p->w + kk * Nn + o0;
+        mj.w[c] = c < mj.nc ? x[kk] : 0;
+        any |= mj.w[c] != 0;
+      }
+      if (any) fx_blk_mac(&blk, wide, 0, &mj);
+    }
+    for (int i = 0; i < n; i++) {
+      int c = (int)(o0 + i);
+      if (wide)
+        y[c] = outq1(&p->q, c, blk.a64[i]);
+      else
+        fx_outq32(lvl, &p->q, c, &blk.a32[i], &y[c], 1);
+    }
+  }
+}
+
+/* InnerProduct: b[0] read as M x K (K = count from axis) -> t[0] M x N;
+ * the units go to the worker pool when the layer has work enough. */
 void rt_fx_ip(const void *param, const rt_fx_args *a) {
   const rt_fx_ip_param *p = param;
   const rt_fx_tensor *b = &a->b[0];
   int64_t K = p->K, Nn = p->g.num_output;
   int64_t Mo = K ? rt_shape_count(&b->s) / K : 0;
   int lvl = rt_fx_simd_level();
-  int64_t xmax = fx_maxabs(lvl, b->d, Mo * K);
-  fx_blk blk;
-  for (int64_t m = 0; m < Mo; m++) {
-    const int16_t *x = b->d + m * K;
-    int16_t *y = a->t[0].d + m * Nn;
-    if (!p->g.transpose) {
-      for (int64_t o = 0; o < Nn; o++) {
-        int64_t bias = p->bias ? p->bias[o] : 0;
-        bool wide = !fx_fits32(lvl, xmax, p->w + o * K, K, 1, bias);
-        y[o] = outq1(&p->q, (int)o, dot(x, p->w + o * K, K, bias, wide));
-      }
-      continue;
-    }
-    /* transposed (K x N): blocks of outputs, acc[o] += x[k] * w[k][o] */
-    for (int64_t o0 = 0; o0 < Nn; o0 += FX_BLK / 2) {
-      int n = Nn - o0 < FX_BLK / 2 ? (int)(Nn - o0) : FX_BLK / 2;
-      bool wide = false;
-      for (int i = 0; i < n && !wide; i++)
-        wide = !fx_fits32(lvl, xmax, p->w + o0 + i, K, Nn,
-                       p->bias ? p->bias[o0 + i] : 0);
-      for (int i = 0; i < n; i++) {
-        int64_t v = p->bias ? p->bias[o0 + i] : 0;
-        if (wide)
-          blk.a64[i] = v;
-        else
-          blk.a32[i] = (int32_t)v;
-      }
-      for (int64_t k = 0; k < K; k += 4) {
-        mac_job j;
-        j.nc = K - k < 4 ? (int)(K - k) : 4;
-        j.nr = 1, j.n = n, j.s = 1, j.so = 1, j.os = 0, j.xs = 0;
-        bool any = false;
-        for (int c = 0; c < 4; c++) {
-          int64_t kk = c < j.nc ? k + c : k;
-          j.x[c] = p->w + kk * Nn + o0;
-          j.w[c] = c < j.nc ? x[kk] : 0;
-          any |= j.w[c] != 0;
-        }
-        if (any) fx_blk_mac(&blk, wide, 0, &j);
-      }
-      for (int i = 0; i < n; i++) {
-        int c = (int)(o0 + i);
-        if (wide)
-          y[c] = outq1(&p->q, c, blk.a64[i]);
-        else
-          fx_outq32(lvl, &p->q, c, &blk.a32[i], &y[c], 1);
-      }
-    }
-  }
+  int64_t nu = p->g.transpose ? (Nn + FX_BLK / 2 - 1) / (FX_BLK / 2) : Nn;
+  ip_job j = {p, b->d, a->t[0].d, K, Nn, nu, fx_maxabs(lvl, b->d, Mo * K), lvl};
+  if (Mo * Nn * K >= RT_PAR_MACS)
+    rt_par_for(Mo * nu, ip_part, &j, NULL);
+  else
+    ip_part(&j, 0, Mo * nu, NULL);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rt_fx_int.h"
+#include "rt_par.h"
 
 /* rt_fx_quantize1's result for v = (double)x / scale, lo <= hi:
  * NaN -> 0; clamp(RHA(v)) == RHA(clamp(v)) as lo, hi are integers and RHA
@@ -131,8 +132,16 @@ FX_TARGET_AVX2 static void dequant_avx2(const int16_t *x, float *y, int64_t n,
 }
 #endif
 
-void rt_fx_quantize(const rt_fx_quant_param *p, const float *x, int16_t *y,
-                    int64_t n) {
+/* rt_fx_quantize / rt_fx_dequantize over a span of elements
+ * (rt_par_elems: the spans of a split give the same codes and floats as
+ * one call: every path computes each element alone). */
+typedef struct quant_job {
+  const rt_fx_quant_param *p;
+  const void *x;
+  void *y;
+} quant_job;
+
+static void quantize_run(const rt_fx_quant_param *p, const float *x, int16_t *y, int64_t n) {
   int32_t lo = p->qmin, hi = p->qmax;
   if (lo > hi || lo < INT16_MIN || hi > INT16_MAX) { /* not from prepare */
     for (int64_t i = 0; i < n; i++)
@@ -157,8 +166,17 @@ void rt_fx_quantize(const rt_fx_quant_param *p, const float *x, int16_t *y,
 #endif
 }
 
-void rt_fx_dequantize(const rt_fx_quant_param *p, const int16_t *x, float *y,
-                      int64_t n) {
+static void quantize_span(void *ctx, int64_t e0, int64_t e1) {
+  const quant_job *j = ctx;
+  quantize_run(j->p, (const float *)j->x + e0, (int16_t *)j->y + e0, e1 - e0);
+}
+
+void rt_fx_quantize(const rt_fx_quant_param *p, const float *x, int16_t *y, int64_t n) {
+  quant_job j = {p, x, y};
+  rt_par_elems(n, quantize_span, &j);
+}
+
+static void dequantize_run(const rt_fx_quant_param *p, const int16_t *x, float *y, int64_t n) {
 #if FX_AVX2
   if (use_avx2()) {
     dequant_avx2(x, y, n, p->scale);
@@ -166,4 +184,14 @@ void rt_fx_dequantize(const rt_fx_quant_param *p, const int16_t *x, float *y,
   }
 #endif
   for (int64_t i = 0; i < n; i++) y[i] = (float)((double)x[i] * p->scale);
+}
+
+static void dequantize_span(void *ctx, int64_t e0, int64_t e1) {
+  const quant_job *j = ctx;
+  dequantize_run(j->p, (const int16_t *)j->x + e0, (float *)j->y + e0, e1 - e0);
+}
+
+void rt_fx_dequantize(const rt_fx_quant_param *p, const int16_t *x, float *y, int64_t n) {
+  quant_job j = {p, x, y};
+  rt_par_elems(n, dequantize_span, &j);
 }

@@ -123,12 +123,13 @@ local function tiles(t, mr, nr)
   return table.concat(s)
 end
 
--- Fills X for group g from the input planes x.
+-- True when X is the input itself (stride 1, no padding): no scratch.
+local function in_place(t) return t.mode == "direct" and not t.pad end
+
+-- Fills X (the thread's scratch) for group g of image n from the input
+-- planes x.
 local function prepare(t)
-  if t.mode == "direct" and not t.pad then
-    return "    const float *X = x;\n"
-  end
-  local s = {"    float *restrict X = scratch;\n"}
+  local s = {}
   if t.mode == "direct" then
     s[#s + 1] = ([[
     for (int c = 0; c < %d; c++) { /* zero-padded copy, rows of %d */
@@ -172,36 +173,81 @@ local function prepare(t)
   return table.concat(s)
 end
 
-function render(t)
-  local s = {lib.header(t), "CHAI_KERNEL ", lib.signature(t), " {\n"}
-  s[#s + 1] = ("  for (int n = 0; n < %d; n++)\n"):format(t.N)
-  s[#s + 1] = ("  for (int g = 0; g < %d; g++) {\n"):format(t.G)
-  s[#s + 1] = ("    const float *x = b0 + ((long)n * %d + (long)g * %d) * %d;\n"):format(t.C, t.ICG, t.H * t.W)
-  s[#s + 1] = prepare(t)
-  s[#s + 1] = ("    float *y = t0 + ((long)n * %d + (long)g * %d) * %d;\n"):format(t.OC, t.OCG, t.OH * t.OW)
-  s[#s + 1] = ("    const float *wg = %s + (long)g * %d;\n"):format(t.w, t.OCG * t.K)
-  s[#s + 1] = "    int o = 0;\n"
-  -- blocks of MR channels, or MR/2 where the target has few vector
-  -- registers (CHAI_NARROW in c/net: SSE, 32-bit ARM; on x86-64 a run-time
-  -- test in the clones of CHAI_KERNEL)
-  local function blocks(mr)
-    if t.OCG < mr then return "" end
-    return ("    for (; o + %d <= %d; o += %d) {\n"):format(mr, t.OCG, mr) .. tiles(t, mr, t.NR) .. "    }\n"
+-- The units of the layer: per image and group, the blocks of MR channels
+-- (NFULL of them), then the RB blocks of the last channels.
+local function units(t)
+  return t.OCG // t.MR, t.OCG // t.MR + #t.RB // 3
+end
+
+-- The channels of unit j: a block of MR (two of MR/2 where the target
+-- has few vector registers: CHAI_NARROW, see c/net), or RB block j - NFULL.
+local function unit_code(t)
+  local nfull = units(t)
+  local s = {}
+  local wide = tiles(t, t.MR, t.NR)
+  local narrow = tiles(t, t.MR // 2, t.NR)
+  if nfull > 0 then
+    s[#s + 1] = ("    if (j < %d) {\n"):format(nfull)
+    if wide == narrow then
+      s[#s + 1] = ("      const int o = j * %d;\n"):format(t.MR) .. wide
+    else
+      s[#s + 1] = ("      if (CHAI_NARROW) {\n      for (int o = j * %d; o < j * %d + %d; o += %d) {\n"):format(
+          t.MR, t.MR, t.MR, t.MR // 2) .. narrow .. "      }\n      } else {\n"
+      s[#s + 1] = ("      const int o = j * %d;\n"):format(t.MR) .. wide .. "      }\n"
+    end
+    s[#s + 1] = "    }\n"
   end
-  local wide, narrow = blocks(t.MR), blocks(t.MR // 2)
-  if wide == narrow then
-    s[#s + 1] = wide
-  else
-    s[#s + 1] = "    if (CHAI_NARROW) {\n" .. narrow .. "    } else {\n" .. wide .. "    }\n"
-  end
-  -- the last channels in blocks of wider tiles, RB = {first channel,
-  -- channels, width, ...} (a block per channel would leave one
-  -- accumulator chain per tile)
   for i = 1, #t.RB, 3 do
-    s[#s + 1] = ("    o = %d;\n    {\n"):format(t.RB[i])
+    local k = nfull + (i - 1) // 3
+    s[#s + 1] = ("    %sif (j == %d) {\n      const int o = %d;\n"):format(
+        (nfull > 0 or i > 1) and "else " or "", k, t.RB[i])
     s[#s + 1] = tiles(t, t.RB[i + 1], t.RB[i + 2])
     s[#s + 1] = "    }\n"
   end
+  return table.concat(s)
+end
+
+-- Two functions: <fn>_part computes units [lo, hi) (unit u = image n,
+-- group g, channel block j, in that order; X is prepared when (n, g)
+-- changes, in the scratch of the thread running the part), <fn> hands
+-- the units to the worker pool (rt_par.h) when the layer is big enough
+-- for threads to pay.  A unit's outputs are computed by the same code
+-- whichever thread runs it: bit-identical for every thread count.
+function render(t)
+  local _, nu = units(t)
+  local total = t.N * t.G * nu
+  local macs = t.N * t.OC * t.OH * t.OW * t.ICG * t.KH * t.KW
+  local r = t.restrict and "restrict " or ""
+  local s = {lib.header(t)}
+  s[#s + 1] = ("CHAI_KERNEL static void %s_part(void *io_, int64_t lo, int64_t hi, void *ws) {\n"):format(t.fn)
+  s[#s + 1] = "  const chai_io *io = io_;\n"
+  s[#s + 1] = ("  const float *%sb0 = io->b0;\n  float *%st0 = io->t0;\n"):format(r, r)
+  if in_place(t) then
+    s[#s + 1] = "  (void)ws;\n"
+  else
+    s[#s + 1] = "  float *restrict X = ws;\n  int pn = -1, pg = -1;\n"
+  end
+  s[#s + 1] = "  for (int64_t u = lo; u < hi; u++) {\n"
+  s[#s + 1] = ("    const int n = (int)(u / %d), g = (int)(u / %d %% %d), j = (int)(u %% %d);\n"):format(
+      t.G * nu, nu, t.G, nu)
+  s[#s + 1] = ("    const float *x = b0 + ((long)n * %d + (long)g * %d) * %d;\n"):format(t.C, t.ICG, t.H * t.W)
+  if in_place(t) then
+    s[#s + 1] = "    const float *X = x;\n"
+  else
+    s[#s + 1] = "    if (n != pn || g != pg) {\n" .. prepare(t) .. "    pn = n, pg = g;\n    }\n"
+  end
+  s[#s + 1] = ("    float *y = t0 + ((long)n * %d + (long)g * %d) * %d;\n"):format(t.OC, t.OCG, t.OH * t.OW)
+  s[#s + 1] = ("    const float *wg = %s + (long)g * %d;\n"):format(t.w, t.OCG * t.K)
+  s[#s + 1] = unit_code(t)
   s[#s + 1] = "  }\n}\n"
+  s[#s + 1] = lib.signature(t) .. " {\n"
+  s[#s + 1] = "  chai_io io = {b0, t0};\n"
+  local own = in_place(t) and "NULL" or "scratch"
+  if total > 1 and macs >= lib.PAR_MACS then
+    s[#s + 1] = ("  rt_par_for(%d, %s_part, &io, %s);\n"):format(total, t.fn, own)
+  else
+    s[#s + 1] = ("  %s_part(&io, 0, %d, %s);\n"):format(t.fn, total, own)
+  end
+  s[#s + 1] = "}\n"
   return table.concat(s)
 end

@@ -20,8 +20,23 @@ function render(t)
 /* Runs the network on input (%s_INPUT_COUNT floats) and writes output k
  * to outputs[k] (%s_OUTPUTk_COUNT floats each).  Uses static buffers only:
  * not reentrant.  DetectionOutput tables are padded with rows whose image
- * id is -1 after the detections.  Returns 0. */
+ * id is -1 after the detections.  Returns 0.  Runs on the calling thread
+ * alone unless %s_init started workers for that thread. */
 int %s_run(const float *input, float *const *outputs);
+
+/* The thread count the program was compiled with (chaicc compile
+ * --threads; 0: the online CPUs). */
+#define %s_THREADS %d
+
+/* Starts the worker pool of %s_run for the calling thread: threads in
+ * all (the caller is one; 0: the online CPUs; 1: none), with their
+ * scratch, so that no inference allocates.  Outputs are bit-identical
+ * for every thread count.  Returns 0, or -1 when threads is out of range
+ * (1..256 or 0) or the threads cannot be started (then the program runs
+ * on one thread).  Call it again to change the count. */
+int %s_init(int threads);
+/* Stops and joins the workers (a no-op without them). */
+void %s_close(void);
 
 #ifdef %s_PROFILE
 /* Per-layer names and accumulated run time (seconds) when profiling. */
@@ -31,6 +46,7 @@ extern double %s_layer_seconds[];
 #endif
 
 #endif
-]]):format(P, P, t.prefix, P, P, t.nlayers, t.prefix, t.prefix)
+]]):format(P, P, t.prefix, t.prefix, P, t.threads, t.prefix, t.prefix, t.prefix, P, P, t.nlayers,
+           t.prefix, t.prefix)
   return table.concat(s)
 end

@@ -2,29 +2,43 @@
 -- the emitter into NBLK blocks of K x NB (outputs padded with zeros to a
 -- multiple of NB).  NB outputs accumulate in registers (vectorized over the
 -- outputs), each as bias + sum over k in order, as the reference kernel.
+-- Units (row m, block ob) are independent: <fn>_part computes a range of
+-- them, <fn> hands them to the worker pool (rt_par.h) when the layer is
+-- big enough; every output is computed by the same code whatever the
+-- thread count.
 local lib = import("c/lib")
 
 function render(t)
   local init = t.bias == "" and "0.0f" or (t.bias .. "[ob * " .. t.NB .. " + j]")
-  return lib.header(t) .. "CHAI_KERNEL " .. lib.signature(t) .. (" {\n" ..
-[[
-  for (int m = 0; m < %d; m++) {
+  local r = t.restrict and "restrict " or ""
+  local total = t.M * t.NBLK
+  local call
+  if total > 1 and t.M * t.N * t.K >= lib.PAR_MACS then
+    call = ("  rt_par_for(%d, %s_part, &io, NULL);\n"):format(total, t.fn)
+  else
+    call = ("  %s_part(&io, 0, %d, NULL);\n"):format(t.fn, total)
+  end
+  return lib.header(t) .. ("CHAI_KERNEL static void %s_part(void *io_, int64_t lo, int64_t hi, void *ws) {\n"):format(t.fn) .. ([[
+  const chai_io *io = io_;
+  const float *%sb0 = io->b0;
+  float *%st0 = io->t0;
+  (void)ws;
+  for (int64_t u = lo; u < hi; u++) {
+    const int m = (int)(u / %d), ob = (int)(u %% %d);
     const float *x = b0 + (long)m * %d;
-    for (int ob = 0; ob < %d; ob++) {
-      const float *w = %s + (long)ob * %d;
-      float acc[%d];
-      for (int j = 0; j < %d; j++) acc[j] = %s;
-      for (int k = 0; k < %d; k++) {
-        const float xv = x[k];
-        for (int j = 0; j < %d; j++) acc[j] += xv * w[(long)k * %d + j];
-      }
-      for (int j = 0; j < %d; j++) {
-        const int o = ob * %d + j;
-        if (o < %d) t0[(long)m * %d + o] = %s;
-      }
+    const float *w = %s + (long)ob * %d;
+    float acc[%d];
+    for (int j = 0; j < %d; j++) acc[j] = %s;
+    for (int k = 0; k < %d; k++) {
+      const float xv = x[k];
+      for (int j = 0; j < %d; j++) acc[j] += xv * w[(long)k * %d + j];
+    }
+    for (int j = 0; j < %d; j++) {
+      const int o = ob * %d + j;
+      if (o < %d) t0[(long)m * %d + o] = %s;
     }
   }
 }
-]]):format(t.M, t.K, t.NBLK, t.w, t.K * t.NB, t.NB, t.NB, init, t.K, t.NB, t.NB, t.NB, t.NB,
-           t.N, t.N, lib.act(t, "acc[j]"))
+]]):format(r, r, t.NBLK, t.NBLK, t.K, t.w, t.K * t.NB, t.NB, t.NB, init, t.K, t.NB, t.NB, t.NB, t.NB,
+           t.N, t.N, lib.act(t, "acc[j]")) .. lib.signature(t) .. " {\n  chai_io io = {b0, t0};\n" .. call .. "}\n"
 end

@@ -22,6 +22,7 @@ function render(t)
 #include "%s.h"
 #include "rt_image.h"
 #include "rt_npy.h"
+#include "rt_par.h"
 
 typedef struct Output {
   const char *file, *layer, *type, *top;
@@ -72,9 +73,11 @@ static const rt_preproc prep = {
   s[#s + 1] = ([[
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: %s INPUT [-o DIR] [--top K] [--bench N]\n"
-             "  INPUT is a .npy tensor (float32) or an image%%s.\n",
-          IMAGE_OK ? "" : " (not for this net or build)");
+  fprintf(f, "usage: %s INPUT [-o DIR] [--top K] [--bench N] [--threads N]\n"
+             "  INPUT is a .npy tensor (float32) or an image%%s.\n"
+             "  --threads N: threads of the inference (default %%d; 0: the online CPUs);\n"
+             "  the outputs are the same for every count.\n",
+          IMAGE_OK ? "" : " (not for this net or build)", %s_THREADS);
 }
 
 static int is_npy(const char *path) {
@@ -285,11 +288,16 @@ static int cmp_double(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   const char *input = NULL, *outdir = NULL;
-  int topk = 5, bench = 0;
+  int topk = 5, bench = 0, threads = %s_THREADS;
+  char *end;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "-o") && i + 1 < argc) outdir = argv[++i];
     else if (!strcmp(argv[i], "--top") && i + 1 < argc) topk = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--bench") && i + 1 < argc) bench = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+      long v = strtol(argv[++i], &end, 10);
+      threads = *end || end == argv[i] || v < 0 || v > 256 ? -1 : (int)v;
+    }
     else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage(stdout);
       return 0;
@@ -299,7 +307,7 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  if (!input || topk < 1 || topk > 64 || bench < 0) {
+  if (!input || topk < 1 || topk > 64 || bench < 0 || threads < 0) {
     usage(stderr);
     return 2;
   }
@@ -310,6 +318,11 @@ int main(int argc, char **argv) {
   for (int i = 0; i < %s_NUM_OUTPUTS; i++) {
     out[i] = calloc((size_t)outs[i].count, sizeof(float));
     if (!out[i]) return 3;
+  }
+  /* the workers and their scratch, before the first inference */
+  if (%s_init(threads)) {
+    fprintf(stderr, "cannot start %%d threads\n", threads);
+    return 3;
   }
   %s_run(in, out);
   if (bench > 0) {
@@ -322,8 +335,10 @@ int main(int argc, char **argv) {
       ts[r] = now() - t1;
     }
     double dt = (now() - t0) / bench;
+    int nthr = threads ? threads : rt_par_online();
     qsort(ts, (size_t)bench, sizeof *ts, cmp_double);
-    printf("bench: %%d runs, %%.3f ms per inference (min %%.3f, median %%.3f)\n", bench,
+    printf("bench: %%d runs, %%d thread%%s, %%.3f ms per inference (min %%.3f, median %%.3f)\n",
+           bench, nthr, nthr == 1 ? "" : "s",
            dt * 1e3, ts[0] * 1e3, ts[bench / 2] * 1e3);
     free(ts);
     for (int l = 0; l < %s_NUM_LAYERS; l++)
@@ -353,8 +368,9 @@ int main(int argc, char **argv) {
     free(out[i]);
   }
   free(in);
+  %s_close();
   return rc;
 }
-]]):format(t.base, t.version, P, P, P, p, P, p, p, P, p, p, P, P)
+]]):format(t.base, P, t.version, P, P, P, P, p, p, P, p, p, P, p, p, P, P, p)
   return table.concat(s)
 end

@@ -10,6 +10,7 @@ function render(t)
 #include <string.h>
 
 #include "%s.h"
+#include "rt_par.h"
 ]]):format(t.base)
   if t.use_rt then s[#s + 1] = '#include "rt_layers.h"\n' end
   s[#s + 1] = [[
@@ -40,6 +41,15 @@ typedef float chai_v8 __attribute__((vector_size(32)));
 #define CHAI_V8_LOAD(v, p) memcpy(&(v), (p), sizeof(chai_v8))
 #define CHAI_V8_STORE(p, v) memcpy((p), &(v), sizeof(chai_v8))
 #define CHAI_V8_SPLAT(f) {(f), (f), (f), (f), (f), (f), (f), (f)}
+]]
+  s[#s + 1] = [[
+
+/* The buffers of a layer split over the worker pool (rt_par.h): its
+ * <fn>_part functions get them through rt_par_for's context. */
+typedef struct chai_io {
+  const float *b0;
+  float *t0;
+} chai_io;
 ]]
   if t.arena > 0 then
     s[#s + 1] = ([[
@@ -75,7 +85,27 @@ int %s_run(const float *input, float *const *outputs) {
   (void)outputs;
 %s  return 0;
 }
+
+/* ---- threads: the worker pool and its scratch (rt_par.h) ---- */
+static rt_par_pool *chai_pool;
+
+void %s_close(void) {
+  rt_par_use(NULL);
+  rt_par_close(chai_pool);
+  chai_pool = NULL;
+}
+
+int %s_init(int threads) {
+  %s_close();
+  if (threads == 0) threads = rt_par_online();
+  if (threads < 1 || threads > RT_PAR_MAX) return -1;
+  if (threads == 1) return 0;
+  if (!(chai_pool = rt_par_open(threads, %s))) return -1;
+  rt_par_use(chai_pool);
+  return 0;
+}
 ]]):format(t.PREFIX, t.prefix, math.max(t.nlayers, 1), table.concat(names, ",\n"), t.prefix,
-           math.max(t.nlayers, 1), t.prefix, t.prefix, t.calls)
+           math.max(t.nlayers, 1), t.prefix, t.prefix, t.calls, t.prefix, t.prefix, t.prefix,
+           t.scratch > 0 and "sizeof scratch" or "0")
   return table.concat(s)
 end
