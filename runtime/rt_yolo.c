@@ -122,11 +122,11 @@ void rt_region_f32(const void *pv, const rt_args *a) {
 
 /* ---- Yolov3DetectionOutput -------------------------------------------- */
 
-/* Boxes per image over all scales. */
-static int64_t yolov3_boxes(const rt_yolov3det_param *p, const rt_args *a) {
+/* Boxes per image over all scales (heads) of num_box anchors per cell. */
+static int64_t heads_boxes(int num_box, const rt_args *a) {
   int64_t t = 0;
   for (int s = 0; s < a->nb; s++)
-    t += (int64_t)rt_shape_dim4(&a->b[s].s, 2) * rt_shape_dim4(&a->b[s].s, 3) * p->num_box;
+    t += (int64_t)rt_shape_dim4(&a->b[s].s, 2) * rt_shape_dim4(&a->b[s].s, 3) * num_box;
   return t;
 }
 
@@ -134,7 +134,7 @@ static int64_t yolov3_boxes(const rt_yolov3det_param *p, const rt_args *a) {
  * and the sort buffer. */
 size_t rt_yolov3det_ws(const void *pv, const rt_args *a) {
   const rt_yolov3det_param *p = pv;
-  size_t boxes = (size_t)yolov3_boxes(p, a);
+  size_t boxes = (size_t)heads_boxes(p->num_box, a);
   size_t items = boxes * (size_t)p->num_classes;
   return yolo_align(boxes * 4 * sizeof(float)) + 2 * yolo_align(items * sizeof(rt_det_item));
 }
@@ -179,7 +179,7 @@ static int yolov3_scale(const rt_yolov3det_param *p, const rt_tensor *b, int n, 
 void rt_yolov3det_f32(const void *pv, const rt_args *a) {
   const rt_yolov3det_param *p = pv;
   const int num = rt_shape_dim4(&a->b[0].s, 0);
-  const int64_t nbox = yolov3_boxes(p, a);
+  const int64_t nbox = heads_boxes(p->num_box, a);
   rt_tensor *top = &a->t[0];
   const int cap = p->max_rows > 0 ? p->max_rows : top->s.d[2];
   float *out = top->d;
@@ -215,18 +215,10 @@ void rt_yolov3det_f32(const void *pv, const rt_args *a) {
 /* ---- YoloDetectionOutput (MobileNet-YOLO's YOLOv2 head) and the
  * caffe-yolov2 forks' DetectionOutput (rt_yolodet_param.form) ---------- */
 
-/* Boxes per image over all heads. */
-static int64_t yolodet_boxes(const rt_yolodet_param *p, const rt_args *a) {
-  int64_t t = 0;
-  for (int s = 0; s < a->nb; s++)
-    t += (int64_t)rt_shape_dim4(&a->b[s].s, 2) * rt_shape_dim4(&a->b[s].s, 3) * p->num_box;
-  return t;
-}
-
 /* Scratch for one image: NMS boxes, center-size boxes, one candidate per
  * box, sort buffer. */
 size_t rt_yolodet_ws(const void *pv, const rt_args *a) {
-  size_t boxes = (size_t)yolodet_boxes(pv, a);
+  size_t boxes = (size_t)heads_boxes(((const rt_yolodet_param *)pv)->num_box, a);
   return 2 * yolo_align(boxes * 4 * sizeof(float)) + 2 * yolo_align(boxes * sizeof(rt_det_item));
 }
 
@@ -279,7 +271,7 @@ static int yolodet_head(const rt_yolodet_param *p, const rt_tensor *b, int n, in
 void rt_yolodet_f32(const void *pv, const rt_args *a) {
   const rt_yolodet_param *p = pv;
   const int num = rt_shape_dim4(&a->b[0].s, 0);
-  const int64_t nbox = yolodet_boxes(p, a);
+  const int64_t nbox = heads_boxes(p->num_box, a);
   const bool v2 = p->form == RT_YOLODET_YOLOV2;
   rt_tensor *top = &a->t[0];
   const int cap = p->max_rows > 0 ? p->max_rows : top->s.d[2];

@@ -24,6 +24,7 @@
 
 #include "../emit_kind.h"
 #include "../ir.h"
+#include "yolo.h"
 #include "caffe.pb-c.h"
 
 /* The fields both forms share, from either message. */
@@ -126,38 +127,19 @@ int lk_yolodet_setup_fork(Layer *l, Net *n) {
   return yd_setup(l, n, &f, RT_YOLODET_YOLOV2);
 }
 
-/* Every bottom N x num_box*(5+num_classes) x H x W with one N; the top is
- * 1 x 1 x rows x 7 for the worst case rows = N * sum(H*W) * num_box (at
- * least N, for the "no detection" rows); the kernel sets the real count. */
+/* The head's shape rule: lk_yolo_heads_shape (yolo.h), after the fork's
+ * side x side check. */
 int lk_yolodet_shape(Layer *l, Net *n) {
   rt_yolodet_param *p = &l->p.yolodet;
-  int64_t len = 5 + p->num_classes, num = rt_shape_dim4(&l->bottom[0]->shape, 0), boxes = 0;
-  for (int s = 0; s < l->nbottom; s++) {
+  for (int s = 0; s < l->nbottom && p->form == RT_YOLODET_YOLOV2; s++) {
     const rt_shape *b = &l->bottom[s]->shape;
-    if (p->form == RT_YOLODET_YOLOV2 &&
-        (rt_shape_dim4(b, 2) != p->side || rt_shape_dim4(b, 3) != p->side)) {
+    if (rt_shape_dim4(b, 2) != p->side || rt_shape_dim4(b, 3) != p->side) {
       ir_error(n, l, "the head is %d x %d; this fork's DetectionOutput reads a side x side "
                "grid (side %d)", rt_shape_dim4(b, 2), rt_shape_dim4(b, 3), p->side);
       return -1;
     }
-    if (b->nd != 4 || rt_shape_dim4(b, 1) != p->num_box * len || rt_shape_dim4(b, 0) != num) {
-      ir_error(n, l, "bottom %d must be %lld x %lld x H x W (num_box %d x (5 + num_classes "
-               "%d)), got %d axes of %d x %d",
-               s, (long long)num, (long long)(p->num_box * len), p->num_box, p->num_classes,
-               b->nd, rt_shape_dim4(b, 0), rt_shape_dim4(b, 1));
-      return -1;
-    }
-    boxes += (int64_t)rt_shape_dim4(b, 2) * rt_shape_dim4(b, 3) * p->num_box;
   }
-  int64_t rows = num * boxes;
-  if (rows < num) rows = num;
-  if (rows > INT32_MAX / 7) {
-    ir_error(n, l, "worst-case output of %lld detections is too large", (long long)rows);
-    return -1;
-  }
-  p->max_rows = (int)rows;
-  int64_t d[4] = {1, 1, rows, 7};
-  return ir_set_shape(n, l, &l->top[0]->shape, 4, d);
+  return lk_yolo_heads_shape(l, n, p->num_box, p->num_classes, 1, &p->max_rows);
 }
 
 /* The kernel reports the rows it wrote; the program marks the rest of

@@ -13,6 +13,7 @@
 
 #include "../emit_kind.h"
 #include "../ir.h"
+#include "yolo.h"
 #include "caffe.pb-c.h"
 
 /* Copies the repeated fields (biases, anchors_scale, mask) with the
@@ -111,31 +112,33 @@ int lk_yolov3det_setup(Layer *l, Net *n) {
   return read_anchors(l, n, dp, p);
 }
 
-/* Every bottom N x num_box*(5+num_classes) x H x W with one N; the top is
- * 1 x 1 x rows x 7 for the worst case rows = N * sum(H*W) * num_box *
- * num_classes (at least N, for the "no detection" rows); the kernel sets
- * the real count at run time. */
+/* The head's shape rule: lk_yolo_heads_shape (yolo.h). */
 int lk_yolov3det_shape(Layer *l, Net *n) {
   rt_yolov3det_param *p = &l->p.yolov3det;
-  int64_t len = 5 + p->num_classes, num = rt_shape_dim4(&l->bottom[0]->shape, 0), boxes = 0;
+  return lk_yolo_heads_shape(l, n, p->num_box, p->num_classes, p->num_classes, &p->max_rows);
+}
+
+int lk_yolo_heads_shape(Layer *l, Net *n, int num_box, int num_classes, int per_box,
+                        int *max_rows) {
+  int64_t len = 5 + num_classes, num = rt_shape_dim4(&l->bottom[0]->shape, 0), boxes = 0;
   for (int s = 0; s < l->nbottom; s++) {
     const rt_shape *b = &l->bottom[s]->shape;
-    if (b->nd != 4 || rt_shape_dim4(b, 1) != p->num_box * len || rt_shape_dim4(b, 0) != num) {
+    if (b->nd != 4 || rt_shape_dim4(b, 1) != num_box * len || rt_shape_dim4(b, 0) != num) {
       ir_error(n, l, "bottom %d must be %lld x %lld x H x W (num_box %d x (5 + num_classes "
                "%d)), got %d axes of %d x %d",
-               s, (long long)num, (long long)(p->num_box * len), p->num_box, p->num_classes,
-               b->nd, rt_shape_dim4(b, 0), rt_shape_dim4(b, 1));
+               s, (long long)num, (long long)(num_box * len), num_box, num_classes, b->nd,
+               rt_shape_dim4(b, 0), rt_shape_dim4(b, 1));
       return -1;
     }
-    boxes += (int64_t)rt_shape_dim4(b, 2) * rt_shape_dim4(b, 3) * p->num_box;
+    boxes += (int64_t)rt_shape_dim4(b, 2) * rt_shape_dim4(b, 3) * num_box;
   }
-  int64_t rows = num * boxes * p->num_classes;
+  int64_t rows = num * boxes * per_box;
   if (rows < num) rows = num;
   if (rows > INT32_MAX / 7) {
     ir_error(n, l, "worst-case output of %lld detections is too large", (long long)rows);
     return -1;
   }
-  p->max_rows = (int)rows;
+  *max_rows = (int)rows;
   int64_t d[4] = {1, 1, rows, 7};
   return ir_set_shape(n, l, &l->top[0]->shape, 4, d);
 }
