@@ -9,24 +9,11 @@ confidence_threshold, in generation order (no sort); greedy NMS in that
 order on the boxes' corners clipped to [0, 1] (a box survives at overlap <=
 nms_threshold, chaicc's rule at equality); rows [image, class, score, x, y,
 w, h]."""
-from npref import conv
+from npref import conv, iou, sig
 
 
 NC, NBOX, CONF, NMS, SIDE = 4, 2, 0.2, 0.3, 4
 BIASES = [1.5, 2, 2.5, 1.8]
-
-
-def sig(v):
-    return 1.0 / (1.0 + np.exp(-v))
-
-
-def iou(a, b):
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def ref(x, blobs):

@@ -7,24 +7,11 @@ sig(objectness) * p kept when >= confidence_threshold; both heads sorted by
 descending score (ties in generation order, chaicc's deterministic rule),
 class-agnostic greedy NMS, rows [image, class + 1, score, xmin, ymin,
 xmax, ymax]."""
-from npref import conv
+from npref import conv, iou, sig
 
 
 NC, NBOX, CONF, NMS = 3, 2, 0.35, 0.3
 BIASES = [3, 4, 5, 4.5]
-
-
-def sig(v):
-    return 1.0 / (1.0 + np.exp(-v))
-
-
-def iou(a, b):
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def ref(x, blobs):

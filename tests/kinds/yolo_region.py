@@ -4,15 +4,11 @@ after a Permute to N x H x W x C): one row per (image, cell y, cell x,
 anchor) of [x, y, w, h, objectness, class scores], then OpenCV's per-class
 NMS (NMSFast_: scores above thresh by descending score, kept when the
 overlap with every kept box is at most nms_threshold)."""
-from npref import conv
+from npref import conv, sig
 
 
 CLASSES, NUM, THRESH, NMS = 3, 2, 0.2, 0.4
 BIASES = [2.5, 3.0, 4.0, 2.0]
-
-
-def sig(v):
-    return 1.0 / (1.0 + np.exp(-v))
 
 
 def iou(a, b):

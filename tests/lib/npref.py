@@ -21,3 +21,18 @@ def conv(x, w, b, pad=0, stride=1):
             win = xp[:, :, i:i + stride * (oh - 1) + 1:stride, j:j + stride * (ow - 1) + 1:stride]
             y += np.einsum("oc,nchw->nohw", w[:, :, i, j].astype(np.float64), win)
     return y + np.asarray(b, np.float64)[None, :, None, None]
+
+
+def sig(v):
+    """Logistic sigmoid."""
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+def iou(a, b):
+    """Jaccard overlap of two boxes given as corners [x0, y0, x1, y1]."""
+    iw = min(a[2], b[2]) - max(a[0], b[0])
+    ih = min(a[3], b[3]) - max(a[1], b[1])
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
