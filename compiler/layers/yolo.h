@@ -2,7 +2,14 @@
 #ifndef CHAI_LAYERS_YOLO_H
 #define CHAI_LAYERS_YOLO_H
 
+#include <stdint.h>
+
 #include "../ir.h"
+
+/* Checks num_classes nc (1..100000) and num_box nbox (1..RT_MAXLIST) of
+ * head layer l, reporting at those fields of its parameter message dp.
+ * Returns 0, or -1 after reporting. */
+int lk_yolo_check_counts(Layer *l, Net *n, const void *dp, uint32_t nc, uint32_t nbox);
 
 /* Checks that every bottom of head layer l is N x num_box*(5+num_classes)
  * x H x W with one N, and shapes top 0 as 1 x 1 x rows x 7 for the worst

@@ -50,16 +50,7 @@ static int yd_setup(Layer *l, Net *n, const YdFields *f, int form) {
     return -1;
   }
   uint32_t nc = f->has_nc ? f->nc : 20, nbox = f->has_nbox ? f->nbox : 5;
-  if (nc < 1 || nc > 100000) {
-    ir_error_at(n, ir_loc(n, dp, "num_classes", l), l, "num_classes must be 1 to 100000, got %u",
-                nc);
-    return -1;
-  }
-  if (nbox < 1 || nbox > RT_MAXLIST) {
-    ir_error_at(n, ir_loc(n, dp, "num_box", l), l, "num_box must be 1 to %d, got %u",
-                RT_MAXLIST, nbox);
-    return -1;
-  }
+  if (lk_yolo_check_counts(l, n, dp, nc, nbox)) return -1;
   if (f->has_coords && f->coords != 4) {
     ir_error_at(n, ir_loc(n, dp, "coords", l), l,
                 "coords must be 4 (the fork decodes x, y, w, h), got %u", f->coords);

@@ -90,16 +90,7 @@ int lk_yolov3det_setup(Layer *l, Net *n) {
   }
   uint32_t nc = dp && dp->has_num_classes ? dp->num_classes : 20;
   uint32_t nbox = dp && dp->has_num_box ? dp->num_box : 3;
-  if (nc < 1 || nc > 100000) {
-    ir_error_at(n, ir_loc(n, dp, "num_classes", l), l, "num_classes must be 1 to 100000, got %u",
-                nc);
-    return -1;
-  }
-  if (nbox < 1 || nbox > RT_MAXLIST) {
-    ir_error_at(n, ir_loc(n, dp, "num_box", l), l, "num_box must be 1 to %d, got %u",
-                RT_MAXLIST, nbox);
-    return -1;
-  }
+  if (lk_yolo_check_counts(l, n, dp, nc, nbox)) return -1;
   p->num_classes = (int)nc;
   p->num_box = (int)nbox;
   p->confidence_threshold = dp && dp->has_confidence_threshold ? dp->confidence_threshold : 0.01f;
@@ -116,6 +107,20 @@ int lk_yolov3det_setup(Layer *l, Net *n) {
 int lk_yolov3det_shape(Layer *l, Net *n) {
   rt_yolov3det_param *p = &l->p.yolov3det;
   return lk_yolo_heads_shape(l, n, p->num_box, p->num_classes, p->num_classes, &p->max_rows);
+}
+
+int lk_yolo_check_counts(Layer *l, Net *n, const void *dp, uint32_t nc, uint32_t nbox) {
+  if (nc < 1 || nc > 100000) {
+    ir_error_at(n, ir_loc(n, dp, "num_classes", l), l, "num_classes must be 1 to 100000, got %u",
+                nc);
+    return -1;
+  }
+  if (nbox < 1 || nbox > RT_MAXLIST) {
+    ir_error_at(n, ir_loc(n, dp, "num_box", l), l, "num_box must be 1 to %d, got %u",
+                RT_MAXLIST, nbox);
+    return -1;
+  }
+  return 0;
 }
 
 int lk_yolo_heads_shape(Layer *l, Net *n, int num_box, int num_classes, int per_box,
