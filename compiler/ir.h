@@ -153,6 +153,9 @@ typedef struct Net {
   const IrCustomType *custom; /* plugin types the loader accepts */
   int ncustom;
   bool from_train;           /* a training prototxt rewritten (train.h) */
+  /* Shape rules: IR_DIALECT_CAFFE, or IR_DIALECT_DARKNET2CAFFE when only
+   * that fork's rules make the shapes agree (loader.c ld_choose_dialect) */
+  int dialect;
   /* the transform_param of the data layer that became the input (NULL:
    * none), where it is, and its layer: image preprocessing defaults
    * (prep.h prep_use_net) */
@@ -160,6 +163,8 @@ typedef struct Net {
   SrcLoc transform_loc;
   const char *transform_layer;
 } Net;
+
+enum { IR_DIALECT_CAFFE = 0, IR_DIALECT_DARKNET2CAFFE = 1 };
 
 /* ---- What a kind is: the flags column of layers.def (see there) ---- */
 enum {
@@ -213,6 +218,10 @@ typedef struct LayerOps {
   int (*setup)(Layer *l, Net *n);
   /* Sets the tops' shapes and the weights' expected shapes. */
   int (*shape)(Layer *l, Net *n);
+  /* True when l's shape rule differs under the darknet2caffe dialect
+   * (Net.dialect); the loader then tries that dialect when the net's
+   * shapes do not agree under Caffe's rules (loader.c).  NULL: never. */
+  bool (*dialect_differs)(const Layer *l);
   /* ---- stats (NULL: 0 MACs) ---- */
   /* Multiply-accumulates of one forward pass (shaped layer, >= 1 bottom
    * and top). */

@@ -251,6 +251,72 @@ int ld_infer_shapes(Net *n) {
   return bad ? -1 : 0;
 }
 
+/* Runs shape inference with diagnostics counted but not printed; returns
+ * the number of errors. */
+static int infer_quietly(Net *n) {
+  Diag quiet, *dg = n->dg;
+  FILE *nul = fopen("/dev/null", "w");
+  if (!nul) return ld_infer_shapes(n) ? 1 : 0; /* cannot silence: no trial */
+  diag_init(&quiet, nul);
+  n->dg = &quiet;
+  ld_infer_shapes(n);
+  n->dg = dg;
+  fclose(nul);
+  return quiet.nerrors;
+}
+
+/* Infers the shapes under Caffe's rules.  When they do not agree and some
+ * layer's rule differs in the darknet2caffe dialect (LayerOps
+ * dialect_differs), tries that dialect without printing; if every shape
+ * then agrees, keeps it with a warning at each such layer (its top under
+ * both rules), since no other reading of the file is a valid net.
+ * Otherwise reports Caffe's errors with a note at each such layer. */
+static bool differs(const Layer *l) {
+  const LayerOps *ops = lk_info[l->kind].ops;
+  return l->nweight >= 0 && ops->dialect_differs && l->ntop >= 1 && l->top[0]->shaped &&
+         ops->dialect_differs(l);
+}
+
+static void infer_shapes_dialect(Net *n) {
+  if (infer_quietly(n) == 0) {
+    ld_infer_shapes(n); /* again, for warnings a shape rule prints */
+    return;
+  }
+  int nd = 0;
+  rt_shape *caffe = ar_array(n->ar, (size_t)n->nlayer + 1, sizeof *caffe);
+  for (int i = 0; i < n->nlayer; i++) {
+    Layer *l = n->layers[i];
+    if (l->ntop >= 1 && l->top[0]->shaped) caffe[i] = l->top[0]->shape;
+    nd += differs(l);
+  }
+  if (nd > 0) {
+    n->dialect = IR_DIALECT_DARKNET2CAFFE;
+    if (infer_quietly(n) == 0) {
+      ld_infer_shapes(n);
+      for (int i = 0; i < n->nlayer; i++) {
+        Layer *l = n->layers[i];
+        if (!differs(l)) continue;
+        char a[64], b[64] = "another shape";
+        if (caffe[i].nd) rt_shape_str(&caffe[i], b, sizeof b);
+        diag_warn(n->dg, l->loc,
+                  "layer '%s' (%s): the net's shapes agree only under the darknet2caffe "
+                  "fork's rules (ChenYingpeng/caffe-yolov3), which give its top %s where "
+                  "Caffe's give %s; chaicc follows the fork (docs/layers.md)",
+                  l->name, l->type, rt_shape_str(&l->top[0]->shape, a, sizeof a), b);
+      }
+      return;
+    }
+    n->dialect = IR_DIALECT_CAFFE;
+  }
+  ld_infer_shapes(n);
+  for (int i = 0; i < n->nlayer; i++)
+    if (differs(n->layers[i]))
+      diag_note(n->dg, n->layers[i]->loc,
+                "layer '%s' (%s): the darknet2caffe fork's rules would change its shape, "
+                "but the net's shapes do not agree under those either",
+                n->layers[i]->name, n->layers[i]->type);
+}
+
 int ld_set_batch(Net *n, int batch) {
   for (int i = 0; i < n->nlayer; i++)
     if (lk_is(n->layers[i]->kind, LKF_SOURCE))
@@ -567,7 +633,7 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
   if (n->ninput == 0 && dg->nerrors == e0)
     diag_error(dg, (SrcLoc){path, 0, 0},
                "the network declares no input (no `input:` and no Input layer)");
-  ld_infer_shapes(n);
+  infer_shapes_dialect(n);
   int oc = 0;
   for (int i = 0; i < n->nblob; i++) {
     Blob *b = n->blobs[i];

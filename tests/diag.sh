@@ -59,6 +59,9 @@ python3 tests/npy_rand.py "$T/g.npy" 1x1x8x8 3
 check missing_weights 1 $C run $D/good.prototxt --input "$T/g.npy"
 check weights_is_prototxt 1 $C run $D/good.prototxt $D/good.prototxt --input "$T/g.npy"
 check rs_bad_params 1 $C info $D/rs_bad_params.prototxt # issue 13 resample kinds
+# darknet2caffe pooling: tried only when Caffe's shapes disagree, and kept
+# only when the fork's agree (tests/kinds/rs_pool_darknet is the good case)
+check pool_dialect 1 $C info $D/pool_dialect.prototxt
 check blob_shape 1 $C info $D/good.prototxt "$T/other.caffemodel"
 head -c 300 "$T/good.caffemodel" > "$T/trunc.caffemodel"
 check truncated_caffemodel 1 $C info $D/good.prototxt "$T/trunc.caffemodel"

@@ -42,26 +42,6 @@ static int pair(Net *n, Layer *l, const Caffe__PoolingParameter *pp,
   return 0;
 }
 
-/* A note on darknet's "maxpool size 2 stride 1" (YOLOv3-tiny), which keeps
- * H x W where Caffe's rule gives (H-1) x (W-1).  The darknet2caffe fork
- * (ChenYingpeng/caffe-yolov3 caffe_layers/pooling_layer/pooling_layer.cpp)
- * adds a row and a column to every pooling whose kernel - stride is odd,
- * with no prototxt field to say so, so a port's file cannot be told from a
- * BVLC one: chaicc keeps Caffe's rule and says where a later shape
- * mismatch by one comes from. */
-static void darknet_note(const Layer *l, Net *n, const Caffe__PoolingParameter *pp) {
-  const rt_pool_param *p = &l->p.pool;
-  if (p->global || p->method != RT_POOL_MAX || p->ph || p->pw || p->sh != 1 || p->sw != 1 ||
-      p->kh != 2 || p->kw != 2)
-    return;
-  diag_note(n->dg, ir_loc(n, pp, "kernel_size", l),
-            "layer '%s': MAX kernel 2 stride 1 without pad gives (H-1) x (W-1), as in BVLC "
-            "Caffe; darknet's maxpool size 2 stride 1 keeps H x W, and darknet2caffe ports "
-            "(ChenYingpeng/caffe-yolov3) patch Caffe's pooling to match, which the prototxt "
-            "cannot tell: a later shape mismatch by one row and column comes from here",
-            l->name);
-}
-
 int lk_pool_setup(Layer *l, Net *n) {
   const Caffe__PoolingParameter *pp = l->lp->pooling_param;
   rt_pool_param *p = &l->p.pool;
@@ -135,20 +115,37 @@ int lk_pool_setup(Layer *l, Net *n) {
                 "padding is only supported for MAX and AVE pooling");
     return -1;
   }
-  darknet_note(l, n, pp);
   ir_declare_weights(l, n, 0, NULL);
   return 0;
 }
 
-/* Pooled size of one axis: rounded (ceil or floor) window count, minus a
- * last window that would start in the padding.  -1 when the kernel does
- * not fit the padded input. */
+/* The darknet2caffe fork (ChenYingpeng/caffe-yolov3,
+ * caffe_layers/pooling_layer/pooling_layer.cpp) adds one row and one
+ * column to every pooling whose kernel_h - stride_h is odd, so that
+ * darknet's "maxpool size 2 stride 1" keeps H x W; no prototxt field says
+ * so.  Net.dialect selects it (loader.c tries it only when Caffe's rule
+ * leaves the net's shapes in disagreement). */
+static int darknet_extra(const rt_pool_param *p, int kh) {
+  return (kh - p->sh) % 2 == 1;
+}
+
+static bool pool_dialect_differs(const Layer *l) {
+  const rt_pool_param *p = &l->p.pool;
+  if (!l->bottom[0] || l->bottom[0]->shape.nd != 4) return false;
+  return darknet_extra(p, p->global ? l->bottom[0]->shape.d[2] : p->kh);
+}
+
+/* Pooled size of one axis: rounded (ceil or floor) window count, plus
+ * extra (the darknet2caffe dialect), minus a last window that would start
+ * in the padding.  -1 when the kernel does not fit the padded input, -2
+ * when a window would start past the input (an extra one without pad). */
 static int64_t pooled(int64_t in, int k, int s, int pad, int pad_any,
-                      int round_mode) {
+                      int round_mode, int extra) {
   int64_t num = in + 2 * (int64_t)pad - k;
   if (num < 0) return -1;
-  int64_t out = (round_mode == RT_ROUND_CEIL ? (num + s - 1) / s : num / s) + 1;
+  int64_t out = (round_mode == RT_ROUND_CEIL ? (num + s - 1) / s : num / s) + 1 + extra;
   if (pad_any && (out - 1) * s >= in + pad) out--;
+  if (extra && (out - 1) * s - pad >= in) return -2;
   return out;
 }
 
@@ -164,8 +161,14 @@ int lk_pool_shape(Layer *l, Net *n) {
     p->kw = in->d[3];
   }
   int pad_any = p->ph || p->pw;
-  int64_t oh = pooled(in->d[2], p->kh, p->sh, p->ph, pad_any, p->round_mode);
-  int64_t ow = pooled(in->d[3], p->kw, p->sw, p->pw, pad_any, p->round_mode);
+  int extra = n->dialect == IR_DIALECT_DARKNET2CAFFE && darknet_extra(p, p->kh);
+  int64_t oh = pooled(in->d[2], p->kh, p->sh, p->ph, pad_any, p->round_mode, extra);
+  int64_t ow = pooled(in->d[3], p->kw, p->sw, p->pw, pad_any, p->round_mode, extra);
+  if (oh == -2 || ow == -2) {
+    ir_error(n, l, "the darknet2caffe pooling rule's extra window starts past the %dx%d input",
+             in->d[2], in->d[3]);
+    return -1;
+  }
   if (oh <= 0 || ow <= 0) {
     ir_error(n, l, "kernel %dx%d is larger than the padded input %dx%d", p->kh,
              p->kw, in->d[2] + 2 * p->ph, in->d[3] + 2 * p->pw);
@@ -283,6 +286,7 @@ static const char *pool_emit_c(EcLayer *c, const Layer *l) {
 const LayerOps lk_pool_ops = {
     .setup = lk_pool_setup,
     .shape = lk_pool_shape,
+    .dialect_differs = pool_dialect_differs,
     .fx_prepare = pool_fx,
     .index_tops = pool_index_tops,
     .hw_limits = pool_hw_limits,
