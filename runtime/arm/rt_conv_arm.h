@@ -1,0 +1,23 @@
+/* arm/rt_conv_arm.h - the float convolution tile of the generated C on
+ * ARM NEON (arm/rt_conv_neon.c).  The generated convolution calls it in
+ * place of its GCC-vector tile when CHAI_NEON_F32 (templates/c/net.lua):
+ * AArch64, and ARMv7 NEON unless CHAI_STRICT_FP.  Elsewhere this header
+ * declares nothing and the file is empty. */
+#ifndef RT_CONV_ARM_H
+#define RT_CONV_ARM_H
+
+#include <stdint.h>
+
+#if defined(__GNUC__) && defined(__ARM_NEON) && (defined(__aarch64__) || defined(__arm__))
+/* acc[r * ldc + j] = bias[r] + sum over k = 0..K-1 in order of
+ * w[r * K + k] * xs[koff[k] + j], for r < mr and j < nr (nr a multiple of
+ * 8; bias NULL: 0).  One multiply-accumulate per k: FMLA (fused) on
+ * AArch64, VMLA.F32 (NEON: rounded product, flush to zero) on ARMv7; with
+ * CHAI_STRICT_FP on AArch64 a rounded product then a rounded sum, the
+ * x86 roundings.  The result of an output depends on its (r, j) inputs
+ * only, never on mr, nr or the caller's thread. */
+void rt_conv_tile_f32(float *acc, int ldc, const float *w, int K, const float *xs,
+                      const int32_t *koff, const float *bias, int mr, int nr);
+#endif
+
+#endif
