@@ -5,11 +5,16 @@
  * codes, ReLU / leaky / none output stages, channel counts that do not
  * fill a tile.  Built and run by tests/arm_kernels.sh for AArch64 and
  * ARMv7 NEON under qemu-user (where it checks runtime/arm/), and also
- * for the host.  Prints one line per failing case; exit status 1 on any. */
+ * for the host; on ARM also the float tile rt_conv_tile_f32 (arm/rt_conv_neon.c,
+ * see f32_case for its reference and tolerance).  Prints one line per
+ * failing case; exit status 1 on any. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+
+#include "arm/rt_conv_arm.h"
 #include "rt_fixed.h"
 
 static uint64_t seed = 0x9E3779B97F4A7C15u;
@@ -179,11 +184,66 @@ static int elt_case(int id) {
   return 0;
 }
 
+#ifdef RT_CONV_NEON
+/* One random float tile of rt_conv_tile_f32 (arm/rt_conv_neon.c): mr
+ * channels x nr positions, K in 1..300 (K % 4 tails), rows of X at random
+ * offsets, with or without bias.  The reference adds the products in k
+ * order as the kernel must: fmaf on AArch64, fmaf's rounded product and
+ * sum under CHAI_STRICT_FP, both bit for bit; on ARMv7 (VMLA.F32: rounded
+ * product and sum, denormals flushed) within 1e-6 of the sum of |terms|.
+ * Returns 1 when an output is outside. */
+static float fx[4096], fw[16 * 300], fb[16], facc[16 * 40];
+static int32_t fkoff[300];
+static double f32_worst;
+static float frand(void) { return (float)((int)(rnd() % 2001u) - 1000) / 997.0f; }
+static int f32_case(int id) {
+  const int K = uni(1, 300), mr = uni(1, 12), nr = 8 * uni(1, 4), ldc = nr + uni(0, 3);
+  const bool hasb = uni(0, 1);
+  for (int i = 0; i < 4096; i++) fx[i] = frand();
+  for (int i = 0; i < mr * K; i++) fw[i] = frand();
+  for (int i = 0; i < mr; i++) fb[i] = frand();
+  for (int k = 0; k < K; k++) fkoff[k] = uni(0, 4096 - nr);
+  rt_conv_tile_f32(facc, ldc, fw, K, fx, fkoff, hasb ? fb : NULL, mr, nr);
+  for (int r = 0; r < mr; r++)
+    for (int j = 0; j < nr; j++) {
+      float ref = hasb ? fb[r] : 0.0f;
+      double mag = fabs(ref);
+      for (int k = 0; k < K; k++) {
+        const float w = fw[r * K + k], x = fx[fkoff[k] + j];
+#if defined(__aarch64__) && !defined(CHAI_STRICT_FP)
+        ref = fmaf(w, x, ref);
+#else
+        const float prod = w * x;
+        ref = ref + prod;
+#endif
+        mag += fabs((double)w * x);
+      }
+      const double d = fabs((double)facc[r * ldc + j] - ref);
+#if defined(__aarch64__)
+      const double tol = 0.0;
+#else
+      const double tol = 1e-6 * mag;
+#endif
+      if (d / (mag > 0 ? mag : 1) > f32_worst) f32_worst = d / (mag > 0 ? mag : 1);
+      if (d > tol) {
+        printf("FAIL float tile case %d: K %d mr %d nr %d: (%d, %d) is %.9g, reference %.9g\n", id, K,
+               mr, nr, r, j, facc[r * ldc + j], ref);
+        return 1;
+      }
+    }
+  return 0;
+}
+#endif
+
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 400, bad = 0;
   for (int i = 0; i < n; i++) bad += conv_case(i);
   for (int i = 0; i < n / 2; i++) bad += ip_case(i);
   for (int i = 0; i < n / 2; i++) bad += elt_case(i);
+#ifdef RT_CONV_NEON
+  for (int i = 0; i < n / 2; i++) bad += f32_case(i);
+  printf("float tile: %d cases, worst |error| / sum |terms| %.3g; ", n / 2, f32_worst);
+#endif
   printf("%s: %d conv, %d InnerProduct and %d Eltwise cases, %d failed\n", bad ? "FAIL" : "ok", n,
          n / 2, n / 2, bad);
   return bad != 0;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #if defined(__GNUC__) && defined(__ARM_NEON) && (defined(__aarch64__) || defined(__arm__))
+#define RT_CONV_NEON 1
 /* acc[r * ldc + j] = bias[r] + sum over k = 0..K-1 in order of
  * w[r * K + k] * xs[koff[k] + j], for r < mr and j < nr (nr a multiple of
  * 8; bias NULL: 0).  One multiply-accumulate per k: FMLA (fused) on
