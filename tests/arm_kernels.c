@@ -6,12 +6,13 @@
  * fill a tile.  Built and run by tests/arm_kernels.sh for AArch64 and
  * ARMv7 NEON under qemu-user (where it checks runtime/arm/), and also
  * for the host; on ARM also the float tile rt_conv_tile_f32 (arm/rt_conv_neon.c,
- * see f32_case for its reference and tolerance).  Prints one line per
+ * see f32_case for its reference and tolerance) and rt_pool_max_f32.  Prints one line per
  * failing case; exit status 1 on any. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <float.h>
 #include <math.h>
 
 #include "arm/rt_conv_arm.h"
@@ -233,6 +234,43 @@ static int f32_case(int id) {
     }
   return 0;
 }
+
+/* One random MAX pooling of rt_pool_max_f32 (arm/rt_pool_neon.c): window
+ * 1..4, stride 1..3, padding below the window, inputs with ties and
+ * signed zeros; returns 1 when an output differs (bit for bit) from the
+ * portable loop of templates/c/pool.lua. */
+static float py[4096];
+static int pool_case(int id) {
+  rt_pool_dims d;
+  d.KH = uni(1, 4), d.KW = uni(1, 4), d.SH = uni(1, 3), d.SW = uni(1, 3);
+  d.PH = uni(0, d.KH - 1), d.PW = uni(0, d.KW - 1);
+  d.H = uni(d.KH, 24), d.W = uni(d.KW, 40);
+  d.OH = (d.H + 2 * d.PH - d.KH + d.SH - 1) / d.SH + 1, d.OW = (d.W + 2 * d.PW - d.KW + d.SW - 1) / d.SW + 1;
+  if ((d.OH - 1) * d.SH >= d.H + d.PH) d.OH--;
+  if ((d.OW - 1) * d.SW >= d.W + d.PW) d.OW--;
+  const int nc = uni(1, 3);
+  for (int i = 0; i < nc * d.H * d.W; i++) fx[i] = uni(0, 7) ? (float)uni(-4, 4) * 0.5f : -0.0f;
+  rt_pool_max_f32(fx, py, nc, &d);
+  for (int p = 0; p < nc; p++)
+    for (int oh = 0; oh < d.OH; oh++)
+      for (int ow = 0; ow < d.OW; ow++) {
+        int h0 = oh * d.SH - d.PH, w0 = ow * d.SW - d.PW;
+        int h1 = h0 + d.KH < d.H ? h0 + d.KH : d.H, w1 = w0 + d.KW < d.W ? w0 + d.KW : d.W;
+        if (h0 < 0) h0 = 0;
+        if (w0 < 0) w0 = 0;
+        float m = -FLT_MAX;
+        for (int ih = h0; ih < h1; ih++)
+          for (int iw = w0; iw < w1; iw++)
+            if (fx[(p * d.H + ih) * d.W + iw] > m) m = fx[(p * d.H + ih) * d.W + iw];
+        const float got = py[(p * d.OH + oh) * d.OW + ow];
+        if (memcmp(&got, &m, sizeof m)) {
+          printf("FAIL max pool case %d: %dx%d k %dx%d s %dx%d p %dx%d: (%d, %d, %d) is %g, reference %g\n",
+                 id, d.H, d.W, d.KH, d.KW, d.SH, d.SW, d.PH, d.PW, p, oh, ow, got, m);
+          return 1;
+        }
+      }
+  return 0;
+}
 #endif
 
 int main(int argc, char **argv) {
@@ -242,7 +280,9 @@ int main(int argc, char **argv) {
   for (int i = 0; i < n / 2; i++) bad += elt_case(i);
 #ifdef RT_CONV_NEON
   for (int i = 0; i < n / 2; i++) bad += f32_case(i);
-  printf("float tile: %d cases, worst |error| / sum |terms| %.3g; ", n / 2, f32_worst);
+  for (int i = 0; i < n / 2; i++) bad += pool_case(i);
+  printf("float tile: %d cases, worst |error| / sum |terms| %.3g; max pool: %d cases; ", n / 2,
+         f32_worst, n / 2);
 #endif
   printf("%s: %d conv, %d InnerProduct and %d Eltwise cases, %d failed\n", bad ? "FAIL" : "ok", n,
          n / 2, n / 2, bad);
