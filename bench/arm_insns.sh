@@ -21,6 +21,9 @@
 # rows, e.g. "aarch64 armhf" and "8-bit"): the plugin records the counter at each
 # clock_gettime the program makes around a layer (its --bench profile),
 # so each layer gets its own instructions per inference.
+# The programs run with --threads ${ARM_INSNS_THREADS:-1}: with more, the
+# count adds the worker pool's spinning (rt_par.c), which is not work and
+# varies from run to run.
 #
 # Needs aarch64-linux-gnu-gcc, arm-linux-gnueabihf-gcc, qemu-aarch64,
 # qemu-arm and a host gcc; skips with a message when one is missing or
@@ -52,6 +55,7 @@ count() {
     *) q=(qemu-arm -L /usr/arm-linux-gnueabihf) mark=403 ;;          # clock_gettime64
   esac
   "${q[@]}" -cpu "$cpu" -plugin "$PLUGIN,out=$out.cnt,mark=$mark" "$exe" "$input" --bench "$n" \
+    --threads "${ARM_INSNS_THREADS:-1}" \
     >"$out.txt" 2>&1
 }
 

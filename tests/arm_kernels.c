@@ -5,11 +5,17 @@
  * codes, ReLU / leaky / none output stages, channel counts that do not
  * fill a tile.  Built and run by tests/arm_kernels.sh for AArch64 and
  * ARMv7 NEON under qemu-user (where it checks runtime/arm/), and also
- * for the host.  Prints one line per failing case; exit status 1 on any. */
+ * for the host; on ARM also the float tile rt_conv_tile_f32 (arm/rt_conv_neon.c,
+ * see f32_case for its reference and tolerance) and rt_pool_max_f32.  Prints one line per
+ * failing case; exit status 1 on any. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <float.h>
+#include <math.h>
+
+#include "arm/rt_conv_arm.h"
 #include "rt_fixed.h"
 
 static uint64_t seed = 0x9E3779B97F4A7C15u;
@@ -179,11 +185,105 @@ static int elt_case(int id) {
   return 0;
 }
 
+#ifdef RT_CONV_NEON
+/* One random float tile of rt_conv_tile_f32 (arm/rt_conv_neon.c): mr
+ * channels x nr positions, K in 1..300 (K % 4 tails), rows of X at random
+ * offsets, with or without bias.  The reference adds the products in k
+ * order as the kernel must: fmaf on AArch64, fmaf's rounded product and
+ * sum under CHAI_STRICT_FP, both bit for bit; on ARMv7 (VMLA.F32: rounded
+ * product and sum, denormals flushed) within 1e-6 of the sum of |terms|.
+ * Returns 1 when an output is outside. */
+static float fx[4096], fw[16 * 300], fb[16], facc[16 * 40];
+static int32_t fkoff[300];
+static double f32_worst;
+static float frand(void) { return (float)((int)(rnd() % 2001u) - 1000) / 997.0f; }
+static int f32_case(int id) {
+  const int K = uni(1, 300), mr = uni(1, 12), nr = 8 * uni(1, 4), ldc = nr + uni(0, 3);
+  const bool hasb = uni(0, 1);
+  for (int i = 0; i < 4096; i++) fx[i] = frand();
+  for (int i = 0; i < mr * K; i++) fw[i] = frand();
+  for (int i = 0; i < mr; i++) fb[i] = frand();
+  for (int k = 0; k < K; k++) fkoff[k] = uni(0, 4096 - nr);
+  rt_conv_tile_f32(facc, ldc, fw, K, fx, fkoff, hasb ? fb : NULL, mr, nr);
+  for (int r = 0; r < mr; r++)
+    for (int j = 0; j < nr; j++) {
+      float ref = hasb ? fb[r] : 0.0f;
+      double mag = fabs(ref);
+      for (int k = 0; k < K; k++) {
+        const float w = fw[r * K + k], x = fx[fkoff[k] + j];
+#if defined(__aarch64__) && !defined(CHAI_STRICT_FP)
+        ref = fmaf(w, x, ref);
+#else
+        const float prod = w * x;
+        ref = ref + prod;
+#endif
+        mag += fabs((double)w * x);
+      }
+      const double d = fabs((double)facc[r * ldc + j] - ref);
+#if defined(__aarch64__)
+      const double tol = 0.0;
+#else
+      const double tol = 1e-6 * mag;
+#endif
+      if (d / (mag > 0 ? mag : 1) > f32_worst) f32_worst = d / (mag > 0 ? mag : 1);
+      if (d > tol) {
+        printf("FAIL float tile case %d: K %d mr %d nr %d: (%d, %d) is %.9g, reference %.9g\n", id, K,
+               mr, nr, r, j, facc[r * ldc + j], ref);
+        return 1;
+      }
+    }
+  return 0;
+}
+
+/* One random MAX pooling of rt_pool_max_f32 (arm/rt_pool_neon.c): window
+ * 1..4, stride 1..3, padding below the window, inputs with ties and
+ * signed zeros; returns 1 when an output differs (bit for bit) from the
+ * portable loop of templates/c/pool.lua. */
+static float py[4096];
+static int pool_case(int id) {
+  rt_pool_dims d;
+  d.KH = uni(1, 4), d.KW = uni(1, 4), d.SH = uni(1, 3), d.SW = uni(1, 3);
+  d.PH = uni(0, d.KH - 1), d.PW = uni(0, d.KW - 1);
+  d.H = uni(d.KH, 24), d.W = uni(d.KW, 40);
+  d.OH = (d.H + 2 * d.PH - d.KH + d.SH - 1) / d.SH + 1, d.OW = (d.W + 2 * d.PW - d.KW + d.SW - 1) / d.SW + 1;
+  if ((d.OH - 1) * d.SH >= d.H + d.PH) d.OH--;
+  if ((d.OW - 1) * d.SW >= d.W + d.PW) d.OW--;
+  const int nc = uni(1, 3);
+  for (int i = 0; i < nc * d.H * d.W; i++) fx[i] = uni(0, 7) ? (float)uni(-4, 4) * 0.5f : -0.0f;
+  rt_pool_max_f32(fx, py, nc, &d);
+  for (int p = 0; p < nc; p++)
+    for (int oh = 0; oh < d.OH; oh++)
+      for (int ow = 0; ow < d.OW; ow++) {
+        int h0 = oh * d.SH - d.PH, w0 = ow * d.SW - d.PW;
+        int h1 = h0 + d.KH < d.H ? h0 + d.KH : d.H, w1 = w0 + d.KW < d.W ? w0 + d.KW : d.W;
+        if (h0 < 0) h0 = 0;
+        if (w0 < 0) w0 = 0;
+        float m = -FLT_MAX;
+        for (int ih = h0; ih < h1; ih++)
+          for (int iw = w0; iw < w1; iw++)
+            if (fx[(p * d.H + ih) * d.W + iw] > m) m = fx[(p * d.H + ih) * d.W + iw];
+        const float got = py[(p * d.OH + oh) * d.OW + ow];
+        if (memcmp(&got, &m, sizeof m)) {
+          printf("FAIL max pool case %d: %dx%d k %dx%d s %dx%d p %dx%d: (%d, %d, %d) is %g, reference %g\n",
+                 id, d.H, d.W, d.KH, d.KW, d.SH, d.SW, d.PH, d.PW, p, oh, ow, got, m);
+          return 1;
+        }
+      }
+  return 0;
+}
+#endif
+
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 400, bad = 0;
   for (int i = 0; i < n; i++) bad += conv_case(i);
   for (int i = 0; i < n / 2; i++) bad += ip_case(i);
   for (int i = 0; i < n / 2; i++) bad += elt_case(i);
+#ifdef RT_CONV_NEON
+  for (int i = 0; i < n / 2; i++) bad += f32_case(i);
+  for (int i = 0; i < n / 2; i++) bad += pool_case(i);
+  printf("float tile: %d cases, worst |error| / sum |terms| %.3g; max pool: %d cases; ", n / 2,
+         f32_worst, n / 2);
+#endif
   printf("%s: %d conv, %d InnerProduct and %d Eltwise cases, %d failed\n", bad ? "FAIL" : "ok", n,
          n / 2, n / 2, bad);
   return bad != 0;

@@ -5,7 +5,8 @@
 # reference, bit for bit, on random layers) cross-compiled with the
 # runtime sources for AArch64 (-mcpu=cortex-a53) and ARMv7 NEON
 # (-mcpu=cortex-a9 -mfpu=neon), run under qemu-user, and built for the
-# host too.  Skips with a message when a cross compiler or qemu is
+# host too; on ARM it also checks the float tile (arm/rt_conv_neon.c),
+# on AArch64 once more built with -DCHAI_STRICT_FP.  Skips with a message when a cross compiler or qemu is
 # missing (Debian: gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
 # qemu-user).  BUILD_DIR is unused (the sources are compiled here).
 # Runs from the repository root.
@@ -41,6 +42,10 @@ if build aarch64 aarch64-linux-gnu-gcc "-mcpu=cortex-a53"; then
   run "aarch64 cortex-a53" "${Q64[@]}" -cpu cortex-a53 "$T/aarch64"
   run "aarch64 max (SDOT)" "${Q64[@]}" -cpu max "$T/aarch64"
   run "aarch64 max, CHAI_NO_SDOT=1" env CHAI_NO_SDOT=1 "${Q64[@]}" -cpu max "$T/aarch64"
+fi
+# CHAI_STRICT_FP: the float tile without FMA (rounded product, then sum)
+if build aarch64-strict aarch64-linux-gnu-gcc "-mcpu=cortex-a53 -DCHAI_STRICT_FP -ffp-contract=off"; then
+  run "aarch64 cortex-a53, CHAI_STRICT_FP" "${Q64[@]}" -cpu cortex-a53 "$T/aarch64-strict"
 fi
 if build armv7 arm-linux-gnueabihf-gcc "-mcpu=cortex-a9 -mfpu=neon -mfloat-abi=hard"; then
   run "armv7 cortex-a9" qemu-arm -L /usr/arm-linux-gnueabihf -cpu cortex-a9 "$T/armv7"

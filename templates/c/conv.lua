@@ -9,7 +9,8 @@
 -- With rows (direct mode, OW a multiple of every tile width) tiles stay
 -- within one output row, so no column ow >= OW is computed.
 -- A tile is MR output channels x NR positions accumulated in registers
--- (GCC vector extensions: chai_v8 = 8 floats, see c/net); each output is
+-- (GCC vector extensions: chai_v8 = 8 floats, see c/net; on ARM NEON the
+-- runtime's rt_conv_tile_f32 instead); each output is
 -- bias + sum over k in order, as the reference kernel.
 local lib = import("c/lib")
 
@@ -58,6 +59,10 @@ local function vtile(t, mr, nr, p0, q0)
   s[#s + 1] = ("        const int p0 = %s;\n"):format(p0)
   if q0 then s[#s + 1] = ("        const int q0 = %s;\n"):format(q0) end
   s[#s + 1] = ("        const float *wr = wg + (long)o * %d;\n"):format(t.K)
+  local bp = t.bias == "" and "NULL" or ("%s + g * %d + o"):format(t.bias, t.OCG)
+  s[#s + 1] = ("#if CHAI_NEON_F32\n        float acc[%d][%d];\n"):format(mr, nr)
+  s[#s + 1] = ("        rt_conv_tile_f32(&acc[0][0], %d, wr, %d, X + p0, koff, %s, %d, %d);\n#else\n"):format(
+      nr, t.K, bp, mr, nr)
   for r = 0, mr - 1 do
     local a = {}
     for v = 0, nv - 1 do a[#a + 1] = ("a%d_%d = CHAI_V8_SPLAT(%s)"):format(r, v, bias_of(t, r)) end
@@ -80,6 +85,7 @@ local function vtile(t, mr, nr, p0, q0)
       s[#s + 1] = ("        CHAI_V8_STORE(&acc[%d][%d], a%d_%d);\n"):format(r, 8 * v, r, v)
     end
   end
+  s[#s + 1] = "#endif\n"
   s[#s + 1] = store(t, mr, nr)
   s[#s + 1] = "      }\n"
   return table.concat(s)
@@ -207,6 +213,19 @@ local function unit_code(t)
   return table.concat(s)
 end
 
+-- ARM NEON (CHAI_NEON_F32): koff[k], the offset in X of the row of k
+-- (the kloops' offset without p0), for rt_conv_tile_f32.
+local function koffsets(t)
+  return ([[
+#if CHAI_NEON_F32
+  int32_t koff[%d];
+  for (int c = 0; c < %d; c++)
+    for (int kh = 0; kh < %d; kh++)
+      for (int kw = 0; kw < %d; kw++) koff[(c * %d + kh) * %d + kw] = c * %d + kh * %d + kw * %d;
+#endif
+]]):format(t.K, t.ICG, t.KH, t.KW, t.KH, t.KW, t.PLANE, t.KHS, t.KWS)
+end
+
 -- Two functions: <fn>_part computes units [lo, hi) (unit u = image n,
 -- group g, channel block j, in that order; X is prepared when (n, g)
 -- changes, in the scratch of the thread running the part), <fn> hands
@@ -221,6 +240,10 @@ function render(t)
   local s = {lib.header(t)}
   s[#s + 1] = ("CHAI_KERNEL static void %s_part(void *io_, int64_t lo, int64_t hi, void *ws) {\n"):format(t.fn)
   s[#s + 1] = "  const chai_io *io = io_;\n"
+  local units_c = unit_code(t)
+  if units_c:find("rt_conv_tile_f32", 1, true) then
+    s[#s + 1] = koffsets(t)
+  end
   s[#s + 1] = ("  const float *%sb0 = io->b0;\n  float *%st0 = io->t0;\n"):format(r, r)
   if in_place(t) then
     s[#s + 1] = "  (void)ws;\n"
@@ -238,7 +261,7 @@ function render(t)
   end
   s[#s + 1] = ("    float *y = t0 + ((long)n * %d + (long)g * %d) * %d;\n"):format(t.OC, t.OCG, t.OH * t.OW)
   s[#s + 1] = ("    const float *wg = %s + (long)g * %d;\n"):format(t.w, t.OCG * t.K)
-  s[#s + 1] = unit_code(t)
+  s[#s + 1] = units_c
   s[#s + 1] = "  }\n}\n"
   s[#s + 1] = lib.signature(t) .. " {\n"
   s[#s + 1] = "  chai_io io = {b0, t0};\n"

@@ -41,6 +41,18 @@ typedef float chai_v8 __attribute__((vector_size(32)));
 #define CHAI_V8_LOAD(v, p) memcpy(&(v), (p), sizeof(chai_v8))
 #define CHAI_V8_STORE(p, v) memcpy((p), &(v), sizeof(chai_v8))
 #define CHAI_V8_SPLAT(f) {(f), (f), (f), (f), (f), (f), (f), (f)}
+
+/* ARM NEON: the convolution tiles are computed by rt_conv_tile_f32
+ * (runtime/arm/rt_conv_neon.c: FMLA / VMLA by lane, k in order) instead
+ * of the chai_v8 code; not on ARMv7 under CHAI_STRICT_FP (NEON float
+ * flushes denormals to zero). */
+#if defined(__GNUC__) && defined(__ARM_NEON) && \
+    (defined(__aarch64__) || (defined(__arm__) && !defined(CHAI_STRICT_FP)))
+#define CHAI_NEON_F32 1
+#include "arm/rt_conv_arm.h"
+#else
+#define CHAI_NEON_F32 0
+#endif
 ]]
   s[#s + 1] = [[
 

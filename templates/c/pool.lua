@@ -4,6 +4,11 @@ local lib = import("c/lib")
 
 function render(t)
   local s = {lib.header(t), lib.signature(t), " {\n"}
+  if t.method == "max" then -- ARM NEON: arm/rt_pool_neon.c, the same values
+    s[#s + 1] = ("#if CHAI_NEON_F32\n  static const rt_pool_dims d = {%d, %d, %d, %d, %d, %d, %d, %d, %d, %d};\n"):format(
+        t.H, t.W, t.OH, t.OW, t.KH, t.KW, t.SH, t.SW, t.PH, t.PW)
+    s[#s + 1] = ("  rt_pool_max_f32(b0, t0, %d, &d);\n#else\n"):format(t.NC)
+  end
   s[#s + 1] = ([[
   for (int p = 0; p < %d; p++) {
     const float *x = b0 + (long)p * %d;
@@ -40,6 +45,8 @@ function render(t)
         y[oh * %d + ow] = sum / (float)area;
 ]]):format(t.W, t.OW)
   end
-  s[#s + 1] = "      }\n  }\n}\n"
+  s[#s + 1] = "      }\n  }\n"
+  if t.method == "max" then s[#s + 1] = "#endif\n" end
+  s[#s + 1] = "}\n"
   return table.concat(s)
 end
