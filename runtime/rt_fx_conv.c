@@ -133,8 +133,9 @@ static void conv_rows(const rt_fx_conv_param *p, const conv_geo *cg, int o,
 }
 
 /* One image of rt_fx_conv as units for the worker pool (rt_par.h): the
- * GEMM's (group, channel chunk) pairs, or the output channels of the
- * per-channel paths.  Integer results: any split gives the same codes. */
+ * GEMM's (group, row chunk, channel chunk) triples, or the output
+ * channels of the per-channel paths.  Integer results: any split gives
+ * the same codes. */
 typedef struct conv_job {
   const rt_fx_conv_param *p;
   const conv_geo *cg;
@@ -145,23 +146,48 @@ typedef struct conv_job {
   int64_t ksz, nx, xmax;
   int lvl;
   fx_gemm_fn *gemm;
-  int chunk, nchunk; /* GEMM: channels per unit, units per group */
+  int chunk, nchunk; /* GEMM: channels per unit, channel chunks per group */
+  int rows, nrows;   /* GEMM: output rows per unit, row chunks per group */
 } conv_job;
 
-/* GEMM units [lo, hi): chunk c of group gi computes channels
- * gi * opg + [c * chunk, c * chunk + n) (fx_gemm_fn takes cg->opg of
- * them from o0). */
+/* GEMM units [lo, hi): unit u = (gi * nrows + r) * nchunk + c computes
+ * output rows [r * rows, r * rows + m) of channels gi * opg + [c * chunk,
+ * c * chunk + n) (fx_gemm_fn takes cg->opg channels from o0).  A row
+ * chunk builds only its own input band, a channel chunk packs only its
+ * own weights. */
 static void gemm_part(void *ctx, int64_t lo, int64_t hi, void *ws) {
   const conv_job *j = ctx;
   const conv_geo *cg = j->cg;
   (void)ws;
   for (int64_t u = lo; u < hi; u++) {
-    int gi = (int)(u / j->nchunk), o0 = (int)(u % j->nchunk) * j->chunk;
+    int c = (int)(u % j->nchunk), r = (int)(u / j->nchunk % j->nrows);
+    int gi = (int)(u / j->nchunk / j->nrows), o0 = c * j->chunk, ra = r * j->rows;
+    int rb = cg->OH - ra < j->rows ? cg->OH : ra + j->rows;
     conv_geo part = *cg;
     part.opg = cg->opg - o0 < j->chunk ? cg->opg - o0 : j->chunk;
-    j->gemm(j->p, &part, j->xn + (int64_t)gi * cg->cpg * cg->H * cg->W, gi * cg->opg + o0, j->yn,
-            j->lvl);
+    j->gemm(j->p, &part, j->xn + (int64_t)gi * cg->cpg * cg->H * cg->W, gi * cg->opg + o0, ra, rb,
+            j->yn, j->lvl);
   }
+}
+
+/* How the GEMM of one image is cut for T threads (j->chunk, nchunk,
+ * rows, nrows): whole groups when there are T of them, else each group
+ * in about T / G parts, by output rows when every part keeps at least
+ * GEMM_PART positions (each part then builds only its own input band),
+ * else by channel chunks of a multiple of 8. */
+#define GEMM_PART 128
+static void gemm_plan(conv_job *j, int G, int T) {
+  const conv_geo *cg = j->cg;
+  int per = G >= T ? 1 : (T + G - 1) / G;
+  j->chunk = cg->opg, j->rows = cg->OH;
+  if (per > 1 && (int64_t)cg->OH * cg->OW >= (int64_t)per * GEMM_PART && cg->OH >= per) {
+    j->rows = (cg->OH + per - 1) / per;
+  } else if (per > 1) {
+    j->chunk = (cg->opg + per - 1) / per;
+    j->chunk = (j->chunk + 7) / 8 * 8;
+  }
+  j->nchunk = (cg->opg + j->chunk - 1) / j->chunk;
+  j->nrows = (cg->OH + j->rows - 1) / j->rows;
 }
 
 /* Output channels [lo, hi) on the per-channel paths (depthwise, rows,
@@ -213,7 +239,8 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
   bool flat = fx_dwp_plan(&cg, &dg);
   int lvl = rt_fx_simd_level();
   int T = (int64_t)O * ohw * ksz >= RT_PAR_MACS ? rt_par_threads() : 1;
-  conv_job j = {p, &cg, &dg, flat, NULL, NULL, ksz, (int64_t)C * hw, -1, lvl, fx_gemm_pick(), 0, 0};
+  conv_job j = {p, &cg, &dg, flat, NULL, NULL, ksz, (int64_t)C * hw, -1, lvl, fx_gemm_pick(),
+                0, 0, 0, 0};
   for (int n = 0; n < N; n++) {
     j.xn = b->d + (int64_t)n * C * hw;
     j.yn = t->d + (int64_t)n * O * ohw;
@@ -223,13 +250,10 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
       for (int o = 0; o < O && all32; o++)
         all32 = conv_fits32(p, o, ksz, j.xn, j.nx, &j.xmax, lvl);
       if (all32) {
-        /* groups, each cut in about T / G chunks of a multiple of 8 channels */
-        int per = G >= T ? 1 : (T + G - 1) / G;
-        j.chunk = (opg + per - 1) / per;
-        if (per > 1) j.chunk = (j.chunk + 7) / 8 * 8;
-        j.nchunk = (opg + j.chunk - 1) / j.chunk;
-        if (T > 1) rt_par_for((int64_t)G * j.nchunk, gemm_part, &j, NULL);
-        else gemm_part(&j, 0, (int64_t)G * j.nchunk, NULL);
+        gemm_plan(&j, G, T);
+        int64_t units = (int64_t)G * j.nrows * j.nchunk;
+        if (T > 1) rt_par_for(units, gemm_part, &j, NULL);
+        else gemm_part(&j, 0, units, NULL);
         continue;
       }
     }

@@ -7,9 +7,13 @@
 #include "rt_fx_dw.h"
 
 /* One group of an int32-exact Convolution as an integer GEMM: output
- * channels [o0, o0 + opg) of image yn from the group's input planes xg. */
+ * channels [o0, o0 + opg), output rows [ra, rb) (0 <= ra < rb <= OH) of
+ * image yn from the group's input planes xg.  It reads only the input
+ * rows those output rows need and writes only their outputs, so callers
+ * may run disjoint (channel, row) parts on different threads; integer
+ * sums are exact, so any cut gives the same codes. */
 typedef void fx_gemm_fn(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg,
-                        int o0, int16_t *yn, int lvl);
+                        int o0, int ra, int rb, int16_t *yn, int lvl);
 
 /* The GEMM of this target (SSE2, NEON), NULL when it has none. */
 fx_gemm_fn *fx_gemm_pick(void);

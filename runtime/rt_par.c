@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,10 +36,14 @@ typedef struct worker {
   pthread_t th;
 } worker;
 
+/* The fields are grouped by who writes them, one cache line per group,
+ * so that a worker spinning on gen or running a chunk does not pull the
+ * line the caller writes at every job (busy) and the job fields move
+ * between the cores once per job. */
 struct rt_par_pool {
+  /* read-only after rt_par_open */
   int nt;        /* threads, the caller included */
   bool spin;     /* nt <= online CPUs: spinning costs nobody a core */
-  bool busy;     /* the caller is inside rt_par_for (no nesting) */
   worker *w;     /* w[1..nt-1] */
   void *mem;     /* the workers' scratch */
   pthread_mutex_t mu;
@@ -46,13 +51,15 @@ struct rt_par_pool {
   int sleepers;  /* workers waiting on go (under mu) */
   bool waiting;  /* the caller waits on done (under mu) */
   bool stop;     /* set under mu before the last generation */
+  /* the caller's own */
+  _Alignas(64) bool busy; /* the caller is inside rt_par_for (no nesting) */
   /* the job: written by the caller while no chunk can be claimed */
-  rt_par_fn *fn;
+  _Alignas(64) rt_par_fn *fn;
   void *ctx;
   int64_t n, chunk;
   uint64_t claim;   /* chunks << 32 | next chunk (atomic) */
-  unsigned gen;     /* job generation: wakes the workers (atomic) */
-  unsigned active;  /* workers between their first claim and done (atomic) */
+  _Alignas(64) unsigned gen;    /* job generation: wakes the workers (atomic) */
+  _Alignas(64) unsigned active; /* workers between their first claim and done (atomic) */
 };
 
 static _Thread_local rt_par_pool *cur;
@@ -149,8 +156,9 @@ static void teardown(rt_par_pool *p, int started) {
 rt_par_pool *rt_par_open(int nthreads, size_t scratch_bytes) {
   if (nthreads < 2 || nthreads > RT_PAR_MAX) return NULL;
   size_t per = (scratch_bytes + 63) & ~(size_t)63;
-  rt_par_pool *p = calloc(1, sizeof *p);
+  rt_par_pool *p = aligned_alloc(64, sizeof *p); /* sizeof is a multiple of 64 */
   if (!p) return NULL;
+  memset(p, 0, sizeof *p);
   p->w = calloc((size_t)nthreads, sizeof *p->w);
   if (per && p->w && (size_t)(nthreads - 1) <= SIZE_MAX / per)
     p->mem = aligned_alloc(64, per * (size_t)(nthreads - 1));

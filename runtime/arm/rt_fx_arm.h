@@ -100,10 +100,11 @@ void fx_neon_tile_dot(int32_t *acc, const int16_t *xb, const int32_t *roff, cons
 #endif
 
 /* ---- Convolution as an integer GEMM (arm/rt_fx_gemm_neon.c) ---- */
-/* One group of an int32-exact Convolution: output channels [o0, o0 + opg)
- * of image yn from the group's input planes xg (fx_gemm_fn). */
+/* One group of an int32-exact Convolution: output channels [o0, o0 + opg),
+ * output rows [ra, rb) of image yn from the group's input planes xg
+ * (fx_gemm_fn). */
 void fx_neon_gm_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg, int o0,
-                     int16_t *yn, int lvl);
+                     int ra, int rb, int16_t *yn, int lvl);
 #endif
 
 #endif

@@ -78,6 +78,7 @@ typedef struct gn_ctx {
   const rt_fx_conv_param *p;
   const conv_geo *cg;
   int K, o0, lvl;
+  int ra, rb;     /* the output rows to compute */
   int16_t *yn;
   int16_t *wp;    /* packed weights of the current channel block */
   int o, nch;     /* the current channel block */
@@ -221,8 +222,8 @@ static void gn_band(gn_ctx *x, const int16_t *xg, int R, int64_t slack) {
   _Alignas(16) int16_t band[GN_BAND];
   int32_t roff[GN_ROFF];
   _Alignas(16) int32_t acc[GN_MR * GN_NR];
-  for (int r0 = 0; r0 < cg->OH; r0 += R) {
-    int nr = cg->OH - r0 < R ? cg->OH - r0 : R, nrow = nr + (g->kh - 1) / s;
+  for (int r0 = x->ra; r0 < x->rb; r0 += R) {
+    int nr = x->rb - r0 < R ? x->rb - r0 : R, nrow = nr + (g->kh - 1) / s;
     int64_t plane = (int64_t)nrow * WQ + slack;
     gn_fill(cg, xg, band, plane, r0, nrow, WQ);
     for (int k = 0, c = 0, ky = 0, kx = 0; k < x->K; k++) {
@@ -275,19 +276,19 @@ static void gn_gather(const conv_geo *cg, const int16_t *xg, int16_t *panel, int
 
 static void gn_panel(gn_ctx *x, const int16_t *xg) {
   const conv_geo *cg = x->cg;
-  int64_t P = (int64_t)cg->OH * cg->OW;
+  int64_t P = (int64_t)cg->OH * cg->OW, pa = (int64_t)x->ra * cg->OW, pb = (int64_t)x->rb * cg->OW;
   _Alignas(16) int16_t panel[GN_KMAX * GN_NR];
   int32_t roff[GN_KMAX];
   _Alignas(16) int32_t acc[GN_MR * GN_NR];
   for (int k = 0; k < GN_KMAX; k++) roff[k] = 8 * k;
   for (int ob = 0; ob < cg->opg; ob += GN_MR) {
     gn_block(x, x->o0 + ob, cg->opg - ob < GN_MR ? cg->opg - ob : GN_MR);
-    for (int64_t p0 = 0; p0 < P; p0 += GN_NR) {
+    for (int64_t p0 = pa; p0 < pb; p0 += GN_NR) {
       gn_init(x, acc);
       if (x->packed) { /* the whole K in one panel */
         gn_gather(cg, xg, panel, p0, 0, x->K);
         gn_run(x, acc, panel, roff);
-        gn_out(x, acc, x->yn + (int64_t)x->o * P + p0, P, P - p0 < GN_NR ? (int)(P - p0) : GN_NR);
+        gn_out(x, acc, x->yn + (int64_t)x->o * P + p0, P, pb - p0 < GN_NR ? (int)(pb - p0) : GN_NR);
         continue;
       }
       for (int k0 = 0; k0 < x->K; k0 += GN_KMAX) {
@@ -296,15 +297,15 @@ static void gn_panel(gn_ctx *x, const int16_t *xg) {
         gn_pack_w(x->wp, x->p->w, x->K, x->o, x->nch, k0, n);
         gn_tile(acc, panel, roff, x->wp, n);
       }
-      gn_out(x, acc, x->yn + (int64_t)x->o * P + p0, P, P - p0 < GN_NR ? (int)(P - p0) : GN_NR);
+      gn_out(x, acc, x->yn + (int64_t)x->o * P + p0, P, pb - p0 < GN_NR ? (int)(pb - p0) : GN_NR);
     }
   }
 }
 
 void fx_neon_gm_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg, int o0,
-                     int16_t *yn, int lvl) {
+                     int ra, int rb, int16_t *yn, int lvl) {
   _Alignas(16) int16_t wp[GN_KMAX * GN_MR];
-  gn_ctx x = {.p = p, .cg = cg, .o0 = o0, .lvl = lvl, .yn = yn, .wp = wp};
+  gn_ctx x = {.p = p, .cg = cg, .o0 = o0, .ra = ra, .rb = rb, .lvl = lvl, .yn = yn, .wp = wp};
   x.K = cg->cpg * cg->g->kh * cg->g->kw;
 #if defined(__aarch64__)
   _Alignas(16) int8_t w8[GN_KMAX * GN_MR];

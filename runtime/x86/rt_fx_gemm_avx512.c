@@ -146,10 +146,10 @@ FX_TARGET_AVX512 static void gm_place_512(const gm_ctx *x, int o, const int16_t 
 }
 
 /* gm_run with the output stage in registers (AVX-512; the whole K in one
- * panel, outq_512_ok for every channel): per block of GM_PB positions, one
+ * panel, outq_512_ok for every channel), positions [pa, pb): per block of GM_PB positions, one
  * packing (bytes for the int8 path, i8), then tiles of 8, 4, 2 and 1
  * channels whose codes go straight to the output. */
-FX_TARGET_AVX512 void fx_gm_blocks(const gm_ctx *x, int P, int o0, bool i8) {
+FX_TARGET_AVX512 void fx_gm_blocks(const gm_ctx *x, int pa, int pb, int o0, bool i8) {
   static gm_ftile *const f16[4] = {fx_gm_fused8, fx_gm_fused4, fx_gm_fused2, fx_gm_fused1};
   static gm_ftile *const f8[4] = {fx_gi_tile8, fx_gi_tile4, fx_gi_tile2, fx_gi_tile1};
   static const int width[4] = {8, 4, 2, 1};
@@ -158,8 +158,8 @@ FX_TARGET_AVX512 void fx_gm_blocks(const gm_ctx *x, int P, int o0, bool i8) {
   int K = cg->cpg * cg->g->kh * cg->g->kw, opg = cg->opg;
   _Alignas(64) int16_t panel[GM_KB * GM_PB]; /* int16 pairs, or K4 x GM_PB bytes */
   _Alignas(64) int16_t res[8 * GM_PB];
-  for (int p0 = 0; p0 < P; p0 += GM_PB) {
-    int np = P - p0 < GM_PB ? P - p0 : GM_PB;
+  for (int p0 = pa; p0 < pb; p0 += GM_PB) {
+    int np = pb - p0 < GM_PB ? pb - p0 : GM_PB;
     gp_runs runs;
     gp_plan(x, p0, np, &runs);
     if (i8)

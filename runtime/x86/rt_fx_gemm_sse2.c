@@ -117,8 +117,8 @@ static void gm_out(const gm_ctx *x, int o, const int32_t *acc, int p0, int np) {
   gm_place(x, o, r, p0, np);
 }
 
-/* Output channels [o0, o0 + opg) for positions [0, P) (see gm_ctx). */
-static void gm_run(const gm_ctx *x, int P, int o0) {
+/* Output channels [o0, o0 + opg) for positions [pa, pb) (see gm_ctx). */
+static void gm_run(const gm_ctx *x, int pa, int pb, int o0) {
   gm_tile_fn *tile4 = gm_tile4, *tile1 = gm_tile1;
 #if FX_AVX2
   if (x->lvl >= 2) tile4 = fx_gm_tile4_512, tile1 = fx_gm_tile1_512;
@@ -130,22 +130,22 @@ static void gm_run(const gm_ctx *x, int P, int o0) {
   int K = cg->cpg * g->kh * g->kw, opg = cg->opg;
 #if FX_AVX2
   if (x->w8) {
-    fx_gm_blocks(x, P, o0, true);
+    fx_gm_blocks(x, pa, pb, o0, true);
     return;
   }
   if (x->lvl >= 2 && K <= GM_KB) {
     bool ok = true;
     for (int o = o0; o < o0 + opg && ok; o++) ok = outq_512_ok(&p->q, o);
     if (ok) {
-      fx_gm_blocks(x, P, o0, false);
+      fx_gm_blocks(x, pa, pb, o0, false);
       return;
     }
   }
 #endif
   _Alignas(64) int16_t panel[GM_KB * GM_PB];
   _Alignas(64) int32_t acc[GM_OB * GM_PB];
-  for (int p0 = 0; p0 < P; p0 += GM_PB) {
-    int np = P - p0 < GM_PB ? P - p0 : GM_PB;
+  for (int p0 = pa; p0 < pb; p0 += GM_PB) {
+    int np = pb - p0 < GM_PB ? pb - p0 : GM_PB;
     for (int ob = 0; ob < opg; ob += GM_OB) {
       int nob = opg - ob < GM_OB ? opg - ob : GM_OB;
       for (int t = 0; t < nob; t++) {
@@ -210,12 +210,12 @@ static void gather(int16_t *d, const int16_t *x, int n, int s, int lvl) {
   for (; j < n; j++) d[j] = x[(int64_t)j * s];
 }
 
-/* One group on the wide path: bands of R output rows.  With stride s the
+/* Output rows [ra, rb) of one group on the wide path: bands of R rows.  With stride s the
  * band holds the s x s phases of the zero-padded input (phase (py, px),
  * row r, column j = padded (r*s + py, j*s + px)), so tap (ky, kx) of
  * output (oy, ox) is phase (ky % s, kx % s) at (oy + ky/s, ox + kx/s). */
 static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg,
-                    int o0, int16_t *yn, int R, int lvl) {
+                    int o0, int ra, int rb, int16_t *yn, int R, int lvl) {
   const rt_conv_param *g = cg->g;
   int W = cg->W, H = cg->H, s = g->sh, WP = W + 2 * g->pw, WQ = (WP + s - 1) / s;
   int64_t slack = gw_slack(g);
@@ -229,8 +229,8 @@ static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t
   int32_t acc0b[GI_OPG];
   if (!fx_gi_prepare(p, cg, xg, o0, w8b, acc0b, &w8, &acc0, &K4, lvl)) w8 = NULL, acc0 = NULL;
 #endif
-  for (int r0 = 0; r0 < cg->OH; r0 += R) {
-    int nr = cg->OH - r0 < R ? cg->OH - r0 : R, nrow = nr + (g->kh - 1) / s;
+  for (int r0 = ra; r0 < rb; r0 += R) {
+    int nr = rb - r0 < R ? rb - r0 : R, nrow = nr + (g->kh - 1) / s;
     int64_t plane = (int64_t)nrow * WQ + slack;
     for (int c = 0; c < cg->cpg; c++) {
       const int16_t *xc = xg + (int64_t)c * H * W;
@@ -282,18 +282,18 @@ static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t
       }
     }
     gm_ctx x = {p, cg, NULL, band, plane, WQ, r0, yn, true, w8, acc0, K4, o0, roff, lvl};
-    gm_run(&x, nr * WQ, o0);
+    gm_run(&x, 0, nr * WQ, o0);
   }
 }
 
 void fx_gm_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg, int o0,
-                int16_t *yn, int lvl) {
+                int ra, int rb, int16_t *yn, int lvl) {
   int R = gw_rows(cg);
   if (R > 0) {
-    gw_conv(p, cg, xg, o0, yn, R, lvl);
+    gw_conv(p, cg, xg, o0, ra, rb, yn, R, lvl);
     return;
   }
   gm_ctx x = {p, cg, xg, NULL, 0, 0, 0, yn, false, NULL, NULL, 0, o0, NULL, lvl};
-  gm_run(&x, cg->OH * cg->OW, o0);
+  gm_run(&x, ra * cg->OW, rb * cg->OW, o0);
 }
 #endif

@@ -135,9 +135,10 @@ typedef void gm_tile_fn(int32_t *acc, const int16_t *const *wr,
 void fx_gm_pack(int16_t *panel, const int16_t *xg, const conv_geo *cg, int k0, int k1, int p0,
                 int np);
 /* One group of an int32-exact Convolution: output channels
- * [o0, o0 + opg) of image yn from the group's input planes xg. */
+ * [o0, o0 + opg), output rows [ra, rb) of image yn from the group's input
+ * planes xg (fx_gemm_fn). */
 void fx_gm_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg, int o0,
-                int16_t *yn, int lvl);
+                int ra, int rb, int16_t *yn, int lvl);
 #endif
 
 #if FX_AVX2
@@ -179,8 +180,9 @@ FX_TARGET_AVX512 gm_ftile fx_gm_fused8, fx_gm_fused4, fx_gm_fused2, fx_gm_fused1
 FX_TARGET_AVX512 gm_ftile fx_gi_tile8, fx_gi_tile4, fx_gi_tile2, fx_gi_tile1;
 
 /* gm_run with the output stage in registers (AVX-512, the whole K in one
- * panel, outq_512_ok for every channel); i8: the int8 path (x->w8). */
-FX_TARGET_AVX512 void fx_gm_blocks(const gm_ctx *x, int P, int o0, bool i8);
+ * panel, outq_512_ok for every channel) for positions [pa, pb); i8: the
+ * int8 path (x->w8). */
+FX_TARGET_AVX512 void fx_gm_blocks(const gm_ctx *x, int pa, int pb, int o0, bool i8);
 /* d[j] = x[2j] for the first j < n it returns (AVX-512). */
 FX_TARGET_AVX512 int fx_gather2_512(int16_t *d, const int16_t *x, int n);
 
