@@ -15,6 +15,7 @@
 #include "../runtime/rt_fixed.h"
 #include "calib.h"
 #include "calib_auto.h"
+#include "calib_bc.h"
 #include "cli.h"
 #include "fidelity.h"
 #include "interp.h"
@@ -54,7 +55,12 @@ static void usage(FILE *f) {
     "                                     0 or 1 per tensor, the smaller squared error)\n"
     "  --percentile P                     for percentile (default 99.99)\n"
     "  --threads N                        calibration threads (default: online cores)\n"
-    "  --report FILE.html                 per-layer table and histograms\n");
+    "  --report FILE.html                 per-layer table and histograms\n"
+    "  --bias_correction on|off           Xilinx: subtract each Convolution's expected output\n"
+    "                                     shift from weight quantization from its float bias\n"
+    "                                     (default off); writes --quantized_weights\n"
+    "  --quantized_weights FILE           the caffemodel with changed weights (default: OUT\n"
+    "                                     with .caffemodel for .prototxt)\n");
 }
 
 /* --name / --na-me, with the value after '=' or in the next argument. */
@@ -199,6 +205,14 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
     } else if (F("threads")) {
       if (r < 0) return 2;
       if (parse_int(v, 1, 1024, &o->threads)) goto bad;
+    } else if (F("bias_correction")) {
+      if (r < 0) return 2;
+      if (!strcmp(v, "on")) o->bias_corr = true;
+      else if (!strcmp(v, "off")) o->bias_corr = false;
+      else goto bad;
+    } else if (F("quantized_weights")) {
+      if (r < 0) return 2;
+      o->qweights = v;
     } else if (F("report")) {
       if (r < 0) return 2;
       o->report = v;
@@ -487,6 +501,28 @@ static int write_report(const CbCmdOpts *o, Net *n, const CbStats *st, const Net
 
 /* ---- the command ---- */
 
+/* --bias_correction: corrects n's float biases (calib_bc.h), writes them
+ * to --quantized_weights (default OUT with .caffemodel for .prototxt) and
+ * makes that file o->weights for the rest of the command. */
+static int correct_weights(CbCmdOpts *o, Net *n, float *const *img, int nimg) {
+  int nc = 0;
+  if (cbc_correct(n, img, nimg, &o->p, &nc)) {
+    diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
+               "--bias_correction: the float net does not run on the calibration inputs");
+    return -1;
+  }
+  if (!o->qweights) {
+    size_t k = strlen(o->out);
+    if (k > 9 && !strcmp(o->out + k - 9, ".prototxt")) k -= 9;
+    o->qweights = ar_printf(&chai_arena, "%.*s.caffemodel", (int)k, o->out);
+  }
+  if (cm_write_weights(n, o->qweights, &chai_diag)) return -1;
+  fprintf(stderr, "chaicc quantize: bias correction: %d convolutions corrected; weights written to %s\n",
+          nc, o->qweights);
+  o->weights = o->qweights;
+  return 0;
+}
+
 int cmd_quantize(int argc, char **argv) {
   CbCmdOpts o;
   int r = cb_parse_args(argc, argv, &o);
@@ -528,6 +564,10 @@ int cmd_quantize(int argc, char **argv) {
     rt_shape s = n->inputs[0]->shape;
     nimg = load_images(&o, &s, &img);
     if (nimg < 0) {
+      rc = 1;
+      goto done;
+    }
+    if (o.bias_corr && o.p.mode == QM_XILINX && correct_weights(&o, n, img, nimg)) {
       rc = 1;
       goto done;
     }
