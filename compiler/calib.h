@@ -173,6 +173,7 @@ typedef struct CbCmdOpts {
   int calib_size, threads;
   int auto_sims; /* --auto_sims, -1 = auto (calib_auto.h) */
   bool bias_corr;        /* --bias_correction on (calib_bc.h) */
+  bool cle;              /* --equalize on (calib_bc.h) */
   const char *qweights;  /* --quantized_weights, or NULL */
 } CbCmdOpts;
 

@@ -26,6 +26,19 @@
  * layers corrected.  0 on success, -1 when the float net does not run. */
 int cbc_correct(Net *n, float *const *img, int nimg, const CbParams *p, int *ncorr);
 
+/* Cross-layer equalization (calib_cle.c; Nagel et al. 2019, section 4.1):
+ * for every Convolution a followed, through BatchNorm / Scale / ReLU only,
+ * by a Convolution b that alone reads that tensor, output channel c of a
+ * is divided by s = sqrt(r1 / r2) and b's weights reading channel c are
+ * multiplied by s (r1: max |w| of a's channel after folding, r2: max |w|
+ * of b's weights on that input), so both ranges become sqrt(r1 r2).  The
+ * division goes to the chain's Scale (gamma and beta), or to a's weights
+ * and bias when there is no BatchNorm/Scale; a chain with a BatchNorm but
+ * no Scale is skipped.  ReLU of any slope commutes with a positive scale;
+ * other activations end the chain.  In float, in place, one pass in layer
+ * order; *npairs gets the pairs equalized.  0. */
+int cle_equalize(Net *n, int *npairs);
+
 /* Writes the loaded weights of every layer of n as a binary caffemodel
  * (NetParameter.layer: name, type, blobs with shape and float data),
  * through a temporary file renamed on success.  0, or -1 with an error on

@@ -59,6 +59,9 @@ static void usage(FILE *f) {
     "  --bias_correction on|off           Xilinx: subtract each Convolution's expected output\n"
     "                                     shift from weight quantization from its float bias\n"
     "                                     (default off); writes --quantized_weights\n"
+    "  --equalize on|off                  cross-layer equalization of Convolution pairs\n"
+    "                                     (depthwise -> pointwise; default off); writes\n"
+    "                                     --quantized_weights\n"
     "  --quantized_weights FILE           the caffemodel with changed weights (default: OUT\n"
     "                                     with .caffemodel for .prototxt)\n");
 }
@@ -209,6 +212,11 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
       if (r < 0) return 2;
       if (!strcmp(v, "on")) o->bias_corr = true;
       else if (!strcmp(v, "off")) o->bias_corr = false;
+      else goto bad;
+    } else if (F("equalize")) {
+      if (r < 0) return 2;
+      if (!strcmp(v, "on")) o->cle = true;
+      else if (!strcmp(v, "off")) o->cle = false;
       else goto bad;
     } else if (F("quantized_weights")) {
       if (r < 0) return 2;
@@ -501,12 +509,17 @@ static int write_report(const CbCmdOpts *o, Net *n, const CbStats *st, const Net
 
 /* ---- the command ---- */
 
-/* --bias_correction: corrects n's float biases (calib_bc.h), writes them
- * to --quantized_weights (default OUT with .caffemodel for .prototxt) and
- * makes that file o->weights for the rest of the command. */
+/* --equalize, then --bias_correction: changes n's float weights
+ * (calib_bc.h), writes them to --quantized_weights (default OUT with
+ * .caffemodel for .prototxt) and makes that file o->weights for the rest
+ * of the command. */
 static int correct_weights(CbCmdOpts *o, Net *n, float *const *img, int nimg) {
-  int nc = 0;
-  if (cbc_correct(n, img, nimg, &o->p, &nc)) {
+  int nc = 0, np = 0;
+  if (o->cle) {
+    cle_equalize(n, &np);
+    fprintf(stderr, "chaicc quantize: equalization: %d convolution pairs\n", np);
+  }
+  if (o->bias_corr && cbc_correct(n, img, nimg, &o->p, &nc)) {
     diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
                "--bias_correction: the float net does not run on the calibration inputs");
     return -1;
@@ -517,8 +530,9 @@ static int correct_weights(CbCmdOpts *o, Net *n, float *const *img, int nimg) {
     o->qweights = ar_printf(&chai_arena, "%.*s.caffemodel", (int)k, o->out);
   }
   if (cm_write_weights(n, o->qweights, &chai_diag)) return -1;
-  fprintf(stderr, "chaicc quantize: bias correction: %d convolutions corrected; weights written to %s\n",
-          nc, o->qweights);
+  if (o->bias_corr)
+    fprintf(stderr, "chaicc quantize: bias correction: %d convolutions corrected\n", nc);
+  fprintf(stderr, "chaicc quantize: weights written to %s\n", o->qweights);
   o->weights = o->qweights;
   return 0;
 }
@@ -567,7 +581,7 @@ int cmd_quantize(int argc, char **argv) {
       rc = 1;
       goto done;
     }
-    if (o.bias_corr && o.p.mode == QM_XILINX && correct_weights(&o, n, img, nimg)) {
+    if ((o.bias_corr || o.cle) && o.p.mode == QM_XILINX && correct_weights(&o, n, img, nimg)) {
       rc = 1;
       goto done;
     }
