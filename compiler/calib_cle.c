@@ -8,23 +8,27 @@
 
 /* Sweeps over all pairs: a layer between two pairs is rescaled by both,
  * so the equalization is repeated (Nagel et al. iterate to convergence). */
-enum { CLE_SWEEPS = 8 };
+enum { CLE_SWEEPS = 8, CLE_MAXCONS = 8 };
 
-/* A pair: conv a, then only BatchNorm / Scale / ReLU (any negative slope:
- * all positively homogeneous, so they commute with a positive per-channel
- * scale), then conv b reading that tensor alone.  *sc gets the Scale of
- * the chain (the last one), NULL when there is none. */
-static Layer *pair_of(const Layer *a, Layer *const *cons, Layer **sc, bool *bn) {
+/* The tensor after conv a and a chain of only BatchNorm / Scale / ReLU
+ * (any negative slope: all positively homogeneous, so they commute with a
+ * positive per-channel scale), each the single consumer of the tensor
+ * before it, or NULL.  *sc gets the chain's last Scale (NULL: none), *bn
+ * whether it has a BatchNorm. */
+static const Blob *chain_end(const Layer *a, Layer *const *cons, Layer **sc, bool *bn) {
   *sc = NULL;
   *bn = false;
   const Blob *t = a->top[0];
   for (;;) {
     Layer *c = cons[t->id];
-    if (!c || c->dead || c->nbottom != 1 || c->ntop != 1 || c->bottom[0] != t) return NULL;
-    if (c->kind == LK_CONV) return c;
-    if (c->kind == LK_SCALE && c->nweight >= 1 && c->weight[0].loaded) *sc = c;
-    else if (c->kind == LK_BN) *bn = true;
-    else if (c->kind != LK_RELU) return NULL;
+    if (!c || c->dead || c->nbottom != 1 || c->ntop != 1 || c->bottom[0] != t ||
+        !(c->kind == LK_SCALE || c->kind == LK_BN || c->kind == LK_RELU))
+      return t;
+    if (c->kind == LK_SCALE) {
+      if (!(c->nweight >= 1 && c->weight[0].loaded)) return NULL;
+      *sc = c;
+    }
+    if (c->kind == LK_BN) *bn = true;
     t = c->top[0];
   }
 }
@@ -66,19 +70,30 @@ static void in_scale(Layer *b, int i, double s) {
 static int sweep(Net *n, Layer **cons) {
   int npairs = 0;
   for (int i = 0; i < n->nlayer; i++) {
-    Layer *a = n->layers[i], *sc;
+    Layer *a = n->layers[i], *sc, *b[CLE_MAXCONS];
     bool bn;
     if (!conv_ok(a)) continue;
-    Layer *b = pair_of(a, cons, &sc, &bn);
-    if (!b || !conv_ok(b) || (bn && !sc)) continue; /* a lone BN: no linear scale */
-    int nch = a->p.conv.num_output;
-    if (b->bottom[0]->shape.d[1] != nch) continue;
+    const Blob *t = chain_end(a, cons, &sc, &bn);
+    int nch = a->p.conv.num_output, nb = 0;
+    if (!t || (bn && !sc) || t->is_output) continue; /* a lone BN: no linear scale */
+    /* every reader of t: a Convolution of nch input channels */
+    for (int j = i + 1; j < n->nlayer && nb >= 0; j++) {
+      Layer *c = n->layers[j];
+      bool reads = false;
+      for (int k = 0; k < c->nbottom; k++) reads |= !c->dead && c->bottom[k] == t;
+      if (!reads) continue;
+      if (nb == CLE_MAXCONS || !conv_ok(c) || c->nbottom != 1 || c->bottom[0]->shape.d[1] != nch)
+        nb = -1;
+      else b[nb++] = c;
+    }
+    if (nb <= 0) continue;
     double *r1 = cb_xcalloc((size_t)nch, sizeof(double));
     cb_weight_range(n, a, cons, r1, nch); /* folded: max |w k| per channel */
     for (int c = 0; c < nch; c++) {
-      double r2 = in_range(b, c);
+      double r2 = 0;
+      for (int k = 0; k < nb; k++) r2 = fmax(r2, in_range(b[k], c));
       if (!(r1[c] > 0) || !(r2 > 0)) continue;
-      double s = sqrt(r1[c] / r2); /* a's channel / s, b's input * s */
+      double s = sqrt(r1[c] / r2); /* a's channel / s, the readers' input * s */
       if (!isfinite(s) || s <= 0) continue;
       if (sc) {
         sc->weight[0].t.d[c] = (float)(sc->weight[0].t.d[c] / s);
@@ -86,11 +101,11 @@ static int sweep(Net *n, Layer **cons) {
           sc->weight[1].t.d[c] = (float)(sc->weight[1].t.d[c] / s);
       } else {
         int64_t per = rt_shape_count(&a->weight[0].t.s) / nch;
-        for (int64_t t = 0; t < per; t++)
-          a->weight[0].t.d[c * per + t] = (float)(a->weight[0].t.d[c * per + t] / s);
+        for (int64_t u = 0; u < per; u++)
+          a->weight[0].t.d[c * per + u] = (float)(a->weight[0].t.d[c * per + u] / s);
         if (a->p.conv.bias_term) a->weight[1].t.d[c] = (float)(a->weight[1].t.d[c] / s);
       }
-      in_scale(b, c, s);
+      for (int k = 0; k < nb; k++) in_scale(b[k], c, s);
     }
     free(r1);
     npairs++;
