@@ -510,7 +510,7 @@ static int write_report(const CbCmdOpts *o, Net *n, const CbStats *st, const Net
 /* ---- the command ---- */
 
 /* --equalize, then --bias_correction: changes n's float weights
- * (calib_bc.h), writes them to --quantized_weights (default OUT with
+ * (calib_bc.h) and, when any changed, writes them to --quantized_weights (default OUT with
  * .caffemodel for .prototxt) and makes that file o->weights for the rest
  * of the command. */
 static int correct_weights(CbCmdOpts *o, Net *n, float *const *img, int nimg) {
@@ -524,14 +524,18 @@ static int correct_weights(CbCmdOpts *o, Net *n, float *const *img, int nimg) {
                "--bias_correction: the float net does not run on the calibration inputs");
     return -1;
   }
+  if (o->bias_corr)
+    fprintf(stderr, "chaicc quantize: bias correction: %d convolutions corrected\n", nc);
+  if (np + nc == 0) { /* nothing changed: OUT goes with the input weights */
+    fprintf(stderr, "chaicc quantize: no weights changed; no caffemodel written\n");
+    return 0;
+  }
   if (!o->qweights) {
     size_t k = strlen(o->out);
     if (k > 9 && !strcmp(o->out + k - 9, ".prototxt")) k -= 9;
     o->qweights = ar_printf(&chai_arena, "%.*s.caffemodel", (int)k, o->out);
   }
   if (cm_write_weights(n, o->qweights, &chai_diag)) return -1;
-  if (o->bias_corr)
-    fprintf(stderr, "chaicc quantize: bias correction: %d convolutions corrected\n", nc);
   fprintf(stderr, "chaicc quantize: weights written to %s\n", o->qweights);
   o->weights = o->qweights;
   return 0;
@@ -581,6 +585,9 @@ int cmd_quantize(int argc, char **argv) {
       rc = 1;
       goto done;
     }
+    if ((o.bias_corr || o.cle) && o.p.mode != QM_XILINX)
+      fprintf(stderr, "chaicc quantize: note: --equalize and --bias_correction apply to "
+                      "Xilinx mode only; ignored\n");
     if ((o.bias_corr || o.cle) && o.p.mode == QM_XILINX && correct_weights(&o, n, img, nimg)) {
       rc = 1;
       goto done;
