@@ -567,6 +567,7 @@ int cmd_quantize(int argc, char **argv) {
       break;
     }
   CbRun run = {o.threads, false, isatty(2) != 0};
+  bool autom = o.p.mode == QM_XILINX && o.p.method == CB_AUTO;
   if (need_stats) {
     if (n->ninput != 1) {
       diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
@@ -585,6 +586,14 @@ int cmd_quantize(int argc, char **argv) {
       rc = 1;
       goto done;
     }
+    /* the float outputs on the calibration items: auto's and the report's
+     * reference, from the input weights (before --bias_correction) */
+    if ((autom || o.report) && cba_ref_init(&ref, n, img, nimg) && autom) {
+      diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
+                 "--calibration_method auto: the float net does not run on the calibration inputs");
+      rc = 1;
+      goto done;
+    }
     if ((o.bias_corr || o.cle) && o.p.mode != QM_XILINX)
       fprintf(stderr, "chaicc quantize: note: --equalize and --bias_correction apply to "
                       "Xilinx mode only; ignored\n");
@@ -600,15 +609,6 @@ int cmd_quantize(int argc, char **argv) {
     }
   }
   o.p.threads = o.threads;
-  /* the float outputs on the calibration items: auto's and the report's
-   * reference */
-  bool autom = o.p.mode == QM_XILINX && o.p.method == CB_AUTO;
-  if ((autom || o.report) && need_stats && cba_ref_init(&ref, n, img, nimg) && autom) {
-    diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
-               "--calibration_method auto: the float net does not run on the calibration inputs");
-    rc = 1;
-    goto done;
-  }
   if (autom) {
     tr_input_shape = (TrShape){0}; /* the candidates are in deploy form */
     char *tmp = ar_printf(&chai_arena, "%s.autoXXXXXX", o.out);
