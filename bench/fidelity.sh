@@ -45,10 +45,12 @@ for name in $MODELS; do
     echo "| $name | - | quantize failed: $(grep -m1 error "$T/q.log" || true) |"
     continue
   fi
-  grep -h "calibration auto" "$T/q.log" >&2 || true # what auto chose
+  grep -h "calibration auto\|equalization\|bias correction" "$T/q.log" >&2 || true # what auto chose
   run "$RUNCC" run "$m/deploy.prototxt" "$m/weights.caffemodel" --input "$m/ref/input.npy" \
     -o "$T/$name.f" >/dev/null 2>&1
-  run "$RUNCC" run "$q" "$m/weights.caffemodel" --input "$m/ref/input.npy" \
+  w=$m/weights.caffemodel # --equalize / --bias_correction write their own
+  [ -f "$T/$name.q.caffemodel" ] && w=$T/$name.q.caffemodel
+  run "$RUNCC" run "$q" "$w" --input "$m/ref/input.npy" \
     -o "$T/$name.x" >/dev/null 2>&1
   run "$CC" compare "$T/$name.f" "$T/$name.x" --iou 0.9 --min-score 0.5 >"$T/c.txt" || true
   while read -r _ path rest; do

@@ -172,6 +172,9 @@ typedef struct CbCmdOpts {
   const char *deploy, *weights, *out, *calib_dir, *report;
   int calib_size, threads;
   int auto_sims; /* --auto_sims, -1 = auto (calib_auto.h) */
+  bool bias_corr;        /* --bias_correction on (calib_bc.h) */
+  bool cle;              /* --equalize on (calib_bc.h) */
+  const char *qweights;  /* --quantized_weights, or NULL */
 } CbCmdOpts;
 
 /* Parses the quantize arguments argv[1..argc) into o, XportDNN defaults

@@ -15,6 +15,7 @@
 #include "../runtime/rt_fixed.h"
 #include "calib.h"
 #include "calib_auto.h"
+#include "calib_bc.h"
 #include "cli.h"
 #include "fidelity.h"
 #include "interp.h"
@@ -54,7 +55,15 @@ static void usage(FILE *f) {
     "                                     0 or 1 per tensor, the smaller squared error)\n"
     "  --percentile P                     for percentile (default 99.99)\n"
     "  --threads N                        calibration threads (default: online cores)\n"
-    "  --report FILE.html                 per-layer table and histograms\n");
+    "  --report FILE.html                 per-layer table and histograms\n"
+    "  --bias_correction on|off           Xilinx: subtract each Convolution's expected output\n"
+    "                                     shift from weight quantization from its float bias\n"
+    "                                     (default off); writes --quantized_weights\n"
+    "  --equalize on|off                  cross-layer equalization of Convolution pairs\n"
+    "                                     (depthwise -> pointwise; default off); writes\n"
+    "                                     --quantized_weights\n"
+    "  --quantized_weights FILE           the caffemodel with changed weights (default: OUT\n"
+    "                                     with .caffemodel for .prototxt)\n");
 }
 
 /* --name / --na-me, with the value after '=' or in the next argument. */
@@ -199,6 +208,19 @@ int cb_parse_args(int argc, char **argv, CbCmdOpts *o) {
     } else if (F("threads")) {
       if (r < 0) return 2;
       if (parse_int(v, 1, 1024, &o->threads)) goto bad;
+    } else if (F("bias_correction")) {
+      if (r < 0) return 2;
+      if (!strcmp(v, "on")) o->bias_corr = true;
+      else if (!strcmp(v, "off")) o->bias_corr = false;
+      else goto bad;
+    } else if (F("equalize")) {
+      if (r < 0) return 2;
+      if (!strcmp(v, "on")) o->cle = true;
+      else if (!strcmp(v, "off")) o->cle = false;
+      else goto bad;
+    } else if (F("quantized_weights")) {
+      if (r < 0) return 2;
+      o->qweights = v;
     } else if (F("report")) {
       if (r < 0) return 2;
       o->report = v;
@@ -487,6 +509,38 @@ static int write_report(const CbCmdOpts *o, Net *n, const CbStats *st, const Net
 
 /* ---- the command ---- */
 
+/* --equalize, then --bias_correction: changes n's float weights
+ * (calib_bc.h) and, when any changed, writes them to --quantized_weights (default OUT with
+ * .caffemodel for .prototxt) and makes that file o->weights for the rest
+ * of the command. */
+static int correct_weights(CbCmdOpts *o, Net *n, float *const *img, int nimg) {
+  int nc = 0, np = 0;
+  if (o->cle) {
+    cle_equalize(n, &np);
+    fprintf(stderr, "chaicc quantize: equalization: %d convolution pairs\n", np);
+  }
+  if (o->bias_corr && cbc_correct(n, img, nimg, &o->p, &nc)) {
+    diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
+               "--bias_correction: the float net does not run on the calibration inputs");
+    return -1;
+  }
+  if (o->bias_corr)
+    fprintf(stderr, "chaicc quantize: bias correction: %d convolutions corrected\n", nc);
+  if (np + nc == 0) { /* nothing changed: OUT goes with the input weights */
+    fprintf(stderr, "chaicc quantize: no weights changed; no caffemodel written\n");
+    return 0;
+  }
+  if (!o->qweights) {
+    size_t k = strlen(o->out);
+    if (k > 9 && !strcmp(o->out + k - 9, ".prototxt")) k -= 9;
+    o->qweights = ar_printf(&chai_arena, "%.*s.caffemodel", (int)k, o->out);
+  }
+  if (cm_write_weights(n, o->qweights, &chai_diag)) return -1;
+  fprintf(stderr, "chaicc quantize: weights written to %s\n", o->qweights);
+  o->weights = o->qweights;
+  return 0;
+}
+
 int cmd_quantize(int argc, char **argv) {
   CbCmdOpts o;
   int r = cb_parse_args(argc, argv, &o);
@@ -513,6 +567,7 @@ int cmd_quantize(int argc, char **argv) {
       break;
     }
   CbRun run = {o.threads, false, isatty(2) != 0};
+  bool autom = o.p.mode == QM_XILINX && o.p.method == CB_AUTO;
   if (need_stats) {
     if (n->ninput != 1) {
       diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
@@ -531,6 +586,21 @@ int cmd_quantize(int argc, char **argv) {
       rc = 1;
       goto done;
     }
+    /* the float outputs on the calibration items: auto's and the report's
+     * reference, from the input weights (before --bias_correction) */
+    if ((autom || o.report) && cba_ref_init(&ref, n, img, nimg) && autom) {
+      diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
+                 "--calibration_method auto: the float net does not run on the calibration inputs");
+      rc = 1;
+      goto done;
+    }
+    if ((o.bias_corr || o.cle) && o.p.mode != QM_XILINX)
+      fprintf(stderr, "chaicc quantize: note: --equalize and --bias_correction apply to "
+                      "Xilinx mode only; ignored\n");
+    if ((o.bias_corr || o.cle) && o.p.mode == QM_XILINX && correct_weights(&o, n, img, nimg)) {
+      rc = 1;
+      goto done;
+    }
     run.hist = (o.p.mode == QM_XILINX && o.p.method != CB_MAX) ||
                (o.p.fl_auto && o.p.fl_headroom < 0) || o.report;
     if (cb_collect(n, img, nimg, &run, &st)) {
@@ -539,15 +609,6 @@ int cmd_quantize(int argc, char **argv) {
     }
   }
   o.p.threads = o.threads;
-  /* the float outputs on the calibration items: auto's and the report's
-   * reference */
-  bool autom = o.p.mode == QM_XILINX && o.p.method == CB_AUTO;
-  if ((autom || o.report) && need_stats && cba_ref_init(&ref, n, img, nimg) && autom) {
-    diag_error(&chai_diag, (SrcLoc){n->file, 0, 0},
-               "--calibration_method auto: the float net does not run on the calibration inputs");
-    rc = 1;
-    goto done;
-  }
   if (autom) {
     tr_input_shape = (TrShape){0}; /* the candidates are in deploy form */
     char *tmp = ar_printf(&chai_arena, "%s.autoXXXXXX", o.out);

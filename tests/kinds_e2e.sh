@@ -15,7 +15,8 @@
 #      and --target c, build, run, bit-identical to `chaicc run` on the
 #      CHai prototxt, HLS testbenches clean and passing
 #      (tests/lib/quant.sh check).
-# Optional directive `# input-range: R` sets the input's value range
+# Optional directive `# quantize-flags: F` adds quantize flags F (tests/lib/quant.sh
+# QFLAGS_EXTRA). Optional directive `# input-range: R` sets the input's value range
 # [-R, R) (default 2; e.g. Log needs positive values: `# input-offset:`
 # is not supported, use a layer such as AbsVal/Power before it).
 # CHAI_KINDS=glob limits the nets (e.g. CHAI_KINDS='act_*').
@@ -70,6 +71,7 @@ for p in $nets; do
   # 3. fixed point
   modes=$(directive "$p" quant); modes=${modes:-Xilinx:8 DynamicFixed:8}
   [ "$modes" = none ] && { echo "     $n: no fixed point ('# quant: none')"; modes=; }
+  QFLAGS_EXTRA=$(directive "$p" quantize-flags) # e.g. --equalize on
   for mb in $modes; do
     check "$n" "$p" "$d/w.caffemodel" "$d/x.npy" "${mb%:*}" "${mb#*:}"
   done

@@ -16,6 +16,7 @@
 #include "diag_capture.h"
 #include "calib.h"
 #include "loader.h"
+#include "qsim.h"
 #include "quant.h"
 #include "shared_path.h"
 #include "textfmt.h"
@@ -621,6 +622,99 @@ START_TEST(t_percentile_and_fl) {
 }
 END_TEST
 
+/* ---- depthwise layers: one weight threshold per output channel ---- */
+
+/* Issue 14 item 3: a depthwise Convolution with BatchNorm/Scale folded
+ * into it (dw1) and a DepthwiseConvolution (dw2), each channel's weights
+ * scaled differently.  Xilinx calibration gives each output channel the
+ * threshold max |w| of its own (folded) weights, the simulator quantizes
+ * each channel with its own scale (so every channel's largest weight is
+ * code 127), and dw2's output codes follow the contract with per-channel
+ * scales.  One threshold per layer would leave dw1's channel 2 (folded
+ * weights 1/128 of channel 0's) with codes of at most 1. */
+START_TEST(t_dw_per_channel) {
+  Arena ar = {0};
+  Diag dg;
+  Net *n = load_quiet("tests/nets/quant_dw.prototxt", &ar, &dg);
+  ck_assert_ptr_nonnull(n);
+  random_weights(n, &ar);
+  Layer *dw1 = ld_find_layer(n, "dw1"), *bn1 = ld_find_layer(n, "bn1");
+  Layer *sc1 = ld_find_layer(n, "sc1"), *dw2 = ld_find_layer(n, "dw2");
+  static const double m1[4] = {1, 0.125, 1.0 / 64, 4}, g1[4] = {1, 3, 0.5, 1.0 / 16};
+  static const double m2[4] = {1, 1.0 / 16, 0.25, 0.01};
+  double fold[4][9];
+  for (int c = 0; c < 4; c++) {
+    sc1->weight[0].t.d[c] = (float)(g1[c] * (c & 1 ? -1 : 1));
+    double k = sc1->weight[0].t.d[c] /
+               sqrt((double)bn1->weight[1].t.d[c] / bn1->weight[2].t.d[0] + 1e-5);
+    for (int j = 0; j < 9; j++) {
+      dw1->weight[0].t.d[c * 9 + j] *= (float)m1[c];
+      dw2->weight[0].t.d[c * 9 + j] *= (float)m2[c];
+      fold[c][j] = dw1->weight[0].t.d[c * 9 + j] * k;
+    }
+  }
+  float **img = small_images(n);
+  CbRun r = {1, true, false};
+  CbStats st;
+  ck_assert_int_eq(cb_collect(n, img, NIMG, &r, &st), 0);
+  CbParams p = xilinx8();
+  ck_assert_int_eq(cb_assign(n, &st, &p), 0);
+  ck_assert_int_eq(dw1->q->nth, 4);
+  ck_assert_int_eq(dw2->q->nth, 4);
+  for (int c = 0; c < 4; c++) {
+    double a = 0, b = 0;
+    for (int j = 0; j < 9; j++) {
+      a = fmax(a, fabs(fold[c][j]));
+      b = fmax(b, fabs((double)dw2->weight[0].t.d[c * 9 + j]));
+    }
+    ck_assert(fabs(dw1->q->th_params[c] - a) <= 1e-5 * a);
+    ck_assert(fabs(dw2->q->th_params[c] - b) <= 1e-5 * b);
+  }
+  QsNet *qn = qs_prepare(n, &dg);
+  ck_assert_ptr_nonnull(qn);
+  const Layer *L[2] = {dw1, dw2};
+  for (int i = 0; i < 2; i++) {
+    const rt_fx_conv_param *cp = qs_layer_param(qn, L[i]);
+    ck_assert_ptr_nonnull(cp);
+    for (int c = 0; c < 4; c++) {
+      int big = 0;
+      for (int j = 0; j < 9; j++) big = abs(cp->w[c * 9 + j]) > big ? abs(cp->w[c * 9 + j]) : big;
+      ck_assert_int_eq(big, 127);
+    }
+  }
+  /* dw2's output codes from its input codes, by the contract */
+  QsState *s = qs_state_new(qn);
+  ck_assert_ptr_nonnull(s);
+  qs_set_input(s, 0, img[0]);
+  qs_run(s);
+  rt_fx_q fi, fo;
+  const int16_t *x = qs_codes(s, dw2->bottom[0], &fi), *y = qs_codes(s, dw2->top[0], &fo);
+  ck_assert_ptr_nonnull(x);
+  ck_assert_ptr_nonnull(y);
+  const rt_fx_conv_param *cp = qs_layer_param(qn, dw2);
+  for (int c = 0; c < 4; c++) {
+    double sw = dw2->q->th_params[c] / 127.0;
+    for (int oy = 0; oy < 7; oy++)
+      for (int ox = 0; ox < 7; ox++) {
+        int64_t acc = cp->bias ? cp->bias[c] : 0;
+        for (int ky = 0; ky < 3; ky++)
+          for (int kx = 0; kx < 3; kx++) {
+            int iy = oy + ky - 1, ix = ox + kx - 1;
+            if (iy >= 0 && iy < 7 && ix >= 0 && ix < 7)
+              acc += (int64_t)x[(c * 7 + iy) * 7 + ix] * cp->w[c * 9 + ky * 3 + kx];
+          }
+        double want = fmin(127, fmax(-127, round((double)acc * fi.scale * sw / fo.scale)));
+        ck_assert(fabs(y[(c * 7 + oy) * 7 + ox] - want) <= 1);
+      }
+  }
+  qs_state_free(s);
+  cb_free(&st);
+  free_images(img, NIMG);
+  fclose(dg.out);
+  ar_free(&ar);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("quant");
   TCase *tc = tcase_create("core");
@@ -639,6 +733,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, t_mse_known);
   tcase_add_test(tc, t_weight_mse);
   tcase_add_test(tc, t_index_tops);
+  tcase_add_test(tc, t_dw_per_channel);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -16,7 +16,9 @@
 #       testbench built with -Wall -Wextra -Werror and passing;
 #       hls_check.py; run_hls.tcl under the fixture; with SWCONFIG the
 #       all-software program equal to the segmented one.  Prints one
-#       "ok"/"FAIL" line and sets fail=1 on failure.
+#       "ok"/"FAIL" line and sets fail=1 on failure.  QFLAGS_EXTRA: more
+#       quantize flags; when quantize writes a caffemodel (--equalize,
+#       --bias_correction) every later step reads that one.
 B=$(cd "${1:-build}" && pwd)
 CHAICC=$B/chaicc
 MKMODEL=$B/chaicc-mkmodel
@@ -59,10 +61,11 @@ check() {
   [ -n "$cfg" ] && cfgopt="--config $cfg"
   # shellcheck disable=SC2086
   if ! "$CHAICC" quantize --deploy_model "$proto" --weights "$weights" --quantized_deploy_model "$d/q.prototxt" \
-      --calibration_directory "$d/cal" --calibration_size 1 --quant_type "$mode" --bitwidths "$bw,$bw,$bw" $extra \
+      --calibration_directory "$d/cal" --calibration_size 1 --quant_type "$mode" --bitwidths "$bw,$bw,$bw" $extra ${QFLAGS_EXTRA:-} \
       >"$d/quant.log" 2>&1; then
     echo "FAIL $name $mode $bw: quantize"; tail -5 "$d/quant.log"; fail=1; return
   fi
+  [ -f "$d/q.caffemodel" ] && weights=$d/q.caffemodel
   # shellcheck disable=SC2086
   if ! "$CHAICC" compile "$d/q.prototxt" "$weights" -o "$d/proj" --target all --tb-input "$input" $cfgopt \
       >"$d/compile.log" 2>&1; then
