@@ -126,6 +126,7 @@ START_TEST(t_cle) {
   for (int i = 0; i < 2; i++) free(img[i]);
   free(img);
   fclose(dg.out);
+  ld_cleanup(); /* the read-back caffemodel's data */
   ar_free(&ar2);
   ar_free(&ar);
 }
