@@ -8,7 +8,9 @@
 # alternating, and prints per program the best and the median of the runs'
 # mean ms per inference and the speed-up of the medians.  The load average
 # is printed before and after: wall clock means something only on an idle
-# machine.  Skips (exit 0) when the shared models are absent.
+# machine, and the cross-CPU line (bench/xcore.c) says what sharing data
+# between the two CPUs costs at the time.  Skips (exit 0) when the shared
+# models are absent.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=$(cd "${1:-build}" && pwd) || exit 2
@@ -59,6 +61,11 @@ done
 # stat FILE: "best median" of the numbers in FILE
 stat() { sort -g "$1" | awk '{v[NR] = $1} END {printf "%.3f %.3f", v[1], v[int((NR + 1) / 2)]}'; }
 
+# what handing data between two CPUs costs now (bench/xcore.c): on a VM it
+# depends on the host's vCPU placement and bounds the speed-up of small layers
+if [ "$(nproc)" -ge 2 ] && cc -O2 -pthread -o "$T/xcore" bench/xcore.c 2>"$T/xcore.log"; then
+  "$T/xcore"
+fi
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $RUNS runs of --bench $BENCH per cell, mean ms"
 printf '%-22s %16s %16s %8s\n' program "1 thr best/med" "2 thr best/med" speed-up
 for n in "${names[@]}"; do
