@@ -227,7 +227,7 @@ static void gw_conv(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t
 #if FX_AVX2
   _Alignas(64) int8_t w8b[GI_W8];
   int32_t acc0b[GI_OPG];
-  if (!fx_gi_prepare(p, cg, xg, o0, w8b, acc0b, &w8, &acc0, &K4, lvl)) w8 = NULL, acc0 = NULL;
+  if (!fx_gi_prepare(p, cg, xg, o0, ra, rb, w8b, acc0b, &w8, &acc0, &K4, lvl)) w8 = NULL, acc0 = NULL;
 #endif
   for (int r0 = ra; r0 < rb; r0 += R) {
     int nr = rb - r0 < R ? rb - r0 : R, nrow = nr + (g->kh - 1) / s;

@@ -33,14 +33,26 @@ FX_TARGET_AVX512 static bool codes8(const int16_t *x, int64_t n) {
  * one made in buf8/buf0 for channels [o0, o0 + opg)) when the group takes
  * the int8 path. */
 bool fx_gi_prepare(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg, int o0,
-                   int8_t *buf8, int32_t *buf0, const int8_t **w8, const int32_t **acc0,
-                   int *K4p, int lvl) {
+                   int ra, int rb, int8_t *buf8, int32_t *buf0, const int8_t **w8,
+                   const int32_t **acc0, int *K4p, int lvl) {
   const rt_conv_param *g = cg->g;
   int K = cg->cpg * g->kh * g->kw, K4 = (K + 3) & ~3, opg = cg->opg;
   if (lvl < 2 || K > GM_KB) return false;
   for (int o = o0; o < o0 + opg; o++)
     if (!outq_512_ok(&p->q, o)) return false;
-  if (!codes8(xg, (int64_t)cg->cpg * cg->H * cg->W)) return false;
+  /* input rows [iy0, iy1) of output rows [ra, rb) (no dilation here) */
+  int iy0 = ra * g->sh - g->ph, iy1 = (rb - 1) * g->sh - g->ph + g->kh;
+  if (iy0 < 0) iy0 = 0;
+  if (iy1 > cg->H) iy1 = cg->H;
+  if (iy1 > iy0) {
+    if (iy0 == 0 && iy1 == cg->H) {
+      if (!codes8(xg, (int64_t)cg->cpg * cg->H * cg->W)) return false;
+    } else {
+      for (int c = 0; c < cg->cpg; c++)
+        if (!codes8(xg + ((int64_t)c * cg->H + iy0) * cg->W, (int64_t)(iy1 - iy0) * cg->W))
+          return false;
+    }
+  }
   *K4p = K4;
   if (p->w8 && p->acc0) {
     *w8 = p->w8 + (int64_t)o0 * K4;

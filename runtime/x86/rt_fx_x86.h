@@ -191,10 +191,11 @@ FX_TARGET_AVX512 int fx_gather2_512(int16_t *d, const int16_t *x, int n);
 #define GI_OPG 2048 /* channels */
 /* True (w8, acc0, K4 set: the layer's own copy from rt_fx_conv_pack8, or
  * one made in buf8/buf0 for channels [o0, o0 + opg)) when the group takes
- * the int8 path at level lvl. */
+ * the int8 path at level lvl for the output rows [ra, rb): only the input
+ * rows those read are checked, so a thread's part scans its own band. */
 bool fx_gi_prepare(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t *xg, int o0,
-                   int8_t *buf8, int32_t *buf0, const int8_t **w8, const int32_t **acc0,
-                   int *K4p, int lvl);
+                   int ra, int rb, int8_t *buf8, int32_t *buf0, const int8_t **w8,
+                   const int32_t **acc0, int *K4p, int lvl);
 /* Packs rows [0, K4) of positions [q0, q0 + GM_PB) of the band as bytes
  * x + 128, four rows per lane. */
 FX_TARGET_AVX512 void fx_gi_pack(uint8_t *panel, const gm_ctx *x, int K, int K4, int q0);
