@@ -147,7 +147,8 @@ typedef struct conv_job {
   int lvl;
   fx_gemm_fn *gemm;
   int chunk, nchunk; /* GEMM: channels per unit, channel chunks per group */
-  int rows, nrows;   /* GEMM: output rows per unit, row chunks per group */
+  int rows, nrows;   /* GEMM: output rows per unit, row chunks per group;
+                        per-channel paths: output rows per unit, row chunks */
 } conv_job;
 
 /* GEMM units [lo, hi): unit u = (gi * nrows + r) * nchunk + c computes
@@ -190,31 +191,58 @@ static void gemm_plan(conv_job *j, int G, int T) {
   j->nrows = (cg->OH + j->rows - 1) / j->rows;
 }
 
-/* Output channels [lo, hi) on the per-channel paths (depthwise, rows,
- * pixels); the input's max |x| is found here when a channel needs it. */
+/* Output rows [ra, rb) of depthwise channel o as a convolution of its
+ * own: the input starts at the first row they read (the rows above it
+ * become the top padding, or none), so every depthwise kernel computes
+ * just those rows with the same taps, hence the same codes. */
+static void dw_rows(const conv_job *j, int o, const int16_t *xc, int16_t *yo, int ra, int rb) {
+  const conv_geo *cg = j->cg;
+  if (ra == 0 && rb == cg->OH) {
+    fx_dw_pick(cg, j->flat, &j->p->q, o, j->lvl)(j->p, cg, j->dg, o, xc, yo, j->lvl);
+    return;
+  }
+  rt_conv_param g = *cg->g;
+  int off = ra * g.sh - g.ph;
+  if (off < 0) off = 0;
+  g.ph = off - (ra * g.sh - g.ph); /* rows of padding left above */
+  conv_geo sub = {&g, cg->cpg, cg->opg, cg->H - off, cg->W, rb - ra, cg->OW};
+  dwp_geo dg = {0};
+  bool flat = fx_dwp_plan(&sub, &dg);
+  fx_dw_pick(&sub, flat, &j->p->q, o, j->lvl)(j->p, &sub, &dg, o, xc + (int64_t)off * cg->W,
+                                            yo + (int64_t)ra * cg->OW, j->lvl);
+}
+
+/* Units [lo, hi) of the per-channel paths (depthwise, rows, pixels):
+ * unit u is output rows [r rows, (r + 1) rows) (r = u / O) of channel
+ * o = u % O, so with one row chunk per thread each thread keeps the same
+ * rows of every channel, as the GEMM's row split does: what a layer
+ * reads was mostly written by the same CPU.  The input's max |x| is
+ * found here when a channel needs it. */
 static void chan_part(void *ctx, int64_t lo, int64_t hi, void *ws) {
   const conv_job *j = ctx;
   const rt_fx_conv_param *p = j->p;
   const conv_geo *cg = j->cg;
-  int OH = cg->OH, OW = cg->OW, lvl = j->lvl;
+  int OH = cg->OH, OW = cg->OW, lvl = j->lvl, O = cg->opg * j->p->g.group;
   int64_t hw = (int64_t)cg->H * cg->W, ohw = (int64_t)OH * OW, xmax = j->xmax;
   fx_blk blk;
   (void)ws;
-  for (int o = (int)lo; o < hi; o++) {
+  for (int64_t u = lo; u < hi; u++) {
+    int o = (int)(u % O), ra = (int)(u / O) * j->rows;
+    int rb = OH - ra < j->rows ? OH : ra + j->rows;
     const int16_t *xg = j->xn + (int64_t)(o / cg->opg) * cg->cpg * hw;
     int16_t *yo = j->yn + (int64_t)o * ohw;
     bool wide = !conv_fits32(p, o, j->ksz, j->xn, j->nx, &xmax, lvl);
     if (!wide && OW > 0 && fx_dw_ok(cg)) {
-      fx_dw_pick(cg, j->flat, &p->q, o, lvl)(p, cg, j->dg, o, xg, yo, lvl);
+      dw_rows(j, o, xg, yo, ra, rb);
       continue;
     }
     int rows = OW > 0 ? (wide ? FX_BLK / 2 : FX_BLK) / OW : 0;
-    if (rows < 1) {
-      conv_px(p, cg, o, xg, yo);
+    if (rows < 1) { /* whole planes only: the first row chunk's unit */
+      if (ra == 0) conv_px(p, cg, o, xg, yo);
       continue;
     }
-    for (int r0 = 0; r0 < OH; r0 += rows) {
-      int r1 = OH - r0 < rows ? OH : r0 + rows;
+    for (int r0 = ra; r0 < rb; r0 += rows) {
+      int r1 = rb - r0 < rows ? rb : r0 + rows;
       conv_rows(p, cg, o, xg, &blk, wide, r0, r1);
       fx_blk_out(lvl, &blk, wide, &p->q, o, yo + (int64_t)r0 * OW, (int64_t)(r1 - r0) * OW);
     }
@@ -257,7 +285,13 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
         continue;
       }
     }
-    if (T > 1) rt_par_for(O, chan_part, &j, NULL);
+    /* depthwise: one row chunk per thread when each keeps a few rows */
+    j.rows = OH, j.nrows = 1;
+    if (T > 1 && cpg == 1 && OH >= 4 * T) {
+      j.rows = (OH + T - 1) / T;
+      j.nrows = (OH + j.rows - 1) / j.rows;
+    }
+    if (T > 1) rt_par_for((int64_t)j.nrows * O, chan_part, &j, NULL);
     else chan_part(&j, 0, O, NULL);
   }
 }

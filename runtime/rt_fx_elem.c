@@ -140,9 +140,18 @@ static void rq_span(void *ctx, int64_t e0, int64_t e1) {
   rq_codes(j->p, j->x + e0, j->y + e0, e1 - e0);
 }
 
+/* Splits an element-wise kernel over s: by rows of each plane when s is
+ * N x C x H x W (rt_par_rows), else by spans. */
+static void par_shape(const rt_shape *s, rt_par_span_fn *fn, void *ctx) {
+  if (s->nd == 4)
+    rt_par_rows((int64_t)s->d[0] * s->d[1], s->d[2], s->d[3], fn, ctx);
+  else
+    rt_par_elems(rt_shape_count(s), fn, ctx);
+}
+
 void rt_fx_relu(const void *param, const rt_fx_args *a) {
   rq_job j = {param, a->b[0].d, a->t[0].d};
-  rt_par_elems(rt_shape_count(&a->b[0].s), rq_span, &j);
+  par_shape(&a->b[0].s, rq_span, &j);
 }
 
 void rt_fx_requant_codes(const int16_t *x, int16_t *y, int64_t n, int32_t M,
@@ -270,7 +279,6 @@ static void elt_span(void *ctx, int64_t e0, int64_t cnt) {
 
 void rt_fx_eltwise(const void *param, const rt_fx_args *a) {
   const rt_fx_eltwise_param *p = param;
-  int64_t cnt = rt_shape_count(&a->t[0].s);
   elt_job j = {p, a, p->n < a->nb ? p->n : a->nb, false};
 #if FX_AVX2
   if (p->op == RT_ELT_SUM && j.n == 2 && p->shift >= 1 && p->shift <= 63 &&
@@ -282,7 +290,7 @@ void rt_fx_eltwise(const void *param, const rt_fx_args *a) {
     j.avx = p->shift >= 32 || bound < INT64_C(1) << (30 + p->shift);
   }
 #endif
-  rt_par_elems(cnt, elt_span, &j);
+  par_shape(&a->t[0].s, elt_span, &j);
 }
 
 void rt_fx_concat(const void *param, const rt_fx_args *a) {

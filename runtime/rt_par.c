@@ -227,6 +227,35 @@ void rt_par_elems(int64_t n, rt_par_span_fn *fn, void *ctx) {
   rt_par_for((n + RT_PAR_CHUNK - 1) / RT_PAR_CHUNK, span_part, &j, NULL);
 }
 
+typedef struct rows_job {
+  rt_par_span_fn *fn;
+  void *ctx;
+  int64_t nplane, rows, width, per; /* per: rows per chunk */
+} rows_job;
+
+static void rows_part(void *ctx, int64_t lo, int64_t hi, void *scratch) {
+  const rows_job *j = ctx;
+  (void)scratch;
+  int64_t plane = j->rows * j->width;
+  for (int64_t k = lo; k < hi; k++) {
+    int64_t r0 = k * j->per, r1 = r0 + j->per < j->rows ? r0 + j->per : j->rows;
+    for (int64_t q = 0; q < j->nplane; q++)
+      j->fn(j->ctx, q * plane + r0 * j->width, q * plane + r1 * j->width);
+  }
+}
+
+void rt_par_rows(int64_t nplane, int64_t rows, int64_t width, rt_par_span_fn *fn, void *ctx) {
+  int T = rt_par_threads();
+  int64_t n = nplane * rows * width;
+  if (n < RT_PAR_MIN_ELEMS || T < 2 || rows < 4 * (int64_t)T || width < 1) {
+    rt_par_elems(n, fn, ctx);
+    return;
+  }
+  int64_t per = (rows + T - 1) / T;
+  rows_job j = {fn, ctx, nplane, rows, width, per};
+  rt_par_for((rows + per - 1) / per, rows_part, &j, NULL);
+}
+
 void rt_par_for(int64_t n, rt_par_fn *fn, void *ctx, void *own) {
   rt_par_pool *p = cur;
   if (!p || p->busy || n < 2) {

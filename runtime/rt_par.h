@@ -73,5 +73,13 @@ typedef void rt_par_span_fn(void *ctx, int64_t e0, int64_t e1);
  * span per thread; a single fn(ctx, 0, n) below RT_PAR_MIN_ELEMS or
  * when rt_par_for would be serial. */
 void rt_par_elems(int64_t n, rt_par_span_fn *fn, void *ctx);
+/* The same over nplane planes of rows x width elements (an N x C x H x W
+ * tensor: N C planes of H rows), cut by rows: thread k runs chunk k of
+ * the rows of every plane (one fn call per plane), as the fixed-point
+ * convolutions cut their outputs, so an element-wise layer reads the
+ * rows the same CPU wrote.  Only for kernels whose spans give the same
+ * results at any cut (the integer ones); rt_par_elems when a plane has
+ * fewer than 4 T rows. */
+void rt_par_rows(int64_t nplane, int64_t rows, int64_t width, rt_par_span_fn *fn, void *ctx);
 
 #endif
