@@ -252,6 +252,10 @@ double cb_entropy_threshold(const uint64_t *h, int nb, double maxabs, int bw) {
   for (int i = nb - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + (double)h[i];
   for (int i = L; i <= nb; i++) {
     tail = suffix[i];
+    /* Never clip the larger part of the values: with no mass near zero
+     * (logits of a confident head) every clipped histogram looks alike
+     * and the KL minimum lands below the data. */
+    if (2 * tail > (double)tot) continue;
     double psum = 0;
     for (int j = 0; j < i; j++) P[j] = (double)h[j];
     P[i - 1] += tail;

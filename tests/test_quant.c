@@ -561,6 +561,15 @@ START_TEST(t_entropy_known) {
   h[2047] = 1;
   th = cb_entropy_threshold(h, CB_NBINS, 2048.0, 8);
   ck_assert_msg(th >= 128 && th <= 256, "th = %g", th);
+  /* no mass near zero (the logits of a confident two-class head, |x|
+   * in two bumps at bins 1700-1800 and 1900-2000): the KL minimum of
+   * the unguarded search clipped every value (retinaface's stride-8
+   * scores, mtcnn_det1's prob1); the threshold keeps at least half */
+  memset(h, 0, sizeof h);
+  for (int i = 1700; i < 1800; i++) h[i] = 300;
+  for (int i = 1900; i < 2000; i++) h[i] = 100;
+  th = cb_entropy_threshold(h, CB_NBINS, 2048.0, 8);
+  ck_assert_msg(th >= 1750, "th = %g", th);
   /* degenerate */
   memset(h, 0, sizeof h);
   ck_assert(cb_entropy_threshold(h, CB_NBINS, 0, 8) == 1);
