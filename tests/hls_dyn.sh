@@ -1,8 +1,9 @@
 #!/bin/bash
 # hls_dyn.sh [BUILD_DIR] [NET...] - the dynamic confirmation of the static
-# II proof (docs/hls.md "Dynamic II check").  For each net (8-bit Xilinx,
-# the nets of tests/hls_ii.sh) every segment's testbench is built twice with
-# gcc -std=c99 -Wall -Wextra -Werror: plainly (it must PASS, bit-exact) and
+# II proof (docs/hls.md "Dynamic II check").  For each net (8-bit Xilinx;
+# by default the nets of tests/hls_ii.sh and cifar10_quick, or the shared
+# models named) every segment's testbench is built twice with gcc
+# -std=c99 -Wall -Wextra -Werror: plainly (it must PASS, bit-exact) and
 # with -DCHAI_HLS_COUNT, where chai_fx.h's access macros count, per
 # pipelined-loop iteration, the distinct words per bank of every on-chip
 # array and the m_axi beats per port and direction.  That run must PASS too,
@@ -123,7 +124,7 @@ if [ ! -d "$M" ]; then
   echo "skip: $M not found (shared models)"
   exit 0
 fi
-nets=${*:-lenet_mnist resnet20_cifar10 yoloface50k_dw resnet20_axi}
+nets=${*:-lenet_mnist cifar10_quick resnet20_cifar10 yoloface50k_dw resnet20_axi}
 printf 'target:\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 8\n' >"$T/axi.yaml"
 for n in $nets; do
   case $n in
