@@ -11,7 +11,9 @@
 # tests/hls_ii.py's static figures (--counts), and the II they give must
 # equal the loop's pragma.  Negative cases: a wrong partition pragma (the
 # static figure moves, the counted one does not) and a wrong partition
-# descriptor (the counted figure moves) must both be rejected.
+# descriptor (the counted figure moves), and a read that bypasses the
+# macros, must all be rejected.  CHAI_DYN_KEEP=DIR keeps the counted
+# (NET.SEG.dyn) and static (NET.SEG.st) tables.
 set -u
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -97,6 +99,8 @@ check() {
       echo "FAIL $name seg$k: counted figures differ from the static ones"; echo "$out"; return 1
     fi
     tot="$tot seg$k: $out;"
+    [ -n "${CHAI_DYN_KEEP:-}" ] && mkdir -p "$CHAI_DYN_KEEP" &&
+      cp "$T/$name.$k.dyn" "$T/$name.$k.st" "$CHAI_DYN_KEEP/"
   done
   echo "ok   $name:$tot"
 }

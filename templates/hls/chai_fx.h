@@ -1,7 +1,8 @@
 /* chai_fx.h - the HLS kernel library's scalar rules of the fixed-point
  * contract (docs/fixed-point.md): rounding shift, saturation and
  * requantization as inline integer functions, bit for bit the runtime's
- * rt_fx_rshift / rt_fx_requant (tests/test_hls_fx.c checks it).  Written by
+ * rt_fx_rshift / rt_fx_requant (tests/test_hls_fx.c checks it), and the
+ * access macros of the dynamic II check (tests/hls_dyn.sh).  Written by
  * hand; chaicc copies it into each HLS project's hls/chai_fx.h after the
  * provenance header, without this comment (everything up to its end). */
 #ifndef CHAI_FX_H
