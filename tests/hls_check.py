@@ -75,8 +75,26 @@ def body_end(text, start):
     return len(text)
 
 
+def synthesis_view(text):
+    """Blanks the lines compiled only with -DCHAI_HLS_COUNT (the access
+    count of the testbench, chai_fx.h: never synthesized), keeping line
+    breaks: the #ifdef branch, or the #else branch of #ifndef."""
+    out, stack = [], []  # per open #if: [this branch counts, its #else counts]
+    for l in text.split("\n"):
+        m = re.match(r"#\s*(ifdef|ifndef|if|else|elif|endif)\b\s*(\w*)", l.strip())
+        if m and m.group(1) in ("ifdef", "ifndef", "if"):
+            c = m.group(2) == "CHAI_HLS_COUNT"
+            stack.append([m.group(1) == "ifdef" and c, m.group(1) == "ifndef" and c])
+        elif m and m.group(1) in ("else", "elif") and stack:
+            stack[-1] = [stack[-1][1], False]
+        elif m and m.group(1) == "endif" and stack:
+            stack.pop()
+        out.append("" if any(e[0] for e in stack) else l)
+    return "\n".join(out)
+
+
 def check(path):
-    raw = open(path, encoding="utf-8", errors="replace").read()
+    raw = synthesis_view(open(path, encoding="utf-8", errors="replace").read())
     text = strip(raw)
     # preprocessor lines (pragmas, includes, defines) are not code
     text = "\n".join("" if l.lstrip().startswith("#") else l for l in text.split("\n"))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""hls_ii.py [--exact] [-q] FILE.c... - static II proof of generated HLS C.
+"""hls_ii.py [--exact] [-q] [--counts OUT] FILE.c... - static II proof of generated HLS C.
 
 For every loop with `#pragma HLS PIPELINE II=n` it counts the memory
 accesses of one iteration.  Loops nested in the pipelined loop unroll
@@ -25,7 +25,13 @@ elements, times the unrolled copies of the loops around them), and fails
 when a
 loop requests an II below the proven one; with --exact, also when the
 requested II is not exactly the proven one (chaicc writes its proven II
-into the pragma, so this confirms chaicc's figure).  docs/hls.md.
+into the pragma, so this confirms chaicc's figure).  The access macros of
+templates/hls/chai_fx.h (CHAI_R(A, [i]) ...) are read as the plain
+accesses they stand for.  --counts OUT writes, per pipelined loop, "loop
+FUNC LABEL req R proven P" and "count LABEL KEY N" lines: KEY an on-chip
+array (N its most distinct words in one bank, reads and writes apart) or an
+m_axi port and direction, fm.r / fm.w / wts.r (N the beats); the same
+figures the instrumented testbench prints (tests/hls_dyn.sh).  docs/hls.md.
 """
 import ast
 import itertools
@@ -43,6 +49,31 @@ DECL = re.compile(r'const\s+int(?:32_t|64_t)?\s+([^;]*);')
 
 def strip_comments(s):
     return re.sub(r'/\*.*?\*/', lambda m: ' ' * len(m.group(0)), s, flags=re.S)
+
+
+ACCESS = re.compile(r'\bCHAI_(?:R|W|RW|MR|MW)\(')
+
+
+def unwrap(s):
+    """The access macros of chai_fx.h as the plain accesses they expand to:
+    CHAI_R(A, [i][j]) -> A[i][j] (A may be "(wts + N)")."""
+    out, i = [], 0
+    for m in ACCESS.finditer(s):
+        if m.start() < i:
+            continue
+        d, j = 1, m.end()
+        while d:
+            d += {'(': 1, ')': -1}.get(s[j], 0)
+            j += 1
+        inner = unwrap(s[m.end():j - 1])
+        d, k = 0, 0
+        while inner[k] != ',' or d:
+            d += {'(': 1, ')': -1, '[': 1, ']': -1}.get(inner[k], 0)
+            k += 1
+        out.append(s[i:m.start()] + inner[:k].strip() + inner[k + 1:].strip())
+        i = j
+    out.append(s[i:])
+    return ''.join(out)
 
 
 def match_brace(s, i):
@@ -225,12 +256,13 @@ def accesses(text, arrays):
 
 
 def analyse(path, exact):
-    src = strip_comments(open(path).read())
+    src = unwrap(strip_comments(open(path).read()))
     arrays = {}
     for m in GARR.finditer(src):
         arrays[m.group(1)] = Array(m.group(1), [int(x) for x in re.findall(r'\d+', m.group(2))], 'rom')
     rows, bad = [], 0
     muls = [0]
+    analyse.counts = []
     for fm in FUNC.finditer(src):
         fname = fm.group(1)
         b0 = fm.end() - 1
@@ -273,7 +305,8 @@ def analyse(path, exact):
                     if l['bstart'] - lp['bstart'] <= m.start() < l['end'] - lp['bstart']:
                         copies *= l['hi'] - l['lo']
                 nmul += copies
-            per = {}  # array -> (max distinct per bank) over samples
+            per = {}  # '_ii' -> (proven II, what limits it)
+            keys = {}  # array or port.direction -> max distinct words per bank / beats
             for sample in range(3):
                 env = {}
                 for l in outer:
@@ -333,6 +366,8 @@ def analyse(path, exact):
                                 if on:
                                     words.setdefault((name, bank), set()).add((f, word))
                 for key, ws in words.items():
+                    ck = '%s.%s' % key if key[1] in ('r', 'w') else key[0]
+                    keys[ck] = max(keys.get(ck, 0), len(ws))
                     if key[1] in ('r', 'w'):  # an m_axi port (banks are tuples)
                         ii, what = len(ws), 'm_axi %s (%d %s)' % (key[0], len(ws), 'reads' if key[1] == 'r' else 'writes')
                     else:
@@ -346,6 +381,7 @@ def analyse(path, exact):
             if not ok:
                 bad += 1
             rows.append((fname, lp['label'], -(-trips // uf), req, proven, what, ok))
+            analyse.counts.append((fname, lp['label'], req, proven, sorted(keys.items())))
             muls[0] += nmul
     analyse.muls = muls[0]
     return rows, bad
@@ -353,6 +389,11 @@ def analyse(path, exact):
 
 def main(argv):
     exact = '--exact' in argv
+    counts = None
+    if '--counts' in argv:
+        i = argv.index('--counts')
+        counts = open(argv[i + 1], 'w')
+        argv = argv[:i] + argv[i + 2:]
     nmul = 0
     quiet = '-q' in argv
     files = [a for a in argv if not a.startswith('-')]
@@ -364,10 +405,16 @@ def main(argv):
         rows, b = analyse(f, exact)
         bad += b
         nmul += analyse.muls
+        for fn, lab, req, proven, keys in analyse.counts if counts else []:
+            counts.write('loop %s %s req %d proven %d\n' % (fn, lab, req, proven))
+            for k, n in keys:
+                counts.write('count %s %s %d\n' % (lab, k, n))
         for fn, lab, it, req, pr, what, ok in rows:
             if not quiet or not ok:
                 print('%-4s %-40s %-36s iters %8d  II req %4d proven %4d  %s' % (
                     'ok' if ok else 'FAIL', fn, lab, it, req, pr, what))
+    if counts:
+        counts.close()
     print('multipliers: %d (products of two array elements in pipelined loops, unrolled)' % nmul)
     if bad:
         print('%d pipelined loop(s) request an II below the proven one%s' % (

@@ -9,16 +9,19 @@ function render(t)
   s[#s + 1] = lib.rom("int8_t", F .. "_sh", t.C, t.shbody)
   s[#s + 1] = lib.rom("int64_t", F .. "_B", t.C, t.Bbody)
   s[#s + 1] = lib.signature(t) .. " {\n"
+  for _, r in ipairs({"_M", "_sh", "_B"}) do
+    s[#s + 1] = ("CHAI_ARRAY1(%s%s, %d, CHAI_NONE, 0)\n"):format(F, r, t.C)
+  end
   s[#s + 1] = ([[
 %s_o: for (int o = 0; o < %d; o++) {
   %s_c: for (int c = 0; c < %d; c++) {
     %s_i: for (int i = 0; i < %d; i++) {
 ]]):format(F, t.OUTER, F, t.C, F, t.INNER)
-  s[#s + 1] = lib.pragma("", ("PIPELINE II=%d"):format(t.II))
-  if t.LANES > 1 then s[#s + 1] = lib.pragma("", ("UNROLL factor=%d"):format(t.LANES)) end
+  s[#s + 1] = lib.pipeline("", "      ", F .. "_i", t.II, t.LANES, "i")
   s[#s + 1] = ([[
       const int j = (o * %d + c) * %d + i;
-      y0[j] = (%s)fx_sat(fx_rshift((int64_t)x0[j] * %s_M[c] + %s_B[c], %s_sh[c]), %d, %d);
+      CHAI_MW(y0, [j]) = (%s)fx_sat(fx_rshift((int64_t)CHAI_MR(x0, [j]) * CHAI_R(%s_M, [c]) + CHAI_R(%s_B, [c]),
+                                          CHAI_R(%s_sh, [c])), %d, %d);
     }
   }
 }

@@ -14,11 +14,11 @@ function render(t)
   s[#s + 1] = "  int64_t o = 0;\n"
   for k = 1, nd do
     s[#s + 1] = ("%s%s_a%d: for (int i%d = 0; i%d < %d; i%d++) {\n"):format(ind, F, k - 1, k - 1, k - 1, t.dims[k], k - 1)
-    if k == nd then s[#s + 1] = lib.pragma(ind .. "  ", ("PIPELINE II=%d"):format(t.II)) end
+    if k == nd then s[#s + 1] = lib.pipeline(ind .. "  ", ind .. "  ", ("%s_a%d"):format(F, k - 1), t.II) end
     if t.strides[k] ~= 0 then src[#src + 1] = ("(int64_t)i%d * %d"):format(k - 1, t.strides[k]) end
     ind = ind .. "  "
   end
-  s[#s + 1] = ("%sy0[o++] = x0[%s];\n"):format(ind, table.concat(src, " + "))
+  s[#s + 1] = ("%sCHAI_MW(y0, [o]) = CHAI_MR(x0, [%s]);\n%so++;\n"):format(ind, table.concat(src, " + "), ind)
   for k = nd, 1, -1 do
     ind = ind:sub(3)
     s[#s + 1] = ind .. "}\n"

@@ -21,6 +21,14 @@ function render(t)
   for _, g in ipairs(t.segs) do
     s[#s + 1] = ("/* segment %d: %s */\nvoid %s(int8_t *fm, const int8_t *wts);\n"):format(g.k, g.layers, g.top)
   end
+  s[#s + 1] = [[
+
+#ifdef CHAI_HLS_COUNT
+#include <stdio.h>
+/* The access count's per-loop table (chai_fx.h, docs/hls.md). */
+void chai_hls_count_report(FILE *out);
+#endif
+]]
   s[#s + 1] = "\n#endif\n"
   return table.concat(s)
 end

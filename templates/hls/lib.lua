@@ -34,6 +34,24 @@ function req(t, v, M, sh)
   return ("%s(%s, %s, %s, %d, %d)"):format(f, v, M, sh, t.qmin, t.qmax)
 end
 
+-- The head of a pipelined loop's body: the PIPELINE pragma (with UNROLL
+-- factor=lanes when lanes > 1, var the loop variable) and the CHAI_ITER
+-- mark that opens an iteration of the access count (templates/hls/chai_fx.h).
+function pipeline(pind, ind, label, ii, lanes, var)
+  local s = pragma(pind, ("PIPELINE II=%d"):format(ii))
+  if lanes and lanes > 1 then
+    return s .. pragma(pind, ("UNROLL factor=%d"):format(lanes)) ..
+        ("%sCHAI_ITER_U(%s, %s, %d)\n"):format(ind, label, var, lanes)
+  end
+  return s .. ("%sCHAI_ITER(%s)\n"):format(ind, label)
+end
+
+-- An access through chai_fx.h's macros: m is R, W, RW (on-chip array) or
+-- MR, MW (m_axi pointer); subs the subscripts ("[i][j]").
+function acc(m, a, subs)
+  return ("CHAI_%s(%s, %s)"):format(m, a, subs)
+end
+
 -- "#pragma HLS ..." lines, indented.
 function pragma(ind, text)
   return ind .. "#pragma HLS " .. text .. "\n"

@@ -10,12 +10,12 @@ function render(t)
   local src, dst = {}, {}
   for k = 1, nd do
     s[#s + 1] = ("%s%s_d%d: for (int i%d = 0; i%d < %d; i%d++) {\n"):format(ind, F, k - 1, k - 1, k - 1, t.dims[k], k - 1)
-    if k == nd then s[#s + 1] = lib.pragma(ind .. "  ", ("PIPELINE II=%d"):format(t.II)) end
+    if k == nd then s[#s + 1] = lib.pipeline(ind .. "  ", ind .. "  ", ("%s_d%d"):format(F, k - 1), t.II) end
     src[k] = ("i%d * %d"):format(k - 1, t.strides[k])
     dst[k] = ("i%d * %d"):format(k - 1, t.ostrides[k])
     ind = ind .. "  "
   end
-  s[#s + 1] = ("%sy0[%s] = x0[%s];\n"):format(ind, table.concat(dst, " + "), table.concat(src, " + "))
+  s[#s + 1] = ("%sCHAI_MW(y0, [%s]) = CHAI_MR(x0, [%s]);\n"):format(ind, table.concat(dst, " + "), table.concat(src, " + "))
   for k = nd, 1, -1 do
     ind = ind:sub(3)
     s[#s + 1] = ind .. "}\n"

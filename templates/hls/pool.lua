@@ -13,7 +13,7 @@ function render(t)
   %s_oy: for (int oy = 0; oy < %d; oy++) {
     %s_ox: for (int ox = 0; ox < %d; ox++) {
 ]]):format(F, t.NC, F, t.OH, F, t.OW)
-  s[#s + 1] = lib.pragma("", ("PIPELINE II=%d"):format(t.II))
+  s[#s + 1] = lib.pipeline("", "      ", F .. "_ox", t.II)
   s[#s + 1] = ([[
       int hs = oy * %d - %d, ws = ox * %d - %d;
       int he = hs + %d, we = ws + %d;
@@ -37,7 +37,7 @@ function render(t)
         %s_kx: for (int kx = 0; kx < %d; kx++) {
           const int iy = oy * %d - %d + ky, ix = ox * %d - %d + kx;
           if (iy < hs || iy >= he || ix < ws || ix >= we) continue;
-          const int32_t v = x0[(p * %d + iy) * %d + ix];
+          const int32_t v = CHAI_MR(x0, [(p * %d + iy) * %d + ix]);
 ]]):format(F, t.KH, F, t.KW, t.SH, t.PH, t.SW, t.PW, t.H, t.W)
   s[#s + 1] = t.ave and "          sum += v;\n" or "          if (v > m) m = v;\n"
   s[#s + 1] = "        }\n      }\n"
@@ -49,7 +49,7 @@ function render(t)
     s[#s + 1] = "      const int32_t r = hs < he && ws < we ? m : 0;\n"
   end
   local v = t.ident and ("fx_sat(r, %d, %d)"):format(t.qmin, t.qmax) or lib.req(t, "r", t.M, t.sh)
-  s[#s + 1] = ("      y0[(p * %d + oy) * %d + ox] = (%s)%s;\n"):format(t.OH, t.OW, t.yt[1], v)
+  s[#s + 1] = ("      CHAI_MW(y0, [(p * %d + oy) * %d + ox]) = (%s)%s;\n"):format(t.OH, t.OW, t.yt[1], v)
   s[#s + 1] = "    }\n  }\n}\n}\n"
   return table.concat(s)
 end

@@ -41,6 +41,11 @@ for bit, printing PASS or FAIL (non-zero exit on a mismatch).
 ## Without Vivado
 
     gcc -std=c99 -O2 -I. %s tb_%s.c -o tb && ./tb %s
+
+Add `-DCHAI_HLS_COUNT` to count the accesses of every pipelined loop's
+iterations (words per on-chip bank, m_axi beats): the testbench then
+prints a per-loop table before its PASS or FAIL line (chaicc's
+docs/hls.md, "Dynamic II check").
 ]]):format(t.net_name, t.version, t.prototxt, table.concat(segs, "\n"), t.base,
            t.wfile ~= "" and t.wfile or "(none: every weight is on chip)", t.estimate, t.part, t.clock,
            t.segs[1] and t.segs[1].src or "<seg>.c", t.segs[1] and t.segs[1].top or "<top>", t.wfile)

@@ -41,7 +41,7 @@ static int8_t wts[%s_WTS_SIZE];
   for i, x in ipairs(t.ins) do
     s[#s + 1] = ("  memcpy(fm + %d, in%d, sizeof in%d);\n"):format(x.off, i - 1, i - 1)
   end
-  s[#s + 1] = ("  %s(fm, wts);\n"):format(t.top)
+  s[#s + 1] = ("  %s(fm, wts);\n#ifdef CHAI_HLS_COUNT\n  chai_hls_count_report(stdout);\n#endif\n"):format(t.top)
   for i, x in ipairs(t.outs) do
     s[#s + 1] = ([[
   for (long i = 0; i < %d; i++)

@@ -1,0 +1,159 @@
+#!/bin/bash
+# hls_dyn.sh [BUILD_DIR] [NET...] - the dynamic confirmation of the static
+# II proof (docs/hls.md "Dynamic II check").  For each net (8-bit Xilinx;
+# by default the nets of tests/hls_ii.sh and cifar10_quick, or the shared
+# models named) every segment's testbench is built twice with gcc
+# -std=c99 -Wall -Wextra -Werror: plainly (it must PASS, bit-exact) and
+# with -DCHAI_HLS_COUNT, where chai_fx.h's access macros count, per
+# pipelined-loop iteration, the distinct words per bank of every on-chip
+# array and the m_axi beats per port and direction.  That run must PASS too,
+# and for every pipelined loop its per-iteration maxima must equal
+# tests/hls_ii.py's static figures (--counts), and the II they give must
+# equal the loop's pragma.  Negative cases: a wrong partition pragma (the
+# static figure moves, the counted one does not) and a wrong partition
+# descriptor (the counted figure moves), and a read that bypasses the
+# macros, must all be rejected.  CHAI_DYN_KEEP=DIR keeps the counted
+# (NET.SEG.dyn) and static (NET.SEG.st) tables.
+set -u
+cd "$(dirname "$0")/.."
+B=${1:-build}
+case $B in /*) ;; *) B=$PWD/$B ;; esac
+shift || true
+CHAICC=$B/chaicc
+PY=python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+CC="gcc -std=c99 -Wall -Wextra -Werror -Wno-unknown-pragmas -O1 -I."
+
+# compare STATIC DYNAMIC: exit 0 when every pipelined loop's counts agree;
+# prints "L loops, A figures" or the differences.
+compare() {
+  $PY - "$1" "$2" <<'PYEOF'
+import sys
+st, dy = {}, {}
+for l in open(sys.argv[1]):
+    f = l.split()
+    if f[0] == 'loop':
+        st[f[2]] = (int(f[4]), int(f[6]), {})
+    else:
+        st[f[1]][2][f[2]] = int(f[3])
+lost = None
+for l in open(sys.argv[2]):
+    f = l.split()
+    if not f:
+        continue
+    if f[0] == 'loop':
+        dy[f[1]] = (int(f[3]), int(f[5]), {})
+    elif f[0] == 'count':
+        dy[f[1]][2][f[2]] = int(f[3])
+    elif f[0] == 'lost':
+        lost = int(f[1])
+bad, n = [], 0
+if lost != 0:
+    bad.append('%s accesses outside a pipelined iteration or over the buffer' % lost)
+for lab, (req, proven, keys) in st.items():
+    if lab not in dy:
+        bad.append('%s: never ran in the testbench' % lab)
+        continue
+    iters, ii, dkeys = dy[lab]
+    for k in sorted(set(keys) | set(dkeys)):
+        if keys.get(k) != dkeys.get(k):
+            bad.append('%s %s: static %s, counted %s' % (lab, k, keys.get(k, '-'), dkeys.get(k, '-')))
+        n += 1
+    if not ii == req == proven:
+        bad.append('%s: pragma II %d, proven %d, counted %d' % (lab, req, proven, ii))
+for lab in dy:
+    if lab not in st:
+        bad.append('%s: counted, but not a pipelined loop of the static proof' % lab)
+for b in bad[:8]:
+    print('  ' + b)
+if not bad:
+    top = max(st, key=lambda l: (dy[l][1], l))
+    print('%d loops (%d at II 1), %d figures equal, largest II %d (%s: %s)' % (
+        len(st), sum(1 for l in st if dy[l][1] == 1), n, dy[top][1], top,
+        ', '.join('%s %d' % kv for kv in sorted(dy[top][2].items()))))
+sys.exit(1 if bad else 0)
+PYEOF
+}
+
+# check DIR NAME: build and run every segment's testbench in DIR (an HLS
+# project) plainly and counted, and compare the counts with the static ones.
+check() {
+  local d=$1 name=$2 seg base k tbs tot=""
+  for seg in "$d"/*_seg*.c; do
+    case $seg in */tb_*) continue ;; esac
+    base=$(basename "$seg" .c)
+    k=${base##*_seg}
+    tbs="tb_${base%_seg*}_seg$k.c"
+    if ! (cd "$d" && $CC "$base.c" "$tbs" -o tb_plain && ./tb_plain) >"$T/$name.$k.plain" 2>&1 ||
+       ! grep -q '^PASS' "$T/$name.$k.plain"; then
+      echo "FAIL $name seg$k: plain testbench"; tail -3 "$T/$name.$k.plain"; return 1
+    fi
+    if ! (cd "$d" && $CC -DCHAI_HLS_COUNT "$base.c" "$tbs" -o tb_count && ./tb_count) >"$T/$name.$k.dyn" 2>&1 ||
+       ! grep -q '^PASS' "$T/$name.$k.dyn"; then
+      echo "FAIL $name seg$k: counting testbench"; tail -3 "$T/$name.$k.dyn"; return 1
+    fi
+    $PY tests/hls_ii.py --counts "$T/$name.$k.st" "$seg" >/dev/null 2>&1
+    if ! out=$(compare "$T/$name.$k.st" "$T/$name.$k.dyn"); then
+      echo "FAIL $name seg$k: counted figures differ from the static ones"; echo "$out"; return 1
+    fi
+    tot="$tot seg$k: $out;"
+    [ -n "${CHAI_DYN_KEEP:-}" ] && mkdir -p "$CHAI_DYN_KEEP" &&
+      cp "$T/$name.$k.dyn" "$T/$name.$k.st" "$CHAI_DYN_KEEP/"
+  done
+  echo "ok   $name:$tot"
+}
+
+quant() { # NAME PROTO WEIGHTS INPUT -> $T/NAME.q.prototxt
+  mkdir -p "$T/cal_$1" && cp "$4" "$T/cal_$1/input.npy"
+  "$CHAICC" quantize --deploy_model "$2" --weights "$3" --quantized_deploy_model "$T/$1.q.prototxt" \
+    --calibration_directory "$T/cal_$1" --calibration_size 1 --quant_type Xilinx --bitwidths 8,8,8 >"$T/$1.ql" 2>&1
+}
+net() { # NAME MODEL [CONFIG]: quantize, compile --target hls, check
+  local name=$1 m=$2 cfg=${3:-} opt=""
+  [ -n "$cfg" ] && opt="--config $cfg"
+  [ -f "$T/$m.q.prototxt" ] || quant "$m" "$M/$m/deploy.prototxt" "$M/$m/weights.caffemodel" "$M/$m/ref/input.npy" ||
+    { echo "FAIL $name: quantize"; fail=1; return; }
+  # shellcheck disable=SC2086
+  if ! "$CHAICC" compile "$T/$m.q.prototxt" "$M/$m/weights.caffemodel" -o "$T/$name" --target hls $opt \
+      >"$T/$name.log" 2>&1; then
+    echo "FAIL $name: compile"; tail -3 "$T/$name.log"; fail=1; return
+  fi
+  check "$T/$name/hls" "$name" || fail=1
+}
+
+M=../shared/models
+if [ ! -d "$M" ]; then
+  echo "skip: $M not found (shared models)"
+  exit 0
+fi
+nets=${*:-lenet_mnist cifar10_quick resnet20_cifar10 yoloface50k_dw resnet20_axi}
+printf 'target:\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 8\n' >"$T/axi.yaml"
+for n in $nets; do
+  case $n in
+    resnet20_axi) net "$n" resnet20_cifar10 "$T/axi.yaml" ;;
+    *) net "$n" "$n" ;;
+  esac
+done
+
+# negative cases, on a copy of lenet's project (compiled above or here)
+[ -d "$T/lenet_mnist/hls" ] || net lenet_mnist lenet_mnist >/dev/null
+neg() { # WHAT SED-EXPR: the mutated project must be rejected
+  rm -rf "$T/neg" && cp -r "$T/lenet_mnist/hls" "$T/neg"
+  sed -i "$2" "$T/neg"/*_seg0.c
+  if cmp -s "$T/neg/LeNet_seg0.c" "$T/lenet_mnist/hls/LeNet_seg0.c"; then
+    echo "FAIL negative ($1): the mutation did not apply"; fail=1
+  elif out=$(check "$T/neg" neg); then
+    echo "FAIL negative ($1): accepted"; echo "$out"; fail=1
+  else
+    echo "ok   negative ($1) rejected: $(echo "$out" | sed -n 2p | sed 's/^ *//')"
+  fi
+}
+neg "acc partitioned cyclic 8 in the pragma only" \
+  '0,/ARRAY_PARTITION variable=acc complete dim=2/s//ARRAY_PARTITION variable=acc cyclic factor=8 dim=2/'
+neg "acc counted as cyclic 8" \
+  '0,/CHAI_ARRAY2(acc, \([0-9]*\), CHAI_NONE, 0, 16, CHAI_COMPLETE, 0)/s//CHAI_ARRAY2(acc, \1, CHAI_NONE, 0, 16, CHAI_CYCLIC, 8)/'
+neg "a pool read bypassing the count" \
+  '0,/CHAI_MR(x0, \[(p \* 24 + iy) \* 24 + ix\])/s//x0[(p * 24 + iy) * 24 + ix]/'
+exit $fail
