@@ -88,6 +88,12 @@ int64_t fx_outq32_neon(const rt_fx_outq *q, int c, const int32_t *acc, int16_t *
  * were done (0 when the parameters are outside that range). */
 int64_t fx_elt_sum2_neon(const int16_t *x0, const int16_t *x1, int16_t *y, int64_t cnt,
                          int32_t M0, int32_t M1, int sh, int32_t qmin, int32_t qmax);
+/* rt_fx_relu's map, 8 codes at a time (y may be x): x >= 0 gives
+ * clamp(rsh(x * M, sh)), x < 0 clamp(rsh(x * Mn, shn)) (shifts <= 63, a
+ * shift <= 0 is none, codes within int16); returns how many were done
+ * (0 outside that range). */
+int64_t fx_relu_neon(const int16_t *x, int16_t *y, int64_t n, int32_t M, int sh, int32_t Mn,
+                     int shn, int32_t qmin, int32_t qmax);
 
 #if defined(__aarch64__)
 /* ---- The dot-product tile (arm/rt_fx_sdot_neon.c, AArch64) ---- */
