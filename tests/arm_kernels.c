@@ -40,11 +40,13 @@ static int32_t Mv[MAXO], Mnv[MAXO];
 static int8_t shv[MAXO], shnv[MAXO];
 static int64_t biasv[MAXO];
 
-/* A random output stage for O channels with accumulators of about 2^ab. */
+/* A random output stage for O channels with accumulators of about 2^ab
+ * (one channel in 16 with a shift <= 0, which is none). */
 static void rand_outq(rt_fx_outq *q, int O, int ab, int bits) {
   for (int c = 0; c < O; c++) {
     Mv[c] = uni(1 << 14, (1 << 15) - 1) * (uni(0, 9) ? 1 : -1);
     shv[c] = (int8_t)(15 + ab - bits + uni(0, 2));
+    if (!uni(0, 15)) Mv[c] = uni(-3, 3), shv[c] = (int8_t)uni(-2, 0); /* no shift */
     Mnv[c] = Mv[c] / uni(2, 10);
     shnv[c] = shv[c];
   }

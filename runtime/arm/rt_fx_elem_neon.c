@@ -34,33 +34,29 @@ int64_t fx_elt_sum2_neon(const int16_t *x0, const int16_t *x1, int16_t *y, int64
   return j;
 }
 
-/* The codes of 4 lanes v of one half (M, sh) of the ReLU map: the output
- * stage of rt_fx_arm.h (oqn_rq) on the widened codes. */
-static inline __attribute__((always_inline)) int32x4_t relu_half(int32x4_t v, int32x2_t M,
-                                                                 int64x2_t s, int64x2_t neg,
-                                                                 int32x4_t lo, int32x4_t hi) {
-  return vminq_s32(vmaxq_s32(oqn_rq(v, M, s, neg), lo), hi);
+/* The ReLU map over [0, n - n % 8) with the output stage k (LEAKY: the
+ * sign selects (M, sh) or (Mn, shn)) on the widened codes. */
+static inline __attribute__((always_inline)) int64_t relu_run(const oqn *k, const int16_t *x,
+                                                              int16_t *y, int64_t n, bool pos) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    int16x8_t a = vld1q_s16(x + i);
+    vst1q_s16(y + i, vcombine_s16(oqn_apply_p(k, vmovl_s16(vget_low_s16(a)), pos),
+                                  oqn_apply_p(k, vmovl_s16(vget_high_s16(a)), pos)));
+  }
+  return i;
 }
 
 int64_t fx_relu_neon(const int16_t *x, int16_t *y, int64_t n, int32_t M, int sh, int32_t Mn,
                      int shn, int32_t qmin, int32_t qmax) {
   if (sh > 63 || shn > 63 || qmin < INT16_MIN || qmax > INT16_MAX || qmin > qmax) return 0;
-  const int32x2_t mp = vdup_n_s32(M), mn = vdup_n_s32(Mn);
-  const int64x2_t sp = vdupq_n_s64(sh > 0 ? -sh : 0), sn = vdupq_n_s64(shn > 0 ? -shn : 0);
-  const int64x2_t np = vdupq_n_s64(sh > 0 ? -1 : 0), nn = vdupq_n_s64(shn > 0 ? -1 : 0);
-  const int32x4_t lo = vdupq_n_s32(qmin), hi = vdupq_n_s32(qmax), zero = vdupq_n_s32(0);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    int16x8_t a = vld1q_s16(x + i);
-    int32x4_t v[2] = {vmovl_s16(vget_low_s16(a)), vmovl_s16(vget_high_s16(a))};
-    int16x4_t r[2];
-    for (int h = 0; h < 2; h++) {
-      int32x4_t p = relu_half(v[h], mp, sp, np, lo, hi);
-      int32x4_t q = relu_half(v[h], mn, sn, nn, lo, hi);
-      r[h] = vmovn_s32(vbslq_s32(vcltq_s32(v[h], zero), q, p));
-    }
-    vst1q_s16(y + i, vcombine_s16(r[0], r[1]));
-  }
-  return i;
+  oqn k;
+  k.relu = RT_FX_LEAKY;
+  k.pos = sh > 0 && shn > 0;
+  k.M = vdup_n_s32(M), k.Mn = vdup_n_s32(Mn);
+  k.s = vdupq_n_s64(sh > 0 ? -sh : 0), k.sn = vdupq_n_s64(shn > 0 ? -shn : 0);
+  k.neg = vdupq_n_s64(sh > 0 ? -1 : 0), k.negn = vdupq_n_s64(shn > 0 ? -1 : 0);
+  k.lo = vdupq_n_s32(qmin), k.hi = vdupq_n_s32(qmax);
+  return k.pos ? relu_run(&k, x, y, n, true) : relu_run(&k, x, y, n, false);
 }
 #endif

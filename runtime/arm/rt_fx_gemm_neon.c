@@ -10,7 +10,7 @@
  * channels' weights (packed per channel block, wp[k][r]), and 2 GN_MR
  * widening multiply-accumulates of 4 lanes.  Every partial sum is within
  * the fits32 bound, so the int32 result is the exact sum, whatever the
- * order.  The output stage runs on the tile in registers (oqn_apply).
+ * order.  The output stage runs on the tile in registers (oqn_apply8).
  *
  * The im2col rows come from a zero-padded, phase-split band of input
  * rows when the strides are equal and there is no dilation (gn_band: row
@@ -241,8 +241,7 @@ static void gn_out(const gn_ctx *x, const int32_t *acc, int16_t *dst, int64_t P,
     int16_t t[GN_NR];
     int16_t *d = nv == GN_NR ? dst + r * P : t;
     if (x->ok[r])
-      vst1q_s16(d, vcombine_s16(oqn_apply(&x->k[r], vld1q_s32(acc + 8 * r)),
-                                oqn_apply(&x->k[r], vld1q_s32(acc + 8 * r + 4))));
+      vst1q_s16(d, oqn_apply8(&x->k[r], acc + 8 * r));
     else
       fx_outq32(x->lvl, &x->p->q, x->o + r, acc + 8 * r, d, GN_NR);
     if (d == t) memcpy(dst + r * P, t, (size_t)nv * sizeof *t);
