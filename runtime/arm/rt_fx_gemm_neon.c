@@ -16,7 +16,9 @@
  * rows when the strides are equal and there is no dilation (gn_band: row
  * k of output (oy, ox) is band[roff[k] + oy * WQ + ox], contiguous in ox,
  * so a tile of 8 columns of one output row is one 8-code load per k),
- * else from a panel gathered per tile (gn_panel).
+ * else from a panel gathered per tile (gn_panel).  On ARMv7, band rows of
+ * 3 or 5 taps at stride 1 take a row tile (gn_tile_r3, gn_tile_r5: one
+ * 16-code load per kernel row, the taps by VEXT).
  *
  * On AArch64 CPUs with SDOT (arm/rt_fx_sdot_neon.c), when the group's
  * codes and a block's weights fit int8, the tile takes its k in fours by
