@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arm/rt_fx_arm.h" /* fx_elt_sum2_neon */
+#include "arm/rt_fx_arm.h" /* fx_elt_sum2_neon, fx_relu_neon */
 #include "rt_fx_int.h"
 #include "rt_par.h"
 
@@ -121,6 +121,8 @@ static void rq_codes(const rt_fx_relu_param *p, const int16_t *x, int16_t *y,
 #if FX_AVX2
   if (q && kp != RQ_OTHER && kn != RQ_OTHER && n >= 16 && use_avx2())
     i = rq_codes_avx2(p, kp, kn, x, y, n);
+#elif FX_NEON
+  i = fx_relu_neon(x, y, n, p->M, p->sh, p->Mn, p->shn, p->qmin, p->qmax);
 #endif
   for (; i < n; i++)
     y[i] = (int16_t)(x[i] >= 0 ? rq16(x[i], p->M, p->sh, p->qmin, p->qmax)

@@ -1,6 +1,7 @@
 /* arm_kernels.c - the runtime's fixed-point Convolution (GEMM, depthwise
  * and general paths), InnerProduct and Eltwise SUM against a direct per-output
- * reference (int64 sums, rt_fx_requant), bit for bit, on random layers:
+ * reference (int64 sums, rt_fx_requant), bit for bit, on random layers
+ * (and the standalone ReLU map against rt_fx_requant):
  * groups, depthwise, stride 1 to 3, padding, dilation, 8- and 12-bit
  * codes, ReLU / leaky / none output stages, channel counts that do not
  * fill a tile.  Built and run by tests/arm_kernels.sh for AArch64 and
@@ -39,11 +40,13 @@ static int32_t Mv[MAXO], Mnv[MAXO];
 static int8_t shv[MAXO], shnv[MAXO];
 static int64_t biasv[MAXO];
 
-/* A random output stage for O channels with accumulators of about 2^ab. */
+/* A random output stage for O channels with accumulators of about 2^ab
+ * (one channel in 16 with a shift <= 0, which is none). */
 static void rand_outq(rt_fx_outq *q, int O, int ab, int bits) {
   for (int c = 0; c < O; c++) {
     Mv[c] = uni(1 << 14, (1 << 15) - 1) * (uni(0, 9) ? 1 : -1);
     shv[c] = (int8_t)(15 + ab - bits + uni(0, 2));
+    if (!uni(0, 15)) Mv[c] = uni(-3, 3), shv[c] = (int8_t)uni(-2, 0); /* no shift */
     Mnv[c] = Mv[c] / uni(2, 10);
     shnv[c] = shv[c];
   }
@@ -185,6 +188,35 @@ static int elt_case(int id) {
   return 0;
 }
 
+/* One random standalone ReLU map (rt_fx_relu: arm/rt_fx_elem_neon.c on
+ * ARM): x >= 0 requantized with (M, sh), x < 0 with (Mn, shn), shifts
+ * from -2 (none) to 63, Mn 0 (ReLU) or not (leaky), in place or not;
+ * returns 1 when an output differs from rt_fx_requant. */
+static int relu_case(int id) {
+  int n = uni(1, 3000);
+  rt_fx_relu_param p;
+  p.M = (int32_t)(rnd() >> uni(1, 31)) * (uni(0, 5) ? 1 : -1);
+  p.Mn = uni(0, 2) ? (int32_t)(rnd() >> uni(1, 31)) * (uni(0, 1) ? 1 : -1) : 0;
+  p.sh = (int8_t)uni(-2, 63), p.shn = uni(0, 1) ? p.sh : (int8_t)uni(-2, 63);
+  p.qmin = uni(0, 3) ? -128 : uni(-32768, 0), p.qmax = uni(0, 1) ? 127 : uni(p.qmin, 32767);
+  for (int i = 0; i < n; i++) xb[i] = (int16_t)uni(-32768, 32767);
+  int16_t *y = uni(0, 1) ? xb + 3000 : yb;
+  if (y != yb) memcpy(y, xb, (size_t)n * sizeof *y);
+  rt_fx_tensor b = {shape2(1, n), y != yb ? y : xb}, t = {shape2(1, n), y};
+  rt_fx_args a = {1, 1, &b, &t};
+  rt_fx_relu(&p, &a);
+  for (int j = 0; j < n; j++) {
+    int16_t r = (int16_t)(xb[j] >= 0 ? rt_fx_requant(xb[j], p.M, p.sh, p.qmin, p.qmax)
+                                     : rt_fx_requant(xb[j], p.Mn, p.shn, p.qmin, p.qmax));
+    if (y[j] != r) {
+      printf("FAIL relu case %d: M %d sh %d Mn %d shn %d: output %d (x %d) is %d, reference %d\n",
+             id, p.M, p.sh, p.Mn, p.shn, j, xb[j], y[j], r);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 #ifdef RT_CONV_NEON
 /* One random float tile of rt_conv_tile_f32 (arm/rt_conv_neon.c): mr
  * channels x nr positions, K in 1..300 (K % 4 tails), rows of X at random
@@ -278,13 +310,14 @@ int main(int argc, char **argv) {
   for (int i = 0; i < n; i++) bad += conv_case(i);
   for (int i = 0; i < n / 2; i++) bad += ip_case(i);
   for (int i = 0; i < n / 2; i++) bad += elt_case(i);
+  for (int i = 0; i < n / 2; i++) bad += relu_case(i);
 #ifdef RT_CONV_NEON
   for (int i = 0; i < n / 2; i++) bad += f32_case(i);
   for (int i = 0; i < n / 2; i++) bad += pool_case(i);
   printf("float tile: %d cases, worst |error| / sum |terms| %.3g; max pool: %d cases; ", n / 2,
          f32_worst, n / 2);
 #endif
-  printf("%s: %d conv, %d InnerProduct and %d Eltwise cases, %d failed\n", bad ? "FAIL" : "ok", n,
-         n / 2, n / 2, bad);
+  printf("%s: %d conv, %d InnerProduct, %d Eltwise and %d ReLU cases, %d failed\n",
+         bad ? "FAIL" : "ok", n, n / 2, n / 2, n / 2, bad);
   return bad != 0;
 }

@@ -25,9 +25,11 @@
  * half away from zero as rsh: (x - (x < 0) + 2^(sh-1)) >> sh is SRSHL of
  * x + (x >> 63) by -sh; saturated to int32, clamped to [qmin, qmax]
  * (within int16, so the narrowing is exact), negative accumulators set to
- * 0 (RELU) or requantized with (Mn, shn) (LEAKY). */
+ * 0 (RELU) or requantized with (Mn, shn) (LEAKY).  When every shift used
+ * is > 0 (pos, the usual case), x + (x >> 63) is one SSRA / VSRA. */
 typedef struct oqn {
   int relu;
+  bool pos;            /* sh > 0, and shn > 0 for LEAKY */
   int32x2_t M, Mn;
   int64x2_t s, sn;     /* -sh, -shn (0 when the shift is <= 0) */
   int64x2_t neg, negn; /* all ones when the shift is > 0 */
@@ -44,6 +46,7 @@ static inline oqn oqn_make(const rt_fx_outq *q, int c) {
   oqn k;
   int sh = q->sh[c], shn = q->relu == RT_FX_LEAKY ? q->shn[c] : 0;
   k.relu = q->relu;
+  k.pos = sh > 0 && (q->relu != RT_FX_LEAKY || shn > 0);
   k.M = vdup_n_s32(q->M[c]);
   k.Mn = vdup_n_s32(q->relu == RT_FX_LEAKY ? q->Mn[c] : 0);
   k.s = vdupq_n_s64(sh > 0 ? -sh : 0);
@@ -54,28 +57,46 @@ static inline oqn oqn_make(const rt_fx_outq *q, int c) {
   return k;
 }
 
-/* rsh(v * M, sh) saturated to int32, for 4 lanes. */
+/* rsh(v * M, sh) saturated to int32, for 4 lanes; pos: the shift is > 0
+ * (neg all ones), as a constant of the caller. */
 static inline __attribute__((always_inline)) int32x4_t oqn_rq(int32x4_t v, int32x2_t M,
-                                                              int64x2_t s, int64x2_t neg) {
+                                                              int64x2_t s, int64x2_t neg,
+                                                              bool pos) {
   int64x2_t a = vmull_s32(vget_low_s32(v), M);
   int64x2_t b = vmull_s32(vget_high_s32(v), M);
-  a = vaddq_s64(a, vandq_s64(vshrq_n_s64(a, 63), neg));
-  b = vaddq_s64(b, vandq_s64(vshrq_n_s64(b, 63), neg));
+  if (pos) {
+    a = vsraq_n_s64(a, a, 63);
+    b = vsraq_n_s64(b, b, 63);
+  } else {
+    a = vaddq_s64(a, vandq_s64(vshrq_n_s64(a, 63), neg));
+    b = vaddq_s64(b, vandq_s64(vshrq_n_s64(b, 63), neg));
+  }
   return vcombine_s32(vqmovn_s64(vrshlq_s64(a, s)), vqmovn_s64(vrshlq_s64(b, s)));
 }
 
-/* The codes of 4 accumulators of the channel. */
-static inline __attribute__((always_inline)) int16x4_t oqn_apply(const oqn *k, int32x4_t v) {
-  int32x4_t r = vminq_s32(vmaxq_s32(oqn_rq(v, k->M, k->s, k->neg), k->lo), k->hi);
+/* The codes of 4 accumulators of the channel; pos is k->pos, passed as a
+ * constant so that the caller's branch on it selects an inlined copy. */
+static inline __attribute__((always_inline)) int16x4_t oqn_apply_p(const oqn *k, int32x4_t v,
+                                                                   bool pos) {
+  int32x4_t r = vminq_s32(vmaxq_s32(oqn_rq(v, k->M, k->s, k->neg, pos), k->lo), k->hi);
   if (k->relu != RT_FX_RELU_NONE) {
     uint32x4_t neg = vcltq_s32(v, vdupq_n_s32(0));
     if (k->relu == RT_FX_RELU)
       r = vbicq_s32(r, vreinterpretq_s32_u32(neg));
     else
-      r = vbslq_s32(neg, vminq_s32(vmaxq_s32(oqn_rq(v, k->Mn, k->sn, k->negn), k->lo), k->hi),
+      r = vbslq_s32(neg,
+                    vminq_s32(vmaxq_s32(oqn_rq(v, k->Mn, k->sn, k->negn, pos), k->lo), k->hi),
                     r);
   }
   return vmovn_s32(r);
+}
+
+/* The 8 codes of 8 accumulators of the channel at acc. */
+static inline __attribute__((always_inline)) int16x8_t oqn_apply8(const oqn *k,
+                                                                  const int32_t *acc) {
+  int32x4_t v0 = vld1q_s32(acc), v1 = vld1q_s32(acc + 4);
+  if (k->pos) return vcombine_s16(oqn_apply_p(k, v0, true), oqn_apply_p(k, v1, true));
+  return vcombine_s16(oqn_apply_p(k, v0, false), oqn_apply_p(k, v1, false));
 }
 
 /* fx_outq32 with NEON when oqn_ok; returns how many were done (a multiple
@@ -88,6 +109,12 @@ int64_t fx_outq32_neon(const rt_fx_outq *q, int c, const int32_t *acc, int16_t *
  * were done (0 when the parameters are outside that range). */
 int64_t fx_elt_sum2_neon(const int16_t *x0, const int16_t *x1, int16_t *y, int64_t cnt,
                          int32_t M0, int32_t M1, int sh, int32_t qmin, int32_t qmax);
+/* rt_fx_relu's map, 8 codes at a time (y may be x): x >= 0 gives
+ * clamp(rsh(x * M, sh)), x < 0 clamp(rsh(x * Mn, shn)) (shifts <= 63, a
+ * shift <= 0 is none, codes within int16); returns how many were done
+ * (0 outside that range). */
+int64_t fx_relu_neon(const int16_t *x, int16_t *y, int64_t n, int32_t M, int sh, int32_t Mn,
+                     int shn, int32_t qmin, int32_t qmax);
 
 #if defined(__aarch64__)
 /* ---- The dot-product tile (arm/rt_fx_sdot_neon.c, AArch64) ---- */

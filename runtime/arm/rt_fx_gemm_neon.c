@@ -10,13 +10,15 @@
  * channels' weights (packed per channel block, wp[k][r]), and 2 GN_MR
  * widening multiply-accumulates of 4 lanes.  Every partial sum is within
  * the fits32 bound, so the int32 result is the exact sum, whatever the
- * order.  The output stage runs on the tile in registers (oqn_apply).
+ * order.  The output stage runs on the tile in registers (oqn_apply8).
  *
  * The im2col rows come from a zero-padded, phase-split band of input
  * rows when the strides are equal and there is no dilation (gn_band: row
  * k of output (oy, ox) is band[roff[k] + oy * WQ + ox], contiguous in ox,
  * so a tile of 8 columns of one output row is one 8-code load per k),
- * else from a panel gathered per tile (gn_panel).
+ * else from a panel gathered per tile (gn_panel).  On ARMv7, band rows of
+ * 3 or 5 taps at stride 1 take a row tile (gn_tile_r3, gn_tile_r5: one
+ * 16-code load per kernel row, the taps by VEXT).
  *
  * On AArch64 CPUs with SDOT (arm/rt_fx_sdot_neon.c), when the group's
  * codes and a block's weights fit int8, the tile takes its k in fours by
@@ -36,6 +38,7 @@
 #define GN_BAND 65536 /* codes of the band buffer */
 #define GN_ROFF 8192  /* k of the band feeder (its row offsets) */
 
+#if defined(__aarch64__)
 /* acc[r][0..8) (in/out, r < GN_MR) += sum over k < n of wp[k][r] times
  * the 8 codes at xb + roff[k]. */
 static inline __attribute__((always_inline)) void gn_tile(int32_t *acc, const int16_t *xb,
@@ -45,28 +48,135 @@ static inline __attribute__((always_inline)) void gn_tile(int32_t *acc, const in
   for (int r = 0; r < GN_MR; r++) a[r][0] = vld1q_s32(acc + 8 * r), a[r][1] = vld1q_s32(acc + 8 * r + 4);
   for (int k = 0; k < n; k++) {
     int16x8_t x = vld1q_s16(xb + roff[k]);
-#if defined(__aarch64__)
     int16x8_t w = vld1q_s16(wp + GN_MR * k);
 #define GN_STEP(r)                                                \
   a[r][0] = vmlal_laneq_s16(a[r][0], vget_low_s16(x), w, r); \
   a[r][1] = vmlal_high_laneq_s16(a[r][1], x, w, r);
     GN_STEP(0) GN_STEP(1) GN_STEP(2) GN_STEP(3) GN_STEP(4) GN_STEP(5) GN_STEP(6) GN_STEP(7)
-#else
-    int16x4_t w = vld1_s16(wp + GN_MR * k);
-    int16x4_t xl = vget_low_s16(x), xh = vget_high_s16(x);
-#define GN_STEP(r)                                 \
-  a[r][0] = vmlal_lane_s16(a[r][0], xl, w, r); \
-  a[r][1] = vmlal_lane_s16(a[r][1], xh, w, r);
-    GN_STEP(0) GN_STEP(1) GN_STEP(2) GN_STEP(3)
-#endif
 #undef GN_STEP
   }
   for (int r = 0; r < GN_MR; r++) vst1q_s32(acc + 8 * r, a[r][0]), vst1q_s32(acc + 8 * r + 4, a[r][1]);
 }
+#else
+/* The ARMv7 tiles: GN_MR = 4 channels x 8 positions in 8 accumulators
+ * (a: positions 0-3, b: 4-7) that are named variables, not an array:
+ * with an array a[4][2], GCC 12 (-mcpu=cortex-a9 -mfpu=neon, Thumb-2)
+ * kept a stack copy of it and stored all 16 D registers after every k
+ * (16 VSTR beside the 8 VMLAL: 31 instructions per 32 MACs). */
+#define GN7_LOAD(acc)                                                    \
+  int32x4_t a0 = vld1q_s32(acc), b0 = vld1q_s32(acc + 4);               \
+  int32x4_t a1 = vld1q_s32(acc + 8), b1 = vld1q_s32(acc + 12);          \
+  int32x4_t a2 = vld1q_s32(acc + 16), b2 = vld1q_s32(acc + 20);         \
+  int32x4_t a3 = vld1q_s32(acc + 24), b3 = vld1q_s32(acc + 28);
+#define GN7_STORE(acc)                                                                \
+  vst1q_s32(acc, a0), vst1q_s32(acc + 4, b0), vst1q_s32(acc + 8, a1), vst1q_s32(acc + 12, b1); \
+  vst1q_s32(acc + 16, a2), vst1q_s32(acc + 20, b2), vst1q_s32(acc + 24, a3), vst1q_s32(acc + 28, b3);
+/* acc += the 8 codes x times the 4 weights w (one k). */
+#define GN7_STEP(x, w)                                                                             \
+  a0 = vmlal_lane_s16(a0, vget_low_s16(x), w, 0), b0 = vmlal_lane_s16(b0, vget_high_s16(x), w, 0); \
+  a1 = vmlal_lane_s16(a1, vget_low_s16(x), w, 1), b1 = vmlal_lane_s16(b1, vget_high_s16(x), w, 1); \
+  a2 = vmlal_lane_s16(a2, vget_low_s16(x), w, 2), b2 = vmlal_lane_s16(b2, vget_high_s16(x), w, 2); \
+  a3 = vmlal_lane_s16(a3, vget_low_s16(x), w, 3), b3 = vmlal_lane_s16(b3, vget_high_s16(x), w, 3);
+
+/* As the AArch64 gn_tile, k unrolled by 4 (one 8-lane weight load feeds
+ * two k). */
+static inline __attribute__((always_inline)) void gn_tile(int32_t *acc, const int16_t *xb,
+                                                         const int32_t *roff,
+                                                         const int16_t *wp, int n) {
+  GN7_LOAD(acc)
+  int k = 0;
+  for (; k + 4 <= n; k += 4) {
+    int16x8_t w0 = vld1q_s16(wp + GN_MR * k), w1 = vld1q_s16(wp + GN_MR * k + 8);
+    int16x8_t x0 = vld1q_s16(xb + roff[k]), x1 = vld1q_s16(xb + roff[k + 1]);
+    GN7_STEP(x0, vget_low_s16(w0))
+    GN7_STEP(x1, vget_high_s16(w0))
+    int16x8_t x2 = vld1q_s16(xb + roff[k + 2]), x3 = vld1q_s16(xb + roff[k + 3]);
+    GN7_STEP(x2, vget_low_s16(w1))
+    GN7_STEP(x3, vget_high_s16(w1))
+  }
+  for (; k < n; k++) {
+    int16x4_t w = vld1_s16(wp + GN_MR * k);
+    int16x8_t x0 = vld1q_s16(xb + roff[k]);
+    GN7_STEP(x0, w)
+  }
+  GN7_STORE(acc)
+}
+
+/* Row j's 8 codes at tap kx of the two loads x0, x1 (kx = 1 .. 7). */
+#define GN7_X(kx) vextq_s16(x0, x1, kx)
+
+/* The tile over n kernel rows of 3 (gn_tile_r3) or 5 (gn_tile_r5) taps at
+ * stride 1: row j's taps read the 8 codes at xb + roff[3 j] + kx (roff[5 j]
+ * + kx), so one load of 16 codes there gives all of them (VEXT by kx),
+ * instead of a row offset, an address and a load per tap.  The load
+ * reads up to 15 codes past the row offset: gn_band's plane slack (16 +
+ * kw codes) covers it, and the lanes past 8 + kw - 1 are not used.
+ * Not inlined, and without GCC's loop prefetching (which unrolled the
+ * row loop by 2 and then moved accumulators between registers): so GCC
+ * 12 keeps the loop's pointers and the 8 accumulators in registers and
+ * the weights in D0-D7 (where VMLAL by scalar wants them); 36
+ * instructions per row of 3 taps (96 MACs), 56 per row of 5 (160). */
+#if defined(__clang__)
+#define GN7_ROWS __attribute__((noinline))
+#else
+#define GN7_ROWS __attribute__((noinline, optimize("no-prefetch-loop-arrays")))
+#endif
+
+static GN7_ROWS void gn_tile_r3(int32_t *acc, const int16_t *xb, const int32_t *roff,
+                                const int16_t *wp, int n) {
+  GN7_LOAD(acc)
+  for (const int32_t *end = roff + 3 * n; roff < end; roff += 3, wp += 3 * GN_MR) {
+    const int16_t *p = xb + *roff;
+    int16x8_t x0 = vld1q_s16(p), x1 = vld1q_s16(p + 8);
+    int16x8_t w01 = vld1q_s16(wp);
+    int16x4_t w2 = vld1_s16(wp + 8);
+    GN7_STEP(x0, vget_low_s16(w01))
+    GN7_STEP(GN7_X(1), vget_high_s16(w01))
+    GN7_STEP(GN7_X(2), w2)
+  }
+  GN7_STORE(acc)
+}
+
+static GN7_ROWS void gn_tile_r5(int32_t *acc, const int16_t *xb, const int32_t *roff,
+                                const int16_t *wp, int n) {
+  GN7_LOAD(acc)
+  for (const int32_t *end = roff + 5 * n; roff < end; roff += 5, wp += 5 * GN_MR) {
+    const int16_t *p = xb + *roff;
+    int16x8_t x0 = vld1q_s16(p), x1 = vld1q_s16(p + 8);
+    int16x8_t w01 = vld1q_s16(wp), w23 = vld1q_s16(wp + 8);
+    int16x4_t w4 = vld1_s16(wp + 16);
+    GN7_STEP(x0, vget_low_s16(w01))
+    GN7_STEP(GN7_X(1), vget_high_s16(w01))
+    GN7_STEP(GN7_X(2), vget_low_s16(w23))
+    GN7_STEP(GN7_X(3), vget_high_s16(w23))
+    GN7_STEP(GN7_X(4), w4)
+  }
+  GN7_STORE(acc)
+}
+#undef GN7_X
+#undef GN7_ROWS
+#undef GN7_LOAD
+#undef GN7_STORE
+#undef GN7_STEP
+#endif
 
 /* Packs weights [k0, k0 + n) of channels [o, o + nch) (rows of K) as
- * wp[k][r], zeros for r >= nch. */
+ * wp[k][r], zeros for r >= nch (ARMv7, full blocks: by VST4). */
 static void gn_pack_w(int16_t *wp, const int16_t *w, int64_t K, int o, int nch, int k0, int n) {
+#if !defined(__aarch64__)
+  if (nch == GN_MR) { /* 4 rows of 4 k, interleaved by VST4 */
+    const int16_t *w0 = w + (int64_t)o * K + k0;
+    int k = 0;
+    for (; k + 4 <= n; k += 4) {
+      int16x4x4_t v = {{vld1_s16(w0 + k), vld1_s16(w0 + K + k), vld1_s16(w0 + 2 * K + k),
+                        vld1_s16(w0 + 3 * K + k)}};
+      vst4_s16(wp + GN_MR * k, v);
+    }
+    for (; k < n; k++)
+      for (int r = 0; r < GN_MR; r++) wp[GN_MR * k + r] = w0[r * K + k];
+    return;
+  }
+#endif
   for (int r = 0; r < GN_MR; r++) {
     const int16_t *wr = w + (int64_t)(o + r) * K + k0;
     for (int k = 0; k < n; k++) wp[GN_MR * k + r] = r < nch ? wr[k] : 0;
@@ -133,18 +243,32 @@ static void gn_out(const gn_ctx *x, const int32_t *acc, int16_t *dst, int64_t P,
     int16_t t[GN_NR];
     int16_t *d = nv == GN_NR ? dst + r * P : t;
     if (x->ok[r])
-      vst1q_s16(d, vcombine_s16(oqn_apply(&x->k[r], vld1q_s32(acc + 8 * r)),
-                                oqn_apply(&x->k[r], vld1q_s32(acc + 8 * r + 4))));
+      vst1q_s16(d, oqn_apply8(&x->k[r], acc + 8 * r));
     else
       fx_outq32(x->lvl, &x->p->q, x->o + r, acc + 8 * r, d, GN_NR);
     if (d == t) memcpy(dst + r * P, t, (size_t)nv * sizeof *t);
   }
 }
 
-/* The tile's whole k range from rows xb + roff[k] (k in [0, K)). */
-static void gn_run(const gn_ctx *x, int32_t *acc, const int16_t *xb, const int32_t *roff) {
+/* The tile's whole k range from rows xb + roff[k] (k in [0, K)); kw > 0
+ * when roff[k] = roff[k - k % kw] + k % kw (stride-1 band rows of kw
+ * taps, with the plane slack of gn_band). */
+static void gn_run(const gn_ctx *x, int32_t *acc, const int16_t *xb, const int32_t *roff,
+                   int kw) {
   if (x->packed) {
     int k4 = 0;
+#if !defined(__aarch64__)
+    if (kw == 3) {
+      gn_tile_r3(acc, xb, roff, x->wp, x->K / 3);
+      return;
+    }
+    if (kw == 5) {
+      gn_tile_r5(acc, xb, roff, x->wp, x->K / 5);
+      return;
+    }
+#else
+    (void)kw;
+#endif
 #if defined(__aarch64__)
     if (x->dot8) {
       k4 = x->K / 4 * 4;
@@ -239,7 +363,7 @@ static void gn_band(gn_ctx *x, const int16_t *xg, int R, int64_t slack) {
       for (int oy = 0; oy < nr; oy++)
         for (int ox = 0; ox < OW; ox += GN_NR) {
           gn_init(x, acc);
-          gn_run(x, acc, band + (int64_t)oy * WQ + ox, roff);
+          gn_run(x, acc, band + (int64_t)oy * WQ + ox, roff, s == 1 ? g->kw : 0);
           gn_out(x, acc, yb + (int64_t)(r0 + oy) * OW + ox, P, OW - ox < GN_NR ? OW - ox : GN_NR);
         }
     }
@@ -287,7 +411,7 @@ static void gn_panel(gn_ctx *x, const int16_t *xg) {
       gn_init(x, acc);
       if (x->packed) { /* the whole K in one panel */
         gn_gather(cg, xg, panel, p0, 0, x->K);
-        gn_run(x, acc, panel, roff);
+        gn_run(x, acc, panel, roff, 0);
         gn_out(x, acc, x->yn + (int64_t)x->o * P + p0, P, pb - p0 < GN_NR ? (int)(pb - p0) : GN_NR);
         continue;
       }
