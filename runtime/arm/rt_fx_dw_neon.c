@@ -4,10 +4,10 @@
  * 8 columns at a time, the output stage in registers.
  *
  * A band of DWN_R output rows reads (DWN_R - 1) * s + kh input rows;
- * each is copied once per band with its zero padding (and zeros past its
- * end, and whole zero rows above and below the plane) into a row of
- * pitch len.  Output column block v (8 outputs) reads, for tap kx of a
- * row, the 8 codes at 8 v + kx (stride 1, one load) or the even codes of
+ * each row of the plane is copied once per band into a row of pitch len
+ * whose padding columns (and the columns past the row) stay zero, rows
+ * above and below the plane read a zero row.  Output column block v (8
+ * outputs) reads, for tap kx of a row, the 8 codes at 8 v + kx (stride 1, one load) or the even codes of
  * the 16 at 16 v + kx (stride 2: LD2 splits even and odd codes, so one
  * load serves taps kx and kx + 1).  Each loaded vector is multiplied
  * into every band row whose tap row it is, so the kernel's fixed sizes
@@ -15,7 +15,9 @@
  * SMLALs with the taps in registers.  Lanes past OW and rows past OH
  * read zeros or codes of their own padded rows and are not stored; a kept
  * lane sums exactly the reference's products (fits32 bounds every
- * partial sum), so the codes are the portable kernels'. */
+ * partial sum), so the codes are the portable kernels'.  The output
+ * stage: dwn_oq below where it applies, else fx_outq32 (the NEON oqn of
+ * rt_fx_arm.h, then the scalar outq1). */
 #include "rt_fx_arm.h"
 
 #if FX_NEON
@@ -36,20 +38,7 @@ bool fx_neon_dw_ok(const conv_geo *cg) {
       g->kh < 1 || g->kw < 1 || g->kh > DWM_KH || g->kw > 16 || cg->OW < 1 || cg->OW > DW_OW ||
       cg->OH < 1)
     return false;
-  return (int64_t)((DWN_R - 1) * s + g->kh) * dwn_len(cg) <= DWN_BUF;
-}
-
-/* r[0, len) = input row iy of the H x W plane xc with pw zero columns on
- * the left and zeros after it; all zeros when iy is outside the plane. */
-static void dwn_row(int16_t *r, const int16_t *xc, int iy, int H, int W, int pw, int len) {
-  if (iy < 0 || iy >= H) {
-    memset(r, 0, (size_t)len * sizeof *r);
-    return;
-  }
-  int j0 = pw < len ? pw : len, j1 = pw + W < len ? pw + W : len;
-  memset(r, 0, (size_t)j0 * sizeof *r);
-  memcpy(r + j0, xc + (int64_t)iy * W + (j0 - pw), (size_t)(j1 - j0) * sizeof *r);
-  memset(r + j1, 0, (size_t)(len - j1) * sizeof *r);
+  return (int64_t)((DWN_R - 1) * s + g->kh + 1) * dwn_len(cg) <= DWN_BUF; /* + zero row */
 }
 
 /* acc += x * w over 8 lanes (lo: lanes 0-3, hi: 4-7). */
@@ -62,6 +51,27 @@ static inline __attribute__((always_inline)) void dwn_mla(int32x4_t *lo, int32x4
   *hi = vmlal_n_s16(*hi, vget_high_s16(x), w);
 #endif
 }
+
+#if defined(__aarch64__)
+#define DWN_LANES 0
+#else
+/* ARMv7: VMLAL.S16 by scalar takes its scalar from D0-D7, so the taps
+ * of a fixed kernel size are kept 4 to a register (wv[t / 4], lane t % 4;
+ * a switch on the lane, folded once the tap loops are unrolled) rather
+ * than one per register, which would not fit and be reloaded. */
+#define DWN_LANES 1
+static inline __attribute__((always_inline)) void dwn_mla_lane(int32x4_t *lo, int32x4_t *hi,
+                                                               int16x8_t x, const int16x4_t *wv,
+                                                               int t) {
+  int16x4_t w = wv[t >> 2], a = vget_low_s16(x), b = vget_high_s16(x);
+  switch (t & 3) {
+  case 0: *lo = vmlal_lane_s16(*lo, a, w, 0), *hi = vmlal_lane_s16(*hi, b, w, 0); break;
+  case 1: *lo = vmlal_lane_s16(*lo, a, w, 1), *hi = vmlal_lane_s16(*hi, b, w, 1); break;
+  case 2: *lo = vmlal_lane_s16(*lo, a, w, 2), *hi = vmlal_lane_s16(*hi, b, w, 2); break;
+  default: *lo = vmlal_lane_s16(*lo, a, w, 3), *hi = vmlal_lane_s16(*hi, b, w, 3); break;
+  }
+}
+#endif
 
 /* The output stage of the common case: shift sh in [1, 63], no LEAKY, and
  * for RELU M >= 0 and qmin <= 0 <= qmax, so that a negative accumulator
@@ -113,32 +123,66 @@ static inline __attribute__((always_inline)) int16x8_t dwn_oq_apply(const dwn_oq
   return vminq_s16(vmaxq_s16(c, k->lo), k->hi);
 }
 
+/* Output row y (n codes) of channel o from its accumulators a (room for
+ * a whole last block of 8): dwn_oq where it applies, else fx_outq32. */
+static void dwn_out(const rt_fx_conv_param *p, int o, const int32_t *a, int16_t *y, int n,
+                    int lvl) {
+  if (!dwn_oq_ok(&p->q, o)) {
+    fx_outq32(lvl, &p->q, o, a, y, n);
+    return;
+  }
+  const dwn_oq k = dwn_oq_make(&p->q, o);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) vst1q_s16(y + i, dwn_oq_apply(&k, vld1q_s32(a + i), vld1q_s32(a + i + 4)));
+  if (i < n) {
+    int16_t t[8];
+    vst1q_s16(t, dwn_oq_apply(&k, vld1q_s32(a + i), vld1q_s32(a + i + 4)));
+    for (int j = 0; i + j < n; j++) y[i + j] = t[j];
+  }
+}
+
 /* Depthwise channel o (fx_neon_dw_ok), kh x kw taps at stride s; the
- * wrappers below pass constants so that the tap loops unroll. */
+ * wrappers below pass constants so that the tap loops unroll.  The band
+ * buffer's padding columns are zeroed once (each row copy writes only
+ * the W columns of its plane row); rows outside the plane point at a
+ * zero row.  The accumulators of a band go to acc, then the output stage
+ * runs row by row (so the tap loop keeps only taps and sums in
+ * registers). */
 static inline __attribute__((always_inline)) void
 dwn_body(const rt_fx_conv_param *p, const conv_geo *cg, int o, const int16_t *xc, int16_t *yo,
          int lvl, const int kh, const int kw, const int s) {
   const rt_conv_param *g = cg->g;
   const int H = cg->H, W = cg->W, OH = cg->OH, OW = cg->OW, nv = (OW + 7) / 8;
   const int len = dwn_len(cg), nr = (DWN_R - 1) * s + kh;
+  const int j0 = g->pw < len ? g->pw : len, j1 = g->pw + W < len ? g->pw + W : len;
   const int16_t *wo = p->w + (int64_t)o * kh * kw;
-  int16_t wt[DWM_KH * 16];
+  int16_t wt[DWM_KH * 16] = {0};
   for (int i = 0; i < kh * kw; i++) wt[i] = wo[i];
+#if DWN_LANES
+  const bool lanes = __builtin_constant_p(kh) && __builtin_constant_p(kw);
+  int16x4_t wv[DWM_KH * 4];
+  for (int i = 0; lanes && i < (kh * kw + 3) / 4; i++) wv[i] = vld1_s16(wt + 4 * i);
+#endif
   const int32x4_t bias = vdupq_n_s32(p->bias ? (int32_t)p->bias[o] : 0);
-  const bool fast = dwn_oq_ok(&p->q, o), vec = oqn_ok(&p->q, o);
-  const dwn_oq fk = dwn_oq_make(&p->q, o);
-  const oqn k = oqn_make(&p->q, o);
   int16_t buf[DWN_BUF];
+  int32_t acc[DWN_R][DW_OW + 8];
+  const int16_t *rp[(DWN_R - 1) * 2 + DWM_KH];
+  memset(buf, 0, (size_t)(nr + 1) * len * sizeof *buf); /* row nr: the zero row */
   for (int oy0 = 0; oy0 < OH; oy0 += DWN_R) {
-    for (int q = 0; q < nr; q++)
-      dwn_row(buf + q * len, xc, oy0 * s - g->ph + q, H, W, g->pw, len);
+    for (int q = 0; q < nr; q++) {
+      int iy = oy0 * s - g->ph + q;
+      rp[q] = buf + (int64_t)(iy >= 0 && iy < H ? q : nr) * len;
+      if (iy >= 0 && iy < H && j1 > j0)
+        memcpy(buf + (int64_t)q * len + j0, xc + (int64_t)iy * W + (j0 - g->pw),
+               (size_t)(j1 - j0) * sizeof *buf);
+    }
     for (int v = 0; v < nv; v++) {
       int32x4_t lo[DWN_R], hi[DWN_R];
 #pragma GCC unroll 4
       for (int r = 0; r < DWN_R; r++) lo[r] = hi[r] = bias;
 #pragma GCC unroll 32
       for (int q = 0; q < nr; q++) {
-        const int16_t *x = buf + q * len + 8 * s * v;
+        const int16_t *x = rp[q] + 8 * s * v;
 #pragma GCC unroll 16
         for (int kx = 0; kx < kw; kx += s) {
           int16x8x2_t xv;
@@ -148,33 +192,24 @@ dwn_body(const rt_fx_conv_param *p, const conv_geo *cg, int o, const int16_t *xc
           for (int r = 0; r < DWN_R; r++) {
             int ky = q - r * s;
             if (ky < 0 || ky >= kh) continue;
+#if DWN_LANES
+            if (lanes) {
+              dwn_mla_lane(&lo[r], &hi[r], xv.val[0], wv, ky * kw + kx);
+              if (s == 2 && kx + 1 < kw) dwn_mla_lane(&lo[r], &hi[r], xv.val[1], wv, ky * kw + kx + 1);
+              continue;
+            }
+#endif
             dwn_mla(&lo[r], &hi[r], xv.val[0], wt[ky * kw + kx]);
             if (s == 2 && kx + 1 < kw) dwn_mla(&lo[r], &hi[r], xv.val[1], wt[ky * kw + kx + 1]);
           }
         }
       }
-      int n = OW - 8 * v < 8 ? OW - 8 * v : 8;
 #pragma GCC unroll 4
-      for (int r = 0; r < DWN_R; r++) {
-        if (oy0 + r >= OH) break;
-        int16_t *y = yo + (int64_t)(oy0 + r) * OW + 8 * v;
-        int16_t t[8];
-        if (fast || vec) {
-          int16x8_t c = fast ? dwn_oq_apply(&fk, lo[r], hi[r])
-                             : vcombine_s16(oqn_apply(&k, lo[r]), oqn_apply(&k, hi[r]));
-          if (n == 8) {
-            vst1q_s16(y, c);
-            continue;
-          }
-          vst1q_s16(t, c);
-        } else {
-          int32_t a[8];
-          vst1q_s32(a, lo[r]), vst1q_s32(a + 4, hi[r]);
-          fx_outq32(lvl, &p->q, o, a, t, 8);
-        }
-        memcpy(y, t, (size_t)n * sizeof *y);
-      }
+      for (int r = 0; r < DWN_R; r++)
+        vst1q_s32(acc[r] + 8 * v, lo[r]), vst1q_s32(acc[r] + 8 * v + 4, hi[r]);
     }
+    for (int r = 0; r < DWN_R && oy0 + r < OH; r++)
+      dwn_out(p, o, acc[r], yo + (int64_t)(oy0 + r) * OW, OW, lvl);
   }
 }
 
