@@ -124,19 +124,19 @@ static inline __attribute__((always_inline)) int16x8_t dwn_oq_apply(const dwn_oq
 }
 
 /* Output row y (n codes) of channel o from its accumulators a (room for
- * a whole last block of 8): dwn_oq where it applies, else fx_outq32. */
-static void dwn_out(const rt_fx_conv_param *p, int o, const int32_t *a, int16_t *y, int n,
-                    int lvl) {
-  if (!dwn_oq_ok(&p->q, o)) {
+ * a whole last block of 8): with dwn_oq k, else (k NULL) fx_outq32. */
+static void dwn_out(const rt_fx_conv_param *p, const dwn_oq *k, int o, const int32_t *a,
+                    int16_t *y, int n, int lvl) {
+  if (!k) {
     fx_outq32(lvl, &p->q, o, a, y, n);
     return;
   }
-  const dwn_oq k = dwn_oq_make(&p->q, o);
+  const dwn_oq kk = *k; /* in registers: the stores to y could alias *k */
   int i = 0;
-  for (; i + 8 <= n; i += 8) vst1q_s16(y + i, dwn_oq_apply(&k, vld1q_s32(a + i), vld1q_s32(a + i + 4)));
+  for (; i + 8 <= n; i += 8) vst1q_s16(y + i, dwn_oq_apply(&kk, vld1q_s32(a + i), vld1q_s32(a + i + 4)));
   if (i < n) {
     int16_t t[8];
-    vst1q_s16(t, dwn_oq_apply(&k, vld1q_s32(a + i), vld1q_s32(a + i + 4)));
+    vst1q_s16(t, dwn_oq_apply(&kk, vld1q_s32(a + i), vld1q_s32(a + i + 4)));
     for (int j = 0; i + j < n; j++) y[i + j] = t[j];
   }
 }
@@ -164,6 +164,8 @@ dwn_body(const rt_fx_conv_param *p, const conv_geo *cg, int o, const int16_t *xc
   for (int i = 0; lanes && i < (kh * kw + 3) / 4; i++) wv[i] = vld1_s16(wt + 4 * i);
 #endif
   const int32x4_t bias = vdupq_n_s32(p->bias ? (int32_t)p->bias[o] : 0);
+  const dwn_oq k = dwn_oq_make(&p->q, o);
+  const dwn_oq *kp = dwn_oq_ok(&p->q, o) ? &k : NULL;
   int16_t buf[DWN_BUF];
   int32_t acc[DWN_R][DW_OW + 8];
   const int16_t *rp[(DWN_R - 1) * 2 + DWM_KH];
@@ -209,7 +211,7 @@ dwn_body(const rt_fx_conv_param *p, const conv_geo *cg, int o, const int16_t *xc
         vst1q_s32(acc[r] + 8 * v, lo[r]), vst1q_s32(acc[r] + 8 * v + 4, hi[r]);
     }
     for (int r = 0; r < DWN_R && oy0 + r < OH; r++)
-      dwn_out(p, o, acc[r], yo + (int64_t)(oy0 + r) * OW, OW, lvl);
+      dwn_out(p, kp, o, acc[r], yo + (int64_t)(oy0 + r) * OW, OW, lvl);
   }
 }
 
