@@ -50,6 +50,9 @@ fx_dw_fn *fx_dw_pick(const conv_geo *cg, bool flat, const rt_fx_outq *q, int o, 
   if (lvl >= 2 && fx_dwm_ok(cg)) return fx_dwm_conv_512;
   if (lvl >= 1 && fx_dwm_ok(cg)) return fx_dwm_conv_avx2;
   if (lvl >= 1) return fx_dw_conv_avx2;
+#elif FX_NEON
+  (void)q, (void)o, (void)lvl;
+  if (fx_neon_dw_ok(cg)) return fx_neon_dw_conv;
 #else
   (void)cg, (void)q, (void)o, (void)lvl;
 #endif

@@ -1,6 +1,7 @@
 /* rt_fx_dw.c - depthwise Convolution, portable: the plans (which kernels
  * a layer's geometry allows) and the flat-band and row kernels.  The SIMD
- * kernels are in x86/rt_fx_dw_*.c; rt_fx_cpu.c picks one per channel. */
+ * kernels are in x86/rt_fx_dw_*.c and arm/rt_fx_dw_neon.c; rt_fx_cpu.c
+ * picks one per channel. */
 #include "rt_fx_dw.h"
 
 bool fx_dwp_plan(const conv_geo *cg, dwp_geo *d) {

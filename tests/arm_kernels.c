@@ -17,7 +17,9 @@
 #include <math.h>
 
 #include "arm/rt_conv_arm.h"
+#include "arm/rt_fx_arm.h"
 #include "rt_fixed.h"
+#include "rt_fx_cpu.h"
 
 static uint64_t seed = 0x9E3779B97F4A7C15u;
 static uint32_t rnd(void) {
@@ -27,7 +29,7 @@ static uint32_t rnd(void) {
 /* Uniform in [lo, hi]. */
 static int uni(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
 
-static int16_t outq1(const rt_fx_outq *q, int c, int64_t acc) {
+static int16_t ref_outq1(const rt_fx_outq *q, int c, int64_t acc) {
   if (acc < 0 && q->relu != RT_FX_RELU_NONE) {
     if (q->relu == RT_FX_RELU) return 0;
     return (int16_t)rt_fx_requant(acc, q->Mn[c], q->shn[c], q->qmin, q->qmax);
@@ -114,7 +116,7 @@ static int conv_case(int id) {
                 acc += (int64_t)xb[((int64_t)n * C + ci) * hw + (int64_t)iy * W + ix] *
                        wb[(((int64_t)o * cpg + c) * g->kh + ky) * g->kw + kx];
               }
-          rb[(((int64_t)n * O + o) * OH + oy) * OW + ox] = outq1(&p.q, o, acc);
+          rb[(((int64_t)n * O + o) * OH + oy) * OW + ox] = ref_outq1(&p.q, o, acc);
         }
   for (int64_t i = 0; i < ny; i++)
     if (yb[i] != rb[i]) {
@@ -122,6 +124,98 @@ static int conv_case(int id) {
              "output %lld is %d, reference %d\n",
              id, N, C, H, W, O, G, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, g->dh, p.q.relu,
              bits, (long long)i, yb[i], rb[i]);
+      return 1;
+    }
+  return 0;
+}
+
+/* One random depthwise channel through the kernel the dispatch picks
+ * (fx_dw_pick; on ARM fx_neon_dw_conv wherever fx_neon_dw_ok, checked),
+ * against the portable row kernel fx_dw_conv and a direct int64
+ * reference, bit for bit: kernels 3x3, 5x5 and random 1..11 x 1..16
+ * (1xN, Nx1, even), stride 1 or 2, padding up to the kernel, odd widths,
+ * 8-bit or int16-range codes (weights scaled so that the channel fits
+ * int32, as chan_part requires), output stages with sh <= 0 too; then
+ * the output rows [ra, rb) through the sub-geometry dw_rows
+ * (rt_fx_conv.c) builds, which must give the same rows.  Returns 1 when
+ * an output differs. */
+static int dw_neon; /* cases that ran fx_neon_dw_conv */
+static int dw_case(int id) {
+  rt_fx_conv_param p;
+  memset(&p, 0, sizeof p);
+  rt_conv_param *g = &p.g;
+  int shape = uni(0, 3);
+  g->kh = shape == 0 ? 3 : shape == 1 ? 5 : uni(1, 11);
+  g->kw = shape == 0 ? 3 : shape == 1 ? 5 : uni(0, 1) ? uni(1, 16) : g->kh;
+  g->sh = g->sw = uni(1, 2), g->dh = g->dw = 1;
+  g->ph = uni(0, g->kh), g->pw = uni(0, g->kw);
+  g->num_output = 1, g->group = 1, g->axis = 1, g->bias_term = true;
+  int H = uni(1, 40), W = uni(1, uni(0, 3) ? 45 : 300);
+  if (H + 2 * g->ph < g->kh || W + 2 * g->pw < g->kw) return 0;
+  int OH = (H + 2 * g->ph - g->kh) / g->sh + 1, OW = (W + 2 * g->pw - g->kw) / g->sw + 1;
+  int K = g->kh * g->kw, wide = uni(0, 2) == 0, lim = wide ? 32768 : 128;
+  int wl = wide ? (int)(((INT64_C(1) << 31) - (1 << 22)) / ((int64_t)lim * K)) : 128;
+  if (wl > 32767) wl = 32767;
+  for (int i = 0; i < H * W; i++) xb[i] = (int16_t)(uni(0, 4) ? uni(-lim, lim - 1) : 0);
+  for (int i = 0; i < K; i++) wb[i] = (int16_t)(uni(0, 7) ? uni(-wl, wl - 1) : 0);
+  biasv[0] = uni(-(1 << 20), 1 << 20);
+  p.cin = 1, p.w = wb, p.bias = uni(0, 4) ? biasv : NULL;
+  int bits = wide ? 16 : 8, ab = 2 * (bits - 1) + 2;
+  while ((1 << (ab - 2 * (bits - 1))) < K) ab++;
+  rand_outq(&p.q, 1, ab - 2, bits);
+  if (uni(0, 5) == 0) shv[0] = (int8_t)uni(-2, 0), shnv[0] = shv[0];
+  conv_geo cg = {g, 1, 1, H, W, OH, OW};
+  if (!fx_dw_ok(&cg)) return 0;
+  dwp_geo dg = {0};
+  bool flat = fx_dwp_plan(&cg, &dg);
+  int lvl = rt_fx_simd_level();
+  fx_dw_fn *fn = fx_dw_pick(&cg, flat, &p.q, 0, lvl);
+#if FX_NEON
+  if (fx_neon_dw_ok(&cg) != (fn == fx_neon_dw_conv)) {
+    printf("FAIL dw case %d: k%dx%d s%d OW%d: fx_neon_dw_ok is %d but not picked\n", id, g->kh,
+           g->kw, g->sw, OW, fx_neon_dw_ok(&cg));
+    return 1;
+  }
+  dw_neon += fn == fx_neon_dw_conv;
+#endif
+  int16_t *y = yb, *yp = yb + (1 << 17);
+  fn(&p, &cg, &dg, 0, xb, y, lvl);
+  fx_dw_conv(&p, &cg, &dg, 0, xb, yp, lvl);
+  for (int oy = 0; oy < OH; oy++)
+    for (int ox = 0; ox < OW; ox++) {
+      int64_t acc = p.bias ? p.bias[0] : 0;
+      for (int ky = 0; ky < g->kh; ky++)
+        for (int kx = 0; kx < g->kw; kx++) {
+          int iy = oy * g->sh - g->ph + ky, ix = ox * g->sw - g->pw + kx;
+          if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+            acc += (int64_t)xb[iy * W + ix] * wb[ky * g->kw + kx];
+        }
+      int i = oy * OW + ox;
+      int16_t r = ref_outq1(&p.q, 0, acc);
+      if (y[i] != r || yp[i] != r) {
+        printf("FAIL dw case %d: H%d W%d k%dx%d s%d p%d,%d relu%d sh%d bits%d: (%d, %d) is %d, "
+               "portable %d, reference %d\n",
+               id, H, W, g->kh, g->kw, g->sw, g->ph, g->pw, p.q.relu, shv[0], bits, oy, ox, y[i],
+               yp[i], r);
+        return 1;
+      }
+    }
+  /* rows [ra, rb) as dw_rows cuts them */
+  int ra = uni(0, OH - 1), rb2 = uni(ra + 1, OH);
+  rt_conv_param gs = *g;
+  int off = ra * g->sh - g->ph;
+  if (off < 0) off = 0;
+  gs.ph = off - (ra * g->sh - g->ph);
+  conv_geo sub = {&gs, 1, 1, H - off, W, rb2 - ra, OW};
+  dwp_geo ds = {0};
+  bool sflat = fx_dwp_plan(&sub, &ds);
+  int16_t *ys = rb;
+  fx_dw_pick(&sub, sflat, &p.q, 0, lvl)(&p, &sub, &ds, 0, xb + (int64_t)off * W, ys, lvl);
+  for (int i = 0; i < (rb2 - ra) * OW; i++)
+    if (ys[i] != y[ra * OW + i]) {
+      printf("FAIL dw case %d: H%d W%d k%dx%d s%d p%d,%d: rows %d..%d, output %d is %d, whole "
+             "plane %d\n",
+             id, H, W, g->kh, g->kw, g->sw, g->ph, g->pw, ra, rb2, i, ys[i], y[ra * OW + i]);
       return 1;
     }
   return 0;
@@ -151,7 +245,7 @@ static int ip_case(int id) {
       int64_t acc = biasv[o];
       for (int k = 0; k < K; k++)
         acc += (int64_t)xb[m * K + k] * (p.g.transpose ? wb[k * Nn + o] : wb[o * K + k]);
-      int16_t r = outq1(&p.q, o, acc);
+      int16_t r = ref_outq1(&p.q, o, acc);
       if (yb[m * Nn + o] != r) {
         printf("FAIL ip case %d: M%d K%d N%d transpose%d relu%d bits%d: output %d,%d is %d, "
                "reference %d\n",
@@ -308,6 +402,7 @@ static int pool_case(int id) {
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 400, bad = 0;
   for (int i = 0; i < n; i++) bad += conv_case(i);
+  for (int i = 0; i < 2 * n; i++) bad += dw_case(i);
   for (int i = 0; i < n / 2; i++) bad += ip_case(i);
   for (int i = 0; i < n / 2; i++) bad += elt_case(i);
   for (int i = 0; i < n / 2; i++) bad += relu_case(i);
@@ -317,7 +412,8 @@ int main(int argc, char **argv) {
   printf("float tile: %d cases, worst |error| / sum |terms| %.3g; max pool: %d cases; ", n / 2,
          f32_worst, n / 2);
 #endif
-  printf("%s: %d conv, %d InnerProduct, %d Eltwise and %d ReLU cases, %d failed\n",
-         bad ? "FAIL" : "ok", n, n / 2, n / 2, n / 2, bad);
+  printf("%s: %d conv, %d depthwise (%d through NEON), %d InnerProduct, %d Eltwise and %d ReLU "
+         "cases, %d failed\n",
+         bad ? "FAIL" : "ok", n, 2 * n, dw_neon, n / 2, n / 2, n / 2, bad);
   return bad != 0;
 }

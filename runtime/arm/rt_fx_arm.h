@@ -126,6 +126,13 @@ void fx_neon_tile_dot(int32_t *acc, const int16_t *xb, const int32_t *roff, cons
                       int n4);
 #endif
 
+/* ---- Depthwise (arm/rt_fx_dw_neon.c) ---- */
+/* True when fx_neon_dw_conv handles the layer: one input channel per
+ * group, stride 1 or 2 (the same both ways), no dilation, kh <= DWM_KH,
+ * kw <= 16, OW <= DW_OW, a band's padded rows within its buffer. */
+bool fx_neon_dw_ok(const conv_geo *cg);
+fx_dw_fn fx_neon_dw_conv; /* SMLAL / VMLAL.S16 rows, 4 output rows a band */
+
 /* ---- Convolution as an integer GEMM (arm/rt_fx_gemm_neon.c) ---- */
 /* One group of an int32-exact Convolution: output channels [o0, o0 + opg),
  * output rows [ra, rb) of image yn from the group's input planes xg
