@@ -2,9 +2,9 @@
  * (bench/threads.sh prints it above its table; docs/codegen.md "Threads").
  *
  * A thread pool's speed-up on small layers is bounded by how fast two
- * cores hand data to each other, and on a virtual machine that depends on
- * where the host places the vCPUs (same L3 or not), which can change
- * from one hour to the next.  Three figures, threads pinned to CPUs 0
+ * cores hand data to each other, and on a virtual machine that cost
+ * changes from one hour to the next (most likely with where the host
+ * places the vCPUs: one L3 or two).  Three figures, threads pinned to CPUs 0
  * and 1:
  *   - the median round trip of a flag between the two threads (spinning);
  *   - reading 512 KB that the other CPU wrote, against reading it after
