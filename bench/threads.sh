@@ -62,7 +62,7 @@ done
 stat() { sort -g "$1" | awk '{v[NR] = $1} END {printf "%.3f %.3f", v[1], v[int((NR + 1) / 2)]}'; }
 
 # what handing data between two CPUs costs now (bench/xcore.c): on a VM it
-# depends on the host's vCPU placement and bounds the speed-up of small layers
+# changes over time (likely the vCPU placement) and bounds small layers' speed-up
 if [ "$(nproc)" -ge 2 ] && cc -O2 -pthread -o "$T/xcore" bench/xcore.c 2>"$T/xcore.log"; then
   "$T/xcore"
 fi
