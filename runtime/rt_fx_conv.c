@@ -286,11 +286,8 @@ void rt_fx_conv(const void *param, const rt_fx_args *a) {
       }
     }
     /* depthwise: one row chunk per thread when each keeps a few rows */
-    j.rows = OH, j.nrows = 1;
-    if (T > 1 && cpg == 1 && OH >= 4 * T) {
-      j.rows = (OH + T - 1) / T;
-      j.nrows = (OH + j.rows - 1) / j.rows;
-    }
+    j.rows = T > 1 && cpg == 1 ? (int)rt_par_row_chunk(OH) : OH;
+    j.nrows = j.rows > 0 ? (OH + j.rows - 1) / j.rows : 1;
     if (T > 1) rt_par_for((int64_t)j.nrows * O, chan_part, &j, NULL);
     else chan_part(&j, 0, O, NULL);
   }

@@ -244,14 +244,17 @@ static void rows_part(void *ctx, int64_t lo, int64_t hi, void *scratch) {
   }
 }
 
-void rt_par_rows(int64_t nplane, int64_t rows, int64_t width, rt_par_span_fn *fn, void *ctx) {
+int64_t rt_par_row_chunk(int64_t rows) {
   int T = rt_par_threads();
-  int64_t n = nplane * rows * width;
-  if (n < RT_PAR_MIN_ELEMS || T < 2 || rows < 4 * (int64_t)T || width < 1) {
+  return T < 2 || rows < 4 * (int64_t)T ? rows : (rows + T - 1) / T;
+}
+
+void rt_par_rows(int64_t nplane, int64_t rows, int64_t width, rt_par_span_fn *fn, void *ctx) {
+  int64_t n = nplane * rows * width, per = rt_par_row_chunk(rows);
+  if (n < RT_PAR_MIN_ELEMS || per == rows || width < 1) {
     rt_par_elems(n, fn, ctx);
     return;
   }
-  int64_t per = (rows + T - 1) / T;
   rows_job j = {fn, ctx, nplane, rows, width, per};
   rt_par_for((rows + per - 1) / per, rows_part, &j, NULL);
 }

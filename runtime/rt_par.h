@@ -81,5 +81,10 @@ void rt_par_elems(int64_t n, rt_par_span_fn *fn, void *ctx);
  * results at any cut (the integer ones); rt_par_elems when a plane has
  * fewer than 4 T rows. */
 void rt_par_rows(int64_t nplane, int64_t rows, int64_t width, rt_par_span_fn *fn, void *ctx);
+/* Rows per chunk when rows output rows are cut one chunk per thread of
+ * the calling thread's pool (rt_par_rows, the depthwise convolutions):
+ * ceil(rows / T), or rows (no cut) without a pool or when a chunk would
+ * keep fewer than 4 rows. */
+int64_t rt_par_row_chunk(int64_t rows);
 
 #endif

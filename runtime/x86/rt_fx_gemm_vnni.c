@@ -44,15 +44,9 @@ bool fx_gi_prepare(const rt_fx_conv_param *p, const conv_geo *cg, const int16_t 
   int iy0 = ra * g->sh - g->ph, iy1 = (rb - 1) * g->sh - g->ph + g->kh;
   if (iy0 < 0) iy0 = 0;
   if (iy1 > cg->H) iy1 = cg->H;
-  if (iy1 > iy0) {
-    if (iy0 == 0 && iy1 == cg->H) {
-      if (!codes8(xg, (int64_t)cg->cpg * cg->H * cg->W)) return false;
-    } else {
-      for (int c = 0; c < cg->cpg; c++)
-        if (!codes8(xg + ((int64_t)c * cg->H + iy0) * cg->W, (int64_t)(iy1 - iy0) * cg->W))
-          return false;
-    }
-  }
+  for (int c = 0; c < cg->cpg && iy1 > iy0; c++)
+    if (!codes8(xg + ((int64_t)c * cg->H + iy0) * cg->W, (int64_t)(iy1 - iy0) * cg->W))
+      return false;
   *K4p = K4;
   if (p->w8 && p->acc0) {
     *w8 = p->w8 + (int64_t)o0 * K4;
