@@ -2,12 +2,16 @@
  * condition variables, plus a brief spin so that back-to-back layers do
  * not pay a futex wake each.
  *
- * A job is T parts (chunks) that threads claim: the claim word holds
- * (chunks << 32 | next chunk) and a claim is a compare-and-swap that
- * fails once next reaches chunks.  The caller writes (fn, ctx, n, chunk)
- * while the previous job's word is exhausted, opens the word (release),
- * bumps the generation that wakes the workers, then claims chunks itself
- * like any worker.  A worker counts itself active before it claims and
+ * A job is at most T parts (chunks) that threads claim: one bit per
+ * chunk in the claim words, claimed by an atomic fetch-or.  Chunk k is
+ * thread k's (the caller is thread 0): each thread claims its own chunk
+ * first, so in consecutive layers cut the same way a thread reads the
+ * rows it wrote itself, in its own cache (on a VM reading what the other
+ * CPU wrote costs several times a local read: bench/xcore.c), and then
+ * takes any chunk still unclaimed.  The caller writes (fn, ctx, n, chunk,
+ * nch) while every claim bit of the previous job is set, opens the bits
+ * of the new chunks (release), bumps the generation that wakes the
+ * workers, then claims like any worker.  A worker counts itself active before it claims and
  * reads the job only after a successful claim, so the fields it reads
  * are the live job's; the caller returns once every chunk is claimed and
  * no worker is active.  A worker that has not woken up yet is not waited
@@ -57,7 +61,8 @@ struct rt_par_pool {
   _Alignas(64) rt_par_fn *fn;
   void *ctx;
   int64_t n, chunk;
-  uint64_t claim;   /* chunks << 32 | next chunk (atomic) */
+  int nch;          /* chunks of the live job (<= nt) */
+  uint64_t claim[RT_PAR_MAX / 64]; /* bit k: chunk k claimed (atomic) */
   _Alignas(64) unsigned gen;    /* job generation: wakes the workers (atomic) */
   _Alignas(64) unsigned active; /* workers between their first claim and done (atomic) */
 };
@@ -105,18 +110,32 @@ static unsigned wait_job(rt_par_pool *p, unsigned seen) {
   return g;
 }
 
-/* Claims and runs chunks of the live job until none is left. */
-static void run_chunks(rt_par_pool *p, void *scratch) {
-  uint64_t s = __atomic_load_n(&p->claim, __ATOMIC_SEQ_CST);
-  for (;;) {
-    if ((s & 0xFFFFFFFFu) >= s >> 32) return;
-    if (!__atomic_compare_exchange_n(&p->claim, &s, s + 1, false, __ATOMIC_SEQ_CST,
-                                     __ATOMIC_SEQ_CST))
-      continue; /* s reloaded */
-    int64_t lo = (int64_t)(s & 0xFFFFFFFFu) * p->chunk;
-    int64_t hi = lo + p->chunk < p->n ? lo + p->chunk : p->n;
-    p->fn(p->ctx, lo, hi, scratch);
-    s = __atomic_load_n(&p->claim, __ATOMIC_SEQ_CST);
+/* Runs chunk k of the live job. */
+static void run_chunk(rt_par_pool *p, int k, void *scratch) {
+  int64_t lo = (int64_t)k * p->chunk;
+  int64_t hi = lo + p->chunk < p->n ? lo + p->chunk : p->n;
+  p->fn(p->ctx, lo, hi, scratch);
+}
+
+/* Claims chunk k of the live job: true when this thread got it. */
+static bool claim(rt_par_pool *p, int k) {
+  uint64_t bit = (uint64_t)1 << (k & 63);
+  return !(__atomic_fetch_or(&p->claim[k >> 6], bit, __ATOMIC_SEQ_CST) & bit);
+}
+
+/* Runs chunk `own` of the live job (thread id: 0 the caller, 1.. the
+ * workers) when nobody has claimed it, then any chunk left.  Chunk k is
+ * thread k's in every job, so a thread finds the rows it wrote in the
+ * previous layer in its own cache; the rest only moves work from a
+ * thread that has not woken up to one that has. */
+static void run_chunks(rt_par_pool *p, void *scratch, int own) {
+  int nch = __atomic_load_n(&p->nch, __ATOMIC_RELAXED); /* a stale count is harmless: */
+  /* the bits past the live job's chunks stay set */
+  if (own < nch && claim(p, own)) run_chunk(p, own, scratch);
+  for (int k = 0; k < nch; k++) {
+    uint64_t bit = (uint64_t)1 << (k & 63);
+    if (!(__atomic_load_n(&p->claim[k >> 6], __ATOMIC_SEQ_CST) & bit) && claim(p, k))
+      run_chunk(p, k, scratch);
   }
 }
 
@@ -128,7 +147,7 @@ static void *worker_main(void *arg) {
     seen = wait_job(p, seen);
     if (p->stop) return NULL;
     __atomic_add_fetch(&p->active, 1u, __ATOMIC_SEQ_CST);
-    run_chunks(p, w->scratch);
+    run_chunks(p, w->scratch, w->id);
     if (__atomic_sub_fetch(&p->active, 1u, __ATOMIC_SEQ_CST) == 0) {
       pthread_mutex_lock(&p->mu);
       if (p->waiting) pthread_cond_signal(&p->done);
@@ -159,6 +178,7 @@ rt_par_pool *rt_par_open(int nthreads, size_t scratch_bytes) {
   rt_par_pool *p = aligned_alloc(64, sizeof *p); /* sizeof is a multiple of 64 */
   if (!p) return NULL;
   memset(p, 0, sizeof *p);
+  for (int w = 0; w < RT_PAR_MAX / 64; w++) p->claim[w] = ~(uint64_t)0; /* no job */
   p->w = calloc((size_t)nthreads, sizeof *p->w);
   if (per && p->w && (size_t)(nthreads - 1) <= SIZE_MAX / per)
     p->mem = aligned_alloc(64, per * (size_t)(nthreads - 1));
@@ -268,14 +288,20 @@ void rt_par_for(int64_t n, rt_par_fn *fn, void *ctx, void *own) {
   p->busy = true;
   /* the previous job's word is exhausted: nobody reads these now */
   int64_t chunk = (n + p->nt - 1) / p->nt;
-  if (chunk < (n + 0x3FFFFFFF) / 0x40000000) chunk = (n + 0x3FFFFFFF) / 0x40000000;
   p->fn = fn, p->ctx = ctx, p->n = n, p->chunk = chunk;
-  __atomic_store_n(&p->claim, (uint64_t)((n + chunk - 1) / chunk) << 32, __ATOMIC_SEQ_CST);
+  int nch = (int)((n + chunk - 1) / chunk);
+  __atomic_store_n(&p->nch, nch, __ATOMIC_RELAXED);
+  /* opens chunks [0, nch): the bits of chunks past nch stay set */
+  for (int w = 0; w < RT_PAR_MAX / 64; w++) {
+    int left = nch - 64 * w;
+    __atomic_store_n(&p->claim[w], left >= 64 ? 0 : left <= 0 ? ~(uint64_t)0 : ~(uint64_t)0 << left,
+                     __ATOMIC_SEQ_CST);
+  }
   __atomic_store_n(&p->gen, p->gen + 1, __ATOMIC_RELEASE);
   pthread_mutex_lock(&p->mu);
   if (p->sleepers) pthread_cond_broadcast(&p->go);
   pthread_mutex_unlock(&p->mu);
-  run_chunks(p, own);
+  run_chunks(p, own, 0);
   /* every chunk is claimed: wait for the workers still running one */
   unsigned left;
   while ((left = __atomic_load_n(&p->active, __ATOMIC_SEQ_CST)) != 0)
