@@ -464,6 +464,10 @@ static const char *deconv_hls_fn(EhFn *f, const Layer *l, const void *param) {
 
 /* Register tile of the generated kernel (templates/c/conv.lua). */
 enum { CONV_MR = 8, CONV_NR = 8, CONV_RACC = 4 };
+/* Position units for threads (templates/c/conv.lua): about a plane /
+ * CONV_UNITS positions each, at least CONV_MINPOS, a multiple of CONV_PBQ
+ * (every tile width divides it). */
+enum { CONV_UNITS = 16, CONV_MINPOS = 128, CONV_PBQ = 32 };
 
 /* Decides how c/conv addresses a convolution's input (see the template):
  * mode direct (stride 1; a zero-padded copy when padded) or im2col, the
@@ -511,6 +515,20 @@ static void conv_plan(EcLayer *c, const Layer *l) {
   ec_bool(c, "rows", rows);
   ec_int(c, "MR", CONV_MR), ec_int(c, "NR", CONV_NR);
   ec_ints(c, "RB", rb, (int)nrb);
+  /* threads: units of PB positions (rows: PBR output rows) when a plane
+   * has at least two, else channel blocks (the template's header) */
+  int64_t pos = rows ? OH * OW : L, want = pos / CONV_UNITS;
+  if (want < CONV_MINPOS) want = CONV_MINPOS;
+  int64_t pb = 0, npb = 1;
+  if (rows) {
+    pb = (want + OW - 1) / OW;
+    npb = (OH + pb - 1) / pb;
+  } else {
+    pb = (want + CONV_PBQ - 1) / CONV_PBQ * CONV_PBQ;
+    npb = (L + pb - 1) / pb;
+  }
+  ec_int(c, "NPB", npb >= 2 ? npb : 0);
+  ec_int(c, "PB", pb);
 }
 
 /* The table of c/conv (conv: Convolution, with its depthwise and

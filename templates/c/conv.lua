@@ -129,6 +129,108 @@ local function tiles(t, mr, nr)
   return table.concat(s)
 end
 
+-- Position units (t.NPB > 0): the tiles of a block of mr channels over
+-- the unit's positions [P0, P1) (rows: output rows [R0, R1)); full tiles
+-- from P0, and in the plane's last unit the tail of L % nr positions.
+-- Units hold whole tiles (PB is a multiple of every width), so the tile
+-- that computes a position never depends on the thread count.
+local function tiles_range(t, mr, nr)
+  local s = {}
+  if t.rows then
+    s[#s + 1] = "      for (int oh = R0; oh < R1; oh++)\n"
+    s[#s + 1] = ("      for (int ow = 0; ow < %d; ow += %d)\n"):format(t.OW, nr)
+    s[#s + 1] = vtile(t, mr, nr, ("oh * %d + ow"):format(t.WP), ("oh * %d + ow"):format(t.OW))
+    return table.concat(s)
+  end
+  s[#s + 1] = ("      for (int pb = P0; pb + %d <= P1; pb += %d)\n"):format(nr, nr)
+  s[#s + 1] = vtile(t, mr, nr, "pb")
+  local tail = (t.L - (t.NPB - 1) * t.PB) % nr
+  if tail > 0 then
+    s[#s + 1] = "      if (P1 == " .. t.L .. ")\n"
+    s[#s + 1] = tile(t, mr, tail, tostring(t.L - tail))
+  end
+  return table.concat(s)
+end
+
+-- Position units: every channel block of the group over the unit's
+-- positions (blocks of MR, or two of MR/2 under CHAI_NARROW, then RB).
+local function range_code(t)
+  local s = {}
+  local nfull = t.OCG // t.MR
+  if nfull > 0 then
+    local wide = tiles_range(t, t.MR, t.NR)
+    local narrow = tiles_range(t, t.MR // 2, t.NR)
+    s[#s + 1] = ("    for (int ob = 0; ob < %d; ob++) {\n"):format(nfull)
+    if wide == narrow then
+      s[#s + 1] = ("      const int o = ob * %d;\n"):format(t.MR) .. wide
+    else
+      s[#s + 1] = ("      if (CHAI_NARROW) {\n      for (int o = ob * %d; o < ob * %d + %d; o += %d) {\n"):format(
+          t.MR, t.MR, t.MR, t.MR // 2) .. narrow .. "      }\n      } else {\n"
+      s[#s + 1] = ("      const int o = ob * %d;\n"):format(t.MR) .. wide .. "      }\n"
+    end
+    s[#s + 1] = "    }\n"
+  end
+  for i = 1, #t.RB, 3 do
+    s[#s + 1] = ("    {\n      const int o = %d;\n"):format(t.RB[i])
+    s[#s + 1] = tiles_range(t, t.RB[i + 1], t.RB[i + 2])
+    s[#s + 1] = "    }\n"
+  end
+  return table.concat(s)
+end
+
+-- Position units: fills what the unit's tiles read of X for group g of
+-- image n: im2col columns [P0, P1) of every row, or (a zero-padded copy)
+-- the padded rows its positions reach.
+local function prepare_range(t)
+  if t.mode == "direct" then
+    return ([[
+    { /* the padded rows [r0, r1] the positions [P0, P1) read */
+      const int r0 = P0 / %d, r1 = (P1 - 1 + %d) / %d;
+      for (int c = 0; c < %d; c++)
+        for (int r = r0; r <= r1; r++) {
+          float *d = X + (long)c * %d + (long)r * %d;
+          const int h = r - %d;
+          if (h < 0 || h >= %d) {
+            for (int i = 0; i < %d; i++) d[i] = 0.0f;
+            continue;
+          }
+          const float *sp = x + (long)c * %d + (long)h * %d;
+          for (int i = 0; i < %d; i++) d[i] = 0.0f;
+          for (int w = 0; w < %d; w++) d[%d + w] = sp[w];
+          for (int i = %d; i < %d; i++) d[i] = 0.0f;
+        }
+    }
+]]):format(t.WP, (t.KH - 1) * t.KHS + (t.KW - 1) * t.KWS, t.WP, t.ICG, t.PLANE, t.WP, t.PH, t.H, t.WP,
+           t.H * t.W, t.W, t.PW, t.W, t.PW, t.PW + t.W, t.WP)
+  end
+  return ([[
+    for (int c = 0; c < %d; c++) /* im2col columns [P0, P1) of rows (c, kh, kw) */
+      for (int kh = 0; kh < %d; kh++)
+        for (int kw = 0; kw < %d; kw++) {
+          float *d = X + ((long)(c * %d + kh) * %d + kw) * %d;
+          const float *sp = x + (long)c * %d;
+          const int off = kw * %d - %d;
+          int lo = off >= 0 ? 0 : (-off + %d - 1) / %d, hi = %d - off > 0 ? (%d - off + %d - 1) / %d : 0;
+          if (lo > %d) lo = %d;
+          if (hi > %d) hi = %d;
+          if (hi < lo) hi = lo;
+          for (int oh = P0 / %d; oh * %d < P1; oh++) {
+            const int ih = oh * %d - %d + kh * %d;
+            float *dr = d + oh * %d;
+            const int a = P0 > oh * %d ? P0 - oh * %d : 0, b = P1 - oh * %d < %d ? P1 - oh * %d : %d;
+            if (ih < 0 || ih >= %d) {
+              for (int ow = a; ow < b; ow++) dr[ow] = 0.0f;
+              continue;
+            }
+            const int base = ih * %d + off;
+            for (int ow = a; ow < b; ow++) dr[ow] = ow < lo || ow >= hi ? 0.0f : sp[base + ow * %d];
+          }
+        }
+]]):format(t.ICG, t.KH, t.KW, t.KH, t.KW, t.L, t.H * t.W, t.DW, t.PW, t.SW, t.SW, t.W, t.W, t.SW, t.SW,
+           t.OW, t.OW, t.OW, t.OW, t.OW, t.OW, t.SH, t.PH, t.DH, t.OW, t.OW, t.OW, t.OW, t.OW, t.OW, t.OW,
+           t.H, t.W, t.SW)
+end
+
 -- True when X is the input itself (stride 1, no padding): no scratch.
 local function in_place(t) return t.mode == "direct" and not t.pad end
 
@@ -228,34 +330,55 @@ end
 
 -- Two functions: <fn>_part computes units [lo, hi) (unit u = image n,
 -- group g, channel block j, in that order; X is prepared when (n, g)
--- changes, in the scratch of the thread running the part), <fn> hands
+-- changes, in the scratch of the thread running the part; or, when
+-- t.NPB > 0, u = image n, block of positions b, group g, each unit
+-- preparing only the part of X its positions read), <fn> hands
 -- the units to the worker pool (rt_par.h) when the layer is big enough
 -- for threads to pay.  A unit's outputs are computed by the same code
 -- whichever thread runs it: bit-identical for every thread count.
 function render(t)
   local _, nu = units(t)
+  if t.NPB > 0 then nu = t.NPB end
   local total = t.N * t.G * nu
   local macs = t.N * t.OC * t.OH * t.OW * t.ICG * t.KH * t.KW
   local r = t.restrict and "restrict " or ""
   local s = {lib.header(t)}
   s[#s + 1] = ("CHAI_KERNEL static void %s_part(void *io_, int64_t lo, int64_t hi, void *ws) {\n"):format(t.fn)
   s[#s + 1] = "  const chai_io *io = io_;\n"
-  local units_c = unit_code(t)
+  local units_c = t.NPB > 0 and range_code(t) or unit_code(t)
   if units_c:find("rt_conv_tile_f32", 1, true) then
     s[#s + 1] = koffsets(t)
   end
   s[#s + 1] = ("  const float *%sb0 = io->b0;\n  float *%st0 = io->t0;\n"):format(r, r)
   if in_place(t) then
     s[#s + 1] = "  (void)ws;\n"
+  elseif t.NPB > 0 then
+    s[#s + 1] = "  float *restrict X = ws;\n"
   else
     s[#s + 1] = "  float *restrict X = ws;\n  int pn = -1, pg = -1;\n"
   end
   s[#s + 1] = "  for (int64_t u = lo; u < hi; u++) {\n"
-  s[#s + 1] = ("    const int n = (int)(u / %d), g = (int)(u / %d %% %d), j = (int)(u %% %d);\n"):format(
-      t.G * nu, nu, t.G, nu)
+  if t.NPB > 0 then
+    -- unit u = image n, block b of positions, group g (b before g, so a
+    -- thread's consecutive units share positions across groups)
+    s[#s + 1] = ("    const int n = (int)(u / %d), b = (int)(u / %d %% %d), g = (int)(u %% %d);\n"):format(
+        t.G * nu, t.G, nu, t.G)
+    if t.rows then
+      s[#s + 1] = ("    const int R0 = b * %d, R1 = R0 + %d < %d ? R0 + %d : %d;\n"):format(t.PB, t.PB, t.OH, t.PB, t.OH)
+      s[#s + 1] = ("    const int P0 = R0 * %d, P1 = (R1 - 1) * %d + %d;\n"):format(t.WP, t.WP, t.OW)
+    else
+      s[#s + 1] = ("    const int P0 = b * %d, P1 = P0 + %d < %d ? P0 + %d : %d;\n"):format(t.PB, t.PB, t.L, t.PB, t.L)
+    end
+  else
+    s[#s + 1] = ("    const int n = (int)(u / %d), g = (int)(u / %d %% %d), j = (int)(u %% %d);\n"):format(
+        t.G * nu, nu, t.G, nu)
+  end
   s[#s + 1] = ("    const float *x = b0 + ((long)n * %d + (long)g * %d) * %d;\n"):format(t.C, t.ICG, t.H * t.W)
   if in_place(t) then
     s[#s + 1] = "    const float *X = x;\n"
+    if t.NPB > 0 and not t.rows then s[#s + 1] = "    (void)P0;\n" end
+  elseif t.NPB > 0 then
+    s[#s + 1] = prepare_range(t)
   else
     s[#s + 1] = "    if (n != pn || g != pg) {\n" .. prepare(t) .. "    pn = n, pg = g;\n    }\n"
   end
