@@ -14,6 +14,9 @@ HLS generator promises (docs/hls.md):
   ii        every `#pragma HLS PIPELINE II=n` loop can reach II n: the
             static II proof of tests/hls_ii.py (accesses per bank and
             m_axi port per iteration against the ports) proves an II <= n
+  burst     every m_axi access in a pipelined loop is a burst: in the
+            loop's own body, its address one more at each iteration
+            (tests/hls_ii.py --burst; the gather kinds' copies exempt)
 
 Prints `FILE:LINE: rule: text` per violation and exits 1 if there is any.
 Uses only the Python standard library.
@@ -156,6 +159,10 @@ def main(argv):
                 if not ok:
                     errs.append("%s:1: ii: %s loop %s requests II=%d, proven II %d (%s)" % (
                         p, fn, lab, req, pr, what))
+            for fn, lab, what, ok, why, exempt in hls_ii.bursts(p):
+                if not ok and not exempt:
+                    errs.append("%s:1: burst: %s loop %s: m_axi access %s is not a burst (%s)" % (
+                        p, fn, lab, what, why))
     for e in errs:
         print(e)
     return 1 if errs else 0

@@ -70,4 +70,10 @@ L_i: for (int i = 0; i < 8; i++) {
   y[i] = (int8_t)a;
 }
 }'
+bad burst 'void f(const int8_t *x, int8_t *y) {
+L_c: for (int c = 0; c < 8; c++) {
+#pragma HLS PIPELINE II=1
+  y[c] = x[c * 64];
+}
+}'
 exit $fail

@@ -154,6 +154,6 @@ neg "acc partitioned cyclic 8 in the pragma only" \
   '0,/ARRAY_PARTITION variable=acc complete dim=2/s//ARRAY_PARTITION variable=acc cyclic factor=8 dim=2/'
 neg "acc counted as cyclic 8" \
   '0,/CHAI_ARRAY2(acc, \([0-9]*\), CHAI_NONE, 0, 16, CHAI_COMPLETE, 0)/s//CHAI_ARRAY2(acc, \1, CHAI_NONE, 0, 16, CHAI_CYCLIC, 8)/'
-neg "a pool read bypassing the count" \
-  '0,/CHAI_MR(x0, \[(p \* 24 + iy) \* 24 + ix\])/s//x0[(p * 24 + iy) * 24 + ix]/'
+neg "a pool line-buffer read bypassing the count" \
+  '0,/CHAI_MR(x0, \[(p \* 24 + iy) \* 24 + x\])/s//x0[(p * 24 + iy) * 24 + x]/'
 exit $fail

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""hls_ii.py [--exact] [-q] [--counts OUT] FILE.c... - static II proof of generated HLS C.
+"""hls_ii.py [--exact] [--burst] [-q] [--counts OUT] FILE.c... - static II proof of generated HLS C.
 
 For every loop with `#pragma HLS PIPELINE II=n` it counts the memory
 accesses of one iteration.  Loops nested in the pipelined loop unroll
@@ -31,7 +31,15 @@ accesses they stand for.  --counts OUT writes, per pipelined loop, "loop
 FUNC LABEL req R proven P" and "count LABEL KEY N" lines: KEY an on-chip
 array (N its most distinct words in one bank, reads and writes apart) or an
 m_axi port and direction, fm.r / fm.w / wts.r (N the beats); the same
-figures the instrumented testbench prints (tests/hls_dyn.sh).  docs/hls.md.
+figures the instrumented testbench prints (tests/hls_dyn.sh).
+
+--burst also proves the burst property: every m_axi access in a pipelined
+loop sits in the loop's own body (not in an unrolled loop, no `continue`)
+and its address grows by exactly 1 from one iteration to the next, at
+three samples of the outer loop variables; it prints NOBURST per other
+access and fails.  Accesses of the gather kinds (GATHER: Upsample,
+ShuffleChannel, Permute, Crop, Reshape, Flatten copies) are printed, not
+failed: they are not bursts yet.  docs/hls.md.
 """
 import ast
 import itertools
@@ -255,6 +263,56 @@ def accesses(text, arrays):
     return out
 
 
+def burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt):
+    """The burst property of pipelined loop lp: each m_axi access (not in
+    an unrolled loop, no `continue` in the loop's own body) has address
+    a(i + 1) = a(i) + 1 across consecutive iterations i of the loop, at
+    three samples of the outer loop variables.  Appends (function, loop,
+    access, ok, why) to analyse.bursts."""
+    for name, off, subs, pos, rd, wr in acc:
+        if local[name].kind != 'maxi':
+            continue
+        what = '%s[%s] (%s)' % (name, ']['.join(subs), 'write' if wr else 'read')
+        why = ''
+        if any(l['bstart'] - lp['bstart'] <= pos < l['end'] - lp['bstart'] for l in inner):
+            why = 'inside an unrolled loop: several addresses per iteration'
+        elif re.search(r'\bcontinue\b', dt):
+            why = 'the loop body skips iterations (continue)'
+        elif lp['hi'] - lp['lo'] > 1:
+            for sample in range(3):
+                env = {}
+                for l in outer:
+                    env[l['var']] = [l['lo'], min(l['lo'] + 1, l['hi'] - 1), l['hi'] - 1][sample]
+                for n, e, _ in odecl:
+                    try:
+                        env[n] = cval(e, env)
+                    except (KeyError, ValueError, ZeroDivisionError, SyntaxError):
+                        pass
+                i0 = [lp['lo'], (lp['lo'] + lp['hi']) // 2 - 1, lp['hi'] - 2][sample]
+                addr = []
+                for i in (i0, i0 + 1):
+                    e2 = dict(env)
+                    e2[lp['var']] = i
+                    for l in inner:
+                        e2[l['var']] = l['lo']
+                    for n, e, _ in idecl:
+                        try:
+                            e2[n] = cval(e, e2)
+                        except (KeyError, ValueError, ZeroDivisionError, SyntaxError):
+                            pass
+                    try:
+                        addr.append(cval(subs[0], e2))
+                    except (KeyError, ValueError, ZeroDivisionError, SyntaxError):
+                        addr.append(None)
+                if None in addr:
+                    why = 'address not a function of the loop variables'
+                    break
+                if addr[1] - addr[0] != 1:
+                    why = 'address step %d between iterations' % (addr[1] - addr[0])
+                    break
+        analyse.bursts.append((fname, lp['label'], what, not why, why))
+
+
 def analyse(path, exact):
     src = unwrap(strip_comments(open(path).read()))
     arrays = {}
@@ -263,6 +321,7 @@ def analyse(path, exact):
     rows, bad = [], 0
     muls = [0]
     analyse.counts = []
+    analyse.bursts = []
     for fm in FUNC.finditer(src):
         fname = fm.group(1)
         b0 = fm.end() - 1
@@ -305,6 +364,7 @@ def analyse(path, exact):
                     if l['bstart'] - lp['bstart'] <= m.start() < l['end'] - lp['bstart']:
                         copies *= l['hi'] - l['lo']
                 nmul += copies
+            burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt)
             per = {}  # '_ii' -> (proven II, what limits it)
             keys = {}  # array or port.direction -> max distinct words per bank / beats
             for sample in range(3):
@@ -387,8 +447,37 @@ def analyse(path, exact):
     return rows, bad
 
 
+HEAD = re.compile(r'^/\* ([^\n:]+): (\w+)', re.M)
+
+
+def kinds(path):
+    """Function name -> layer type, from the comment the templates put
+    above each layer function ("/* name: Type ...", templates/hls/lib.lua)."""
+    raw = open(path).read()
+    heads = [(m.start(), m.group(2)) for m in HEAD.finditer(raw)]
+    out = {}
+    for m in FUNC.finditer(raw):
+        before = [t for pos, t in heads if pos < m.start()]
+        if before:
+            out[m.group(1)] = before[-1]
+    return out
+
+
+# Layer types whose copy loops gather (their reads are not bursts yet):
+# the burst rule reports them and does not fail (docs/hls.md).
+GATHER = {'Upsample', 'ShuffleChannel', 'Permute', 'Crop', 'Reshape', 'Flatten'}
+
+
+def bursts(path):
+    """(function, loop, access, ok, why, exempt) of every m_axi access in a
+    pipelined loop of path (analyse must have run on it)."""
+    k = kinds(path)
+    return [b + (k.get(b[0]) in GATHER,) for b in analyse.bursts]
+
+
 def main(argv):
     exact = '--exact' in argv
+    burst = '--burst' in argv
     counts = None
     if '--counts' in argv:
         i = argv.index('--counts')
@@ -400,11 +489,17 @@ def main(argv):
     if not files:
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
         return 2
-    bad = 0
+    bad = nob = 0
     for f in files:
         rows, b = analyse(f, exact)
         bad += b
         nmul += analyse.muls
+        if burst:
+            for fn, lab, what, ok, why, ex in bursts(f):
+                if not ok:
+                    print('%s %-40s %-36s %s: not a burst: %s' % (
+                        'EXEMPT ' if ex else 'NOBURST', fn, lab, what, why))
+                    nob += 0 if ex else 1
         for fn, lab, req, proven, keys in analyse.counts if counts else []:
             counts.write('loop %s %s req %d proven %d\n' % (fn, lab, req, proven))
             for k, n in keys:
@@ -419,7 +514,9 @@ def main(argv):
     if bad:
         print('%d pipelined loop(s) request an II below the proven one%s' % (
             bad, ' (or not equal to it)' if exact else ''), file=sys.stderr)
-    return 1 if bad else 0
+    if nob:
+        print('%d m_axi access(es) in pipelined loops are not bursts' % nob, file=sys.stderr)
+    return 1 if bad or nob else 0
 
 
 if __name__ == '__main__':

@@ -2,7 +2,8 @@
 # hls_ii.sh [BUILD_DIR] - the static II proof (tests/hls_ii.py,
 # docs/hls.md): it rejects the pre-issue-12 convolution pattern (weight ROM
 # read 128 times, feature map 8 times per iteration: II >= 64) and an
-# m_axi-bound loop; on the code chaicc generates for a few nets every
+# m_axi-bound loop, and the fill loop and pooling window before the line
+# buffers as not bursts (--burst); on the code chaicc generates for a few nets every
 # pipelined loop's II pragma equals the proven II (--exact), and the II
 # `chaicc info --hls` reports for each convolution and pooling layer (the
 # one its estimate uses) equals the checker's figure for that layer's main
@@ -34,7 +35,17 @@ else
   echo "FAIL m_axi-bound loop: rc=$rc"; echo "$out"; fail=1
 fi
 
-# generated code: pragma II == proven II, and == info --hls
+# the m_axi patterns before the line buffers: not bursts
+out=$($PY tests/hls_ii.py -q --burst tests/hls_ii/old_fill.c 2>&1); rc=$?
+if [ $rc -ne 0 ] && echo "$out" | grep -q '^NOBURST Q_conv2 .* Q_conv2_fill .*address step 144 between iterations' &&
+   echo "$out" | grep -q '^NOBURST Q_pool2 .* Q_pool2_ox .*inside an unrolled loop'; then
+  echo "ok   old fill loop (step H x W) and pooling window (unrolled m_axi reads) rejected as not bursts"
+else
+  echo "FAIL old fill / pooling patterns: rc=$rc"; echo "$out"; fail=1
+fi
+
+# generated code: pragma II == proven II, every m_axi access of a
+# pipelined loop a burst (but the exempt ones), and == info --hls
 compare() { # NAME QPROTO WEIGHTS [CONFIG]
   local name=$1 q=$2 w=$3 cfg=${4:-} opt=""
   [ -n "$cfg" ] && opt="--config $cfg"
@@ -42,8 +53,9 @@ compare() { # NAME QPROTO WEIGHTS [CONFIG]
   if ! "$CHAICC" compile "$q" "$w" -o "$T/$name" --target hls $opt >"$T/$name.log" 2>&1; then
     echo "FAIL $name: compile"; tail -3 "$T/$name.log"; fail=1; return
   fi
-  if ! $PY tests/hls_ii.py --exact "$T/$name"/hls/*_seg*.c >"$T/$name.ii" 2>&1; then
-    echo "FAIL $name: a pipelined loop's II pragma is not its proven II"; grep -v '^ok' "$T/$name.ii" | head -5; fail=1; return
+  if ! $PY tests/hls_ii.py --exact --burst "$T/$name"/hls/*_seg*.c >"$T/$name.ii" 2>&1; then
+    echo "FAIL $name: a pipelined loop's II pragma is not its proven II, or an m_axi access is not a burst"
+    grep -v '^ok' "$T/$name.ii" | head -5; fail=1; return
   fi
   # shellcheck disable=SC2086
   "$CHAICC" info "$q" --hls $opt >"$T/$name.info" 2>&1

@@ -302,35 +302,77 @@ static void conv_hls_knobs(const Layer *l, HlKnobs *k) {
   k->op = clampi(k->op, 1, l->top[0]->shape.d[1] / G);
 }
 
-/* The proven II of the MAC loop (docs/hls.md): one IP x OP ROM word, IP
- * xb banks and OP acc banks per iteration -> 1; AXI weights: IP x OP
- * reads of the wts port. */
-static int conv_mac_ii(const HlKnobs *k, bool axi) {
-  return hl_maxi_ii(k->ii, axi ? (int64_t)k->ip * k->op : 1);
+/* The proven II of the MAC loop (docs/hls.md): one IP x OP word of the
+ * weight ROM (or, AXI weights, of the burst-filled buffer wb), IP xb
+ * banks and OP acc banks per iteration -> 1. */
+static int conv_mac_ii(const HlKnobs *k) { return hl_maxi_ii(k->ii, 1); }
+
+/* Input rows the line buffer loads for the output rows (templates/hls/
+ * conv.lua's _lk loop): per output row, the taps' rows inside the input
+ * (Deconvolution: on the stride grid), summed over the rows. */
+static int64_t conv_fill_rows(const rt_conv_param *p, int64_t H, int64_t OH, bool de) {
+  int64_t rows = 0;
+  for (int64_t oy = 0; oy < OH; oy++)
+    for (int64_t ky = 0; ky < p->kh; ky++) {
+      int64_t iy = oy * p->sh - p->ph + ky * p->dh;
+      if (de) {
+        int64_t ty = oy + p->ph - ky * p->dh;
+        iy = ty >= 0 && ty % p->sh == 0 ? ty / p->sh : -1;
+      }
+      rows += iy >= 0 && iy < H;
+    }
+  return rows;
 }
 
-static void conv_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
+/* The loops of templates/hls/conv.lua at their proven IIs.  On-chip
+ * weights: per output row the line-buffer bursts (C x the rows x W), per
+ * output pixel the init (G*NOCT), per tap (padding taps counted) the fill
+ * from the line buffer (G*NICT) and the MAC loop (G*NOCT*NICT at its II),
+ * the output stage (OC), per output row the drain bursts (OC x OW).  AXI
+ * weights: per output channel block (G*NOCT of them) the weight burst
+ * (taps*NICT*IP*OP), then per output row the group's line-buffer bursts
+ * (ICG x the rows x W), per pixel the init (1), per tap the fill (NICT)
+ * and MAC (NICT), the output stage (OP); the drain bursts (OC x OW per
+ * output row in all). */
+static void hls_est_common(const Layer *l, const HlKnobs *k, HlEst *e, bool de) {
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
   const rt_conv_param *p = &l->p.conv;
   int64_t N = in->d[0], G = p->group, C = in->d[1], ICG = C / G, OC = out->d[1], OCG = OC / G;
-  int64_t pix = N * out->d[2] * out->d[3], taps = (int64_t)p->kh * p->kw;
-  int64_t NOCT = hl_cdiv(OCG, k->op), NICT = hl_cdiv(ICG, k->ip);
-  /* per pixel: init G*NOCT, per tap fill C + MAC G*NOCT*NICT at its II,
-   * out OC (taps outside the input skipped: not counted) */
-  e->ii = conv_mac_ii(k, k->axi);
-  e->cycles = pix * (G * NOCT + taps * (C + G * NOCT * NICT * e->ii) + OC);
-  e->dsp = (int64_t)k->ip * k->op + 3; /* MACs + the one output requantization */
+  int64_t H = in->d[2], W = in->d[3], OH = out->d[2], OW = out->d[3];
+  int64_t pix = N * OH * OW, taps = (int64_t)p->kh * p->kw, IP = k->ip, OP = k->op;
+  int64_t NOCT = hl_cdiv(OCG, OP), NICT = hl_cdiv(ICG, IP), rows = conv_fill_rows(p, H, OH, de);
+  int64_t drain = N * OH * OC * OW, wblk = taps * NICT * IP * OP;
+  e->ii = conv_mac_ii(k);
+  if (k->axi) {
+    int64_t blocks = N * G * NOCT;
+    e->rd_fm = blocks * ICG * rows * W;
+    e->bytes_wts = blocks * wblk;
+    e->cycles = e->bytes_wts + e->rd_fm + blocks * OH * OW * (1 + taps * (NICT + NICT * e->ii) + OP) + drain;
+  } else {
+    e->rd_fm = N * C * rows * W;
+    e->bytes_wts = 0;
+    e->cycles = e->rd_fm + pix * (G * NOCT + taps * (G * NICT + G * NOCT * NICT * e->ii) + OC) + drain;
+  }
+  e->wr_fm = drain;
+  e->dsp = IP * OP + 3; /* MACs + the one output requantization */
   e->macs = pix * OC * ICG * taps;
-  e->rd_fm = pix * taps * C, e->wr_fm = pix * OC; /* fill reads, output writes */
-  e->bytes_wts = k->axi ? pix * taps * G * NOCT * NICT * k->ip * k->op : 0;
-  /* the arrays of templates/hls/conv.lua (32-bit bias and acc assumed) */
-  e->bram18k = (k->axi ? 0 : hl_bram18k(taps * G * NOCT * NICT, 8 * k->ip * k->op, 1)) +
-               hl_bram18k(G * NOCT, 32 * k->op, 1) + hl_bram18k(OC, 32, 1) + hl_bram18k(OC, 8, 1) +
-               hl_bram18k(G * NOCT * k->op, 32, k->op) + hl_bram18k(G * NICT * k->ip, 8, k->ip);
+  /* the arrays of templates/hls/conv.lua (32-bit bias and acc assumed):
+   * weight ROM or buffer wb, bias, M, sh, acc, xb, the line buffer lb
+   * (IP banks), the output row(s) ob */
+  int64_t nblk = k->axi ? 1 : G * NOCT, nx = k->axi ? NICT : G * NICT;
+  e->bram18k = hl_bram18k(k->axi ? taps * NICT : taps * G * NOCT * NICT, 8 * (int)(IP * OP), 1) +
+               hl_bram18k(G * NOCT, 32 * (int)OP, 1) + hl_bram18k(OC, 32, 1) + hl_bram18k(OC, 8, 1) +
+               hl_bram18k(nblk * OP, 32, OP) + hl_bram18k(nx * IP, 8, IP) +
+               hl_bram18k((k->axi ? ICG : C) * p->kh * W, 8, IP) +
+               hl_bram18k((k->axi ? OP : OC) * OW, 8, 1);
+}
+
+static void conv_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
+  hls_est_common(l, k, e, false);
 }
 
 static void deconv_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
-  conv_hls_estimate(l, k, e);
+  hls_est_common(l, k, e, true);
   /* gather form: only taps on the stride grid hit */
   e->macs = e->macs / ((int64_t)l->p.conv.sh * l->p.conv.sw);
 }
@@ -385,10 +427,11 @@ static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p
   int ICG = C / G, OCG = OC / G, KH = p->g.kh, KW = p->g.kw;
   int IP = k->ip, OP = k->op, NICT = (ICG + IP - 1) / IP, NOCT = (OCG + OP - 1) / OP;
   bool axi = f->hw && k->axi;
-  /* AXI: [ky][kx][g][icl][ocl]; ROM: [ky][kx][g][oct][ict][ip][op], the
+  /* ROM: [ky][kx][g][oct][ict][ip][op]; AXI: [g][oct][ky][kx][ict][ip][op]
+   * (one output channel block's weights contiguous, for its burst); the
    * channels padded with zeros to whole IP x OP words */
   int64_t D = (int64_t)KH * KW * G * NOCT * NICT;
-  int64_t nw = axi ? (int64_t)OC * ICG * KH * KW : D * IP * OP;
+  int64_t nw = D * IP * OP;
   int16_t *w = ar_array(ar, (size_t)nw, sizeof *w);
   for (int g = 0; g < G; g++)
     for (int icl = 0; icl < ICG; icl++)
@@ -398,8 +441,9 @@ static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p
             int64_t src_i = de ? ((((int64_t)(g * ICG + icl)) * OCG + ocl) * KH + ky) * KW + kx
                                : ((((int64_t)(g * OCG + ocl)) * ICG + icl) * KH + ky) * KW + kx;
             int64_t tap = ((int64_t)ky * KW + kx) * G + g;
-            int64_t dst_i = axi ? (tap * ICG + icl) * OCG + ocl
-                                : (((tap * NOCT + ocl / OP) * NICT + icl / IP) * IP + icl % IP) * OP + ocl % OP;
+            int64_t blk = axi ? ((int64_t)g * NOCT + ocl / OP) * KH * KW + (int64_t)ky * KW + kx
+                              : tap * NOCT + ocl / OP;
+            int64_t dst_i = ((blk * NICT + icl / IP) * IP + icl % IP) * OP + ocl % OP;
             w[dst_i] = p->w[src_i];
           }
   int64_t *bias = NULL;
@@ -444,7 +488,7 @@ static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p
   lh_set_int(h, "SW", p->g.sw), lh_set_int(h, "PH", p->g.ph), lh_set_int(h, "PW", p->g.pw);
   lh_set_int(h, "DH", p->g.dh), lh_set_int(h, "DW", p->g.dw), lh_set_int(h, "G", G);
   lh_set_int(h, "ICG", ICG), lh_set_int(h, "OCG", OCG);
-  lh_set_int(h, "IP", IP), lh_set_int(h, "OP", OP), lh_set_int(h, "II", conv_mac_ii(k, axi));
+  lh_set_int(h, "IP", IP), lh_set_int(h, "OP", OP), lh_set_int(h, "II", conv_mac_ii(k));
   lh_set_int(h, "NICT", NICT), lh_set_int(h, "NOCT", NOCT), lh_set_int(h, "D", D);
   lh_set_int(h, "NT", (int64_t)G * NOCT), lh_set_int(h, "NX", (int64_t)G * NICT);
   lh_set_bool(h, "exact", ICG % IP == 0 && OCG % OP == 0);

@@ -207,23 +207,35 @@ static void pool_hls_knobs(const Layer *l, HlKnobs *k) {
   k->ip = k->op = 1;
 }
 
-/* The window (unrolled in the pipelined loop) reads the m_axi input KH x KW
- * times per iteration. */
+/* The window (unrolled in the pipelined _ox loop) reads the line buffer,
+ * partitioned into KH x min(KW, W) banks: one word per bank, II 1
+ * (templates/hls/pool.lua). */
 static int pool_ii(const Layer *l, const HlKnobs *k) {
-  const rt_shape *in = &l->bottom[0]->shape;
-  const rt_pool_param *p = &l->p.pool;
-  int64_t taps = p->global ? (int64_t)in->d[2] * in->d[3] : (int64_t)p->kh * p->kw;
-  return hl_maxi_ii(k->ii, taps);
+  (void)l;
+  return hl_maxi_ii(k->ii, 1);
 }
 
+/* The loops of templates/hls/pool.lua: per plane and output row, the
+ * bursts of the window rows inside the input (W beats each), then OW
+ * window iterations at the II; the m_axi bytes are the bursts' beats and
+ * the outputs. */
 static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  const rt_pool_param *p = &l->p.pool;
+  int64_t H = in->d[2], W = in->d[3], OH = out->d[2], OW = out->d[3];
+  int64_t NC = in->d[0] * in->d[1], kh = p->global ? H : p->kh, kw = p->global ? W : p->kw;
+  int64_t sh = p->global ? 1 : p->sh, ph = p->global ? 0 : p->ph, rows = 0;
+  for (int64_t oy = 0; oy < OH; oy++)
+    for (int64_t ky = 0; ky < kh; ky++) {
+      int64_t iy = oy * sh - ph + ky;
+      rows += iy >= 0 && iy < H;
+    }
   e->ii = pool_ii(l, k);
-  e->cycles = e->ii * rt_shape_count(&l->top[0]->shape);
-  HlKnobs k1 = *k;
-  k1.ii = 1; /* the window's reads */
-  e->rd_fm = pool_ii(l, &k1) * rt_shape_count(&l->top[0]->shape);
-  e->wr_fm = rt_shape_count(&l->top[0]->shape);
+  e->rd_fm = NC * rows * W;
+  e->wr_fm = NC * OH * OW;
+  e->cycles = e->rd_fm + e->ii * NC * OH * OW;
   e->dsp = 3;
+  e->bram18k = hl_bram18k(kh * W, 8, kh * (kw < W ? kw : W));
 }
 
 /* ---- fixed-point emitters (emit_fx.h, emit_hls.h) ---- */

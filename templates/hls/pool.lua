@@ -3,16 +3,40 @@
 -- the (clipped) window.  AVE divides the integer sum by the padded-window
 -- count, rounding half away from zero; then the requantization (a plain
 -- saturation when the scales are equal).
+--
+-- Per plane and output row, the window's KH input rows are burst from the
+-- m_axi feature map into the line buffer lb[KH][W] (one pipelined II=1
+-- loop per row, consecutive addresses); lb is partitioned completely by
+-- row and cyclically by KW along the row, so the pipelined _ox loop reads
+-- its KH x KW window (unrolled) one word per bank: II 1.  The outputs of a
+-- row are written at consecutive addresses (a burst).
 local lib = import("hls/lib")
 
 function render(t)
   local F = t.fn
   local s = {lib.header(t), lib.signature(t), " {\n"}
+  -- the line buffer: the window's KH input rows, KH x KW banks (a window
+  -- reads one word of each)
+  s[#s + 1] = ("  %s lb[%d][%d];\n"):format(t.xt[1], t.KH, t.W)
+  if t.KH > 1 then s[#s + 1] = lib.pragma("", "ARRAY_PARTITION variable=lb complete dim=1") end
+  local kf = math.min(t.KW, t.W)
+  if kf > 1 then
+    s[#s + 1] = lib.pragma("", ("ARRAY_PARTITION variable=lb cyclic factor=%d dim=2"):format(kf))
+  end
+  s[#s + 1] = ("CHAI_ARRAY2(lb, %d, %s, 0, %d, %s, %d)\n"):format(t.KH, t.KH > 1 and "CHAI_COMPLETE" or "CHAI_NONE",
+      t.W, kf > 1 and "CHAI_CYCLIC" or "CHAI_NONE", kf)
   s[#s + 1] = ([[
 %s_p: for (int p = 0; p < %d; p++) {
   %s_oy: for (int oy = 0; oy < %d; oy++) {
-    %s_ox: for (int ox = 0; ox < %d; ox++) {
-]]):format(F, t.NC, F, t.OH, F, t.OW)
+    %s_lk: for (int ky = 0; ky < %d; ky++) {
+      const int iy = oy * %d - %d + ky;
+      if (iy < 0 || iy >= %d) continue;
+      %s_lx: for (int x = 0; x < %d; x++) {
+]]):format(F, t.NC, F, t.OH, F, t.KH, t.SH, t.PH, t.H, F, t.W)
+  s[#s + 1] = lib.pipeline("", "        ", F .. "_lx", 1)
+  s[#s + 1] = ("        %s = %s;\n      }\n    }\n"):format(lib.acc("W", "lb", "[ky][x]"),
+      lib.acc("MR", "x0", ("[(p * %d + iy) * %d + x]"):format(t.H, t.W)))
+  s[#s + 1] = ("    %s_ox: for (int ox = 0; ox < %d; ox++) {\n"):format(F, t.OW)
   s[#s + 1] = lib.pipeline("", "      ", F .. "_ox", t.II)
   s[#s + 1] = ([[
       int hs = oy * %d - %d, ws = ox * %d - %d;
@@ -37,8 +61,8 @@ function render(t)
         %s_kx: for (int kx = 0; kx < %d; kx++) {
           const int iy = oy * %d - %d + ky, ix = ox * %d - %d + kx;
           if (iy < hs || iy >= he || ix < ws || ix >= we) continue;
-          const int32_t v = CHAI_MR(x0, [(p * %d + iy) * %d + ix]);
-]]):format(F, t.KH, F, t.KW, t.SH, t.PH, t.SW, t.PW, t.H, t.W)
+          const int32_t v = CHAI_R(lb, [ky][ix]);
+]]):format(F, t.KH, F, t.KW, t.SH, t.PH, t.SW, t.PW)
   s[#s + 1] = t.ave and "          sum += v;\n" or "          if (v > m) m = v;\n"
   s[#s + 1] = "        }\n      }\n"
   if t.ave then
