@@ -408,24 +408,38 @@ static int f32_case(int id) {
 }
 
 /* One random float InnerProduct block of rt_ip_blk32_f32
- * (arm/rt_ip_neon.c): 32 outputs, K in 1..300 (K % 4 tails), acc set to
- * a random bias or 0; the reference and tolerance of f32_case (fmaf in k
+ * (arm/rt_ip_neon.c): 32 outputs, K in 1..300 (K % 4 tails), weight rows
+ * 32 to 100 floats apart, acc set to a random bias or 0; or the rows of
+ * rt_ip_row_t_f32 (nout 32..100, sums from 0, then + bias); the reference and tolerance of f32_case (fmaf in k
  * order on AArch64, rounded product and sum under CHAI_STRICT_FP, both
  * bit for bit; ARMv7 within 1e-6 of the sum of |terms|).  Returns 1 when
  * an output is outside. */
-static float fwi[300 * 32], fai[32], f0i[32];
+static float fwi[300 * 100], fai[100], f0i[100];
 static int ip_f32_case(int id) {
   const int K = uni(1, 300);
-  const bool hasb = uni(0, 1);
+  const bool hasb = uni(0, 1), rows = uni(0, 1);
+  /* the block (ldw 32 as the generated C, or more) or rt_ip_row_t_f32
+   * (ldw = nout: the 32-output blocks it returns, then + bias) */
+  const int ldw = rows ? uni(32, 100) : uni(0, 1) ? 32 : uni(32, 100);
+  int nj = 32;
   for (int k = 0; k < K; k++) fx[k] = frand();
-  for (int i = 0; i < K * 32; i++) fwi[i] = frand();
-  for (int j = 0; j < 32; j++) f0i[j] = fai[j] = hasb ? frand() : 0.0f;
-  rt_ip_blk32_f32(fai, fx, fwi, K);
-  for (int j = 0; j < 32; j++) {
-    float ref = f0i[j];
-    double mag = fabs(ref);
+  for (int i = 0; i < K * ldw; i++) fwi[i] = frand();
+  for (int j = 0; j < ldw; j++) f0i[j] = hasb ? frand() : 0.0f;
+  if (rows) {
+    nj = rt_ip_row_t_f32(fx, fwi, hasb ? f0i : NULL, fai, ldw, K);
+    if (nj != ldw / 32 * 32) {
+      printf("FAIL float ip rows case %d: nout %d, %d outputs done\n", id, ldw, nj);
+      return 1;
+    }
+  } else {
+    memcpy(fai, f0i, sizeof fai);
+    rt_ip_blk32_f32(fai, fx, fwi, K, ldw);
+  }
+  for (int j = 0; j < nj; j++) {
+    float ref = rows ? 0.0f : f0i[j];
+    double mag = fabs(f0i[j]);
     for (int k = 0; k < K; k++) {
-      const float w = fwi[k * 32 + j], x = fx[k];
+      const float w = fwi[k * ldw + j], x = fx[k];
 #if defined(__aarch64__) && !defined(CHAI_STRICT_FP)
       ref = fmaf(x, w, ref);
 #else
@@ -434,6 +448,7 @@ static int ip_f32_case(int id) {
 #endif
       mag += fabs((double)w * x);
     }
+    if (rows && hasb) ref = ref + f0i[j];
     const double d = fabs((double)fai[j] - ref);
 #if defined(__aarch64__)
     const double tol = 0.0;
@@ -442,8 +457,8 @@ static int ip_f32_case(int id) {
 #endif
     if (d / (mag > 0 ? mag : 1) > f32_worst) f32_worst = d / (mag > 0 ? mag : 1);
     if (d > tol) {
-      printf("FAIL float ip case %d: K %d bias %d: output %d is %.9g, reference %.9g\n", id, K,
-             hasb, j, fai[j], ref);
+      printf("FAIL float ip case %d: K %d ldw %d rows %d bias %d: output %d is %.9g, reference "
+             "%.9g\n", id, K, ldw, rows, hasb, j, fai[j], ref);
       return 1;
     }
   }

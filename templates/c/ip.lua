@@ -18,7 +18,7 @@ function render(t)
   -- of 32 outputs is the runtime's rt_ip_blk32_f32 (arm/rt_ip_neon.c)
   local neon_on, neon_off = "", ""
   if t.NB == 32 then
-    neon_on = ("#if CHAI_NEON_F32\n    rt_ip_blk32_f32(acc, x, w, %d);\n#else\n"):format(t.K)
+    neon_on = ("#if CHAI_NEON_F32\n    rt_ip_blk32_f32(acc, x, w, %d, 32);\n#else\n"):format(t.K)
     neon_off = "#endif\n"
   end
   local call
