@@ -267,6 +267,7 @@ int rt_fx_prepare_ip(rt_fx_ip_param *p, const rt_ip_param *g, int K,
   p->g = *g;
   p->K = K;
   p->w = st ? st->w : NULL;
+  p->wabs = NULL;
   return prepare_mac(g->num_output, (int64_t)K * g->num_output, &m, w, b, in,
                      wq, out, relu, slope, st, &p->bias, &p->q, &p->acc64,
                      &p->acc_bound);

@@ -181,7 +181,15 @@ typedef struct rt_fx_ip_param {
   rt_fx_outq q;
   bool acc64;
   int64_t acc_bound;
+  /* Optional (NULL = none): sum of |w| per output, filled by
+   * rt_fx_ip_wabs, so that the int32 check does not read every weight on
+   * each call.  Must be exact when present. */
+  const int64_t *wabs;
 } rt_fx_ip_param;
+
+/* wabs[o] = sum of |w| over output o's codes of a prepared InnerProduct
+ * (num_output entries). */
+void rt_fx_ip_wabs(const rt_fx_ip_param *p, int64_t *wabs);
 
 /* ---- Pooling ----  MAX: y = clamp(RHA(max * M * 2^-sh)) over the window
  * clipped to the input (padding ignored).  AVE: a = RHA(sum / n) with n the
@@ -254,7 +262,8 @@ typedef struct rt_fx_quant_param {
  * (bad bw, non-positive or non-finite scale, group not dividing the
  * channels, accumulator bound above 2^62, too many inputs).  The conv
  * prepares clear the param first: its optional fields (w8, acc0, wabs)
- * are NULL until the caller fills them. */
+ * are NULL until the caller fills them; rt_fx_prepare_ip sets its wabs
+ * to NULL likewise. */
 int rt_fx_prepare_conv(rt_fx_conv_param *p, const rt_conv_param *g, int cin,
                        const float *w, const float *b, const rt_fx_q *in,
                        const rt_fx_wq *wq, const rt_fx_q *out, int relu,

@@ -41,6 +41,14 @@ fx_gemm_fn *fx_gemm_pick(void) {
 #endif
 }
 
+fx_ip_fn *fx_ip_pick(void) {
+#if FX_NEON
+  return fx_neon_ip_dot;
+#else
+  return NULL;
+#endif
+}
+
 fx_dw_fn *fx_dw_pick(const conv_geo *cg, bool flat, const rt_fx_outq *q, int o, int lvl) {
 #if FX_AVX2
   if (flat && lvl >= 2 && outq_512_ok(q, o)) return fx_dwp_conv_512;

@@ -21,4 +21,16 @@ fx_gemm_fn *fx_gemm_pick(void);
  * fx_dw_ok accepts; flat: fx_dwp_plan succeeded. */
 fx_dw_fn *fx_dw_pick(const conv_geo *cg, bool flat, const rt_fx_outq *q, int o, int lvl);
 
+/* The dot products of n (1..FX_IP_R) consecutive outputs of an
+ * InnerProduct with N x K weights: acc[i] = sum over k < K of x[k] *
+ * w[i*K + k], without the bias.  wide: in int64; else in int32, which
+ * the caller proved cannot wrap (fits32s for every output of the call).
+ * Exact integers, so the same values as the portable loop. */
+#define FX_IP_R 8
+typedef void fx_ip_fn(const int16_t *x, const int16_t *w, int64_t K, int n, bool wide,
+                      int64_t *acc);
+/* The InnerProduct dot products of this target (NEON), NULL when it has
+ * none (the portable loop of rt_fx_ip.c, SSE2 on x86). */
+fx_ip_fn *fx_ip_pick(void);
+
 #endif

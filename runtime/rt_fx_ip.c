@@ -1,10 +1,11 @@
 /* rt_fx_ip.c - the fixed-point InnerProduct kernel of the contract
  * (rt_fixed.h): one dot product per output (SSE2 pmaddwd in int32 when
- * the operands' bound allows), or, for transposed weights, blocks of
+ * the operands' bound allows; on ARM the NEON dot products of fx_ip_pick,
+ * FX_IP_R outputs at a time), or, for transposed weights, blocks of
  * outputs accumulated row by row (rt_fx_mac.c). */
 #include <string.h>
 
-#include "rt_fx_mac.h"
+#include "rt_fx_cpu.h"
 #include "rt_par.h"
 
 /* bias + sum_k x[k] * w[k]; int32 partial sums when !wide. */
@@ -39,7 +40,37 @@ typedef struct ip_job {
   int16_t *y;
   int64_t K, Nn, nu, xmax; /* nu: units per row */
   int lvl;
+  fx_ip_fn *dot; /* fx_ip_pick's, NULL: dot() */
 } ip_job;
+
+/* sum |w| over output o's weights: p->wabs[o] when present. */
+static int64_t ip_wabs(const rt_fx_ip_param *p, int lvl, int64_t o) {
+  if (p->wabs) return p->wabs[o];
+  if (p->g.transpose) return fx_sumabs(lvl, p->w + o, p->K, p->g.num_output);
+  return fx_sumabs(lvl, p->w + o * p->K, p->K, 1);
+}
+
+void rt_fx_ip_wabs(const rt_fx_ip_param *p, int64_t *wabs) {
+  int lvl = rt_fx_simd_level();
+  const rt_fx_ip_param q = {.g = p->g, .K = p->K, .w = p->w}; /* wabs NULL */
+  for (int64_t o = 0; o < p->g.num_output; o++) wabs[o] = ip_wabs(&q, lvl, o);
+}
+
+/* Units [u, u + n) of one row m (n <= FX_IP_R, plain weights) through
+ * the target's dot products: int64 for the whole block when one of its
+ * outputs needs it. */
+static void ip_blk(const ip_job *j, int64_t m, int64_t o, int n) {
+  const rt_fx_ip_param *p = j->p;
+  int64_t K = j->K, acc[FX_IP_R], b[FX_IP_R];
+  bool wide = false;
+  for (int i = 0; i < n; i++) {
+    b[i] = p->bias ? p->bias[o + i] : 0;
+    wide |= !fits32s(j->xmax, ip_wabs(p, j->lvl, o + i), b[i]);
+  }
+  j->dot(j->x + m * K, p->w + o * K, K, n, wide, acc);
+  int16_t *y = j->y + m * j->Nn;
+  for (int i = 0; i < n; i++) y[o + i] = outq1(&p->q, (int)(o + i), b[i] + acc[i]);
+}
 
 static void ip_part(void *ctx, int64_t lo, int64_t hi, void *ws) {
   const ip_job *j = ctx;
@@ -52,9 +83,16 @@ static void ip_part(void *ctx, int64_t lo, int64_t hi, void *ws) {
     int64_t m = u / j->nu, i0 = u % j->nu;
     const int16_t *x = j->x + m * K;
     int16_t *y = j->y + m * Nn;
+    if (!p->g.transpose && j->dot) {
+      int64_t n = Nn - i0 < hi - u ? Nn - i0 : hi - u;
+      if (n > FX_IP_R) n = FX_IP_R;
+      ip_blk(j, m, i0, (int)n);
+      u += n - 1;
+      continue;
+    }
     if (!p->g.transpose) {
       int64_t o = i0, bias = p->bias ? p->bias[o] : 0;
-      bool wide = !fx_fits32(lvl, xmax, p->w + o * K, K, 1, bias);
+      bool wide = !fits32s(xmax, ip_wabs(p, lvl, o), bias);
       y[o] = outq1(&p->q, (int)o, dot(x, p->w + o * K, K, bias, wide));
       continue;
     }
@@ -63,7 +101,7 @@ static void ip_part(void *ctx, int64_t lo, int64_t hi, void *ws) {
     int n = Nn - o0 < FX_BLK / 2 ? (int)(Nn - o0) : FX_BLK / 2;
     bool wide = false;
     for (int i = 0; i < n && !wide; i++)
-      wide = !fx_fits32(lvl, xmax, p->w + o0 + i, K, Nn, p->bias ? p->bias[o0 + i] : 0);
+      wide = !fits32s(xmax, ip_wabs(p, lvl, o0 + i), p->bias ? p->bias[o0 + i] : 0);
     for (int i = 0; i < n; i++) {
       int64_t v = p->bias ? p->bias[o0 + i] : 0;
       if (wide)
@@ -103,7 +141,7 @@ void rt_fx_ip(const void *param, const rt_fx_args *a) {
   int64_t Mo = K ? rt_shape_count(&b->s) / K : 0;
   int lvl = rt_fx_simd_level();
   int64_t nu = p->g.transpose ? (Nn + FX_BLK / 2 - 1) / (FX_BLK / 2) : Nn;
-  ip_job j = {p, b->d, a->t[0].d, K, Nn, nu, fx_maxabs(lvl, b->d, Mo * K), lvl};
+  ip_job j = {p, b->d, a->t[0].d, K, Nn, nu, fx_maxabs(lvl, b->d, Mo * K), lvl, fx_ip_pick()};
   if (Mo * Nn * K >= RT_PAR_MACS)
     rt_par_for(Mo * nu, ip_part, &j, NULL);
   else

@@ -82,8 +82,6 @@ void fx_outq64(const rt_fx_outq *q, int c, const int64_t *acc, int16_t *y, int64
 int64_t fx_maxabs(int lvl, const int16_t *x, int64_t n);
 /* sum |w[k*ws]| over k in [0, n). */
 int64_t fx_sumabs(int lvl, const int16_t *w, int64_t n, int64_t ws);
-/* fits32s for the n weights w[k*ws] and |x| <= xmax. */
-bool fx_fits32(int lvl, int64_t xmax, const int16_t *w, int64_t n, int64_t ws, int64_t bias);
 
 /* ---- Accumulator blocks (rt_fx_mac.c) ----
  * For r in [0, nr), i in [0, n):

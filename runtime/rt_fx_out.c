@@ -118,9 +118,3 @@ int64_t fx_sumabs(int lvl, const int16_t *w, int64_t n, int64_t ws) {
   }
   return s;
 }
-
-
-bool fx_fits32(int lvl, int64_t xmax, const int16_t *w, int64_t n, int64_t ws,
-               int64_t bias) {
-  return fits32s(xmax, fx_sumabs(lvl, w, n, ws), bias);
-}

@@ -8,6 +8,19 @@
 #include "rt_layers.h"
 
 #include "rt_fx_int.h" /* FX_AVX2, FX_TARGET_AVX2, use_avx2 (rt_fx_simd) */
+#include "arm/rt_conv_arm.h"
+
+/* ARM NEON: the transposed rows (the float InnerProduct of 8-bit
+ * programs) by rt_ip_row_t_f32 where the generated C uses NEON float too
+ * (CHAI_NEON_F32's rule, templates/c/net.lua): AArch64, and ARMv7 unless
+ * CHAI_STRICT_FP.  Its roundings are those GCC gives ip_row_t under the
+ * project's ARM flags (one multiply-accumulate per k: FMLA, FMUL + FADD
+ * under CHAI_STRICT_FP, VMLA.F32 on ARMv7). */
+#if defined(RT_CONV_NEON) && (defined(__aarch64__) || !defined(CHAI_STRICT_FP))
+#define IP_NEON 1
+#else
+#define IP_NEON 0
+#endif
 
 /* One row: y[n] = bias[n] + sum_k x[k] * W[n][k], W N x K row-major, for
  * outputs j0..nout-1; four outputs per pass so the loads of x are shared. */
@@ -283,6 +296,12 @@ void rt_ip_f32(const void *param, const rt_args *a) {
         ip_row_t_avx2(x, w, bias, y, nout, k);
       else
         ip_row_avx2(x, w, bias, y, nout, k);
+      continue;
+    }
+#endif
+#if IP_NEON
+    if (p->transpose && k <= INT32_MAX) {
+      ip_row_t(x, w, bias, y, rt_ip_row_t_f32(x, w, bias, y, nout, (int)k), nout, k);
       continue;
     }
 #endif

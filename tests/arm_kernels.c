@@ -1,13 +1,15 @@
 /* arm_kernels.c - the runtime's fixed-point Convolution (GEMM, depthwise
  * and general paths), InnerProduct and Eltwise SUM against a direct per-output
  * reference (int64 sums, rt_fx_requant), bit for bit, on random layers
- * (and the standalone ReLU map against rt_fx_requant):
+ * (and the standalone ReLU map against rt_fx_requant, the InnerProduct
+ * dot products of fx_ip_pick against int64 sums):
  * groups, depthwise, stride 1 to 3, padding, dilation, 8- and 12-bit
  * codes, ReLU / leaky / none output stages, channel counts that do not
  * fill a tile.  Built and run by tests/arm_kernels.sh for AArch64 and
  * ARMv7 NEON under qemu-user (where it checks runtime/arm/), and also
  * for the host; on ARM also the float tile rt_conv_tile_f32 (arm/rt_conv_neon.c,
- * see f32_case for its reference and tolerance) and rt_pool_max_f32.  Prints one line per
+ * see f32_case for its reference and tolerance), the float InnerProduct
+ * block rt_ip_blk32_f32 (arm/rt_ip_neon.c) and rt_pool_max_f32.  Prints one line per
  * failing case; exit status 1 on any. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,18 +223,34 @@ static int dw_case(int id) {
   return 0;
 }
 
-/* One random InnerProduct; returns 1 when rt_fx_ip differs. */
+/* One random InnerProduct; returns 1 when rt_fx_ip differs.  Plain
+ * weights (N x K) go through fx_ip_pick's dot products (on ARM the NEON
+ * ones: blocks of 8 or 4 outputs, the N % 4 rest, K % 8 tails); 16-bit
+ * codes make int64 ("wide") accumulators necessary, with int32 rows of
+ * small weights in the same blocks; the per-output sum |w| (wabs) is
+ * given half the time, computed here. */
 static int ip_case(int id) {
-  int M = uni(1, 3), K = uni(1, 600), Nn = uni(1, MAXO), bits = uni(0, 3) ? 8 : 12;
+  static int64_t wabsv[MAXO];
+  int M = uni(1, 3), K = uni(1, 600), Nn = uni(1, MAXO);
+  int bits = uni(0, 5) ? 8 : uni(0, 1) ? 12 : 16;
   int lim = 1 << (bits - 1);
   rt_fx_ip_param p;
   memset(&p, 0, sizeof p);
   p.g.num_output = Nn, p.g.axis = 1, p.g.bias_term = true, p.g.transpose = uni(0, 3) == 0;
   p.K = K;
   for (int i = 0; i < M * K; i++) xb[i] = (int16_t)uni(-lim, lim - 1);
-  for (int i = 0; i < Nn * K; i++) wb[i] = (int16_t)uni(-lim, lim - 1);
-  for (int o = 0; o < Nn; o++) biasv[o] = uni(-lim * lim, lim * lim);
+  for (int o = 0; o < Nn; o++) {
+    int wl = bits == 16 && uni(0, 1) ? 2 : lim; /* some int32 rows among int64 ones */
+    wabsv[o] = 0;
+    for (int k = 0; k < K; k++) {
+      int v = uni(-wl, wl - 1);
+      wb[p.g.transpose ? k * Nn + o : o * K + k] = (int16_t)v;
+      wabsv[o] += v < 0 ? -v : v;
+    }
+  }
+  for (int o = 0; o < Nn; o++) biasv[o] = (int64_t)uni(-lim, lim) * uni(-lim, lim);
   p.w = wb, p.bias = biasv;
+  p.wabs = uni(0, 1) ? wabsv : NULL;
   int ab = 2 * (bits - 1);
   while ((1 << (ab - 2 * (bits - 1))) < K) ab++;
   rand_outq(&p.q, Nn, ab, bits);
@@ -247,12 +265,40 @@ static int ip_case(int id) {
         acc += (int64_t)xb[m * K + k] * (p.g.transpose ? wb[k * Nn + o] : wb[o * K + k]);
       int16_t r = ref_outq1(&p.q, o, acc);
       if (yb[m * Nn + o] != r) {
-        printf("FAIL ip case %d: M%d K%d N%d transpose%d relu%d bits%d: output %d,%d is %d, "
-               "reference %d\n",
-               id, M, K, Nn, p.g.transpose, p.q.relu, bits, m, o, yb[m * Nn + o], r);
+        printf("FAIL ip case %d: M%d K%d N%d transpose%d relu%d bits%d wabs%d: output %d,%d "
+               "is %d, reference %d\n",
+               id, M, K, Nn, p.g.transpose, p.q.relu, bits, p.wabs != NULL, m, o,
+               yb[m * Nn + o], r);
         return 1;
       }
     }
+  return 0;
+}
+
+/* One random call of fx_ip_pick's dot products (on ARM the NEON ones)
+ * against int64 sums: n = 1..FX_IP_R rows, K with every remainder mod 8,
+ * int32 (codes whose sums cannot wrap) and wide (int16 extremes,
+ * -32768 * -32768 included, sums beyond int32).  Returns 1 on a
+ * difference. */
+static int ip_dot_case(int id) {
+  fx_ip_fn *dot = fx_ip_pick();
+  if (!dot) return 0;
+  int n = uni(1, FX_IP_R), K = uni(1, 300);
+  bool wide = uni(0, 1);
+  int lim = wide ? 32768 : 128;
+  for (int k = 0; k < K; k++) xb[k] = (int16_t)(uni(0, 3) ? uni(-lim, lim - 1) : -lim);
+  for (int i = 0; i < n * K; i++) wb[i] = (int16_t)(uni(0, 3) ? uni(-lim, lim - 1) : -lim);
+  int64_t acc[FX_IP_R];
+  dot(xb, wb, K, n, wide, acc);
+  for (int i = 0; i < n; i++) {
+    int64_t r = 0;
+    for (int k = 0; k < K; k++) r += (int64_t)xb[k] * wb[i * K + k];
+    if (acc[i] != r) {
+      printf("FAIL ip dot case %d: n%d K%d wide%d: row %d is %lld, reference %lld\n", id, n,
+             K, wide, i, (long long)acc[i], (long long)r);
+      return 1;
+    }
+  }
   return 0;
 }
 
@@ -361,6 +407,64 @@ static int f32_case(int id) {
   return 0;
 }
 
+/* One random float InnerProduct block of rt_ip_blk32_f32
+ * (arm/rt_ip_neon.c): 32 outputs, K in 1..300 (K % 4 tails), weight rows
+ * 32 to 100 floats apart, acc set to a random bias or 0; or the rows of
+ * rt_ip_row_t_f32 (nout 32..100, sums from 0, then + bias); the reference and tolerance of f32_case (fmaf in k
+ * order on AArch64, rounded product and sum under CHAI_STRICT_FP, both
+ * bit for bit; ARMv7 within 1e-6 of the sum of |terms|).  Returns 1 when
+ * an output is outside. */
+static float fwi[300 * 100], fai[100], f0i[100];
+static int ip_f32_case(int id) {
+  const int K = uni(1, 300);
+  const bool hasb = uni(0, 1), rows = uni(0, 1);
+  /* the block (ldw 32 as the generated C, or more) or rt_ip_row_t_f32
+   * (ldw = nout: the 32-output blocks it returns, then + bias) */
+  const int ldw = rows ? uni(32, 100) : uni(0, 1) ? 32 : uni(32, 100);
+  int nj = 32;
+  for (int k = 0; k < K; k++) fx[k] = frand();
+  for (int i = 0; i < K * ldw; i++) fwi[i] = frand();
+  for (int j = 0; j < ldw; j++) f0i[j] = hasb ? frand() : 0.0f;
+  if (rows) {
+    nj = rt_ip_row_t_f32(fx, fwi, hasb ? f0i : NULL, fai, ldw, K);
+    if (nj != ldw / 32 * 32) {
+      printf("FAIL float ip rows case %d: nout %d, %d outputs done\n", id, ldw, nj);
+      return 1;
+    }
+  } else {
+    memcpy(fai, f0i, sizeof fai);
+    rt_ip_blk32_f32(fai, fx, fwi, K, ldw);
+  }
+  for (int j = 0; j < nj; j++) {
+    float ref = rows ? 0.0f : f0i[j];
+    double mag = fabs(f0i[j]);
+    for (int k = 0; k < K; k++) {
+      const float w = fwi[k * ldw + j], x = fx[k];
+#if defined(__aarch64__) && !defined(CHAI_STRICT_FP)
+      ref = fmaf(x, w, ref);
+#else
+      const float prod = x * w;
+      ref = ref + prod;
+#endif
+      mag += fabs((double)w * x);
+    }
+    if (rows && hasb) ref = ref + f0i[j];
+    const double d = fabs((double)fai[j] - ref);
+#if defined(__aarch64__)
+    const double tol = 0.0;
+#else
+    const double tol = 1e-6 * mag;
+#endif
+    if (d / (mag > 0 ? mag : 1) > f32_worst) f32_worst = d / (mag > 0 ? mag : 1);
+    if (d > tol) {
+      printf("FAIL float ip case %d: K %d ldw %d rows %d bias %d: output %d is %.9g, reference "
+             "%.9g\n", id, K, ldw, rows, hasb, j, fai[j], ref);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* One random MAX pooling of rt_pool_max_f32 (arm/rt_pool_neon.c): window
  * 1..4, stride 1..3, padding below the window, inputs with ties and
  * signed zeros; returns 1 when an output differs (bit for bit) from the
@@ -404,16 +508,25 @@ int main(int argc, char **argv) {
   for (int i = 0; i < n; i++) bad += conv_case(i);
   for (int i = 0; i < 2 * n; i++) bad += dw_case(i);
   for (int i = 0; i < n / 2; i++) bad += ip_case(i);
+  for (int i = 0; i < n; i++) bad += ip_dot_case(i);
+#if FX_NEON
+  if (fx_ip_pick() != fx_neon_ip_dot) {
+    printf("FAIL: fx_ip_pick is not the NEON InnerProduct on this target\n");
+    bad++;
+  }
+#endif
   for (int i = 0; i < n / 2; i++) bad += elt_case(i);
   for (int i = 0; i < n / 2; i++) bad += relu_case(i);
 #ifdef RT_CONV_NEON
   for (int i = 0; i < n / 2; i++) bad += f32_case(i);
+  for (int i = 0; i < n / 2; i++) bad += ip_f32_case(i);
   for (int i = 0; i < n / 2; i++) bad += pool_case(i);
-  printf("float tile: %d cases, worst |error| / sum |terms| %.3g; max pool: %d cases; ", n / 2,
-         f32_worst, n / 2);
+  printf("float tile and InnerProduct block: %d + %d cases, worst |error| / sum |terms| %.3g; "
+         "max pool: %d cases; ",
+         n / 2, n / 2, f32_worst, n / 2);
 #endif
-  printf("%s: %d conv, %d depthwise (%d through NEON), %d InnerProduct, %d Eltwise and %d ReLU "
-         "cases, %d failed\n",
-         bad ? "FAIL" : "ok", n, 2 * n, dw_neon, n / 2, n / 2, n / 2, bad);
+  printf("%s: %d conv, %d depthwise (%d through NEON), %d InnerProduct (+%d dot-product "
+         "kernel), %d Eltwise and %d ReLU cases, %d failed\n",
+         bad ? "FAIL" : "ok", n, 2 * n, dw_neon, n / 2, fx_ip_pick() ? n : 0, n / 2, n / 2, bad);
   return bad != 0;
 }

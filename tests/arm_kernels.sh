@@ -5,7 +5,8 @@
 # reference, bit for bit, on random layers) cross-compiled with the
 # runtime sources for AArch64 (-mcpu=cortex-a53) and ARMv7 NEON
 # (-mcpu=cortex-a9 -mfpu=neon), run under qemu-user, and built for the
-# host too; on ARM it also checks the float tile (arm/rt_conv_neon.c),
+# host too; on ARM it also checks the float tile (arm/rt_conv_neon.c) and
+# InnerProduct block (arm/rt_ip_neon.c),
 # on AArch64 once more built with -DCHAI_STRICT_FP.  Skips with a message when a cross compiler or qemu is
 # missing (Debian: gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
 # qemu-user).  BUILD_DIR is unused (the sources are compiled here).

@@ -71,8 +71,9 @@ for m in lenet_mnist resnet20_cifar10; do
 done
 # Fixed point (the runtime's portable rt_fx_* kernels on ARM, its SIMD ones
 # on the host): 8-bit Xilinx-mode CHai prototxts calibrated on the model's
-# own input; the programs must give the same bytes on every target.
-for m in resnet20_cifar10 ultraface_slim320; do
+# own input; the programs must give the same bytes on every target
+# (lenet_mnist: its float InnerProduct rows through arm/rt_ip_neon.c).
+for m in resnet20_cifar10 ultraface_slim320 lenet_mnist; do
   mkdir -p "$T/calib-$m"
   ln -s "$(cd "$M/$m/ref" && pwd)/input.npy" "$T/calib-$m/input.npy"
   if ! "$CHAICC" quantize --deploy_model "$M/$m/deploy.prototxt" --weights "$M/$m/weights.caffemodel" \

@@ -100,6 +100,11 @@ static int ip_fx(Net *n, Layer *l, QsKernel *k) {
                            l->relu_slope, &m.st);
   k->fn = rt_fx_ip;
   k->param = p;
+  if (!r) { /* sum |w| per output, for the per-call int32 check */
+    int64_t *wa = ar_array(n->ar, (size_t)p->g.num_output, sizeof(int64_t));
+    rt_fx_ip_wabs(p, wa);
+    p->wabs = wa;
+  }
   return qs_mac_end(n, l, r);
 }
 
@@ -117,6 +122,8 @@ static void ip_fx_call(EfCall *c, const Layer *l, const void *param) {
   ef_call_outq(c, &p->q, N);
   ef_call_field(c, "acc64", "%s", p->acc64 ? "true" : "false");
   ef_call_field(c, "acc_bound", "%s", ef_call_i64(c, p->acc_bound));
+  if (p->wabs) /* sum |w| per output (rt_fx_ip_wabs) */
+    ef_call_field(c, "wabs", "%s", ef_call_array(c, "int64_t", "WA", N, eu_g64, p->wabs));
 }
 
 /* ---- float C emitter (emit_kind.h) ---- */

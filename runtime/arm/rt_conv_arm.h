@@ -1,6 +1,7 @@
 /* arm/rt_conv_arm.h - the float kernels of the generated C on ARM NEON:
- * the convolution tile (arm/rt_conv_neon.c) and MAX pooling
- * (arm/rt_pool_neon.c).  The generated convolution and pooling call them
+ * the convolution tile (arm/rt_conv_neon.c), the InnerProduct block
+ * (arm/rt_ip_neon.c) and MAX pooling (arm/rt_pool_neon.c).  The
+ * generated convolution, InnerProduct and pooling call them
  * in place of their own loops when CHAI_NEON_F32 (templates/c/net.lua):
  * AArch64, and ARMv7 NEON unless CHAI_STRICT_FP.  Elsewhere this header
  * declares nothing and the file is empty. */
@@ -21,6 +22,19 @@
  * only, never on mr, nr or the caller's thread. */
 void rt_conv_tile_f32(float *acc, int ldc, const float *w, int K, const float *xs,
                       const int32_t *koff, const float *bias, int mr, int nr);
+
+/* acc[j] += x[k] * w[k * ldw + j] for k = 0..K-1 in order, j < 32 (the
+ * caller sets acc to the bias; ldw >= 32): the block of 32 outputs of
+ * the generated InnerProduct (templates/c/ip.lua, ldw 32), with its
+ * loop's roundings: one multiply-accumulate per k as rt_conv_tile_f32
+ * (arm/rt_ip_neon.c). */
+void rt_ip_blk32_f32(float *acc, const float *x, const float *w, int K, int ldw);
+/* rt_ip_f32's transposed rows (rt_ip.c's ip_row_t: w K x nout,
+ * y[j] = (0 + sum over k in order of x[k] * w[k][j]) + bias[j], the
+ * bias added only when given) for the outputs j < the returned multiple
+ * of 32; the rest is the caller's. */
+int rt_ip_row_t_f32(const float *x, const float *w, const float *bias, float *y, int nout,
+                    int K);
 
 /* The sizes of a pooling layer: input H x W, output OH x OW, window
  * KH x KW, strides, padding (Caffe's windows). */

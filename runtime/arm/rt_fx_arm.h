@@ -133,6 +133,13 @@ void fx_neon_tile_dot(int32_t *acc, const int16_t *xb, const int32_t *roff, cons
 bool fx_neon_dw_ok(const conv_geo *cg);
 fx_dw_fn fx_neon_dw_conv; /* SMLAL / VMLAL.S16 rows, 4 output rows a band */
 
+/* ---- InnerProduct (arm/rt_fx_ip_neon.c) ---- */
+/* fx_ip_fn (rt_fx_cpu.h): 8 outputs (ARMv7: 4) at a time share each
+ * load of 8 input codes (SMLAL / VMLAL.S16 into int32; SMULL + SADALP into int64 when
+ * wide). */
+void fx_neon_ip_dot(const int16_t *x, const int16_t *w, int64_t K, int n, bool wide,
+                    int64_t *acc);
+
 /* ---- Convolution as an integer GEMM (arm/rt_fx_gemm_neon.c) ---- */
 /* One group of an int32-exact Convolution: output channels [o0, o0 + opg),
  * output rows [ra, rb) of image yn from the group's input planes xg

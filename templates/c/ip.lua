@@ -2,6 +2,8 @@
 -- the emitter into NBLK blocks of K x NB (outputs padded with zeros to a
 -- multiple of NB).  NB outputs accumulate in registers (vectorized over the
 -- outputs), each as bias + sum over k in order, as the reference kernel.
+-- On ARM NEON the k loop is rt_ip_blk32_f32 (arm/rt_ip_neon.c), with the
+-- same order and roundings.
 -- Units (row m, block ob) are independent: <fn>_part computes a range of
 -- them, <fn> hands them to the worker pool (rt_par.h) when the layer is
 -- big enough; every output is computed by the same code whatever the
@@ -12,6 +14,13 @@ function render(t)
   local init = t.bias == "" and "0.0f" or (t.bias .. "[ob * " .. t.NB .. " + j]")
   local r = t.restrict and "restrict " or ""
   local total = t.M * t.NBLK
+  -- ARM NEON (CHAI_NEON_F32, templates/c/net.lua): the k loop of a block
+  -- of 32 outputs is the runtime's rt_ip_blk32_f32 (arm/rt_ip_neon.c)
+  local neon_on, neon_off = "", ""
+  if t.NB == 32 then
+    neon_on = ("#if CHAI_NEON_F32\n    rt_ip_blk32_f32(acc, x, w, %d, 32);\n#else\n"):format(t.K)
+    neon_off = "#endif\n"
+  end
   local call
   if total > 1 and t.M * t.N * t.K >= lib.PAR_MACS then
     call = ("  rt_par_for(%d, %s_part, &io, NULL);\n"):format(total, t.fn)
@@ -29,16 +38,16 @@ function render(t)
     const float *w = %s + (long)ob * %d;
     float acc[%d];
     for (int j = 0; j < %d; j++) acc[j] = %s;
-    for (int k = 0; k < %d; k++) {
+%s    for (int k = 0; k < %d; k++) {
       const float xv = x[k];
       for (int j = 0; j < %d; j++) acc[j] += xv * w[(long)k * %d + j];
     }
-    for (int j = 0; j < %d; j++) {
+%s    for (int j = 0; j < %d; j++) {
       const int o = ob * %d + j;
       if (o < %d) t0[(long)m * %d + o] = %s;
     }
   }
 }
-]]):format(r, r, t.NBLK, t.NBLK, t.K, t.w, t.K * t.NB, t.NB, t.NB, init, t.K, t.NB, t.NB, t.NB, t.NB,
-           t.N, t.N, lib.act(t, "acc[j]")) .. lib.signature(t) .. " {\n  chai_io io = {b0, t0};\n" .. call .. "}\n"
+]]):format(r, r, t.NBLK, t.NBLK, t.K, t.w, t.K * t.NB, t.NB, t.NB, init, neon_on, t.K, t.NB, t.NB,
+           neon_off, t.NB, t.NB, t.N, t.N, lib.act(t, "acc[j]")) .. lib.signature(t) .. " {\n  chai_io io = {b0, t0};\n" .. call .. "}\n"
 end

@@ -44,7 +44,8 @@ typedef float chai_v8 __attribute__((vector_size(32)));
 
 /* ARM NEON: the convolution tiles are computed by rt_conv_tile_f32
  * (runtime/arm/rt_conv_neon.c: FMLA / VMLA by lane, k in order) instead
- * of the chai_v8 code; not on ARMv7 under CHAI_STRICT_FP (NEON float
+ * of the chai_v8 code, the InnerProduct blocks by rt_ip_blk32_f32
+ * (runtime/arm/rt_ip_neon.c, likewise); not on ARMv7 under CHAI_STRICT_FP (NEON float
  * flushes denormals to zero). */
 #if defined(__GNUC__) && defined(__ARM_NEON) && \
     (defined(__aarch64__) || (defined(__arm__) && !defined(CHAI_STRICT_FP)))
