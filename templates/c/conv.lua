@@ -129,6 +129,18 @@ local function tiles(t, mr, nr)
   return table.concat(s)
 end
 
+-- The body of channel block `b` (a C expression) of MR channels from
+-- o = b * MR: the wide tiles, or under CHAI_NARROW (targets with few
+-- vector registers, see c/net) two halves of MR/2 with the narrow ones.
+local function mr_block(t, b, wide, narrow)
+  if wide == narrow then
+    return ("      const int o = %s * %d;\n"):format(b, t.MR) .. wide
+  end
+  return ("      if (CHAI_NARROW) {\n      for (int o = %s * %d; o < %s * %d + %d; o += %d) {\n"):format(
+      b, t.MR, b, t.MR, t.MR, t.MR // 2) .. narrow .. "      }\n      } else {\n" ..
+      ("      const int o = %s * %d;\n"):format(b, t.MR) .. wide .. "      }\n"
+end
+
 -- Position units (t.NPB > 0): the tiles of a block of mr channels over
 -- the unit's positions [P0, P1) (rows: output rows [R0, R1)); full tiles
 -- from P0, and in the plane's last unit the tail of L % nr positions.
@@ -158,16 +170,8 @@ local function range_code(t)
   local s = {}
   local nfull = t.OCG // t.MR
   if nfull > 0 then
-    local wide = tiles_range(t, t.MR, t.NR)
-    local narrow = tiles_range(t, t.MR // 2, t.NR)
     s[#s + 1] = ("    for (int ob = 0; ob < %d; ob++) {\n"):format(nfull)
-    if wide == narrow then
-      s[#s + 1] = ("      const int o = ob * %d;\n"):format(t.MR) .. wide
-    else
-      s[#s + 1] = ("      if (CHAI_NARROW) {\n      for (int o = ob * %d; o < ob * %d + %d; o += %d) {\n"):format(
-          t.MR, t.MR, t.MR, t.MR // 2) .. narrow .. "      }\n      } else {\n"
-      s[#s + 1] = ("      const int o = ob * %d;\n"):format(t.MR) .. wide .. "      }\n"
-    end
+    s[#s + 1] = mr_block(t, "ob", tiles_range(t, t.MR, t.NR), tiles_range(t, t.MR // 2, t.NR))
     s[#s + 1] = "    }\n"
   end
   for i = 1, #t.RB, 3 do
@@ -176,6 +180,26 @@ local function range_code(t)
     s[#s + 1] = "    }\n"
   end
   return table.concat(s)
+end
+
+-- The loops over the im2col rows (c, kh, kw) of scratch X, up to the
+-- row loop the caller appends: per row, d (the row in X), sp (the input
+-- plane), off (the input column of ow = 0 before the stride) and the
+-- output columns [lo, hi) that read inside the input row.
+local function im2col_head(t, what)
+  return ([[
+    for (int c = 0; c < %d; c++) /* %s */
+      for (int kh = 0; kh < %d; kh++)
+        for (int kw = 0; kw < %d; kw++) {
+          float *d = X + ((long)(c * %d + kh) * %d + kw) * %d;
+          const float *sp = x + (long)c * %d;
+          const int off = kw * %d - %d;
+          int lo = off >= 0 ? 0 : (-off + %d - 1) / %d, hi = %d - off > 0 ? (%d - off + %d - 1) / %d : 0;
+          if (lo > %d) lo = %d;
+          if (hi > %d) hi = %d;
+          if (hi < lo) hi = lo;
+]]):format(t.ICG, what, t.KH, t.KW, t.KH, t.KW, t.L, t.H * t.W, t.DW, t.PW, t.SW, t.SW, t.W, t.W, t.SW,
+           t.SW, t.OW, t.OW, t.OW, t.OW)
 end
 
 -- Position units: fills what the unit's tiles read of X for group g of
@@ -203,17 +227,7 @@ local function prepare_range(t)
 ]]):format(t.WP, (t.KH - 1) * t.KHS + (t.KW - 1) * t.KWS, t.WP, t.ICG, t.PLANE, t.WP, t.PH, t.H, t.WP,
            t.H * t.W, t.W, t.PW, t.W, t.PW, t.PW + t.W, t.WP)
   end
-  return ([[
-    for (int c = 0; c < %d; c++) /* im2col columns [P0, P1) of rows (c, kh, kw) */
-      for (int kh = 0; kh < %d; kh++)
-        for (int kw = 0; kw < %d; kw++) {
-          float *d = X + ((long)(c * %d + kh) * %d + kw) * %d;
-          const float *sp = x + (long)c * %d;
-          const int off = kw * %d - %d;
-          int lo = off >= 0 ? 0 : (-off + %d - 1) / %d, hi = %d - off > 0 ? (%d - off + %d - 1) / %d : 0;
-          if (lo > %d) lo = %d;
-          if (hi > %d) hi = %d;
-          if (hi < lo) hi = lo;
+  return im2col_head(t, "im2col columns [P0, P1) of rows (c, kh, kw)") .. ([[
           for (int oh = P0 / %d; oh * %d < P1; oh++) {
             const int ih = oh * %d - %d + kh * %d;
             float *dr = d + oh * %d;
@@ -226,8 +240,7 @@ local function prepare_range(t)
             for (int ow = a; ow < b; ow++) dr[ow] = ow < lo || ow >= hi ? 0.0f : sp[base + ow * %d];
           }
         }
-]]):format(t.ICG, t.KH, t.KW, t.KH, t.KW, t.L, t.H * t.W, t.DW, t.PW, t.SW, t.SW, t.W, t.W, t.SW, t.SW,
-           t.OW, t.OW, t.OW, t.OW, t.OW, t.OW, t.SH, t.PH, t.DH, t.OW, t.OW, t.OW, t.OW, t.OW, t.OW, t.OW,
+]]):format(t.OW, t.OW, t.SH, t.PH, t.DH, t.OW, t.OW, t.OW, t.OW, t.OW, t.OW, t.OW,
            t.H, t.W, t.SW)
 end
 
@@ -251,17 +264,7 @@ local function prepare(t)
   else
     -- columns [lo, hi) of an output row read inside the input row (iw =
     -- ow * SW + off in [0, W)); the others and rows outside are zeros
-    s[#s + 1] = ([[
-    for (int c = 0; c < %d; c++) /* im2col: row (c, kh, kw) holds OH x OW inputs */
-      for (int kh = 0; kh < %d; kh++)
-        for (int kw = 0; kw < %d; kw++) {
-          float *d = X + ((long)(c * %d + kh) * %d + kw) * %d;
-          const float *sp = x + (long)c * %d;
-          const int off = kw * %d - %d;
-          int lo = off >= 0 ? 0 : (-off + %d - 1) / %d, hi = %d - off > 0 ? (%d - off + %d - 1) / %d : 0;
-          if (lo > %d) lo = %d;
-          if (hi > %d) hi = %d;
-          if (hi < lo) hi = lo;
+    s[#s + 1] = im2col_head(t, "im2col: row (c, kh, kw) holds OH x OW inputs") .. ([[
           for (int oh = 0; oh < %d; oh++) {
             const int ih = oh * %d - %d + kh * %d;
             float *dr = d + oh * %d;
@@ -275,8 +278,7 @@ local function prepare(t)
             for (int ow = hi; ow < %d; ow++) dr[ow] = 0.0f;
           }
         }
-]]):format(t.ICG, t.KH, t.KW, t.KH, t.KW, t.L, t.H * t.W, t.DW, t.PW, t.SW, t.SW, t.W, t.W, t.SW, t.SW,
-           t.OW, t.OW, t.OW, t.OW, t.OH, t.SH, t.PH, t.DH, t.OW, t.H, t.OW, t.W, t.SW, t.OW)
+]]):format(t.OH, t.SH, t.PH, t.DH, t.OW, t.H, t.OW, t.W, t.SW, t.OW)
   end
   return table.concat(s)
 end
@@ -292,17 +294,9 @@ end
 local function unit_code(t)
   local nfull = units(t)
   local s = {}
-  local wide = tiles(t, t.MR, t.NR)
-  local narrow = tiles(t, t.MR // 2, t.NR)
   if nfull > 0 then
     s[#s + 1] = ("    if (j < %d) {\n"):format(nfull)
-    if wide == narrow then
-      s[#s + 1] = ("      const int o = j * %d;\n"):format(t.MR) .. wide
-    else
-      s[#s + 1] = ("      if (CHAI_NARROW) {\n      for (int o = j * %d; o < j * %d + %d; o += %d) {\n"):format(
-          t.MR, t.MR, t.MR, t.MR // 2) .. narrow .. "      }\n      } else {\n"
-      s[#s + 1] = ("      const int o = j * %d;\n"):format(t.MR) .. wide .. "      }\n"
-    end
+    s[#s + 1] = mr_block(t, "j", tiles(t, t.MR, t.NR), tiles(t, t.MR // 2, t.NR))
     s[#s + 1] = "    }\n"
   end
   for i = 1, #t.RB, 3 do
