@@ -464,8 +464,12 @@ def kinds(path):
 
 
 # Layer types whose copy loops gather (their reads are not bursts yet):
-# the burst rule reports them and does not fail (docs/hls.md).
-GATHER = {'Upsample', 'ShuffleChannel', 'Permute', 'Crop', 'Reshape', 'Flatten'}
+# the burst rule reports them and does not fail (docs/hls.md).  These are
+# the kinds whose hls_fn renders hls/gather (rs_gather_hls: Upsample,
+# ShuffleChannel, CropCenter, Reorg) or hls/permute (eh_permute_fn,
+# eh_copy_fn: Permute, Reshape, Flatten, Dropout).
+GATHER = {'Upsample', 'ShuffleChannel', 'CropCenter', 'Reorg',
+          'Permute', 'Reshape', 'Flatten', 'Dropout'}
 
 
 def bursts(path):
