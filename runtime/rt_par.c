@@ -11,9 +11,9 @@
  * takes any chunk still unclaimed.  The caller writes (fn, ctx, n, chunk,
  * nch) while every claim bit of the previous job is set, opens the bits
  * of the new chunks (release), bumps the generation that wakes the
- * workers, then claims like any worker.  A worker counts itself active before it claims and
- * reads the job only after a successful claim, so the fields it reads
- * are the live job's; the caller returns once every chunk is claimed and
+ * workers, then claims like any worker.  A worker counts itself active
+ * before it claims and reads the job only after a successful claim, so
+ * the fields it reads are the live job's; the caller returns once every chunk is claimed and
  * no worker is active.  A worker that has not woken up yet is not waited
  * for: on a loaded machine the caller runs its chunks instead (which
  * thread runs a chunk never changes its results).  Sleeping is under the
@@ -286,7 +286,7 @@ void rt_par_for(int64_t n, rt_par_fn *fn, void *ctx, void *own) {
     return;
   }
   p->busy = true;
-  /* the previous job's word is exhausted: nobody reads these now */
+  /* every claim bit of the previous job is set: nobody reads these now */
   int64_t chunk = (n + p->nt - 1) / p->nt;
   p->fn = fn, p->ctx = ctx, p->n = n, p->chunk = chunk;
   int nch = (int)((n + chunk - 1) / chunk);

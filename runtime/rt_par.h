@@ -48,10 +48,11 @@ int rt_par_online(void);
 
 /* Runs fn over units [0, n), cut into chunks of c = ceil(n / T) units
  * (T = rt_par_threads()): chunk k is [k c, min((k + 1) c, n)), one fn
- * call each.  The threads claim chunks until none is left, the calling
- * thread first (with scratch own; the workers with theirs), so the
- * caller also runs the chunks of workers that have not woken up (a
- * loaded machine); it returns when every chunk is done.  Serial
+ * call each.  Chunk k is thread k's (the calling thread is 0, with
+ * scratch own; the workers with theirs): each thread runs its own chunk
+ * first, then any chunk still unclaimed, so the caller also runs the
+ * chunks of workers that have not woken up (a loaded machine); it
+ * returns when every chunk is done.  Serial
  * (fn(ctx, 0, n, own)) without a pool, for n < 2, and for a call made
  * from inside a chunk (no nesting). */
 void rt_par_for(int64_t n, rt_par_fn *fn, void *ctx, void *own);
