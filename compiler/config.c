@@ -191,6 +191,10 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
       static const char *const fold_words[] = {"false", "true", NULL};
       int i = get_enum(p, v, "target.fold", fold_words);
       if (i >= 0) t->fold = i;
+    } else if (!strcmp(key, "engine")) {
+      static const char *const engine_words[] = {"layers", "shared", NULL};
+      int i = get_enum(p, v, "target.engine", engine_words);
+      if (i >= 0) t->engine = i;
     } else if (!strcmp(key, "clock_ns")) {
       get_pos_num(p, v, "target.clock_ns", &t->clock_ns);
     } else if (!strcmp(key, "onchip_weight_limit_kb")) {
@@ -205,7 +209,7 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
     } else {
       unknown_key(p, kk, "target",
                   "part, clock_ns, onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, "
-                  "uram_budget, ddr_gbps, fold");
+                  "uram_budget, ddr_gbps, fold, engine");
     }
   }
 }

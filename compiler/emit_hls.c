@@ -74,6 +74,11 @@ const char *eh_fn_render(EhFn *f, const char *tmpl) { return render(f->x, tmpl);
 
 Arena *eh_fn_arena(EhFn *f) { return f->x->h.ar; }
 
+LhHost *eh_fn_host(EhFn *f) {
+  lh_begin(f->x->h.lh);
+  return f->x->h.lh;
+}
+
 int64_t eh_fn_count(EhFn *f, int i) { return f->x->p->buf[i].n; }
 
 int64_t eh_fn_add_wts(EhFn *f, const int8_t *d, int64_t n) {
@@ -149,7 +154,7 @@ const char *eh_copy_fn(EhFn *f, const Layer *l, const void *param) {
 /* Renders the functions of a QS_FX layer's steps into sb (dirs: in a
  * segment, its directives); marks AXI weights.  The kernel step is the
  * kind's hls_fn. */
-static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
+static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts, bool eng) {
   bool hw = dirs != NULL;
   x->sw = !hw; /* swfx functions are called only from the host's .c */
   FpLay *L = &x->p->L[l->id];
@@ -168,6 +173,9 @@ static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
         p = &req;
       }
       code = elem_fn(x, l, s->fn, s->buf[0], s->buf[1], p, k.ii, 1);
+    } else if (eng) { /* runs on the segment's engine */
+      s->wts = true;
+      continue;
     } else if (!lk_ops(l)->hls_fn) {
       ir_error(x->p->n, l, "the fixed-point generator has no template for %s", l->type);
     } else {
@@ -182,6 +190,61 @@ static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts) {
     sb_puts(sb, "\n");
     if (hw) sb_printf(dirs, "  set_directive_inline -off \"%s\"\n", s->fn);
   }
+  return 0;
+}
+
+/* The engine function of a segment (its first layer's segment). */
+static const char *engine_name(EhCtx *x, int e) {
+  int u = x->p->L[x->hp->elay[e][0]->id].unit;
+  return ar_printf(x->h.ar, "%s_conv", x->p->seg[u].top);
+}
+
+/* Layer l's calls in its segment: its conversion / post steps as
+ * fp_step_calls writes them, its kernel step a call of engine e. */
+static void engine_calls(EhCtx *x, const Layer *l, int e, Sb *out) {
+  const FpPlan *p = x->p;
+  const FpLay *L = &p->L[l->id];
+  int li = 0;
+  while (x->hp->elay[e][li] != l) li++;
+  for (int i = 0; i < L->nstep; i++) {
+    const FpStep *s = &L->step[i];
+    if (s->fn == p->fname[l->id]) {
+      sb_printf(out, "  %s(fm, wts, %d);\n", engine_name(x, e), li);
+      continue;
+    }
+    sb_printf(out, "  %s(", s->fn);
+    for (int k = 0; k < s->nb + s->nt; k++)
+      sb_printf(out, "%s%s", k ? ", " : "", fp_bexpr(p, s->buf[k], true));
+    if (s->wts) sb_puts(out, ", wts");
+    sb_puts(out, ");\n");
+  }
+}
+
+/* Renders engine e into its segment's functions and directives. */
+static int render_engine(EhCtx *x, int e) {
+  const FpPlan *p = x->p;
+  int n = x->hp->ecnt[e], u = p->L[x->hp->elay[e][0]->id].unit;
+  EhEngLay *ls = ar_array(x->h.ar, (size_t)n, sizeof *ls);
+  for (int i = 0; i < n; i++) {
+    const Layer *l = x->hp->elay[e][i];
+    const FpLay *L = &p->L[l->id];
+    const FpStep *s = NULL;
+    for (int k = 0; k < L->nstep; k++)
+      if (L->step[k].fn == p->fname[l->id]) s = &L->step[k];
+    if (!s || !p->buf[s->buf[0]].b8 || !p->buf[s->buf[s->nb]].b8) {
+      ir_error(p->n, l, "the shared engine takes 8-bit codes in fm only");
+      return -1;
+    }
+    ls[i] = (EhEngLay){.l = l, .p = qs_layer_param(p->qn, l), .xo = p->buf[s->buf[0]].off,
+                       .yo = p->buf[s->buf[s->nb]].off};
+  }
+  EhFn f = {.x = x, .fn = engine_name(x, e), .hw = true};
+  const char *code = eh_engine_fn(&f, &x->hp->engs[e], u, ls, n);
+  if (!code) return -1;
+  sb_puts(&x->funcs[u], code);
+  sb_puts(&x->funcs[u], "\n");
+  sb_printf(&x->dirs[u], "  set_directive_inline -off \"%s\"\n", f.fn);
+  x->uses_wts[u] = true;
   return 0;
 }
 
@@ -200,8 +263,13 @@ EhCtx *eh_open(const EhHost *hh) {
   for (int i = 0; i < p->n->nlayer; i++)
     if (p->n->layers[i]->id >= nid) nid = p->n->layers[i]->id + 1;
   bool *hwl = ar_array(hh->ar, (size_t)nid + 1, sizeof *hwl);
-  for (int i = 0; i < p->n->nlayer; i++) hwl[p->n->layers[i]->id] = p->L[p->n->layers[i]->id].unit >= 0;
-  x->hp = hl_plan(p->n, hh->cfg, hwl, hh->ar);
+  int *segs = ar_array(hh->ar, (size_t)nid + 1, sizeof *segs);
+  for (int i = 0; i < p->n->nlayer; i++) {
+    int id = p->n->layers[i]->id;
+    hwl[id] = p->L[id].unit >= 0;
+    segs[id] = p->L[id].unit;
+  }
+  x->hp = hl_plan_seg(p->n, hh->cfg, hwl, segs, hh->ar);
   if (hl_check_fit(x->hp, hh->cfg, p->n, hh->dg)) goto fail;
   for (int i = 0; i < p->n->nlayer; i++) {
     Layer *l = p->n->layers[i];
@@ -209,12 +277,16 @@ EhCtx *eh_open(const EhHost *hh) {
     if (u == -1) continue;
     if (u == -2) {
       bool dummy = false;
-      if (render_layer(x, l, &x->sw_funcs, NULL, &dummy)) goto fail;
+      if (render_layer(x, l, &x->sw_funcs, NULL, &dummy, false)) goto fail;
       continue;
     }
-    if (render_layer(x, l, &x->funcs[u], &x->dirs[u], &x->uses_wts[u])) goto fail;
-    fp_step_calls(p, l, true, &x->calls[u]);
+    int e = x->hp->eng ? x->hp->eng[l->id] : -1;
+    if (render_layer(x, l, &x->funcs[u], &x->dirs[u], &x->uses_wts[u], e >= 0)) goto fail;
+    if (e >= 0) engine_calls(x, l, e, &x->calls[u]);
+    else fp_step_calls(p, l, true, &x->calls[u]);
   }
+  for (int e = 0; e < x->hp->neng; e++)
+    if (render_engine(x, e)) goto fail;
   return x;
 fail:
   eh_close(x);

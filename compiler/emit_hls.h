@@ -21,6 +21,7 @@
 #include "emit_util.h"
 #include "fx_plan.h"
 #include "hls.h"
+#include "hls_engine.h"
 #include "lua_host.h"
 
 typedef struct EhHost {
@@ -78,6 +79,8 @@ int64_t eh_fn_count(EhFn *f, int i);
 /* Appends n weight bytes to the AXI weight memory (64-byte aligned),
  * marks f as taking the weight port and returns their offset. */
 int64_t eh_fn_add_wts(EhFn *f, const int8_t *d, int64_t n);
+/* Starts a template table with no layer header (the shared engine). */
+LhHost *eh_fn_host(EhFn *f);
 /* True when (M, sh) is the identity requantization. */
 bool eh_ident_m(int32_t M, int sh);
 
@@ -97,5 +100,17 @@ const char *eh_copy_fn(EhFn *f, const Layer *l, const void *param);
  * lane.  nd 0 is one element. */
 const char *eh_permute_fn(EhFn *f, const Layer *l, int nd, const int64_t *dims,
                           const int64_t *strides, const int64_t *ostrides);
+
+/* One layer of a segment's shared engine: its prepared parameters and
+ * the offsets of its bottom and top codes in fm. */
+typedef struct EhEngLay {
+  const Layer *l;
+  const rt_fx_conv_param *p;
+  int64_t xo, yo;
+} EhEngLay;
+/* hls/engine (emit_engine.c): the engine function f->fn of segment seg
+ * running layers ls[0..n) (layer L = ls[L]) on engine g; appends their
+ * weights to the AXI memory ([g][oct][ky][kx][ict][ip][op] per layer). */
+const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls, int n);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "hls_engine.h"
 #include "parts.h"
 #include "passes.h"
 #include "stats.h"
@@ -115,6 +116,55 @@ static void sum_plan(const Net *n, HlPlan *p) {
   }
 }
 
+/* Engine i's layers: knobs (the engine's IP x OP, AXI weights) and
+ * estimates; the engine's resources go to its first layer. */
+static void engine_est(HlPlan *p, int i) {
+  const HlEngine *g = &p->engs[i];
+  for (int j = 0; j < p->ecnt[i]; j++) {
+    const Layer *l = p->elay[i][j];
+    HlKnobs *k = &p->k[l->id];
+    k->ip = g->ip, k->op = g->op, k->axi = true, k->ii = 1;
+    hl_engine_est(l, g, &p->e[l->id]);
+    if (!j) hl_engine_res(g, &p->e[l->id]);
+  }
+}
+
+/* Engine mode: one engine per segment holding conv layers, its IP x OP
+ * from target.pragmas (or the defaults), sized for its layers. */
+static void engine_plan(const Net *n, const CfgConfig *cfg, const int *seg, HlPlan *p, Arena *ar) {
+  p->eng = ar_array(ar, (size_t)p->nid + 1, sizeof *p->eng);
+  int nseg = 0;
+  for (int i = 0; i < p->nid + 1; i++) p->eng[i] = -1;
+  for (int i = 0; i < n->nlayer; i++)
+    if (p->hw[n->layers[i]->id] && seg[n->layers[i]->id] + 1 > nseg) nseg = seg[n->layers[i]->id] + 1;
+  p->engs = ar_array(ar, (size_t)nseg + 1, sizeof *p->engs);
+  p->elay = ar_array(ar, (size_t)nseg + 1, sizeof *p->elay);
+  p->ecnt = ar_array(ar, (size_t)nseg + 1, sizeof *p->ecnt);
+  const CfgTarget *t = &cfg->target;
+  for (int s = 0; s < nseg; s++) {
+    int cnt = 0;
+    for (int i = 0; i < n->nlayer; i++) {
+      const Layer *l = n->layers[i];
+      cnt += p->hw[l->id] && seg[l->id] == s && hl_engine_on(cfg, l);
+    }
+    if (!cnt) continue;
+    int e = p->neng++;
+    p->elay[e] = ar_array(ar, (size_t)cnt, sizeof **p->elay);
+    for (int i = 0; i < n->nlayer; i++) {
+      Layer *l = n->layers[i];
+      if (p->hw[l->id] && seg[l->id] == s && hl_engine_on(cfg, l)) {
+        p->eng[l->id] = e;
+        p->elay[e][p->ecnt[e]++] = l;
+      }
+    }
+    HlEngine *g = &p->engs[e];
+    g->ip = t->in_parallel ? t->in_parallel : HL_DEFAULT_IN_PAR;
+    g->op = t->out_parallel ? t->out_parallel : HL_DEFAULT_OUT_PAR;
+    hl_engine_size(g, p->elay[e], p->ecnt[e]);
+    engine_est(p, e);
+  }
+}
+
 static int64_t res_of(const HlEst *e, int res) { return res ? e->bram18k : e->dsp; }
 
 /* One folding step for resource res (0 DSP, 1 BRAM18K): among halving a
@@ -130,7 +180,7 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
   int64_t bcost = 0, bsave = 0;
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
-    if (!p->hw[l->id]) continue;
+    if (!p->hw[l->id] || (p->eng && p->eng[l->id] >= 0)) continue;
     const CfgLayerRule *r = cfg ? cfg_layer_rule(cfg, l->name) : NULL;
     bool forced = r && (r->in_parallel || r->out_parallel);
     bool pinned = (r && r->weights == CFG_W_ONCHIP) || !hl_wbytes(l);
@@ -155,6 +205,39 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
       }
     }
   }
+  /* engines (DSP only): halve the MAC array's IP or OP */
+  int be_i = -1;
+  HlEngine bg = {0};
+  for (int i = 0; res == 0 && i < p->neng; i++) {
+    for (int w = 0; w < 2; w++) {
+      HlEngine g2 = p->engs[i];
+      int *v = w ? &g2.op : &g2.ip;
+      if (g2.forced || *v <= 1) continue;
+      *v = (*v + 1) / 2;
+      hl_engine_size(&g2, p->elay[i], p->ecnt[i]);
+      HlEst r0, r1;
+      memset(&r0, 0, sizeof r0);
+      hl_engine_res(&p->engs[i], &r0);
+      hl_engine_res(&g2, &r1);
+      int64_t save = r0.dsp - r1.dsp, cost = 0;
+      for (int j = 0; j < p->ecnt[i]; j++) {
+        HlEst e2;
+        hl_engine_est(p->elay[i][j], &g2, &e2);
+        HlEst e1;
+        hl_engine_est(p->elay[i][j], &p->engs[i], &e1);
+        cost += e2.cycles - e1.cycles;
+      }
+      if (save <= 0) continue;
+      if ((!bl && be_i < 0) || (double)cost * (double)bsave < (double)bcost * (double)save) {
+        bl = NULL, be_i = i, bg = g2, bcost = cost, bsave = save;
+      }
+    }
+  }
+  if (be_i >= 0) {
+    p->engs[be_i] = bg;
+    engine_est(p, be_i);
+    return true;
+  }
   if (!bl) return false;
   p->k[bl->id] = bk;
   p->e[bl->id] = be;
@@ -162,6 +245,24 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
 }
 
 HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
+  int nid = 0;
+  for (int i = 0; i < n->nlayer; i++)
+    if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
+  int *seg = ar_array(ar, (size_t)nid + 1, sizeof *seg);
+  int s = -1;
+  bool prev = false;
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    seg[l->id] = -1;
+    if (l->dead || lk_is(l->kind, LKF_SOURCE)) continue;
+    if (hw[l->id] && !prev) s++;
+    prev = hw[l->id];
+    if (prev) seg[l->id] = s;
+  }
+  return hl_plan_seg(n, cfg, hw, seg, ar);
+}
+
+HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const int *seg, Arena *ar) {
   HlPlan *p = ar_alloc(ar, sizeof *p);
   for (int i = 0; i < n->nlayer; i++)
     if (n->layers[i]->id >= p->nid) p->nid = n->layers[i]->id + 1;
@@ -176,6 +277,7 @@ HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
     hl_knobs(cfg, l, hl_wbytes(l), &p->k[l->id]);
     if (p->hw[l->id]) hl_estimate(l, &p->k[l->id], &p->e[l->id]);
   }
+  if (cfg && cfg->target.engine == 1) engine_plan(n, cfg, seg, p, ar);
   sum_plan(n, p);
   bool fold = !cfg || cfg->target.fold;
   while (fold && p->tot.dsp > p->b.dsp && fold_step(n, cfg, p, 0)) p->nfold++, sum_plan(n, p);
@@ -215,6 +317,20 @@ int hl_check_fit(const HlPlan *p, const CfgConfig *cfg, const Net *n, Diag *dg) 
                      "raise the budget or place layers in software (docs/hls.md)",
              p->b.part, p->what, line);
   return -1;
+}
+
+/* The segment number hl_info prints for hardware layer t. */
+static int hw_seg_of(const Net *n, const bool *hw, const Layer *t) {
+  int s = -1;
+  bool prev = false;
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    if (l->dead || lk_is(l->kind, LKF_SOURCE)) continue;
+    if (hw[l->id] && !prev) s++;
+    prev = hw[l->id];
+    if (l == t) break;
+  }
+  return s;
 }
 
 void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
@@ -280,6 +396,15 @@ void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
           (double)tot * clk * 1e-6, tot ? 1e9 / ((double)tot * clk) : 0.0, 1e3 / clk);
   fprintf(f, "folding: %d steps%s; largest layer %lld DSPs\n", pl->nfold,
           pl->nfold ? " (knobs above are after folding)" : "", (long long)maxdsp);
+  for (int i = 0; i < pl->neng; i++) {
+    const HlEngine *g = &pl->engs[i];
+    HlEst r;
+    hl_engine_res(g, &r);
+    fprintf(f, "engine %d (segment %d, %s and %d more): %d x %d MACs, %d requantization lanes, "
+               "DSP %lld, BRAM18K %lld (counted in its first layer's row)\n",
+            i, hw_seg_of(n, hw, pl->elay[i][0]), pl->elay[i][0]->name, g->nl - 1, g->ip, g->op, g->r,
+            (long long)r.dsp, (long long)r.bram18k);
+  }
   char line[512];
   hl_resource_line(pl, line, sizeof line);
   fprintf(f, "%s\n", line);

@@ -83,6 +83,8 @@ typedef struct HlBudget {
   const char *board;    /* the board ddr_gbps assumes */
 } HlBudget;
 
+struct HlEngine;
+
 typedef struct HlPlan {
   int nid;              /* arrays below are indexed by Layer.id < nid */
   bool *hw;             /* layer in a hardware segment */
@@ -94,6 +96,14 @@ typedef struct HlPlan {
   HlBudget b;
   bool fits;
   char what[160];       /* when not: the resources over budget */
+  /* engine mode (target.engine: shared, hls_engine.h): the segments'
+   * engines; eng[l->id] is layer l's engine or -1; each engine's layers
+   * in order; its resources are counted in its first layer's estimate */
+  int neng;
+  struct HlEngine *engs;
+  int *eng;
+  Layer ***elay;
+  int *ecnt;
 } HlPlan;
 
 /* The budget: the part table entry of hl_part(cfg), with the config's
@@ -107,6 +117,11 @@ void hl_budget(const CfgConfig *cfg, HlBudget *b);
  * same with moving a weight ROM to AXI as a third choice.
  * Deterministic. */
 HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar);
+/* The same with the hardware segments given: seg[l->id] is layer l's
+ * segment (>= 0 for the layers with hw set).  hl_plan derives them as
+ * hl_info prints them: maximal runs of hardware layers, dead and source
+ * layers not breaking a run. */
+HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const int *seg, Arena *ar);
 /* The resource line: "resources: DSP u/a BRAM18K u/a URAM u/a on PART:
  * fits" (or ": does not fit (what)"), no newline. */
 void hl_resource_line(const HlPlan *p, char *buf, size_t n);

@@ -9,7 +9,12 @@ HLS generator promises (docs/hls.md):
   label     every loop is a `for` with a label (`NAME: for (...)`);
             no while / do loops
   bounds    every `for` is `for (int v = A; v < B; v++)` (or `v += K`)
-            with A, B integer literals or UPPER_CASE macros
+            with A, B integer literals or UPPER_CASE macros; or (a shared
+            engine, docs/hls.md) B a descriptor value: a local
+            `const int B = T[P]` with T a static const table and P a
+            scalar parameter of the function, and the loop's body opening
+            with `#pragma HLS LOOP_TRIPCOUNT min=a max=b` whose range
+            holds every value of T
   vla       array sizes are integer literals or UPPER_CASE macros
   ii        every `#pragma HLS PIPELINE II=n` loop can reach II n: the
             static II proof of tests/hls_ii.py (accesses per bank and
@@ -35,6 +40,9 @@ FOR_OK = re.compile(
 TYPES = r"(?:u?int(?:8|16|32|64)_t|int|unsigned|char|short|long|float|double|bool)"
 ARRAY = re.compile(r"\b" + TYPES + r"\s+\**\s*(\w+)\s*\[([^\]]*)\]")
 FPTR = re.compile(r"\(\s*\*\s*\w*\s*\)\s*\(")
+FOR_DESC = re.compile(
+    r"for\s*\(\s*int\s+(\w+)\s*=\s*0\s*;\s*\1\s*<\s*([a-z_]\w*)\s*;\s*\1\s*\+\+\s*\)\s*\{")
+TRIP = re.compile(r"\s*#pragma HLS LOOP_TRIPCOUNT min=(\d+) max=(\d+)\s*\n")
 FUNC = re.compile(r"^[A-Za-z_][\w \*]*?\b(\w+)\s*\(([^;{}]*)\)\s*\{", re.M)
 
 
@@ -96,9 +104,37 @@ def synthesis_view(text):
     return "\n".join(out)
 
 
+def desc_bound(raw, text, pos):
+    """True when the loop at text[pos] is bounded by a descriptor value
+    (the `bounds` rule's shared-engine form); raw is the source with the
+    preprocessor lines, text without (same line breaks)."""
+    m = FOR_DESC.match(text, pos)
+    if not m:
+        return False
+    b = m.group(2)
+    fs = [f for f in FUNC.finditer(text) if f.start() < pos]
+    if not fs:
+        return False
+    f = fs[-1]
+    scalars = re.findall(r"\bint\s+(\w+)\s*(?:,|$)", f.group(2))
+    d = re.search(r"\bconst int\s+%s\s*=\s*(\w+)\[(\w+)\]\s*;" % re.escape(b), text[f.end():pos])
+    if not d or d.group(2) not in scalars:
+        return False
+    tab = re.search(r"static const \w+ %s\[\d+\]\s*=\s*\{([^}]*)\}" % re.escape(d.group(1)), text)
+    if not tab:
+        return False
+    vals = [int(v) for v in re.findall(r"-?\d+", tab.group(1))]
+    # the TRIPCOUNT pragma opens the body (raw keeps it: same line numbers)
+    line = text.count("\n", 0, m.end())
+    rest = "\n".join(raw.split("\n")[line + 1:line + 2]) + "\n"
+    t = TRIP.match(rest)
+    return bool(t and vals and int(t.group(1)) <= min(vals) and max(vals) <= int(t.group(2)))
+
+
 def check(path):
     raw = synthesis_view(open(path, encoding="utf-8", errors="replace").read())
     text = strip(raw)
+    raw_s = text
     # preprocessor lines (pragmas, includes, defines) are not code
     text = "\n".join("" if l.lstrip().startswith("#") else l for l in text.split("\n"))
     errs = []
@@ -119,7 +155,7 @@ def check(path):
         before = text[line_start:m.start()]
         if not re.fullmatch(r"\s*[A-Za-z_]\w*\s*:\s*", before):
             err(m.start(), "label", "loop without a label")
-        if not FOR_OK.match(text, m.start()):
+        if not FOR_OK.match(text, m.start()) and not desc_bound(raw_s, text, m.start()):
             end = text.find(")", m.start())
             err(m.start(), "bounds", "loop bounds are not constants: " +
                 " ".join(text[m.start():end + 1].split()))

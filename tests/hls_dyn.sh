@@ -13,7 +13,8 @@
 # static figure moves, the counted one does not) and a wrong partition
 # descriptor (the counted figure moves), and a read that bypasses the
 # macros, must all be rejected.  CHAI_DYN_KEEP=DIR keeps the counted
-# (NET.SEG.dyn) and static (NET.SEG.st) tables.
+# (NET.SEG.dyn) and static (NET.SEG.st) tables.  A net named NET_engine
+# is NET compiled with `target.engine: shared`.
 set -u
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -130,9 +131,11 @@ if [ ! -d "$M" ]; then
 fi
 nets=${*:-lenet_mnist cifar10_quick resnet20_cifar10 yoloface50k_dw resnet20_axi}
 printf 'target:\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 8\n' >"$T/axi.yaml"
+printf 'target:\n  engine: shared\n' >"$T/engine.yaml"
 for n in $nets; do
   case $n in
     resnet20_axi) net "$n" resnet20_cifar10 "$T/axi.yaml" ;;
+    *_engine) net "$n" "${n%_engine}" "$T/engine.yaml" ;; # the shared engine (docs/hls.md)
     *) net "$n" "$n" ;;
   esac
 done

@@ -46,7 +46,7 @@ import itertools
 import re
 import sys
 
-LOOP = re.compile(r'(\w+)\s*:\s*for\s*\(\s*int\s+(\w+)\s*=\s*(-?\d+)\s*;\s*\w+\s*<\s*(\d+)\s*;\s*\w+\+\+\s*\)')
+LOOP = re.compile(r'(\w+)\s*:\s*for\s*\(\s*int\s+(\w+)\s*=\s*(-?\d+)\s*;\s*\w+\s*<\s*(\d+|\w+)\s*;\s*\w+\+\+\s*\)')
 PRAGMA = re.compile(r'#pragma HLS (ARRAY_PARTITION|ARRAY_RESHAPE) variable=(\w+) (complete|cyclic|block)'
                     r'(?: factor=(\d+))?(?: dim=(\d+))?')
 GARR = re.compile(r'static const \w+ (\w+)((?:\[\d+\])+)\s*=')
@@ -98,9 +98,17 @@ def match_brace(s, i):
 
 
 class Ev(ast.NodeVisitor):
-    """Integer C arithmetic over a name table (truncating / and %)."""
+    """Integer C arithmetic over a name table (truncating / and %); a
+    subscript T[i] of a static const table reads its initializer
+    (ROMS: name -> list of values, filled by analyse)."""
     def __init__(self, env):
         self.env = env
+
+    def visit_Subscript(self, n):
+        if not isinstance(n.value, ast.Name) or n.value.id not in ROMS:
+            raise KeyError('subscript')
+        sl = n.slice.value if isinstance(n.slice, ast.Index) else n.slice
+        return ROMS[n.value.id][self.visit(sl)]
 
     def visit_Expression(self, n):
         return self.visit(n.body)
@@ -136,9 +144,66 @@ class Ev(ast.NodeVisitor):
         raise ValueError('unsupported expression')
 
 
+ROMS = {}
+PARSED = {}
+
+
 def cval(expr, env):
-    e = re.sub(r'\((?:u?int\d+_t|int)\)', '', expr).replace('/', '//')
-    return Ev(env).visit(ast.parse(e.strip(), mode='eval'))
+    t = PARSED.get(expr)
+    if t is None:
+        e = re.sub(r'\((?:u?int\d+_t|int)\)', '', expr).replace('/', '//')
+        t = PARSED[expr] = ast.parse(e.strip(), mode='eval')
+    return Ev(env).visit(t)
+
+
+def rom_values(src, name):
+    """The initializer of static const table name (integers)."""
+    m = re.search(r'static const \w+ %s\[\d+\]\s*=\s*\{([^}]*)\}' % re.escape(name), src)
+    return [int(v) for v in re.findall(r'-?\d+', m.group(1))] if m else []
+
+
+def bound(l, env):
+    """Loop l's trip bound: its literal, or the descriptor local it names
+    (evaluated in env; None when not known there)."""
+    if isinstance(l['hi'], int):
+        return l['hi']
+    return env.get(l['hi'])
+
+
+def samples(lp, outer, odecl, params):
+    """The environments of the outer loop variables at which pipelined
+    loop lp is sampled: for each value of the function's scalar
+    parameters (params: [(name, values)]: every layer of a shared engine),
+    three samples of the outer loops (first, second, last iteration); with
+    lp's trip bound.  Samples where a loop does not run are left out."""
+    combos = itertools.product(*[[(n, v) for v in vs] for n, vs in params]) if params else [()]
+    for combo in combos:
+        for sample in range(3):
+            env = dict(combo)
+            decl_env(odecl, env)  # the descriptor locals
+            ok = True
+            for l in outer:
+                hi = bound(l, env)
+                if hi is None or hi <= l['lo']:
+                    ok = False
+                    break
+                env[l['var']] = [l['lo'], min(l['lo'] + 1, hi - 1), hi - 1][sample]
+            if not ok:
+                continue
+            decl_env(odecl, env)  # and those of the loop variables
+            hi = bound(lp, env)
+            if hi is not None and hi > lp['lo']:
+                yield sample, env, hi
+
+
+def decl_env(decl, env):
+    """Evaluates the const int locals decl into env, in order (those not
+    computable yet are left out)."""
+    for n, e, _ in decl:
+        try:
+            env[n] = cval(e, env)
+        except (KeyError, ValueError, ZeroDivisionError, SyntaxError, IndexError):
+            pass
 
 
 def subscripts(s, i):
@@ -204,7 +269,8 @@ def loops_of(body):
         while body[j] in ' \n':
             j += 1
         end = match_brace(body, j) if body[j] == '{' else body.index(';', j) + 1
-        out.append(dict(label=m.group(1), var=m.group(2), lo=int(m.group(3)), hi=int(m.group(4)),
+        hi = int(m.group(4)) if m.group(4).lstrip('-').isdigit() else m.group(4)
+        out.append(dict(label=m.group(1), var=m.group(2), lo=int(m.group(3)), hi=hi,
                         start=m.start(), bstart=j, end=end))
     return out
 
@@ -263,12 +329,13 @@ def accesses(text, arrays):
     return out
 
 
-def burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt):
+def burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt, params):
     """The burst property of pipelined loop lp: each m_axi access (not in
     an unrolled loop, no `continue` in the loop's own body) has address
     a(i + 1) = a(i) + 1 across consecutive iterations i of the loop, at
-    three samples of the outer loop variables.  Appends (function, loop,
-    access, ok, why) to analyse.bursts."""
+    three samples of the outer loop variables (for every value of the
+    scalar parameters params).  Appends (function, loop, access, ok, why)
+    to analyse.bursts."""
     for name, off, subs, pos, rd, wr in acc:
         if local[name].kind != 'maxi':
             continue
@@ -278,31 +345,21 @@ def burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt):
             why = 'inside an unrolled loop: several addresses per iteration'
         elif re.search(r'\bcontinue\b', dt):
             why = 'the loop body skips iterations (continue)'
-        elif lp['hi'] - lp['lo'] > 1:
-            for sample in range(3):
-                env = {}
-                for l in outer:
-                    env[l['var']] = [l['lo'], min(l['lo'] + 1, l['hi'] - 1), l['hi'] - 1][sample]
-                for n, e, _ in odecl:
-                    try:
-                        env[n] = cval(e, env)
-                    except (KeyError, ValueError, ZeroDivisionError, SyntaxError):
-                        pass
-                i0 = [lp['lo'], (lp['lo'] + lp['hi']) // 2 - 1, lp['hi'] - 2][sample]
+        else:
+            for sample, env, hi in samples(lp, outer, odecl, params):
+                if hi - lp['lo'] <= 1:
+                    continue
+                i0 = [lp['lo'], (lp['lo'] + hi) // 2 - 1, hi - 2][sample]
                 addr = []
                 for i in (i0, i0 + 1):
                     e2 = dict(env)
                     e2[lp['var']] = i
                     for l in inner:
                         e2[l['var']] = l['lo']
-                    for n, e, _ in idecl:
-                        try:
-                            e2[n] = cval(e, e2)
-                        except (KeyError, ValueError, ZeroDivisionError, SyntaxError):
-                            pass
+                    decl_env(idecl, e2)
                     try:
                         addr.append(cval(subs[0], e2))
-                    except (KeyError, ValueError, ZeroDivisionError, SyntaxError):
+                    except (KeyError, ValueError, ZeroDivisionError, SyntaxError, IndexError):
                         addr.append(None)
                 if None in addr:
                     why = 'address not a function of the loop variables'
@@ -315,6 +372,7 @@ def burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt):
 
 def analyse(path, exact):
     src = unwrap(strip_comments(open(path).read()))
+    ROMS.clear()
     arrays = {}
     for m in GARR.finditer(src):
         arrays[m.group(1)] = Array(m.group(1), [int(x) for x in re.findall(r'\d+', m.group(2))], 'rom')
@@ -331,6 +389,19 @@ def analyse(path, exact):
             pm = re.search(r'\*\s*(\w+)$', p.strip())
             if pm:
                 local[pm.group(1)] = Array(pm.group(1), [1 << 40], 'maxi')
+        # scalar parameters (a shared engine's layer index): sampled at
+        # every row of the tables they index
+        params = []
+        for p in fm.group(2).split(','):
+            pm = re.fullmatch(r'int\s+(\w+)', p.strip())
+            if pm:
+                tm = re.search(r'\b(\w+)\[%s\]' % pm.group(1), body)
+                if not tm or tm.group(1) not in arrays:
+                    raise SystemExit('%s: %s: parameter %s indexes no table' % (path, fname, pm.group(1)))
+                params.append((pm.group(1), list(range(arrays[tm.group(1)].dims[0]))))
+        for m in re.finditer(r'\b(\w+)\[\w+\]', body):
+            if m.group(1) in arrays and m.group(1) not in ROMS and params:
+                ROMS[m.group(1)] = rom_values(src, m.group(1))
         for m in LARR.finditer(body):
             local[m.group(1)] = Array(m.group(1), [int(x) for x in re.findall(r'\d+', m.group(2))], 'ram')
         for m in PRAGMA.finditer(src):
@@ -364,21 +435,15 @@ def analyse(path, exact):
                     if l['bstart'] - lp['bstart'] <= m.start() < l['end'] - lp['bstart']:
                         copies *= l['hi'] - l['lo']
                 nmul += copies
-            burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt)
+            burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt, params)
             per = {}  # '_ii' -> (proven II, what limits it)
             keys = {}  # array or port.direction -> max distinct words per bank / beats
-            for sample in range(3):
-                env = {}
-                for l in outer:
-                    env[l['var']] = [l['lo'], min(l['lo'] + 1, l['hi'] - 1), l['hi'] - 1][sample]
-                base = [lp['lo'], lp['lo'] + uf, lp['hi'] - uf][sample]
+            trips = 0
+            for sample, env, lhi in samples(lp, outer, odecl, params):
+                trips = max(trips, lhi - lp['lo'])
+                base = [lp['lo'], lp['lo'] + uf, lhi - uf][sample]
                 base = max(lp['lo'], base - (base - lp['lo']) % uf)
-                for n, e, _ in odecl:
-                    try:
-                        env[n] = cval(e, env)
-                    except (KeyError, ValueError, ZeroDivisionError, SyntaxError):
-                        pass
-                uvars = [(lp['var'], [base + u for u in range(uf) if base + u < lp['hi']])]
+                uvars = [(lp['var'], [base + u for u in range(uf) if base + u < lhi])]
                 uvars += [(l['var'], list(range(l['lo'], l['hi']))) for l in inner]
                 words = {}  # (array, bank) -> set of (rw, word); maxi: array port -> reads, writes
                 for combo in itertools.product(*[v for _, v in uvars]):
@@ -436,7 +501,6 @@ def analyse(path, exact):
                         per['_ii'] = (ii, what)
             proven, what = per.get('_ii', (1, 'registers only'))
             proven = max(proven, 1)
-            trips = lp['hi'] - lp['lo']
             ok = req >= proven and (not exact or req == proven)
             if not ok:
                 bad += 1

@@ -8,6 +8,7 @@
 #include "../emit_hls.h"
 #include "../emit_kind.h"
 #include "../hls.h"
+#include "../hls_engine.h"
 #include "../ir.h"
 #include "../partition.h"
 #include "../qsim.h"
@@ -417,22 +418,13 @@ static void deconv_fx_call(EfCall *c, const Layer *l, const void *param) {
   fx_call_common(c, l, param, false);
 }
 
-/* hls/conv, both directions: weights reordered to [ky][kx][g][icl][ocl],
- * in a ROM or (in a segment with the axi knob) in the AXI weight memory. */
-static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p, bool de) {
-  Arena *ar = eh_fn_arena(f);
-  const HlKnobs *k = f->k;
-  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
-  int C = in->d[1], H = in->d[2], W = in->d[3], OC = out->d[1], G = p->g.group;
-  int ICG = C / G, OCG = OC / G, KH = p->g.kh, KW = p->g.kw;
-  int IP = k->ip, OP = k->op, NICT = (ICG + IP - 1) / IP, NOCT = (OCG + OP - 1) / OP;
-  bool axi = f->hw && k->axi;
-  /* ROM: [ky][kx][g][oct][ict][ip][op]; AXI: [g][oct][ky][kx][ict][ip][op]
-   * (one output channel block's weights contiguous, for its burst); the
-   * channels padded with zeros to whole IP x OP words */
-  int64_t D = (int64_t)KH * KW * G * NOCT * NICT;
-  int64_t nw = D * IP * OP;
-  int16_t *w = ar_array(ar, (size_t)nw, sizeof *w);
+int16_t *hl_conv_weights(Arena *ar, const rt_conv_param *p, int C, int OC, const int16_t *src, int IP,
+                         int OP, bool axi, bool de, int64_t *nw) {
+  int G = p->group > 0 ? p->group : 1;
+  int ICG = C / G, OCG = OC / G, KH = p->kh, KW = p->kw;
+  int NICT = (ICG + IP - 1) / IP, NOCT = (OCG + OP - 1) / OP;
+  *nw = (int64_t)KH * KW * G * NOCT * NICT * IP * OP;
+  int16_t *w = ar_array(ar, (size_t)*nw, sizeof *w);
   for (int g = 0; g < G; g++)
     for (int icl = 0; icl < ICG; icl++)
       for (int ocl = 0; ocl < OCG; ocl++)
@@ -444,8 +436,23 @@ static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p
             int64_t blk = axi ? ((int64_t)g * NOCT + ocl / OP) * KH * KW + (int64_t)ky * KW + kx
                               : tap * NOCT + ocl / OP;
             int64_t dst_i = ((blk * NICT + icl / IP) * IP + icl % IP) * OP + ocl % OP;
-            w[dst_i] = p->w[src_i];
+            w[dst_i] = src[src_i];
           }
+  return w;
+}
+
+/* hls/conv, both directions: weights reordered to [ky][kx][g][icl][ocl],
+ * in a ROM or (in a segment with the axi knob) in the AXI weight memory. */
+static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p, bool de) {
+  Arena *ar = eh_fn_arena(f);
+  const HlKnobs *k = f->k;
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  int C = in->d[1], H = in->d[2], W = in->d[3], OC = out->d[1], G = p->g.group;
+  int ICG = C / G, OCG = OC / G, KH = p->g.kh, KW = p->g.kw;
+  int IP = k->ip, OP = k->op, NICT = (ICG + IP - 1) / IP, NOCT = (OCG + OP - 1) / OP;
+  bool axi = f->hw && k->axi;
+  int64_t D = (int64_t)KH * KW * G * NOCT * NICT, nw;
+  int16_t *w = hl_conv_weights(ar, &p->g, C, OC, p->w, IP, OP, axi, de, &nw);
   int64_t *bias = NULL;
   if (p->bias) { /* [g][oct][op], padded */
     bias = ar_array(ar, (size_t)G * NOCT * OP, sizeof *bias);

@@ -1,0 +1,92 @@
+/* emit_engine.c - the shared convolution engine's function (hls/engine):
+ * its descriptor tables and quant tables, and its weights in the AXI
+ * memory (see emit_hls.h, hls_engine.h and docs/hls.md "Shared engine"). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit_hls.h"
+
+/* The descriptor fields, in the order of the tables (engine.lua makes a
+ * table <fn>_<name>[NL] and a local d_<name> of each). */
+enum {
+  F_N, F_C, F_H, F_W, F_G, F_ICG, F_OCG, F_OC, F_OH, F_OW, F_KH, F_KW, F_SH, F_SW, F_PH, F_PW,
+  F_DH, F_DW, F_NICT, F_NOCT, F_WBLK, F_XO, F_YO, F_WO, F_QO, F_RELU, F_QMIN, F_QMAX, F_NF
+};
+static const char *const fname[F_NF] = {"n",    "c",    "h",    "w",    "g",    "icg",  "ocg",
+                                        "oc",   "oh",   "ow",   "kh",   "kw",   "sh",   "sw",
+                                        "ph",   "pw",   "dh",   "dw",   "nict", "noct", "wblk",
+                                        "xo",   "yo",   "wo",   "qo",   "relu", "qmin", "qmax"};
+
+const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls, int n) {
+  Arena *ar = eh_fn_arena(f);
+  int IP = g->ip, OP = g->op;
+  int32_t *d = ar_array(ar, (size_t)F_NF * (size_t)n, sizeof *d); /* [field][layer] */
+  int64_t *bias = ar_array(ar, (size_t)g->nq + 1, sizeof *bias);
+  int32_t *M = ar_array(ar, (size_t)g->nq + 1, sizeof *M), *Mn = ar_array(ar, (size_t)g->nq + 1, sizeof *Mn);
+  int32_t *sh = ar_array(ar, (size_t)g->nq + 1, sizeof *sh), *shn = ar_array(ar, (size_t)g->nq + 1, sizeof *shn);
+  bool wide = false, leaky = false;
+  int64_t qo = 0;
+  Sb names = {0};
+  for (int i = 0; i < n; i++) {
+    const Layer *l = ls[i].l;
+    const rt_fx_conv_param *p = ls[i].p;
+    const rt_conv_param *c = &p->g;
+    const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+    int C = in->d[1], OC = out->d[1], G = c->group > 0 ? c->group : 1;
+    int ICG = C / G, OCG = OC / G, NICT = (ICG + IP - 1) / IP, NOCT = (OCG + OP - 1) / OP;
+    int64_t nw;
+    int16_t *w = hl_conv_weights(ar, c, C, OC, p->w, IP, OP, true, false, &nw);
+    int8_t *w8 = ar_array(ar, (size_t)nw, 1);
+    for (int64_t k = 0; k < nw; k++) w8[k] = (int8_t)w[k];
+    int64_t wo = eh_fn_add_wts(f, w8, nw);
+    int64_t v[F_NF] = {in->d[0], C, in->d[2], in->d[3], G, ICG, OCG, OC, out->d[2], out->d[3],
+                       c->kh, c->kw, c->sh, c->sw, c->ph, c->pw, c->dh, c->dw, NICT, NOCT,
+                       (int64_t)c->kh * c->kw * NICT * IP * OP, ls[i].xo, ls[i].yo, wo, qo,
+                       p->q.relu, p->q.qmin, p->q.qmax};
+    for (int k = 0; k < F_NF; k++) d[(size_t)k * (size_t)n + (size_t)i] = (int32_t)v[k];
+    /* quant tables: [g][oct][op] per layer from qo, padded with zeros */
+    for (int o = 0; o < OC; o++) {
+      int64_t q = qo + ((int64_t)(o / OCG) * NOCT + (o % OCG) / OP) * OP + (o % OCG) % OP;
+      bias[q] = p->bias ? p->bias[o] : 0;
+      M[q] = p->q.M[o], sh[q] = p->q.sh[o];
+      if (p->q.relu == RT_FX_LEAKY) Mn[q] = p->q.Mn[o], shn[q] = p->q.shn[o];
+    }
+    qo += (int64_t)G * NOCT * OP;
+    wide = wide || p->acc64;
+    leaky = leaky || p->q.relu == RT_FX_LEAKY;
+    sb_printf(&names, "%s%s", i ? ", " : "", eu_comment_safe(ar, l->name));
+  }
+  LhHost *h = eh_fn_host(f);
+  lh_set_str(h, "fn", f->fn);
+  lh_set_int(h, "seg", seg);
+  lh_set_int(h, "NL", n);
+  lh_set_str(h, "layers", ar_strdup(ar, sb_str(&names)));
+  free(names.s);
+  lh_list_begin(h, "fields");
+  for (int k = 0; k < F_NF; k++) {
+    const int32_t *r = d + (size_t)k * (size_t)n;
+    int32_t lo = r[0], hi = r[0];
+    for (int i = 1; i < n; i++) lo = r[i] < lo ? r[i] : lo, hi = r[i] > hi ? r[i] : hi;
+    lh_item_begin(h);
+    lh_set_str(h, "name", fname[k]);
+    lh_set_str(h, "body", eu_ibody(ar, n, eu_g32, r));
+    lh_set_int(h, "min", lo), lh_set_int(h, "max", hi);
+    lh_item_end(h);
+  }
+  lh_list_end(h);
+  lh_set_int(h, "IP", IP), lh_set_int(h, "OP", OP), lh_set_int(h, "R", g->r);
+  lh_set_int(h, "NQ", qo), lh_set_int(h, "NICTMAX", g->nictmax), lh_set_int(h, "ICGMAX", g->icgmax);
+  lh_set_int(h, "LBMAX", g->lbmax), lh_set_int(h, "OWMAX", g->owmax), lh_set_int(h, "WBMAX", g->wbmax);
+  lh_set_str(h, "at", wide ? "int64_t" : "int32_t");
+  lh_set_bool(h, "wide", wide);
+  lh_set_bool(h, "leaky", leaky);
+  lh_set_int(h, "LEAKY", RT_FX_LEAKY);
+  lh_set_str(h, "bbody", eu_ibody(ar, qo, eu_g64, bias));
+  lh_set_str(h, "Mbody", eu_ibody(ar, qo, eu_g32, M));
+  lh_set_str(h, "shbody", eu_ibody(ar, qo, eu_g32, sh));
+  if (leaky) {
+    lh_set_str(h, "Mnbody", eu_ibody(ar, qo, eu_g32, Mn));
+    lh_set_str(h, "shnbody", eu_ibody(ar, qo, eu_g32, shn));
+  }
+  return eh_fn_render(f, "hls/engine");
+}

@@ -1,0 +1,98 @@
+/* hls_engine.c - sizing, estimate and resources of the shared convolution
+ * engine (see hls_engine.h and docs/hls.md "Shared engine"). */
+#include "hls_engine.h"
+
+#include <string.h>
+
+bool hl_engine_on(const CfgConfig *cfg, const Layer *l) {
+  return cfg && cfg->target.engine == 1 && l->kind == LK_CONV && l->nbottom && l->ntop;
+}
+
+/* The geometry of convolution l as the engine sees it. */
+typedef struct Geo {
+  int64_t N, C, H, W, OC, OH, OW, G, ICG, OCG, KH, KW, NICT, NOCT, taps, rows;
+} Geo;
+
+static void geo(const Layer *l, int ip, int op, Geo *q) {
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  const rt_conv_param *p = &l->p.conv;
+  q->N = in->d[0], q->C = in->d[1], q->H = in->d[2], q->W = in->d[3];
+  q->OC = out->d[1], q->OH = out->d[2], q->OW = out->d[3];
+  q->G = p->group > 0 ? p->group : 1;
+  q->ICG = q->C / q->G, q->OCG = q->OC / q->G, q->KH = p->kh, q->KW = p->kw;
+  q->NICT = hl_cdiv(q->ICG, ip), q->NOCT = hl_cdiv(q->OCG, op), q->taps = q->KH * q->KW;
+  /* input rows the line buffer loads over the output rows (engine.lua's
+   * _lk loop: the taps' rows inside the input) */
+  q->rows = 0;
+  for (int64_t oy = 0; oy < q->OH; oy++)
+    for (int64_t ky = 0; ky < q->KH; ky++) {
+      int64_t iy = oy * p->sh - p->ph + ky * p->dh;
+      q->rows += iy >= 0 && iy < q->H;
+    }
+}
+
+void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
+  int64_t icg = 1, ocg = 1;
+  for (int i = 0; i < n; i++) {
+    Geo q;
+    geo(ls[i], 1, 1, &q);
+    if (q.ICG > icg) icg = q.ICG;
+    if (q.OCG > ocg) ocg = q.OCG;
+  }
+  if (g->ip > icg) g->ip = (int)icg;
+  if (g->op > ocg) g->op = (int)ocg;
+  if (g->ip < 1) g->ip = 1;
+  if (g->op < 1) g->op = 1;
+  g->nl = n;
+  g->nictmax = g->wbmax = g->icgmax = g->lbmax = g->owmax = 1;
+  g->nq = 0;
+  g->wide = g->leaky = false;
+  int64_t minc = -1; /* fewest MAC + fill cycles per pixel and block */
+  for (int i = 0; i < n; i++) {
+    Geo q;
+    geo(ls[i], g->ip, g->op, &q);
+    int64_t wb = q.taps * q.NICT * g->ip * g->op, c = q.taps * 2 * q.NICT;
+    if (q.NICT > g->nictmax) g->nictmax = q.NICT;
+    if (wb > g->wbmax) g->wbmax = wb;
+    if (q.ICG > g->icgmax) g->icgmax = q.ICG;
+    if (q.KH * q.W > g->lbmax) g->lbmax = q.KH * q.W;
+    if (q.OW > g->owmax) g->owmax = q.OW;
+    g->nq += q.G * q.NOCT * g->op;
+    if (minc < 0 || c < minc) minc = c;
+  }
+  /* requantization lanes: halve from OP while OP / R stays within minc */
+  g->r = g->op;
+  while (g->r % 2 == 0 && g->op / (g->r / 2) <= minc) g->r /= 2;
+}
+
+void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
+  memset(e, 0, sizeof *e);
+  Geo q;
+  geo(l, g->ip, g->op, &q);
+  int64_t blocks = q.N * q.G * q.NOCT, wblk = q.taps * q.NICT * g->ip * g->op;
+  int64_t drain = q.N * q.OC * q.OH * q.OW;
+  e->ii = 1;
+  e->rd_fm = blocks * q.ICG * q.rows * q.W;
+  e->wr_fm = drain;
+  e->bytes_wts = blocks * wblk;
+  /* per block: weight burst, line-buffer bursts; per pixel: init (1), per
+   * tap fill (NICT) and MAC (NICT), output stage (OP / R); drain bursts */
+  e->cycles = e->bytes_wts + e->rd_fm + blocks * q.OH * q.OW * (1 + q.taps * 2 * q.NICT + g->op / g->r) +
+              drain;
+  e->macs = q.N * q.OH * q.OW * q.OC * q.ICG * q.taps;
+}
+
+void hl_engine_res(const HlEngine *g, HlEst *e) {
+  int64_t ipop = (int64_t)g->ip * g->op, at = g->wide ? 64 : 32;
+  /* a requantization: a 32 x 32-bit product (3 DSP48s), as per layer */
+  e->dsp = ipop + 3 * (int64_t)g->r;
+  /* wb (IP*OP-byte words), bias (OP words), M / sh (R words; Mn / shn when
+   * leaky), acc registers, xb (IP banks), lb (IP banks), ob (R banks) */
+  e->bram18k = hl_bram18k(hl_cdiv(g->wbmax, ipop), 8 * (int)ipop, 1) +
+               hl_bram18k(hl_cdiv(g->nq, g->op), (int)at * g->op, 1) +
+               (g->leaky ? 2 : 1) * (hl_bram18k(hl_cdiv(g->nq, g->r), 32 * g->r, 1) +
+                                     hl_bram18k(hl_cdiv(g->nq, g->r), 8 * g->r, 1)) +
+               hl_bram18k(g->nictmax * g->ip, 8, g->ip) + hl_bram18k(g->icgmax * g->lbmax, 8, g->ip) +
+               hl_bram18k(g->op * g->owmax, 8, g->r);
+  e->uram = 0;
+}
