@@ -1,0 +1,96 @@
+#!/bin/bash
+# hls_engine.sh [BUILD_DIR] - the shared convolution engine (`target.engine:
+# shared`, docs/hls.md "Shared engine") on lenet and resnet20 (8-bit
+# Xilinx):
+#  * tests/lib/quant.sh's check with the engine config: the --target all
+#    program bit-identical to `chaicc run` (and to --target c), every
+#    segment testbench PASS (-Wall -Wextra -Werror), hls_check.py (subset
+#    with descriptor bounds, ii, burst), run_hls.tcl under the fixture;
+#  * hls_ii.py --exact --burst on the segments; the multipliers the
+#    pipelined loops instantiate equal the engines' IP x OP of
+#    `info --hls`, and info counts each engine's DSPs once;
+#  * the dynamic check (tests/hls_dyn.sh NET_engine): counted figures equal
+#    the static ones;
+#  * `engine: layers` (the default) generates the same segments as no
+#    config;
+#  * negative cases: a TRIPCOUNT whose range misses a layer's value and a
+#    bound that is a plain variable fail the subset check; the engine's
+#    weight buffer without its reshape fails the II proof.
+set -u
+cd "$(dirname "$0")/.."
+# shellcheck source=tests/lib/quant.sh
+. tests/lib/quant.sh "${1:-build}"
+M=../shared/models
+if [ ! -d "$M" ]; then
+  echo "skip: $M not found (shared models)"
+  exit 0
+fi
+printf 'target:\n  engine: shared\n' >"$T/engine.yaml"
+printf 'target:\n  engine: layers\n' >"$T/layers.yaml"
+
+for n in lenet_mnist resnet20_cifar10; do
+  check "$n" "$M/$n/deploy.prototxt" "$M/$n/weights.caffemodel" "$M/$n/ref/input.npy" Xilinx 8 "$T/engine.yaml"
+  d=$T/$n.Xilinx8
+  H=$d/proj/hls
+  [ -d "$H" ] || continue
+  if ! python3 tests/hls_ii.py --exact --burst -q "$H"/*_seg[0-9]*.c >"$d/ii.log" 2>&1; then
+    echo "FAIL $n: engine II / burst proof"; grep -v '^ok' "$d/ii.log" | head -5; fail=1; continue
+  fi
+  "$CHAICC" info "$d/q.prototxt" --hls --config "$T/engine.yaml" >"$d/info" 2>&1
+  muls=$(sed -n 's/^multipliers: \([0-9]*\).*/\1/p' "$d/ii.log")
+  eng=$(sed -n 's/^engine .*: \([0-9]*\) x \([0-9]*\) MACs.*/\1 \2/p' "$d/info" | awk '{s += $1 * $2} END {print s + 0}')
+  ne=$(grep -c '^engine ' "$d/info")
+  nconv=$(grep -c '_conv(fm, wts, [0-9]*);' "$H"/*_seg[0-9]*.c | awk -F: '{s += $2} END {print s}')
+  nlay=$(awk '$3 == "Convolution"' "$d/info" | wc -l)
+  edsp=$(awk '$3 == "Convolution" && $12 > 0' "$d/info" | wc -l)
+  if [ "$ne" -lt 1 ] || [ "$muls" != "$eng" ] || [ "$nconv" != "$nlay" ] || [ "$edsp" != "$ne" ]; then
+    echo "FAIL $n: code and info --hls disagree: $muls multipliers in the code, engines $eng; $nconv engine calls, $nlay convolutions; $edsp rows with engine DSPs, $ne engines"
+    fail=1; continue
+  fi
+  echo "ok   $n: engine II 1 proven and bursts (--exact); $muls multipliers = info's $ne engine(s); $nconv calls = $nlay convolutions; $(tail -1 "$d/info" | sed 's/^resources: //')"
+  # engine: layers is the default: the same segment sources as no config
+  "$CHAICC" compile "$d/q.prototxt" "$M/$n/weights.caffemodel" -o "$d/dflt" --target hls >/dev/null 2>&1
+  "$CHAICC" compile "$d/q.prototxt" "$M/$n/weights.caffemodel" -o "$d/lay" --target hls --config "$T/layers.yaml" >/dev/null 2>&1
+  same=1
+  for f in "$d/dflt/hls/"*_seg*.c; do
+    cmp -s <(sed 1,3d "$f") <(sed 1,3d "$d/lay/hls/$(basename "$f")") || same=0
+  done
+  if [ $same = 1 ] && ! grep -q '_conv(fm, wts' "$d/dflt/hls/"*_seg[0-9]*.c; then
+    echo "ok   $n: engine: layers = no config (per-layer units, same sources after the provenance lines)"
+  else
+    echo "FAIL $n: engine: layers differs from the default"; fail=1
+  fi
+done
+
+# the dynamic check (counted per-iteration figures = the static ones)
+if out=$(bash tests/hls_dyn.sh "$B" lenet_mnist_engine resnet20_cifar10_engine 2>&1) &&
+   ! echo "$out" | grep -q '^FAIL'; then
+  echo "$out" | grep '_engine'
+else
+  echo "FAIL dynamic check of the engine"; echo "$out" | grep -v '^ok' | head -8; fail=1
+fi
+
+# negative cases on lenet's engine
+S=$(ls "$T"/lenet_mnist.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
+if [ -n "$S" ]; then
+  neg() { # WHAT TOOL SED-EXPR EXPECT
+    sed "$3" "$S" >"$T/neg.c"
+    if cmp -s "$T/neg.c" "$S"; then
+      echo "FAIL negative ($1): the mutation did not apply"; fail=1; return
+    fi
+    if out=$(python3 "tests/$2" "$T/neg.c" 2>&1); then
+      echo "FAIL negative ($1): accepted"; fail=1
+    elif echo "$out" | grep -q "$4"; then
+      echo "ok   negative ($1) rejected: $(echo "$out" | grep "$4" | head -1 | sed 's/^.*neg.c:[0-9]*: //; s/  */ /g')"
+    else
+      echo "FAIL negative ($1): rejected for another reason"; echo "$out" | head -3; fail=1
+    fi
+  }
+  neg "TRIPCOUNT max below a layer's output rows" hls_check.py \
+    '/_oy: for/{n;s/max=[0-9]*/max=1/}' 'bounds: loop bounds are not constants: for (int oy'
+  neg "a bound that is not a descriptor" hls_check.py \
+    's/const int d_oh = \([A-Za-z0-9_]*\)\[L\];/int d_oh = \1[L];/' 'bounds: loop bounds are not constants: for (int oy'
+  neg "weight buffer not reshaped" hls_ii.py \
+    '/ARRAY_RESHAPE variable=wb /d' 'FAIL .*_conv_ict .*proven *64'
+fi
+exit $fail
