@@ -9,13 +9,14 @@
 /* The descriptor fields, in the order of the tables (engine.lua makes a
  * table <fn>_<name>[NL] and a local d_<name> of each). */
 enum {
-  F_N, F_C, F_H, F_W, F_G, F_ICG, F_OCG, F_OC, F_OH, F_OW, F_KH, F_KW, F_SH, F_SW, F_PH, F_PW,
-  F_DH, F_DW, F_NICT, F_NOCT, F_WBLK, F_XO, F_YO, F_WO, F_QO, F_RELU, F_QMIN, F_QMAX, F_NF
+  F_N, F_C, F_H, F_W, F_ICG, F_OCG, F_OC, F_OH, F_OW, F_KH, F_KW, F_SH, F_SW, F_PH, F_PW, F_DH,
+  F_DW, F_NICT, F_NOCT, F_NT, F_NMAC, F_NOUT, F_TAPS, F_LBW, F_WALL, F_XO, F_YO, F_WO, F_QO,
+  F_RELU, F_QMIN, F_QMAX, F_NF
 };
-static const char *const fname[F_NF] = {"n",    "c",    "h",    "w",    "g",    "icg",  "ocg",
-                                        "oc",   "oh",   "ow",   "kh",   "kw",   "sh",   "sw",
-                                        "ph",   "pw",   "dh",   "dw",   "nict", "noct", "wblk",
-                                        "xo",   "yo",   "wo",   "qo",   "relu", "qmin", "qmax"};
+static const char *const fname[F_NF] = {
+    "n",  "c",    "h",    "w",    "icg",  "ocg", "oc",  "oh", "ow", "kh", "kw",
+    "sh", "sw",   "ph",   "pw",   "dh",   "dw",  "nict", "noct", "nt", "nmac", "nout",
+    "taps", "lbw", "wall", "xo",  "yo",   "wo",  "qo",  "relu", "qmin", "qmax"};
 
 const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls, int n) {
   Arena *ar = eh_fn_arena(f);
@@ -39,10 +40,11 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
     int8_t *w8 = ar_array(ar, (size_t)nw, 1);
     for (int64_t k = 0; k < nw; k++) w8[k] = (int8_t)w[k];
     int64_t wo = eh_fn_add_wts(f, w8, nw);
-    int64_t v[F_NF] = {in->d[0], C, in->d[2], in->d[3], G, ICG, OCG, OC, out->d[2], out->d[3],
-                       c->kh, c->kw, c->sh, c->sw, c->ph, c->pw, c->dh, c->dw, NICT, NOCT,
-                       (int64_t)c->kh * c->kw * NICT * IP * OP, ls[i].xo, ls[i].yo, wo, qo,
-                       p->q.relu, p->q.qmin, p->q.qmax};
+    int64_t nt = (int64_t)G * NOCT, taps = (int64_t)c->kh * c->kw;
+    int64_t v[F_NF] = {in->d[0], C, in->d[2], in->d[3], ICG, OCG, OC, out->d[2], out->d[3],
+                       c->kh, c->kw, c->sh, c->sw, c->ph, c->pw, c->dh, c->dw, NICT, NOCT, nt,
+                       nt * NICT, nt * OP, taps, (int64_t)c->kh * in->d[3],
+                       nw, ls[i].xo, ls[i].yo, wo, qo, p->q.relu, p->q.qmin, p->q.qmax};
     for (int k = 0; k < F_NF; k++) d[(size_t)k * (size_t)n + (size_t)i] = (int32_t)v[k];
     /* quant tables: [g][oct][op] per layer from qo, padded with zeros */
     for (int o = 0; o < OC; o++) {
@@ -75,7 +77,7 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
   }
   lh_list_end(h);
   lh_set_int(h, "IP", IP), lh_set_int(h, "OP", OP), lh_set_int(h, "R", g->r);
-  lh_set_int(h, "NQ", qo), lh_set_int(h, "NICTMAX", g->nictmax), lh_set_int(h, "ICGMAX", g->icgmax);
+  lh_set_int(h, "NQ", qo), lh_set_int(h, "NTMAX", g->ntmax), lh_set_int(h, "OCMAX", g->ocmax);
   lh_set_int(h, "LBMAX", g->lbmax), lh_set_int(h, "OWMAX", g->owmax), lh_set_int(h, "WBMAX", g->wbmax);
   lh_set_str(h, "at", wide ? "int64_t" : "int32_t");
   lh_set_bool(h, "wide", wide);

@@ -44,20 +44,21 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
   if (g->ip < 1) g->ip = 1;
   if (g->op < 1) g->op = 1;
   g->nl = n;
-  g->nictmax = g->wbmax = g->icgmax = g->lbmax = g->owmax = 1;
+  g->ntmax = g->wbmax = g->lbmax = g->ocmax = g->owmax = 1;
   g->nq = 0;
   g->wide = g->leaky = false;
-  int64_t minc = -1; /* fewest MAC + fill cycles per pixel and block */
+  int64_t minc = -1; /* fewest MAC cycles per pixel and output block */
   for (int i = 0; i < n; i++) {
     Geo q;
     geo(ls[i], g->ip, g->op, &q);
-    int64_t wb = q.taps * q.NICT * g->ip * g->op, c = q.taps * 2 * q.NICT;
-    if (q.NICT > g->nictmax) g->nictmax = q.NICT;
-    if (wb > g->wbmax) g->wbmax = wb;
-    if (q.ICG > g->icgmax) g->icgmax = q.ICG;
-    if (q.KH * q.W > g->lbmax) g->lbmax = q.KH * q.W;
+    int64_t nt = q.G * q.NOCT, wall = nt * q.taps * q.NICT * g->ip * g->op, c = q.taps * q.NICT;
+    int64_t lb = hl_cdiv(q.C, g->ip) * q.KH * q.W;
+    if (nt > g->ntmax) g->ntmax = nt;
+    if (wall > g->wbmax) g->wbmax = wall;
+    if (lb > g->lbmax) g->lbmax = lb;
+    if (q.OC > g->ocmax) g->ocmax = q.OC;
     if (q.OW > g->owmax) g->owmax = q.OW;
-    g->nq += q.G * q.NOCT * g->op;
+    g->nq += nt * g->op;
     if (minc < 0 || c < minc) minc = c;
   }
   /* requantization lanes: halve from OP while OP / R stays within minc */
@@ -69,16 +70,16 @@ void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
   memset(e, 0, sizeof *e);
   Geo q;
   geo(l, g->ip, g->op, &q);
-  int64_t blocks = q.N * q.G * q.NOCT, wblk = q.taps * q.NICT * g->ip * g->op;
+  int64_t nt = q.G * q.NOCT, wall = nt * q.taps * q.NICT * g->ip * g->op;
   int64_t drain = q.N * q.OC * q.OH * q.OW;
   e->ii = 1;
-  e->rd_fm = blocks * q.ICG * q.rows * q.W;
+  e->rd_fm = q.N * q.C * q.rows * q.W;
   e->wr_fm = drain;
-  e->bytes_wts = blocks * wblk;
-  /* per block: weight burst, line-buffer bursts; per pixel: init (1), per
-   * tap fill (NICT) and MAC (NICT), output stage (OP / R); drain bursts */
-  e->cycles = e->bytes_wts + e->rd_fm + blocks * q.OH * q.OW * (1 + q.taps * 2 * q.NICT + g->op / g->r) +
-              drain;
+  e->bytes_wts = wall;
+  /* the weight burst (once), the line-buffer bursts; per pixel: init (NT),
+   * per tap the MAC loop (NT*NICT), the output stage (NT*OP/R); the drain
+   * bursts */
+  e->cycles = wall + e->rd_fm + q.N * q.OH * q.OW * (nt + q.taps * nt * q.NICT + nt * g->op / g->r) + drain;
   e->macs = q.N * q.OH * q.OW * q.OC * q.ICG * q.taps;
 }
 
@@ -87,12 +88,12 @@ void hl_engine_res(const HlEngine *g, HlEst *e) {
   /* a requantization: a 32 x 32-bit product (3 DSP48s), as per layer */
   e->dsp = ipop + 3 * (int64_t)g->r;
   /* wb (IP*OP-byte words), bias (OP words), M / sh (R words; Mn / shn when
-   * leaky), acc registers, xb (IP banks), lb (IP banks), ob (R banks) */
+   * leaky), acc (OP banks), lb (IP banks), ob (R banks) */
   e->bram18k = hl_bram18k(hl_cdiv(g->wbmax, ipop), 8 * (int)ipop, 1) +
                hl_bram18k(hl_cdiv(g->nq, g->op), (int)at * g->op, 1) +
                (g->leaky ? 2 : 1) * (hl_bram18k(hl_cdiv(g->nq, g->r), 32 * g->r, 1) +
                                      hl_bram18k(hl_cdiv(g->nq, g->r), 8 * g->r, 1)) +
-               hl_bram18k(g->nictmax * g->ip, 8, g->ip) + hl_bram18k(g->icgmax * g->lbmax, 8, g->ip) +
-               hl_bram18k(g->op * g->owmax, 8, g->r);
+               hl_bram18k(g->ntmax * g->op, (int)at, g->op) + hl_bram18k(g->lbmax * g->ip, 8, g->ip) +
+               hl_bram18k(g->ocmax * g->owmax, 8, g->r);
   e->uram = 0;
 }

@@ -23,10 +23,10 @@ typedef struct HlEngine {
   int ip, op;        /* MAC array: IP input x OP output channels per cycle */
   int r;             /* requantization lanes of the output stage (R | OP) */
   int nl;            /* layers on the engine */
-  int64_t nictmax;   /* largest ceil(ICG / IP) */
-  int64_t wbmax;     /* largest block of weights: KH*KW*NICT*IP*OP */
-  int64_t icgmax;    /* largest input channels per group */
-  int64_t lbmax;     /* largest KH*W (line buffer row length) */
+  int64_t ntmax;     /* largest G*NOCT (output channel blocks) */
+  int64_t wbmax;     /* largest layer's weights: G*NOCT*KH*KW*NICT*IP*OP */
+  int64_t lbmax;     /* largest line buffer bank: ceil(C/IP)*KH*W */
+  int64_t ocmax;     /* largest OC */
   int64_t owmax;     /* largest OW */
   int64_t nq;        /* entries of the bias / M / sh tables: sum G*NOCT*OP */
   bool wide, leaky;  /* some layer needs int64 accumulators / leaky ReLU */
@@ -39,8 +39,8 @@ bool hl_engine_on(const CfgConfig *cfg, const Layer *l);
 /* Sizes engine g for layers ls[0..n) with g->ip, g->op already set (each
  * clamped to the largest channels per group of the layers) and chooses
  * g->r: the fewest lanes (a power of two dividing OP) that keep the
- * output stage (OP/R cycles per pixel) within every layer's MAC and fill
- * cycles per pixel. */
+ * output stage (G*NOCT*OP/R cycles per pixel) within every layer's MAC
+ * cycles per pixel (KH*KW*G*NOCT*NICT). */
 void hl_engine_size(HlEngine *g, Layer *const *ls, int n);
 /* Layer l's loops on engine g at their proven IIs (all 1): cycles, bytes
  * through the ports, MACs; no resources (hl_engine_res counts them once). */
