@@ -2,7 +2,10 @@
 """hls_ii.py [--exact] [--burst] [-q] [--counts OUT] FILE.c... - static II proof of generated HLS C.
 
 For every loop with `#pragma HLS PIPELINE II=n` it counts the memory
-accesses of one iteration.  Loops nested in the pipelined loop unroll
+accesses of one iteration.  A loop's bound may be a descriptor local (the
+shared engine, docs/hls.md): a function with a scalar parameter (`int L`)
+is sampled at every row of the static const tables it indexes, the
+tables' initializers giving the descriptor values.  Loops nested in the pipelined loop unroll
 fully, and `#pragma HLS UNROLL factor=F` on the pipelined loop itself makes
 one iteration do F of them.  Every subscript is evaluated (integer C
 arithmetic, the `const int` locals in order) for every combination of the

@@ -119,6 +119,22 @@ START_TEST(good_config) {
 }
 END_TEST
 
+START_TEST(engine_key) {
+  CfgConfig *c = parse("target:\n  part: xczu9eg-ffvb1156-2-e\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.engine, 0); /* default: a unit per layer */
+  c = parse("target:\n  engine: shared\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.engine, 1);
+  c = parse("target:\n  engine: layers\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.engine, 0);
+  ck_assert_str_eq(diags(), "");
+  ck_assert_ptr_null(parse("target:\n  engine: one\n"));
+  ck_assert_str_eq(diags(), "net.yaml:2:11: error: bad value 'one' for target.engine: expected one of layers, shared\n");
+}
+END_TEST
+
 START_TEST(empty_config) {
   CfgConfig *c = parse("");
   ck_assert_ptr_nonnull(c);
@@ -137,7 +153,7 @@ START_TEST(unknown_keys_warn) {
       diags(),
       "net.yaml:2:3: warning: unknown key 'prat' in target (expected one of: part, clock_ns, "
       "onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, uram_budget, ddr_gbps, "
-      "fold)\n"
+      "fold, engine)\n"
       "net.yaml:3:13: warning: unknown key 'ii' in target.pragmas (expected one of: "
       "pipeline_ii, in_parallel, out_parallel)\n"
       "net.yaml:7:22: warning: unknown key 'wieghts' in a layer rule (expected one of: place, "
@@ -568,6 +584,7 @@ static Suite *config_suite(void) {
   TCase *tc = tcase_create("config");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, good_config);
+  tcase_add_test(tc, engine_key);
   tcase_add_test(tc, empty_config);
   tcase_add_test(tc, unknown_keys_warn);
   tcase_add_test(tc, bad_place_value);
