@@ -22,6 +22,7 @@ void hl_knobs(const CfgConfig *cfg, const Layer *l, int64_t wbytes, HlKnobs *k) 
   int limit = t && t->onchip_weight_limit_kb >= 0 ? t->onchip_weight_limit_kb : HL_DEFAULT_ONCHIP_KB;
   CfgWeights w = r ? r->weights : CFG_W_UNSET;
   k->axi = w == CFG_W_AXI || ((w == CFG_W_UNSET || w == CFG_W_AUTO) && wbytes > (int64_t)limit * 1024);
+  k->pack = t && t->dsp_packing;
 }
 
 const char *hl_part(const CfgConfig *cfg) {
