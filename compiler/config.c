@@ -165,6 +165,7 @@ static int pragma_key(P *p, const char *key, const yaml_node_t *v, int *ii, int 
 static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
   CfgTarget *t = &p->c->target;
   t->loc = t->part_loc = t->dsp_loc = mark(p, k);
+  SrcLoc pack_loc = t->loc;
   if (check_map(p, nd, "target") <= 0) return;
   FOR_PAIRS(nd, it) {
     const yaml_node_t *kk = node(p, it->key), *v = node(p, it->value);
@@ -195,6 +196,10 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
       static const char *const engine_words[] = {"layers", "shared", NULL};
       int i = get_enum(p, v, "target.engine", engine_words);
       if (i >= 0) t->engine = i;
+    } else if (!strcmp(key, "dsp_packing")) {
+      static const char *const pack_words[] = {"false", "true", NULL};
+      int i = get_enum(p, v, "target.dsp_packing", pack_words);
+      if (i >= 0) t->dsp_packing = i, pack_loc = mark(p, v);
     } else if (!strcmp(key, "clock_ns")) {
       get_pos_num(p, v, "target.clock_ns", &t->clock_ns);
     } else if (!strcmp(key, "onchip_weight_limit_kb")) {
@@ -209,9 +214,17 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
     } else {
       unknown_key(p, kk, "target",
                   "part, clock_ns, onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, "
-                  "uram_budget, ddr_gbps, fold, engine");
+                  "uram_budget, ddr_gbps, fold, dsp_packing, engine");
     }
   }
+  /* the packing needs the DSP48E2's 27-bit pre-adder (docs/hls.md); the
+   * default part (xczu9eg) has it */
+  const PrPart *pp = t->part ? pr_find(t->part) : NULL;
+  if (t->dsp_packing && pp && !pp->dsp48e2)
+    diag_error(p->dg, pack_loc,
+               "target.dsp_packing needs DSP48E2 slices (UltraScale); %s has DSP48E1, whose 25-bit "
+               "pre-adder cannot hold two 8-bit weights 18 bits apart",
+               t->part);
 }
 
 static bool is_ident(const char *s) {

@@ -35,6 +35,7 @@ typedef struct CfgTarget {
   int dsp_budget, bram18k_budget, uram_budget; /* -1 = the part's */
   double ddr_gbps;            /* > 0 when given */
   int fold;                   /* 1 (default): fold under the budget; 0: off */
+  int dsp_packing;            /* 1: two 8-bit products per DSP48E2 (WP486); 0 (default) */
   int engine;                 /* 0 (default): a unit per layer; 1: one shared
                                  convolution engine per segment (docs/hls.md) */
   SrcLoc loc;                 /* the `target` key */

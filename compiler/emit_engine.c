@@ -82,6 +82,7 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
   lh_set_str(h, "at", wide ? "int64_t" : "int32_t");
   lh_set_bool(h, "wide", wide);
   lh_set_bool(h, "leaky", leaky);
+  lh_set_bool(h, "pack", g->pack);
   lh_set_int(h, "LEAKY", RT_FX_LEAKY);
   lh_set_str(h, "bbody", eu_ibody(ar, qo, eu_g64, bias));
   lh_set_str(h, "Mbody", eu_ibody(ar, qo, eu_g32, M));

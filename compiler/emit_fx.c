@@ -35,6 +35,7 @@ struct EfCall {
   const Layer *l;
   const char *fn;
   const char *kernel, *ptype;
+  const char *postf; /* the kernel's field for the post op (ef_call_post), or NULL */
   int na, nf, np;
   const char *act[12], *aname[12], *abody[12];
   int64_t an[12];
@@ -44,6 +45,8 @@ struct EfCall {
 void ef_call_kernel(EfCall *c, const char *kernel, const char *ptype) {
   c->kernel = kernel, c->ptype = ptype;
 }
+
+void ef_call_post(EfCall *c, const char *field) { c->postf = field; }
 
 void ef_call_field(EfCall *c, const char *f, const char *fmt, ...) {
   char buf[1024];
@@ -177,13 +180,18 @@ static const char *sw_layer(EfCtx *x, const Layer *l, const char *fn) {
   }
   const rt_fx_relu_param *post = qs_layer_post(qn, l);
   if (post) requant_flds(x, post, t.pfld, t.pval, &t.np);
+  const char *postname = ar_printf(x->h.ar, "PP_%s", fn);
+  /* a kernel that applies the post op itself gets it as a field */
+  bool post_in = post && t.postf && t.ptype[0];
+  if (post_in) ef_call_field(&t, t.postf, "&%s", postname);
   LhHost *h = x->h.lh;
   lh_begin(h);
   eu_layer_header(h, x->h.ar, l, fn);
   lh_set_str(h, "kernel", t.kernel);
   lh_set_str(h, "ptype", t.ptype);
   lh_set_str(h, "pname", ar_printf(x->h.ar, "P_%s", fn));
-  lh_set_str(h, "postname", ar_printf(x->h.ar, "PP_%s", fn));
+  lh_set_str(h, "postname", postname);
+  lh_set_bool(h, "post_in", post_in);
   lh_list_begin(h, "arrays");
   for (int i = 0; i < t.na; i++) {
     lh_item_begin(h);

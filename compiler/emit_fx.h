@@ -83,6 +83,12 @@ typedef struct EfCall EfCall;
 /* The runtime kernel ("rt_fx_conv") and its parameter struct type
  * ("rt_fx_conv_param"; "" when the kernel takes none).  Required. */
 void ef_call_kernel(EfCall *c, const char *kernel, const char *ptype);
+/* The kernel applies the layer's post op (its fused ReLU or format
+ * change, an rt_fx_relu_param) itself, element by element, when the
+ * parameter field `field` points to one: the generated function then
+ * passes &PP_<fn> there instead of calling rt_fx_relu after the kernel.
+ * Optional; only for a kernel with a parameter struct. */
+void ef_call_post(EfCall *c, const char *field);
 /* Appends the field .<field> = <printf value>. */
 void ef_call_field(EfCall *c, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

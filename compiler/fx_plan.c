@@ -214,10 +214,18 @@ void fp_step_calls(const FpPlan *p, const Layer *l, bool seg, Sb *out) {
        * inside the layer function */
       if (s->buf[0] == s->buf[1]) continue;
       rt_fx_relu_param req;
-      qs_bottom_conv(p->qn, l, p->buf[s->buf[1]].cvk, NULL, &req);
-      sb_printf(out, "  fx_requant16(%s, %s, %lld, %d, %d, %d, %d);\n", fp_bexpr(p, s->buf[0], seg),
-                fp_bexpr(p, s->buf[1], seg), (long long)p->buf[s->buf[1]].n, (int)req.M, req.sh,
-                (int)req.qmin, (int)req.qmax);
+      const FpBuf *cb = &p->buf[s->buf[1]];
+      qs_bottom_conv(p->qn, l, cb->cvk, NULL, &req);
+      const rt_shape *bs = cb->cvl ? &cb->cvl->bottom[cb->cvk]->shape : NULL;
+      if (bs && bs->nd == 4 && rt_shape_count(bs) == cb->n) /* by rows, as its neighbours split */
+        sb_printf(out, "  fx_requant16_rows(%s, %s, %lld, %d, %d, %d, %d, %d, %d);\n",
+                  fp_bexpr(p, s->buf[0], seg), fp_bexpr(p, s->buf[1], seg),
+                  (long long)bs->d[0] * bs->d[1], (int)bs->d[2], (int)bs->d[3], (int)req.M, req.sh,
+                  (int)req.qmin, (int)req.qmax);
+      else
+        sb_printf(out, "  fx_requant16(%s, %s, %lld, %d, %d, %d, %d);\n", fp_bexpr(p, s->buf[0], seg),
+                  fp_bexpr(p, s->buf[1], seg), (long long)cb->n, (int)req.M, req.sh,
+                  (int)req.qmin, (int)req.qmax);
       continue;
     }
     sb_printf(out, "  %s(", s->fn);

@@ -6,6 +6,7 @@
 #include "hls_engine.h"
 #include "parts.h"
 #include "passes.h"
+#include "quant.h"
 #include "stats.h"
 
 bool hl_kind_ok(LayerKind k) { return lk_has_hw((int)k); }
@@ -23,6 +24,7 @@ void hl_knobs(const CfgConfig *cfg, const Layer *l, int64_t wbytes, HlKnobs *k) 
   int limit = t && t->onchip_weight_limit_kb >= 0 ? t->onchip_weight_limit_kb : HL_DEFAULT_ONCHIP_KB;
   CfgWeights w = r ? r->weights : CFG_W_UNSET;
   k->axi = w == CFG_W_AXI || ((w == CFG_W_UNSET || w == CFG_W_AUTO) && wbytes > (int64_t)limit * 1024);
+  k->pack = t && t->dsp_packing;
 }
 
 const char *hl_part(const CfgConfig *cfg) {
@@ -123,7 +125,7 @@ static void engine_est(HlPlan *p, int i) {
   for (int j = 0; j < p->ecnt[i]; j++) {
     const Layer *l = p->elay[i][j];
     HlKnobs *k = &p->k[l->id];
-    k->ip = g->ip, k->op = g->op, k->axi = true, k->ii = 1;
+    k->ip = g->ip, k->op = g->op, k->axi = true, k->ii = 1, k->pack = g->pack;
     hl_engine_est(l, g, &p->e[l->id]);
     if (!j) hl_engine_res(g, &p->e[l->id]);
   }
@@ -158,6 +160,11 @@ static void engine_plan(const Net *n, const CfgConfig *cfg, const int *seg, HlPl
       }
     }
     HlEngine *g = &p->engs[e];
+    /* packing needs codes of at most 8 bits (the activations in a segment
+     * are; the weights unless a precision_param says otherwise) */
+    g->pack = t->dsp_packing;
+    for (int j = 0; j < p->ecnt[e]; j++)
+      if (p->elay[e][j]->q && p->elay[e][j]->q->bw_params > 8) g->pack = false;
     g->ip = t->in_parallel ? t->in_parallel : HL_DEFAULT_IN_PAR;
     g->op = t->out_parallel ? t->out_parallel : HL_DEFAULT_OUT_PAR;
     hl_engine_size(g, p->elay[e], p->ecnt[e]);
@@ -400,10 +407,11 @@ void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
     const HlEngine *g = &pl->engs[i];
     HlEst r;
     hl_engine_res(g, &r);
-    fprintf(f, "engine %d (segment %d, %s and %d more): %d x %d MACs, %d requantization lanes, "
-               "DSP %lld, BRAM18K %lld (counted in its first layer's row)\n",
-            i, hw_seg_of(n, hw, pl->elay[i][0]), pl->elay[i][0]->name, g->nl - 1, g->ip, g->op, g->r,
-            (long long)r.dsp, (long long)r.bram18k);
+    fprintf(f, "engine %d (segment %d, %s and %d more): %d x %d MACs (%lld multipliers%s), %d "
+               "requantization lanes, DSP %lld, BRAM18K %lld (counted in its first layer's row)\n",
+            i, hw_seg_of(n, hw, pl->elay[i][0]), pl->elay[i][0]->name, g->nl - 1, g->ip, g->op,
+            (long long)hl_engine_muls(g), g->pack ? ", packed" : "", g->r, (long long)r.dsp,
+            (long long)r.bram18k);
   }
   char line[512];
   hl_resource_line(pl, line, sizeof line);

@@ -30,6 +30,8 @@ typedef struct HlKnobs {
                    layer's channels per group; elementwise layers (ReLU,
                    BN, Scale, Eltwise, Concat): op lanes; Pooling: 1 */
   bool axi;     /* weights read over AXI (else an on-chip ROM) */
+  bool pack;    /* target.dsp_packing: conv MACs two output channels per
+                   multiplier (fx_mul2, WP486) */
 } HlKnobs;
 
 /* Kinds the HLS templates implement (a hardware segment holds only these):

@@ -83,10 +83,14 @@ void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
   e->macs = q.N * q.OH * q.OW * q.OC * q.ICG * q.taps;
 }
 
+int64_t hl_engine_muls(const HlEngine *g) {
+  return (int64_t)g->ip * (g->pack ? (g->op + 1) / 2 : g->op);
+}
+
 void hl_engine_res(const HlEngine *g, HlEst *e) {
   int64_t ipop = (int64_t)g->ip * g->op, at = g->wide ? 64 : 32;
   /* a requantization: a 32 x 32-bit product (3 DSP48s), as per layer */
-  e->dsp = ipop + 3 * (int64_t)g->r;
+  e->dsp = hl_engine_muls(g) + 3 * (int64_t)g->r;
   /* wb (IP*OP-byte words), bias (OP words), M / sh (R words; Mn / shn when
    * leaky), acc (OP banks), lb (IP banks), ob (R banks) */
   e->bram18k = hl_bram18k(hl_cdiv(g->wbmax, ipop), 8 * (int)ipop, 1) +

@@ -31,6 +31,8 @@ typedef struct HlEngine {
   int64_t nq;        /* entries of the bias / M / sh tables: sum G*NOCT*OP */
   bool wide, leaky;  /* some layer needs int64 accumulators / leaky ReLU */
   bool forced;       /* in/out parallelism fixed by the config: no folding */
+  bool pack;         /* target.dsp_packing: two output channels' products
+                        per multiplier (fx_mul2, WP486) */
 } HlEngine;
 
 /* True when layer l runs on its segment's engine in this config: engine
@@ -45,7 +47,10 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n);
 /* Layer l's loops on engine g at their proven IIs (all 1): cycles, bytes
  * through the ports, MACs; no resources (hl_engine_res counts them once). */
 void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e);
-/* The engine's DSPs (IP*OP MACs + 3 per requantization lane) and the
+/* The multipliers of the engine's MAC loop: IP*OP, or packed
+ * IP*ceil(OP/2). */
+int64_t hl_engine_muls(const HlEngine *g);
+/* The engine's DSPs (its multipliers + 3 per requantization lane) and the
  * BRAM18Ks of its buffers and tables. */
 void hl_engine_res(const HlEngine *g, HlEst *e);
 

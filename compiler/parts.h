@@ -20,6 +20,9 @@ typedef struct PrPart {
   int uram;           /* 288 Kb UltraRAMs */
   int lut, ff;
   double ddr_gbps;    /* GB/s (1e9 bytes per second) */
+  int dsp48e2;        /* 1: UltraScale DSP48E2 (27-bit pre-adder, so two
+                         8-bit products can share one multiplier: WP486);
+                         0: 7-series DSP48E1 (25-bit) */
 } PrPart;
 
 /* The entry whose device is the prefix of part up to its first '-'

@@ -330,6 +330,7 @@ int rt_fx_prepare_eltwise(rt_fx_eltwise_param *p, int op, int n,
   p->op = op;
   p->n = n;
   p->shift = 0;
+  p->post = NULL;
   for (int i = 0; i < RT_MAXLIST; i++) p->M[i] = 0, p->sh[i] = 0;
   if (op == RT_ELT_SUM) {
     double m[RT_MAXLIST], big = 0;

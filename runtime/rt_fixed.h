@@ -231,7 +231,11 @@ typedef struct rt_fx_affine_param {
  *       M[i] = RHA(m_i * 2^shift) (clamped to +-(2^31-1)).
  * PROD: t = clamp(RHA(x_0 * x_1 * M[1] * 2^-sh[1])), m_1 = s_0 s_1 / s_out;
  *       then t = clamp(RHA(t * x_i * M[i] * 2^-sh[i])), m_i = s_i.
- * MAX:  y = max_i clamp(RHA(x_i * M[i] * 2^-sh[i])), m_i = s_i / s_out. */
+ * MAX:  y = max_i clamp(RHA(x_i * M[i] * 2^-sh[i])), m_i = s_i / s_out.
+ * post: when not NULL, the output then goes through rt_fx_relu with it,
+ * element by element inside the same pass (the generated program's fused
+ * ReLU or format change: the same codes as a separate rt_fx_relu call,
+ * with one pass and one parallel job less). */
 typedef struct rt_fx_eltwise_param {
   int op; /* RT_ELT_* */
   int n;  /* inputs, 2..RT_MAXLIST */
@@ -239,6 +243,7 @@ typedef struct rt_fx_eltwise_param {
   int8_t sh[RT_MAXLIST];
   int shift; /* SUM's common shift */
   int32_t qmin, qmax;
+  const struct rt_fx_relu_param *post;
 } rt_fx_eltwise_param;
 
 /* ---- Concat ----  input i: y = clamp(RHA(x * M[i] * 2^-sh[i])),
@@ -339,6 +344,12 @@ void rt_fx_quantize(const rt_fx_quant_param *p, const float *x, int16_t *y,
  * is a code range (within int16). */
 void rt_fx_requant_codes(const int16_t *x, int16_t *y, int64_t n, int32_t M,
                          int sh, int32_t qmin, int32_t qmax);
+/* The same codes for a tensor of nplane planes of rows x width, split
+ * over the worker pool by rows of every plane (rt_par_rows), as the
+ * convolutions and element-wise kernels around it split theirs: each
+ * thread reads the rows it wrote. */
+void rt_fx_requant_rows(const int16_t *x, int16_t *y, int64_t nplane, int64_t rows,
+                        int64_t width, int32_t M, int sh, int32_t qmin, int32_t qmax);
 void rt_fx_dequantize(const rt_fx_quant_param *p, const int16_t *x, float *y,
                       int64_t n);
 

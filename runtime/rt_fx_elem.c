@@ -156,8 +156,10 @@ void rt_fx_relu(const void *param, const rt_fx_args *a) {
   par_shape(&a->b[0].s, rq_span, &j);
 }
 
-void rt_fx_requant_codes(const int16_t *x, int16_t *y, int64_t n, int32_t M,
-                         int sh, int32_t qmin, int32_t qmax) {
+/* rt_fx_requant_codes over n elements, or, with rows > 0, over nplane
+ * planes of rows x width split by rows (rt_par_rows). */
+static void requant(const int16_t *x, int16_t *y, int64_t n, int64_t nplane, int64_t rows,
+                    int64_t width, int32_t M, int sh, int32_t qmin, int32_t qmax) {
   /* a ReLU with the same multiplier on both signs */
   const rt_fx_relu_param p = {.M = M, .Mn = M, .sh = (int8_t)sh, .shn = (int8_t)sh,
                               .qmin = qmin, .qmax = qmax};
@@ -166,7 +168,18 @@ void rt_fx_requant_codes(const int16_t *x, int16_t *y, int64_t n, int32_t M,
     return;
   }
   rq_job j = {&p, x, y};
-  rt_par_elems(n, rq_span, &j);
+  if (rows > 0) rt_par_rows(nplane, rows, width, rq_span, &j);
+  else rt_par_elems(n, rq_span, &j);
+}
+
+void rt_fx_requant_codes(const int16_t *x, int16_t *y, int64_t n, int32_t M,
+                         int sh, int32_t qmin, int32_t qmax) {
+  requant(x, y, n, 1, 0, 0, M, sh, qmin, qmax);
+}
+
+void rt_fx_requant_rows(const int16_t *x, int16_t *y, int64_t nplane, int64_t rows,
+                        int64_t width, int32_t M, int sh, int32_t qmin, int32_t qmax) {
+  requant(x, y, nplane * rows * width, nplane, rows, width, M, sh, qmin, qmax);
 }
 
 void rt_fx_affine(const void *param, const rt_fx_args *a) {
@@ -277,6 +290,7 @@ static void elt_span(void *ctx, int64_t e0, int64_t cnt) {
     }
     y[j] = sat16(v, p->qmin, p->qmax);
   }
+  if (p->post) rq_codes(p->post, y + e0, y + e0, cnt - e0); /* the fused output stage */
 }
 
 void rt_fx_eltwise(const void *param, const rt_fx_args *a) {

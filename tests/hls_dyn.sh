@@ -1,7 +1,8 @@
 #!/bin/bash
 # hls_dyn.sh [BUILD_DIR] [NET...] - the dynamic confirmation of the static
 # II proof (docs/hls.md "Dynamic II check").  For each net (8-bit Xilinx;
-# by default the nets of tests/hls_ii.sh and cifar10_quick, or the shared
+# by default the nets of tests/hls_ii.sh (with the dsp_packing ones) and
+# cifar10_quick, or the shared
 # models named) every segment's testbench is built twice with gcc
 # -std=c99 -Wall -Wextra -Werror: plainly (it must PASS, bit-exact) and
 # with -DCHAI_HLS_COUNT, where chai_fx.h's access macros count, per
@@ -129,12 +130,16 @@ if [ ! -d "$M" ]; then
   echo "skip: $M not found (shared models)"
   exit 0
 fi
-nets=${*:-lenet_mnist cifar10_quick resnet20_cifar10 yoloface50k_dw resnet20_axi}
+nets=${*:-lenet_mnist cifar10_quick resnet20_cifar10 yoloface50k_dw resnet20_axi resnet20_pack lenet_pack5}
 printf 'target:\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 8\n' >"$T/axi.yaml"
+printf 'target:\n  dsp_packing: true\n' >"$T/pack.yaml"
 printf 'target:\n  engine: shared\n' >"$T/engine.yaml"
+printf 'target:\n  dsp_packing: true\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 5\n' >"$T/pack5.yaml"
 for n in $nets; do
   case $n in
     resnet20_axi) net "$n" resnet20_cifar10 "$T/axi.yaml" ;;
+    resnet20_pack) net "$n" resnet20_cifar10 "$T/pack.yaml" ;;
+    lenet_pack5) net "$n" lenet_mnist "$T/pack5.yaml" ;;
     *_engine) net "$n" "${n%_engine}" "$T/engine.yaml" ;; # the shared engine (docs/hls.md)
     *) net "$n" "$n" ;;
   esac

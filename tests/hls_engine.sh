@@ -1,7 +1,7 @@
 #!/bin/bash
 # hls_engine.sh [BUILD_DIR] - the shared convolution engine (`target.engine:
-# shared`, docs/hls.md "Shared engine") on lenet and resnet20 (8-bit
-# Xilinx):
+# shared`, docs/hls.md "Shared engine") on lenet and resnet20, and on
+# resnet20 with dsp_packing and an odd OP (8-bit Xilinx):
 #  * tests/lib/quant.sh's check with the engine config: the --target all
 #    program bit-identical to `chaicc run` (and to --target c), every
 #    segment testbench PASS (-Wall -Wextra -Werror), hls_check.py (subset
@@ -27,27 +27,31 @@ if [ ! -d "$M" ]; then
 fi
 printf 'target:\n  engine: shared\n' >"$T/engine.yaml"
 printf 'target:\n  engine: layers\n' >"$T/layers.yaml"
+printf 'target:\n  engine: shared\n  dsp_packing: true\n  pragmas:\n    out_parallel: 5\n' >"$T/pack.yaml"
 
-for n in lenet_mnist resnet20_cifar10; do
-  check "$n" "$M/$n/deploy.prototxt" "$M/$n/weights.caffemodel" "$M/$n/ref/input.npy" Xilinx 8 "$T/engine.yaml"
-  d=$T/$n.Xilinx8
+for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack; do
+  n=${c%:*} cfg=$T/engine.yaml
+  [ "$c" != "$n" ] && cfg=$T/pack.yaml
+  QFLAGS_EXTRA="" check "${c/:/_}" "$M/$n/deploy.prototxt" "$M/$n/weights.caffemodel" "$M/$n/ref/input.npy" Xilinx 8 "$cfg"
+  d=$T/${c/:/_}.Xilinx8
   H=$d/proj/hls
   [ -d "$H" ] || continue
   if ! python3 tests/hls_ii.py --exact --burst -q "$H"/*_seg[0-9]*.c >"$d/ii.log" 2>&1; then
-    echo "FAIL $n: engine II / burst proof"; grep -v '^ok' "$d/ii.log" | head -5; fail=1; continue
+    echo "FAIL $c: engine II / burst proof"; grep -v '^ok' "$d/ii.log" | head -5; fail=1; continue
   fi
-  "$CHAICC" info "$d/q.prototxt" --hls --config "$T/engine.yaml" >"$d/info" 2>&1
+  "$CHAICC" info "$d/q.prototxt" --hls --config "$cfg" >"$d/info" 2>&1
   muls=$(sed -n 's/^multipliers: \([0-9]*\).*/\1/p' "$d/ii.log")
-  eng=$(sed -n 's/^engine .*: \([0-9]*\) x \([0-9]*\) MACs.*/\1 \2/p' "$d/info" | awk '{s += $1 * $2} END {print s + 0}')
+  eng=$(sed -n 's/^engine .* MACs (\([0-9]*\) multipliers.*/\1/p' "$d/info" | awk '{s += $1} END {print s + 0}')
   ne=$(grep -c '^engine ' "$d/info")
   nconv=$(grep -c '_conv(fm, wts, [0-9]*);' "$H"/*_seg[0-9]*.c | awk -F: '{s += $2} END {print s}')
   nlay=$(awk '$3 == "Convolution"' "$d/info" | wc -l)
   edsp=$(awk '$3 == "Convolution" && $12 > 0' "$d/info" | wc -l)
   if [ "$ne" -lt 1 ] || [ "$muls" != "$eng" ] || [ "$nconv" != "$nlay" ] || [ "$edsp" != "$ne" ]; then
-    echo "FAIL $n: code and info --hls disagree: $muls multipliers in the code, engines $eng; $nconv engine calls, $nlay convolutions; $edsp rows with engine DSPs, $ne engines"
+    echo "FAIL $c: code and info --hls disagree: $muls multipliers in the code, engines $eng; $nconv engine calls, $nlay convolutions; $edsp rows with engine DSPs, $ne engines"
     fail=1; continue
   fi
-  echo "ok   $n: engine II 1 proven and bursts (--exact); $muls multipliers = info's $ne engine(s); $nconv calls = $nlay convolutions; $(tail -1 "$d/info" | sed 's/^resources: //')"
+  echo "ok   $c: engine II 1 proven and bursts (--exact); $muls multipliers = info's $ne engine(s); $nconv calls = $nlay convolutions; $(tail -1 "$d/info" | sed 's/^resources: //')"
+  [ "$c" != "$n" ] && continue
   # engine: layers is the default: the same segment sources as no config
   "$CHAICC" compile "$d/q.prototxt" "$M/$n/weights.caffemodel" -o "$d/dflt" --target hls >/dev/null 2>&1
   "$CHAICC" compile "$d/q.prototxt" "$M/$n/weights.caffemodel" -o "$d/lay" --target hls --config "$T/layers.yaml" >/dev/null 2>&1

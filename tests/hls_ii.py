@@ -24,7 +24,8 @@ the ports give the II the loop can reach:
 It prints one row per pipelined loop (function, loop, iterations per
 entry, requested II, proven II, the array that limits it), then the
 multipliers the pipelined loops instantiate (products of two array
-elements, times the unrolled copies of the loops around them), and fails
+elements and packed pairs fx_mul2, times the unrolled copies of the loops
+around them), and fails
 when a
 loop requests an II below the proven one; with --exact, also when the
 requested II is not exactly the proven one (chaicc writes its proven II
@@ -438,6 +439,14 @@ def analyse(path, exact):
                     if l['bstart'] - lp['bstart'] <= m.start() < l['end'] - lp['bstart']:
                         copies *= l['hi'] - l['lo']
                 nmul += copies
+            # a packed pair (chai_fx.h fx_mul2: one DSP48E2 multiplier
+            # for two 8-bit products) is one multiplier per unrolled copy
+            for m in re.finditer(r'\bfx_mul2\s*\(', text):
+                copies = uf
+                for l in inner:
+                    if l['bstart'] - lp['bstart'] <= m.start() < l['end'] - lp['bstart']:
+                        copies *= l['hi'] - l['lo']
+                nmul += copies
             burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt, params)
             per = {}  # '_ii' -> (proven II, what limits it)
             keys = {}  # array or port.direction -> max distinct words per bank / beats
@@ -581,7 +590,7 @@ def main(argv):
                     'ok' if ok else 'FAIL', fn, lab, it, req, pr, what))
     if counts:
         counts.close()
-    print('multipliers: %d (products of two array elements in pipelined loops, unrolled)' % nmul)
+    print('multipliers: %d (products of two array elements and fx_mul2 pairs in pipelined loops, unrolled)' % nmul)
     if bad:
         print('%d pipelined loop(s) request an II below the proven one%s' % (
             bad, ' (or not equal to it)' if exact else ''), file=sys.stderr)

@@ -8,7 +8,8 @@
 # `chaicc info --hls` reports for each convolution and pooling layer (the
 # one its estimate uses) equals the checker's figure for that layer's main
 # loop, and the multipliers the generated pipelined loops instantiate equal
-# the sum of IP x OP over info's convolution rows (its DSP count's MACs).
+# the MAC multipliers of info's convolution rows (IP x OP, or IP x
+# ceil(OP/2) with target.dsp_packing: resnet20 and lenet with it too).
 set -u
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -53,6 +54,11 @@ compare() { # NAME QPROTO WEIGHTS [CONFIG]
   if ! "$CHAICC" compile "$q" "$w" -o "$T/$name" --target hls $opt >"$T/$name.log" 2>&1; then
     echo "FAIL $name: compile"; tail -3 "$T/$name.log"; fail=1; return
   fi
+  local srcs=() f
+  for f in "$T/$name"/hls/*_seg*.c; do case $f in */tb_*) ;; *) srcs+=("$f") ;; esac; done
+  if ! $PY tests/hls_check.py "${srcs[@]}" >"$T/$name.subset" 2>&1; then
+    echo "FAIL $name: outside the synthesizable subset"; head -5 "$T/$name.subset"; fail=1; return
+  fi
   if ! $PY tests/hls_ii.py --exact --burst "$T/$name"/hls/*_seg*.c >"$T/$name.ii" 2>&1; then
     echo "FAIL $name: a pipelined loop's II pragma is not its proven II, or an m_axi access is not a burst"
     grep -v '^ok' "$T/$name.ii" | head -5; fail=1; return
@@ -79,8 +85,10 @@ for l in info:
         bad += 1
         print("  %s: info II %s, proven %s" % (f[1], f[3], hit[0][9]))
 muls = int([l for l in open(sys.argv[2]) if l.startswith('multipliers:')][0].split()[1])
-macs = sum(int(f[4]) * int(f[5]) for f in (l.split() for l in info)
-           if len(f) > 5 and f[0].isdigit() and f[2] in ('Convolution', 'Deconvolution'))
+# info's DSP column of a convolution: its MAC multipliers (IP x OP, or
+# IP x ceil(OP/2) with dsp_packing) + 3 for the output requantization
+macs = sum(int(f[11]) - 3 for f in (l.split() for l in info)
+           if len(f) > 12 and f[0].isdigit() and f[2] in ('Convolution', 'Deconvolution'))
 if muls != macs:
     bad += 1
     print('  the generated loops instantiate %d multipliers, info counts %d' % (muls, macs))
@@ -88,7 +96,7 @@ print('%d layers compared, %d multipliers' % (n, muls))
 sys.exit(1 if bad or n == 0 else 0)
 PYEOF
   ); then echo "FAIL $name: info --hls differs from the generated code"; echo "$cmp"; fail=1; return; fi
-  echo "ok   $name: $(grep -c '^ok' "$T/$name.ii") pipelined loops at their proven II, $cmp (= info's IP x OP); $(tail -1 "$T/$name.info" | sed 's/^resources: //')"
+  echo "ok   $name: $(grep -c '^ok' "$T/$name.ii") pipelined loops at their proven II, $cmp (= info's conv DSPs less the requantization's); $(tail -1 "$T/$name.info" | sed 's/^resources: //')"
 }
 quant() { # NAME PROTO WEIGHTS INPUT -> $T/NAME.q.prototxt
   mkdir -p "$T/cal_$1" && cp "$4" "$T/cal_$1/input.npy"
@@ -104,6 +112,12 @@ if [ -d "$M" ]; then
   done
   printf 'target:\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 8\n' >"$T/axi.yaml"
   compare resnet20_axi "$T/resnet20_cifar10.q.prototxt" "$M/resnet20_cifar10/weights.caffemodel" "$T/axi.yaml"
+  # two 8-bit products per DSP48E2 (fx_mul2): half the MAC multipliers,
+  # on-chip and AXI weights, with odd OP (a plain product for the last lane)
+  printf 'target:\n  dsp_packing: true\n' >"$T/pack.yaml"
+  compare resnet20_pack "$T/resnet20_cifar10.q.prototxt" "$M/resnet20_cifar10/weights.caffemodel" "$T/pack.yaml"
+  printf 'target:\n  dsp_packing: true\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 5\n' >"$T/pack5.yaml"
+  compare lenet_pack5 "$T/lenet_mnist.q.prototxt" "$M/lenet_mnist/weights.caffemodel" "$T/pack5.yaml"
 else
   echo "skip: $M not found (shared models)"
 fi

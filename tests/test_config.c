@@ -153,7 +153,7 @@ START_TEST(unknown_keys_warn) {
       diags(),
       "net.yaml:2:3: warning: unknown key 'prat' in target (expected one of: part, clock_ns, "
       "onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, uram_budget, ddr_gbps, "
-      "fold, engine)\n"
+      "fold, dsp_packing, engine)\n"
       "net.yaml:3:13: warning: unknown key 'ii' in target.pragmas (expected one of: "
       "pipeline_ii, in_parallel, out_parallel)\n"
       "net.yaml:7:22: warning: unknown key 'wieghts' in a layer rule (expected one of: place, "
@@ -195,6 +195,27 @@ START_TEST(bad_values_collected) {
       "net.yaml:7:9: error: place must be one of hw, sw, auto\n"
       "net.yaml:10:3: error: duplicate key 'conv1' in layers (first at line 9)\n");
   ck_assert_int_eq(dg.nerrors, 6);
+}
+END_TEST
+
+/* dsp_packing: a boolean, and only on parts with DSP48E2 slices (the
+ * error at the value, wherever the part is given). */
+START_TEST(dsp_packing) {
+  CfgConfig *c = parse("target:\n  dsp_packing: true\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.dsp_packing, 1);
+  c = parse("target:\n  part: xczu3eg-sbva484-1-e\n  dsp_packing: false\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.dsp_packing, 0);
+  ck_assert_int_eq(dg.nerrors, 0);
+  ck_assert_ptr_null(parse("target:\n  dsp_packing: true\n  part: xc7z020-clg484-1\n"));
+  ck_assert_ptr_null(parse("target:\n  dsp_packing: yes\n"));
+  ck_assert_str_eq(diags(),
+                   "net.yaml:2:16: error: target.dsp_packing needs DSP48E2 slices (UltraScale); "
+                   "xc7z020-clg484-1 has DSP48E1, whose 25-bit pre-adder cannot hold two 8-bit "
+                   "weights 18 bits apart\n"
+                   "net.yaml:2:16: error: bad value 'yes' for target.dsp_packing: expected one of "
+                   "false, true\n");
 }
 END_TEST
 
@@ -589,6 +610,7 @@ static Suite *config_suite(void) {
   tcase_add_test(tc, unknown_keys_warn);
   tcase_add_test(tc, bad_place_value);
   tcase_add_test(tc, bad_values_collected);
+  tcase_add_test(tc, dsp_packing);
   tcase_add_test(tc, malformed_yaml);
   tcase_add_test(tc, malformed_yaml_indent);
   tcase_add_test(tc, not_a_mapping);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../runtime/rt_fixed.h"
+#include "../runtime/rt_par.h"
 
 #define D4(t, i) rt_shape_dim4(&(t)->s, (i))
 #define IDENT(M, sh) ((M) == RT_FX_ONE_M && (sh) == RT_FX_ONE_SH)
@@ -719,6 +720,17 @@ START_TEST(elementwise_random) {
       rt_fx_eltwise(&ep, &a1);
       ck_assert(!memcmp(t1.d, t2.d, (size_t)cnt * 2));
     }
+    /* the fused output stage (post) == rt_fx_relu after the kernel */
+    rt_fx_args ra2 = {1, 1, &t2, &t2};
+    ref_relu(&rp, &ra2);
+    ep.post = &rp;
+    for (int i = 0; i < nm; i++) {
+      rt_fx_simd = modes[i];
+      memset(t1.d, 0x55, (size_t)cnt * 2);
+      rt_fx_eltwise(&ep, &a1);
+      ck_assert(!memcmp(t1.d, t2.d, (size_t)cnt * 2));
+    }
+    ep.post = NULL;
     rt_fx_simd = -1;
     rt_fx_concat_param cp;
     memset(&cp, 0, sizeof cp);
@@ -774,6 +786,35 @@ START_TEST(requant_codes_random) {
       }
     }
     rt_fx_simd = -1;
+    free(x), free(y);
+  }
+}
+END_TEST
+
+/* rt_fx_requant_rows: the codes of rt_fx_requant (rt_fx_requant_codes)
+ * with 1, 2 and 3 threads, on tensors large enough to be split by rows
+ * (and small ones, which stay serial). */
+START_TEST(requant_rows_threads) {
+  for (int i = 0; i < 60; i++) {
+    int64_t P = ri(1, 12), R = ri(1, 70), Wd = ri(1, 90), n = P * R * Wd;
+    int16_t *x = xalloc(n), *y = xalloc(n);
+    rcodes(x, n, rbw(), ri(0, 1), (int)ri(0, 30));
+    int32_t M;
+    int8_t sh;
+    rt_fx_multiplier(ldexp(1.0 + (double)ri(0, 1000) / 1000.0, (int)ri(-20, 4)), &M, &sh);
+    int32_t lo = rt_fx_qmin(8, 1), hi = rt_fx_qmax(8);
+    for (int nt = 1; nt <= 3; nt++) {
+      rt_par_pool *pool = nt > 1 ? rt_par_open(nt, 0) : NULL;
+      rt_par_use(pool);
+      memset(y, 0x55, (size_t)n * sizeof *y);
+      rt_fx_requant_rows(x, y, P, R, Wd, M, sh, lo, hi);
+      rt_par_use(NULL);
+      rt_par_close(pool);
+      for (int64_t k = 0; k < n; k++)
+        if (y[k] != rt_fx_requant(x[k], M, sh, lo, hi))
+          ck_abort_msg("requant_rows: %d threads, %lldx%lldx%lld, element %lld", nt, (long long)P,
+                       (long long)R, (long long)Wd, (long long)k);
+    }
     free(x), free(y);
   }
 }
@@ -871,6 +912,7 @@ int main(void) {
   tcase_add_test(tc, pool_random);
   tcase_add_test(tc, elementwise_random);
   tcase_add_test(tc, requant_codes_random);
+  tcase_add_test(tc, requant_rows_threads);
   tcase_add_test(tc, pack8_contract);
   tcase_add_test(tc, edges);
   suite_add_tcase(s, tc);

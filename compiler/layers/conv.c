@@ -308,6 +308,13 @@ static void conv_hls_knobs(const Layer *l, HlKnobs *k) {
  * banks and OP acc banks per iteration -> 1. */
 static int conv_mac_ii(const HlKnobs *k) { return hl_maxi_ii(k->ii, 1); }
 
+/* target.dsp_packing applies (codes of at most 8 bits: a hardware
+ * segment's activations always are, the weights too unless the
+ * precision_param says otherwise): two output channels per multiplier. */
+static bool conv_packs(const Layer *l, const HlKnobs *k) {
+  return k->pack && (!l->q || l->q->bw_params <= 8);
+}
+
 /* Input rows the line buffer loads for the output rows (templates/hls/
  * conv.lua's _lk loop): per output row, the taps' rows inside the input
  * (Deconvolution: on the stride grid), summed over the rows. */
@@ -355,7 +362,9 @@ static void hls_est_common(const Layer *l, const HlKnobs *k, HlEst *e, bool de) 
     e->cycles = e->rd_fm + pix * (G * NOCT + taps * (G * NICT + G * NOCT * NICT * e->ii) + OC) + drain;
   }
   e->wr_fm = drain;
-  e->dsp = IP * OP + 3; /* MACs + the one output requantization */
+  /* MACs (packed: one multiplier per pair of output channels, fx_mul2)
+   * + the one output requantization */
+  e->dsp = IP * (conv_packs(l, k) ? (OP + 1) / 2 : OP) + 3;
   e->macs = pix * OC * ICG * taps;
   /* the arrays of templates/hls/conv.lua (32-bit bias and acc assumed):
    * weight ROM or buffer wb, bias, M, sh, acc, xb, the line buffer lb
@@ -499,6 +508,7 @@ static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p
   lh_set_int(h, "NICT", NICT), lh_set_int(h, "NOCT", NOCT), lh_set_int(h, "D", D);
   lh_set_int(h, "NT", (int64_t)G * NOCT), lh_set_int(h, "NX", (int64_t)G * NICT);
   lh_set_bool(h, "exact", ICG % IP == 0 && OCG % OP == 0);
+  lh_set_bool(h, "pack", f->hw && conv_packs(l, k));
   lh_set_bool(h, "deconv", de);
   return eh_fn_render(f, "hls/conv");
 }

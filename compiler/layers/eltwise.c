@@ -107,6 +107,7 @@ static void eltwise_fx_call(EfCall *c, const Layer *l, const void *param) {
   ef_call_field(c, "sh", "%s", ef_call_list(c, p->n, eu_g8, p->sh));
   ef_call_field(c, "shift", "%d", p->shift);
   ef_call_field(c, "qmin", "%d", (int)p->qmin), ef_call_field(c, "qmax", "%d", (int)p->qmax);
+  ef_call_post(c, "post"); /* rt_fx_eltwise applies the output stage in its pass */
 }
 
 /* hls/eltwise: each bottom requantized to the common scale, combined in a

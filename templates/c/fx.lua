@@ -9,7 +9,9 @@
 --   kernel   rt_fx_<kind>;  ptype, pname, fields ({field, value}) or
 --            ptype == "" (no parameter: NULL)
 --   post     list of {field, value} of the rt_fx_relu_param applied in
---            place after the kernel (empty: none); postname its symbol
+--            place after the kernel (empty: none); postname its symbol;
+--            post_in: the kernel applies it itself (one of `fields`
+--            points to it), so it is defined first and not called here
 --   bottoms, tops   lists of {nd, dims} (C initializer text)
 local lib = import("c/lib")
 
@@ -34,8 +36,9 @@ function render(t)
   for _, a in ipairs(t.arrays) do
     s[#s + 1] = ("static const %s %s[%d] = {\n%s};\n"):format(a.ctype, a.name, a.n, a.body)
   end
+  if t.post_in then s[#s + 1] = init("rt_fx_relu_param", t.postname, t.post) end
   if t.ptype ~= "" then s[#s + 1] = init(t.ptype, t.pname, t.fields) end
-  if #t.post > 0 then s[#s + 1] = init("rt_fx_relu_param", t.postname, t.post) end
+  if #t.post > 0 and not t.post_in then s[#s + 1] = init("rt_fx_relu_param", t.postname, t.post) end
   local ps = {}
   for i = 0, #t.bottoms - 1 do ps[#ps + 1] = "const int16_t *b" .. i end
   ps[#ps + 1] = "int16_t *t0"
@@ -44,7 +47,7 @@ function render(t)
   s[#s + 1] = tensors(t.tops, "", "t", "t")
   s[#s + 1] = ("  const rt_fx_args a = {%d, %d, b, t};\n"):format(#t.bottoms, #t.tops)
   s[#s + 1] = ("  %s(%s, &a);\n"):format(t.kernel, t.ptype ~= "" and "&" .. t.pname or "NULL")
-  if #t.post > 0 then
+  if #t.post > 0 and not t.post_in then
     s[#s + 1] = "  /* output requantization (fused ReLU or format change), in place */\n"
     s[#s + 1] = "  const rt_fx_args pa = {1, 1, t, t};\n"
     s[#s + 1] = ("  rt_fx_relu(&%s, &pa);\n"):format(t.postname)

@@ -28,6 +28,11 @@ static void __attribute__((unused)) fx_dequantize16(const int16_t *x, float *y, 
 static void __attribute__((unused)) fx_requant16(const int16_t *x, int16_t *y, long n, int32_t M, int sh, int32_t lo, int32_t hi) {
   rt_fx_requant_codes(x, y, n, M, sh, lo, hi);
 }
+/* The same for planes x rows x width codes, split by rows over the
+ * threads as the layers around it split theirs (rt_fx_requant_rows). */
+static void __attribute__((unused)) fx_requant16_rows(const int16_t *x, int16_t *y, long planes, int rows, int width, int32_t M, int sh, int32_t lo, int32_t hi) {
+  rt_fx_requant_rows(x, y, planes, rows, width, M, sh, lo, hi);
+}
 
 %s
 ]]):format(t.n16, t.funcs)

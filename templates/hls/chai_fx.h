@@ -54,6 +54,23 @@ static inline int32_t fx_requant64(int64_t acc, int32_t M, int sh, int32_t lo, i
   return fx_sat(r, lo, hi);
 }
 
+/* Two 8-bit products through one multiplier, as a DSP48E2 forms them
+ * (Xilinx WP486; target.dsp_packing, docs/hls.md): the pre-adder makes
+ * w1 * 2^18 + w0 (27 bits), the 27 x 18 multiplier multiplies it by the
+ * shared activation a, so p = a*w0 + 2^18 * a*w1.  For codes of at most
+ * 8 bits |a*w0| <= 2^14 < 2^17: a*w0 is the low 18 bits of p read as a
+ * signed number (fx_lo18), and a*w1 = (p - a*w0) / 2^18 (fx_hi18), an
+ * exact division.  Both are the plain products, bit for bit
+ * (tests/test_hls_fx.c checks every a, w0, w1 in [-128, 127]). */
+static inline int64_t fx_mul2(int32_t a, int32_t w0, int32_t w1) {
+  return (int64_t)a * ((int64_t)w1 * 262144 + w0);
+}
+static inline int32_t fx_lo18(int64_t p) {
+  int32_t l = (int32_t)((uint64_t)p & 0x3ffffu);
+  return l >= 131072 ? l - 262144 : l;
+}
+static inline int32_t fx_hi18(int64_t p) { return (int32_t)((p - fx_lo18(p)) / 262144); }
+
 /* Access macros of the generated HLS C (docs/hls.md "Dynamic II check").
  * Every array access inside a pipelined loop and every m_axi access goes
  * through one of them; CHAI_ITER opens a pipelined loop's iteration and

@@ -21,7 +21,9 @@
 -- (reshaped like the ROM), then a pass over the pixels computes the
 -- block's OP channels (the line buffer holds the group's ICG channels and
 -- is re-filled per block).  The channels are padded with zero weights to
--- whole IP x OP words.  The PIPELINE IIs are chaicc's proven IIs
+-- whole IP x OP words.  With target.dsp_packing (t.pack) the MAC loop
+-- forms two output channels' products with one multiplier (fx_mul2,
+-- docs/hls.md), the same sums.  The PIPELINE IIs are chaicc's proven IIs
 -- (tests/hls_ii.py).  Integer addition is exact, so any loop order gives
 -- the reference sums.
 local lib = import("hls/lib")
@@ -102,6 +104,39 @@ local function mac(t, ind, accs, xbs, wv)
   return ("%sif (icl < %d && ocl < %d)\n%s  %s\n"):format(ind, t.ICG, t.OCG, ind, m)
 end
 
+-- The unrolled output loop of one MAC iteration at indent ind, for input
+-- lane ip: OP plain products, or with dsp_packing (t.pack) OP/2 packed
+-- pairs (fx_mul2: channels op and op + 1 share the activation and one
+-- multiplier) and, for an odd OP, a plain product for the last channel.
+-- acc(op) / wv(op) give the accumulator subscript and the weight access of
+-- channel `op` (a C expression).  Packed, padding output channels add
+-- exact zeros (their weights are 0), so only input padding is guarded.
+local function mac_ops(t, ind, accs, xbs, wv)
+  local F = t.fn
+  if not t.pack then
+    local s = {("%s%s_op: for (int op = 0; op < %d; op++) {\n"):format(ind, F, t.OP)}
+    s[#s + 1] = ("%s  const int icl = ict * %d + ip, ocl = oct * %d + op;\n"):format(ind, t.IP, t.OP)
+    s[#s + 1] = mac(t, ind .. "  ", accs("op"), xbs, wv("op"))
+    return table.concat(s) .. ind .. "}\n"
+  end
+  local i2 = ind .. "  "
+  local s = {("%sconst int icl = ict * %d + ip;\n"):format(ind, t.IP)}
+  local guard = t.ICG % t.IP == 0 and "" or ("if (icl < %d) "):format(t.ICG)
+  if guard == "" then s[#s + 1] = ind .. "(void)icl;\n" end
+  local x = lib.acc("R", "xb", xbs)
+  s[#s + 1] = ("%s%s_op: for (int q = 0; q < %d; q++) {\n"):format(ind, F, t.OP // 2)
+  s[#s + 1] = ("%sconst int op = 2 * q;\n"):format(i2)
+  s[#s + 1] = ("%s%s{\n"):format(i2, guard)
+  s[#s + 1] = ("%s  const int64_t pp = fx_mul2(%s,\n%s      %s, %s);\n"):format(i2, x, i2, wv("op"), wv("op + 1"))
+  s[#s + 1] = ("%s  %s += fx_lo18(pp);\n"):format(i2, lib.acc("RW", "acc", accs("op")))
+  s[#s + 1] = ("%s  %s += fx_hi18(pp);\n%s}\n%s}\n"):format(i2, lib.acc("RW", "acc", accs("op + 1")), i2, ind)
+  if t.OP % 2 == 1 then
+    s[#s + 1] = ("%s%s%s += (int32_t)%s * %s;\n"):format(ind, guard, lib.acc("RW", "acc", accs(tostring(t.OP - 1))), x,
+        wv(tostring(t.OP - 1)))
+  end
+  return table.concat(s)
+end
+
 -- The requantized value of accumulator a for output channel o.
 local function outval(t)
   local F = t.fn
@@ -131,12 +166,13 @@ local function body_rom(t)
   s[#s + 1] = ("              %s_ict: for (int ict = 0; ict < %d; ict++) {\n"):format(F, t.NICT)
   s[#s + 1] = lib.pipeline("", "                ", F .. "_ict", t.II)
   s[#s + 1] = ("                %s_ip: for (int ip = 0; ip < %d; ip++) {\n"):format(F, t.IP)
-  s[#s + 1] = ("                  %s_op: for (int op = 0; op < %d; op++) {\n"):format(F, t.OP)
-  s[#s + 1] = ("                    const int icl = ict * %d + ip, ocl = oct * %d + op;\n"):format(t.IP, t.OP)
-  local wv = lib.acc("R", t.w, ("[((((ky * %d + kx) * %d + g) * %d + oct) * %d + ict) * %d + ip * %d + op]"):format(
-      t.KW, t.G, t.NOCT, t.NICT, t.IP * t.OP, t.OP))
-  s[#s + 1] = mac(t, "                    ", ("[g * %d + oct][op]"):format(t.NOCT), ("[g * %d + ict][ip]"):format(t.NICT), wv)
-  s[#s + 1] = "                  }\n                }\n              }\n            }\n          }\n        }\n      }\n"
+  local function wv(op)
+    return lib.acc("R", t.w, ("[((((ky * %d + kx) * %d + g) * %d + oct) * %d + ict) * %d + ip * %d + %s]"):format(
+        t.KW, t.G, t.NOCT, t.NICT, t.IP * t.OP, t.OP, op))
+  end
+  local function accs(op) return ("[g * %d + oct][%s]"):format(t.NOCT, op) end
+  s[#s + 1] = mac_ops(t, "                  ", accs, ("[g * %d + ict][ip]"):format(t.NICT), wv)
+  s[#s + 1] = "                }\n              }\n            }\n          }\n        }\n      }\n"
   s[#s + 1] = ("      %s_out: for (int o = 0; o < %d; o++) {\n"):format(F, t.OC)
   s[#s + 1] = lib.pipeline("", "        ", F .. "_out", 1)
   s[#s + 1] = ("        const int ocl = o %% %d;\n"):format(t.OCG)
@@ -179,12 +215,12 @@ local function body_axi(t)
   s[#s + 1] = ("              %s_ict: for (int ict = 0; ict < %d; ict++) {\n"):format(F, t.NICT)
   s[#s + 1] = lib.pipeline("", "                ", F .. "_ict", t.II)
   s[#s + 1] = ("                %s_ip: for (int ip = 0; ip < %d; ip++) {\n"):format(F, t.IP)
-  s[#s + 1] = ("                  %s_op: for (int op = 0; op < %d; op++) {\n"):format(F, t.OP)
-  s[#s + 1] = ("                    const int icl = ict * %d + ip, ocl = oct * %d + op;\n"):format(t.IP, t.OP)
-  local wv = lib.acc("R", "wb", ("[((ky * %d + kx) * %d + ict) * %d + ip * %d + op]"):format(
-      t.KW, t.NICT, t.IP * t.OP, t.OP))
-  s[#s + 1] = mac(t, "                    ", "[0][op]", "[ict][ip]", wv)
-  s[#s + 1] = "                  }\n                }\n              }\n            }\n          }\n"
+  local function wv(op)
+    return lib.acc("R", "wb", ("[((ky * %d + kx) * %d + ict) * %d + ip * %d + %s]"):format(
+        t.KW, t.NICT, t.IP * t.OP, t.OP, op))
+  end
+  s[#s + 1] = mac_ops(t, "                  ", function(op) return ("[0][%s]"):format(op) end, "[ict][ip]", wv)
+  s[#s + 1] = "                }\n              }\n            }\n          }\n"
   s[#s + 1] = ("          %s_out: for (int op = 0; op < %d; op++) {\n"):format(F, t.OP)
   s[#s + 1] = lib.pipeline("", "            ", F .. "_out", 1)
   s[#s + 1] = ("            const int o = g * %d + oct * %d + op;\n"):format(t.OCG, t.OP)

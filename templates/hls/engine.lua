@@ -64,14 +64,35 @@ local function body(t)
   s[#s + 1] = lib.pipeline("", "              ", F .. "_mac", 1)
   s[#s + 1] = "              const int t = j / d_nict, ict = j % d_nict, g = t / d_noct, oct = t % d_noct;\n"
   s[#s + 1] = ("              %s_ip: for (int ip = 0; ip < %d; ip++) {\n"):format(F, IP)
-  s[#s + 1] = ("                %s_op: for (int op = 0; op < %d; op++) {\n"):format(F, OP)
-  s[#s + 1] = ("                  const int icl = ict * %d + ip, ocl = oct * %d + op, c = g * d_icg + icl;\n"):format(IP, OP)
-  s[#s + 1] = "                  if (icl < d_icg && ocl < d_ocg)\n"
-  s[#s + 1] = ("                    %s += (int32_t)%s *\n                        %s;\n"):format(
-      lib.acc("RW", "acc", "[t][op]"),
-      lib.acc("R", "lb", ("[c %% %d][(c / %d) * d_lbw + ky * d_w + ix]"):format(IP, IP)),
-      lib.acc("R", "wb", ("[((t * d_taps + ky * d_kw + kx) * d_nict + ict) * %d + ip * %d + op]"):format(IP * OP, OP)))
-  s[#s + 1] = "                }\n              }\n            }\n          }\n        }\n"
+  local x = lib.acc("R", "lb", ("[c %% %d][(c / %d) * d_lbw + ky * d_w + ix]"):format(IP, IP))
+  local function wv(op)
+    return lib.acc("R", "wb", ("[((t * d_taps + ky * d_kw + kx) * d_nict + ict) * %d + ip * %d + %s]"):format(IP * OP, OP, op))
+  end
+  if not t.pack then
+    s[#s + 1] = ("                %s_op: for (int op = 0; op < %d; op++) {\n"):format(F, OP)
+    s[#s + 1] = ("                  const int icl = ict * %d + ip, ocl = oct * %d + op, c = g * d_icg + icl;\n"):format(IP, OP)
+    s[#s + 1] = "                  if (icl < d_icg && ocl < d_ocg)\n"
+    s[#s + 1] = ("                    %s += (int32_t)%s *\n                        %s;\n"):format(
+        lib.acc("RW", "acc", "[t][op]"), x, wv("op"))
+    s[#s + 1] = "                }\n              }\n            }\n          }\n        }\n"
+  else
+    -- dsp_packing: channels op, op + 1 share the activation and one
+    -- multiplier (fx_mul2); padding output channels add exact zeros
+    -- (zero weights), so only input padding is guarded
+    s[#s + 1] = ("                const int icl = ict * %d + ip, c = g * d_icg + icl;\n"):format(IP)
+    s[#s + 1] = "                (void)oct;\n"
+    s[#s + 1] = ("                %s_op: for (int q = 0; q < %d; q++) {\n"):format(F, OP // 2)
+    s[#s + 1] = "                  const int op = 2 * q;\n"
+    s[#s + 1] = "                  if (icl < d_icg) {\n"
+    s[#s + 1] = ("                    const int64_t pp = fx_mul2(%s,\n                        %s, %s);\n"):format(x, wv("op"), wv("op + 1"))
+    s[#s + 1] = ("                    %s += fx_lo18(pp);\n"):format(lib.acc("RW", "acc", "[t][op]"))
+    s[#s + 1] = ("                    %s += fx_hi18(pp);\n                  }\n                }\n"):format(lib.acc("RW", "acc", "[t][op + 1]"))
+    if OP % 2 == 1 then
+      s[#s + 1] = ("                if (icl < d_icg) %s += (int32_t)%s * %s;\n"):format(
+          lib.acc("RW", "acc", ("[t][%d]"):format(OP - 1)), x, wv(tostring(OP - 1)))
+    end
+    s[#s + 1] = "              }\n            }\n          }\n        }\n"
+  end
   -- the output stage: R lanes (UNROLL factor=R) over the blocks' channels
   s[#s + 1] = vfor(t, "        ", "out", "j", "nout")
   s[#s + 1] = lib.pipeline("", "          ", F .. "_out", 1, t.R, "j")
