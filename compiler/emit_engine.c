@@ -1,6 +1,6 @@
 /* emit_engine.c - the shared convolution engine's function (hls/engine):
  * its descriptor tables and quant tables, and its weights in the AXI
- * memory (see emit_hls.h, hls_engine.h and docs/hls.md "Shared engine"). */
+ * memory (see emit_hls.h, hls.h (HlEngine) and docs/hls.md "Shared engine"). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -21,7 +21,6 @@
 #include "emit_util.h"
 #include "fx_plan.h"
 #include "hls.h"
-#include "hls_engine.h"
 #include "lua_host.h"
 
 typedef struct EhHost {

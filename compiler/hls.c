@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "hls_engine.h"
 #include "parts.h"
 #include "passes.h"
 #include "quant.h"

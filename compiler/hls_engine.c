@@ -1,6 +1,6 @@
 /* hls_engine.c - sizing, estimate and resources of the shared convolution
- * engine (see hls_engine.h and docs/hls.md "Shared engine"). */
-#include "hls_engine.h"
+ * engine (declared in hls.h; see docs/hls.md "Shared engine"). */
+#include "hls.h"
 
 #include <string.h>
 

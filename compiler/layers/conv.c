@@ -8,7 +8,6 @@
 #include "../emit_hls.h"
 #include "../emit_kind.h"
 #include "../hls.h"
-#include "../hls_engine.h"
 #include "../ir.h"
 #include "../partition.h"
 #include "../qsim.h"
