@@ -36,6 +36,23 @@ double hl_clock_ns(const CfgConfig *cfg) {
 
 int64_t hl_cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/* Input rows the line buffer loads for the output rows (the _lk loops of
+ * templates/hls/conv.lua and engine.lua): per output row, the taps' rows
+ * inside the input (Deconvolution: on the stride grid), summed. */
+int64_t hl_fill_rows(const rt_conv_param *p, int64_t H, int64_t OH, bool de) {
+  int64_t rows = 0;
+  for (int64_t oy = 0; oy < OH; oy++)
+    for (int64_t ky = 0; ky < p->kh; ky++) {
+      int64_t iy = oy * p->sh - p->ph + ky * p->dh;
+      if (de) {
+        int64_t ty = oy + p->ph - ky * p->dh;
+        iy = ty >= 0 && ty % p->sh == 0 ? ty / p->sh : -1;
+      }
+      rows += iy >= 0 && iy < H;
+    }
+  return rows;
+}
+
 int hl_maxi_ii(int req, int64_t n) { return n > req ? (int)(n < (1 << 30) ? n : 1 << 30) : req; }
 
 void hl_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {

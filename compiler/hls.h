@@ -66,6 +66,10 @@ void hl_estimate(const Layer *l, const HlKnobs *k, HlEst *e);
 int hl_maxi_ii(int req, int64_t n);
 /* ceil(a / b) for b > 0 (for the kinds' hls_estimate slots). */
 int64_t hl_cdiv(int64_t a, int64_t b);
+/* Input rows a convolution's line buffer loads over its OH output rows
+ * (H input rows, geometry p; de: Deconvolution, rows on the stride grid):
+ * per output row, the taps' rows inside the input. */
+int64_t hl_fill_rows(const rt_conv_param *p, int64_t H, int64_t OH, bool de);
 
 /* BRAM18Ks of an array of `depth` elements of `bits` bits split into
  * `banks` banks (cyclic or block: ceil(depth / banks) each); each bank

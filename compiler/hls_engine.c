@@ -21,14 +21,7 @@ static void geo(const Layer *l, int ip, int op, Geo *q) {
   q->G = p->group > 0 ? p->group : 1;
   q->ICG = q->C / q->G, q->OCG = q->OC / q->G, q->KH = p->kh, q->KW = p->kw;
   q->NICT = hl_cdiv(q->ICG, ip), q->NOCT = hl_cdiv(q->OCG, op), q->taps = q->KH * q->KW;
-  /* input rows the line buffer loads over the output rows (engine.lua's
-   * _lk loop: the taps' rows inside the input) */
-  q->rows = 0;
-  for (int64_t oy = 0; oy < q->OH; oy++)
-    for (int64_t ky = 0; ky < q->KH; ky++) {
-      int64_t iy = oy * p->sh - p->ph + ky * p->dh;
-      q->rows += iy >= 0 && iy < q->H;
-    }
+  q->rows = hl_fill_rows(p, q->H, q->OH, false); /* engine.lua's _lk loop */
 }
 
 void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {

@@ -314,22 +314,6 @@ static bool conv_packs(const Layer *l, const HlKnobs *k) {
   return k->pack && (!l->q || l->q->bw_params <= 8);
 }
 
-/* Input rows the line buffer loads for the output rows (templates/hls/
- * conv.lua's _lk loop): per output row, the taps' rows inside the input
- * (Deconvolution: on the stride grid), summed over the rows. */
-static int64_t conv_fill_rows(const rt_conv_param *p, int64_t H, int64_t OH, bool de) {
-  int64_t rows = 0;
-  for (int64_t oy = 0; oy < OH; oy++)
-    for (int64_t ky = 0; ky < p->kh; ky++) {
-      int64_t iy = oy * p->sh - p->ph + ky * p->dh;
-      if (de) {
-        int64_t ty = oy + p->ph - ky * p->dh;
-        iy = ty >= 0 && ty % p->sh == 0 ? ty / p->sh : -1;
-      }
-      rows += iy >= 0 && iy < H;
-    }
-  return rows;
-}
 
 /* The loops of templates/hls/conv.lua at their proven IIs.  On-chip
  * weights: per output row the line-buffer bursts (C x the rows x W), per
@@ -347,7 +331,7 @@ static void hls_est_common(const Layer *l, const HlKnobs *k, HlEst *e, bool de) 
   int64_t N = in->d[0], G = p->group, C = in->d[1], ICG = C / G, OC = out->d[1], OCG = OC / G;
   int64_t H = in->d[2], W = in->d[3], OH = out->d[2], OW = out->d[3];
   int64_t pix = N * OH * OW, taps = (int64_t)p->kh * p->kw, IP = k->ip, OP = k->op;
-  int64_t NOCT = hl_cdiv(OCG, OP), NICT = hl_cdiv(ICG, IP), rows = conv_fill_rows(p, H, OH, de);
+  int64_t NOCT = hl_cdiv(OCG, OP), NICT = hl_cdiv(ICG, IP), rows = hl_fill_rows(p, H, OH, de);
   int64_t drain = N * OH * OC * OW, wblk = taps * NICT * IP * OP;
   e->ii = conv_mac_ii(k);
   if (k->axi) {
