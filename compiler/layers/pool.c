@@ -215,25 +215,46 @@ static int pool_ii(const Layer *l, const HlKnobs *k) {
   return hl_maxi_ii(k->ii, 1);
 }
 
-/* The loops of templates/hls/pool.lua: per plane and output row, the
- * bursts of the window rows inside the input (W beats each), then OW
- * window iterations at the II; the m_axi bytes are the bursts' beats and
- * the outputs. */
+/* Whether pooling layer l streams its input rows (templates/hls/pool.lua):
+ * windows overlapping vertically (SH < KH, not global, PH < KH), where
+ * re-filling the KH window rows per output row would read each input row
+ * about KH/SH times.  *ye gets the rows the stream runs over: up to the
+ * last window's last row, (OH - 1)*SH - PH + KH (rows past H are shifted
+ * in without a read). */
+static bool pool_stream(const Layer *l, int64_t *ye) {
+  const rt_pool_param *p = &l->p.pool;
+  const rt_shape *out = &l->top[0]->shape;
+  if (p->global || p->sh >= p->kh || p->ph >= p->kh) return false;
+  *ye = (out->d[2] - 1) * p->sh - p->ph + p->kh;
+  return true;
+}
+
+/* The loops of templates/hls/pool.lua, per plane.  Streaming (pool_stream):
+ * YE row shifts of W cycles each (rows inside the input are W-beat
+ * bursts), then OW window iterations per output row at the II.  Else per
+ * output row the bursts of its window rows inside the input (W beats
+ * each), then the OW window iterations.  The m_axi bytes are the bursts'
+ * beats and the outputs. */
 static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
   const rt_pool_param *p = &l->p.pool;
   int64_t H = in->d[2], W = in->d[3], OH = out->d[2], OW = out->d[3];
   int64_t NC = in->d[0] * in->d[1], kh = p->global ? H : p->kh, kw = p->global ? W : p->kw;
-  int64_t sh = p->global ? 1 : p->sh, ph = p->global ? 0 : p->ph, rows = 0;
-  for (int64_t oy = 0; oy < OH; oy++)
-    for (int64_t ky = 0; ky < kh; ky++) {
-      int64_t iy = oy * sh - ph + ky;
-      rows += iy >= 0 && iy < H;
-    }
+  int64_t sh = p->global ? 1 : p->sh, ph = p->global ? 0 : p->ph, rows = 0, ye = 0;
   e->ii = pool_ii(l, k);
-  e->rd_fm = NC * rows * W;
+  if (pool_stream(l, &ye)) {
+    e->rd_fm = NC * (ye < H ? ye : H) * W;
+    e->cycles = NC * ye * W + e->ii * NC * OH * OW;
+  } else {
+    for (int64_t oy = 0; oy < OH; oy++)
+      for (int64_t ky = 0; ky < kh; ky++) {
+        int64_t iy = oy * sh - ph + ky;
+        rows += iy >= 0 && iy < H;
+      }
+    e->rd_fm = NC * rows * W;
+    e->cycles = e->rd_fm + e->ii * NC * OH * OW;
+  }
   e->wr_fm = NC * OH * OW;
-  e->cycles = e->rd_fm + e->ii * NC * OH * OW;
   e->dsp = 3;
   e->bram18k = hl_bram18k(kh * W, 8, kh * (kw < W ? kw : W));
 }
@@ -270,6 +291,10 @@ static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
   lh_set_int(h, "II", pool_ii(l, f->k));
   lh_set_int(h, "LANES", 1);
+  int64_t ye = 0;
+  lh_set_bool(h, "stream", pool_stream(l, &ye));
+  lh_set_int(h, "YE", ye);
+  lh_set_int(h, "KL", kh - 1 - (g ? 0 : p->g.ph)); /* row y ends output row (y - KL) / SH */
   return eh_fn_render(f, "hls/pool");
 }
 

@@ -4,12 +4,19 @@
 -- count, rounding half away from zero; then the requantization (a plain
 -- saturation when the scales are equal).
 --
--- Per plane and output row, the window's KH input rows are burst from the
--- m_axi feature map into the line buffer lb[KH][W] (one pipelined II=1
--- loop per row, consecutive addresses); lb is partitioned completely by
--- row and cyclically by KW along the row, so the pipelined _ox loop reads
--- its KH x KW window (unrolled) one word per bank: II 1.  The outputs of a
--- row are written at consecutive addresses (a burst).
+-- Per plane, the line buffer lb[KH][W] holds the window's KH input rows;
+-- lb is partitioned completely by row and cyclically by KW along the row,
+-- so the pipelined _ox loop reads its KH x KW window (unrolled) one word
+-- per bank: II 1.  The outputs of a row are written at consecutive
+-- addresses (a burst).  lb is filled in one of two ways (chosen by
+-- compiler/layers/pool.c, t.stream):
+--   * streaming (windows overlapping vertically): each input row is burst
+--     once from the m_axi feature map, shifted into lb's last row while
+--     the other rows move up (one read and one write per bank and cycle,
+--     II 1), and each output row is computed when its last window row
+--     has arrived;
+--   * re-filled: per output row, the window's KH input rows are burst
+--     into lb (one pipelined II=1 loop per row, consecutive addresses).
 local lib = import("hls/lib")
 
 function render(t)
@@ -25,7 +32,38 @@ function render(t)
   end
   s[#s + 1] = ("CHAI_ARRAY2(lb, %d, %s, 0, %d, %s, %d)\n"):format(t.KH, t.KH > 1 and "CHAI_COMPLETE" or "CHAI_NONE",
       t.W, kf > 1 and "CHAI_CYCLIC" or "CHAI_NONE", kf)
-  s[#s + 1] = ([[
+  if t.stream then
+    -- streaming: every input row once, shifted into the bottom row of lb
+    -- (row r of lb then holds input row y - KH + 1 + r); the rows past the
+    -- input are shifted in without a read; when row y ends a window row
+    -- (y = oy*SH - PH + KH - 1), output row oy is computed: lb[ky] holds
+    -- its input row oy*SH - PH + ky, as in the re-filled form.
+    s[#s + 1] = ([[
+%s_p: for (int p = 0; p < %d; p++) {
+  %s_y: for (int y = 0; y < %d; y++) {
+    if (y < %d) {
+      %s_lx: for (int x = 0; x < %d; x++) {
+]]):format(F, t.NC, F, t.YE, t.H, F, t.W)
+    local function shift(ind, label)
+      return ("%s%s: for (int r = 0; r < %d; r++) %s = %s;\n"):format(ind, label, t.KH - 1,
+          lib.acc("W", "lb", "[r][x]"), lib.acc("R", "lb", "[r + 1][x]"))
+    end
+    s[#s + 1] = lib.pipeline("", "        ", F .. "_lx", 1)
+    s[#s + 1] = shift("        ", F .. "_ls")
+    s[#s + 1] = ("        %s = %s;\n      }\n    } else {\n"):format(lib.acc("W", "lb", ("[%d][x]"):format(t.KH - 1)),
+        lib.acc("MR", "x0", ("[(p * %d + y) * %d + x]"):format(t.H, t.W)))
+    s[#s + 1] = ("      %s_lv: for (int x = 0; x < %d; x++) {\n"):format(F, t.W)
+    s[#s + 1] = lib.pipeline("", "        ", F .. "_lv", 1)
+    s[#s + 1] = shift("        ", F .. "_vs")
+    s[#s + 1] = ([[
+      }
+    }
+    const int t = y - %d;
+    if (t < 0 || t %% %d != 0) continue;
+    const int oy = t / %d;
+]]):format(t.KL, t.SH, t.SH)
+  else
+    s[#s + 1] = ([[
 %s_p: for (int p = 0; p < %d; p++) {
   %s_oy: for (int oy = 0; oy < %d; oy++) {
     %s_lk: for (int ky = 0; ky < %d; ky++) {
@@ -33,9 +71,10 @@ function render(t)
       if (iy < 0 || iy >= %d) continue;
       %s_lx: for (int x = 0; x < %d; x++) {
 ]]):format(F, t.NC, F, t.OH, F, t.KH, t.SH, t.PH, t.H, F, t.W)
-  s[#s + 1] = lib.pipeline("", "        ", F .. "_lx", 1)
-  s[#s + 1] = ("        %s = %s;\n      }\n    }\n"):format(lib.acc("W", "lb", "[ky][x]"),
-      lib.acc("MR", "x0", ("[(p * %d + iy) * %d + x]"):format(t.H, t.W)))
+    s[#s + 1] = lib.pipeline("", "        ", F .. "_lx", 1)
+    s[#s + 1] = ("        %s = %s;\n      }\n    }\n"):format(lib.acc("W", "lb", "[ky][x]"),
+        lib.acc("MR", "x0", ("[(p * %d + iy) * %d + x]"):format(t.H, t.W)))
+  end
   s[#s + 1] = ("    %s_ox: for (int ox = 0; ox < %d; ox++) {\n"):format(F, t.OW)
   s[#s + 1] = lib.pipeline("", "      ", F .. "_ox", t.II)
   s[#s + 1] = ([[
