@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "fx_plan.h"
 #include "loader.h"
 #include "partition.h"
 #include "passes.h"
@@ -26,7 +27,9 @@ static void usage(FILE *f) {
              "  --hls             HLS estimate: per hardware segment and layer, the\n"
              "                    proven II, compute and memory cycles, DSP, BRAM18K and\n"
              "                    URAM after folding under the part's budget, and the\n"
-             "                    line 'resources: ... on PART: fits' (docs/hls.md)\n");
+             "                    line 'resources: ... on PART: fits' (docs/hls.md); with\n"
+             "                    WEIGHTS of a quantized net, the plan compile makes\n"
+             "                    (its 8-bit segments and conversion steps)\n");
 }
 
 /* The placement table: one line per layer, then the counts. */
@@ -128,7 +131,18 @@ int cmd_info(int argc, char **argv) {
     if (pt_assign(n, cfg)) return 1;
     if (config || graph) print_placement(n, cfg);
     if (graph && pt_write_dot(n, graph, &chai_diag)) return 1;
-    if (hls) hl_info(n, cfg, stdout);
+    if (hls && pos[1] && qs_net_has_quant(n)) {
+      /* a quantized net with its weights: the plan `compile --target hls`
+       * makes (segments of 8-bit steps, conversion steps counted) */
+      QsNet *qn = qs_prepare(n, &chai_diag);
+      FpPlan fp;
+      HlLayout lay;
+      if (!qn || fp_plan(&fp, n, qn, &chai_arena, "net", false)) return 1;
+      fp_hl_layout(&fp, &chai_arena, &lay);
+      hl_info(n, cfg, &lay, stdout);
+    } else if (hls) {
+      hl_info(n, cfg, NULL, stdout);
+    }
   }
   return cli_status();
 }

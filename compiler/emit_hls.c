@@ -259,17 +259,9 @@ EhCtx *eh_open(const EhHost *hh) {
   x->dirs = calloc((size_t)ns, sizeof(Sb));
   x->uses_wts = calloc((size_t)ns, sizeof(bool));
   if (!x->funcs || !x->calls || !x->dirs || !x->uses_wts) exit(3);
-  int nid = 0;
-  for (int i = 0; i < p->n->nlayer; i++)
-    if (p->n->layers[i]->id >= nid) nid = p->n->layers[i]->id + 1;
-  bool *hwl = ar_array(hh->ar, (size_t)nid + 1, sizeof *hwl);
-  int *segs = ar_array(hh->ar, (size_t)nid + 1, sizeof *segs);
-  for (int i = 0; i < p->n->nlayer; i++) {
-    int id = p->n->layers[i]->id;
-    hwl[id] = p->L[id].unit >= 0;
-    segs[id] = p->L[id].unit;
-  }
-  x->hp = hl_plan_seg(p->n, hh->cfg, hwl, segs, hh->ar);
+  HlLayout lay;
+  fp_hl_layout(p, hh->ar, &lay);
+  x->hp = hl_plan_seg(p->n, hh->cfg, lay.hw, lay.seg, lay.steps, hh->ar);
   if (hl_check_fit(x->hp, hh->cfg, p->n, hh->dg)) goto fail;
   for (int i = 0; i < p->n->nlayer; i++) {
     Layer *l = p->n->layers[i];

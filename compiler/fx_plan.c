@@ -235,3 +235,23 @@ void fp_step_calls(const FpPlan *p, const Layer *l, bool seg, Sb *out) {
     sb_puts(out, ");\n");
   }
 }
+
+void fp_hl_layout(const FpPlan *p, Arena *ar, HlLayout *lay) {
+  int nid = 0;
+  for (int i = 0; i < p->n->nlayer; i++)
+    if (p->n->layers[i]->id >= nid) nid = p->n->layers[i]->id + 1;
+  lay->hw = ar_array(ar, (size_t)nid + 1, sizeof *lay->hw);
+  lay->seg = ar_array(ar, (size_t)nid + 1, sizeof *lay->seg);
+  lay->steps = ar_array(ar, (size_t)nid + 1, sizeof *lay->steps);
+  for (int i = 0; i < p->n->nlayer; i++) {
+    int id = p->n->layers[i]->id;
+    lay->hw[id] = p->L[id].unit >= 0;
+    lay->seg[id] = p->L[id].unit;
+    for (int j = 0; j < p->L[id].nstep; j++) {
+      const FpStep *s = &p->L[id].step[j];
+      if (s->fn == p->fname[id]) continue;
+      lay->steps[id].n++;
+      lay->steps[id].elems += p->buf[s->buf[1]].n;
+    }
+  }
+}

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hls.h"
 #include "ir.h"
 #include "qsim.h"
 #include "strbuf.h"
@@ -75,6 +76,11 @@ typedef struct FpPlan {
 /* Plans the buffers, steps and segments of qn's net into p (arrays in
  * ar).  0, or -1 after reporting an unsupported layer. */
 int fp_plan(FpPlan *p, Net *n, const QsNet *qn, Arena *ar, const char *prefix, bool sw);
+
+/* The hardware layout of plan p (hls.h HlLayout, arrays in ar): the
+ * layers of its segments, and each one's conversion and post-op steps
+ * (every step but the kernel's own). */
+void fp_hl_layout(const FpPlan *p, Arena *ar, HlLayout *lay);
 
 /* The element type of a buffer ("int8_t" / "int16_t"). */
 const char *fp_ctype(const FpBuf *b);

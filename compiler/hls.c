@@ -36,21 +36,36 @@ double hl_clock_ns(const CfgConfig *cfg) {
 
 int64_t hl_cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/* The (output, tap) pairs along one axis whose input position is inside
+ * the input: in/out the axis's input/output sizes, k s pd d its kernel,
+ * stride, pad and dilation; Deconvolution (de): on the stride grid. */
+static int64_t valid_taps(int64_t k, int64_t s, int64_t pd, int64_t d, int64_t in, int64_t out,
+                          bool de) {
+  int64_t n = 0;
+  for (int64_t o = 0; o < out; o++)
+    for (int64_t t = 0; t < k; t++) {
+      int64_t i = o * s - pd + t * d;
+      if (de) {
+        int64_t ti = o + pd - t * d;
+        i = ti >= 0 && ti % s == 0 ? ti / s : -1;
+      }
+      n += i >= 0 && i < in;
+    }
+  return n;
+}
+
 /* Input rows the line buffer loads for the output rows (the _lk loops of
  * templates/hls/conv.lua and engine.lua): per output row, the taps' rows
  * inside the input (Deconvolution: on the stride grid), summed. */
 int64_t hl_fill_rows(const rt_conv_param *p, int64_t H, int64_t OH, bool de) {
-  int64_t rows = 0;
-  for (int64_t oy = 0; oy < OH; oy++)
-    for (int64_t ky = 0; ky < p->kh; ky++) {
-      int64_t iy = oy * p->sh - p->ph + ky * p->dh;
-      if (de) {
-        int64_t ty = oy + p->ph - ky * p->dh;
-        iy = ty >= 0 && ty % p->sh == 0 ? ty / p->sh : -1;
-      }
-      rows += iy >= 0 && iy < H;
-    }
-  return rows;
+  return valid_taps(p->kh, p->sh, p->ph, p->dh, H, OH, de);
+}
+
+/* The same along x: per output column, the taps' columns inside the
+ * input.  A tap runs its loops (the code's `continue` skips the others)
+ * for fill_rows x fill_cols (output pixel, tap) pairs per image. */
+int64_t hl_fill_cols(const rt_conv_param *p, int64_t W, int64_t OW, bool de) {
+  return valid_taps(p->kw, p->sw, p->pw, p->dw, W, OW, de);
 }
 
 int hl_maxi_ii(int req, int64_t n) { return n > req ? (int)(n < (1 << 30) ? n : 1 << 30) : req; }
@@ -134,6 +149,18 @@ static void sum_plan(const Net *n, HlPlan *p) {
   }
 }
 
+/* Layer l's conversion and post-op steps (HlSteps) on top of its kernel's
+ * estimate e: one element per iteration at the layer's II (elem.lua with
+ * one lane), each element read and written once, 3 DSPs per step (its
+ * requantization). */
+static void add_steps(const HlPlan *p, const Layer *l, const HlKnobs *k, HlEst *e) {
+  if (!p->steps || !p->steps[l->id].n) return;
+  int64_t x = p->steps[l->id].elems;
+  e->cycles += hl_maxi_ii(k->ii, 1) * x;
+  e->rd_fm += x, e->wr_fm += x;
+  e->dsp += 3 * p->steps[l->id].n;
+}
+
 /* Engine i's layers: knobs (the engine's IP x OP, AXI weights) and
  * estimates; the engine's resources go to its first layer. */
 static void engine_est(HlPlan *p, int i) {
@@ -144,6 +171,7 @@ static void engine_est(HlPlan *p, int i) {
     k->ip = g->ip, k->op = g->op, k->axi = true, k->ii = 1, k->pack = g->pack;
     hl_engine_est(l, g, &p->e[l->id]);
     if (!j) hl_engine_res(g, &p->e[l->id]);
+    add_steps(p, l, k, &p->e[l->id]);
   }
 }
 
@@ -220,6 +248,7 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
       }
       HlEst e2;
       hl_estimate(l, &k2, &e2);
+      add_steps(p, l, &k2, &e2);
       int64_t save = res_of(&p->e[l->id], res) - res_of(&e2, res);
       int64_t cost = e2.cycles - p->e[l->id].cycles;
       if (save <= 0) continue;
@@ -282,11 +311,13 @@ HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
     prev = hw[l->id];
     if (prev) seg[l->id] = s;
   }
-  return hl_plan_seg(n, cfg, hw, seg, ar);
+  return hl_plan_seg(n, cfg, hw, seg, NULL, ar);
 }
 
-HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const int *seg, Arena *ar) {
+HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const int *seg,
+                    const HlSteps *steps, Arena *ar) {
   HlPlan *p = ar_alloc(ar, sizeof *p);
+  p->steps = steps;
   for (int i = 0; i < n->nlayer; i++)
     if (n->layers[i]->id >= p->nid) p->nid = n->layers[i]->id + 1;
   p->hw = ar_array(ar, (size_t)p->nid + 1, sizeof *p->hw);
@@ -298,7 +329,9 @@ HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const in
     const Layer *l = n->layers[i];
     p->hw[l->id] = hw[l->id];
     hl_knobs(cfg, l, hl_wbytes(l), &p->k[l->id]);
-    if (p->hw[l->id]) hl_estimate(l, &p->k[l->id], &p->e[l->id]);
+    if (!p->hw[l->id]) continue;
+    hl_estimate(l, &p->k[l->id], &p->e[l->id]);
+    add_steps(p, l, &p->k[l->id], &p->e[l->id]);
   }
   if (cfg && cfg->target.engine == 1) engine_plan(n, cfg, seg, p, ar);
   sum_plan(n, p);
@@ -356,19 +389,26 @@ static int hw_seg_of(const Net *n, const bool *hw, const Layer *t) {
   return s;
 }
 
-void hl_info(Net *n, const CfgConfig *cfg, FILE *f) {
-  PsLog lg;
-  ps_log_init(&lg, n->ar);
-  ps_run(n, &lg);
-  int nid = 0;
-  for (int i = 0; i < n->nlayer; i++)
-    if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
-  bool *hw = ar_array(n->ar, (size_t)nid + 1, sizeof *hw);
-  for (int i = 0; i < n->nlayer; i++) {
-    const Layer *l = n->layers[i];
-    hw[l->id] = !l->dead && !lk_is(l->kind, LKF_SOURCE) && l->place == PL_HW && hl_kind_ok(l->kind);
+void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
+  bool *hw;
+  HlPlan *pl;
+  if (lay) {
+    hw = lay->hw;
+    pl = hl_plan_seg(n, cfg, hw, lay->seg, lay->steps, n->ar);
+  } else {
+    PsLog lg;
+    ps_log_init(&lg, n->ar);
+    ps_run(n, &lg);
+    int nid = 0;
+    for (int i = 0; i < n->nlayer; i++)
+      if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
+    hw = ar_array(n->ar, (size_t)nid + 1, sizeof *hw);
+    for (int i = 0; i < n->nlayer; i++) {
+      const Layer *l = n->layers[i];
+      hw[l->id] = !l->dead && !lk_is(l->kind, LKF_SOURCE) && l->place == PL_HW && hl_kind_ok(l->kind);
+    }
+    pl = hl_plan(n, cfg, hw, n->ar);
   }
-  HlPlan *pl = hl_plan(n, cfg, hw, n->ar);
   double clk = hl_clock_ns(cfg);
   fprintf(f, "hls: part %s, clock %.3g ns (%.1f MHz)\n", hl_part(cfg), clk, 1e3 / clk);
   fprintf(f, "budget: DSP %lld BRAM18K %lld URAM %lld, DDR %.2f GB/s (%s board)%s\n",

@@ -70,6 +70,7 @@ int64_t hl_cdiv(int64_t a, int64_t b);
  * (H input rows, geometry p; de: Deconvolution, rows on the stride grid):
  * per output row, the taps' rows inside the input. */
 int64_t hl_fill_rows(const rt_conv_param *p, int64_t H, int64_t OH, bool de);
+int64_t hl_fill_cols(const rt_conv_param *p, int64_t W, int64_t OW, bool de);
 
 /* BRAM18Ks of an array of `depth` elements of `bits` bits split into
  * `banks` banks (cyclic or block: ceil(depth / banks) each); each bank
@@ -91,6 +92,15 @@ typedef struct HlBudget {
 
 struct HlEngine;
 
+/* The elementwise steps a layer's fixed-point plan adds around its kernel
+ * (fx_plan.h: input conversions <fn>_cv<k> and the post op <fn>_post, one
+ * requantization lane each, templates/hls/elem.lua): how many, and their
+ * elements in all. */
+typedef struct HlSteps {
+  int n;
+  int64_t elems;
+} HlSteps;
+
 typedef struct HlPlan {
   int nid;              /* arrays below are indexed by Layer.id < nid */
   bool *hw;             /* layer in a hardware segment */
@@ -110,6 +120,7 @@ typedef struct HlPlan {
   int *eng;
   Layer ***elay;
   int *ecnt;
+  const HlSteps *steps; /* per Layer.id, or NULL (hl_plan_seg) */
 } HlPlan;
 
 /* ---- the shared convolution engine (`target.engine: shared`, docs/hls.md
@@ -179,8 +190,11 @@ HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar);
 /* The same with the hardware segments given: seg[l->id] is layer l's
  * segment (>= 0 for the layers with hw set).  hl_plan derives them as
  * hl_info prints them: maximal runs of hardware layers, dead and source
- * layers not breaking a run. */
-HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const int *seg, Arena *ar);
+ * layers not breaking a run.  steps (per Layer.id, may be NULL: hl_plan
+ * passes NULL, having no quantized plan) adds each layer's conversion and
+ * post-op steps to its estimate. */
+HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const int *seg,
+                    const HlSteps *steps, Arena *ar);
 /* The resource line: "resources: DSP u/a BRAM18K u/a URAM u/a on PART:
  * fits" (or ": does not fit (what)"), no newline. */
 void hl_resource_line(const HlPlan *p, char *buf, size_t n);
@@ -189,10 +203,21 @@ void hl_resource_line(const HlPlan *p, char *buf, size_t n);
  * returns -1 then, else 0. */
 int hl_check_fit(const HlPlan *p, const CfgConfig *cfg, const Net *n, Diag *dg);
 
-/* `chaicc info --hls`: runs the graph passes on n (in place), forms the
- * hardware segments (maximal runs of live layers placed in hardware whose
- * kind hl_kind_ok accepts; pt_assign must have run) and prints per-layer
- * and per-segment cycles and DSPs and the frame rate at the clock. */
-void hl_info(Net *n, const CfgConfig *cfg, FILE *f);
+/* A compiled net's hardware layout, per Layer.id: in a segment (hw), which
+ * one (seg), its conversion and post-op steps (steps); fp_hl_layout
+ * (fx_plan.h) reads it off the fixed-point plan. */
+typedef struct HlLayout {
+  bool *hw;
+  int *seg;
+  HlSteps *steps;
+} HlLayout;
+
+/* `chaicc info --hls`: prints per-layer and per-segment cycles and DSPs and
+ * the frame rate at the clock.  lay NULL: runs the graph passes on n (in
+ * place) and forms the hardware segments (maximal runs of live layers
+ * placed in hardware whose kind hl_kind_ok accepts; pt_assign must have
+ * run), without conversion steps.  Else the plan of lay (the net already
+ * folded by qs_prepare), as `compile --target hls` makes it. */
+void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f);
 
 #endif

@@ -10,7 +10,7 @@ bool hl_engine_on(const CfgConfig *cfg, const Layer *l) {
 
 /* The geometry of convolution l as the engine sees it. */
 typedef struct Geo {
-  int64_t N, C, H, W, OC, OH, OW, G, ICG, OCG, KH, KW, NICT, NOCT, taps, rows;
+  int64_t N, C, H, W, OC, OH, OW, G, ICG, OCG, KH, KW, NICT, NOCT, taps, rows, cols;
 } Geo;
 
 static void geo(const Layer *l, int ip, int op, Geo *q) {
@@ -22,6 +22,7 @@ static void geo(const Layer *l, int ip, int op, Geo *q) {
   q->ICG = q->C / q->G, q->OCG = q->OC / q->G, q->KH = p->kh, q->KW = p->kw;
   q->NICT = hl_cdiv(q->ICG, ip), q->NOCT = hl_cdiv(q->OCG, op), q->taps = q->KH * q->KW;
   q->rows = hl_fill_rows(p, q->H, q->OH, false); /* engine.lua's _lk loop */
+  q->cols = hl_fill_cols(p, q->W, q->OW, false);
 }
 
 void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
@@ -70,9 +71,11 @@ void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
   e->wr_fm = drain;
   e->bytes_wts = wall;
   /* the weight burst (once), the line-buffer bursts; per pixel: init (NT),
-   * per tap the MAC loop (NT*NICT), the output stage (NT*OP/R); the drain
-   * bursts */
-  e->cycles = wall + e->rd_fm + q.N * q.OH * q.OW * (nt + q.taps * nt * q.NICT + nt * g->op / g->r) + drain;
+   * per tap inside the input (rows x cols (pixel, tap) pairs; the code
+   * skips the others) the MAC loop (NT*NICT), the output stage (NT*OP/R);
+   * the drain bursts */
+  e->cycles = wall + e->rd_fm + q.N * q.OH * q.OW * (nt + nt * g->op / g->r) +
+              q.N * q.rows * q.cols * nt * q.NICT + drain;
   e->macs = q.N * q.OH * q.OW * q.OC * q.ICG * q.taps;
 }
 

@@ -98,7 +98,7 @@ if [ -d "$M" ]; then
     # the memory term: per layer max(compute, memory), summed; README too
     printf 'target:\n  part: xc7z020\n  ddr_gbps: 0.1\n' >"$T/m.yaml"
     if "$CHAICC" compile "$T/q.prototxt" "$L/weights.caffemodel" -o "$T/out_m" --target hls --config "$T/m.yaml" >"$T/o" 2>"$T/e" &&
-       "$CHAICC" info "$T/q.prototxt" --hls --config "$T/m.yaml" >"$T/mi" 2>&1 &&
+       "$CHAICC" info "$T/q.prototxt" "$L/weights.caffemodel" --hls --config "$T/m.yaml" >"$T/mi" 2>&1 &&
        python3 - "$T/mi" "$T/out_m/hls/README.md" <<'PYEOF'
 import sys
 info = open(sys.argv[1]).read().splitlines()

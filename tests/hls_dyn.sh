@@ -79,6 +79,50 @@ sys.exit(1 if bad else 0)
 PYEOF
 }
 
+# cycles STATIC DYNAMIC README SEG: the estimate's compute cycles equal the
+# counted ones.  Counted: every pipelined loop of the segment, its
+# iterations in the testbench run times its II; estimate: the compute
+# cycles of the generated project's README.md table (chaicc's plan for
+# this code, conversion steps included), per layer (function Q_<layer>,
+# with its _cv<k> / _post steps) and per segment.  Prints "C cycles" or the
+# differences.
+cycles() {
+  $PY - "$@" <<'PYEOF'
+import re, sys
+st, dy, readme, seg = sys.argv[1:5]
+fn_of, cnt = {}, {}
+for l in open(st):
+    f = l.split()
+    if f and f[0] == 'loop':
+        fn_of[f[2]] = re.sub(r'_(cv[0-9]+|post)$', '', f[1])
+for l in open(dy):
+    f = l.split()
+    if f and f[0] == 'loop':
+        cnt[f[1]] = int(f[3]) * int(f[5])
+per = {}
+for lab, fn in fn_of.items():
+    per[fn] = per.get(fn, 0) + cnt.get(lab, 0)
+bad, est = [], {}
+for l in open(readme):
+    f = [c.strip() for c in l.strip().strip('|').split('|')]
+    if len(f) >= 6 and f[0] == seg and f[4].isdigit():
+        est['Q_' + re.sub(r'[^A-Za-z0-9_]', '_', f[1])] = int(f[4])
+for fn, c in sorted(est.items()):
+    if fn in per and per[fn] != c:
+        bad.append('%s: estimate %d cycles, counted %d' % (fn, c, per[fn]))
+n, tot = sum(per.values()), sum(est.values())
+if not est:
+    bad.append('no segment %s rows in %s' % (seg, readme))
+elif tot != n:
+    bad.append('segment %s: estimate %d compute cycles, counted %d' % (seg, tot, n))
+for b in bad[:8]:
+    print('  ' + b)
+if not bad:
+    print('%d cycles' % n)
+sys.exit(1 if bad else 0)
+PYEOF
+}
+
 # check DIR NAME: build and run every segment's testbench in DIR (an HLS
 # project) plainly and counted, and compare the counts with the static ones.
 check() {
@@ -97,12 +141,18 @@ check() {
       echo "FAIL $name seg$k: counting testbench"; tail -3 "$T/$name.$k.dyn"; return 1
     fi
     $PY tests/hls_ii.py --counts "$T/$name.$k.st" "$seg" >/dev/null 2>&1
+    [ -n "${CHAI_DYN_KEEP:-}" ] && mkdir -p "$CHAI_DYN_KEEP" &&
+      cp "$T/$name.$k.dyn" "$T/$name.$k.st" "$CHAI_DYN_KEEP/"
     if ! out=$(compare "$T/$name.$k.st" "$T/$name.$k.dyn"); then
       echo "FAIL $name seg$k: counted figures differ from the static ones"; echo "$out"; return 1
     fi
+    if [ -f "$d/README.md" ]; then
+      if ! cyc=$(cycles "$T/$name.$k.st" "$T/$name.$k.dyn" "$d/README.md" "$k"); then
+        echo "FAIL $name seg$k: the estimate's compute cycles differ from the counted ones"; echo "$cyc"; return 1
+      fi
+      out="$out, $cyc = the estimate"
+    fi
     tot="$tot seg$k: $out;"
-    [ -n "${CHAI_DYN_KEEP:-}" ] && mkdir -p "$CHAI_DYN_KEEP" &&
-      cp "$T/$name.$k.dyn" "$T/$name.$k.st" "$CHAI_DYN_KEEP/"
   done
   echo "ok   $name:$tot"
 }

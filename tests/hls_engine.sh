@@ -39,7 +39,7 @@ for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack; do
   if ! python3 tests/hls_ii.py --exact --burst -q "$H"/*_seg[0-9]*.c >"$d/ii.log" 2>&1; then
     echo "FAIL $c: engine II / burst proof"; grep -v '^ok' "$d/ii.log" | head -5; fail=1; continue
   fi
-  "$CHAICC" info "$d/q.prototxt" --hls --config "$cfg" >"$d/info" 2>&1
+  "$CHAICC" info "$d/q.prototxt" "$M/$n/weights.caffemodel" --hls --config "$cfg" >"$d/info" 2>&1
   muls=$(sed -n 's/^multipliers: \([0-9]*\).*/\1/p' "$d/ii.log")
   eng=$(sed -n 's/^engine .* MACs (\([0-9]*\) multipliers.*/\1/p' "$d/info" | awk '{s += $1} END {print s + 0}')
   ne=$(grep -c '^engine ' "$d/info")

@@ -64,7 +64,7 @@ compare() { # NAME QPROTO WEIGHTS [CONFIG]
     grep -v '^ok' "$T/$name.ii" | head -5; fail=1; return
   fi
   # shellcheck disable=SC2086
-  "$CHAICC" info "$q" --hls $opt >"$T/$name.info" 2>&1
+  "$CHAICC" info "$q" "$w" --hls $opt >"$T/$name.info" 2>&1
   local cmp
   if ! cmp=$($PY - "$T/$name.info" "$T/$name.ii" <<'PYEOF'
 import re, sys

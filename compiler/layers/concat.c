@@ -87,9 +87,18 @@ static bool concat_hw_limits(const Layer *l, char *why, size_t n) {
   return true;
 }
 
+/* templates/hls/concat.lua: per bottom, OUTER x ceil(inner / op)
+ * iterations at the II (op lanes, op m_axi reads each). */
 static void concat_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
+  const rt_shape *ts = &l->top[0]->shape;
+  int axis = l->p.concat.axis;
+  int64_t outer = rt_shape_count_range(ts, 0, axis), it = 0;
+  for (int i = 0; i < l->nbottom; i++) {
+    const rt_shape *bs = &l->bottom[i]->shape;
+    it += outer * hl_cdiv(rt_shape_count_range(bs, axis, bs->nd), k->op);
+  }
   e->ii = hl_maxi_ii(k->ii, k->op);
-  e->cycles = e->ii * hl_cdiv(rt_shape_count(&l->top[0]->shape), k->op);
+  e->cycles = e->ii * it;
   e->dsp = 3 * k->op;
 }
 

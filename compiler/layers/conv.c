@@ -317,7 +317,8 @@ static bool conv_packs(const Layer *l, const HlKnobs *k) {
 
 /* The loops of templates/hls/conv.lua at their proven IIs.  On-chip
  * weights: per output row the line-buffer bursts (C x the rows x W), per
- * output pixel the init (G*NOCT), per tap (padding taps counted) the fill
+ * output pixel the init (G*NOCT), per tap inside the input (the code skips
+ * the others: vt (pixel, tap) pairs) the fill
  * from the line buffer (G*NICT) and the MAC loop (G*NOCT*NICT at its II),
  * the output stage (OC), per output row the drain bursts (OC x OW).  AXI
  * weights: per output channel block (G*NOCT of them) the weight burst
@@ -333,16 +334,19 @@ static void hls_est_common(const Layer *l, const HlKnobs *k, HlEst *e, bool de) 
   int64_t pix = N * OH * OW, taps = (int64_t)p->kh * p->kw, IP = k->ip, OP = k->op;
   int64_t NOCT = hl_cdiv(OCG, OP), NICT = hl_cdiv(ICG, IP), rows = hl_fill_rows(p, H, OH, de);
   int64_t drain = N * OH * OC * OW, wblk = taps * NICT * IP * OP;
+  /* (pixel, tap) pairs inside the input: the taps the code runs */
+  int64_t vt = N * rows * hl_fill_cols(p, W, OW, de);
   e->ii = conv_mac_ii(k);
   if (k->axi) {
     int64_t blocks = N * G * NOCT;
     e->rd_fm = blocks * ICG * rows * W;
     e->bytes_wts = blocks * wblk;
-    e->cycles = e->bytes_wts + e->rd_fm + blocks * OH * OW * (1 + taps * (NICT + NICT * e->ii) + OP) + drain;
+    e->cycles = e->bytes_wts + e->rd_fm + blocks * OH * OW * (1 + OP) + G * NOCT * vt * (NICT + NICT * e->ii) +
+                drain;
   } else {
     e->rd_fm = N * C * rows * W;
     e->bytes_wts = 0;
-    e->cycles = e->rd_fm + pix * (G * NOCT + taps * (G * NICT + G * NOCT * NICT * e->ii) + OC) + drain;
+    e->cycles = e->rd_fm + pix * (G * NOCT + OC) + vt * (G * NICT + G * NOCT * NICT * e->ii) + drain;
   }
   e->wr_fm = drain;
   /* MACs (packed: one multiplier per pair of output channels, fx_mul2)
