@@ -19,6 +19,9 @@
 
 enum { PASS_MAX = 1, PASS_HIST = 2, PASS_MEASURE = 3 };
 
+/* One pass over the images, shared by its workers: next, done and the
+ * progress bar are taken under mu; the per image sums of PASS_MEASURE are
+ * written only by the worker running that image. */
 typedef struct Job {
   Net *n;
   float *const *img;
@@ -34,6 +37,8 @@ typedef struct Job {
   pthread_mutex_t mu;
 } Job;
 
+/* One worker's order-free statistics for the current pass (per blob id),
+ * merged into the job's CbStats by run_pass once every image is done. */
 typedef struct Worker {
   Job *j;
   int cur; /* image being run */
