@@ -1,23 +1,23 @@
 /* caffemodel.c - streaming reader for binary .caffemodel files (see
  * caffemodel.h).
  *
- * The reader walks the protobuf wire format by hand.  Every read is bounds
- * checked against the end of the enclosing message using offsets (never
- * pointers past the buffer), so any byte sequence either loads or yields a
- * diagnostic.  Messages that hold blobs are walked twice: a header pass that
- * only touches tags and lengths (to learn names, shapes and counts before
- * anything is allocated), then a copy pass.  The copy pass moves forward
+ * The reader walks the protobuf wire format by hand (cm_wire.c).  Every
+ * read is bounds checked against the end of the enclosing message using
+ * offsets (never pointers past the buffer), so any byte sequence either
+ * loads or yields a diagnostic.  Messages that hold blobs are walked
+ * twice: a header pass that only touches tags and lengths (to learn names,
+ * shapes and counts before anything is allocated), then a copy pass.  The copy pass moves forward
  * monotonically, which lets cm_load drop the pages behind it with
  * madvise(MADV_DONTNEED).
  */
 #define _DEFAULT_SOURCE /* madvise, MADV_* */
 #include "caffemodel.h"
+#include "cm_wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,260 +41,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 _Static_assert(sizeof(float) == 4 && sizeof(double) == 8,
                "caffemodel.c assumes 32-bit float and 64-bit double");
 
-/* Wire types. */
-enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_SGROUP = 3, WT_EGROUP = 4,
-       WT_I32 = 5 };
-
-#define CM_MAX_GROUP_DEPTH 64
-
 /* Bytes of blob data copied between releases of the consumed mapping
  * (a multiple of 8 so float and double runs split on value boundaries). */
 #define CM_CHUNK ((size_t)4 << 20)
-
-/* Reader state shared by the whole load. */
-typedef struct Cx {
-  const uint8_t *buf;
-  size_t n;
-  const char *path;
-  Diag *dg;
-  Arena *ar;
-  bool release;     /* buf is our mapping: drop consumed pages */
-  size_t released;  /* [0, released) has been dropped */
-  size_t page;
-  /* What is being read, for messages. */
-  int lindex;        /* layer index or -1 */
-  const char *lname; /* layer name once known, else NULL */
-  int bindex;        /* blob index or -1 */
-} Cx;
-
-/* One decoded field header.  For WT_LEN, [off, off+len) is the payload; for
- * WT_VARINT/WT_I64/WT_I32, v is the value; tag is the offset of the tag. */
-typedef struct Field {
-  uint32_t num;
-  int wt;
-  size_t tag, off, len;
-  uint64_t v;
-} Field;
-
-/* Report an error prefixed with the current layer/blob context. */
-__attribute__((format(printf, 2, 3))) static void cx_error(Cx *cx,
-                                                           const char *fmt,
-                                                           ...) {
-  char msg[512], pre[320];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  pre[0] = 0;
-  if (cx->lname)
-    snprintf(pre, sizeof pre, "layer '%.200s'", cx->lname);
-  else if (cx->lindex >= 0)
-    snprintf(pre, sizeof pre, "layer #%d", cx->lindex);
-  if (pre[0] && cx->bindex >= 0) {
-    size_t k = strlen(pre);
-    snprintf(pre + k, sizeof pre - k, " blob %d", cx->bindex);
-  }
-  diag_error(cx->dg, (SrcLoc){cx->path, 0, 0}, "%s%s%s", pre,
-             pre[0] ? ": " : "", msg);
-}
-
-/* Read a varint at *pos, not reading at or past `end`.  On success stores
- * the value, advances *pos and returns true; otherwise reports "what" as
- * truncated or malformed at the varint's offset and returns false. */
-static bool rd_varint(Cx *cx, size_t *pos, size_t end, uint64_t *out,
-                      const char *what) {
-  size_t p = *pos;
-  uint64_t v = 0;
-  for (int i = 0; i < 10; i++) {
-    if (p >= end) {
-      cx_error(cx, "truncated %s at byte %zu", what, *pos);
-      return false;
-    }
-    uint8_t b = cx->buf[p++];
-    if (i == 9 && b > 1) {
-      cx_error(cx, "malformed %s (more than 64 bits) at byte %zu", what,
-               *pos);
-      return false;
-    }
-    v |= (uint64_t)(b & 0x7f) << (7 * i);
-    if (!(b & 0x80)) {
-      *pos = p;
-      *out = v;
-      return true;
-    }
-  }
-  cx_error(cx, "malformed %s (more than 10 bytes) at byte %zu", what, *pos);
-  return false;
-}
-
-/* Little-endian fixed-width load of `k` (4 or 8) bytes at p (in bounds). */
-static uint64_t rd_fixed(const uint8_t *p, int k) {
-  uint64_t v = 0;
-  for (int i = k - 1; i >= 0; i--) v = (v << 8) | p[i];
-  return v;
-}
-
-/* Read a tag at *pos (< end): field number and wire type.  Rejects field
- * number 0, numbers above 2^29-1 and wire types 6/7. */
-static bool rd_tag(Cx *cx, size_t *pos, size_t end, uint32_t *num, int *wt) {
-  size_t at = *pos;
-  uint64_t t;
-  if (!rd_varint(cx, pos, end, &t, "field tag")) return false;
-  *wt = (int)(t & 7);
-  uint64_t fn = t >> 3;
-  if (fn == 0 || fn > 0x1fffffff) {
-    cx_error(cx, "invalid field number %" PRIu64 " at byte %zu (not a Caffe "
-             "model?)", fn, at);
-    return false;
-  }
-  if (*wt > 5) {
-    cx_error(cx, "invalid wire type %d at byte %zu (not a Caffe model?)", *wt,
-             at);
-    return false;
-  }
-  *num = (uint32_t)fn;
-  return true;
-}
-
-/* Skip the payload of a field with wire type wt (not a group) at *pos. */
-static bool skip_payload(Cx *cx, size_t *pos, size_t end, int wt,
-                         uint32_t num) {
-  uint64_t v;
-  switch (wt) {
-  case WT_VARINT:
-    return rd_varint(cx, pos, end, &v, "varint");
-  case WT_I64:
-  case WT_I32: {
-    size_t k = wt == WT_I64 ? 8 : 4;
-    if (end - *pos < k) {
-      cx_error(cx, "truncated %zu-byte field %" PRIu32 " at byte %zu", k, num,
-               *pos);
-      return false;
-    }
-    *pos += k;
-    return true;
-  }
-  case WT_LEN: {
-    size_t at = *pos;
-    if (!rd_varint(cx, pos, end, &v, "length")) return false;
-    if (v > end - *pos) {
-      cx_error(cx, "field %" PRIu32 " at byte %zu declares %" PRIu64
-               " bytes but only %zu remain in the enclosing message",
-               num, at, v, end - *pos);
-      return false;
-    }
-    *pos += (size_t)v;
-    return true;
-  }
-  default:
-    cx_error(cx, "unexpected wire type %d at byte %zu", wt, *pos);
-    return false;
-  }
-}
-
-/* Skip a group whose start tag (field `num`) has just been read: consume
- * fields up to and including the matching end-group tag. */
-static bool skip_group(Cx *cx, size_t *pos, size_t end, uint32_t num) {
-  uint32_t stack[CM_MAX_GROUP_DEPTH];
-  int depth = 0;
-  stack[depth++] = num;
-  while (depth > 0) {
-    if (*pos >= end) {
-      cx_error(cx, "truncated group (field %" PRIu32 ") at byte %zu",
-               stack[depth - 1], *pos);
-      return false;
-    }
-    size_t at = *pos;
-    uint32_t fn;
-    int wt;
-    if (!rd_tag(cx, pos, end, &fn, &wt)) return false;
-    if (wt == WT_SGROUP) {
-      if (depth == CM_MAX_GROUP_DEPTH) {
-        cx_error(cx, "groups nested too deeply at byte %zu", at);
-        return false;
-      }
-      stack[depth++] = fn;
-    } else if (wt == WT_EGROUP) {
-      if (fn != stack[depth - 1]) {
-        cx_error(cx, "mismatched end of group %" PRIu32 " at byte %zu", fn,
-                 at);
-        return false;
-      }
-      depth--;
-    } else if (!skip_payload(cx, pos, end, wt, fn)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/* Read the next field in [*pos, end) into *f, skipping its payload (for
- * WT_LEN the payload range is recorded; groups are skipped whole).  Returns
- * false after reporting an error. */
-static bool next_field(Cx *cx, size_t *pos, size_t end, Field *f) {
-  f->tag = *pos;
-  f->v = 0;
-  f->off = f->len = 0;
-  if (!rd_tag(cx, pos, end, &f->num, &f->wt)) return false;
-  switch (f->wt) {
-  case WT_VARINT:
-    return rd_varint(cx, pos, end, &f->v, "varint");
-  case WT_I64:
-  case WT_I32: {
-    size_t k = f->wt == WT_I64 ? 8 : 4;
-    if (end - *pos < k) {
-      cx_error(cx, "truncated %zu-byte field %" PRIu32 " at byte %zu", k,
-               f->num, *pos);
-      return false;
-    }
-    f->v = rd_fixed(cx->buf + *pos, (int)k);
-    *pos += k;
-    return true;
-  }
-  case WT_LEN: {
-    size_t at = *pos;
-    uint64_t v;
-    if (!rd_varint(cx, pos, end, &v, "length")) return false;
-    if (v > end - *pos) {
-      cx_error(cx, "field %" PRIu32 " at byte %zu declares %" PRIu64
-               " bytes but only %zu remain in the enclosing message",
-               f->num, at, v, end - *pos);
-      return false;
-    }
-    f->off = *pos;
-    f->len = (size_t)v;
-    *pos += (size_t)v;
-    return true;
-  }
-  case WT_SGROUP:
-    return skip_group(cx, pos, end, f->num);
-  default: /* WT_EGROUP with no open group */
-    cx_error(cx, "unexpected end-of-group tag (field %" PRIu32 ") at byte %zu",
-             f->num, f->tag);
-    return false;
-  }
-}
-
-/* Require field f to have wire type wt (one of two accepted, wt2 may be
- * -1); `what` names the field in the message. */
-static bool want_wt(Cx *cx, const Field *f, int wt, int wt2,
-                    const char *what) {
-  if (f->wt == wt || f->wt == wt2) return true;
-  cx_error(cx, "%s (field %" PRIu32 ") has wire type %d at byte %zu", what,
-           f->num, f->wt, f->tag);
-  return false;
-}
-
-/* Drop the pages of the mapping that lie wholly before `upto`. */
-static void release_upto(Cx *cx, size_t upto) {
-  if (!cx->release) return;
-  size_t lim = upto - upto % cx->page;
-  if (lim <= cx->released) return;
-  /* Best effort: failure only costs memory. */
-  (void)madvise((void *)(uintptr_t)(cx->buf + cx->released),
-                lim - cx->released, MADV_DONTNEED);
-  cx->released = lim;
-}
 
 /* ------------------------------------------------------------------------
  * Blobs
@@ -306,22 +55,22 @@ static bool decode_shape(Cx *cx, CmBlob *b, size_t off, size_t len) {
   size_t pos = off, end = off + len;
   while (pos < end) {
     Field f;
-    if (!next_field(cx, &pos, end, &f)) return false;
+    if (!cm_next_field(cx, &pos, end, &f)) return false;
     if (f.num != 1) continue;
-    if (!want_wt(cx, &f, WT_LEN, WT_VARINT, "shape dim")) return false;
+    if (!cm_want_wt(cx, &f, WT_LEN, WT_VARINT, "shape dim")) return false;
     size_t p = f.off, pe = f.off + f.len;
     bool single = f.wt == WT_VARINT;
     while (single || p < pe) {
       uint64_t v = f.v;
       size_t at = single ? f.tag : p;
-      if (!single && !rd_varint(cx, &p, pe, &v, "shape dim")) return false;
+      if (!single && !cm_varint(cx, &p, pe, &v, "shape dim")) return false;
       if (b->nd == CM_MAX_DIMS) {
-        cx_error(cx, "shape has more than %d dims at byte %zu", CM_MAX_DIMS,
+        cm_error(cx, "shape has more than %d dims at byte %zu", CM_MAX_DIMS,
                  at);
         return false;
       }
       if (v > (uint64_t)INT64_MAX) {
-        cx_error(cx, "negative shape dim at byte %zu", at);
+        cm_error(cx, "negative shape dim at byte %zu", at);
         return false;
       }
       b->dim[b->nd++] = (int64_t)v;
@@ -380,7 +129,7 @@ static bool copy_raw(Cx *cx, float *dst, size_t src, size_t nval,
     if (rt == RAW_FLOAT16) {
       uint16_t h = (uint16_t)(p[0] | p[1] << 8);
       if (!half_to_float(h, &dst[i])) {
-        cx_error(cx, "raw_data value %zu is %s (FLOAT16 0x%04x at byte %zu); "
+        cm_error(cx, "raw_data value %zu is %s (FLOAT16 0x%04x at byte %zu); "
                  "weights must be finite", i, (h & 0x3ff) ? "NaN" : "inf",
                  (unsigned)h, src + i * es);
         return false;
@@ -392,9 +141,9 @@ static bool copy_raw(Cx *cx, float *dst, size_t src, size_t nval,
       memcpy(&d, p, 8);
       dst[i] = (float)d; /* rounds as a C cast does */
     }
-    if ((i + 1) % (CM_CHUNK / 8) == 0) release_upto(cx, src + (i + 1) * es);
+    if ((i + 1) % (CM_CHUNK / 8) == 0) cm_release_upto(cx, src + (i + 1) * es);
   }
-  release_upto(cx, src + nval * es);
+  cm_release_upto(cx, src + nval * es);
   return true;
 }
 
@@ -415,25 +164,25 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
   /* Pass 1: shape and value counts. */
   while (pos < end) {
     Field f;
-    if (!next_field(cx, &pos, end, &f)) return false;
+    if (!cm_next_field(cx, &pos, end, &f)) return false;
     switch (f.num) {
     case 7:
-      if (!want_wt(cx, &f, WT_LEN, -1, "shape")) return false;
+      if (!cm_want_wt(cx, &f, WT_LEN, -1, "shape")) return false;
       has_shape = true;
       if (!decode_shape(cx, b, f.off, f.len)) return false;
       break;
     case 1: case 2: case 3: case 4:
-      if (!want_wt(cx, &f, WT_VARINT, -1, "legacy dim")) return false;
+      if (!cm_want_wt(cx, &f, WT_VARINT, -1, "legacy dim")) return false;
       has_legacy = true;
       /* int32 field: the low 32 bits, sign-extended. */
       legacy[f.num - 1] = (int32_t)(uint32_t)(f.v & 0xffffffffu);
       break;
     case 5:
-      if (!want_wt(cx, &f, WT_LEN, WT_I32, "data")) return false;
+      if (!cm_want_wt(cx, &f, WT_LEN, WT_I32, "data")) return false;
       if (f.wt == WT_I32) {
         nfloat++;
       } else if (f.len % 4) {
-        cx_error(cx, "packed float data of %zu bytes (not a multiple of 4) "
+        cm_error(cx, "packed float data of %zu bytes (not a multiple of 4) "
                  "at byte %zu", f.len, f.tag);
         return false;
       } else {
@@ -441,11 +190,11 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
       }
       break;
     case 8:
-      if (!want_wt(cx, &f, WT_LEN, WT_I64, "double_data")) return false;
+      if (!cm_want_wt(cx, &f, WT_LEN, WT_I64, "double_data")) return false;
       if (f.wt == WT_I64) {
         ndouble++;
       } else if (f.len % 8) {
-        cx_error(cx, "packed double data of %zu bytes (not a multiple of 8) "
+        cm_error(cx, "packed double data of %zu bytes (not a multiple of 8) "
                  "at byte %zu", f.len, f.tag);
         return false;
       } else {
@@ -453,12 +202,12 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
       }
       break;
     case 10:
-      if (!want_wt(cx, &f, WT_VARINT, -1, "raw_data_type")) return false;
+      if (!cm_want_wt(cx, &f, WT_VARINT, -1, "raw_data_type")) return false;
       raw_type = f.v;
       raw_type_at = f.tag;
       break;
     case 12: /* optional bytes: the last occurrence wins */
-      if (!want_wt(cx, &f, WT_LEN, -1, "raw_data")) return false;
+      if (!cm_want_wt(cx, &f, WT_LEN, -1, "raw_data")) return false;
       raw = f;
       has_raw = true;
       break;
@@ -472,7 +221,7 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
     b->nd = 4;
     for (int i = 0; i < 4; i++) {
       if (legacy[i] < 0) {
-        cx_error(cx, "negative legacy dimension %" PRId64, legacy[i]);
+        cm_error(cx, "negative legacy dimension %" PRId64, legacy[i]);
         return false;
       }
       b->dim[i] = legacy[i];
@@ -483,7 +232,7 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
   for (int i = 0; i < b->nd; i++) {
     if (__builtin_mul_overflow(decl, b->dim[i], &decl)) {
       shape_str(b, sh, sizeof sh);
-      cx_error(cx, "shape %s has more than 2^63 values", sh);
+      cm_error(cx, "shape %s has more than 2^63 values", sh);
       return false;
     }
   }
@@ -491,14 +240,14 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
   uint64_t have = use_double ? ndouble : nfloat;
   if (has_raw) {
     if (raw_type > RAW_FLOAT16) {
-      cx_error(cx, "raw_data_type %s (%" PRIu64 ") at byte %zu is not a "
+      cm_error(cx, "raw_data_type %s (%" PRIu64 ") at byte %zu is not a "
                "weight type (expected FLOAT16, FLOAT or DOUBLE)",
                raw_type_name(raw_type), raw_type, raw_type_at);
       return false;
     }
     size_t es = raw_type == RAW_FLOAT16 ? 2 : raw_type == RAW_FLOAT ? 4 : 8;
     if (raw.len % es) {
-      cx_error(cx, "raw_data of %zu bytes at byte %zu is not a whole number "
+      cm_error(cx, "raw_data of %zu bytes at byte %zu is not a whole number "
                "of %s values (%zu bytes each)", raw.len, raw.tag,
                raw_type_name(raw_type), es);
       return false;
@@ -508,10 +257,10 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
   if ((uint64_t)decl != have) {
     shape_str(b, sh, sizeof sh);
     if (has_raw)
-      cx_error(cx, "shape %s declares %" PRId64 " values but raw_data holds %"
+      cm_error(cx, "shape %s declares %" PRId64 " values but raw_data holds %"
                PRIu64 " %s values", sh, decl, have, raw_type_name(raw_type));
     else
-      cx_error(cx, "shape %s declares %" PRId64 " values but the file holds %"
+      cm_error(cx, "shape %s declares %" PRId64 " values but the file holds %"
                PRIu64, sh, decl, have);
     return false;
   }
@@ -521,12 +270,12 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
   /* have <= file size / 2, so the byte count cannot overflow. */
   b->data = malloc((size_t)have * sizeof(float));
   if (!b->data) {
-    cx_error(cx, "out of memory for %" PRIu64 " values", have);
+    cm_error(cx, "out of memory for %" PRIu64 " values", have);
     return false;
   }
   if (has_raw) {
     if (!copy_raw(cx, b->data, raw.off, (size_t)have, raw_type)) return false;
-    release_upto(cx, end);
+    cm_release_upto(cx, end);
     return true;
   }
 
@@ -535,7 +284,7 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
   pos = off;
   while (pos < end) {
     Field f;
-    if (!next_field(cx, &pos, end, &f)) return false;
+    if (!cm_next_field(cx, &pos, end, &f)) return false;
     if (!use_double && f.num == 5) {
       if (f.wt == WT_I32) {
         uint32_t u = (uint32_t)f.v;
@@ -547,7 +296,7 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
           size_t nb = f.len - done < CM_CHUNK ? f.len - done : CM_CHUNK;
           memcpy(&b->data[k], cx->buf + f.off + done, nb);
           k += nb / 4;
-          release_upto(cx, f.off + done + nb);
+          cm_release_upto(cx, f.off + done + nb);
         }
       }
     } else if (use_double && f.num == 8) {
@@ -560,13 +309,13 @@ static bool decode_blob(Cx *cx, CmBlob *b, size_t off, size_t len) {
           double d;
           memcpy(&d, cx->buf + f.off + i, 8);
           b->data[k++] = (float)d;
-          if ((i + 8) % CM_CHUNK == 0) release_upto(cx, f.off + i + 8);
+          if ((i + 8) % CM_CHUNK == 0) cm_release_upto(cx, f.off + i + 8);
         }
-        release_upto(cx, f.off + f.len);
+        cm_release_upto(cx, f.off + f.len);
       }
     }
   }
-  release_upto(cx, end);
+  cm_release_upto(cx, end);
   return true;
 }
 
@@ -609,28 +358,28 @@ static bool decode_layer(Cx *cx, CmLayer *L, const LayerSpec *sp, size_t off,
   /* Pass 1: name, type, blob count (headers only). */
   while (pos < end) {
     Field f;
-    if (!next_field(cx, &pos, end, &f)) return false;
+    if (!cm_next_field(cx, &pos, end, &f)) return false;
     if (f.num == sp->name) {
-      if (!want_wt(cx, &f, WT_LEN, -1, "layer name")) return false;
+      if (!cm_want_wt(cx, &f, WT_LEN, -1, "layer name")) return false;
       has_name = true;
       cx->lname = ar_strndup(cx->ar, (const char *)cx->buf + f.off, f.len);
     } else if (f.num == sp->type) {
-      if (!want_wt(cx, &f, sp->type_enum ? WT_VARINT : WT_LEN, -1,
-                   "layer type"))
+      if (!cm_want_wt(cx, &f, sp->type_enum ? WT_VARINT : WT_LEN, -1,
+                      "layer type"))
         return false;
       type = f;
       has_type = true;
     } else if (f.num == sp->blobs) {
-      if (!want_wt(cx, &f, WT_LEN, -1, "blob")) return false;
+      if (!cm_want_wt(cx, &f, WT_LEN, -1, "blob")) return false;
       nblob++;
     } else if (sp->v0 && f.num == sp->v0) {
-      if (!want_wt(cx, &f, WT_LEN, -1, "V0 layer")) return false;
+      if (!cm_want_wt(cx, &f, WT_LEN, -1, "V0 layer")) return false;
       v0 = f;
       has_v0 = true;
     }
   }
   if (nblob > INT_MAX) {
-    cx_error(cx, "too many blobs");
+    cm_error(cx, "too many blobs");
     return false;
   }
   /* A V1 layer that only wraps a V0 layer: read the V0 layer instead. */
@@ -655,7 +404,7 @@ static bool decode_layer(Cx *cx, CmLayer *L, const LayerSpec *sp, size_t off,
   pos = off;
   while (pos < end) {
     Field f;
-    if (!next_field(cx, &pos, end, &f)) return false;
+    if (!cm_next_field(cx, &pos, end, &f)) return false;
     if (f.num != sp->blobs) continue;
     cx->bindex = bi;
     if (!decode_blob(cx, &L->blob[bi], f.off, f.len)) return false;
@@ -719,16 +468,16 @@ static CmModel *decode_net(Cx *cx) {
   Field stray = {0};
   bool has_stray = false;
   if (looks_like_text(cx->buf, cx->n)) {
-    cx_error(cx, "this is a text file (a prototxt?), not a binary Caffe "
+    cm_error(cx, "this is a text file (a prototxt?), not a binary Caffe "
              "model (a serialized NetParameter)");
     return NULL;
   }
   /* Pass 1: count layers. */
   while (pos < cx->n) {
     Field f;
-    if (!next_field(cx, &pos, cx->n, &f)) return NULL;
+    if (!cm_next_field(cx, &pos, cx->n, &f)) return NULL;
     if (f.num == 100 || f.num == 2) {
-      if (!want_wt(cx, &f, WT_LEN, -1, f.num == 100 ? "layer" : "layers"))
+      if (!cm_want_wt(cx, &f, WT_LEN, -1, f.num == 100 ? "layer" : "layers"))
         return NULL;
       nlayer++;
     } else if (!has_stray && !net_field_ok(&f)) {
@@ -737,13 +486,13 @@ static CmModel *decode_net(Cx *cx) {
     }
   }
   if (nlayer == 0 && has_stray) {
-    cx_error(cx, "no layers found, and field %" PRIu32 " (wire type %d) at "
+    cm_error(cx, "no layers found, and field %" PRIu32 " (wire type %d) at "
              "byte %zu is not a NetParameter field (not a binary Caffe "
              "model?)", stray.num, stray.wt, stray.tag);
     return NULL;
   }
   if (nlayer > INT_MAX) {
-    cx_error(cx, "too many layers");
+    cm_error(cx, "too many layers");
     return NULL;
   }
   CmModel *m = ar_alloc(cx->ar, sizeof *m);
@@ -755,7 +504,7 @@ static CmModel *decode_net(Cx *cx) {
   pos = 0;
   while (pos < cx->n) {
     Field f;
-    if (!next_field(cx, &pos, cx->n, &f)) break;
+    if (!cm_next_field(cx, &pos, cx->n, &f)) break;
     if (f.num != 100 && f.num != 2) continue;
     CmLayer *L = &m->layer[m->nlayer];
     L->offset = f.tag;

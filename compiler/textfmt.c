@@ -1,14 +1,16 @@
 /* textfmt.c - protobuf text format reader (see textfmt.h; the writer is
- * tf_write.c).
+ * tf_write.c, the tokenizer tf_lex.c).
  *
- * The reader is a one-token-lookahead tokenizer over the whole buffer and a
- * recursive descent parser whose depth is bounded by TF_MAX_DEPTH.  Errors
- * are reported once and unwind with longjmp; everything the parser builds
- * lives in the arena, so nothing leaks (the only malloc'd object, the string
- * scratch buffer, is freed on both paths).
+ * The reader is a one-token-lookahead tokenizer over the whole buffer
+ * (tf_lex.h) and a recursive descent parser whose depth is bounded by
+ * TF_MAX_DEPTH.  Errors are reported once and unwind with longjmp;
+ * everything the parser builds lives in the arena, so nothing leaks (the
+ * only malloc'd object, the string scratch buffer, is freed on both
+ * paths).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "textfmt.h"
+#include "tf_lex.h"
 #include "tf_locs.h"
 
 #include <errno.h>
@@ -16,201 +18,9 @@
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---------------------------------------------------------------------
- * Tokenizer.
- */
-
-typedef enum { T_EOF, T_IDENT, T_NUM, T_STR, T_PUNCT } TokKind;
-
-typedef struct {
-  TokKind kind;
-  const char *p;
-  size_t len;
-  int line, col;
-} Tok;
-
-typedef struct {
-  const char *file;
-  const char *cur, *end, *bol; /* bol: start of the current line */
-  int line;
-  Tok tok; /* lookahead */
-  Arena *ar;
-  Diag *dg;
-  TfLocs *locs;
-  jmp_buf jb;
-  char *sbuf; /* scratch for decoding strings and numbers (malloc) */
-  size_t slen, scap;
-  int nshow;
-  char show[2][200];
-  const char *lenient; /* TfOpts.lenient */
-  const ProtobufCMessage *owner; /* innermost open lenient message, or NULL */
-  const char *last_end; /* end of the last token consumed */
-} P;
-
-static _Noreturn void perr(P *p, int line, int col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* Reports one error at line:col and unwinds to tf_parse. */
-static _Noreturn void perr(P *p, int line, int col, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  diag_verror(p->dg, (SrcLoc){p->file, line, col}, fmt, ap);
-  va_end(ap);
-  longjmp(p->jb, 1);
-}
-
-#define TERR(p, t, ...) perr(p, (t).line, (t).col, __VA_ARGS__)
-
-static int is_alpha(int c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int is_alnum(int c) { return is_alpha(c) || is_digit(c); }
-
-/* Quotes token text for a diagnostic: at most 40 bytes, non-printable bytes
- * as \xHH.  Two rotating buffers, so one message may show two tokens.
- * neg prefixes a '-' (for numbers after a minus sign). */
-static const char *show(P *p, Tok t, int neg) {
-  if (t.kind == T_EOF) return "end of file";
-  char *b = p->show[p->nshow++ & 1], *o = b;
-  *o++ = '\'';
-  if (neg) *o++ = '-';
-  size_t n = t.len > 40 ? 40 : t.len;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)t.p[i];
-    if (c >= 0x20 && c < 0x7f)
-      *o++ = (char)c;
-    else
-      o += sprintf(o, "\\x%02x", c);
-  }
-  if (t.len > n) o += sprintf(o, "...");
-  *o++ = '\'';
-  *o = 0;
-  return b;
-}
-
-/* Scans the next token into p->tok, skipping blanks and # comments. */
-static void lex(P *p) {
-  const char *s = p->cur, *e = p->end;
-  while (s < e) {
-    char c = *s;
-    if (c == '\n') {
-      s++;
-      if (p->line < INT_MAX) p->line++;
-      p->bol = s;
-    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') {
-      s++;
-    } else if (c == '#') {
-      while (s < e && *s != '\n') s++;
-    } else {
-      break;
-    }
-  }
-  Tok t = {T_EOF, s, 0, p->line, 0};
-  size_t col = (size_t)(s - p->bol) + 1;
-  t.col = col > INT_MAX ? INT_MAX : (int)col;
-  if (s == e) {
-    p->tok = t;
-    p->cur = s;
-    return;
-  }
-  char c = *s;
-  if (is_alpha(c)) {
-    t.kind = T_IDENT;
-    while (s < e && is_alnum(*s)) s++;
-  } else if (is_digit(c) || (c == '.' && s + 1 < e && is_digit(s[1]))) {
-    /* Maximal munch of anything number-like; validated when converted. */
-    int hex = c == '0' && s + 1 < e && (s[1] == 'x' || s[1] == 'X');
-    t.kind = T_NUM;
-    s++;
-    while (s < e) {
-      char d = *s;
-      if (is_alnum(d) || d == '.')
-        s++;
-      else if ((d == '+' || d == '-') && !hex && (s[-1] == 'e' || s[-1] == 'E'))
-        s++;
-      else
-        break;
-    }
-  } else if (c == '"' || c == '\'') {
-    t.kind = T_STR;
-    s++;
-    while (s < e && *s != c && *s != '\n')
-      s += (*s == '\\' && s + 1 < e && s[1] != '\n') ? 2 : 1;
-    if (s >= e || *s != c) TERR(p, t, "unterminated string");
-    s++;
-  } else if (c && strchr("{}<>[]:;,-", c)) {
-    t.kind = T_PUNCT;
-    s++;
-  } else {
-    t.kind = T_PUNCT;
-    t.len = 1;
-    TERR(p, t, "unexpected character %s", show(p, t, 0));
-  }
-  t.len = (size_t)(s - t.p);
-  p->tok = t;
-  p->cur = s;
-}
-
-static void advance(P *p) {
-  p->last_end = p->tok.p + p->tok.len;
-  lex(p);
-}
-
-static int is_punct(Tok t, char c) { return t.kind == T_PUNCT && t.p[0] == c; }
-
-static int accept(P *p, char c) {
-  if (!is_punct(p->tok, c)) return 0;
-  advance(p);
-  return 1;
-}
-
-static int tok_is(Tok t, const char *s) {
-  return t.kind == T_IDENT && t.len == strlen(s) && !memcmp(t.p, s, t.len);
-}
-
-/* Case-insensitive tok_is for inf/nan. */
-static int tok_is_ci(Tok t, const char *s) {
-  if (t.kind != T_IDENT || t.len != strlen(s)) return 0;
-  for (size_t i = 0; i < t.len; i++) {
-    char c = t.p[i];
-    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-    if (c != s[i]) return 0;
-  }
-  return 1;
-}
-
-/* ---------------------------------------------------------------------
- * Scratch buffer.
- */
-
-static void sbuf_put(P *p, const char *s, size_t n) {
-  if (p->scap - p->slen < n + 1) {
-    size_t cap = p->scap ? p->scap : 64;
-    while (cap - p->slen < n + 1 && cap <= SIZE_MAX / 2) cap *= 2;
-    char *b = cap - p->slen >= n + 1 ? realloc(p->sbuf, cap) : NULL;
-    if (!b) {
-      fprintf(stderr, "chaicc: fatal: out of memory allocating %zu bytes\n",
-              cap);
-      exit(3);
-    }
-    p->sbuf = b;
-    p->scap = cap;
-  }
-  memcpy(p->sbuf + p->slen, s, n);
-  p->slen += n;
-  p->sbuf[p->slen] = 0;
-}
-
-static void sbuf_putc(P *p, int c) {
-  char ch = (char)c;
-  sbuf_put(p, &ch, 1);
-}
 
 /* ---------------------------------------------------------------------
  * Values.
@@ -269,8 +79,8 @@ static const char *type_name(ProtobufCType t) {
  * has_ flag or oneof case, or appends to a repeated field.  Repeated arrays
  * have an implicit power-of-two capacity (grown when count is 0 or a power
  * of two); elements are copied, so message elements (pointers) are stable. */
-static void store(P *p, ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
-                  const Value *v) {
+static void store(TfParser *p, ProtobufCMessage *m,
+                  const ProtobufCFieldDescriptor *f, const Value *v) {
   char *base = (char *)m;
   size_t sz = tf_type_size(f->type);
   if (f->label == PROTOBUF_C_LABEL_REPEATED) {
@@ -312,7 +122,7 @@ static int parse_uint(const char *s, size_t n, uint64_t *out) {
   int ovf = 0;
   for (; i < n; i++) {
     char c = s[i];
-    unsigned d = is_digit(c)              ? (unsigned)(c - '0')
+    unsigned d = tf_is_digit(c)           ? (unsigned)(c - '0')
                  : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10)
                  : (c >= 'A' && c <= 'F') ? (unsigned)(c - 'A' + 10)
                                           : 99;
@@ -328,7 +138,7 @@ static int parse_uint(const char *s, size_t n, uint64_t *out) {
 
 /* Parses a decimal float literal (digits, '.', exponent, optional f/F
  * suffix) or any integer literal.  Returns 1 with *out set, else 0. */
-static int parse_double(P *p, const char *s, size_t n, double *out) {
+static int parse_double(TfParser *p, const char *s, size_t n, double *out) {
   uint64_t u;
   int r = parse_uint(s, n, &u);
   if (r == 1) {
@@ -337,43 +147,43 @@ static int parse_double(P *p, const char *s, size_t n, double *out) {
   }
   if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) return 0;
   size_t i = 0, digits = 0;
-  while (i < n && is_digit(s[i])) i++, digits++;
+  while (i < n && tf_is_digit(s[i])) i++, digits++;
   if (i < n && s[i] == '.') {
     i++;
-    while (i < n && is_digit(s[i])) i++, digits++;
+    while (i < n && tf_is_digit(s[i])) i++, digits++;
   }
   if (!digits) return 0;
   if (i < n && (s[i] == 'e' || s[i] == 'E')) {
     i++;
     if (i < n && (s[i] == '+' || s[i] == '-')) i++;
     size_t ed = 0;
-    while (i < n && is_digit(s[i])) i++, ed++;
+    while (i < n && tf_is_digit(s[i])) i++, ed++;
     if (!ed) return 0;
   }
   size_t end = i;
   if (i < n && (s[i] == 'f' || s[i] == 'F')) i++;
   if (i != n) return 0;
   p->slen = 0;
-  sbuf_put(p, s, end);
+  tf_sbuf_put(p, s, end);
   *out = strtod(p->sbuf, NULL); /* overflow gives inf, as in protobuf */
   return 1;
 }
 
 /* Parses an integer (with optional leading '-') for f, range-checked. */
-static void parse_int(P *p, const ProtobufCMessageDescriptor *md,
+static void parse_int(TfParser *p, const ProtobufCMessageDescriptor *md,
                       const ProtobufCFieldDescriptor *f, Value *v) {
   Tok t0 = p->tok;
   int neg = 0;
-  if (is_punct(t0, '-')) {
+  if (tf_is_punct(t0, '-')) {
     neg = 1;
-    advance(p);
+    tf_advance(p);
   }
   Tok t = p->tok;
   uint64_t mag = 0;
   int r = t.kind == T_NUM ? parse_uint(t.p, t.len, &mag) : 0;
   if (r == 0)
-    TERR(p, t0, "expected integer for field '%s' in %s, got %s", f->name,
-         md->name, show(p, t, neg));
+    TF_ERR(p, t0, "expected integer for field '%s' in %s, got %s", f->name,
+           md->name, tf_show(p, t, neg));
   int ok = r == 1;
   switch (f->type) {
   case PROTOBUF_C_TYPE_INT32:
@@ -399,58 +209,58 @@ static void parse_int(P *p, const ProtobufCMessageDescriptor *md,
     break;
   }
   if (!ok)
-    TERR(p, t0, "value %s out of range for %s field '%s' in %s",
-         show(p, t, neg), type_name(f->type), f->name, md->name);
-  advance(p);
+    TF_ERR(p, t0, "value %s out of range for %s field '%s' in %s",
+           tf_show(p, t, neg), type_name(f->type), f->name, md->name);
+  tf_advance(p);
 }
 
 /* Parses a float or double: a number, inf/infinity/nan, optionally
  * negated. */
-static void parse_real(P *p, const ProtobufCMessageDescriptor *md,
+static void parse_real(TfParser *p, const ProtobufCMessageDescriptor *md,
                        const ProtobufCFieldDescriptor *f, Value *v) {
   Tok t0 = p->tok;
   int neg = 0;
-  if (is_punct(t0, '-')) {
+  if (tf_is_punct(t0, '-')) {
     neg = 1;
-    advance(p);
+    tf_advance(p);
   }
   Tok t = p->tok;
   double d;
-  if (tok_is_ci(t, "inf") || tok_is_ci(t, "infinity"))
+  if (tf_tok_is_ci(t, "inf") || tf_tok_is_ci(t, "infinity"))
     d = INFINITY;
-  else if (tok_is_ci(t, "nan"))
+  else if (tf_tok_is_ci(t, "nan"))
     d = NAN;
   else if (!(t.kind == T_NUM && parse_double(p, t.p, t.len, &d)))
-    TERR(p, t0, "expected number for field '%s' in %s, got %s", f->name,
-         md->name, show(p, t, neg));
+    TF_ERR(p, t0, "expected number for field '%s' in %s, got %s", f->name,
+           md->name, tf_show(p, t, neg));
   if (neg) d = -d;
   if (f->type == PROTOBUF_C_TYPE_FLOAT)
     v->f = (float)d;
   else
     v->d = d;
-  advance(p);
+  tf_advance(p);
 }
 
-static void parse_bool(P *p, const ProtobufCMessageDescriptor *md,
+static void parse_bool(TfParser *p, const ProtobufCMessageDescriptor *md,
                        const ProtobufCFieldDescriptor *f, Value *v) {
   Tok t = p->tok;
   uint64_t u = 2;
-  if (tok_is(t, "true") || tok_is(t, "True") || tok_is(t, "t"))
+  if (tf_tok_is(t, "true") || tf_tok_is(t, "True") || tf_tok_is(t, "t"))
     u = 1;
-  else if (tok_is(t, "false") || tok_is(t, "False") || tok_is(t, "f"))
+  else if (tf_tok_is(t, "false") || tf_tok_is(t, "False") || tf_tok_is(t, "f"))
     u = 0;
   else if (t.kind == T_NUM && parse_uint(t.p, t.len, &u) != 1)
     u = 2;
   if (u > 1)
-    TERR(p, t, "expected true or false for field '%s' in %s, got %s",
-         f->name, md->name, show(p, t, 0));
+    TF_ERR(p, t, "expected true or false for field '%s' in %s, got %s",
+           f->name, md->name, tf_show(p, t, 0));
   v->b = (protobuf_c_boolean)u;
-  advance(p);
+  tf_advance(p);
 }
 
 /* Parses an enum value by name or by (possibly negative) number; the value
  * must be one the enum declares. */
-static void parse_enum(P *p, const ProtobufCMessageDescriptor *md,
+static void parse_enum(TfParser *p, const ProtobufCMessageDescriptor *md,
                        const ProtobufCFieldDescriptor *f, Value *v) {
   const ProtobufCEnumDescriptor *ed = f->descriptor;
   Tok t0 = p->tok;
@@ -463,41 +273,41 @@ static void parse_enum(P *p, const ProtobufCMessageDescriptor *md,
       ev = protobuf_c_enum_descriptor_get_value_by_name(ed, name);
     }
     if (!ev)
-      TERR(p, t0, "unknown enum value %s for field '%s' (%s)",
-           show(p, t0, 0), f->name, ed->name);
+      TF_ERR(p, t0, "unknown enum value %s for field '%s' (%s)",
+             tf_show(p, t0, 0), f->name, ed->name);
     v->e = ev->value;
-    advance(p);
+    tf_advance(p);
     return;
   }
   int neg = 0;
-  if (is_punct(t0, '-')) {
+  if (tf_is_punct(t0, '-')) {
     neg = 1;
-    advance(p);
+    tf_advance(p);
   }
   Tok t = p->tok;
   uint64_t mag = 0;
   if (t.kind != T_NUM || parse_uint(t.p, t.len, &mag) == 0)
-    TERR(p, t0, "expected enum value for field '%s' in %s, got %s", f->name,
-         md->name, show(p, t, neg));
+    TF_ERR(p, t0, "expected enum value for field '%s' in %s, got %s", f->name,
+           md->name, tf_show(p, t, neg));
   const ProtobufCEnumValue *ev = NULL;
   if (mag <= (neg ? 0x80000000u : 0x7fffffffu))
     ev = protobuf_c_enum_descriptor_get_value(
         ed, neg ? (int)(0 - (uint32_t)mag) : (int)mag);
   if (!ev)
-    TERR(p, t0, "unknown enum value %s for field '%s' (%s)", show(p, t, neg),
-         f->name, ed->name);
+    TF_ERR(p, t0, "unknown enum value %s for field '%s' (%s)",
+           tf_show(p, t, neg), f->name, ed->name);
   v->e = ev->value;
-  advance(p);
+  tf_advance(p);
 }
 
 static int hexval(char c) {
-  return is_digit(c) ? c - '0'
+  return tf_is_digit(c) ? c - '0'
          : (c >= 'a' && c <= 'f') ? c - 'a' + 10
          : (c >= 'A' && c <= 'F') ? c - 'A' + 10
                                   : -1;
 }
 
-static void put_utf8(P *p, uint32_t c) {
+static void put_utf8(TfParser *p, uint32_t c) {
   char b[4];
   size_t n;
   if (c < 0x80) {
@@ -512,37 +322,38 @@ static void put_utf8(P *p, uint32_t c) {
     b[2] = (char)(0x80 | ((c >> 6) & 0x3F)), b[3] = (char)(0x80 | (c & 0x3F));
     n = 4;
   }
-  sbuf_put(p, b, n);
+  tf_sbuf_put(p, b, n);
 }
 
 /* Appends the decoded contents of string token t to the scratch buffer.
  * Strings never span lines, so an escape's column is t.col + offset. */
-static void decode_str(P *p, Tok t) {
+static void decode_str(TfParser *p, Tok t) {
   const char *s = t.p + 1, *e = t.p + t.len - 1;
   while (s < e) {
     if (*s != '\\') {
       const char *q = s;
       while (s < e && *s != '\\') s++;
-      sbuf_put(p, q, (size_t)(s - q));
+      tf_sbuf_put(p, q, (size_t)(s - q));
       continue;
     }
     const char *bs = s++;
     int col = t.col + (int)(bs - t.p);
     char c = *s++;
     switch (c) {
-    case 'n': sbuf_putc(p, '\n'); break;
-    case 't': sbuf_putc(p, '\t'); break;
-    case 'r': sbuf_putc(p, '\r'); break;
-    case 'a': sbuf_putc(p, '\a'); break;
-    case 'b': sbuf_putc(p, '\b'); break;
-    case 'f': sbuf_putc(p, '\f'); break;
-    case 'v': sbuf_putc(p, '\v'); break;
-    case '\\': case '\'': case '"': case '?': sbuf_putc(p, c); break;
+    case 'n': tf_sbuf_putc(p, '\n'); break;
+    case 't': tf_sbuf_putc(p, '\t'); break;
+    case 'r': tf_sbuf_putc(p, '\r'); break;
+    case 'a': tf_sbuf_putc(p, '\a'); break;
+    case 'b': tf_sbuf_putc(p, '\b'); break;
+    case 'f': tf_sbuf_putc(p, '\f'); break;
+    case 'v': tf_sbuf_putc(p, '\v'); break;
+    case '\\': case '\'': case '"': case '?': tf_sbuf_putc(p, c); break;
     case 'x': case 'X': {
       int v = 0, n = 0;
       while (n < 2 && s < e && hexval(*s) >= 0) v = v * 16 + hexval(*s++), n++;
-      if (!n) perr(p, t.line, col, "invalid escape sequence '\\x' in string");
-      sbuf_putc(p, v);
+      if (!n)
+        tf_perr(p, t.line, col, "invalid escape sequence '\\x' in string");
+      tf_sbuf_putc(p, v);
       break;
     }
     case 'u': case 'U': {
@@ -551,7 +362,7 @@ static void decode_str(P *p, Tok t) {
       while (n < want && s < e && hexval(*s) >= 0)
         v = v * 16 + (uint32_t)hexval(*s++), n++;
       if (n < want || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        perr(p, t.line, col, "invalid escape sequence '\\%c' in string", c);
+        tf_perr(p, t.line, col, "invalid escape sequence '\\%c' in string", c);
       put_utf8(p, v);
       break;
     }
@@ -561,34 +372,34 @@ static void decode_str(P *p, Tok t) {
         while (n < 3 && s < e && *s >= '0' && *s <= '7')
           v = v * 8 + (*s++ - '0'), n++;
         if (v > 255)
-          perr(p, t.line, col, "octal escape out of range in string");
-        sbuf_putc(p, v);
+          tf_perr(p, t.line, col, "octal escape out of range in string");
+        tf_sbuf_putc(p, v);
       } else {
         Tok bad = {T_STR, bs, 2, t.line, col};
-        perr(p, t.line, col, "invalid escape sequence %s in string",
-             show(p, bad, 0));
+        tf_perr(p, t.line, col, "invalid escape sequence %s in string",
+                tf_show(p, bad, 0));
       }
     }
   }
 }
 
 /* Parses one or more adjacent string literals into the scratch buffer. */
-static void parse_strlits(P *p, const ProtobufCMessageDescriptor *md,
+static void parse_strlits(TfParser *p, const ProtobufCMessageDescriptor *md,
                           const ProtobufCFieldDescriptor *f) {
   Tok t = p->tok;
   if (t.kind != T_STR)
-    TERR(p, t, "expected string for field '%s' in %s, got %s", f->name,
-         md->name, show(p, t, 0));
+    TF_ERR(p, t, "expected string for field '%s' in %s, got %s", f->name,
+           md->name, tf_show(p, t, 0));
   p->slen = 0;
-  sbuf_put(p, "", 0);
+  tf_sbuf_put(p, "", 0);
   while (p->tok.kind == T_STR) {
     decode_str(p, p->tok);
-    advance(p);
+    tf_advance(p);
   }
 }
 
 /* Parses one non-message value of field f into v. */
-static void parse_scalar(P *p, const ProtobufCMessageDescriptor *md,
+static void parse_scalar(TfParser *p, const ProtobufCMessageDescriptor *md,
                          const ProtobufCFieldDescriptor *f, Value *v) {
   switch (f->type) {
   case PROTOBUF_C_TYPE_FLOAT:
@@ -613,7 +424,8 @@ static void parse_scalar(P *p, const ProtobufCMessageDescriptor *md,
  * Messages.
  */
 
-static ProtobufCMessage *new_msg(P *p, const ProtobufCMessageDescriptor *d) {
+static ProtobufCMessage *new_msg(TfParser *p,
+                                 const ProtobufCMessageDescriptor *d) {
   ProtobufCMessage *m = ar_alloc(p->ar, d->sizeof_message);
   if (d->message_init)
     d->message_init(m);
@@ -622,23 +434,24 @@ static ProtobufCMessage *new_msg(P *p, const ProtobufCMessageDescriptor *d) {
   return m;
 }
 
-static void parse_body(P *p, ProtobufCMessage *m, char closer, Tok open,
+static void parse_body(TfParser *p, ProtobufCMessage *m, char closer, Tok open,
                        const char *openname, int depth);
 
 /* Parses `{ ... }` or `< ... >` for message field f; at names the location
  * recorded for the new message. */
-static ProtobufCMessage *parse_submsg(P *p, const ProtobufCMessageDescriptor *md,
+static ProtobufCMessage *parse_submsg(TfParser *p,
+                                      const ProtobufCMessageDescriptor *md,
                                       const ProtobufCFieldDescriptor *f, Tok at,
                                       int depth) {
   Tok o = p->tok;
-  char closer = is_punct(o, '{') ? '}' : is_punct(o, '<') ? '>' : 0;
+  char closer = tf_is_punct(o, '{') ? '}' : tf_is_punct(o, '<') ? '>' : 0;
   if (!closer)
-    TERR(p, o, "expected '{' after field '%s' in %s, got %s", f->name,
-         md->name, show(p, o, 0));
+    TF_ERR(p, o, "expected '{' after field '%s' in %s, got %s", f->name,
+           md->name, tf_show(p, o, 0));
   if (depth + 1 > TF_MAX_DEPTH)
-    TERR(p, o, "messages nested too deeply (more than %d levels)",
-         TF_MAX_DEPTH);
-  advance(p);
+    TF_ERR(p, o, "messages nested too deeply (more than %d levels)",
+           TF_MAX_DEPTH);
+  tf_advance(p);
   ProtobufCMessage *sm = new_msg(p, f->descriptor);
   if (p->locs) loc_put(p->locs, sm, 0, at.line, at.col);
   parse_body(p, sm, closer, at, f->name, depth + 1);
@@ -647,7 +460,7 @@ static ProtobufCMessage *parse_submsg(P *p, const ProtobufCMessageDescriptor *md
 
 /* Parses the value part of field f (name already consumed): a value, a
  * message, or a `[...]` list of either. */
-static void parse_field(P *p, ProtobufCMessage *m,
+static void parse_field(TfParser *p, ProtobufCMessage *m,
                         const ProtobufCFieldDescriptor *f, Tok name,
                         int depth) {
   const ProtobufCMessageDescriptor *md = m->descriptor;
@@ -655,12 +468,12 @@ static void parse_field(P *p, ProtobufCMessage *m,
   Value v;
   if (p->locs) loc_put(p->locs, m, f->id, name.line, name.col);
   if (ismsg) {
-    accept(p, ':');
-  } else if (!accept(p, ':')) {
-    TERR(p, p->tok, "expected ':' after field '%s' in %s, got %s", f->name,
-         md->name, show(p, p->tok, 0));
+    tf_accept(p, ':');
+  } else if (!tf_accept(p, ':')) {
+    TF_ERR(p, p->tok, "expected ':' after field '%s' in %s, got %s", f->name,
+           md->name, tf_show(p, p->tok, 0));
   }
-  if (!is_punct(p->tok, '[')) {
+  if (!tf_is_punct(p->tok, '[')) {
     memset(&v, 0, sizeof v);
     if (ismsg)
       v.m = parse_submsg(p, md, f, name, depth);
@@ -671,10 +484,10 @@ static void parse_field(P *p, ProtobufCMessage *m,
   }
   Tok lb = p->tok;
   if (f->label != PROTOBUF_C_LABEL_REPEATED)
-    TERR(p, lb, "list value for non-repeated field '%s' in %s", f->name,
-         md->name);
-  advance(p);
-  if (accept(p, ']')) return;
+    TF_ERR(p, lb, "list value for non-repeated field '%s' in %s", f->name,
+           md->name);
+  tf_advance(p);
+  if (tf_accept(p, ']')) return;
   for (;;) {
     memset(&v, 0, sizeof v);
     if (ismsg)
@@ -682,59 +495,60 @@ static void parse_field(P *p, ProtobufCMessage *m,
     else
       parse_scalar(p, md, f, &v);
     store(p, m, f, &v);
-    if (accept(p, ',')) continue;
-    if (accept(p, ']')) return;
+    if (tf_accept(p, ',')) continue;
+    if (tf_accept(p, ']')) return;
     Tok t = p->tok;
     if (t.kind == T_EOF)
-      TERR(p, t, "unexpected end of file inside list for field '%s' opened "
-           "at %d:%d", f->name, lb.line, lb.col);
-    TERR(p, t, "expected ',' or ']' in list for field '%s' in %s, got %s",
-         f->name, md->name, show(p, t, 0));
+      TF_ERR(p, t, "unexpected end of file inside list for field '%s' opened "
+             "at %d:%d", f->name, lb.line, lb.col);
+    TF_ERR(p, t, "expected ',' or ']' in list for field '%s' in %s, got %s",
+           f->name, md->name, tf_show(p, t, 0));
   }
 }
 
 /* Skips the value of unknown field `name` (its name consumed) in a
  * lenient message m: `: scalar`, or an optional ':' then a bracketed value
  * whose brackets are balanced.  Records it in the location table. */
-static void skip_unknown(P *p, ProtobufCMessage *m, Tok name) {
+static void skip_unknown(TfParser *p, ProtobufCMessage *m, Tok name) {
   const char *start = p->tok.p;
-  int colon = accept(p, ':');
+  int colon = tf_accept(p, ':');
   Tok t = p->tok;
-  if (is_punct(t, '{') || is_punct(t, '<') || is_punct(t, '[')) {
+  if (tf_is_punct(t, '{') || tf_is_punct(t, '<') || tf_is_punct(t, '[')) {
     char stack[TF_MAX_DEPTH];
     int depth = 0;
     for (;;) {
       Tok u = p->tok;
       if (u.kind == T_EOF)
-        TERR(p, u, "unexpected end of file inside unknown field '%.*s' "
-             "opened at %d:%d", (int)name.len, name.p, t.line, t.col);
-      if (is_punct(u, '{') || is_punct(u, '<') || is_punct(u, '[')) {
+        TF_ERR(p, u, "unexpected end of file inside unknown field '%.*s' "
+               "opened at %d:%d", (int)name.len, name.p, t.line, t.col);
+      if (tf_is_punct(u, '{') || tf_is_punct(u, '<') || tf_is_punct(u, '[')) {
         if (depth == TF_MAX_DEPTH)
-          TERR(p, u, "messages nested too deeply (more than %d levels)",
-               TF_MAX_DEPTH);
+          TF_ERR(p, u, "messages nested too deeply (more than %d levels)",
+                 TF_MAX_DEPTH);
         stack[depth++] = u.p[0] == '{' ? '}' : u.p[0] == '<' ? '>' : ']';
-      } else if (is_punct(u, '}') || is_punct(u, '>') || is_punct(u, ']')) {
+      } else if (tf_is_punct(u, '}') || tf_is_punct(u, '>') ||
+                 tf_is_punct(u, ']')) {
         if (u.p[0] != stack[depth - 1])
-          TERR(p, u, "expected '%c' in unknown field '%.*s' opened at %d:%d, "
-               "got %s", stack[depth - 1], (int)name.len, name.p, t.line,
-               t.col, show(p, u, 0));
+          TF_ERR(p, u, "expected '%c' in unknown field '%.*s' opened at %d:%d, "
+                 "got %s", stack[depth - 1], (int)name.len, name.p, t.line,
+                 t.col, tf_show(p, u, 0));
         depth--;
       }
-      advance(p);
+      tf_advance(p);
       if (depth == 0) break;
     }
   } else if (!colon) {
-    TERR(p, t, "expected ':' or '{' after field %s, got %s", show(p, name, 0),
-         show(p, t, 0));
+    TF_ERR(p, t, "expected ':' or '{' after field %s, got %s",
+           tf_show(p, name, 0), tf_show(p, t, 0));
   } else if (t.kind == T_STR) {
-    while (p->tok.kind == T_STR) advance(p);
+    while (p->tok.kind == T_STR) tf_advance(p);
   } else {
-    accept(p, '-');
+    tf_accept(p, '-');
     Tok v = p->tok;
     if (v.kind != T_NUM && v.kind != T_IDENT)
-      TERR(p, v, "expected a value for field %s, got %s", show(p, name, 0),
-           show(p, v, 0));
-    advance(p);
+      TF_ERR(p, v, "expected a value for field %s, got %s", tf_show(p, name, 0),
+             tf_show(p, v, 0));
+    tf_advance(p);
   }
   TfUnknown *u = ar_alloc(p->ar, sizeof *u);
   u->m = m;
@@ -753,7 +567,7 @@ static void skip_unknown(P *p, ProtobufCMessage *m, Tok name) {
 /* Parses fields into m up to closer ('}' or '>'), or up to end of file
  * for the root (closer 0).  open/openname name the field that opened m,
  * for errors.  Checks required fields at the end. */
-static void parse_body(P *p, ProtobufCMessage *m, char closer, Tok open,
+static void parse_body(TfParser *p, ProtobufCMessage *m, char closer, Tok open,
                        const char *openname, int depth) {
   const ProtobufCMessageDescriptor *md = m->descriptor;
   unsigned char *seen = NULL;
@@ -768,20 +582,20 @@ static void parse_body(P *p, ProtobufCMessage *m, char closer, Tok open,
     Tok t = p->tok;
     if (t.kind == T_EOF) {
       if (!closer) break;
-      TERR(p, t, "unexpected end of file inside message '%s' (%s) opened at "
-           "%d:%d", openname, md->name, open.line, open.col);
+      TF_ERR(p, t, "unexpected end of file inside message '%s' (%s) opened at "
+             "%d:%d", openname, md->name, open.line, open.col);
     }
-    if (closer && is_punct(t, closer)) break;
-    if (closer && (is_punct(t, '}') || is_punct(t, '>')))
-      TERR(p, t, "expected '%c' to close message '%s' (%s) opened at %d:%d, "
-           "got %s", closer, openname, md->name, open.line, open.col,
-           show(p, t, 0));
-    if (is_punct(t, '['))
-      TERR(p, t, "extension fields are not supported (in message %s)",
-           md->name);
+    if (closer && tf_is_punct(t, closer)) break;
+    if (closer && (tf_is_punct(t, '}') || tf_is_punct(t, '>')))
+      TF_ERR(p, t, "expected '%c' to close message '%s' (%s) opened at %d:%d, "
+             "got %s", closer, openname, md->name, open.line, open.col,
+             tf_show(p, t, 0));
+    if (tf_is_punct(t, '['))
+      TF_ERR(p, t, "extension fields are not supported (in message %s)",
+             md->name);
     if (t.kind != T_IDENT)
-      TERR(p, t, "expected field name in message %s, got %s", md->name,
-           show(p, t, 0));
+      TF_ERR(p, t, "expected field name in message %s, got %s", md->name,
+             tf_show(p, t, 0));
     const ProtobufCFieldDescriptor *f = NULL;
     char name[128];
     if (t.len < sizeof name) {
@@ -790,24 +604,25 @@ static void parse_body(P *p, ProtobufCMessage *m, char closer, Tok open,
       f = protobuf_c_message_descriptor_get_field_by_name(md, name);
     }
     if (!f && p->owner) { /* inside a lenient message */
-      advance(p);
+      tf_advance(p);
       skip_unknown(p, m, t);
-      if (!accept(p, ';')) accept(p, ',');
+      if (!tf_accept(p, ';')) tf_accept(p, ',');
       continue;
     }
     if (!f)
-      TERR(p, t, "unknown field %s in message %s", show(p, t, 0), md->name);
-    advance(p);
+      TF_ERR(p, t, "unknown field %s in message %s", tf_show(p, t, 0),
+             md->name);
+    tf_advance(p);
     parse_field(p, m, f, t, depth);
     if (seen) seen[f - md->fields] = 1;
-    if (!accept(p, ';')) accept(p, ',');
+    if (!tf_accept(p, ';')) tf_accept(p, ',');
   }
   Tok end = p->tok;
   for (unsigned i = 0; seen && i < md->n_fields; i++)
     if (md->fields[i].label == PROTOBUF_C_LABEL_REQUIRED && !seen[i])
-      TERR(p, end, "missing required field '%s' in message %s",
-           md->fields[i].name, md->name);
-  if (closer) advance(p);
+      TF_ERR(p, end, "missing required field '%s' in message %s",
+             md->fields[i].name, md->name);
+  if (closer) tf_advance(p);
   p->owner = owner0;
 }
 
@@ -821,7 +636,7 @@ ProtobufCMessage *tf_parse_opts(const ProtobufCMessageDescriptor *desc,
                                 const char *file, const char *text,
                                 size_t len, Arena *ar, Diag *dg,
                                 TfLocs **locs_out, const TfOpts *opts) {
-  P *p = ar_alloc(ar, sizeof *p);
+  TfParser *p = ar_alloc(ar, sizeof *p);
   p->lenient = opts ? opts->lenient : NULL;
   p->file = file ? ar_strdup(ar, file) : "<input>";
   p->cur = p->bol = text;
@@ -841,7 +656,7 @@ ProtobufCMessage *tf_parse_opts(const ProtobufCMessageDescriptor *desc,
   }
   ProtobufCMessage *root = new_msg(p, desc);
   if (p->locs) loc_put(p->locs, root, 0, 1, 1);
-  lex(p);
+  tf_lex(p);
   Tok open = {T_EOF, text, 0, 1, 1};
   parse_body(p, root, 0, open, desc->name, 0);
   free(p->sbuf);
