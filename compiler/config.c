@@ -200,6 +200,10 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
       static const char *const pack_words[] = {"false", "true", NULL};
       int i = get_enum(p, v, "target.dsp_packing", pack_words);
       if (i >= 0) t->dsp_packing = i, pack_loc = mark(p, v);
+    } else if (!strcmp(key, "port_bits")) {
+      static const char *const port_words[] = {"8", "64", NULL};
+      int i = get_enum(p, v, "target.port_bits", port_words);
+      if (i >= 0) t->port_bits = i ? 64 : 8;
     } else if (!strcmp(key, "clock_ns")) {
       get_pos_num(p, v, "target.clock_ns", &t->clock_ns);
     } else if (!strcmp(key, "onchip_weight_limit_kb")) {
@@ -214,7 +218,7 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
     } else {
       unknown_key(p, kk, "target",
                   "part, clock_ns, onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, "
-                  "uram_budget, ddr_gbps, fold, dsp_packing, engine");
+                  "uram_budget, ddr_gbps, fold, dsp_packing, engine, port_bits");
     }
   }
   /* the packing needs the DSP48E2's 27-bit pre-adder (docs/hls.md); the
@@ -400,6 +404,7 @@ CfgConfig *cfg_parse(const char *name, const char *text, size_t len, Arena *ar, 
   c->target.onchip_weight_limit_kb = -1;
   c->target.dsp_budget = c->target.bram18k_budget = c->target.uram_budget = -1;
   c->target.fold = 1;
+  c->target.port_bits = 8;
   P p = {c->file, ar, dg, NULL, c};
   yaml_parser_t ps;
   yaml_document_t doc;

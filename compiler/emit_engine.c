@@ -11,16 +11,20 @@
 enum {
   F_N, F_C, F_H, F_W, F_ICG, F_OCG, F_OC, F_OH, F_OW, F_KH, F_KW, F_SH, F_SW, F_PH, F_PW, F_DH,
   F_DW, F_NICT, F_NOCT, F_NT, F_NMAC, F_NOUT, F_TAPS, F_LBW, F_WALL, F_XO, F_YO, F_WO, F_QO,
-  F_RELU, F_QMIN, F_QMAX, F_NF
+  F_RELU, F_QMIN, F_QMAX, F_WBT, F_LBT, F_DBT, F_NF
 };
+/* the trip counts of the wide bursts (F_WBT..F_DBT) are fields only when
+ * the engine's ports are wider than a byte */
+#define F_NARROW F_WBT
 static const char *const fname[F_NF] = {
     "n",  "c",    "h",    "w",    "icg",  "ocg", "oc",  "oh", "ow", "kh", "kw",
     "sh", "sw",   "ph",   "pw",   "dh",   "dw",  "nict", "noct", "nt", "nmac", "nout",
-    "taps", "lbw", "wall", "xo",  "yo",   "wo",  "qo",  "relu", "qmin", "qmax"};
+    "taps", "lbw", "wall", "xo",  "yo",   "wo",  "qo",  "relu", "qmin", "qmax", "wbt", "lbt",
+    "dbt"};
 
 const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls, int n) {
   Arena *ar = eh_fn_arena(f);
-  int IP = g->ip, OP = g->op;
+  int IP = g->ip, OP = g->op, pb = g->pb > 1 ? g->pb : 1, nf = pb > 1 ? F_NF : F_NARROW;
   int32_t *d = ar_array(ar, (size_t)F_NF * (size_t)n, sizeof *d); /* [field][layer] */
   int64_t *bias = ar_array(ar, (size_t)g->nq + 1, sizeof *bias);
   int32_t *M = ar_array(ar, (size_t)g->nq + 1, sizeof *M), *Mn = ar_array(ar, (size_t)g->nq + 1, sizeof *Mn);
@@ -44,7 +48,8 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
     int64_t v[F_NF] = {in->d[0], C, in->d[2], in->d[3], ICG, OCG, OC, out->d[2], out->d[3],
                        c->kh, c->kw, c->sh, c->sw, c->ph, c->pw, c->dh, c->dw, NICT, NOCT, nt,
                        nt * NICT, nt * OP, taps, (int64_t)c->kh * in->d[3],
-                       nw, ls[i].xo, ls[i].yo, wo, qo, p->q.relu, p->q.qmin, p->q.qmax};
+                       nw, ls[i].xo, ls[i].yo, wo, qo, p->q.relu, p->q.qmin, p->q.qmax,
+                       hl_cdiv(nw, pb), hl_row_beats(in->d[3], pb), hl_row_beats(out->d[3], pb)};
     for (int k = 0; k < F_NF; k++) d[(size_t)k * (size_t)n + (size_t)i] = (int32_t)v[k];
     /* quant tables: [g][oct][op] per layer from qo, padded with zeros */
     for (int o = 0; o < OC; o++) {
@@ -65,7 +70,7 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
   lh_set_str(h, "layers", ar_strdup(ar, sb_str(&names)));
   free(names.s);
   lh_list_begin(h, "fields");
-  for (int k = 0; k < F_NF; k++) {
+  for (int k = 0; k < nf; k++) {
     const int32_t *r = d + (size_t)k * (size_t)n;
     int32_t lo = r[0], hi = r[0];
     for (int i = 1; i < n; i++) lo = r[i] < lo ? r[i] : lo, hi = r[i] > hi ? r[i] : hi;
@@ -79,6 +84,7 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
   lh_set_int(h, "IP", IP), lh_set_int(h, "OP", OP), lh_set_int(h, "R", g->r);
   lh_set_int(h, "NQ", qo), lh_set_int(h, "NTMAX", g->ntmax), lh_set_int(h, "OCMAX", g->ocmax);
   lh_set_int(h, "LBMAX", g->lbmax), lh_set_int(h, "OWMAX", g->owmax), lh_set_int(h, "WBMAX", g->wbmax);
+  lh_set_int(h, "PB", pb), lh_set_int(h, "WF", hl_engine_wfactor(g));
   lh_set_str(h, "at", wide ? "int64_t" : "int32_t");
   lh_set_bool(h, "wide", wide);
   lh_set_bool(h, "leaky", leaky);

@@ -17,6 +17,8 @@ struct EhCtx {
   HlPlan *hp;               /* knobs and resources of the hardware layers */
   Sb *funcs, *calls, *dirs; /* per segment */
   bool *uses_wts;           /* per segment */
+  bool *w64;                /* per segment: its engine's uint64_t ports fm64,
+                               wts64 (target.port_bits: 64) */
   Sb sw_funcs;              /* <net>_swfx.c */
   int8_t *wts;              /* the AXI weight memory */
   int64_t nwts, capwts;
@@ -209,7 +211,8 @@ static void engine_calls(EhCtx *x, const Layer *l, int e, Sb *out) {
   for (int i = 0; i < L->nstep; i++) {
     const FpStep *s = &L->step[i];
     if (s->fn == p->fname[l->id]) {
-      sb_printf(out, "  %s(fm, wts, %d);\n", engine_name(x, e), li);
+      bool w = x->hp->engs[e].pb > 1;
+      sb_printf(out, "  %s(%s, %s, %d);\n", engine_name(x, e), w ? "fm64" : "fm", w ? "wts64" : "wts", li);
       continue;
     }
     sb_printf(out, "  %s(", s->fn);
@@ -244,7 +247,9 @@ static int render_engine(EhCtx *x, int e) {
   sb_puts(&x->funcs[u], code);
   sb_puts(&x->funcs[u], "\n");
   sb_printf(&x->dirs[u], "  set_directive_inline -off \"%s\"\n", f.fn);
-  x->uses_wts[u] = true;
+  /* wide ports: the engine reads wts64; wts stays for the other layers */
+  if (x->hp->engs[e].pb > 1) x->w64[u] = true;
+  else x->uses_wts[u] = true;
   return 0;
 }
 
@@ -258,7 +263,8 @@ EhCtx *eh_open(const EhHost *hh) {
   x->calls = calloc((size_t)ns, sizeof(Sb));
   x->dirs = calloc((size_t)ns, sizeof(Sb));
   x->uses_wts = calloc((size_t)ns, sizeof(bool));
-  if (!x->funcs || !x->calls || !x->dirs || !x->uses_wts) exit(3);
+  x->w64 = calloc((size_t)ns, sizeof(bool));
+  if (!x->funcs || !x->calls || !x->dirs || !x->uses_wts || !x->w64) exit(3);
   HlLayout lay;
   fp_hl_layout(p, hh->ar, &lay);
   x->hp = hl_plan_seg(p->n, hh->cfg, lay.hw, lay.seg, lay.steps, hh->ar);
@@ -296,6 +302,7 @@ void eh_close(EhCtx *x) {
   free(x->calls);
   free(x->dirs);
   free(x->uses_wts);
+  free(x->w64);
   free(x->sw_funcs.s);
   free(x->wts);
   free(x);
@@ -313,9 +320,15 @@ const char *eh_decls(EhCtx *x) {
   lh_set_int(h, "nwts", x->nwts);
   lh_set_bool(h, "swfx", x->sw_funcs.n > 0);
   const char *tops[4096];
+  int64_t w64[4096];
+  bool any = false;
   int ns = p->nseg < 4096 ? p->nseg : 4096;
-  for (int s = 0; s < ns; s++) tops[s] = p->seg[s].top;
+  for (int s = 0; s < ns; s++) tops[s] = p->seg[s].top, w64[s] = x->w64[s], any = any || x->w64[s];
   lh_set_strs(h, "tops", tops, ns);
+  lh_set_ints(h, "w64", w64, ns);
+  lh_set_bool(h, "any64", any);
+  lh_set_int(h, "n64", hl_cdiv(p->n8 > 0 ? p->n8 : 1, 8));
+  lh_set_int(h, "nwts64", hl_cdiv(x->nwts > 0 ? x->nwts : 1, 8));
   return render(x, "hls/host");
 }
 
@@ -425,6 +438,7 @@ static void seg_list(EhCtx *x, const char *key) {
     lh_set_str(h, "tb", ar_printf(x->h.ar, "tb_%s_seg%d.c", x->h.prov->base, s));
     lh_set_str(h, "layers", x->p->seg[s].names);
     lh_set_str(h, "dirs", sb_str(&x->dirs[s]));
+    lh_set_bool(h, "w64", x->w64[s]);
     lh_item_end(h);
   }
   lh_list_end(h);
@@ -455,6 +469,7 @@ static int write_tbs(EhCtx *x, const char *dir, const char *wname) {
     eu_prov(h, ar, x->h.prov);
     lh_set_str(h, "top", g->top);
     lh_set_bool(h, "uses_wts", x->uses_wts[s]);
+    lh_set_bool(h, "w64", x->w64[s]);
     lh_set_str(h, "wfile", wname);
     lh_set_int(h, "wbytes", x->nwts);
     int64_t ncodes = 0;
@@ -536,6 +551,9 @@ int eh_write(EhCtx *x, const char *outdir) {
     lh_set_str(h, "funcs", sb_str(&x->funcs[s]));
     lh_set_str(h, "calls", sb_str(&x->calls[s]));
     lh_set_bool(h, "uses_wts", x->uses_wts[s]);
+    lh_set_bool(h, "w64", x->w64[s]);
+    lh_set_int(h, "fm_beats", hl_cdiv(p->n8 > 0 ? p->n8 : 1, 8));
+    lh_set_int(h, "wts_beats", hl_cdiv(x->nwts > 0 ? x->nwts : 1, 8));
     lh_set_int(h, "fm_size", p->n8 > 0 ? p->n8 : 1);
     lh_set_int(h, "wts_size", x->nwts > 0 ? x->nwts : 1);
     if (wtext(x, dir, ar_printf(ar, "%s_seg%d.c", base, s), render(x, "hls/unit"))) return -1;

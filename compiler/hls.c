@@ -125,13 +125,18 @@ void hl_budget(const CfgConfig *cfg, HlBudget *b) {
   if (t->ddr_gbps > 0) b->ddr_gbps = t->ddr_gbps;
 }
 
-/* The memory term of e (docs/hls.md): each 8-bit m_axi port reads one byte
- * and writes one byte per cycle, and both ports share the DDR's ddr_gbps. */
+/* The memory term of e (docs/hls.md): each m_axi port reads one beat and
+ * writes one beat per cycle (a byte; e->pb bytes for the shared engine's
+ * wide ports), and both ports share the DDR's ddr_gbps; the conversion /
+ * post-op steps (e->xel) add one cycle per element on the 8-bit port. */
 static void mem_term(const HlPlan *p, HlEst *e) {
   int64_t port = e->rd_fm > e->wr_fm ? e->rd_fm : e->wr_fm;
   if (e->bytes_wts > port) port = e->bytes_wts;
+  if (e->pb > 1) port = hl_cdiv(port, e->pb);
+  port += e->xel; /* the steps run before / after the kernel */
   double per_cycle = p->b.ddr_gbps * p->clk_ns; /* bytes per cycle */
-  int64_t ddr = (int64_t)((double)(e->rd_fm + e->wr_fm + e->bytes_wts) / per_cycle + 0.999999);
+  int64_t ddr =
+      (int64_t)((double)(e->rd_fm + e->wr_fm + e->bytes_wts + 2 * e->xel) / per_cycle + 0.999999);
   e->mem_cycles = port > ddr ? port : ddr;
   e->time = e->cycles > e->mem_cycles ? e->cycles : e->mem_cycles;
 }
@@ -157,7 +162,7 @@ static void add_steps(const HlPlan *p, const Layer *l, const HlKnobs *k, HlEst *
   if (!p->steps || !p->steps[l->id].n) return;
   int64_t x = p->steps[l->id].elems;
   e->cycles += hl_maxi_ii(k->ii, 1) * x;
-  e->rd_fm += x, e->wr_fm += x;
+  e->xel += x; /* memory: mem_term */
   e->dsp += 3 * p->steps[l->id].n;
 }
 
@@ -207,6 +212,7 @@ static void engine_plan(const Net *n, const CfgConfig *cfg, const int *seg, HlPl
     /* packing needs codes of at most 8 bits (the activations in a segment
      * are; the weights unless a precision_param says otherwise) */
     g->pack = t->dsp_packing;
+    g->pb = t->port_bits > 8 ? t->port_bits / 8 : 1;
     for (int j = 0; j < p->ecnt[e]; j++)
       if (p->elay[e][j]->q && p->elay[e][j]->q->bw_params > 8) g->pack = false;
     g->ip = t->in_parallel ? t->in_parallel : HL_DEFAULT_IN_PAR;
@@ -463,11 +469,16 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
     const HlEngine *g = &pl->engs[i];
     HlEst r;
     hl_engine_res(g, &r);
+    int64_t b[3] = {0, 0, 0}; /* its layers' burst cycles */
+    for (int j = 0; j < pl->ecnt[i]; j++)
+      for (int k = 0; k < 3; k++) b[k] += pl->e[pl->elay[i][j]->id].bursts[k];
     fprintf(f, "engine %d (segment %d, %s and %d more): %d x %d MACs (%lld multipliers%s), %d "
-               "requantization lanes, DSP %lld, BRAM18K %lld (counted in its first layer's row)\n",
+               "requantization lanes, DSP %lld, BRAM18K %lld (counted in its first layer's row); "
+               "%d-bit ports, bursts %lld weight + %lld line-buffer + %lld drain beats\n",
             i, hw_seg_of(n, hw, pl->elay[i][0]), pl->elay[i][0]->name, g->nl - 1, g->ip, g->op,
             (long long)hl_engine_muls(g), g->pack ? ", packed" : "", g->r, (long long)r.dsp,
-            (long long)r.bram18k);
+            (long long)r.bram18k, 8 * (g->pb > 1 ? g->pb : 1), (long long)b[0], (long long)b[1],
+            (long long)b[2]);
   }
   char line[512];
   hl_resource_line(pl, line, sizeof line);

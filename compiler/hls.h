@@ -56,6 +56,14 @@ typedef struct HlEst {
                            each bottom element read once, each top element
                            written once) */
   int64_t bytes_wts; /* bytes through the wts port (AXI weights) */
+  int64_t bursts[3]; /* the shared engine: cycles of its weight, line-buffer
+                        and drain bursts (included in cycles) */
+  int pb;            /* bytes per m_axi beat (0 or 1: 8-bit ports; the
+                        shared engine's with port_bits 64: 8; rd_fm, wr_fm,
+                        bytes_wts are then whole beats) */
+  int64_t xel;       /* elements of the conversion / post-op steps (HlSteps;
+                        each read and written once over the 8-bit fm port,
+                        one per cycle, before / after the kernel) */
   int64_t mem_cycles; /* hl_plan: the DDR / port time in cycles */
   int64_t time;       /* hl_plan: max(cycles, mem_cycles) */
 } HlEst;
@@ -146,6 +154,8 @@ typedef struct HlEngine {
   bool forced;       /* in/out parallelism fixed by the config: no folding */
   bool pack;         /* target.dsp_packing: two output channels' products
                         per multiplier (fx_mul2, WP486) */
+  int pb;            /* bytes per beat of its three bursts (target.port_bits
+                        / 8): 1, or 8 (uint64_t m_axi ports) */
 } HlEngine;
 
 /* True when layer l runs on its segment's engine in this config: engine
@@ -160,6 +170,13 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n);
 /* Layer l's loops on engine g at their proven IIs (all 1): cycles, bytes
  * through the ports, MACs; no resources (hl_engine_res counts them once). */
 void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e);
+/* Beats of an engine burst loop moving n bytes of a row that may start
+ * at any byte in pb-byte beats: n when pb is 1, else ceil((n + pb - 1) /
+ * pb) (the covering beats of the worst start; the loop's trip count). */
+int64_t hl_row_beats(int64_t n, int pb);
+/* The reshape factor of the engine's weight buffer: IP*OP bytes per word
+ * for the MAC loop, a multiple of pb for the weight burst (lcm). */
+int64_t hl_engine_wfactor(const HlEngine *g);
 /* The multipliers of the engine's MAC loop: IP*OP, or packed
  * IP*ceil(OP/2). */
 int64_t hl_engine_muls(const HlEngine *g);

@@ -60,22 +60,39 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
   while (g->r % 2 == 0 && g->op / (g->r / 2) <= minc) g->r /= 2;
 }
 
+int64_t hl_row_beats(int64_t n, int pb) { return pb > 1 ? hl_cdiv(n + pb - 1, pb) : n; }
+
+int64_t hl_engine_wfactor(const HlEngine *g) {
+  int64_t f = (int64_t)g->ip * g->op;
+  while (g->pb > 1 && f % g->pb) f += (int64_t)g->ip * g->op;
+  return f;
+}
+
 void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
   memset(e, 0, sizeof *e);
   Geo q;
   geo(l, g->ip, g->op, &q);
   int64_t nt = q.G * q.NOCT, wall = nt * q.taps * q.NICT * g->ip * g->op;
-  int64_t drain = q.N * q.OC * q.OH * q.OW;
+  int pb = g->pb > 1 ? g->pb : 1;
+  /* the bursts' trip counts (engine.lua: _wl, _lx, _dx): the weights start
+   * beat-aligned (64-byte offsets in wts), rows at any byte */
+  int64_t wb = hl_cdiv(wall, pb), lb = q.N * q.C * q.rows * hl_row_beats(q.W, pb);
+  int64_t rows = q.N * q.OC * q.OH, drain = rows * hl_row_beats(q.OW, pb);
   e->ii = 1;
-  e->rd_fm = q.N * q.C * q.rows * q.W;
-  e->wr_fm = drain;
-  e->bytes_wts = wall;
+  e->pb = pb;
+  e->rd_fm = pb * lb;
+  e->wr_fm = pb * drain;
+  /* wide drain: each row reads its first and last beat to keep the bytes
+   * of its neighbours (one read when they are the same beat) */
+  if (pb > 1) e->rd_fm += pb * rows * (hl_row_beats(q.OW, pb) > 1 ? 2 : 1);
+  e->bytes_wts = pb * wb;
+  e->bursts[0] = wb, e->bursts[1] = lb, e->bursts[2] = drain;
   /* the weight burst (once), the line-buffer bursts; per pixel: init (NT),
    * per tap inside the input (rows x cols (pixel, tap) pairs; the code
    * skips the others) the MAC loop (NT*NICT), the output stage (NT*OP/R);
    * the drain bursts */
-  e->cycles = wall + e->rd_fm + q.N * q.OH * q.OW * (nt + nt * g->op / g->r) +
-              q.N * q.rows * q.cols * nt * q.NICT + drain;
+  e->cycles = wb + lb + q.N * q.OH * q.OW * (nt + nt * g->op / g->r) + q.N * q.rows * q.cols * nt * q.NICT +
+              drain;
   e->macs = q.N * q.OH * q.OW * q.OC * q.ICG * q.taps;
 }
 
@@ -84,16 +101,18 @@ int64_t hl_engine_muls(const HlEngine *g) {
 }
 
 void hl_engine_res(const HlEngine *g, HlEst *e) {
-  int64_t ipop = (int64_t)g->ip * g->op, at = g->wide ? 64 : 32;
+  int64_t at = g->wide ? 64 : 32;
   /* a requantization: a 32 x 32-bit product (3 DSP48s), as per layer */
   e->dsp = hl_engine_muls(g) + 3 * (int64_t)g->r;
-  /* wb (IP*OP-byte words), bias (OP words), M / sh (R words; Mn / shn when
-   * leaky), acc (OP banks), lb (IP banks), ob (R banks) */
-  e->bram18k = hl_bram18k(hl_cdiv(g->wbmax, ipop), 8 * (int)ipop, 1) +
+  /* wb (IP*OP-byte words; wide ports: lcm(IP*OP, 8)), bias (OP words), M
+   * / sh (R words; Mn / shn when leaky), acc (OP banks), lb (IP banks), ob
+   * (R banks); wide ports: lb and ob also 8 banks along the row */
+  int64_t wf = hl_engine_wfactor(g), pb = g->pb > 1 ? g->pb : 1;
+  e->bram18k = hl_bram18k(hl_cdiv(g->wbmax, wf), 8 * (int)wf, 1) +
                hl_bram18k(hl_cdiv(g->nq, g->op), (int)at * g->op, 1) +
                (g->leaky ? 2 : 1) * (hl_bram18k(hl_cdiv(g->nq, g->r), 32 * g->r, 1) +
                                      hl_bram18k(hl_cdiv(g->nq, g->r), 8 * g->r, 1)) +
-               hl_bram18k(g->ntmax * g->op, (int)at, g->op) + hl_bram18k(g->lbmax * g->ip, 8, g->ip) +
-               hl_bram18k(g->ocmax * g->owmax, 8, g->r);
+               hl_bram18k(g->ntmax * g->op, (int)at, g->op) + hl_bram18k(g->lbmax * g->ip, 8, g->ip * pb) +
+               hl_bram18k(g->ocmax * g->owmax, 8, g->r * pb);
   e->uram = 0;
 }

@@ -15,7 +15,8 @@
 # descriptor (the counted figure moves), and a read that bypasses the
 # macros, must all be rejected.  CHAI_DYN_KEEP=DIR keeps the counted
 # (NET.SEG.dyn) and static (NET.SEG.st) tables.  A net named NET_engine
-# is NET compiled with `target.engine: shared`.
+# is NET compiled with `target.engine: shared`, NET_engine64 with
+# `port_bits: 64` too (the engine's m_axi beats are 8 bytes).
 set -u
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -184,6 +185,7 @@ nets=${*:-lenet_mnist cifar10_quick resnet20_cifar10 yoloface50k_dw resnet20_axi
 printf 'target:\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 8\n' >"$T/axi.yaml"
 printf 'target:\n  dsp_packing: true\n' >"$T/pack.yaml"
 printf 'target:\n  engine: shared\n' >"$T/engine.yaml"
+printf 'target:\n  engine: shared\n  port_bits: 64\n' >"$T/engine64.yaml"
 printf 'target:\n  dsp_packing: true\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 5\n' >"$T/pack5.yaml"
 for n in $nets; do
   case $n in
@@ -191,6 +193,7 @@ for n in $nets; do
     resnet20_pack) net "$n" resnet20_cifar10 "$T/pack.yaml" ;;
     lenet_pack5) net "$n" lenet_mnist "$T/pack5.yaml" ;;
     *_engine) net "$n" "${n%_engine}" "$T/engine.yaml" ;; # the shared engine (docs/hls.md)
+    *_engine64) net "$n" "${n%_engine64}" "$T/engine64.yaml" ;; # its 64-bit bursts
     *) net "$n" "$n" ;;
   esac
 done

@@ -1,7 +1,9 @@
 #!/bin/bash
 # hls_engine.sh [BUILD_DIR] - the shared convolution engine (`target.engine:
 # shared`, docs/hls.md "Shared engine") on lenet and resnet20, and on
-# resnet20 with dsp_packing and an odd OP (8-bit Xilinx):
+# resnet20 with dsp_packing and an odd OP, and on lenet and resnet20 with
+# `port_bits: 64` (8-byte beats; lenet's 28-wide rows start inside beats)
+# (8-bit Xilinx):
 #  * tests/lib/quant.sh's check with the engine config: the --target all
 #    program bit-identical to `chaicc run` (and to --target c), every
 #    segment testbench PASS (-Wall -Wextra -Werror), hls_check.py (subset
@@ -13,9 +15,14 @@
 #    the static ones;
 #  * `engine: layers` (the default) generates the same segments as no
 #    config;
+#  * 64-bit ports: the burst beats the testbench counts (every layer once)
+#    equal info's estimate of them;
 #  * negative cases: a TRIPCOUNT whose range misses a layer's value and a
 #    bound that is a plain variable fail the subset check; the engine's
-#    weight buffer without its reshape fails the II proof.
+#    weight buffer without its reshape fails the II proof; with 64-bit
+#    ports, a byte-wide read in a beat burst fails the burst rule and the
+#    line buffer / ob without their 8 banks along the row fail the II
+#    proof.
 set -u
 cd "$(dirname "$0")/.."
 # shellcheck source=tests/lib/quant.sh
@@ -28,10 +35,11 @@ fi
 printf 'target:\n  engine: shared\n' >"$T/engine.yaml"
 printf 'target:\n  engine: layers\n' >"$T/layers.yaml"
 printf 'target:\n  engine: shared\n  dsp_packing: true\n  pragmas:\n    out_parallel: 5\n' >"$T/pack.yaml"
+printf 'target:\n  engine: shared\n  port_bits: 64\n' >"$T/w64.yaml"
 
-for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack; do
+for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resnet20_cifar10:w64; do
   n=${c%:*} cfg=$T/engine.yaml
-  [ "$c" != "$n" ] && cfg=$T/pack.yaml
+  [ "$c" != "$n" ] && cfg=$T/${c#*:}.yaml
   QFLAGS_EXTRA="" check "${c/:/_}" "$M/$n/deploy.prototxt" "$M/$n/weights.caffemodel" "$M/$n/ref/input.npy" Xilinx 8 "$cfg"
   d=$T/${c/:/_}.Xilinx8
   H=$d/proj/hls
@@ -43,7 +51,7 @@ for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack; do
   muls=$(sed -n 's/^multipliers: \([0-9]*\).*/\1/p' "$d/ii.log")
   eng=$(sed -n 's/^engine .* MACs (\([0-9]*\) multipliers.*/\1/p' "$d/info" | awk '{s += $1} END {print s + 0}')
   ne=$(grep -c '^engine ' "$d/info")
-  nconv=$(grep -c '_conv(fm, wts, [0-9]*);' "$H"/*_seg[0-9]*.c | awk -F: '{s += $2} END {print s}')
+  nconv=$(grep -c '_conv(fm\(64\)*, wts\(64\)*, [0-9]*);' "$H"/*_seg[0-9]*.c | awk -F: '{s += $2} END {print s}')
   nlay=$(awk '$3 == "Convolution"' "$d/info" | wc -l)
   edsp=$(awk '$3 == "Convolution" && $12 > 0' "$d/info" | wc -l)
   if [ "$ne" -lt 1 ] || [ "$muls" != "$eng" ] || [ "$nconv" != "$nlay" ] || [ "$edsp" != "$ne" ]; then
@@ -67,12 +75,27 @@ for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack; do
 done
 
 # the dynamic check (counted per-iteration figures = the static ones)
-if out=$(bash tests/hls_dyn.sh "$B" lenet_mnist_engine resnet20_cifar10_engine 2>&1) &&
+if out=$(CHAI_DYN_KEEP=$T/dyn bash tests/hls_dyn.sh "$B" lenet_mnist_engine resnet20_cifar10_engine \
+           lenet_mnist_engine64 resnet20_cifar10_engine64 2>&1) &&
    ! echo "$out" | grep -q '^FAIL'; then
   echo "$out" | grep '_engine'
 else
   echo "FAIL dynamic check of the engine"; echo "$out" | grep -v '^ok' | head -8; fail=1
 fi
+# 64-bit ports: the beats the testbench's burst loops ran (every layer
+# once) equal the estimate's (info's engine line)
+for n in lenet_mnist resnet20_cifar10; do
+  i=$T/${n}_w64.Xilinx8/info
+  dy=$(ls "$T"/dyn/${n}_engine64.*.dyn 2>/dev/null | head -1)
+  [ -f "$i" ] && [ -n "$dy" ] || { echo "FAIL $n 64-bit: no info or counted table"; fail=1; continue; }
+  est=$(sed -n 's/^engine .*-bit ports, bursts \([0-9]*\) weight + \([0-9]*\) line-buffer + \([0-9]*\) drain beats$/\1 \2 \3/p' "$i")
+  cnt=$(for l in wl lx dx; do awk -v l="_conv_$l" '$1 == "loop" && substr($2, length($2) - length(l) + 1) == l {s += $4} END {printf "%d ", s}' "$dy"; done)
+  if [ -n "$est" ] && [ "$est " = "$cnt" ]; then
+    echo "ok   $n 64-bit: burst beats counted in the testbench = the estimate's (weight, line buffer, drain: $est)"
+  else
+    echo "FAIL $n 64-bit: burst beats counted ($cnt) differ from the estimate's ($est)"; fail=1
+  fi
+done
 
 # negative cases on lenet's engine
 S=$(ls "$T"/lenet_mnist.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
@@ -96,5 +119,16 @@ if [ -n "$S" ]; then
     's/const int d_oh = \([A-Za-z0-9_]*\)\[L\];/int d_oh = \1[L];/' 'bounds: loop bounds are not constants: for (int oy'
   neg "weight buffer not reshaped" hls_ii.py \
     '/ARRAY_RESHAPE variable=wb /d' 'FAIL .*_conv_mac .*proven *64'
+fi
+# negative cases on lenet's engine with 64-bit ports
+S=$(ls "$T"/lenet_mnist_w64.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
+if [ -n "$S" ]; then
+  neg "a byte-wide fm read inside the 64-bit line-buffer burst" hls_check.py \
+    's/^static void \([A-Za-z0-9_]*_conv\)(uint64_t \*fm64, const uint64_t \*wts64, int L)/static void \1(uint64_t *fm64, const uint64_t *wts64, int L, const int8_t *fm)/; s/const uint64_t v = CHAI_MR(fm64, \[a \/ 8 + b\]);/const uint64_t v = CHAI_MR(fm64, [a \/ 8 + b]) + (uint8_t)CHAI_MR(fm, [a + 8 * b]);/' \
+    'a byte-wide access in a 64-bit burst loop'
+  neg "line buffer without its 8 banks along the row" hls_ii.py \
+    '/ARRAY_PARTITION variable=lb cyclic factor=8 dim=2/d' 'FAIL .*_conv_lx .*proven *4'
+  neg "drain reading ob beyond its banks" hls_ii.py \
+    '/ARRAY_PARTITION variable=ob cyclic factor=8 dim=2/d' 'FAIL .*_conv_dx .*proven *4'
 fi
 exit $fail

@@ -19,7 +19,9 @@ the ports give the II the loop can reach:
   * an array partitioned completely in every dimension: registers, no limit;
   * a pointer parameter: an m_axi port, one read and one write per cycle;
     `wts` is its own port (bundle gmem1), every other pointer is the
-    feature-map port `fm` (gmem0).
+    feature-map port `fm` (gmem0); a `uint64_t *` pointer (the shared
+    engine's fm64 / wts64 with target.port_bits: 64) moves a 64-bit beat
+    per access, and its port is the one its name starts with.
 
 It prints one row per pipelined loop (function, loop, iterations per
 entry, requested II, proven II, the array that limits it), then the
@@ -43,7 +45,9 @@ and its address grows by exactly 1 from one iteration to the next, at
 three samples of the outer loop variables; it prints NOBURST per other
 access and fails.  Accesses of the gather kinds (GATHER: Upsample,
 ShuffleChannel, Permute, Crop, Reshape, Flatten copies) are printed, not
-failed: they are not bursts yet.  docs/hls.md.
+failed: they are not bursts yet.  A pipelined loop that accesses a 64-bit
+m_axi pointer must not access a byte-wide one (a byte per cycle inside a
+beat-wide burst).  docs/hls.md.
 """
 import ast
 import itertools
@@ -231,8 +235,8 @@ def subscripts(s, i):
 
 
 class Array:
-    def __init__(self, name, dims, kind):
-        self.name, self.dims, self.kind = name, dims, kind
+    def __init__(self, name, dims, kind, bits=8):
+        self.name, self.dims, self.kind, self.bits = name, dims, kind, bits
         self.spec = {}  # dim (1-based) -> (pragma, type, factor)
 
     def registers(self):
@@ -340,12 +344,15 @@ def burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt, par
     three samples of the outer loop variables (for every value of the
     scalar parameters params).  Appends (function, loop, access, ok, why)
     to analyse.bursts."""
+    wide = any(local[a[0]].kind == 'maxi' and local[a[0]].bits > 8 for a in acc)
     for name, off, subs, pos, rd, wr in acc:
         if local[name].kind != 'maxi':
             continue
         what = '%s[%s] (%s)' % (name, ']['.join(subs), 'write' if wr else 'read')
         why = ''
-        if any(l['bstart'] - lp['bstart'] <= pos < l['end'] - lp['bstart'] for l in inner):
+        if wide and local[name].bits == 8:
+            why = 'a byte-wide access in a 64-bit burst loop'
+        elif any(l['bstart'] - lp['bstart'] <= pos < l['end'] - lp['bstart'] for l in inner):
             why = 'inside an unrolled loop: several addresses per iteration'
         elif re.search(r'\bcontinue\b', dt):
             why = 'the loop body skips iterations (continue)'
@@ -392,7 +399,8 @@ def analyse(path, exact):
         for p in fm.group(2).split(','):
             pm = re.search(r'\*\s*(\w+)$', p.strip())
             if pm:
-                local[pm.group(1)] = Array(pm.group(1), [1 << 40], 'maxi')
+                local[pm.group(1)] = Array(pm.group(1), [1 << 40], 'maxi',
+                                           64 if re.match(r'(const\s+)?uint64_t\b', p.strip()) else 8)
         # scalar parameters (a shared engine's layer index): sampled at
         # every row of the tables they index
         params = []
@@ -485,14 +493,14 @@ def analyse(path, exact):
                                     path, fname, name, ']['.join(subs), ex))
                             idx = None
                         if idx is None:
-                            key = ('fm' if a.kind == 'maxi' and name != 'wts' else 'wts' if a.kind == 'maxi' else name)
+                            key = ('fm' if a.kind == 'maxi' and 'wts' not in name else 'wts' if a.kind == 'maxi' else name)
                             for f, on in (('r', rd), ('w', wr)):
                                 if on and not a.registers():
                                     k2 = (key, f) if a.kind == 'maxi' else (name, ('?',))
                                     words.setdefault(k2, set()).add((name, -1 - pos) if a.kind == 'maxi' else (f, ('?', pos)))
                             continue
                         if a.kind == 'maxi':
-                            port = 'wts' if name == 'wts' else 'fm'
+                            port = 'wts' if 'wts' in name else 'fm'
                             addr = (name, (int(off) if off else 0) + idx[0])
                             for f, on in (('r', rd), ('w', wr)):
                                 if on:

@@ -153,7 +153,7 @@ START_TEST(unknown_keys_warn) {
       diags(),
       "net.yaml:2:3: warning: unknown key 'prat' in target (expected one of: part, clock_ns, "
       "onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, uram_budget, ddr_gbps, "
-      "fold, dsp_packing, engine)\n"
+      "fold, dsp_packing, engine, port_bits)\n"
       "net.yaml:3:13: warning: unknown key 'ii' in target.pragmas (expected one of: "
       "pipeline_ii, in_parallel, out_parallel)\n"
       "net.yaml:7:22: warning: unknown key 'wieghts' in a layer rule (expected one of: place, "
@@ -216,6 +216,25 @@ START_TEST(dsp_packing) {
                    "weights 18 bits apart\n"
                    "net.yaml:2:16: error: bad value 'yes' for target.dsp_packing: expected one of "
                    "false, true\n");
+}
+END_TEST
+
+/* port_bits: 8 (the default) or 64, anything else a located error. */
+START_TEST(port_bits) {
+  CfgConfig *c = parse("target:\n  engine: shared\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.port_bits, 8);
+  c = parse("target:\n  port_bits: 64\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.port_bits, 64);
+  c = parse("target:\n  port_bits: 8\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.port_bits, 8);
+  ck_assert_int_eq(dg.nerrors, 0);
+  ck_assert_ptr_null(parse("target:\n  port_bits: 32\n"));
+  ck_assert_str_eq(diags(),
+                   "net.yaml:2:14: error: bad value '32' for target.port_bits: expected one of 8, "
+                   "64\n");
 }
 END_TEST
 
@@ -611,6 +630,7 @@ static Suite *config_suite(void) {
   tcase_add_test(tc, bad_place_value);
   tcase_add_test(tc, bad_values_collected);
   tcase_add_test(tc, dsp_packing);
+  tcase_add_test(tc, port_bits);
   tcase_add_test(tc, malformed_yaml);
   tcase_add_test(tc, malformed_yaml_indent);
   tcase_add_test(tc, not_a_mapping);

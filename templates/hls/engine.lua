@@ -11,6 +11,10 @@
 -- tap one pipelined MAC loop over the blocks and input words (IP x OP
 -- unrolled, II 1, reading lb's IP banks directly), the output stage at R
 -- lanes into the output row ob; per output row the drain bursts.
+-- With wide ports (t.PB bytes per beat, target.port_bits: 64) the three
+-- bursts move uint64_t beats through fm64 / wts64 and select the byte
+-- lanes of rows that start inside a beat; lb and ob get PB banks along
+-- the row and wb words of t.WF bytes (a multiple of IP*OP and of PB).
 local lib = import("hls/lib")
 
 local function trip(t, ind, name)
@@ -34,9 +38,19 @@ local function body(t)
   local F, IP, OP = t.fn, t.IP, t.OP
   local s = {}
   -- the layer's weights, once: one burst into wb
-  s[#s + 1] = vfor(t, "  ", "wl", "i", "wall")
-  s[#s + 1] = lib.pipeline("", "    ", F .. "_wl", 1)
-  s[#s + 1] = ("    %s = %s;\n  }\n"):format(lib.acc("W", "wb", "[i]"), lib.acc("MR", "wts", "[d_wo + i]"))
+  if t.PB > 1 then
+    -- wide: PB bytes per beat from the beat-aligned d_wo into PB lanes
+    s[#s + 1] = vfor(t, "  ", "wl", "b", "wbt")
+    s[#s + 1] = lib.pipeline("", "    ", F .. "_wl", 1)
+    s[#s + 1] = ("    const uint64_t v = %s;\n"):format(lib.acc("MR", "wts64", ("[d_wo / %d + b]"):format(t.PB)))
+    s[#s + 1] = ("    %s_wl_k: for (int k = 0; k < %d; k++)\n"):format(F, t.PB)
+    s[#s + 1] = ("      if (%d * b + k < d_wall) %s = (int8_t)(v >> (8 * k));\n  }\n"):format(t.PB,
+        lib.acc("W", "wb", ("[%d * b + k]"):format(t.PB)))
+  else
+    s[#s + 1] = vfor(t, "  ", "wl", "i", "wall")
+    s[#s + 1] = lib.pipeline("", "    ", F .. "_wl", 1)
+    s[#s + 1] = ("    %s = %s;\n  }\n"):format(lib.acc("W", "wb", "[i]"), lib.acc("MR", "wts", "[d_wo + i]"))
+  end
   s[#s + 1] = vfor(t, "  ", "n", "n", "n")
   s[#s + 1] = vfor(t, "    ", "oy", "oy", "oh")
   -- the line buffer: the rows of the output row's taps, channel c in
@@ -45,11 +59,27 @@ local function body(t)
   s[#s + 1] = vfor(t, "        ", "lk", "ky", "kh")
   s[#s + 1] = "          const int iy = oy * d_sh - d_ph + ky * d_dh;\n"
   s[#s + 1] = "          if (iy < 0 || iy >= d_h) continue;\n"
-  s[#s + 1] = vfor(t, "          ", "lx", "x", "w")
-  s[#s + 1] = lib.pipeline("", "            ", F .. "_lx", 1)
-  s[#s + 1] = ("            %s = %s;\n          }\n        }\n      }\n"):format(
-      lib.acc("W", "lb", ("[c %% %d][(c / %d) * d_lbw + ky * d_w + x]"):format(IP, IP)),
-      lib.acc("MR", "fm", "[d_xo + ((n * d_c + c) * d_h + iy) * d_w + x]"))
+  if t.PB > 1 then
+    -- wide: the row's covering beats (it starts at byte s of its first),
+    -- PB lanes each into lb (cyclic PB along the row)
+    s[#s + 1] = ("          const int a = d_xo + ((n * d_c + c) * d_h + iy) * d_w, s = a %% %d, nb = (s + d_w + %d) / %d;\n"):format(
+        t.PB, t.PB - 1, t.PB)
+    s[#s + 1] = vfor(t, "          ", "lx", "b", "lbt")
+    s[#s + 1] = lib.pipeline("", "            ", F .. "_lx", 1)
+    s[#s + 1] = "            if (b < nb) {\n"
+    s[#s + 1] = ("              const uint64_t v = %s;\n"):format(lib.acc("MR", "fm64", ("[a / %d + b]"):format(t.PB)))
+    s[#s + 1] = ("              %s_lx_k: for (int k = 0; k < %d; k++) {\n"):format(F, t.PB)
+    s[#s + 1] = ("                const int x = %d * b + k - s;\n"):format(t.PB)
+    s[#s + 1] = ("                if (x >= 0 && x < d_w) %s = (int8_t)(v >> (8 * k));\n"):format(
+        lib.acc("W", "lb", ("[c %% %d][(c / %d) * d_lbw + ky * d_w + x]"):format(IP, IP)))
+    s[#s + 1] = "              }\n            }\n          }\n        }\n      }\n"
+  else
+    s[#s + 1] = vfor(t, "          ", "lx", "x", "w")
+    s[#s + 1] = lib.pipeline("", "            ", F .. "_lx", 1)
+    s[#s + 1] = ("            %s = %s;\n          }\n        }\n      }\n"):format(
+        lib.acc("W", "lb", ("[c %% %d][(c / %d) * d_lbw + ky * d_w + x]"):format(IP, IP)),
+        lib.acc("MR", "fm", "[d_xo + ((n * d_c + c) * d_h + iy) * d_w + x]"))
+  end
   s[#s + 1] = vfor(t, "      ", "ox", "ox", "ow")
   s[#s + 1] = vfor(t, "        ", "init", "t", "nt")
   s[#s + 1] = lib.pipeline("", "          ", F .. "_init", 1)
@@ -108,10 +138,30 @@ local function body(t)
   s[#s + 1] = ("          if (ocl < d_ocg) %s = (int8_t)(%s);\n        }\n      }\n"):format(lib.acc("W", "ob", "[o][ox]"), v)
   -- drain the output row: one burst of OW codes per channel
   s[#s + 1] = vfor(t, "      ", "dc", "o", "oc")
-  s[#s + 1] = vfor(t, "        ", "dx", "x", "ow")
-  s[#s + 1] = lib.pipeline("", "          ", F .. "_dx", 1)
-  s[#s + 1] = ("          %s = %s;\n        }\n      }\n    }\n  }\n"):format(
-      lib.acc("MW", "fm", "[d_yo + ((n * d_oc + o) * d_oh + oy) * d_ow + x]"), lib.acc("R", "ob", "[o][x]"))
+  if t.PB > 1 then
+    -- wide: the row's covering beats; the first and the last are read
+    -- first, so the bytes of the neighbouring rows are written back as
+    -- they were
+    s[#s + 1] = ("        const int a = d_yo + ((n * d_oc + o) * d_oh + oy) * d_ow, s = a %% %d, nb = (s + d_ow + %d) / %d;\n"):format(
+        t.PB, t.PB - 1, t.PB)
+    s[#s + 1] = vfor(t, "        ", "dx", "b", "dbt")
+    s[#s + 1] = lib.pipeline("", "          ", F .. "_dx", 1)
+    s[#s + 1] = "          if (b < nb) {\n"
+    s[#s + 1] = ("            const uint64_t old = b == 0 || b == nb - 1 ? %s : 0;\n"):format(
+        lib.acc("MR", "fm64", ("[a / %d + b]"):format(t.PB)))
+    s[#s + 1] = "            uint64_t v = 0;\n"
+    s[#s + 1] = ("            %s_dx_k: for (int k = 0; k < %d; k++) {\n"):format(F, t.PB)
+    s[#s + 1] = ("              const int x = %d * b + k - s;\n"):format(t.PB)
+    s[#s + 1] = ("              v |= (x >= 0 && x < d_ow ? (uint64_t)(uint8_t)%s : (old >> (8 * k)) & 255u) << (8 * k);\n"):format(
+        lib.acc("R", "ob", "[o][x]"))
+    s[#s + 1] = ("            }\n            %s = v;\n          }\n        }\n      }\n    }\n  }\n"):format(
+        lib.acc("MW", "fm64", ("[a / %d + b]"):format(t.PB)))
+  else
+    s[#s + 1] = vfor(t, "        ", "dx", "x", "ow")
+    s[#s + 1] = lib.pipeline("", "          ", F .. "_dx", 1)
+    s[#s + 1] = ("          %s = %s;\n        }\n      }\n    }\n  }\n"):format(
+        lib.acc("MW", "fm", "[d_yo + ((n * d_oc + o) * d_oh + oy) * d_ow + x]"), lib.acc("R", "ob", "[o][x]"))
+  end
   return table.concat(s)
 end
 
@@ -133,7 +183,11 @@ function render(t)
     s[#s + 1] = lib.rom("int32_t", F .. "_Mn", t.NQ, t.Mnbody)
     s[#s + 1] = lib.rom("int8_t", F .. "_shn", t.NQ, t.shnbody)
   end
-  s[#s + 1] = ("static void %s(int8_t *fm, const int8_t *wts, int L) {\n"):format(F)
+  if t.PB > 1 then
+    s[#s + 1] = ("static void %s(uint64_t *fm64, const uint64_t *wts64, int L) {\n"):format(F)
+  else
+    s[#s + 1] = ("static void %s(int8_t *fm, const int8_t *wts, int L) {\n"):format(F)
+  end
   for _, n in ipairs(names) do s[#s + 1] = ("  const int %s;\n"):format(n) end
   s[#s + 1] = ("  %s acc[%d][%d];\n"):format(t.at, t.NTMAX, OP)
   s[#s + 1] = lib.pragma("", "ARRAY_PARTITION variable=acc complete dim=2")
@@ -141,13 +195,19 @@ function render(t)
   if IP > 1 then
     s[#s + 1] = lib.pragma("", "ARRAY_PARTITION variable=lb complete dim=1")
   end
+  if t.PB > 1 then
+    s[#s + 1] = lib.pragma("", ("ARRAY_PARTITION variable=lb cyclic factor=%d dim=2"):format(t.PB))
+  end
   s[#s + 1] = ("  int8_t ob[%d][%d];\n"):format(t.OCMAX, t.OWMAX)
   if R > 1 then
     s[#s + 1] = lib.pragma("", ("ARRAY_PARTITION variable=ob cyclic factor=%d dim=1"):format(R))
   end
+  if t.PB > 1 then
+    s[#s + 1] = lib.pragma("", ("ARRAY_PARTITION variable=ob cyclic factor=%d dim=2"):format(t.PB))
+  end
   s[#s + 1] = ("  int8_t wb[%d];\n"):format(t.WBMAX)
-  if IP * OP > 1 then
-    s[#s + 1] = lib.pragma("", ("ARRAY_RESHAPE variable=wb cyclic factor=%d dim=1"):format(IP * OP))
+  if t.WF > 1 then
+    s[#s + 1] = lib.pragma("", ("ARRAY_RESHAPE variable=wb cyclic factor=%d dim=1"):format(t.WF))
   end
   if OP > 1 then
     s[#s + 1] = lib.pragma("", ("ARRAY_RESHAPE variable=%s_b cyclic factor=%d dim=1"):format(F, OP))
@@ -161,11 +221,12 @@ function render(t)
   end
   -- the same partitioning for the access count (chai_fx.h)
   s[#s + 1] = ("CHAI_ARRAY2(acc, %d, CHAI_NONE, 0, %d, CHAI_COMPLETE, 0)\n"):format(t.NTMAX, OP)
-  s[#s + 1] = ("CHAI_ARRAY2(lb, %d, %s, 0, %d, CHAI_NONE, 0)\n"):format(IP,
-      IP > 1 and "CHAI_COMPLETE" or "CHAI_NONE", t.LBMAX)
-  s[#s + 1] = ("CHAI_ARRAY2(ob, %d, %s, %d, %d, CHAI_NONE, 0)\n"):format(t.OCMAX,
-      R > 1 and "CHAI_CYCLIC" or "CHAI_NONE", R, t.OWMAX)
-  s[#s + 1] = ("CHAI_ARRAY1(wb, %d, %s, %d)\n"):format(t.WBMAX, IP * OP > 1 and "CHAI_R_CYCLIC" or "CHAI_NONE", IP * OP)
+  local row = t.PB > 1 and ("CHAI_CYCLIC, %d"):format(t.PB) or "CHAI_NONE, 0"
+  s[#s + 1] = ("CHAI_ARRAY2(lb, %d, %s, 0, %d, %s)\n"):format(IP,
+      IP > 1 and "CHAI_COMPLETE" or "CHAI_NONE", t.LBMAX, row)
+  s[#s + 1] = ("CHAI_ARRAY2(ob, %d, %s, %d, %d, %s)\n"):format(t.OCMAX,
+      R > 1 and "CHAI_CYCLIC" or "CHAI_NONE", R, t.OWMAX, row)
+  s[#s + 1] = ("CHAI_ARRAY1(wb, %d, %s, %d)\n"):format(t.WBMAX, t.WF > 1 and "CHAI_R_CYCLIC" or "CHAI_NONE", t.WF)
   s[#s + 1] = ("CHAI_ARRAY1(%s_b, %d, %s, %d)\n"):format(F, t.NQ, OP > 1 and "CHAI_R_CYCLIC" or "CHAI_NONE", OP)
   for _, q in ipairs(qt) do
     s[#s + 1] = ("CHAI_ARRAY1(%s_%s, %d, %s, %d)\n"):format(F, q, t.NQ, R > 1 and "CHAI_R_CYCLIC" or "CHAI_NONE", R)

@@ -12,7 +12,7 @@ function render(t)
 
 /* Codes of the quantized blobs: 8-bit ones in fx8 (the hardware segments'
  * feature-map memory), wider ones in fx16. */
-static _Alignas(64) int8_t fx8[%d] __attribute__((unused));
+%s
 static _Alignas(64) int16_t fx16[%d] __attribute__((unused));
 
 /* Boundaries, exactly as the simulator: q = clamp(RHA(x / s)), x = q * s
@@ -46,7 +46,9 @@ static void __attribute__((unused)) fx_dequantize16(const int16_t *x, float *y, 
 }
 
 #include "hls/%s_hw.h"
-]]):format(t.n8, t.n16, t.base)
+]]):format(t.any64 and
+      ("static _Alignas(64) uint64_t fx64[%d] __attribute__((unused)); /* the engine's 64-bit view */\n#define fx8 ((int8_t *)fx64)"):format(t.n64) or
+      ("static _Alignas(64) int8_t fx8[%d] __attribute__((unused));"):format(t.n8), t.n16, t.base)
   if t.nwts > 0 then
     s[#s + 1] = ([[
 /* Weights the hardware reads over AXI (hls/%s_hw_weights.bin). */
@@ -70,10 +72,18 @@ static const int8_t %s_hw_wts[%d] = {
  * weights' physical addresses through the AXI-Lite registers, start the
  * accelerator and wait for it. */
 static void __attribute__((unused)) %s_hw_run(int k) {
-  switch (k) {
 ]]):format(t.prefix)
+  if t.any64 then -- the weights as 64-bit words for the engines' wts64 port
+    s[#s + 1] = ("  static uint64_t wts64[%d];\n  static int ready;\n"):format(t.nwts64)
+    s[#s + 1] = "  if (!ready) memcpy(wts64, CHAI_HW_WTS, sizeof CHAI_HW_WTS), ready = 1;\n"
+  end
+  s[#s + 1] = "  switch (k) {\n"
   for i, top in ipairs(t.tops) do
-    s[#s + 1] = ("  case %d: %s(fx8, CHAI_HW_WTS); break;\n"):format(i - 1, top)
+    if t.w64[i] ~= 0 then
+      s[#s + 1] = ("  case %d: %s(fx8, CHAI_HW_WTS, fx64, wts64); break;\n"):format(i - 1, top)
+    else
+      s[#s + 1] = ("  case %d: %s(fx8, CHAI_HW_WTS); break;\n"):format(i - 1, top)
+    end
   end
   s[#s + 1] = "  default: break;\n  }\n}\n\n"
   return table.concat(s)

@@ -19,7 +19,12 @@ function render(t)
 
 ]]):format(P, P, P, t.fm_size, P, t.wts_size, P, #t.segs)
   for _, g in ipairs(t.segs) do
-    s[#s + 1] = ("/* segment %d: %s */\nvoid %s(int8_t *fm, const int8_t *wts);\n"):format(g.k, g.layers, g.top)
+    if g.w64 then -- fm64 / wts64: the same memories as fm / wts, 8 bytes a beat
+      s[#s + 1] = ("/* segment %d: %s */\nvoid %s(int8_t *fm, const int8_t *wts, uint64_t *fm64, const uint64_t *wts64);\n"):format(
+          g.k, g.layers, g.top)
+    else
+      s[#s + 1] = ("/* segment %d: %s */\nvoid %s(int8_t *fm, const int8_t *wts);\n"):format(g.k, g.layers, g.top)
+    end
   end
   s[#s + 1] = [[
 

@@ -13,10 +13,10 @@ function render(t)
 
 #include "%s_hw.h"
 
-static int8_t fm[%s_FM_SIZE];
-static int8_t wts[%s_WTS_SIZE];
-
-]]):format(t.base, t.PREFIX, t.PREFIX)
+%s
+]]):format(t.base, t.w64 and
+    ("/* the memories as 64-bit words (the engine's fm64 / wts64 ports); fm and\n * wts are their bytes */\nstatic uint64_t fm64[(%s_FM_SIZE + 7) / 8];\nstatic uint64_t wts64[(%s_WTS_SIZE + 7) / 8];\n"):format(t.PREFIX, t.PREFIX) or
+    ("static int8_t fm[%s_FM_SIZE];\nstatic int8_t wts[%s_WTS_SIZE];\n"):format(t.PREFIX, t.PREFIX))
   for i, x in ipairs(t.ins) do
     s[#s + 1] = ("/* input %d: %s */\nstatic const int8_t in%d[%d] = {\n%s};\n"):format(i - 1, x.what, i - 1, x.count, x.body)
   end
@@ -24,24 +24,28 @@ static int8_t wts[%s_WTS_SIZE];
     s[#s + 1] = ("/* output %d: %s */\nstatic const int8_t out%d[%d] = {\n%s};\n"):format(i - 1, x.what, i - 1, x.count, x.body)
   end
   s[#s + 1] = "\nint main(int argc, char **argv) {\n  long bad = 0;\n"
-  if t.uses_wts then
+  if t.w64 then
+    s[#s + 1] = "  int8_t *const fm = (int8_t *)fm64, *const wts = (int8_t *)wts64;\n"
+  end
+  if t.uses_wts or t.w64 then
     s[#s + 1] = ([[
   const char *wf = argc > 1 ? argv[1] : "%s";
   FILE *f = fopen(wf, "rb");
-  if (!f || fread(wts, 1, sizeof wts, f) != (size_t)%d) {
+  if (!f || fread(wts, 1, %s, f) != (size_t)%d) {
     printf("FAIL: cannot read %%s\n", wf);
     if (f) fclose(f);
     return 2;
   }
   fclose(f);
-]]):format(t.wfile, t.wbytes)
+]]):format(t.wfile, t.w64 and ("(size_t)%d"):format(t.wbytes) or "sizeof wts", t.wbytes)
   else
     s[#s + 1] = "  (void)argc;\n  (void)argv;\n"
   end
   for i, x in ipairs(t.ins) do
     s[#s + 1] = ("  memcpy(fm + %d, in%d, sizeof in%d);\n"):format(x.off, i - 1, i - 1)
   end
-  s[#s + 1] = ("  %s(fm, wts);\n#ifdef CHAI_HLS_COUNT\n  chai_hls_count_report(stdout);\n#endif\n"):format(t.top)
+  s[#s + 1] = ("  %s(fm, wts%s);\n#ifdef CHAI_HLS_COUNT\n  chai_hls_count_report(stdout);\n#endif\n"):format(t.top,
+      t.w64 and ", fm64, wts64" or "")
   for i, x in ipairs(t.outs) do
     s[#s + 1] = ([[
   for (long i = 0; i < %d; i++)
