@@ -64,6 +64,11 @@ static void add_wts(EhCtx *x, const int8_t *d, int64_t n, int64_t *off) {
   x->nwts = need;
 }
 
+/* The sizes of the fm and wts memories in bytes (at least 1: C has no
+ * empty arrays). */
+static int64_t fm_bytes(const EhCtx *x) { return x->p->n8 > 0 ? x->p->n8 : 1; }
+static int64_t wts_bytes(const EhCtx *x) { return x->nwts > 0 ? x->nwts : 1; }
+
 /* ---- the kind-file API (emit_hls.h) ---- */
 
 LhHost *eh_fn_begin(EhFn *f, const Layer *l, int nb) {
@@ -315,7 +320,7 @@ const char *eh_decls(EhCtx *x) {
   lh_set_str(h, "prefix", x->h.prov->prefix);
   lh_set_str(h, "PREFIX", x->h.prov->upper);
   lh_set_str(h, "base", x->h.prov->base);
-  lh_set_int(h, "n8", p->n8 > 0 ? p->n8 : 1);
+  lh_set_int(h, "n8", fm_bytes(x));
   lh_set_int(h, "n16", p->n16 > 0 ? p->n16 : 1);
   lh_set_int(h, "nwts", x->nwts);
   lh_set_bool(h, "swfx", x->sw_funcs.n > 0);
@@ -327,8 +332,8 @@ const char *eh_decls(EhCtx *x) {
   lh_set_strs(h, "tops", tops, ns);
   lh_set_ints(h, "w64", w64, ns);
   lh_set_bool(h, "any64", any);
-  lh_set_int(h, "n64", hl_cdiv(p->n8 > 0 ? p->n8 : 1, 8));
-  lh_set_int(h, "nwts64", hl_cdiv(x->nwts > 0 ? x->nwts : 1, 8));
+  lh_set_int(h, "n64", hl_cdiv(fm_bytes(x), 8));
+  lh_set_int(h, "nwts64", hl_cdiv(wts_bytes(x), 8));
   return render(x, "hls/host");
 }
 
@@ -536,8 +541,8 @@ int eh_write(EhCtx *x, const char *outdir) {
   /* <net>_hw.h */
   lh_begin(h);
   eu_prov(h, ar, pv);
-  lh_set_int(h, "fm_size", p->n8 > 0 ? p->n8 : 1);
-  lh_set_int(h, "wts_size", x->nwts > 0 ? x->nwts : 1);
+  lh_set_int(h, "fm_size", fm_bytes(x));
+  lh_set_int(h, "wts_size", wts_bytes(x));
   seg_list(x, "segs");
   if (wtext(x, dir, ar_printf(ar, "%s_hw.h", base), render(x, "hls/hw_h"))) return -1;
   /* segments */
@@ -552,10 +557,10 @@ int eh_write(EhCtx *x, const char *outdir) {
     lh_set_str(h, "calls", sb_str(&x->calls[s]));
     lh_set_bool(h, "uses_wts", x->uses_wts[s]);
     lh_set_bool(h, "w64", x->w64[s]);
-    lh_set_int(h, "fm_beats", hl_cdiv(p->n8 > 0 ? p->n8 : 1, 8));
-    lh_set_int(h, "wts_beats", hl_cdiv(x->nwts > 0 ? x->nwts : 1, 8));
-    lh_set_int(h, "fm_size", p->n8 > 0 ? p->n8 : 1);
-    lh_set_int(h, "wts_size", x->nwts > 0 ? x->nwts : 1);
+    lh_set_int(h, "fm_beats", hl_cdiv(fm_bytes(x), 8));
+    lh_set_int(h, "wts_beats", hl_cdiv(wts_bytes(x), 8));
+    lh_set_int(h, "fm_size", fm_bytes(x));
+    lh_set_int(h, "wts_size", wts_bytes(x));
     if (wtext(x, dir, ar_printf(ar, "%s_seg%d.c", base, s), render(x, "hls/unit"))) return -1;
   }
   if (x->sw_funcs.n) {

@@ -237,12 +237,10 @@ void fp_step_calls(const FpPlan *p, const Layer *l, bool seg, Sb *out) {
 }
 
 void fp_hl_layout(const FpPlan *p, Arena *ar, HlLayout *lay) {
-  int nid = 0;
-  for (int i = 0; i < p->n->nlayer; i++)
-    if (p->n->layers[i]->id >= nid) nid = p->n->layers[i]->id + 1;
-  lay->hw = ar_array(ar, (size_t)nid + 1, sizeof *lay->hw);
-  lay->seg = ar_array(ar, (size_t)nid + 1, sizeof *lay->seg);
-  lay->steps = ar_array(ar, (size_t)nid + 1, sizeof *lay->steps);
+  size_t nid = (size_t)maxid(p->n) + 1; /* as p->L */
+  lay->hw = ar_array(ar, nid, sizeof *lay->hw);
+  lay->seg = ar_array(ar, nid, sizeof *lay->seg);
+  lay->steps = ar_array(ar, nid, sizeof *lay->steps);
   for (int i = 0; i < p->n->nlayer; i++) {
     int id = p->n->layers[i]->id;
     lay->hw[id] = p->L[id].unit >= 0;

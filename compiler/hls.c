@@ -302,10 +302,16 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
   return true;
 }
 
-HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
+/* One more than the largest Layer.id of n. */
+static int nid_of(const Net *n) {
   int nid = 0;
   for (int i = 0; i < n->nlayer; i++)
     if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
+  return nid;
+}
+
+HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
+  int nid = nid_of(n);
   int *seg = ar_array(ar, (size_t)nid + 1, sizeof *seg);
   int s = -1;
   bool prev = false;
@@ -324,8 +330,7 @@ HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const in
                     const HlSteps *steps, Arena *ar) {
   HlPlan *p = ar_alloc(ar, sizeof *p);
   p->steps = steps;
-  for (int i = 0; i < n->nlayer; i++)
-    if (n->layers[i]->id >= p->nid) p->nid = n->layers[i]->id + 1;
+  p->nid = nid_of(n);
   p->hw = ar_array(ar, (size_t)p->nid + 1, sizeof *p->hw);
   p->k = ar_array(ar, (size_t)p->nid + 1, sizeof *p->k);
   p->e = ar_array(ar, (size_t)p->nid + 1, sizeof *p->e);
@@ -405,10 +410,7 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
     PsLog lg;
     ps_log_init(&lg, n->ar);
     ps_run(n, &lg);
-    int nid = 0;
-    for (int i = 0; i < n->nlayer; i++)
-      if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
-    hw = ar_array(n->ar, (size_t)nid + 1, sizeof *hw);
+    hw = ar_array(n->ar, (size_t)nid_of(n) + 1, sizeof *hw);
     for (int i = 0; i < n->nlayer; i++) {
       const Layer *l = n->layers[i];
       hw[l->id] = !l->dead && !lk_is(l->kind, LKF_SOURCE) && l->place == PL_HW && hl_kind_ok(l->kind);
