@@ -302,6 +302,42 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
   return true;
 }
 
+/* One growing step after folding (engines only): double the requantization
+ * lanes R of the engine whose output stage then saves the most cycles per
+ * DSP added, among those where 2R still divides OP and the plan stays within
+ * the DSP and BRAM18K budget.  The output stage runs after the MAC loop of
+ * each pixel (engine.lua), so R lanes it does not need cost cycles on every
+ * layer.  Returns false when no doubling fits or saves. */
+static bool grow_step(const Net *n, HlPlan *p) {
+  int bi = -1;
+  int64_t bsave = 0, bdsp = 0;
+  for (int i = 0; i < p->neng; i++) {
+    HlEngine g2 = p->engs[i];
+    if (g2.op % (2 * g2.r)) continue;
+    g2.r *= 2;
+    HlEst r0, r1;
+    memset(&r0, 0, sizeof r0);
+    memset(&r1, 0, sizeof r1);
+    hl_engine_res(&p->engs[i], &r0);
+    hl_engine_res(&g2, &r1);
+    int64_t dsp = r1.dsp - r0.dsp, bram = r1.bram18k - r0.bram18k, save = 0;
+    if (p->tot.dsp + dsp > p->b.dsp || p->tot.bram18k + bram > p->b.bram18k) continue;
+    for (int j = 0; j < p->ecnt[i]; j++) {
+      HlEst e1, e2;
+      hl_engine_est(p->elay[i][j], &p->engs[i], &e1);
+      hl_engine_est(p->elay[i][j], &g2, &e2);
+      save += e1.cycles - e2.cycles;
+    }
+    if (save <= 0 || dsp <= 0) continue;
+    if (bi < 0 || (double)save * (double)bdsp > (double)bsave * (double)dsp) bi = i, bsave = save, bdsp = dsp;
+  }
+  if (bi < 0) return false;
+  p->engs[bi].r *= 2;
+  engine_est(p, bi);
+  sum_plan(n, p);
+  return true;
+}
+
 /* One more than the largest Layer.id of n. */
 static int nid_of(const Net *n) {
   int nid = 0;
@@ -349,6 +385,7 @@ HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const in
   bool fold = !cfg || cfg->target.fold;
   while (fold && p->tot.dsp > p->b.dsp && fold_step(n, cfg, p, 0)) p->nfold++, sum_plan(n, p);
   while (fold && p->tot.bram18k > p->b.bram18k && fold_step(n, cfg, p, 1)) p->nfold++, sum_plan(n, p);
+  while (fold && p->tot.dsp <= p->b.dsp && p->tot.bram18k <= p->b.bram18k && grow_step(n, p)) p->ngrow++;
   p->fits = p->tot.dsp <= p->b.dsp && p->tot.bram18k <= p->b.bram18k && p->tot.uram <= p->b.uram;
   size_t k = 0;
   p->what[0] = 0;
@@ -465,8 +502,10 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
              "%.1f fps at %.1f MHz\n",
           seg + 1, (long long)pl->tot.macs, (long long)allmacs, (long long)tot,
           (double)tot * clk * 1e-6, tot ? 1e9 / ((double)tot * clk) : 0.0, 1e3 / clk);
-  fprintf(f, "folding: %d steps%s; largest layer %lld DSPs\n", pl->nfold,
+  fprintf(f, "folding: %d steps%s; largest layer %lld DSPs", pl->nfold,
           pl->nfold ? " (knobs above are after folding)" : "", (long long)maxdsp);
+  if (pl->ngrow) fprintf(f, "; %d requantization-lane doublings with the DSPs left", pl->ngrow);
+  fputc('\n', f);
   for (int i = 0; i < pl->neng; i++) {
     const HlEngine *g = &pl->engs[i];
     HlEst r;

@@ -115,6 +115,7 @@ typedef struct HlPlan {
   HlKnobs *k;
   HlEst *e;
   int nfold;            /* folding steps taken */
+  int ngrow;            /* engine requantization-lane doublings after folding */
   double clk_ns;
   HlEst tot;            /* sums over the hardware layers */
   HlBudget b;

@@ -76,6 +76,39 @@ if [ -d "$M" ]; then
   if [ -n "$u" ] && [ "$u" -le 300 ] && echo "$r2" | grep -q ': does not fit (DSP [0-9]* > 300)$'; then
     ok "resnet20 folded to $u/300 DSPs; without folding: does not fit"
   else bad "folding: '$r1' / '$r2'"; fi
+  # engine mode: DSPs left after folding go to requantization lanes (R
+  # doublings, 3 DSPs per lane) while they fit and save cycles
+  printf 'target:\n  engine: shared\n  dsp_budget: 1100\n' >"$T/g.yaml"
+  printf 'target:\n  engine: shared\n  dsp_budget: 1100\n  fold: false\n' >"$T/ng.yaml"
+  "$CHAICC" info "$R" --hls --config "$T/g.yaml" >"$T/gi" 2>&1
+  "$CHAICC" info "$R" --hls --config "$T/ng.yaml" >"$T/ngi" 2>&1
+  if python3 - "$T/gi" "$T/ngi" <<'PYEOF'
+import re, sys
+def parse(f):
+    t = open(f).read()
+    cyc = int(re.search(r'^hardware: .* (\d+) cycles', t, re.M).group(1))
+    r = [int(x) for x in re.findall(r'^engine \d+ .*?, (\d+) requantization lanes', t, re.M)]
+    op = [int(x) for x in re.findall(r'^engine \d+ .*?: \d+ x (\d+) MACs', t, re.M)]
+    dsp = re.search(r'^resources: DSP (\d+)/(\d+) .*: fits$', t, re.M)
+    g = re.search(r'; (\d+) requantization-lane doublings', t)
+    return cyc, r, op, dsp, g
+c1, r1, op1, d1, g1 = parse(sys.argv[1])
+c0, r0, op0, d0, g0 = parse(sys.argv[2])
+assert d1 and int(d1.group(1)) <= 1100, 'grown design over budget'
+assert g1 and not g0, 'doublings line'
+n = int(g1.group(1))
+assert sum(a.bit_length() - b.bit_length() for a, b in zip(r1, r0)) == n, (r1, r0, n)
+assert all(o % r == 0 for o, r in zip(op1, r1)), (op1, r1)
+assert c1 < c0, (c1, c0)
+print('R %s -> %s, %d doublings, cycles %d -> %d, DSP %s/1100' % (r0, r1, n, c0, c1, d1.group(1)))
+PYEOF
+  then ok "engine: requantization lanes grown within the DSP budget, fewer cycles"
+  else bad "engine lane growth"; tail -4 "$T/gi"; tail -4 "$T/ngi"; fi
+  printf 'target:\n  engine: shared\n  dsp_budget: %s\n' \
+    "$(sed -n 's/^resources: DSP \([0-9]*\)\/.*/\1/p' "$T/ngi")" >"$T/g0.yaml"
+  if "$CHAICC" info "$R" --hls --config "$T/g0.yaml" 2>&1 | grep -q 'requantization-lane doublings'; then
+    bad "lanes doubled with no DSP left"
+  else ok "engine: no DSP left, no lane doubled"; fi
   # a per-layer override that forces a large unroll is never folded
   printf 'target:\n  dsp_budget: 400\nlayers:\n  "Conv*":\n    in_parallel: 16\n    out_parallel: 16\n' >"$T/big.yaml"
   r=$(res "$R" --config "$T/big.yaml")
