@@ -215,8 +215,8 @@ static void engine_plan(const Net *n, const CfgConfig *cfg, const int *seg, HlPl
     g->pb = t->port_bits > 8 ? t->port_bits / 8 : 1;
     for (int j = 0; j < p->ecnt[e]; j++)
       if (p->elay[e][j]->q && p->elay[e][j]->q->bw_params > 8) g->pack = false;
-    g->ip = t->in_parallel ? t->in_parallel : HL_DEFAULT_IN_PAR;
-    g->op = t->out_parallel ? t->out_parallel : HL_DEFAULT_OUT_PAR;
+    g->ip = g->ipmax = t->in_parallel ? t->in_parallel : HL_DEFAULT_IN_PAR;
+    g->op = g->opmax = t->out_parallel ? t->out_parallel : HL_DEFAULT_OUT_PAR;
     hl_engine_size(g, p->elay[e], p->ecnt[e]);
     engine_est(p, e);
   }
@@ -302,37 +302,52 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
   return true;
 }
 
-/* One growing step after folding (engines only): double the requantization
- * lanes R of the engine whose output stage then saves the most cycles per
- * DSP added, among those where 2R still divides OP and the plan stays within
- * the DSP and BRAM18K budget.  The output stage runs after the MAC loop of
- * each pixel (engine.lua), so R lanes it does not need cost cycles on every
- * layer.  Returns false when no doubling fits or saves. */
+/* One growing step after folding (engines only): among doubling an
+ * engine's requantization lanes R (while 2R divides OP), its MAC array's
+ * IP or its OP (back up to target.pragmas' in_parallel / out_parallel,
+ * which folding may have halved, and to its layers' largest ICG / OCG; the
+ * engine is then sized again, its R by the starting rule),
+ * the change that saves the most cycles per DSP added while the plan stays
+ * within the DSP and BRAM18K budget.  The output stage runs after each
+ * pixel's MACs, so lanes the budget can still pay for cost cycles on every
+ * layer.  Returns false when no change fits and saves. */
 static bool grow_step(const Net *n, HlPlan *p) {
   int bi = -1;
+  HlEngine bg = {0};
   int64_t bsave = 0, bdsp = 0;
   for (int i = 0; i < p->neng; i++) {
-    HlEngine g2 = p->engs[i];
-    if (g2.op % (2 * g2.r)) continue;
-    g2.r *= 2;
-    HlEst r0, r1;
-    memset(&r0, 0, sizeof r0);
-    memset(&r1, 0, sizeof r1);
-    hl_engine_res(&p->engs[i], &r0);
-    hl_engine_res(&g2, &r1);
-    int64_t dsp = r1.dsp - r0.dsp, bram = r1.bram18k - r0.bram18k, save = 0;
-    if (p->tot.dsp + dsp > p->b.dsp || p->tot.bram18k + bram > p->b.bram18k) continue;
-    for (int j = 0; j < p->ecnt[i]; j++) {
-      HlEst e1, e2;
-      hl_engine_est(p->elay[i][j], &p->engs[i], &e1);
-      hl_engine_est(p->elay[i][j], &g2, &e2);
-      save += e1.cycles - e2.cycles;
+    for (int w = 0; w < 3; w++) {
+      HlEngine g2 = p->engs[i];
+      if (w == 0) {
+        if (g2.op % (2 * g2.r)) continue;
+        g2.r *= 2;
+      } else {
+        int *v = w == 1 ? &g2.ip : &g2.op, old = *v;
+        if (g2.forced || 2 * old > (w == 1 ? g2.ipmax : g2.opmax)) continue;
+        *v *= 2;
+        hl_engine_size(&g2, p->elay[i], p->ecnt[i]);
+        if (*v == old) continue; /* capped by the layers' channels */
+      }
+      HlEst r0, r1;
+      memset(&r0, 0, sizeof r0);
+      memset(&r1, 0, sizeof r1);
+      hl_engine_res(&p->engs[i], &r0);
+      hl_engine_res(&g2, &r1);
+      int64_t dsp = r1.dsp - r0.dsp, bram = r1.bram18k - r0.bram18k, save = 0;
+      if (dsp <= 0 || p->tot.dsp + dsp > p->b.dsp || p->tot.bram18k + bram > p->b.bram18k) continue;
+      for (int j = 0; j < p->ecnt[i]; j++) {
+        HlEst e1, e2;
+        hl_engine_est(p->elay[i][j], &p->engs[i], &e1);
+        hl_engine_est(p->elay[i][j], &g2, &e2);
+        save += e1.cycles - e2.cycles;
+      }
+      if (save <= 0) continue;
+      if (bi < 0 || (double)save * (double)bdsp > (double)bsave * (double)dsp)
+        bi = i, bg = g2, bsave = save, bdsp = dsp;
     }
-    if (save <= 0 || dsp <= 0) continue;
-    if (bi < 0 || (double)save * (double)bdsp > (double)bsave * (double)dsp) bi = i, bsave = save, bdsp = dsp;
   }
   if (bi < 0) return false;
-  p->engs[bi].r *= 2;
+  p->engs[bi] = bg;
   engine_est(p, bi);
   sum_plan(n, p);
   return true;
@@ -504,7 +519,7 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
           (double)tot * clk * 1e-6, tot ? 1e9 / ((double)tot * clk) : 0.0, 1e3 / clk);
   fprintf(f, "folding: %d steps%s; largest layer %lld DSPs", pl->nfold,
           pl->nfold ? " (knobs above are after folding)" : "", (long long)maxdsp);
-  if (pl->ngrow) fprintf(f, "; %d requantization-lane doublings with the DSPs left", pl->ngrow);
+  if (pl->ngrow) fprintf(f, "; %d growing steps with the DSPs left (engine lanes doubled)", pl->ngrow);
   fputc('\n', f);
   for (int i = 0; i < pl->neng; i++) {
     const HlEngine *g = &pl->engs[i];

@@ -115,7 +115,7 @@ typedef struct HlPlan {
   HlKnobs *k;
   HlEst *e;
   int nfold;            /* folding steps taken */
-  int ngrow;            /* engine requantization-lane doublings after folding */
+  int ngrow;            /* growing steps after folding (engine lanes doubled) */
   double clk_ns;
   HlEst tot;            /* sums over the hardware layers */
   HlBudget b;
@@ -143,6 +143,8 @@ typedef struct HlPlan {
  * renders templates/hls/engine.lua with the same figures. */
 typedef struct HlEngine {
   int ip, op;        /* MAC array: IP input x OP output channels per cycle */
+  int ipmax, opmax;  /* their starting values (target.pragmas): growing
+                        after folding never passes them */
   int r;             /* requantization lanes of the output stage (R | OP) */
   int nl;            /* layers on the engine */
   int64_t ntmax;     /* largest G*NOCT (output channel blocks) */

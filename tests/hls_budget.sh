@@ -90,7 +90,7 @@ def parse(f):
     r = [int(x) for x in re.findall(r'^engine \d+ .*?, (\d+) requantization lanes', t, re.M)]
     op = [int(x) for x in re.findall(r'^engine \d+ .*?: \d+ x (\d+) MACs', t, re.M)]
     dsp = re.search(r'^resources: DSP (\d+)/(\d+) .*: fits$', t, re.M)
-    g = re.search(r'; (\d+) requantization-lane doublings', t)
+    g = re.search(r'; (\d+) growing steps with the DSPs left', t)
     return cyc, r, op, dsp, g
 c1, r1, op1, d1, g1 = parse(sys.argv[1])
 c0, r0, op0, d0, g0 = parse(sys.argv[2])
@@ -106,9 +106,31 @@ PYEOF
   else bad "engine lane growth"; tail -4 "$T/gi"; tail -4 "$T/ngi"; fi
   printf 'target:\n  engine: shared\n  dsp_budget: %s\n' \
     "$(sed -n 's/^resources: DSP \([0-9]*\)\/.*/\1/p' "$T/ngi")" >"$T/g0.yaml"
-  if "$CHAICC" info "$R" --hls --config "$T/g0.yaml" 2>&1 | grep -q 'requantization-lane doublings'; then
+  if "$CHAICC" info "$R" --hls --config "$T/g0.yaml" 2>&1 | grep -q 'growing steps with the DSPs left'; then
     bad "lanes doubled with no DSP left"
   else ok "engine: no DSP left, no lane doubled"; fi
+  # growing never passes the pragmas: GoogLeNet's engines (1024 DSPs,
+  # packed, 64-bit ports) stay within in_parallel x out_parallel, and
+  # out_parallel 64 lets conv1's engine (3 input channels) take 64
+  for op in 32 64; do
+    { sed "s/out_parallel: 32/out_parallel: $op/" bench/googlenet_1024dsp.yaml
+      printf '  engine: shared\n  dsp_packing: true\n  port_bits: 64\n'; } >"$T/gg$op.yaml"
+    "$CHAICC" info bench/googlenet_v1.prototxt --hls --config "$T/gg$op.yaml" >"$T/gg$op" 2>&1
+  done
+  if python3 - "$T/gg32" "$T/gg64" <<'PYEOF'
+import re, sys
+def eng(f):
+    t = open(f).read()
+    assert re.search(r'^resources: DSP \d+/1024 .*: fits$', t, re.M), f
+    assert re.search(r'growing steps with the DSPs left', t), f
+    return [(int(a), int(b)) for a, b in re.findall(r'^engine \d+ .*?: (\d+) x (\d+) MACs', t, re.M)]
+e32, e64 = eng(sys.argv[1]), eng(sys.argv[2])
+assert all(ip <= 32 and op <= 32 for ip, op in e32), e32
+assert all(ip <= 32 and op <= 64 for ip, op in e64) and e64[0] == (3, 64), e64
+print(e32, e64)
+PYEOF
+  then ok "growing stays within the pragmas (GoogLeNet engines)"
+  else bad "growing past the pragmas"; grep '^engine' "$T/gg32" "$T/gg64"; fi
   # a per-layer override that forces a large unroll is never folded
   printf 'target:\n  dsp_budget: 400\nlayers:\n  "Conv*":\n    in_parallel: 16\n    out_parallel: 16\n' >"$T/big.yaml"
   r=$(res "$R" --config "$T/big.yaml")
