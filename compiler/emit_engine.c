@@ -11,7 +11,7 @@
 enum {
   F_N, F_C, F_H, F_W, F_ICG, F_OCG, F_OC, F_OH, F_OW, F_KH, F_KW, F_SH, F_SW, F_PH, F_PW, F_DH,
   F_DW, F_NICT, F_NOCT, F_NT, F_NMAC, F_NOUT, F_TAPS, F_LBW, F_WALL, F_XO, F_YO, F_WO, F_QO,
-  F_RELU, F_QMIN, F_QMAX, F_WBT, F_LBT, F_DBT, F_NF
+  F_RELU, F_QMIN, F_QMAX, F_SPAN, F_WBT, F_LBT, F_DBT, F_NF
 };
 /* the trip counts of the wide bursts (F_WBT..F_DBT) are fields only when
  * the engine's ports are wider than a byte */
@@ -19,7 +19,7 @@ enum {
 static const char *const fname[F_NF] = {
     "n",  "c",    "h",    "w",    "icg",  "ocg", "oc",  "oh", "ow", "kh", "kw",
     "sh", "sw",   "ph",   "pw",   "dh",   "dw",  "nict", "noct", "nt", "nmac", "nout",
-    "taps", "lbw", "wall", "xo",  "yo",   "wo",  "qo",  "relu", "qmin", "qmax", "wbt", "lbt",
+    "taps", "lbw", "wall", "xo",  "yo",   "wo",  "qo",  "relu", "qmin", "qmax", "span", "wbt", "lbt",
     "dbt"};
 
 const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls, int n) {
@@ -47,8 +47,8 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
     int64_t nt = (int64_t)G * NOCT, taps = (int64_t)c->kh * c->kw;
     int64_t v[F_NF] = {in->d[0], C, in->d[2], in->d[3], ICG, OCG, OC, out->d[2], out->d[3],
                        c->kh, c->kw, c->sh, c->sw, c->ph, c->pw, c->dh, c->dw, NICT, NOCT, nt,
-                       nt * NICT, nt * OP, taps, (int64_t)c->kh * in->d[3],
-                       nw, ls[i].xo, ls[i].yo, wo, qo, p->q.relu, p->q.qmin, p->q.qmax,
+                       nt * NICT, nt * OP, taps, hl_engine_span(c) * in->d[3],
+                       nw, ls[i].xo, ls[i].yo, wo, qo, p->q.relu, p->q.qmin, p->q.qmax, hl_engine_span(c),
                        hl_cdiv(nw, pb), hl_row_beats(in->d[3], pb), hl_row_beats(out->d[3], pb)};
     for (int k = 0; k < F_NF; k++) d[(size_t)k * (size_t)n + (size_t)i] = (int32_t)v[k];
     /* quant tables: [g][oct][op] per layer from qo, padded with zeros */

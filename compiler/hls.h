@@ -173,6 +173,10 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n);
 /* Layer l's loops on engine g at their proven IIs (all 1): cycles, bytes
  * through the ports, MACs; no resources (hl_engine_res counts them once). */
 void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e);
+/* The rows of conv p's window (KH taps DH apart): the engine's rolling
+ * line buffer keeps that many rows per input channel, row iy in slot iy %
+ * span. */
+int64_t hl_engine_span(const rt_conv_param *p);
 /* Beats of an engine burst loop moving n bytes of a row that may start
  * at any byte in pb-byte beats: n when pb is 1, else ceil((n + pb - 1) /
  * pb) (the covering beats of the worst start; the loop's trip count). */

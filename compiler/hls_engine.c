@@ -10,8 +10,26 @@ bool hl_engine_on(const CfgConfig *cfg, const Layer *l) {
 
 /* The geometry of convolution l as the engine sees it. */
 typedef struct Geo {
-  int64_t N, C, H, W, OC, OH, OW, G, ICG, OCG, KH, KW, NICT, NOCT, taps, rows, cols;
+  int64_t N, C, H, W, OC, OH, OW, G, ICG, OCG, KH, KW, NICT, NOCT, taps, rows, cols, span, loads;
 } Geo;
+
+int64_t hl_engine_span(const rt_conv_param *p) { return (int64_t)(p->kh - 1) * (p->dh > 0 ? p->dh : 1) + 1; }
+
+/* The input rows engine.lua's rolling line buffer loads per image: output
+ * row oy's window is rows a .. a + span - 1 (a = oy*SH - PH); row 0 loads
+ * its window, every later row the rows past the previous window, all
+ * clipped to the input. */
+static int64_t roll_loads(const rt_conv_param *p, int64_t H, int64_t OH) {
+  int64_t span = hl_engine_span(p), n = 0, end = -1; /* end: last row loaded */
+  for (int64_t oy = 0; oy < OH; oy++) {
+    int64_t a = oy * p->sh - p->ph, lo = oy == 0 || end < a ? a : end + 1, hi = a + span - 1;
+    if (lo < 0) lo = 0;
+    if (hi > H - 1) hi = H - 1;
+    if (hi >= lo) n += hi - lo + 1;
+    end = a + span - 1;
+  }
+  return n;
+}
 
 static void geo(const Layer *l, int ip, int op, Geo *q) {
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
@@ -21,7 +39,8 @@ static void geo(const Layer *l, int ip, int op, Geo *q) {
   q->G = p->group > 0 ? p->group : 1;
   q->ICG = q->C / q->G, q->OCG = q->OC / q->G, q->KH = p->kh, q->KW = p->kw;
   q->NICT = hl_cdiv(q->ICG, ip), q->NOCT = hl_cdiv(q->OCG, op), q->taps = q->KH * q->KW;
-  q->rows = hl_fill_rows(p, q->H, q->OH, false); /* engine.lua's _lk loop */
+  q->rows = hl_fill_rows(p, q->H, q->OH, false); /* (pixel, tap) rows inside the input */
+  q->span = hl_engine_span(p), q->loads = roll_loads(p, q->H, q->OH); /* engine.lua's _lk loop */
   q->cols = hl_fill_cols(p, q->W, q->OW, false);
 }
 
@@ -46,7 +65,7 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
     Geo q;
     geo(ls[i], g->ip, g->op, &q);
     int64_t nt = q.G * q.NOCT, wall = nt * q.taps * q.NICT * g->ip * g->op, c = q.taps * q.NICT;
-    int64_t lb = hl_cdiv(q.C, g->ip) * q.KH * q.W;
+    int64_t lb = hl_cdiv(q.C, g->ip) * q.span * q.W;
     if (nt > g->ntmax) g->ntmax = nt;
     if (wall > g->wbmax) g->wbmax = wall;
     if (lb > g->lbmax) g->lbmax = lb;
@@ -76,7 +95,7 @@ void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
   int pb = g->pb > 1 ? g->pb : 1;
   /* the bursts' trip counts (engine.lua: _wl, _lx, _dx): the weights start
    * beat-aligned (64-byte offsets in wts), rows at any byte */
-  int64_t wb = hl_cdiv(wall, pb), lb = q.N * q.C * q.rows * hl_row_beats(q.W, pb);
+  int64_t wb = hl_cdiv(wall, pb), lb = q.N * q.C * q.loads * hl_row_beats(q.W, pb);
   int64_t rows = q.N * q.OC * q.OH, drain = rows * hl_row_beats(q.OW, pb);
   e->ii = 1;
   e->pb = pb;

@@ -6,7 +6,8 @@
 -- all computed by compiler/emit_engine.c); every loop bound is one of
 -- those values (a local d_<name>), with a LOOP_TRIPCOUNT of its range.
 -- The loop nest: one burst of the layer's weights into wb; per output row
--- the line-buffer bursts (all input channels, channel c in bank c % IP);
+-- the line-buffer bursts of the rows the window has not loaded yet (all
+-- input channels, channel c in bank c % IP, row iy in slot iy % span);
 -- per pixel the init of every output channel block's accumulators, per
 -- tap one pipelined MAC loop over the blocks and input words (IP x OP
 -- unrolled, II 1, reading lb's IP banks directly), the output stage at R
@@ -53,12 +54,16 @@ local function body(t)
   end
   s[#s + 1] = vfor(t, "  ", "n", "n", "n")
   s[#s + 1] = vfor(t, "    ", "oy", "oy", "oh")
-  -- the line buffer: the rows of the output row's taps, channel c in
-  -- bank c % IP at word (c / IP) * KH*W + ky*W + x
+  -- the rolling line buffer: the span rows of the output row's window,
+  -- input row iy of channel c in bank c % IP at word (c / IP) * span*W +
+  -- (iy % span)*W + x; output row 0 loads its window, each later row only
+  -- the rows past the previous window (r0 on)
+  s[#s + 1] = "      const int ya = oy * d_sh - d_ph, r0 = oy == 0 || d_span <= d_sh ? 0 : d_span - d_sh;\n"
   s[#s + 1] = vfor(t, "      ", "lc", "c", "c")
-  s[#s + 1] = vfor(t, "        ", "lk", "ky", "kh")
-  s[#s + 1] = "          const int iy = oy * d_sh - d_ph + ky * d_dh;\n"
-  s[#s + 1] = "          if (iy < 0 || iy >= d_h) continue;\n"
+  s[#s + 1] = vfor(t, "        ", "lk", "r", "span")
+  s[#s + 1] = "          const int iy = ya + r;\n"
+  s[#s + 1] = "          if (r < r0 || iy < 0 || iy >= d_h) continue;\n"
+  s[#s + 1] = "          const int sl = iy % d_span;\n"
   if t.PB > 1 then
     -- wide: the row's covering beats (it starts at byte s of its first),
     -- PB lanes each into lb (cyclic PB along the row)
@@ -71,13 +76,13 @@ local function body(t)
     s[#s + 1] = ("              %s_lx_k: for (int k = 0; k < %d; k++) {\n"):format(F, t.PB)
     s[#s + 1] = ("                const int x = %d * b + k - s;\n"):format(t.PB)
     s[#s + 1] = ("                if (x >= 0 && x < d_w) %s = (int8_t)(v >> (8 * k));\n"):format(
-        lib.acc("W", "lb", ("[c %% %d][(c / %d) * d_lbw + ky * d_w + x]"):format(IP, IP)))
+        lib.acc("W", "lb", ("[c %% %d][(c / %d) * d_lbw + sl * d_w + x]"):format(IP, IP)))
     s[#s + 1] = "              }\n            }\n          }\n        }\n      }\n"
   else
     s[#s + 1] = vfor(t, "          ", "lx", "x", "w")
     s[#s + 1] = lib.pipeline("", "            ", F .. "_lx", 1)
     s[#s + 1] = ("            %s = %s;\n          }\n        }\n      }\n"):format(
-        lib.acc("W", "lb", ("[c %% %d][(c / %d) * d_lbw + ky * d_w + x]"):format(IP, IP)),
+        lib.acc("W", "lb", ("[c %% %d][(c / %d) * d_lbw + sl * d_w + x]"):format(IP, IP)),
         lib.acc("MR", "fm", "[d_xo + ((n * d_c + c) * d_h + iy) * d_w + x]"))
   end
   s[#s + 1] = vfor(t, "      ", "ox", "ox", "ow")
@@ -89,12 +94,13 @@ local function body(t)
   s[#s + 1] = vfor(t, "          ", "kx", "kx", "kw")
   s[#s + 1] = "            const int iy = oy * d_sh - d_ph + ky * d_dh, ix = ox * d_sw - d_pw + kx * d_dw;\n"
   s[#s + 1] = "            if (iy < 0 || iy >= d_h || ix < 0 || ix >= d_w) continue;\n"
+  s[#s + 1] = "            const int sl = iy % d_span;\n"
   -- the MAC loop: every output channel block t and input word ict
   s[#s + 1] = vfor(t, "            ", "mac", "j", "nmac")
   s[#s + 1] = lib.pipeline("", "              ", F .. "_mac", 1)
   s[#s + 1] = "              const int t = j / d_nict, ict = j % d_nict, g = t / d_noct, oct = t % d_noct;\n"
   s[#s + 1] = ("              %s_ip: for (int ip = 0; ip < %d; ip++) {\n"):format(F, IP)
-  local x = lib.acc("R", "lb", ("[c %% %d][(c / %d) * d_lbw + ky * d_w + ix]"):format(IP, IP))
+  local x = lib.acc("R", "lb", ("[c %% %d][(c / %d) * d_lbw + sl * d_w + ix]"):format(IP, IP))
   local function wv(op)
     return lib.acc("R", "wb", ("[((t * d_taps + ky * d_kw + kx) * d_nict + ict) * %d + ip * %d + %s]"):format(IP * OP, OP, op))
   end
