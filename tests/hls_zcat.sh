@@ -6,7 +6,9 @@
 # the Concat `cat` was done in place: no Q_cat function or call in the
 # segment sources, its README and `chaicc info --hls` rows "in place" with
 # 0 cycles - or, where the copy is not exact, still a copy function.
-#   1. tests/kinds/rs_inception (Xilinx 8-bit, as quantized): in place;
+#   1. tests/kinds/rs_inception (Xilinx 8-bit, as quantized): in place,
+#      also on the shared engine with 64-bit ports (slices that start
+#      inside a beat: the drain's read-modify-write);
 #   2. the same with branch b4's threshold changed: its part needs a
 #      requantization, so the Concat keeps its copy;
 #   3. a Concat of the net input and a convolution, every threshold equal
@@ -17,12 +19,14 @@ set -u
 # shellcheck source=tests/lib/quant.sh
 . tests/lib/quant.sh "${1:-build}"
 
-# run_q NAME QPROTO WEIGHTS INPUT: compile --target all, build, run,
-# compare with chaicc run (bit-identical), build and run the testbenches.
+# run_q NAME QPROTO WEIGHTS INPUT [CONFIG]: compile --target all, build,
+# run, compare with chaicc run (bit-identical), build and run the
+# testbenches.
 run_q() {
-  local d=$T/$1 s k base n=0
+  local d=$T/$1 s k base n=0 cfg=()
+  [ -n "${5:-}" ] && cfg=(--config "$5")
   mkdir -p "$d"
-  if ! "$CHAICC" compile "$2" "$3" -o "$d/proj" --target all --tb-input "$4" >"$d/compile.log" 2>&1 ||
+  if ! "$CHAICC" compile "$2" "$3" -o "$d/proj" --target all --tb-input "$4" "${cfg[@]}" >"$d/compile.log" 2>&1 ||
      ! build_exe "$d/proj" "$d/exe" 2>"$d/build.log" || ! "$d/exe" "$4" -o "$d/gen" >"$d/gen.log" 2>&1 ||
      ! "$CHAICC" run "$2" "$3" --input "$4" -o "$d/ref" >"$d/ref.log" 2>&1; then
     echo "FAIL $1: compile, build or run"; tail -3 "$d/compile.log" "$d/build.log" "$d/gen.log" "$d/ref.log"; return 1
@@ -43,12 +47,14 @@ run_q() {
   echo "ok   $1: C program == chaicc run bit-identical, $n segment testbenches PASS"
 }
 
-# inplace NAME QPROTO WEIGHTS yes|no: whether cat was done in place.
+# inplace NAME QPROTO WEIGHTS yes|no [CONFIG]: whether cat was done in
+# place.
 inplace() {
-  local d=$T/$1 fns row info
+  local d=$T/$1 fns row info cfg=()
+  [ -n "${5:-}" ] && cfg=(--config "$5")
   fns=$(cat "$d/proj/hls/"*_seg*.c | grep -v '^ *//' | grep -c '\bQ_cat\b')
   row=$(grep -c '^| [0-9]* | cat | .*| 0 | 0 | in place' "$d/proj/hls/README.md")
-  info=$("$CHAICC" info "$2" "$3" --hls | awk '$2 == "cat" && $3 == "Concat"')
+  info=$("$CHAICC" info "$2" "$3" --hls "${cfg[@]}" | awk '$2 == "cat" && $3 == "Concat"')
   if [ "$4" = yes ]; then
     if [ "$fns" != 0 ] || [ "$row" != 1 ] || ! echo "$info" | awk '{ exit !($9 == 0 && $10 == 0 && $11 == "inplace") }'; then
       echo "FAIL $1: cat not in place ($fns Q_cat lines, README rows $row, info: $info)"; return 1
@@ -73,6 +79,9 @@ if ! "$CHAICC" quantize --deploy_model "$P" --weights "$T/w.caffemodel" --quanti
 fi
 { run_q inception "$T/q.prototxt" "$T/w.caffemodel" "$T/x.npy" &&
   inplace inception "$T/q.prototxt" "$T/w.caffemodel" yes; } || fail=1
+printf 'target:\n  engine: shared\n  port_bits: 64\n' >"$T/e64.yaml"
+{ run_q inception_engine64 "$T/q.prototxt" "$T/w.caffemodel" "$T/x.npy" "$T/e64.yaml" &&
+  inplace inception_engine64 "$T/q.prototxt" "$T/w.caffemodel" yes "$T/e64.yaml"; } || fail=1
 
 # 2. branch b4 (its convolution and ReLU) in another format than the Concat
 python3 - "$T/q.prototxt" "$T/q2.prototxt" <<'PYEOF'
