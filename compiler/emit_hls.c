@@ -398,6 +398,9 @@ static const char *buf_what(EhCtx *x, int i) {
                    b->cvk);
 }
 
+/* Whether the plan does Concat l in place (fx_plan.h: no function). */
+static bool lay_inplace(const EhCtx *x, const Layer *l) { return x->p->L[l->id].inplace; }
+
 /* The estimate for README.md: one markdown row per hardware layer (as
  * planned: proven II, compute and memory cycles, bound, resources), the
  * frame time and the resource line. */
@@ -418,7 +421,8 @@ static const char *estimate_md(EhCtx *x) {
     sb_printf(&sb, "| %d | %s | %d | %d x %d | %lld | %lld | %s | %lld | %lld | %lld |\n", u,
               eu_comment_safe(x->h.ar, l->name), e->ii ? e->ii : k->ii, k->ip, k->op,
               (long long)e->cycles, (long long)e->mem_cycles,
-              e->mem_cycles > e->cycles ? "memory" : "compute", (long long)e->dsp,
+              lay_inplace(x, l) ? "in place (no copy)" : e->mem_cycles > e->cycles ? "memory" : "compute",
+              (long long)e->dsp,
               (long long)e->bram18k, (long long)e->uram);
   }
   char line[512];

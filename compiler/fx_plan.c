@@ -117,6 +117,7 @@ static void seg_io(FpPlan *p, FpSeg *g, int s) {
     const Layer *l = n->layers[i];
     if (!fp_in_seg(p, l, s)) continue;
     const FpLay *L = &p->L[l->id];
+    if (L->inplace) inside[p->bbuf[l->top[0]->id]] = true; /* its producers wrote it */
     for (int t = 0; t < L->nstep; t++) {
       const FpStep *st = &L->step[t];
       for (int k = 0; k < st->nb; k++) {
@@ -144,6 +145,67 @@ static void seg_io(FpPlan *p, FpSeg *g, int s) {
     if (fp_in_seg(p, n->layers[i], s))
       sb_printf(&names, "%s%s", names.n ? ", " : "", eu_comment_safe(p->ar, n->layers[i]->name));
   g->names = eu_keep(p->ar, &names);
+}
+
+/* The layer of segment u whose kernel step writes blob b's buffer (a
+ * live QS_FX layer with top b), or NULL. */
+static const Layer *seg_producer(const FpPlan *p, const Blob *b, int u) {
+  for (int i = 0; i < p->n->nlayer; i++) {
+    const Layer *l = p->n->layers[i];
+    if (fp_live(p, l) && p->L[l->id].unit == u && l->top[0] == b) return l;
+  }
+  return NULL;
+}
+
+/* Whether Concat l of a segment is exact in place: one outer block (its
+ * slices contiguous), no conversion or post step, and for every bottom an
+ * identity part (M = 1) whose buffer holds its blob's 8-bit codes, is
+ * written only by the kernel (and post op) of a layer of the same segment
+ * that is not itself a Concat, whose code range lies within the Concat's
+ * [qmin, qmax] (so the copy's saturation is a no-op), and is no other
+ * in-place Concat's bottom (taken) nor repeated. */
+static bool concat_exact(const FpPlan *p, const Layer *l, const bool *taken) {
+  const FpLay *L = &p->L[l->id];
+  const rt_fx_concat_param *cp = qs_layer_param(p->qn, l);
+  const rt_shape *ts = &l->top[0]->shape;
+  if (l->kind != LK_CONCAT || L->unit < 0 || L->nstep != 1 || !cp || cp->n != l->nbottom ||
+      rt_shape_count_range(ts, 0, cp->axis) != 1)
+    return false;
+  for (int k = 0; k < l->nbottom; k++) {
+    const Blob *b = l->bottom[k];
+    int bi = p->bbuf[b->id];
+    if (bi < 0 || p->cvbuf[l->id][k] >= 0 || taken[bi] || p->buf[bi].blob != b || !p->buf[bi].b8)
+      return false;
+    for (int j = 0; j < k; j++)
+      if (l->bottom[j] == b) return false;
+    if (cp->M[k] != RT_FX_ONE_M || cp->sh[k] != RT_FX_ONE_SH) return false;
+    const Layer *pr = seg_producer(p, b, L->unit);
+    if (!pr || pr->kind == LK_CONCAT || qs_layer_mode(p->qn, pr) != QS_FX) return false;
+    rt_fx_q f = qs_layer_out(p->qn, pr);
+    if (rt_fx_qmin(f.bw, f.sym) < cp->qmin || rt_fx_qmax(f.bw) > cp->qmax) return false;
+  }
+  return true;
+}
+
+/* Zero-copy Concat: every Concat of a segment that concat_exact accepts
+ * loses its step, and its bottoms' buffers move to their slices of its
+ * top's buffer (their own space stays unused). */
+static void concat_inplace(FpPlan *p) {
+  bool *taken = ar_array(p->ar, (size_t)p->nbuf + 1, sizeof(bool));
+  for (int i = 0; i < p->n->nlayer; i++) {
+    const Layer *l = p->n->layers[i];
+    if (!fp_live(p, l) || !concat_exact(p, l, taken)) continue;
+    FpLay *L = &p->L[l->id];
+    int64_t off = p->buf[p->bbuf[l->top[0]->id]].off;
+    for (int k = 0; k < l->nbottom; k++) {
+      FpBuf *b = &p->buf[p->bbuf[l->bottom[k]->id]];
+      taken[p->bbuf[l->bottom[k]->id]] = true;
+      b->off = off;
+      off += b->n;
+    }
+    L->inplace = true;
+    L->nstep = 0;
+  }
 }
 
 int fp_plan(FpPlan *p, Net *n, const QsNet *qn, Arena *ar, const char *prefix, bool sw) {
@@ -201,6 +263,7 @@ int fp_plan(FpPlan *p, Net *n, const QsNet *qn, Arena *ar, const char *prefix, b
     p->seg[cur].last = i;
     p->L[l->id].unit = cur;
   }
+  concat_inplace(p);
   for (int s = 0; s < p->nseg; s++) seg_io(p, &p->seg[s], s);
   return 0;
 }
@@ -245,6 +308,7 @@ void fp_hl_layout(const FpPlan *p, Arena *ar, HlLayout *lay) {
     int id = p->n->layers[i]->id;
     lay->hw[id] = p->L[id].unit >= 0;
     lay->seg[id] = p->L[id].unit;
+    lay->steps[id].inplace = p->L[id].inplace;
     for (int j = 0; j < p->L[id].nstep; j++) {
       const FpStep *s = &p->L[id].step[j];
       if (s->fn == p->fname[id]) continue;

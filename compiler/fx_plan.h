@@ -12,6 +12,11 @@
  * (<fn>_cv<k>), the kernel (<fn>) and a post op (<fn>_post).  Maximal runs
  * of consecutive live layers placed in hardware whose steps all use 8-bit
  * buffers (and an HLS template) form the segments <prefix>_seg<k>.
+ *
+ * Zero-copy Concat: a channel Concat in a segment whose copy would be
+ * exact is done in place (fp_plan, docs/hls.md "Zero-copy Concat"): its
+ * bottoms' buffers move into the slices of its top buffer, so their
+ * producers write the top directly, and it has no step.
  */
 #ifndef CHAI_FX_PLAN_H
 #define CHAI_FX_PLAN_H
@@ -46,6 +51,8 @@ typedef struct FpStep {
 typedef struct FpLay {
   int unit; /* -1: not a fixed-point layer, -2: software, >= 0: segment */
   bool hwok;
+  bool inplace; /* a Concat done in place: its bottoms alias its top's
+                   slices, no step */
   int nstep;
   FpStep step[RT_MAXLIST * 4 + 2];
 } FpLay;

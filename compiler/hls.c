@@ -154,6 +154,9 @@ static void sum_plan(const Net *n, HlPlan *p) {
   }
 }
 
+/* Whether plan p has hardware layer l done in place (HlSteps.inplace). */
+static bool inplace(const HlPlan *p, const Layer *l) { return p->steps && p->steps[l->id].inplace; }
+
 /* Layer l's conversion and post-op steps (HlSteps) on top of its kernel's
  * estimate e: one element per iteration at the layer's II (elem.lua with
  * one lane), each element read and written once, 3 DSPs per step (its
@@ -237,7 +240,7 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
   int64_t bcost = 0, bsave = 0;
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
-    if (!p->hw[l->id] || (p->eng && p->eng[l->id] >= 0)) continue;
+    if (!p->hw[l->id] || (p->eng && p->eng[l->id] >= 0) || inplace(p, l)) continue;
     const CfgLayerRule *r = cfg ? cfg_layer_rule(cfg, l->name) : NULL;
     bool forced = r && (r->in_parallel || r->out_parallel);
     bool pinned = (r && r->weights == CFG_W_ONCHIP) || !hl_wbytes(l);
@@ -391,7 +394,7 @@ HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const in
     const Layer *l = n->layers[i];
     p->hw[l->id] = hw[l->id];
     hl_knobs(cfg, l, hl_wbytes(l), &p->k[l->id]);
-    if (!p->hw[l->id]) continue;
+    if (!p->hw[l->id] || inplace(p, l)) continue; /* in place: all zero */
     hl_estimate(l, &p->k[l->id], &p->e[l->id]);
     add_steps(p, l, &p->k[l->id], &p->e[l->id]);
   }
@@ -509,7 +512,8 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
     fprintf(f, "%-4d %-28s %-14s %5d %4d %4d %-6s %14lld %12lld %12lld %-7s %6lld %7lld %5lld %6.1f\n",
             seg, l->name, l->type, e->ii ? e->ii : k->ii, k->ip, k->op,
             mac ? (k->axi ? "axi" : "rom") : "-", (long long)e->macs, (long long)e->cycles,
-            (long long)e->mem_cycles, e->mem_cycles > e->cycles ? "memory" : "compute",
+            (long long)e->mem_cycles,
+            inplace(pl, l) ? "inplace" : e->mem_cycles > e->cycles ? "memory" : "compute",
             (long long)e->dsp, (long long)e->bram18k, (long long)e->uram,
             e->time ? (double)e->macs / (double)e->time : 0.0);
   }

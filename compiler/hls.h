@@ -107,6 +107,8 @@ struct HlEngine;
 typedef struct HlSteps {
   int n;
   int64_t elems;
+  bool inplace; /* a Concat the plan does in place (fx_plan.h): no kernel,
+                   no cycles, no memory traffic */
 } HlSteps;
 
 typedef struct HlPlan {
