@@ -17,6 +17,13 @@
 --     has arrived;
 --   * re-filled: per output row, the window's KH input rows are burst
 --     into lb (one pipelined II=1 loop per row, consecutive addresses).
+-- With 64-bit ports (t.PB 8, docs/hls.md "64-bit pooling") the function
+-- takes fm64 alone (its buffers at the byte offsets XO / YO): rows are
+-- loaded as their covering beats, 8 lanes each, and the window loop runs
+-- over the output row's covering beats, computing the 8 windows of a beat
+-- (unrolled) and writing the beat (its first and last read back first, so
+-- the bytes outside the row are written unchanged); lb has LBF banks
+-- along the row (the columns the 8 windows address) and LW >= W columns.
 local lib = import("hls/lib")
 
 -- The window of output (oy, ox) into `r` (MAX or AVE over its taps
