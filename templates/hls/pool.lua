@@ -147,13 +147,16 @@ function render(t)
       s[#s + 1] = wide_load(t, "      ", "y", function(ind, e)
         return shift(ind, F .. "_ls", "x") .. ("%s%s = %s;\n"):format(ind, lib.acc("W", "lb", ("[%d][x]"):format(t.KH - 1)), e)
       end)
-      s[#s + 1] = "    } else {\n"
-      s[#s + 1] = ("      %s_lv: for (int b = 0; b < %d; b++) {\n"):format(F, t.VB)
-      s[#s + 1] = lib.pipeline("", "        ", F .. "_lv", 1)
-      s[#s + 1] = ("        %s_lv_k: for (int k = 0; k < %d; k++) {\n"):format(F, t.PB)
-      s[#s + 1] = ("          const int x = %d * b + k;\n          if (x < %d) {\n"):format(t.PB, t.W)
-      s[#s + 1] = shift("            ", F .. "_vs", "x")
-      s[#s + 1] = "          }\n        }\n      }\n    }\n"
+      if t.YE > t.H then -- rows past the input: shifted in without a read
+        s[#s + 1] = "    } else {\n"
+        s[#s + 1] = ("      %s_lv: for (int b = 0; b < %d; b++) {\n"):format(F, t.VB)
+        s[#s + 1] = lib.pipeline("", "        ", F .. "_lv", 1)
+        s[#s + 1] = ("        %s_lv_k: for (int k = 0; k < %d; k++) {\n"):format(F, t.PB)
+        s[#s + 1] = ("          const int x = %d * b + k;\n          if (x < %d) {\n"):format(t.PB, t.W)
+        s[#s + 1] = shift("            ", F .. "_vs", "x")
+        s[#s + 1] = "          }\n        }\n      }\n"
+      end
+      s[#s + 1] = "    }\n"
     else
       s[#s + 1] = ("      %s_lx: for (int x = 0; x < %d; x++) {\n"):format(F, t.W)
       s[#s + 1] = lib.pipeline("", "        ", F .. "_lx", 1)
