@@ -17,8 +17,9 @@ struct EhCtx {
   HlPlan *hp;               /* knobs and resources of the hardware layers */
   Sb *funcs, *calls, *dirs; /* per segment */
   bool *uses_wts;           /* per segment */
-  bool *w64;                /* per segment: its engine's uint64_t ports fm64,
-                               wts64 (target.port_bits: 64) */
+  bool *w64;                /* per segment: the uint64_t ports fm64, wts64
+                               (target.port_bits: 64; its engine or pooling) */
+  bool *eng64;              /* per segment: its engine reads wts64 */
   Sb sw_funcs;              /* <net>_swfx.c */
   int8_t *wts;              /* the AXI weight memory */
   int64_t nwts, capwts;
@@ -95,6 +96,14 @@ int64_t eh_fn_add_wts(EhFn *f, const int8_t *d, int64_t n) {
   return off;
 }
 
+bool eh_fn_wide(EhFn *f, int64_t *xo, int64_t *yo) {
+  const FpBuf *a = &f->x->p->buf[f->src[0]], *b = &f->x->p->buf[f->dst];
+  if (!f->hw || f->k->pb != 8 || !a->b8 || !b->b8) return false;
+  *xo = a->off, *yo = b->off;
+  f->w64 = true;
+  return true;
+}
+
 bool eh_ident_m(int32_t M, int sh) { return M == RT_FX_ONE_M && sh == RT_FX_ONE_SH; }
 
 /* ---- shared emissions ---- */
@@ -161,14 +170,14 @@ const char *eh_copy_fn(EhFn *f, const Layer *l, const void *param) {
 /* Renders the functions of a QS_FX layer's steps into sb (dirs: in a
  * segment, its directives); marks AXI weights.  The kernel step is the
  * kind's hls_fn. */
-static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts, bool eng) {
+static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts, bool *w64, bool eng) {
   bool hw = dirs != NULL;
   x->sw = !hw; /* swfx functions are called only from the host's .c */
   FpLay *L = &x->p->L[l->id];
   const QsNet *qn = x->p->qn;
   HlKnobs k;
   if (hw) k = x->hp->k[l->id]; /* as planned (folded) under the budget */
-  else hl_knobs(x->h.cfg, l, hl_wbytes(l), &k);
+  else hl_knobs(x->h.cfg, l, hl_wbytes(l), &k), k.pb = 1; /* swfx: 8-bit pointers */
   for (int i = 0; i < L->nstep; i++) {
     FpStep *s = &L->step[i];
     const char *code = NULL;
@@ -190,7 +199,9 @@ static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts, bo
                 .k = &k, .hw = hw};
       code = lk_ops(l)->hls_fn(&f, l, qs_layer_param(qn, l));
       s->wts = f.wts;
+      s->w64 = f.w64;
       if (f.wts) *uses_wts = true;
+      if (f.w64) *w64 = true;
     }
     if (!code) return -1;
     sb_puts(sb, code);
@@ -253,7 +264,7 @@ static int render_engine(EhCtx *x, int e) {
   sb_puts(&x->funcs[u], "\n");
   sb_printf(&x->dirs[u], "  set_directive_inline -off \"%s\"\n", f.fn);
   /* wide ports: the engine reads wts64; wts stays for the other layers */
-  if (x->hp->engs[e].pb > 1) x->w64[u] = true;
+  if (x->hp->engs[e].pb > 1) x->w64[u] = x->eng64[u] = true;
   else x->uses_wts[u] = true;
   return 0;
 }
@@ -269,7 +280,8 @@ EhCtx *eh_open(const EhHost *hh) {
   x->dirs = calloc((size_t)ns, sizeof(Sb));
   x->uses_wts = calloc((size_t)ns, sizeof(bool));
   x->w64 = calloc((size_t)ns, sizeof(bool));
-  if (!x->funcs || !x->calls || !x->dirs || !x->uses_wts || !x->w64) exit(3);
+  x->eng64 = calloc((size_t)ns, sizeof(bool));
+  if (!x->funcs || !x->calls || !x->dirs || !x->uses_wts || !x->w64 || !x->eng64) exit(3);
   HlLayout lay;
   fp_hl_layout(p, hh->ar, &lay);
   x->hp = hl_plan_seg(p->n, hh->cfg, lay.hw, lay.seg, lay.steps, hh->ar);
@@ -279,12 +291,12 @@ EhCtx *eh_open(const EhHost *hh) {
     int u = p->L[l->id].unit;
     if (u == -1) continue;
     if (u == -2) {
-      bool dummy = false;
-      if (render_layer(x, l, &x->sw_funcs, NULL, &dummy, false)) goto fail;
+      bool dummy = false, d64 = false;
+      if (render_layer(x, l, &x->sw_funcs, NULL, &dummy, &d64, false)) goto fail;
       continue;
     }
     int e = x->hp->eng ? x->hp->eng[l->id] : -1;
-    if (render_layer(x, l, &x->funcs[u], &x->dirs[u], &x->uses_wts[u], e >= 0)) goto fail;
+    if (render_layer(x, l, &x->funcs[u], &x->dirs[u], &x->uses_wts[u], &x->w64[u], e >= 0)) goto fail;
     if (e >= 0) engine_calls(x, l, e, &x->calls[u]);
     else fp_step_calls(p, l, true, &x->calls[u]);
   }
@@ -308,6 +320,7 @@ void eh_close(EhCtx *x) {
   free(x->dirs);
   free(x->uses_wts);
   free(x->w64);
+  free(x->eng64);
   free(x->sw_funcs.s);
   free(x->wts);
   free(x);
@@ -561,6 +574,7 @@ int eh_write(EhCtx *x, const char *outdir) {
     lh_set_str(h, "calls", sb_str(&x->calls[s]));
     lh_set_bool(h, "uses_wts", x->uses_wts[s]);
     lh_set_bool(h, "w64", x->w64[s]);
+    lh_set_bool(h, "uses_wts64", x->eng64[s]);
     lh_set_int(h, "fm_beats", hl_cdiv(fm_bytes(x), 8));
     lh_set_int(h, "wts_beats", hl_cdiv(wts_bytes(x), 8));
     lh_set_int(h, "fm_size", fm_bytes(x));

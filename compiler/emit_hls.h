@@ -63,6 +63,7 @@ typedef struct EhFn {
   const HlKnobs *k;  /* the layer's knobs (hl_knobs) */
   bool hw;           /* in a hardware segment (else <net>_swfx.c) */
   bool wts;          /* out: takes the AXI weight port (eh_fn_add_wts) */
+  bool w64;          /* out: takes only the 64-bit port fm64 (eh_fn_wide) */
 } EhFn;
 
 /* Starts the template table of f's function on bottoms src[0..nb) and
@@ -78,6 +79,11 @@ int64_t eh_fn_count(EhFn *f, int i);
 /* Appends n weight bytes to the AXI weight memory (64-byte aligned),
  * marks f as taking the weight port and returns their offset. */
 int64_t eh_fn_add_wts(EhFn *f, const int8_t *d, int64_t n);
+/* Whether f's function moves 8-byte beats over the 64-bit port fm64 (a
+ * hardware segment with f->k->pb 8; its codes are 8-bit in fm): then
+ * marks f as called fn(fm64) and *xo / *yo get the byte offsets in fm of
+ * its bottom src[0] and its top. */
+bool eh_fn_wide(EhFn *f, int64_t *xo, int64_t *yo);
 /* Starts a template table with no layer header (the shared engine). */
 LhHost *eh_fn_host(EhFn *f);
 /* True when (M, sh) is the identity requantization. */

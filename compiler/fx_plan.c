@@ -291,6 +291,10 @@ void fp_step_calls(const FpPlan *p, const Layer *l, bool seg, Sb *out) {
                   (int)req.qmin, (int)req.qmax);
       continue;
     }
+    if (seg && s->w64) { /* its buffers are byte offsets in its code */
+      sb_printf(out, "  %s(fm64);\n", s->fn);
+      continue;
+    }
     sb_printf(out, "  %s(", s->fn);
     for (int k = 0; k < s->nb + s->nt; k++)
       sb_printf(out, "%s%s", k ? ", " : "", fp_bexpr(p, s->buf[k], seg));

@@ -46,6 +46,7 @@ typedef struct FpStep {
   int nb, nt;
   int buf[RT_MAXLIST * 4 + 2];
   bool wts; /* takes the AXI weight port (set when the HLS code is rendered) */
+  bool w64; /* takes only the 64-bit port fm64 (set likewise) */
 } FpStep;
 
 typedef struct FpLay {

@@ -24,6 +24,7 @@ void hl_knobs(const CfgConfig *cfg, const Layer *l, int64_t wbytes, HlKnobs *k) 
   CfgWeights w = r ? r->weights : CFG_W_UNSET;
   k->axi = w == CFG_W_AXI || ((w == CFG_W_UNSET || w == CFG_W_AUTO) && wbytes > (int64_t)limit * 1024);
   k->pack = t && t->dsp_packing;
+  k->pb = t && t->port_bits > 8 ? t->port_bits / 8 : 1;
 }
 
 const char *hl_part(const CfgConfig *cfg) {

@@ -32,6 +32,9 @@ typedef struct HlKnobs {
   bool axi;     /* weights read over AXI (else an on-chip ROM) */
   bool pack;    /* target.dsp_packing: conv MACs two output channels per
                    multiplier (fx_mul2, WP486) */
+  int pb;       /* bytes per beat of the wide m_axi port fm64 (target.port_bits
+                   / 8; 1: 8-bit ports): Pooling in a hardware segment
+                   bursts 8-byte beats when 8 */
 } HlKnobs;
 
 /* Kinds the HLS templates implement (a hardware segment holds only these):

@@ -16,7 +16,11 @@
 # macros, must all be rejected.  CHAI_DYN_KEEP=DIR keeps the counted
 # (NET.SEG.dyn) and static (NET.SEG.st) tables.  A net named NET_engine
 # is NET compiled with `target.engine: shared`, NET_engine64 with
-# `port_bits: 64` too (the engine's m_axi beats are 8 bytes).
+# `port_bits: 64` too (the engine's and pooling's m_axi beats are 8
+# bytes), NET_pool64 with `port_bits: 64` alone (pooling's beats, the
+# convolutions per layer).  NET may also be a test net with random
+# weights (chaicc-mkmodel --seed 1) and input: tests/kinds/NET.prototxt
+# or tests/nets/NET.prototxt.
 set -u
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -163,13 +167,26 @@ quant() { # NAME PROTO WEIGHTS INPUT -> $T/NAME.q.prototxt
   "$CHAICC" quantize --deploy_model "$2" --weights "$3" --quantized_deploy_model "$T/$1.q.prototxt" \
     --calibration_directory "$T/cal_$1" --calibration_size 1 --quant_type Xilinx --bitwidths 8,8,8 >"$T/$1.ql" 2>&1
 }
+# test net MODEL (tests/kinds or tests/nets): random weights and input
+# ($T/MODEL.caffemodel, $T/MODEL.npy), quantized
+tnet() {
+  local p=tests/kinds/$1.prototxt shape
+  [ -f "$p" ] || p=tests/nets/$1.prototxt
+  shape=$("$CHAICC" info "$p" 2>/dev/null | sed -n 's/^input  [^ ]* //p' | head -n 1)
+  [ -n "$shape" ] && "$B/chaicc-mkmodel" "$p" -o "$T/$1.caffemodel" --seed 1 >/dev/null 2>&1 &&
+    python3 tests/npy_rand.py "$T/$1.npy" "$shape" 7 2 && quant "$1" "$p" "$T/$1.caffemodel" "$T/$1.npy"
+}
 net() { # NAME MODEL [CONFIG]: quantize, compile --target hls, check
-  local name=$1 m=$2 cfg=${3:-} opt=""
+  local name=$1 m=$2 cfg=${3:-} opt="" w=$M/$2/weights.caffemodel
   [ -n "$cfg" ] && opt="--config $cfg"
-  [ -f "$T/$m.q.prototxt" ] || quant "$m" "$M/$m/deploy.prototxt" "$M/$m/weights.caffemodel" "$M/$m/ref/input.npy" ||
+  if [ ! -d "$M/$m" ]; then
+    w=$T/$m.caffemodel
+    [ -f "$T/$m.q.prototxt" ] || tnet "$m" || { echo "FAIL $name: random weights or quantize"; fail=1; return; }
+  fi
+  [ -f "$T/$m.q.prototxt" ] || quant "$m" "$M/$m/deploy.prototxt" "$w" "$M/$m/ref/input.npy" ||
     { echo "FAIL $name: quantize"; fail=1; return; }
   # shellcheck disable=SC2086
-  if ! "$CHAICC" compile "$T/$m.q.prototxt" "$M/$m/weights.caffemodel" -o "$T/$name" --target hls $opt \
+  if ! "$CHAICC" compile "$T/$m.q.prototxt" "$w" -o "$T/$name" --target hls $opt \
       >"$T/$name.log" 2>&1; then
     echo "FAIL $name: compile"; tail -3 "$T/$name.log"; fail=1; return
   fi
@@ -186,6 +203,7 @@ printf 'target:\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n  
 printf 'target:\n  dsp_packing: true\n' >"$T/pack.yaml"
 printf 'target:\n  engine: shared\n' >"$T/engine.yaml"
 printf 'target:\n  engine: shared\n  port_bits: 64\n' >"$T/engine64.yaml"
+printf 'target:\n  port_bits: 64\n' >"$T/pool64.yaml"
 printf 'target:\n  dsp_packing: true\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 5\n' >"$T/pack5.yaml"
 for n in $nets; do
   case $n in
@@ -194,6 +212,7 @@ for n in $nets; do
     lenet_pack5) net "$n" lenet_mnist "$T/pack5.yaml" ;;
     *_engine) net "$n" "${n%_engine}" "$T/engine.yaml" ;; # the shared engine (docs/hls.md)
     *_engine64) net "$n" "${n%_engine64}" "$T/engine64.yaml" ;; # its 64-bit bursts
+    *_pool64) net "$n" "${n%_pool64}" "$T/pool64.yaml" ;; # 64-bit pooling, per-layer convolutions
     *) net "$n" "$n" ;;
   esac
 done

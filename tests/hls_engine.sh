@@ -17,12 +17,18 @@
 #    config;
 #  * 64-bit ports: the burst beats the testbench counts (every layer once)
 #    equal info's estimate of them;
+#  * 64-bit pooling (docs/hls.md "Pooling"): tests/nets/pool_wide and
+#    tests/kinds/rs_pool_stream (random weights, chaicc-mkmodel --seed 1)
+#    with `port_bits: 64`, with the engine and without (per-layer
+#    convolutions): the same quant.sh check, every Pooling function on
+#    fm64 alone, hls_ii.py --exact --burst, and the dynamic check;
 #  * negative cases: a TRIPCOUNT whose range misses a layer's value and a
 #    bound that is a plain variable fail the subset check; the engine's
 #    weight buffer without its reshape fails the II proof; with 64-bit
-#    ports, a byte-wide read in a beat burst fails the burst rule and the
-#    line buffer / ob without their 8 banks along the row fail the II
-#    proof.
+#    ports, a byte-wide read in a beat burst (the engine's, pooling's)
+#    fails the burst rule, the line buffer / ob without their 8 banks
+#    along the row fail the II proof, and so does pooling's line buffer
+#    without its banks along the row.
 set -u
 cd "$(dirname "$0")/.."
 # shellcheck source=tests/lib/quant.sh
@@ -36,6 +42,7 @@ printf 'target:\n  engine: shared\n' >"$T/engine.yaml"
 printf 'target:\n  engine: layers\n' >"$T/layers.yaml"
 printf 'target:\n  engine: shared\n  dsp_packing: true\n  pragmas:\n    out_parallel: 5\n' >"$T/pack.yaml"
 printf 'target:\n  engine: shared\n  port_bits: 64\n' >"$T/w64.yaml"
+printf 'target:\n  port_bits: 64\n' >"$T/pool64.yaml"
 
 for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resnet20_cifar10:w64; do
   n=${c%:*} cfg=$T/engine.yaml
@@ -74,11 +81,35 @@ for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resn
   fi
 done
 
+# 64-bit pooling on test nets (random weights), with and without the engine
+for c in tests/nets/pool_wide:w64 tests/nets/pool_wide:pool64 tests/kinds/rs_pool_stream:w64 \
+         tests/kinds/rs_pool_stream:pool64; do
+  p=${c%:*}.prototxt n=$(basename "${c%:*}") k=${c#*:}
+  if [ ! -f "$T/$n.npy" ]; then
+    shape=$("$CHAICC" info "$p" | sed -n 's/^input  [^ ]* //p' | head -n 1)
+    "$MKMODEL" "$p" -o "$T/$n.caffemodel" --seed 1 >/dev/null 2>&1 && make_npy "$T/$n.npy" "$shape" 7 ||
+      { echo "FAIL $n: random weights / input"; fail=1; continue; }
+  fi
+  QFLAGS_EXTRA="" check "${n}_$k" "$p" "$T/$n.caffemodel" "$T/$n.npy" Xilinx 8 "$T/$k.yaml"
+  H=$T/${n}_$k.Xilinx8/proj/hls
+  [ -d "$H" ] || continue
+  npool=$(grep -c 'type: *"Pooling"' "$p")
+  nw=$(grep -c '^static void Q_[A-Za-z0-9_]*(uint64_t \*fm64) {$' "$H"/*_seg[0-9]*.c | awk -F: '{s += $2} END {print s}')
+  if ! python3 tests/hls_ii.py --exact --burst -q "$H"/*_seg[0-9]*.c >"$T/${n}_$k.ii" 2>&1; then
+    echo "FAIL $n $k: II / burst proof"; grep -v '^ok' "$T/${n}_$k.ii" | head -5; fail=1
+  elif [ "$nw" != "$npool" ]; then
+    echo "FAIL $n $k: $nw pooling functions on fm64, $npool Pooling layers"; fail=1
+  else
+    echo "ok   $n $k: $nw pooling functions on fm64 alone, II 1 proven and bursts (--exact)"
+  fi
+done
+
 # the dynamic check (counted per-iteration figures = the static ones)
 if out=$(CHAI_DYN_KEEP=$T/dyn bash tests/hls_dyn.sh "$B" lenet_mnist_engine resnet20_cifar10_engine \
-           lenet_mnist_engine64 resnet20_cifar10_engine64 2>&1) &&
+           lenet_mnist_engine64 resnet20_cifar10_engine64 pool_wide_engine64 pool_wide_pool64 \
+           rs_pool_stream_engine64 rs_pool_stream_pool64 2>&1) &&
    ! echo "$out" | grep -q '^FAIL'; then
-  echo "$out" | grep '_engine'
+  echo "$out" | grep '_engine\|_pool64'
 else
   echo "FAIL dynamic check of the engine"; echo "$out" | grep -v '^ok' | head -8; fail=1
 fi
@@ -130,5 +161,15 @@ if [ -n "$S" ]; then
     '/ARRAY_PARTITION variable=lb cyclic factor=8 dim=2/d' 'FAIL .*_conv_lx .*proven *4'
   neg "drain reading ob beyond its banks" hls_ii.py \
     '/ARRAY_PARTITION variable=ob cyclic factor=8 dim=2/d' 'FAIL .*_conv_dx .*proven *4'
+fi
+# negative cases on 64-bit pooling (pool_wide without the engine; pool_e:
+# 3x3 s2, its line buffer 3 x 17 banks)
+S=$(ls "$T"/pool_wide_pool64.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
+if [ -n "$S" ]; then
+  neg "a byte-wide fm read inside pooling's 64-bit row burst" hls_check.py \
+    '/^static void Q_pool_e(uint64_t \*fm64) {$/,/^}$/{s/^static void Q_pool_e(uint64_t \*fm64)/static void Q_pool_e(uint64_t *fm64, const int8_t *fm)/; s/const uint64_t v = CHAI_MR(fm64, \[a \/ 8 + b\]);/const uint64_t v = CHAI_MR(fm64, [a \/ 8 + b]) + (uint8_t)CHAI_MR(fm, [a + 8 * b]);/}' \
+    'a byte-wide access in a 64-bit burst loop'
+  neg "pooling's line buffer without its banks along the row" hls_ii.py \
+    '/^static void Q_pool_e(/,/^}$/{/ARRAY_PARTITION variable=lb cyclic factor=17 dim=2/d}' 'FAIL .*Q_pool_e_ox .*proven'
 fi
 exit $fail

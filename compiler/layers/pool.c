@@ -229,34 +229,63 @@ static bool pool_stream(const Layer *l, int64_t *ye) {
   return true;
 }
 
-/* The loops of templates/hls/pool.lua, per plane.  Streaming (pool_stream):
- * YE row shifts of W cycles each (rows inside the input are W-beat
- * bursts), then OW window iterations per output row at the II.  Else per
- * output row the bursts of its window rows inside the input (W beats
- * each), then the OW window iterations.  The m_axi bytes are the bursts'
- * beats and the outputs. */
+/* Banks of the line buffer along the row (templates/hls/pool.lua): the
+ * KW taps of one window, at most W (8-bit ports); or (pb-byte beats) the
+ * span of columns the pb windows of one output beat address, (pb-1)*SW +
+ * KW, and at least the pb columns a loaded beat writes; the row is then
+ * at least that long (*lw), so that the addresses of the windows past
+ * the row's ends (never read) fall in distinct banks too. */
+static int64_t pool_banks(const Layer *l, const HlKnobs *k, int64_t *lw) {
+  const rt_pool_param *p = &l->p.pool;
+  int64_t W = l->bottom[0]->shape.d[3], kw = p->global ? W : p->kw, sw = p->global ? 1 : p->sw;
+  *lw = W;
+  if (k->pb <= 1) return kw < W ? kw : W;
+  int64_t f = (k->pb - 1) * sw + kw;
+  if (f < k->pb) f = k->pb;
+  if (f > W) *lw = f;
+  return f;
+}
+
+/* The loops of templates/hls/pool.lua, per plane.  With 8-bit ports
+ * (k->pb 1): streaming (pool_stream): YE row shifts of W cycles each
+ * (rows inside the input are W-beat bursts), then OW window iterations per
+ * output row at the II; else per output row the bursts of its window rows
+ * inside the input (W beats each), then the OW window iterations.  With
+ * pb-byte beats a loaded input row is RB = hl_row_beats(W) beats (its
+ * covering beats; a streamed row past the input ceil(W / pb)) and an
+ * output row OB = hl_row_beats(OW) iterations of pb windows each, whose
+ * first and last beats are read first (read-modify-write).  The m_axi
+ * bytes are the bursts' beats and the outputs. */
 static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
   const rt_pool_param *p = &l->p.pool;
   int64_t H = in->d[2], W = in->d[3], OH = out->d[2], OW = out->d[3];
-  int64_t NC = in->d[0] * in->d[1], kh = p->global ? H : p->kh, kw = p->global ? W : p->kw;
+  int64_t NC = in->d[0] * in->d[1], kh = p->global ? H : p->kh;
   int64_t sh = p->global ? 1 : p->sh, ph = p->global ? 0 : p->ph, rows = 0, ye = 0;
+  int pb = k->pb > 1 ? k->pb : 1;
+  int64_t rb = hl_row_beats(W, pb), ob = hl_row_beats(OW, pb), vb = hl_cdiv(W, pb);
   e->ii = pool_ii(l, k);
   if (pool_stream(l, &ye)) {
-    e->rd_fm = NC * (ye < H ? ye : H) * W;
-    e->cycles = NC * ye * W + e->ii * NC * OH * OW;
+    rows = ye < H ? ye : H;
+    e->cycles = NC * (rows * rb + (ye - rows) * vb);
   } else {
     for (int64_t oy = 0; oy < OH; oy++)
       for (int64_t ky = 0; ky < kh; ky++) {
         int64_t iy = oy * sh - ph + ky;
         rows += iy >= 0 && iy < H;
       }
-    e->rd_fm = NC * rows * W;
-    e->cycles = e->rd_fm + e->ii * NC * OH * OW;
+    e->cycles = NC * rows * rb;
   }
-  e->wr_fm = NC * OH * OW;
-  e->dsp = 3;
-  e->bram18k = hl_bram18k(kh * W, 8, kh * (kw < W ? kw : W));
+  e->rd_fm = pb * NC * rows * rb;
+  e->cycles += e->ii * NC * OH * ob;
+  e->wr_fm = pb * NC * OH * ob;
+  if (pb > 1) {
+    e->pb = pb;
+    e->rd_fm += pb * NC * OH * (ob > 1 ? 2 : 1);
+  }
+  e->dsp = 3 * pb;
+  int64_t lw, f = pool_banks(l, k, &lw);
+  e->bram18k = hl_bram18k(kh * lw, 8, kh * f);
 }
 
 /* ---- fixed-point emitters (emit_fx.h, emit_hls.h) ---- */
@@ -271,7 +300,7 @@ static void pool_fx_call(EfCall *c, const Layer *l, const void *param) {
 }
 
 /* hls/pool: MAX or AVE over the window (the whole map when global), one
- * lane. */
+ * lane, or (eh_fn_wide) the 8 outputs of a beat per iteration over fm64. */
 static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   const rt_fx_pool_param *p = param;
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
@@ -291,7 +320,15 @@ static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_int(h, "qmin", p->qmin), lh_set_int(h, "qmax", p->qmax);
   lh_set_int(h, "II", pool_ii(l, f->k));
   lh_set_int(h, "LANES", 1);
-  int64_t ye = 0;
+  int64_t xo = 0, yo = 0, ye = 0;
+  HlKnobs k = *f->k;
+  if (!eh_fn_wide(f, &xo, &yo)) k.pb = 1;
+  lh_set_int(h, "PB", k.pb);
+  int64_t lw, lbf = pool_banks(l, &k, &lw);
+  lh_set_int(h, "LBF", lbf), lh_set_int(h, "LW", lw);
+  lh_set_int(h, "XO", xo), lh_set_int(h, "YO", yo);
+  lh_set_int(h, "RB", hl_row_beats(W, 8)), lh_set_int(h, "VB", hl_cdiv(W, 8));
+  lh_set_int(h, "OB", hl_row_beats(out->d[3], 8));
   lh_set_bool(h, "stream", pool_stream(l, &ye));
   lh_set_int(h, "YE", ye);
   lh_set_int(h, "KL", kh - 1 - (g ? 0 : p->g.ph)); /* row y ends output row (y - KL) / SH */

@@ -17,66 +17,20 @@
 --     has arrived;
 --   * re-filled: per output row, the window's KH input rows are burst
 --     into lb (one pipelined II=1 loop per row, consecutive addresses).
+-- With 64-bit ports (t.PB 8, docs/hls.md "64-bit pooling") the function
+-- takes fm64 alone (its buffers at the byte offsets XO / YO): rows are
+-- loaded as their covering beats, 8 lanes each, and the window loop runs
+-- over the output row's covering beats, computing the 8 windows of a beat
+-- (unrolled) and writing the beat (its first and last read back first, so
+-- the bytes outside the row are written unchanged); lb has LBF banks
+-- along the row (the columns the 8 windows address) and LW >= W columns.
 local lib = import("hls/lib")
 
-function render(t)
+-- The window of output (oy, ox) into `r` (MAX or AVE over its taps
+-- inside the input), its lines indented by 6 spaces + pad.
+local function window(t, pad)
   local F = t.fn
-  local s = {lib.header(t), lib.signature(t), " {\n"}
-  -- the line buffer: the window's KH input rows, KH x KW banks (a window
-  -- reads one word of each)
-  s[#s + 1] = ("  %s lb[%d][%d];\n"):format(t.xt[1], t.KH, t.W)
-  if t.KH > 1 then s[#s + 1] = lib.pragma("", "ARRAY_PARTITION variable=lb complete dim=1") end
-  local kf = math.min(t.KW, t.W)
-  if kf > 1 then
-    s[#s + 1] = lib.pragma("", ("ARRAY_PARTITION variable=lb cyclic factor=%d dim=2"):format(kf))
-  end
-  s[#s + 1] = ("CHAI_ARRAY2(lb, %d, %s, 0, %d, %s, %d)\n"):format(t.KH, t.KH > 1 and "CHAI_COMPLETE" or "CHAI_NONE",
-      t.W, kf > 1 and "CHAI_CYCLIC" or "CHAI_NONE", kf)
-  if t.stream then
-    -- streaming: every input row once, shifted into the bottom row of lb
-    -- (row r of lb then holds input row y - KH + 1 + r); the rows past the
-    -- input are shifted in without a read; when row y ends a window row
-    -- (y = oy*SH - PH + KH - 1), output row oy is computed: lb[ky] holds
-    -- its input row oy*SH - PH + ky, as in the re-filled form.
-    s[#s + 1] = ([[
-%s_p: for (int p = 0; p < %d; p++) {
-  %s_y: for (int y = 0; y < %d; y++) {
-    if (y < %d) {
-      %s_lx: for (int x = 0; x < %d; x++) {
-]]):format(F, t.NC, F, t.YE, t.H, F, t.W)
-    local function shift(ind, label)
-      return ("%s%s: for (int r = 0; r < %d; r++) %s = %s;\n"):format(ind, label, t.KH - 1,
-          lib.acc("W", "lb", "[r][x]"), lib.acc("R", "lb", "[r + 1][x]"))
-    end
-    s[#s + 1] = lib.pipeline("", "        ", F .. "_lx", 1)
-    s[#s + 1] = shift("        ", F .. "_ls")
-    s[#s + 1] = ("        %s = %s;\n      }\n    } else {\n"):format(lib.acc("W", "lb", ("[%d][x]"):format(t.KH - 1)),
-        lib.acc("MR", "x0", ("[(p * %d + y) * %d + x]"):format(t.H, t.W)))
-    s[#s + 1] = ("      %s_lv: for (int x = 0; x < %d; x++) {\n"):format(F, t.W)
-    s[#s + 1] = lib.pipeline("", "        ", F .. "_lv", 1)
-    s[#s + 1] = shift("        ", F .. "_vs")
-    s[#s + 1] = ([[
-      }
-    }
-    const int t = y - %d;
-    if (t < 0 || t %% %d != 0) continue;
-    const int oy = t / %d;
-]]):format(t.KL, t.SH, t.SH)
-  else
-    s[#s + 1] = ([[
-%s_p: for (int p = 0; p < %d; p++) {
-  %s_oy: for (int oy = 0; oy < %d; oy++) {
-    %s_lk: for (int ky = 0; ky < %d; ky++) {
-      const int iy = oy * %d - %d + ky;
-      if (iy < 0 || iy >= %d) continue;
-      %s_lx: for (int x = 0; x < %d; x++) {
-]]):format(F, t.NC, F, t.OH, F, t.KH, t.SH, t.PH, t.H, F, t.W)
-    s[#s + 1] = lib.pipeline("", "        ", F .. "_lx", 1)
-    s[#s + 1] = ("        %s = %s;\n      }\n    }\n"):format(lib.acc("W", "lb", "[ky][x]"),
-        lib.acc("MR", "x0", ("[(p * %d + iy) * %d + x]"):format(t.H, t.W)))
-  end
-  s[#s + 1] = ("    %s_ox: for (int ox = 0; ox < %d; ox++) {\n"):format(F, t.OW)
-  s[#s + 1] = lib.pipeline("", "      ", F .. "_ox", t.II)
+  local s = {}
   s[#s + 1] = ([[
       int hs = oy * %d - %d, ws = ox * %d - %d;
       int he = hs + %d, we = ws + %d;
@@ -111,8 +65,143 @@ function render(t)
   else
     s[#s + 1] = "      const int32_t r = hs < he && ws < we ? m : 0;\n"
   end
+  local out = table.concat(s)
+  if pad == "" then return out end
+  return (out:gsub("([^\n]*\n)", function(line) return pad .. line end))
+end
+
+-- The wide forms' load of input row `row` (a C expression) of plane p
+-- into lb (t.PB-byte beats from fm64): its RB covering beats (it starts at
+-- byte s of its first), PB lanes each; store(x, e) writes byte e to
+-- column x.
+local function wide_load(t, ind, row, store)
+  local F, PB = t.fn, t.PB
+  return ("%sconst int a = %d + (p * %d + %s) * %d, s = a %% %d, nb = (s + %d + %d) / %d;\n"):format(ind, t.XO, t.H,
+      row, t.W, PB, t.W, PB - 1, PB) ..
+      ("%s%s_lx: for (int b = 0; b < %d; b++) {\n"):format(ind, F, t.RB) ..
+      lib.pipeline("", ind .. "  ", F .. "_lx", 1) ..
+      ("%s  if (b < nb) {\n"):format(ind) ..
+      ("%s    const uint64_t v = %s;\n"):format(ind, lib.acc("MR", "fm64", ("[a / %d + b]"):format(PB))) ..
+      ("%s    %s_lx_k: for (int k = 0; k < %d; k++) {\n"):format(ind, F, PB) ..
+      ("%s      const int x = %d * b + k - s;\n"):format(ind, PB) ..
+      ("%s      if (x >= 0 && x < %d) {\n"):format(ind, t.W) ..
+      store(ind .. "        ", "(int8_t)(v >> (8 * k))") ..
+      ("%s      }\n%s    }\n%s  }\n%s}\n"):format(ind, ind, ind, ind)
+end
+
+-- The wide output row oy of plane p: OB covering beats of PB windows each
+-- (lane k is output ox = PB*b + k - s); the first and the last beat are
+-- read first so the bytes around the row are written back as they were.
+-- v: the output code of `r`.
+local function wide_out(t, v)
+  local F, PB = t.fn, t.PB
+  local s = {("    const int a = %d + (p * %d + oy) * %d, s = a %% %d, nb = (s + %d + %d) / %d;\n"):format(t.YO, t.OH,
+      t.OW, PB, t.OW, PB - 1, PB)}
+  s[#s + 1] = ("    %s_ox: for (int b = 0; b < %d; b++) {\n"):format(F, t.OB)
+  s[#s + 1] = lib.pipeline("", "      ", F .. "_ox", t.II)
+  s[#s + 1] = "      if (b < nb) {\n"
+  s[#s + 1] = ("        const uint64_t old = b == 0 || b == nb - 1 ? %s : 0;\n"):format(
+      lib.acc("MR", "fm64", ("[a / %d + b]"):format(PB)))
+  s[#s + 1] = "        uint64_t o = 0;\n"
+  s[#s + 1] = ("        %s_ox_k: for (int k = 0; k < %d; k++) {\n"):format(F, PB)
+  s[#s + 1] = ("          const int ox = %d * b + k - s;\n"):format(PB)
+  s[#s + 1] = window(t, "    ")
+  s[#s + 1] = ("          const int8_t q = (int8_t)%s;\n"):format(v)
+  s[#s + 1] = ("          o |= (ox >= 0 && ox < %d ? (uint64_t)(uint8_t)q : (old >> (8 * k)) & 255u) << (8 * k);\n"):format(t.OW)
+  s[#s + 1] = ("        }\n        %s = o;\n      }\n"):format(lib.acc("MW", "fm64", ("[a / %d + b]"):format(PB)))
+  return table.concat(s)
+end
+
+function render(t)
+  local F = t.fn
+  local sig = lib.signature(t)
+  if t.PB > 1 then sig = ("static void %s(uint64_t *fm64)"):format(F) end
+  local s = {lib.header(t), sig, " {\n"}
+  -- the line buffer: the window's KH input rows, KH x LBF banks (a window
+  -- reads one word of each; wide: the PB windows of a beat, and a loaded
+  -- beat's PB bytes)
+  s[#s + 1] = ("  %s lb[%d][%d];\n"):format(t.xt[1], t.KH, t.LW)
+  if t.KH > 1 then s[#s + 1] = lib.pragma("", "ARRAY_PARTITION variable=lb complete dim=1") end
+  local kf = t.LBF
+  if kf > 1 then
+    s[#s + 1] = lib.pragma("", ("ARRAY_PARTITION variable=lb cyclic factor=%d dim=2"):format(kf))
+  end
+  s[#s + 1] = ("CHAI_ARRAY2(lb, %d, %s, 0, %d, %s, %d)\n"):format(t.KH, t.KH > 1 and "CHAI_COMPLETE" or "CHAI_NONE",
+      t.LW, kf > 1 and "CHAI_CYCLIC" or "CHAI_NONE", kf)
+  local function shift(ind, label, x)
+    return ("%s%s: for (int r = 0; r < %d; r++) %s = %s;\n"):format(ind, label, t.KH - 1,
+        lib.acc("W", "lb", ("[r][%s]"):format(x)), lib.acc("R", "lb", ("[r + 1][%s]"):format(x)))
+  end
+  if t.stream then
+    -- streaming: every input row once, shifted into the bottom row of lb
+    -- (row r of lb then holds input row y - KH + 1 + r); the rows past the
+    -- input are shifted in without a read; when row y ends a window row
+    -- (y = oy*SH - PH + KH - 1), output row oy is computed: lb[ky] holds
+    -- its input row oy*SH - PH + ky, as in the re-filled form.
+    s[#s + 1] = ([[
+%s_p: for (int p = 0; p < %d; p++) {
+  %s_y: for (int y = 0; y < %d; y++) {
+    if (y < %d) {
+]]):format(F, t.NC, F, t.YE, t.H)
+    if t.PB > 1 then
+      s[#s + 1] = wide_load(t, "      ", "y", function(ind, e)
+        return shift(ind, F .. "_ls", "x") .. ("%s%s = %s;\n"):format(ind, lib.acc("W", "lb", ("[%d][x]"):format(t.KH - 1)), e)
+      end)
+      if t.YE > t.H then -- rows past the input: shifted in without a read
+        s[#s + 1] = "    } else {\n"
+        s[#s + 1] = ("      %s_lv: for (int b = 0; b < %d; b++) {\n"):format(F, t.VB)
+        s[#s + 1] = lib.pipeline("", "        ", F .. "_lv", 1)
+        s[#s + 1] = ("        %s_lv_k: for (int k = 0; k < %d; k++) {\n"):format(F, t.PB)
+        s[#s + 1] = ("          const int x = %d * b + k;\n          if (x < %d) {\n"):format(t.PB, t.W)
+        s[#s + 1] = shift("            ", F .. "_vs", "x")
+        s[#s + 1] = "          }\n        }\n      }\n"
+      end
+      s[#s + 1] = "    }\n"
+    else
+      s[#s + 1] = ("      %s_lx: for (int x = 0; x < %d; x++) {\n"):format(F, t.W)
+      s[#s + 1] = lib.pipeline("", "        ", F .. "_lx", 1)
+      s[#s + 1] = shift("        ", F .. "_ls", "x")
+      s[#s + 1] = ("        %s = %s;\n      }\n    } else {\n"):format(lib.acc("W", "lb", ("[%d][x]"):format(t.KH - 1)),
+          lib.acc("MR", "x0", ("[(p * %d + y) * %d + x]"):format(t.H, t.W)))
+      s[#s + 1] = ("      %s_lv: for (int x = 0; x < %d; x++) {\n"):format(F, t.W)
+      s[#s + 1] = lib.pipeline("", "        ", F .. "_lv", 1)
+      s[#s + 1] = shift("        ", F .. "_vs", "x")
+      s[#s + 1] = "      }\n    }\n"
+    end
+    s[#s + 1] = ([[
+    const int t = y - %d;
+    if (t < 0 || t %% %d != 0) continue;
+    const int oy = t / %d;
+]]):format(t.KL, t.SH, t.SH)
+  else
+    s[#s + 1] = ([[
+%s_p: for (int p = 0; p < %d; p++) {
+  %s_oy: for (int oy = 0; oy < %d; oy++) {
+    %s_lk: for (int ky = 0; ky < %d; ky++) {
+      const int iy = oy * %d - %d + ky;
+      if (iy < 0 || iy >= %d) continue;
+]]):format(F, t.NC, F, t.OH, F, t.KH, t.SH, t.PH, t.H)
+    if t.PB > 1 then
+      s[#s + 1] = wide_load(t, "      ", "iy", function(ind, e)
+        return ("%s%s = %s;\n"):format(ind, lib.acc("W", "lb", "[ky][x]"), e)
+      end)
+      s[#s + 1] = "    }\n"
+    else
+      s[#s + 1] = ("      %s_lx: for (int x = 0; x < %d; x++) {\n"):format(F, t.W)
+      s[#s + 1] = lib.pipeline("", "        ", F .. "_lx", 1)
+      s[#s + 1] = ("        %s = %s;\n      }\n    }\n"):format(lib.acc("W", "lb", "[ky][x]"),
+          lib.acc("MR", "x0", ("[(p * %d + iy) * %d + x]"):format(t.H, t.W)))
+    end
+  end
   local v = t.ident and ("fx_sat(r, %d, %d)"):format(t.qmin, t.qmax) or lib.req(t, "r", t.M, t.sh)
-  s[#s + 1] = ("      CHAI_MW(y0, [(p * %d + oy) * %d + ox]) = (%s)%s;\n"):format(t.OH, t.OW, t.yt[1], v)
+  if t.PB > 1 then
+    s[#s + 1] = wide_out(t, v)
+  else
+    s[#s + 1] = ("    %s_ox: for (int ox = 0; ox < %d; ox++) {\n"):format(F, t.OW)
+    s[#s + 1] = lib.pipeline("", "      ", F .. "_ox", t.II)
+    s[#s + 1] = window(t, "")
+    s[#s + 1] = ("      CHAI_MW(y0, [(p * %d + oy) * %d + ox]) = (%s)%s;\n"):format(t.OH, t.OW, t.yt[1], v)
+  end
   s[#s + 1] = "    }\n  }\n}\n}\n"
   return table.concat(s)
 end

@@ -27,7 +27,8 @@ function render(t)
   if t.w64 then
     s[#s + 1] = "  int8_t *const fm = (int8_t *)fm64, *const wts = (int8_t *)wts64;\n"
   end
-  if t.uses_wts or t.w64 then
+  -- (64-bit ports for pooling alone, no weight memory: nothing to read)
+  if t.uses_wts or (t.w64 and t.wbytes > 0) then
     s[#s + 1] = ([[
   const char *wf = argc > 1 ? argv[1] : "%s";
   FILE *f = fopen(wf, "rb");
@@ -40,6 +41,7 @@ function render(t)
 ]]):format(t.wfile, t.w64 and ("(size_t)%d"):format(t.wbytes) or "sizeof wts", t.wbytes)
   else
     s[#s + 1] = "  (void)argc;\n  (void)argv;\n"
+    if t.w64 then s[#s + 1] = "  (void)wts;\n" end
   end
   for i, x in ipairs(t.ins) do
     s[#s + 1] = ("  memcpy(fm + %d, in%d, sizeof in%d);\n"):format(x.off, i - 1, i - 1)

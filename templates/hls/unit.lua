@@ -38,6 +38,7 @@ function render(t)
     end
     s[#s + 1] = lib.pragma("", "INTERFACE s_axilite port=return bundle=control")
     if t.w64 then s[#s + 1] = "  (void)fm;\n" end
+    if t.w64 and not t.uses_wts64 then s[#s + 1] = "  (void)wts64;\n" end
     if not t.uses_wts then s[#s + 1] = "  (void)wts;\n" end
     s[#s + 1] = t.calls
     s[#s + 1] = "}\n"
