@@ -313,6 +313,9 @@ void fp_hl_layout(const FpPlan *p, Arena *ar, HlLayout *lay) {
     lay->hw[id] = p->L[id].unit >= 0;
     lay->seg[id] = p->L[id].unit;
     lay->steps[id].inplace = p->L[id].inplace;
+    const Layer *l = p->n->layers[i];
+    const void *prm = fp_live(p, l) && qs_layer_mode(p->qn, l) == QS_FX ? qs_layer_param(p->qn, l) : NULL;
+    lay->steps[id].ident = prm && lk_ops(l)->hls_fx_ident && lk_ops(l)->hls_fx_ident(prm);
     for (int j = 0; j < p->L[id].nstep; j++) {
       const FpStep *s = &p->L[id].step[j];
       if (s->fn == p->fname[id]) continue;

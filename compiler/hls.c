@@ -395,6 +395,7 @@ HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const in
     const Layer *l = n->layers[i];
     p->hw[l->id] = hw[l->id];
     hl_knobs(cfg, l, hl_wbytes(l), &p->k[l->id]);
+    p->k[l->id].ident = p->steps && p->steps[l->id].ident;
     if (!p->hw[l->id] || inplace(p, l)) continue; /* in place: all zero */
     hl_estimate(l, &p->k[l->id], &p->e[l->id]);
     add_steps(p, l, &p->k[l->id], &p->e[l->id]);

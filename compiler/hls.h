@@ -35,6 +35,9 @@ typedef struct HlKnobs {
   int pb;       /* bytes per beat of the wide m_axi port fm64 (target.port_bits
                    / 8; 1: 8-bit ports): Pooling in a hardware segment
                    bursts 8-byte beats when 8 */
+  bool ident;   /* the kernel's requantization is the identity (no
+                   multiplier): known from the quantized plan only
+                   (HlSteps.ident), else false */
 } HlKnobs;
 
 /* Kinds the HLS templates implement (a hardware segment holds only these):
@@ -112,6 +115,8 @@ typedef struct HlSteps {
   int64_t elems;
   bool inplace; /* a Concat the plan does in place (fx_plan.h): no kernel,
                    no cycles, no memory traffic */
+  bool ident;   /* its kernel requantizes by the identity (LayerOps
+                   hls_fx_ident): HlKnobs.ident */
 } HlSteps;
 
 typedef struct HlPlan {

@@ -279,6 +279,10 @@ typedef struct LayerOps {
   /* Weight bytes as 8-bit codes (NULL: the kind has no weights in
    * hardware). */
   int64_t (*hls_wbytes)(const Layer *l);
+  /* Whether the fixed-point kernel with parameters param (qs_layer_param)
+   * requantizes by the identity, a plain saturation with no multiplier,
+   * so its hardware lanes need no DSP (NULL: never). */
+  bool (*hls_fx_ident)(const void *param);
   /* ---- fixed-point C and HLS emitters, emit_fx.c / emit_hls.c ---- */
   /* Both render a kind's code through the kind-file APIs of emit_fx.h and
    * emit_hls.h, so a new kind adds no `case` to those emitters. */

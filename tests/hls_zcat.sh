@@ -13,7 +13,9 @@
 #      requantization, so the Concat keeps its copy;
 #   3. a Concat of the net input and a convolution, every threshold equal
 #      (all parts identities): the net input is not written by a segment
-#      step, so the Concat keeps its copy.
+#      step, so the Concat keeps its copy;
+#   4. the copy's DSPs: 0 for identity parts (info given the WEIGHTS), 3
+#      per lane when a part requantizes or without the WEIGHTS.
 # Runs from the repository root.
 set -u
 # shellcheck source=tests/lib/quant.sh
@@ -120,5 +122,13 @@ fi
 sed -i 's/th_layer_\(in\|out\): [0-9.e+-]*/th_layer_\1: 2.0/' "$T/q3.prototxt"
 { run_q net_input "$T/q3.prototxt" "$T/w3.caffemodel" "$T/x3.npy" &&
   inplace net_input "$T/q3.prototxt" "$T/w3.caffemodel" no; } || fail=1
+# 4. DSPs of a copy: none when every part is an identity (a saturating
+# copy, known from the quantized plan: info given the WEIGHTS), 3 per lane
+# when a part requantizes, and 3 per lane without the WEIGHTS (unknown)
+dsp() { "$CHAICC" info "$@" --hls | awk '$2 == "cat" && $3 == "Concat" { print $12 }'; }
+d_id=$(dsp "$T/q3.prototxt" "$T/w3.caffemodel"); d_un=$(dsp "$T/q3.prototxt"); d_rq=$(dsp "$T/q2.prototxt" "$T/w.caffemodel")
+if [ "$d_id" = 0 ] && [ "${d_un:-0}" -gt 0 ] && [ "${d_rq:-0}" -gt 0 ]; then
+  echo "ok   Concat DSPs: identity copy 0, unknown without WEIGHTS $d_un, requantizing $d_rq"
+else echo "FAIL Concat DSPs: identity '$d_id', without WEIGHTS '$d_un', requantizing '$d_rq'"; fail=1; fi
 [ -n "${CHAI_ZCAT_KEEP:-}" ] && cp -r "$T" "$CHAI_ZCAT_KEEP"
 exit $fail

@@ -99,7 +99,7 @@ static void concat_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   }
   e->ii = hl_maxi_ii(k->ii, k->op);
   e->cycles = e->ii * it;
-  e->dsp = 3 * k->op;
+  e->dsp = k->ident ? 0 : 3 * k->op; /* a requantization per lane */
 }
 
 /* ---- fixed-point emitters (emit_fx.h, emit_hls.h) ---- */
@@ -112,6 +112,14 @@ static void concat_fx_call(EfCall *c, const Layer *l, const void *param) {
   ef_call_field(c, "M", "%s", ef_call_list(c, p->n, eu_g32, p->M));
   ef_call_field(c, "sh", "%s", ef_call_list(c, p->n, eu_g8, p->sh));
   ef_call_field(c, "qmin", "%d", (int)p->qmin), ef_call_field(c, "qmax", "%d", (int)p->qmax);
+}
+
+/* Every part an identity (concat.lua's plain saturating copy). */
+static bool concat_fx_ident(const void *param) {
+  const rt_fx_concat_param *p = param;
+  for (int i = 0; i < p->n; i++)
+    if (!eh_ident_m(p->M[i], p->sh[i])) return false;
+  return true;
 }
 
 /* hls/concat: each bottom's part of the top, requantized, op lanes. */
@@ -155,6 +163,7 @@ const LayerOps lk_concat_ops = {
     .fx_prepare = concat_fx,
     .hw_limits = concat_hw_limits,
     .hls_estimate = concat_hls_estimate,
+    .hls_fx_ident = concat_fx_ident,
     .fx_call = concat_fx_call,
     .hls_fn = concat_hls_fn,
     .emit_c = concat_emit_c,

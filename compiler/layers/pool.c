@@ -283,7 +283,7 @@ static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
     e->pb = pb;
     e->rd_fm += pb * NC * OH * (ob > 1 ? 2 : 1);
   }
-  e->dsp = 3 * pb;
+  e->dsp = k->ident ? 0 : 3 * pb; /* a requantization per lane (3 DSP48s) */
   int64_t lw, f = pool_banks(l, k, &lw);
   e->bram18k = hl_bram18k(kh * lw, 8, kh * f);
 }
@@ -301,6 +301,12 @@ static void pool_fx_call(EfCall *c, const Layer *l, const void *param) {
 
 /* hls/pool: MAX or AVE over the window (the whole map when global), one
  * lane, or (eh_fn_wide) the 8 outputs of a beat per iteration over fm64. */
+/* pool.lua's output is a plain saturation (the scales are equal). */
+static bool pool_fx_ident(const void *param) {
+  const rt_fx_pool_param *p = param;
+  return eh_ident_m(p->M, p->sh);
+}
+
 static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   const rt_fx_pool_param *p = param;
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
@@ -366,6 +372,7 @@ const LayerOps lk_pool_ops = {
     .hw_limits = pool_hw_limits,
     .hls_knobs = pool_hls_knobs,
     .hls_estimate = pool_hls_estimate,
+    .hls_fx_ident = pool_fx_ident,
     .fx_call = pool_fx_call,
     .hls_fn = pool_hls_fn,
     .emit_c = pool_emit_c,
