@@ -64,9 +64,11 @@ if [ -d "$M" ]; then
   done
   ok "lenet, cifar10_quick, resnet20, ultraface fit xc7z020"
   # the GoogLeNet bench config: at most 1024 DSPs, stated in its resource line
-  r=$(res bench/googlenet_v1.prototxt --config bench/googlenet_1024dsp.yaml)
-  if echo "$r" | grep -qE '^resources: DSP [0-9]+/1024 .* on xczu9eg-ffvb1156-2-e: fits$'; then ok "googlenet_1024dsp: $r"
-  else bad "googlenet_1024dsp: $r"; fi
+  for y in googlenet_1024dsp googlenet_engine; do
+    r=$(res bench/googlenet_v1.prototxt --config bench/$y.yaml)
+    if echo "$r" | grep -qE '^resources: DSP [0-9]+/1024 .* on xczu9eg-ffvb1156-2-e: fits$'; then ok "$y: $r"
+    else bad "$y: $r"; fi
+  done
   R=$M/resnet20_cifar10/deploy.prototxt
   # folding under a DSP budget; off, the same design does not fit
   printf 'target:\n  dsp_budget: 300\n' >"$T/f.yaml"
