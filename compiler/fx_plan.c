@@ -169,7 +169,7 @@ static bool concat_exact(const FpPlan *p, const Layer *l, const bool *taken) {
   const rt_fx_concat_param *cp = qs_layer_param(p->qn, l);
   const rt_shape *ts = &l->top[0]->shape;
   if (l->kind != LK_CONCAT || L->unit < 0 || L->nstep != 1 || !cp || cp->n != l->nbottom ||
-      rt_shape_count_range(ts, 0, cp->axis) != 1)
+      rt_shape_count_range(ts, 0, cp->axis) != 1 || !lk_ops(l)->hls_fx_ident(cp))
     return false;
   for (int k = 0; k < l->nbottom; k++) {
     const Blob *b = l->bottom[k];
@@ -178,7 +178,6 @@ static bool concat_exact(const FpPlan *p, const Layer *l, const bool *taken) {
       return false;
     for (int j = 0; j < k; j++)
       if (l->bottom[j] == b) return false;
-    if (cp->M[k] != RT_FX_ONE_M || cp->sh[k] != RT_FX_ONE_SH) return false;
     const Layer *pr = seg_producer(p, b, L->unit);
     if (!pr || pr->kind == LK_CONCAT || qs_layer_mode(p->qn, pr) != QS_FX) return false;
     rt_fx_q f = qs_layer_out(p->qn, pr);

@@ -10,6 +10,10 @@
 
 bool hl_kind_ok(LayerKind k) { return lk_has_hw((int)k); }
 
+/* Bytes per beat of the wide m_axi ports (target.port_bits / 8), 1 for
+ * 8-bit ports or no config. */
+static int port_bytes(const CfgTarget *t) { return t && t->port_bits > 8 ? t->port_bits / 8 : 1; }
+
 void hl_knobs(const CfgConfig *cfg, const Layer *l, int64_t wbytes, HlKnobs *k) {
   const CfgLayerRule *r = cfg ? cfg_layer_rule(cfg, l->name) : NULL;
   const CfgTarget *t = cfg ? &cfg->target : NULL;
@@ -24,7 +28,7 @@ void hl_knobs(const CfgConfig *cfg, const Layer *l, int64_t wbytes, HlKnobs *k) 
   CfgWeights w = r ? r->weights : CFG_W_UNSET;
   k->axi = w == CFG_W_AXI || ((w == CFG_W_UNSET || w == CFG_W_AUTO) && wbytes > (int64_t)limit * 1024);
   k->pack = t && t->dsp_packing;
-  k->pb = t && t->port_bits > 8 ? t->port_bits / 8 : 1;
+  k->pb = port_bytes(t);
 }
 
 const char *hl_part(const CfgConfig *cfg) {
@@ -216,7 +220,7 @@ static void engine_plan(const Net *n, const CfgConfig *cfg, const int *seg, HlPl
     /* packing needs codes of at most 8 bits (the activations in a segment
      * are; the weights unless a precision_param says otherwise) */
     g->pack = t->dsp_packing;
-    g->pb = t->port_bits > 8 ? t->port_bits / 8 : 1;
+    g->pb = port_bytes(t);
     for (int j = 0; j < p->ecnt[e]; j++)
       if (p->elay[e][j]->q && p->elay[e][j]->q->bw_params > 8) g->pack = false;
     g->ip = g->ipmax = t->in_parallel ? t->in_parallel : HL_DEFAULT_IN_PAR;
@@ -227,6 +231,24 @@ static void engine_plan(const Net *n, const CfgConfig *cfg, const int *seg, HlPl
 }
 
 static int64_t res_of(const HlEst *e, int res) { return res ? e->bram18k : e->dsp; }
+
+/* Engine i of p changed to g2 (folded or grown): the DSPs, BRAM18Ks and
+ * cycles of its layers it adds (negative: saves) into d. */
+static void eng_delta(const HlPlan *p, int i, const HlEngine *g2, HlEst *d) {
+  HlEst r0, r1;
+  memset(&r0, 0, sizeof r0);
+  memset(&r1, 0, sizeof r1);
+  hl_engine_res(&p->engs[i], &r0);
+  hl_engine_res(g2, &r1);
+  memset(d, 0, sizeof *d);
+  d->dsp = r1.dsp - r0.dsp, d->bram18k = r1.bram18k - r0.bram18k;
+  for (int j = 0; j < p->ecnt[i]; j++) {
+    HlEst e1, e2;
+    hl_engine_est(p->elay[i][j], &p->engs[i], &e1);
+    hl_engine_est(p->elay[i][j], g2, &e2);
+    d->cycles += e2.cycles - e1.cycles;
+  }
+}
 
 /* One folding step for resource res (0 DSP, 1 BRAM18K): among halving a
  * layer's ip or op and (for BRAM) moving its weight ROM to AXI, the change
@@ -277,18 +299,9 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
       if (g2.forced || *v <= 1) continue;
       *v = (*v + 1) / 2;
       hl_engine_size(&g2, p->elay[i], p->ecnt[i]);
-      HlEst r0, r1;
-      memset(&r0, 0, sizeof r0);
-      hl_engine_res(&p->engs[i], &r0);
-      hl_engine_res(&g2, &r1);
-      int64_t save = r0.dsp - r1.dsp, cost = 0;
-      for (int j = 0; j < p->ecnt[i]; j++) {
-        HlEst e2;
-        hl_engine_est(p->elay[i][j], &g2, &e2);
-        HlEst e1;
-        hl_engine_est(p->elay[i][j], &p->engs[i], &e1);
-        cost += e2.cycles - e1.cycles;
-      }
+      HlEst d;
+      eng_delta(p, i, &g2, &d);
+      int64_t save = -d.dsp, cost = d.cycles;
       if (save <= 0) continue;
       if ((!bl && be_i < 0) || (double)cost * (double)bsave < (double)bcost * (double)save) {
         bl = NULL, be_i = i, bg = g2, bcost = cost, bsave = save;
@@ -332,19 +345,10 @@ static bool grow_step(const Net *n, HlPlan *p) {
         hl_engine_size(&g2, p->elay[i], p->ecnt[i]);
         if (*v == old) continue; /* capped by the layers' channels */
       }
-      HlEst r0, r1;
-      memset(&r0, 0, sizeof r0);
-      memset(&r1, 0, sizeof r1);
-      hl_engine_res(&p->engs[i], &r0);
-      hl_engine_res(&g2, &r1);
-      int64_t dsp = r1.dsp - r0.dsp, bram = r1.bram18k - r0.bram18k, save = 0;
-      if (dsp <= 0 || p->tot.dsp + dsp > p->b.dsp || p->tot.bram18k + bram > p->b.bram18k) continue;
-      for (int j = 0; j < p->ecnt[i]; j++) {
-        HlEst e1, e2;
-        hl_engine_est(p->elay[i][j], &p->engs[i], &e1);
-        hl_engine_est(p->elay[i][j], &g2, &e2);
-        save += e1.cycles - e2.cycles;
-      }
+      HlEst d;
+      eng_delta(p, i, &g2, &d);
+      int64_t dsp = d.dsp, save = -d.cycles;
+      if (dsp <= 0 || p->tot.dsp + dsp > p->b.dsp || p->tot.bram18k + d.bram18k > p->b.bram18k) continue;
       if (save <= 0) continue;
       if (bi < 0 || (double)save * (double)bdsp > (double)bsave * (double)dsp)
         bi = i, bg = g2, bsave = save, bdsp = dsp;

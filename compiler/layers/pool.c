@@ -299,14 +299,14 @@ static void pool_fx_call(EfCall *c, const Layer *l, const void *param) {
   ef_call_field(c, "qmin", "%d", (int)p->qmin), ef_call_field(c, "qmax", "%d", (int)p->qmax);
 }
 
-/* hls/pool: MAX or AVE over the window (the whole map when global), one
- * lane, or (eh_fn_wide) the 8 outputs of a beat per iteration over fm64. */
 /* pool.lua's output is a plain saturation (the scales are equal). */
 static bool pool_fx_ident(const void *param) {
   const rt_fx_pool_param *p = param;
   return eh_ident_m(p->M, p->sh);
 }
 
+/* hls/pool: MAX or AVE over the window (the whole map when global), one
+ * lane, or (eh_fn_wide) the 8 outputs of a beat per iteration over fm64. */
 static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   const rt_fx_pool_param *p = param;
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
@@ -333,8 +333,8 @@ static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   int64_t lw, lbf = pool_banks(l, &k, &lw);
   lh_set_int(h, "LBF", lbf), lh_set_int(h, "LW", lw);
   lh_set_int(h, "XO", xo), lh_set_int(h, "YO", yo);
-  lh_set_int(h, "RB", hl_row_beats(W, 8)), lh_set_int(h, "VB", hl_cdiv(W, 8));
-  lh_set_int(h, "OB", hl_row_beats(out->d[3], 8));
+  lh_set_int(h, "RB", hl_row_beats(W, k.pb)), lh_set_int(h, "VB", hl_cdiv(W, k.pb));
+  lh_set_int(h, "OB", hl_row_beats(out->d[3], k.pb));
   lh_set_bool(h, "stream", pool_stream(l, &ye));
   lh_set_int(h, "YE", ye);
   lh_set_int(h, "KL", kh - 1 - (g ? 0 : p->g.ph)); /* row y ends output row (y - KL) / SH */
