@@ -70,15 +70,23 @@ inplace() {
   fi
 }
 
+# quant_net K PROTO SHAPE MSEED NSEED: random weights $T/wK.caffemodel
+# (chaicc-mkmodel --seed MSEED), a random input $T/xK.npy of SHAPE (seed
+# NSEED), and PROTO quantized on it (Xilinx 8-bit) into $T/qK.prototxt;
+# exits on failure.
+quant_net() {
+  "$MKMODEL" "$2" -o "$T/w$1.caffemodel" --seed "$4" >/dev/null || { echo "FAIL: chaicc-mkmodel"; exit 1; }
+  make_npy "$T/x$1.npy" "$3" "$5"
+  mkdir -p "$T/cal$1" && cp "$T/x$1.npy" "$T/cal$1/input.npy"
+  if ! "$CHAICC" quantize --deploy_model "$2" --weights "$T/w$1.caffemodel" --quantized_deploy_model "$T/q$1.prototxt" \
+      --calibration_directory "$T/cal$1" --calibration_size 1 --quant_type Xilinx --bitwidths 8,8,8 >"$T/q$1.log" 2>&1; then
+    echo "FAIL: quantize"; tail -3 "$T/q$1.log"; exit 1
+  fi
+}
+
 # 1. the inception block, as quantized
 P=tests/kinds/rs_inception.prototxt
-"$MKMODEL" "$P" -o "$T/w.caffemodel" --seed 1 >/dev/null || { echo "FAIL: chaicc-mkmodel"; exit 1; }
-make_npy "$T/x.npy" 1x3x10x10 7
-mkdir -p "$T/cal" && cp "$T/x.npy" "$T/cal/input.npy"
-if ! "$CHAICC" quantize --deploy_model "$P" --weights "$T/w.caffemodel" --quantized_deploy_model "$T/q.prototxt" \
-    --calibration_directory "$T/cal" --calibration_size 1 --quant_type Xilinx --bitwidths 8,8,8 >"$T/q.log" 2>&1; then
-  echo "FAIL: quantize"; tail -3 "$T/q.log"; exit 1
-fi
+quant_net "" "$P" 1x3x10x10 1 7
 { run_q inception "$T/q.prototxt" "$T/w.caffemodel" "$T/x.npy" &&
   inplace inception "$T/q.prototxt" "$T/w.caffemodel" yes; } || fail=1
 printf 'target:\n  engine: shared\n  port_bits: 64\n' >"$T/e64.yaml"
@@ -112,13 +120,7 @@ layer { name: "cat" type: "Concat" bottom: "data" bottom: "c1" top: "cat" }
 layer { name: "head" type: "Convolution" bottom: "cat" top: "head"
   convolution_param { num_output: 2 kernel_size: 1 } }
 NETEOF
-"$MKMODEL" "$T/in.prototxt" -o "$T/w3.caffemodel" --seed 2 >/dev/null || { echo "FAIL: chaicc-mkmodel"; exit 1; }
-make_npy "$T/x3.npy" 1x3x6x6 3
-mkdir -p "$T/cal3" && cp "$T/x3.npy" "$T/cal3/input.npy"
-if ! "$CHAICC" quantize --deploy_model "$T/in.prototxt" --weights "$T/w3.caffemodel" --quantized_deploy_model "$T/q3.prototxt" \
-    --calibration_directory "$T/cal3" --calibration_size 1 --quant_type Xilinx --bitwidths 8,8,8 >"$T/q3.log" 2>&1; then
-  echo "FAIL: quantize"; tail -3 "$T/q3.log"; exit 1
-fi
+quant_net 3 "$T/in.prototxt" 1x3x6x6 2 3
 sed -i 's/th_layer_\(in\|out\): [0-9.e+-]*/th_layer_\1: 2.0/' "$T/q3.prototxt"
 { run_q net_input "$T/q3.prototxt" "$T/w3.caffemodel" "$T/x3.npy" &&
   inplace net_input "$T/q3.prototxt" "$T/w3.caffemodel" no; } || fail=1
