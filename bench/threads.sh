@@ -6,7 +6,8 @@
 # compile` + cmake Release, then runs each program RUNS times (default 5)
 # with `--bench BENCH` (default 500) for --threads 1 and --threads 2,
 # alternating, and prints per program the best and the median of the runs'
-# mean ms per inference and the speed-up of the medians.  The load average
+# mean ms per inference, the speed-up of the medians and how long the
+# busier of the 2 threads spent inside its chunks (the `busy` column).  The load average
 # is printed before and after: wall clock means something only on an idle
 # machine, and the cross-CPU line (bench/xcore.c) says what sharing data
 # between the two CPUs costs at the time.  Skips (exit 0) when the shared
@@ -67,20 +68,28 @@ if [ "$(nproc)" -ge 2 ] && cc -O2 -pthread -o "$T/xcore" bench/xcore.c 2>"$T/xco
   "$T/xcore"
 fi
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $RUNS runs of --bench $BENCH per cell, mean ms"
-printf '%-22s %16s %16s %8s\n' program "1 thr best/med" "2 thr best/med" speed-up
+# busy: with 2 threads, the median over the runs of the busier thread's
+# time inside its chunks (the program's "pool:" lines, rt_par_stats): about
+# half the 1-thread time when both threads compute at full speed (the rest
+# of the 2-thread time is waiting and the serial layers); near the 1-thread
+# time when each thread's half of the work ran about twice as slowly
+printf '%-22s %16s %16s %8s %8s\n' program "1 thr best/med" "2 thr best/med" speed-up "busy"
 for n in "${names[@]}"; do
   m=${n%.x8}
   in=$S/models/$m/ref/input.npy
-  : >"$T/$n.t1"; : >"$T/$n.t2"
+  : >"$T/$n.t1"; : >"$T/$n.t2"; : >"$T/$n.busy"
   for _ in $(seq "$RUNS"); do
     for t in 1 2; do
-      "$T/$n/exe" "$in" --bench "$BENCH" --threads $t 2>/dev/null |
-        sed -n 's/^bench: .* \([0-9.]*\) ms per inference.*/\1/p' >>"$T/$n.t$t"
+      "$T/$n/exe" "$in" --bench "$BENCH" --threads $t 2>/dev/null >"$T/$n.out"
+      sed -n 's/^bench: .* \([0-9.]*\) ms per inference.*/\1/p' "$T/$n.out" >>"$T/$n.t$t"
+      [ $t = 2 ] && awk '/^pool: / { v = $(NF - 5); if (v > m) m = v } END { if (m != "") print m }' \
+        "$T/$n.out" >>"$T/$n.busy"
     done
   done
   read -r b1 m1 <<<"$(stat "$T/$n.t1")"
   read -r b2 m2 <<<"$(stat "$T/$n.t2")"
-  printf '%-22s %7s / %6s %7s / %6s %7.2fx\n' "$n" "$b1" "$m1" "$b2" "$m2" \
-    "$(awk -v a="$m1" -v b="$m2" 'BEGIN {print (b > 0 ? a / b : 0)}')"
+  read -r _ mb <<<"$(stat "$T/$n.busy")"
+  printf '%-22s %7s / %6s %7s / %6s %7.2fx %8s\n' "$n" "$b1" "$m1" "$b2" "$m2" \
+    "$(awk -v a="$m1" -v b="$m2" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$mb"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

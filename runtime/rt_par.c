@@ -33,6 +33,12 @@
 #define SPIN_NS 200000        /* how long a thread spins before it sleeps */
 #define STACK (4u << 20)      /* worker stack: the kernels keep ~0.3 MB of blocks there */
 
+/* A thread's busy time (rt_par_stats), one cache line per thread: each is
+ * written by its own thread only. */
+typedef struct stat_slot {
+  _Alignas(64) int64_t chunks, ns;
+} stat_slot;
+
 typedef struct worker {
   rt_par_pool *p;
   int id;        /* 1..nt-1 */
@@ -48,8 +54,10 @@ struct rt_par_pool {
   /* read-only after rt_par_open */
   int nt;        /* threads, the caller included */
   bool spin;     /* nt <= online CPUs: spinning costs nobody a core */
+  bool stats;    /* busy time on (rt_par_stats_reset; written between jobs) */
   worker *w;     /* w[1..nt-1] */
   void *mem;     /* the workers' scratch */
+  stat_slot *st; /* st[0..nt-1]: busy time per thread (thread 0: the caller) */
   pthread_mutex_t mu;
   pthread_cond_t go, done;
   int sleepers;  /* workers waiting on go (under mu) */
@@ -110,11 +118,19 @@ static unsigned wait_job(rt_par_pool *p, unsigned seen) {
   return g;
 }
 
-/* Runs chunk k of the live job. */
-static void run_chunk(rt_par_pool *p, int k, void *scratch) {
+/* Runs chunk k of the live job on thread id (its busy time when the
+ * caller turned it on: the flag is written before the job is published). */
+static void run_chunk(rt_par_pool *p, int k, void *scratch, int id) {
   int64_t lo = (int64_t)k * p->chunk;
   int64_t hi = lo + p->chunk < p->n ? lo + p->chunk : p->n;
+  if (!p->stats) {
+    p->fn(p->ctx, lo, hi, scratch);
+    return;
+  }
+  int64_t t0 = now_ns();
   p->fn(p->ctx, lo, hi, scratch);
+  p->st[id].ns += now_ns() - t0;
+  p->st[id].chunks++;
 }
 
 /* Claims chunk k of the live job: true when this thread got it. */
@@ -131,11 +147,11 @@ static bool claim(rt_par_pool *p, int k) {
 static void run_chunks(rt_par_pool *p, void *scratch, int own) {
   int nch = __atomic_load_n(&p->nch, __ATOMIC_RELAXED); /* a stale count is harmless: */
   /* the bits past the live job's chunks stay set */
-  if (own < nch && claim(p, own)) run_chunk(p, own, scratch);
+  if (own < nch && claim(p, own)) run_chunk(p, own, scratch, own);
   for (int k = 0; k < nch; k++) {
     uint64_t bit = (uint64_t)1 << (k & 63);
     if (!(__atomic_load_n(&p->claim[k >> 6], __ATOMIC_SEQ_CST) & bit) && claim(p, k))
-      run_chunk(p, k, scratch);
+      run_chunk(p, k, scratch, own);
   }
 }
 
@@ -167,6 +183,7 @@ static void teardown(rt_par_pool *p, int started) {
   pthread_cond_destroy(&p->go);
   pthread_cond_destroy(&p->done);
   pthread_mutex_destroy(&p->mu);
+  free(p->st);
   free(p->mem);
   free(p->w);
   free(p);
@@ -180,13 +197,16 @@ rt_par_pool *rt_par_open(int nthreads, size_t scratch_bytes) {
   memset(p, 0, sizeof *p);
   for (int w = 0; w < RT_PAR_MAX / 64; w++) p->claim[w] = ~(uint64_t)0; /* no job */
   p->w = calloc((size_t)nthreads, sizeof *p->w);
+  p->st = aligned_alloc(64, (size_t)nthreads * sizeof *p->st);
   if (per && p->w && (size_t)(nthreads - 1) <= SIZE_MAX / per)
     p->mem = aligned_alloc(64, per * (size_t)(nthreads - 1));
-  if (!p->w || (per && !p->mem)) {
+  if (!p->w || !p->st || (per && !p->mem)) {
+    free(p->st);
     free(p->w);
     free(p);
     return NULL;
   }
+  memset(p->st, 0, (size_t)nthreads * sizeof *p->st);
   p->nt = nthreads;
   p->spin = nthreads <= rt_par_online();
   pthread_mutex_init(&p->mu, NULL);
@@ -217,6 +237,20 @@ void rt_par_close(rt_par_pool *p) {
 }
 
 void rt_par_use(rt_par_pool *p) { cur = p; }
+
+void rt_par_stats_reset(void) {
+  rt_par_pool *p = cur;
+  if (!p || p->busy) return;
+  memset(p->st, 0, (size_t)p->nt * sizeof *p->st);
+  p->stats = true;
+}
+
+int rt_par_stats(int64_t *chunks, int64_t *ns, int max) {
+  rt_par_pool *p = cur;
+  if (!p || p->busy) return 0;
+  for (int k = 0; k < p->nt && k < max; k++) chunks[k] = p->st[k].chunks, ns[k] = p->st[k].ns;
+  return p->nt;
+}
 
 int rt_par_threads(void) { return cur && !cur->busy ? cur->nt : 1; }
 

@@ -41,6 +41,15 @@ rt_par_pool *rt_par_open(int nthreads, size_t scratch_bytes);
 void rt_par_close(rt_par_pool *p);
 /* Makes p the calling thread's pool (NULL: none). */
 void rt_par_use(rt_par_pool *p);
+/* Busy time of the calling thread's pool (a diagnostic of the split, for
+ * the program's --bench): rt_par_stats_reset zeroes it and turns it on;
+ * from then on each thread adds the chunks it runs and the nanoseconds it
+ * spends in them (two clock reads per chunk).  rt_par_stats copies
+ * thread k's counts to chunks[k], ns[k] (thread 0 is the caller, k < max)
+ * and returns the pool's threads; both do nothing and it returns 0
+ * without a pool or from inside a chunk. */
+void rt_par_stats_reset(void);
+int rt_par_stats(int64_t *chunks, int64_t *ns, int max);
 /* Threads rt_par_for would use from the calling thread (1: serial). */
 int rt_par_threads(void);
 /* Online CPUs (sysconf), at least 1. */

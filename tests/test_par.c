@@ -3,11 +3,13 @@
  * thread with its own scratch (aligned; the caller's own); calls made
  * without a pool, from inside a part, or from another thread are serial;
  * rt_par_elems cuts at multiples of RT_PAR_CHUNK; many back-to-back jobs
- * (the spin and the sleep paths) and open/close cycles work. */
+ * (the spin and the sleep paths) and open/close cycles work; the busy
+ * time (rt_par_stats) counts every chunk once, on the thread that ran it. */
 #include <check.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "../runtime/rt_par.h"
 
@@ -156,6 +158,41 @@ START_TEST(par_many_jobs) {
 }
 END_TEST
 
+/* A chunk that takes at least 20 us of wall clock. */
+static void busy20(void *ctx, int64_t lo, int64_t hi, void *scratch) {
+  (void)ctx, (void)lo, (void)hi, (void)scratch;
+  struct timespec ts = {0, 20 * 1000};
+  nanosleep(&ts, NULL);
+}
+
+START_TEST(par_stats_count_chunks) {
+  int64_t ch[RT_PAR_MAX], ns[RT_PAR_MAX];
+  ck_assert_int_eq(rt_par_stats(ch, ns, RT_PAR_MAX), 0); /* no pool */
+  rt_par_pool *p = rt_par_open(3, 0);
+  ck_assert_ptr_nonnull(p);
+  rt_par_use(p);
+  rt_par_for(9, busy20, NULL, NULL); /* before the reset: not counted */
+  rt_par_stats_reset();
+  ck_assert_int_eq(rt_par_stats(ch, ns, RT_PAR_MAX), 3);
+  for (int k = 0; k < 3; k++) ck_assert(ch[k] == 0 && ns[k] == 0);
+  for (int r = 0; r < 50; r++) rt_par_for(9, busy20, NULL, NULL); /* 3 chunks each */
+  rt_par_for(1, busy20, NULL, NULL);                              /* serial: no chunk */
+  ck_assert_int_eq(rt_par_stats(ch, ns, 2), 3);                   /* max 2: two copied */
+  int64_t c2[RT_PAR_MAX], n2[RT_PAR_MAX], tot = 0, tns = 0;
+  ck_assert_int_eq(rt_par_stats(c2, n2, RT_PAR_MAX), 3);
+  ck_assert(c2[0] == ch[0] && c2[1] == ch[1]);
+  for (int k = 0; k < 3; k++) {
+    tot += c2[k], tns += n2[k];
+    ck_assert(n2[k] >= c2[k] * 20000); /* each chunk slept 20 us */
+  }
+  ck_assert_int_eq(tot, 150);
+  ck_assert(tns >= 150 * 20000);
+  ck_assert(c2[0] > 0); /* the caller always runs its own chunk first */
+  rt_par_close(p);
+  ck_assert_int_eq(rt_par_stats(ch, ns, RT_PAR_MAX), 0);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("par");
   TCase *c = tcase_create("pool");
@@ -164,6 +201,7 @@ int main(void) {
   tcase_add_test(c, par_other_thread_serial);
   tcase_add_test(c, par_elems_chunks);
   tcase_add_test(c, par_many_jobs);
+  tcase_add_test(c, par_stats_count_chunks);
   tcase_set_timeout(c, 120);
   suite_add_tcase(s, c);
   SRunner *r = srunner_create(s);

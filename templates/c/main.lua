@@ -327,6 +327,7 @@ int main(int argc, char **argv) {
   %s_run(in, out);
   if (bench > 0) {
     for (int l = 0; l < %s_NUM_LAYERS; l++) %s_layer_seconds[l] = 0;
+    rt_par_stats_reset();
     double *ts = malloc((size_t)bench * sizeof *ts), t0 = now();
     if (!ts) return 3;
     for (int r = 0; r < bench; r++) {
@@ -341,6 +342,12 @@ int main(int argc, char **argv) {
            bench, nthr, nthr == 1 ? "" : "s",
            dt * 1e3, ts[0] * 1e3, ts[bench / 2] * 1e3);
     free(ts);
+    /* the pool's split: each thread's time inside its chunks (rt_par.h) */
+    int64_t pch[RT_PAR_MAX], pns[RT_PAR_MAX];
+    int np = rt_par_stats(pch, pns, RT_PAR_MAX);
+    for (int k = 0; k < np; k++)
+      printf("pool: thread %%d%%s %%.1f chunks, %%.3f ms in chunks per inference\n", k,
+             k ? "" : " (caller)", (double)pch[k] / bench, (double)pns[k] / 1e6 / bench);
     for (int l = 0; l < %s_NUM_LAYERS; l++)
       printf("  %%-32s %%10.4f ms\n", %s_layer_names[l], %s_layer_seconds[l] / bench * 1e3);
   }
