@@ -192,6 +192,12 @@ int64_t hl_engine_span(const rt_conv_param *p);
  * at any byte in pb-byte beats: n when pb is 1, else ceil((n + pb - 1) /
  * pb) (the covering beats of the worst start; the loop's trip count). */
 int64_t hl_row_beats(int64_t n, int pb);
+/* The wide m_axi ports of pb-byte beats (target.port_bits 64 / 128, pb 8 /
+ * 16): "fm64" / "wts64" or "fm128" / "wts128" (wts: the weight port). */
+const char *hl_beat_port(int pb, bool wts);
+/* Their beat type: "uint64_t" (pb 8) or "chai_b128" (pb 16: the struct of
+ * two uint64_t words the generated <net>_hw.h declares). */
+const char *hl_beat_type(int pb);
 /* The reshape factor of the engine's weight buffer: IP*OP bytes per word
  * for the MAC loop, a multiple of pb for the weight burst (lcm). */
 int64_t hl_engine_wfactor(const HlEngine *g);
