@@ -165,7 +165,7 @@ static int pragma_key(P *p, const char *key, const yaml_node_t *v, int *ii, int 
 static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
   CfgTarget *t = &p->c->target;
   t->loc = t->part_loc = t->dsp_loc = mark(p, k);
-  SrcLoc pack_loc = t->loc;
+  SrcLoc pack_loc = t->loc, port_loc = t->loc;
   if (check_map(p, nd, "target") <= 0) return;
   FOR_PAIRS(nd, it) {
     const yaml_node_t *kk = node(p, it->key), *v = node(p, it->value);
@@ -201,9 +201,10 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
       int i = get_enum(p, v, "target.dsp_packing", pack_words);
       if (i >= 0) t->dsp_packing = i, pack_loc = mark(p, v);
     } else if (!strcmp(key, "port_bits")) {
-      static const char *const port_words[] = {"8", "64", NULL};
+      static const char *const port_words[] = {"8", "64", "128", NULL};
+      static const int port_vals[] = {8, 64, 128};
       int i = get_enum(p, v, "target.port_bits", port_words);
-      if (i >= 0) t->port_bits = i ? 64 : 8;
+      if (i >= 0) t->port_bits = port_vals[i], port_loc = mark(p, v);
     } else if (!strcmp(key, "clock_ns")) {
       get_pos_num(p, v, "target.clock_ns", &t->clock_ns);
     } else if (!strcmp(key, "onchip_weight_limit_kb")) {
@@ -229,6 +230,11 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
                "target.dsp_packing needs DSP48E2 slices (UltraScale); %s has DSP48E1, whose 25-bit "
                "pre-adder cannot hold two 8-bit weights 18 bits apart",
                t->part);
+  /* 128-bit beats need 128-bit HP ports (Zynq UltraScale+; Zynq-7000's
+   * are 64-bit) */
+  if (t->port_bits > 64 && pp && pp->hp_bits < t->port_bits)
+    diag_error(p->dg, port_loc, "target.port_bits %d needs %d-bit HP ports; %s has %d-bit ones (use 64)",
+               t->port_bits, t->port_bits, t->part, pp->hp_bits);
 }
 
 static bool is_ident(const char *s) {

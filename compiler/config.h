@@ -38,8 +38,10 @@ typedef struct CfgTarget {
   int dsp_packing;            /* 1: two 8-bit products per DSP48E2 (WP486); 0 (default) */
   int engine;                 /* 0 (default): a unit per layer; 1: one shared
                                  convolution engine per segment (docs/hls.md) */
-  int port_bits;              /* 8 (default) or 64: the shared engine's m_axi
-                                 bursts move port_bits / 8 bytes per beat */
+  int port_bits;              /* 8 (default), 64 or 128 (parts with 128-bit
+                                 HP ports): the shared engine's and
+                                 pooling's m_axi bursts move port_bits / 8
+                                 bytes per beat */
   SrcLoc loc;                 /* the `target` key */
   SrcLoc part_loc;            /* the part value (loc when not given) */
   SrcLoc dsp_loc;             /* dsp_budget value (part_loc when not given) */

@@ -84,7 +84,8 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
   lh_set_int(h, "IP", IP), lh_set_int(h, "OP", OP), lh_set_int(h, "R", g->r);
   lh_set_int(h, "NQ", qo), lh_set_int(h, "NTMAX", g->ntmax), lh_set_int(h, "OCMAX", g->ocmax);
   lh_set_int(h, "LBMAX", g->lbmax), lh_set_int(h, "OWMAX", g->owmax), lh_set_int(h, "WBMAX", g->wbmax);
-  lh_set_int(h, "PB", pb), lh_set_int(h, "WF", hl_engine_wfactor(g));
+  lh_set_int(h, "WF", hl_engine_wfactor(g));
+  eh_set_beat(h, pb);
   lh_set_str(h, "at", wide ? "int64_t" : "int32_t");
   lh_set_bool(h, "wide", wide);
   lh_set_bool(h, "leaky", leaky);

@@ -17,9 +17,12 @@ struct EhCtx {
   HlPlan *hp;               /* knobs and resources of the hardware layers */
   Sb *funcs, *calls, *dirs; /* per segment */
   bool *uses_wts;           /* per segment */
-  bool *w64;                /* per segment: the uint64_t ports fm64, wts64
-                               (target.port_bits: 64; its engine or pooling) */
-  bool *eng64;              /* per segment: its engine reads wts64 */
+  bool *w64;                /* per segment: the wide ports fm64 / wts64 or
+                               fm128 / wts128 (target.port_bits 64 / 128;
+                               its engine or pooling) */
+  bool *eng64;              /* per segment: its engine reads the wide wts */
+  int wpb;                  /* bytes per beat of the wide ports (8, 16; 0
+                               while no segment has them) */
   Sb sw_funcs;              /* <net>_swfx.c */
   int8_t *wts;              /* the AXI weight memory */
   int64_t nwts, capwts;
@@ -98,13 +101,29 @@ int64_t eh_fn_add_wts(EhFn *f, const int8_t *d, int64_t n) {
 
 bool eh_fn_wide(EhFn *f, int64_t *xo, int64_t *yo) {
   const FpBuf *a = &f->x->p->buf[f->src[0]], *b = &f->x->p->buf[f->dst];
-  if (!f->hw || f->k->pb != 8 || !a->b8 || !b->b8) return false;
+  if (!f->hw || f->k->pb < 8 || !a->b8 || !b->b8) return false;
   *xo = a->off, *yo = b->off;
-  f->w64 = true;
+  f->wpb = f->k->pb;
   return true;
 }
 
 bool eh_ident_m(int32_t M, int sh) { return M == RT_FX_ONE_M && sh == RT_FX_ONE_SH; }
+
+/* Bytes per beat of x's wide ports (8 while no segment has them). */
+static int beat_bytes(const EhCtx *x) { return x->wpb ? x->wpb : 8; }
+
+/* uint64_t words of n bytes in whole beats of x's wide ports. */
+static int64_t beat_words(const EhCtx *x, int64_t n) {
+  int pb = beat_bytes(x);
+  return hl_cdiv(n, pb) * (pb / 8);
+}
+
+void eh_set_beat(LhHost *h, int pb) {
+  lh_set_int(h, "PB", pb);
+  lh_set_str(h, "bt", hl_beat_type(pb));
+  lh_set_str(h, "pfm", hl_beat_port(pb, false));
+  lh_set_str(h, "pwts", hl_beat_port(pb, true));
+}
 
 /* ---- shared emissions ---- */
 
@@ -199,9 +218,9 @@ static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts, bo
                 .k = &k, .hw = hw};
       code = lk_ops(l)->hls_fn(&f, l, qs_layer_param(qn, l));
       s->wts = f.wts;
-      s->w64 = f.w64;
+      s->wpb = f.wpb;
       if (f.wts) *uses_wts = true;
-      if (f.w64) *w64 = true;
+      if (f.wpb) *w64 = true, x->wpb = f.wpb;
     }
     if (!code) return -1;
     sb_puts(sb, code);
@@ -227,8 +246,9 @@ static void engine_calls(EhCtx *x, const Layer *l, int e, Sb *out) {
   for (int i = 0; i < L->nstep; i++) {
     const FpStep *s = &L->step[i];
     if (s->fn == p->fname[l->id]) {
-      bool w = x->hp->engs[e].pb > 1;
-      sb_printf(out, "  %s(%s, %s, %d);\n", engine_name(x, e), w ? "fm64" : "fm", w ? "wts64" : "wts", li);
+      int pb = x->hp->engs[e].pb;
+      sb_printf(out, "  %s(%s, %s, %d);\n", engine_name(x, e), pb > 1 ? hl_beat_port(pb, false) : "fm",
+                pb > 1 ? hl_beat_port(pb, true) : "wts", li);
       continue;
     }
     sb_printf(out, "  %s(", s->fn);
@@ -264,7 +284,7 @@ static int render_engine(EhCtx *x, int e) {
   sb_puts(&x->funcs[u], "\n");
   sb_printf(&x->dirs[u], "  set_directive_inline -off \"%s\"\n", f.fn);
   /* wide ports: the engine reads wts64; wts stays for the other layers */
-  if (x->hp->engs[e].pb > 1) x->w64[u] = x->eng64[u] = true;
+  if (x->hp->engs[e].pb > 1) x->w64[u] = x->eng64[u] = true, x->wpb = x->hp->engs[e].pb;
   else x->uses_wts[u] = true;
   return 0;
 }
@@ -345,8 +365,9 @@ const char *eh_decls(EhCtx *x) {
   lh_set_strs(h, "tops", tops, ns);
   lh_set_ints(h, "w64", w64, ns);
   lh_set_bool(h, "any64", any);
-  lh_set_int(h, "n64", hl_cdiv(fm_bytes(x), 8));
-  lh_set_int(h, "nwts64", hl_cdiv(wts_bytes(x), 8));
+  lh_set_int(h, "n64", beat_words(x, fm_bytes(x)));
+  lh_set_int(h, "nwts64", beat_words(x, wts_bytes(x)));
+  eh_set_beat(h, beat_bytes(x));
   return render(x, "hls/host");
 }
 
@@ -492,6 +513,7 @@ static int write_tbs(EhCtx *x, const char *dir, const char *wname) {
     lh_set_str(h, "top", g->top);
     lh_set_bool(h, "uses_wts", x->uses_wts[s]);
     lh_set_bool(h, "w64", x->w64[s]);
+    eh_set_beat(h, beat_bytes(x));
     lh_set_str(h, "wfile", wname);
     lh_set_int(h, "wbytes", x->nwts);
     int64_t ncodes = 0;
@@ -561,6 +583,7 @@ int eh_write(EhCtx *x, const char *outdir) {
   lh_set_int(h, "fm_size", fm_bytes(x));
   lh_set_int(h, "wts_size", wts_bytes(x));
   seg_list(x, "segs");
+  eh_set_beat(h, beat_bytes(x));
   if (wtext(x, dir, ar_printf(ar, "%s_hw.h", base), render(x, "hls/hw_h"))) return -1;
   /* segments */
   for (int s = 0; s < p->nseg; s++) {
@@ -575,8 +598,9 @@ int eh_write(EhCtx *x, const char *outdir) {
     lh_set_bool(h, "uses_wts", x->uses_wts[s]);
     lh_set_bool(h, "w64", x->w64[s]);
     lh_set_bool(h, "uses_wts64", x->eng64[s]);
-    lh_set_int(h, "fm_beats", hl_cdiv(fm_bytes(x), 8));
-    lh_set_int(h, "wts_beats", hl_cdiv(wts_bytes(x), 8));
+    lh_set_int(h, "fm_beats", hl_cdiv(fm_bytes(x), beat_bytes(x)));
+    lh_set_int(h, "wts_beats", hl_cdiv(wts_bytes(x), beat_bytes(x)));
+    eh_set_beat(h, beat_bytes(x));
     lh_set_int(h, "fm_size", fm_bytes(x));
     lh_set_int(h, "wts_size", wts_bytes(x));
     if (wtext(x, dir, ar_printf(ar, "%s_seg%d.c", base, s), render(x, "hls/unit"))) return -1;

@@ -63,7 +63,8 @@ typedef struct EhFn {
   const HlKnobs *k;  /* the layer's knobs (hl_knobs) */
   bool hw;           /* in a hardware segment (else <net>_swfx.c) */
   bool wts;          /* out: takes the AXI weight port (eh_fn_add_wts) */
-  bool w64;          /* out: takes only the 64-bit port fm64 (eh_fn_wide) */
+  int wpb;           /* out: 8 / 16 when it takes only the wide port fm64 /
+                        fm128 (eh_fn_wide) */
 } EhFn;
 
 /* Starts the template table of f's function on bottoms src[0..nb) and
@@ -79,15 +80,18 @@ int64_t eh_fn_count(EhFn *f, int i);
 /* Appends n weight bytes to the AXI weight memory (64-byte aligned),
  * marks f as taking the weight port and returns their offset. */
 int64_t eh_fn_add_wts(EhFn *f, const int8_t *d, int64_t n);
-/* Whether f's function moves 8-byte beats over the 64-bit port fm64 (a
- * hardware segment with f->k->pb 8; its codes are 8-bit in fm): then
- * marks f as called fn(fm64) and *xo / *yo get the byte offsets in fm of
- * its bottom src[0] and its top. */
+/* Whether f's function moves pb-byte beats over the wide port fm64 /
+ * fm128 (a hardware segment with f->k->pb 8 or 16; its codes are 8-bit in
+ * fm): then marks f as called fn(fm64) / fn(fm128) and *xo / *yo get the
+ * byte offsets in fm of its bottom src[0] and its top. */
 bool eh_fn_wide(EhFn *f, int64_t *xo, int64_t *yo);
 /* Starts a template table with no layer header (the shared engine). */
 LhHost *eh_fn_host(EhFn *f);
 /* True when (M, sh) is the identity requantization. */
 bool eh_ident_m(int32_t M, int sh);
+/* Sets the wide port fields of template table h for pb-byte beats: bt
+ * (the beat type), pfm, pwts (the port names: hl_beat_port), PB. */
+void eh_set_beat(LhHost *h, int pb);
 
 /* Shared emissions, hls_fn values for every kind whose step is one of:
  *   eh_requant_fn  hls/elem: the elementwise requantization of a

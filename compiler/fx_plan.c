@@ -290,8 +290,8 @@ void fp_step_calls(const FpPlan *p, const Layer *l, bool seg, Sb *out) {
                   (int)req.qmin, (int)req.qmax);
       continue;
     }
-    if (seg && s->w64) { /* its buffers are byte offsets in its code */
-      sb_printf(out, "  %s(fm64);\n", s->fn);
+    if (seg && s->wpb) { /* its buffers are byte offsets in its code */
+      sb_printf(out, "  %s(%s);\n", s->fn, hl_beat_port(s->wpb, false));
       continue;
     }
     sb_printf(out, "  %s(", s->fn);

@@ -46,7 +46,8 @@ typedef struct FpStep {
   int nb, nt;
   int buf[RT_MAXLIST * 4 + 2];
   bool wts; /* takes the AXI weight port (set when the HLS code is rendered) */
-  bool w64; /* takes only the 64-bit port fm64 (set likewise) */
+  int wpb;  /* 8 / 16: takes only the wide port fm64 / fm128 of wpb-byte
+               beats (set likewise); 0: the 8-bit ports */
 } FpStep;
 
 typedef struct FpLay {

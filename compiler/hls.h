@@ -32,9 +32,9 @@ typedef struct HlKnobs {
   bool axi;     /* weights read over AXI (else an on-chip ROM) */
   bool pack;    /* target.dsp_packing: conv MACs two output channels per
                    multiplier (fx_mul2, WP486) */
-  int pb;       /* bytes per beat of the wide m_axi port fm64 (target.port_bits
-                   / 8; 1: 8-bit ports): Pooling in a hardware segment
-                   bursts 8-byte beats when 8 */
+  int pb;       /* bytes per beat of the wide m_axi port fm64 / fm128
+                   (target.port_bits / 8; 1: 8-bit ports): Pooling in a
+                   hardware segment bursts pb-byte beats when 8 or 16 */
   bool ident;   /* the kernel's requantization is the identity (no
                    multiplier): known from the quantized plan only
                    (HlSteps.ident), else false */
@@ -65,7 +65,7 @@ typedef struct HlEst {
   int64_t bursts[3]; /* the shared engine: cycles of its weight, line-buffer
                         and drain bursts (included in cycles) */
   int pb;            /* bytes per m_axi beat (0 or 1: 8-bit ports; the
-                        shared engine's with port_bits 64: 8; rd_fm, wr_fm,
+                        shared engine's with port_bits 64 / 128: 8 / 16; rd_fm, wr_fm,
                         bytes_wts are then whole beats) */
   int64_t xel;       /* elements of the conversion / post-op steps (HlSteps;
                         each read and written once over the 8-bit fm port,
@@ -168,7 +168,8 @@ typedef struct HlEngine {
   bool pack;         /* target.dsp_packing: two output channels' products
                         per multiplier (fx_mul2, WP486) */
   int pb;            /* bytes per beat of its three bursts (target.port_bits
-                        / 8): 1, or 8 (uint64_t m_axi ports) */
+                        / 8): 1, 8 (uint64_t m_axi ports) or 16
+                        (chai_b128 beats) */
 } HlEngine;
 
 /* True when layer l runs on its segment's engine in this config: engine
@@ -191,6 +192,12 @@ int64_t hl_engine_span(const rt_conv_param *p);
  * at any byte in pb-byte beats: n when pb is 1, else ceil((n + pb - 1) /
  * pb) (the covering beats of the worst start; the loop's trip count). */
 int64_t hl_row_beats(int64_t n, int pb);
+/* The wide m_axi ports of pb-byte beats (target.port_bits 64 / 128, pb 8 /
+ * 16): "fm64" / "wts64" or "fm128" / "wts128" (wts: the weight port). */
+const char *hl_beat_port(int pb, bool wts);
+/* Their beat type: "uint64_t" (pb 8) or "chai_b128" (pb 16: the struct of
+ * two uint64_t words the generated <net>_hw.h declares). */
+const char *hl_beat_type(int pb);
 /* The reshape factor of the engine's weight buffer: IP*OP bytes per word
  * for the MAC loop, a multiple of pb for the weight burst (lcm). */
 int64_t hl_engine_wfactor(const HlEngine *g);

@@ -81,6 +81,13 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
 
 int64_t hl_row_beats(int64_t n, int pb) { return pb > 1 ? hl_cdiv(n + pb - 1, pb) : n; }
 
+const char *hl_beat_port(int pb, bool wts) {
+  if (pb > 8) return wts ? "wts128" : "fm128";
+  return wts ? "wts64" : "fm64";
+}
+
+const char *hl_beat_type(int pb) { return pb > 8 ? "chai_b128" : "uint64_t"; }
+
 int64_t hl_engine_wfactor(const HlEngine *g) {
   int64_t f = (int64_t)g->ip * g->op;
   while (g->pb > 1 && f % g->pb) f += (int64_t)g->ip * g->op;

@@ -11,7 +11,9 @@
  * (peaks; sustained DMA reaches well below them, see docs/hls.md).
  * DSP slice: Zynq-7000 has DSP48E1 (UG479: 25 x 18 multiplier, 25-bit
  * pre-adder), Zynq UltraScale+ DSP48E2 (UG579: 27 x 18, 27-bit
- * pre-adder). */
+ * pre-adder).  HP ports (the PL masters' path to DDR): 64-bit on
+ * Zynq-7000 (UG585, AXI_HP), 128-bit on Zynq UltraScale+ (UG1085,
+ * S_AXI_HP_FPD). */
 #include "parts.h"
 
 #include <stdio.h>
@@ -19,12 +21,12 @@
 #include <strings.h>
 
 static const PrPart parts[] = {
-    /* device    board      DSP   BRAM18K URAM  LUT      FF      DDR GB/s  DSP48E2 */
-    {"xc7z020", "ZC702", 220, 280, 0, 53200, 106400, 4.26, 0},
-    {"xc7z045", "ZC706", 900, 1090, 0, 218600, 437200, 4.26, 0},
-    {"xczu3eg", "Ultra96", 360, 432, 0, 70560, 141120, 4.26, 1},
-    {"xczu7ev", "ZCU104", 1728, 624, 96, 230400, 460800, 19.2, 1},
-    {"xczu9eg", "ZCU102", 2520, 1824, 0, 274080, 548160, 19.2, 1},
+    /* device    board      DSP   BRAM18K URAM  LUT      FF      DDR GB/s  DSP48E2 HP bits */
+    {"xc7z020", "ZC702", 220, 280, 0, 53200, 106400, 4.26, 0, 64},
+    {"xc7z045", "ZC706", 900, 1090, 0, 218600, 437200, 4.26, 0, 64},
+    {"xczu3eg", "Ultra96", 360, 432, 0, 70560, 141120, 4.26, 1, 128},
+    {"xczu7ev", "ZCU104", 1728, 624, 96, 230400, 460800, 19.2, 1, 128},
+    {"xczu9eg", "ZCU102", 2520, 1824, 0, 274080, 548160, 19.2, 1, 128},
 };
 
 const PrPart *pr_find(const char *part) {

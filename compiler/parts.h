@@ -23,6 +23,10 @@ typedef struct PrPart {
   int dsp48e2;        /* 1: UltraScale DSP48E2 (27-bit pre-adder, so two
                          8-bit products can share one multiplier: WP486);
                          0: 7-series DSP48E1 (25-bit) */
+  int hp_bits;        /* data width of the PS high-performance AXI ports
+                         the accelerator's m_axi masters use: 64 on
+                         Zynq-7000 (S_AXI_HP0-3, UG585), 128 on Zynq
+                         UltraScale+ (S_AXI_HP0-3_FPD, UG1085) */
 } PrPart;
 
 /* The entry whose device is the prefix of part up to its first '-'

@@ -22,8 +22,8 @@ HLS generator promises (docs/hls.md):
   burst     every m_axi access in a pipelined loop is a burst: in the
             loop's own body, its address one more at each iteration
             (tests/hls_ii.py --burst; the gather kinds' copies exempt);
-            a loop with a 64-bit (uint64_t) m_axi access has no
-            byte-wide one
+            a loop with a 64-bit (uint64_t) or 128-bit (chai_b128)
+            m_axi access has no byte-wide one
 
 Prints `FILE:LINE: rule: text` per violation and exits 1 if there is any.
 Uses only the Python standard library.

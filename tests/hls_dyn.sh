@@ -18,7 +18,8 @@
 # is NET compiled with `target.engine: shared`, NET_engine64 with
 # `port_bits: 64` too (the engine's and pooling's m_axi beats are 8
 # bytes), NET_pool64 with `port_bits: 64` alone (pooling's beats, the
-# convolutions per layer).  NET may also be a test net with random
+# convolutions per layer); NET_engine128 / NET_pool128 likewise with
+# `port_bits: 128` (16-byte chai_b128 beats).  NET may also be a test net with random
 # weights (chaicc-mkmodel --seed 1) and input: tests/kinds/NET.prototxt
 # or tests/nets/NET.prototxt.
 set -u
@@ -204,6 +205,8 @@ printf 'target:\n  dsp_packing: true\n' >"$T/pack.yaml"
 printf 'target:\n  engine: shared\n' >"$T/engine.yaml"
 printf 'target:\n  engine: shared\n  port_bits: 64\n' >"$T/engine64.yaml"
 printf 'target:\n  port_bits: 64\n' >"$T/pool64.yaml"
+printf 'target:\n  engine: shared\n  port_bits: 128\n' >"$T/engine128.yaml"
+printf 'target:\n  port_bits: 128\n' >"$T/pool128.yaml"
 printf 'target:\n  dsp_packing: true\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 5\n' >"$T/pack5.yaml"
 for n in $nets; do
   case $n in
@@ -213,6 +216,8 @@ for n in $nets; do
     *_engine) net "$n" "${n%_engine}" "$T/engine.yaml" ;; # the shared engine (docs/hls.md)
     *_engine64) net "$n" "${n%_engine64}" "$T/engine64.yaml" ;; # its 64-bit bursts
     *_pool64) net "$n" "${n%_pool64}" "$T/pool64.yaml" ;; # 64-bit pooling, per-layer convolutions
+    *_engine128) net "$n" "${n%_engine128}" "$T/engine128.yaml" ;; # its 128-bit bursts
+    *_pool128) net "$n" "${n%_pool128}" "$T/pool128.yaml" ;; # 128-bit pooling, per-layer convolutions
     *) net "$n" "$n" ;;
   esac
 done

@@ -3,7 +3,7 @@
 # shared`, docs/hls.md "Shared engine") on lenet and resnet20, and on
 # resnet20 with dsp_packing and an odd OP, and on lenet and resnet20 with
 # `port_bits: 64` (8-byte beats; lenet's 28-wide rows start inside beats)
-# (8-bit Xilinx):
+# and `port_bits: 128` (16-byte chai_b128 beats) (8-bit Xilinx):
 #  * tests/lib/quant.sh's check with the engine config: the --target all
 #    program bit-identical to `chaicc run` (and to --target c), every
 #    segment testbench PASS (-Wall -Wextra -Werror), hls_check.py (subset
@@ -15,20 +15,20 @@
 #    the static ones;
 #  * `engine: layers` (the default) generates the same segments as no
 #    config;
-#  * 64-bit ports: the burst beats the testbench counts (every layer once)
-#    equal info's estimate of them;
+#  * 64- and 128-bit ports: the burst beats the testbench counts (every
+#    layer once) equal info's estimate of them;
 #  * 64-bit pooling (docs/hls.md "Pooling"): tests/nets/pool_wide and
 #    tests/kinds/rs_pool_stream (random weights, chaicc-mkmodel --seed 1)
-#    with `port_bits: 64`, with the engine and without (per-layer
+#    with `port_bits: 64` and `128`, with the engine and without (per-layer
 #    convolutions): the same quant.sh check, every Pooling function on
-#    fm64 alone, hls_ii.py --exact --burst, and the dynamic check;
+#    fm64 / fm128 alone, hls_ii.py --exact --burst, and the dynamic check;
 #  * negative cases: a TRIPCOUNT whose range misses a layer's value and a
 #    bound that is a plain variable fail the subset check; the engine's
 #    weight buffer without its reshape fails the II proof; with 64-bit
-#    ports, a byte-wide read in a beat burst (the engine's, pooling's)
-#    fails the burst rule, the line buffer / ob without their 8 banks
-#    along the row fail the II proof, and so does pooling's line buffer
-#    without its banks along the row.
+#    and 128-bit ports, a byte-wide read in a beat burst (the engine's,
+#    pooling's) fails the burst rule, the line buffer / ob without their 8
+#    (16) banks along the row fail the II proof, and so does pooling's
+#    line buffer without its banks along the row.
 set -u
 cd "$(dirname "$0")/.."
 # shellcheck source=tests/lib/quant.sh
@@ -43,8 +43,11 @@ printf 'target:\n  engine: layers\n' >"$T/layers.yaml"
 printf 'target:\n  engine: shared\n  dsp_packing: true\n  pragmas:\n    out_parallel: 5\n' >"$T/pack.yaml"
 printf 'target:\n  engine: shared\n  port_bits: 64\n' >"$T/w64.yaml"
 printf 'target:\n  port_bits: 64\n' >"$T/pool64.yaml"
+printf 'target:\n  engine: shared\n  port_bits: 128\n' >"$T/w128.yaml"
+printf 'target:\n  port_bits: 128\n' >"$T/pool128.yaml"
 
-for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resnet20_cifar10:w64; do
+for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resnet20_cifar10:w64 lenet_mnist:w128 \
+         resnet20_cifar10:w128; do
   n=${c%:*} cfg=$T/engine.yaml
   [ "$c" != "$n" ] && cfg=$T/${c#*:}.yaml
   QFLAGS_EXTRA="" check "${c/:/_}" "$M/$n/deploy.prototxt" "$M/$n/weights.caffemodel" "$M/$n/ref/input.npy" Xilinx 8 "$cfg"
@@ -58,7 +61,7 @@ for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resn
   muls=$(sed -n 's/^multipliers: \([0-9]*\).*/\1/p' "$d/ii.log")
   eng=$(sed -n 's/^engine .* MACs (\([0-9]*\) multipliers.*/\1/p' "$d/info" | awk '{s += $1} END {print s + 0}')
   ne=$(grep -c '^engine ' "$d/info")
-  nconv=$(grep -c '_conv(fm\(64\)*, wts\(64\)*, [0-9]*);' "$H"/*_seg[0-9]*.c | awk -F: '{s += $2} END {print s}')
+  nconv=$(grep -c '_conv(fm\(64\|128\)*, wts\(64\|128\)*, [0-9]*);' "$H"/*_seg[0-9]*.c | awk -F: '{s += $2} END {print s}')
   nlay=$(awk '$3 == "Convolution"' "$d/info" | wc -l)
   edsp=$(awk '$3 == "Convolution" && $12 > 0' "$d/info" | wc -l)
   if [ "$ne" -lt 1 ] || [ "$muls" != "$eng" ] || [ "$nconv" != "$nlay" ] || [ "$edsp" != "$ne" ]; then
@@ -81,9 +84,11 @@ for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resn
   fi
 done
 
-# 64-bit pooling on test nets (random weights), with and without the engine
+# 64- and 128-bit pooling on test nets (random weights), with and without
+# the engine
 for c in tests/nets/pool_wide:w64 tests/nets/pool_wide:pool64 tests/kinds/rs_pool_stream:w64 \
-         tests/kinds/rs_pool_stream:pool64; do
+         tests/kinds/rs_pool_stream:pool64 tests/nets/pool_wide:w128 tests/nets/pool_wide:pool128 \
+         tests/kinds/rs_pool_stream:w128 tests/kinds/rs_pool_stream:pool128; do
   p=${c%:*}.prototxt n=$(basename "${c%:*}") k=${c#*:}
   if [ ! -f "$T/$n.npy" ]; then
     shape=$("$CHAICC" info "$p" | sed -n 's/^input  [^ ]* //p' | head -n 1)
@@ -94,37 +99,42 @@ for c in tests/nets/pool_wide:w64 tests/nets/pool_wide:pool64 tests/kinds/rs_poo
   H=$T/${n}_$k.Xilinx8/proj/hls
   [ -d "$H" ] || continue
   npool=$(grep -c 'type: *"Pooling"' "$p")
-  nw=$(grep -c '^static void Q_[A-Za-z0-9_]*(uint64_t \*fm64) {$' "$H"/*_seg[0-9]*.c | awk -F: '{s += $2} END {print s}')
+  port='uint64_t \*fm64'
+  case $k in *128) port='chai_b128 \*fm128' ;; esac # the config's own width only
+  nw=$(grep -c "^static void Q_[A-Za-z0-9_]*($port) {\$" "$H"/*_seg[0-9]*.c | awk -F: '{s += $2} END {print s}')
   if ! python3 tests/hls_ii.py --exact --burst -q "$H"/*_seg[0-9]*.c >"$T/${n}_$k.ii" 2>&1; then
     echo "FAIL $n $k: II / burst proof"; grep -v '^ok' "$T/${n}_$k.ii" | head -5; fail=1
   elif [ "$nw" != "$npool" ]; then
-    echo "FAIL $n $k: $nw pooling functions on fm64, $npool Pooling layers"; fail=1
+    echo "FAIL $n $k: $nw pooling functions on ${port/\\/}, $npool Pooling layers"; fail=1
   else
-    echo "ok   $n $k: $nw pooling functions on fm64 alone, II 1 proven and bursts (--exact)"
+    echo "ok   $n $k: $nw pooling functions on ${port/\\/} alone, II 1 proven and bursts (--exact)"
   fi
 done
 
 # the dynamic check (counted per-iteration figures = the static ones)
 if out=$(CHAI_DYN_KEEP=$T/dyn bash tests/hls_dyn.sh "$B" lenet_mnist_engine resnet20_cifar10_engine \
            lenet_mnist_engine64 resnet20_cifar10_engine64 pool_wide_engine64 pool_wide_pool64 \
-           rs_pool_stream_engine64 rs_pool_stream_pool64 2>&1) &&
+           rs_pool_stream_engine64 rs_pool_stream_pool64 lenet_mnist_engine128 resnet20_cifar10_engine128 \
+           pool_wide_engine128 pool_wide_pool128 rs_pool_stream_engine128 rs_pool_stream_pool128 2>&1) &&
    ! echo "$out" | grep -q '^FAIL'; then
-  echo "$out" | grep '_engine\|_pool64'
+  echo "$out" | grep '_engine\|_pool64\|_pool128'
 else
   echo "FAIL dynamic check of the engine"; echo "$out" | grep -v '^ok' | head -8; fail=1
 fi
-# 64-bit ports: the beats the testbench's burst loops ran (every layer
-# once) equal the estimate's (info's engine line)
-for n in lenet_mnist resnet20_cifar10; do
-  i=$T/${n}_w64.Xilinx8/info
-  dy=$(ls "$T"/dyn/${n}_engine64.*.dyn 2>/dev/null | head -1)
-  [ -f "$i" ] && [ -n "$dy" ] || { echo "FAIL $n 64-bit: no info or counted table"; fail=1; continue; }
+# 64- and 128-bit ports: the beats the testbench's burst loops ran (every
+# layer once) equal the estimate's (info's engine line)
+for nb in lenet_mnist:64 resnet20_cifar10:64 lenet_mnist:128 resnet20_cifar10:128; do
+  n=${nb%:*} b=${nb#*:}
+  i=$T/${n}_w$b.Xilinx8/info
+  dy=$(ls "$T"/dyn/${n}_engine$b.*.dyn 2>/dev/null | head -1)
+  [ -f "$i" ] && [ -n "$dy" ] || { echo "FAIL $n $b-bit: no info or counted table"; fail=1; continue; }
+  grep -q "^engine .* $b-bit ports, bursts" "$i" || { echo "FAIL $n $b-bit: info's engine line is not $b-bit"; fail=1; continue; }
   est=$(sed -n 's/^engine .*-bit ports, bursts \([0-9]*\) weight + \([0-9]*\) line-buffer + \([0-9]*\) drain beats$/\1 \2 \3/p' "$i")
   cnt=$(for l in wl lx dx; do awk -v l="_conv_$l" '$1 == "loop" && substr($2, length($2) - length(l) + 1) == l {s += $4} END {printf "%d ", s}' "$dy"; done)
   if [ -n "$est" ] && [ "$est " = "$cnt" ]; then
-    echo "ok   $n 64-bit: burst beats counted in the testbench = the estimate's (weight, line buffer, drain: $est)"
+    echo "ok   $n $b-bit: burst beats counted in the testbench = the estimate's (weight, line buffer, drain: $est)"
   else
-    echo "FAIL $n 64-bit: burst beats counted ($cnt) differ from the estimate's ($est)"; fail=1
+    echo "FAIL $n $b-bit: burst beats counted ($cnt) differ from the estimate's ($est)"; fail=1
   fi
 done
 
@@ -162,6 +172,17 @@ if [ -n "$S" ]; then
   neg "drain reading ob beyond its banks" hls_ii.py \
     '/ARRAY_PARTITION variable=ob cyclic factor=8 dim=2/d' 'FAIL .*_conv_dx .*proven *4'
 fi
+# negative cases on lenet's engine with 128-bit ports (16 banks along the row)
+S=$(ls "$T"/lenet_mnist_w128.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
+if [ -n "$S" ]; then
+  neg "a byte-wide fm read inside the 128-bit line-buffer burst" hls_check.py \
+    's/^static void \([A-Za-z0-9_]*_conv\)(chai_b128 \*fm128, const chai_b128 \*wts128, int L)/static void \1(chai_b128 *fm128, const chai_b128 *wts128, int L, const int8_t *fm)/; s/const chai_b128 v = CHAI_MR(fm128, \[a \/ 16 + b\]);/chai_b128 v = CHAI_MR(fm128, [a \/ 16 + b]); v.w[0] += (uint8_t)CHAI_MR(fm, [a + 16 * b]);/' \
+    'a byte-wide access in a 128-bit burst loop'
+  neg "128-bit line buffer without its 16 banks along the row" hls_ii.py \
+    '/ARRAY_PARTITION variable=lb cyclic factor=16 dim=2/d' 'FAIL .*_conv_lx .*proven *8'
+  neg "128-bit drain reading ob beyond its banks" hls_ii.py \
+    '/ARRAY_PARTITION variable=ob cyclic factor=16 dim=2/d' 'FAIL .*_conv_dx .*proven *8'
+fi
 # negative cases on 64-bit pooling (pool_wide without the engine; pool_e:
 # 3x3 s2, its line buffer 3 x 17 banks)
 S=$(ls "$T"/pool_wide_pool64.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
@@ -171,5 +192,14 @@ if [ -n "$S" ]; then
     'a byte-wide access in a 64-bit burst loop'
   neg "pooling's line buffer without its banks along the row" hls_ii.py \
     '/^static void Q_pool_e(/,/^}$/{/ARRAY_PARTITION variable=lb cyclic factor=17 dim=2/d}' 'FAIL .*Q_pool_e_ox .*proven'
+fi
+# the same on 128-bit pooling (pool_e's line buffer: 3 x 33 banks)
+S=$(ls "$T"/pool_wide_pool128.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
+if [ -n "$S" ]; then
+  neg "a byte-wide fm read inside pooling's 128-bit row burst" hls_check.py \
+    '/^static void Q_pool_e(chai_b128 \*fm128) {$/,/^}$/{s/^static void Q_pool_e(chai_b128 \*fm128)/static void Q_pool_e(chai_b128 *fm128, const int8_t *fm)/; s/const chai_b128 v = CHAI_MR(fm128, \[a \/ 16 + b\]);/chai_b128 v = CHAI_MR(fm128, [a \/ 16 + b]); v.w[0] += (uint8_t)CHAI_MR(fm, [a + 16 * b]);/}' \
+    'a byte-wide access in a 128-bit burst loop'
+  neg "128-bit pooling's line buffer without its banks along the row" hls_ii.py \
+    '/^static void Q_pool_e(/,/^}$/{/ARRAY_PARTITION variable=lb cyclic factor=33 dim=2/d}' 'FAIL .*Q_pool_e_ox .*proven'
 fi
 exit $fail

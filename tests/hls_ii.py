@@ -21,7 +21,8 @@ the ports give the II the loop can reach:
     `wts` is its own port (bundle gmem1), every other pointer is the
     feature-map port `fm` (gmem0); a `uint64_t *` pointer (the shared
     engine's fm64 / wts64 with target.port_bits: 64) moves a 64-bit beat
-    per access, and its port is the one its name starts with.
+    per access, a `chai_b128 *` one (fm128 / wts128, port_bits: 128) a
+    128-bit beat, and its port is the one its name starts with.
 
 It prints one row per pipelined loop (function, loop, iterations per
 entry, requested II, proven II, the array that limits it), then the
@@ -45,8 +46,8 @@ and its address grows by exactly 1 from one iteration to the next, at
 three samples of the outer loop variables; it prints NOBURST per other
 access and fails.  Accesses of the gather kinds (GATHER: Upsample,
 ShuffleChannel, Permute, Crop, Reshape, Flatten copies) are printed, not
-failed: they are not bursts yet.  A pipelined loop that accesses a 64-bit
-m_axi pointer must not access a byte-wide one (a byte per cycle inside a
+failed: they are not bursts yet.  A pipelined loop that accesses a 64- or
+128-bit m_axi pointer must not access a byte-wide one (a byte per cycle inside a
 beat-wide burst).  docs/hls.md.
 """
 import ast
@@ -337,6 +338,14 @@ def accesses(text, arrays):
     return out
 
 
+def beat_bits(param):
+    """Bits per access of pointer parameter param: 64 for a uint64_t
+    pointer, 128 for a chai_b128 one (the struct of two uint64_t words
+    DATA_PACK makes one bus word), else 8."""
+    m = re.match(r'(?:const\s+)?(uint64_t|chai_b128)\b', param.strip())
+    return {'uint64_t': 64, 'chai_b128': 128}[m.group(1)] if m else 8
+
+
 def burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt, params):
     """The burst property of pipelined loop lp: each m_axi access (not in
     an unrolled loop, no `continue` in the loop's own body) has address
@@ -344,14 +353,14 @@ def burst_check(path, fname, lp, inner, odecl, idecl, acc, local, outer, dt, par
     three samples of the outer loop variables (for every value of the
     scalar parameters params).  Appends (function, loop, access, ok, why)
     to analyse.bursts."""
-    wide = any(local[a[0]].kind == 'maxi' and local[a[0]].bits > 8 for a in acc)
+    wide = max([local[a[0]].bits for a in acc if local[a[0]].kind == 'maxi'] + [8])
     for name, off, subs, pos, rd, wr in acc:
         if local[name].kind != 'maxi':
             continue
         what = '%s[%s] (%s)' % (name, ']['.join(subs), 'write' if wr else 'read')
         why = ''
-        if wide and local[name].bits == 8:
-            why = 'a byte-wide access in a 64-bit burst loop'
+        if wide > 8 and local[name].bits == 8:
+            why = 'a byte-wide access in a %d-bit burst loop' % wide
         elif any(l['bstart'] - lp['bstart'] <= pos < l['end'] - lp['bstart'] for l in inner):
             why = 'inside an unrolled loop: several addresses per iteration'
         elif re.search(r'\bcontinue\b', dt):
@@ -399,8 +408,7 @@ def analyse(path, exact):
         for p in fm.group(2).split(','):
             pm = re.search(r'\*\s*(\w+)$', p.strip())
             if pm:
-                local[pm.group(1)] = Array(pm.group(1), [1 << 40], 'maxi',
-                                           64 if re.match(r'(const\s+)?uint64_t\b', p.strip()) else 8)
+                local[pm.group(1)] = Array(pm.group(1), [1 << 40], 'maxi', beat_bits(p))
         # scalar parameters (a shared engine's layer index): sampled at
         # every row of the tables they index
         params = []

@@ -219,7 +219,9 @@ START_TEST(dsp_packing) {
 }
 END_TEST
 
-/* port_bits: 8 (the default) or 64, anything else a located error. */
+/* port_bits: 8 (the default), 64 or 128, anything else a located error;
+ * 128 only on parts with 128-bit HP ports (the error at the value,
+ * wherever the part is given). */
 START_TEST(port_bits) {
   CfgConfig *c = parse("target:\n  engine: shared\n");
   ck_assert_ptr_nonnull(c);
@@ -230,11 +232,23 @@ START_TEST(port_bits) {
   c = parse("target:\n  port_bits: 8\n");
   ck_assert_ptr_nonnull(c);
   ck_assert_int_eq(c->target.port_bits, 8);
+  c = parse("target:\n  port_bits: 128\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.port_bits, 128);
+  c = parse("target:\n  part: xczu3eg-sbva484-1-e\n  port_bits: 128\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.port_bits, 128);
+  c = parse("target:\n  part: xc7z045-ffg900-2\n  port_bits: 64\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.port_bits, 64);
   ck_assert_int_eq(dg.nerrors, 0);
   ck_assert_ptr_null(parse("target:\n  port_bits: 32\n"));
+  ck_assert_ptr_null(parse("target:\n  port_bits: 128\n  part: xc7z020-clg484-1\n"));
   ck_assert_str_eq(diags(),
                    "net.yaml:2:14: error: bad value '32' for target.port_bits: expected one of 8, "
-                   "64\n");
+                   "64, 128\n"
+                   "net.yaml:2:14: error: target.port_bits 128 needs 128-bit HP ports; "
+                   "xc7z020-clg484-1 has 64-bit ones (use 64)\n");
 }
 END_TEST
 

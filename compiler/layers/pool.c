@@ -306,7 +306,8 @@ static bool pool_fx_ident(const void *param) {
 }
 
 /* hls/pool: MAX or AVE over the window (the whole map when global), one
- * lane, or (eh_fn_wide) the 8 outputs of a beat per iteration over fm64. */
+ * lane, or (eh_fn_wide) the 8 / 16 outputs of a beat per iteration over
+ * fm64 / fm128. */
 static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   const rt_fx_pool_param *p = param;
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
@@ -329,7 +330,7 @@ static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   int64_t xo = 0, yo = 0, ye = 0;
   HlKnobs k = *f->k;
   if (!eh_fn_wide(f, &xo, &yo)) k.pb = 1;
-  lh_set_int(h, "PB", k.pb);
+  eh_set_beat(h, k.pb);
   int64_t lw, lbf = pool_banks(l, &k, &lw);
   lh_set_int(h, "LBF", lbf), lh_set_int(h, "LW", lw);
   lh_set_int(h, "XO", xo), lh_set_int(h, "YO", yo);

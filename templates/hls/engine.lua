@@ -12,9 +12,10 @@
 -- tap one pipelined MAC loop over the blocks and input words (IP x OP
 -- unrolled, II 1, reading lb's IP banks directly), the output stage at R
 -- lanes into the output row ob; per output row the drain bursts.
--- With wide ports (t.PB bytes per beat, target.port_bits: 64) the three
--- bursts move uint64_t beats through fm64 / wts64 and select the byte
--- lanes of rows that start inside a beat; lb and ob get PB banks along
+-- With wide ports (t.PB bytes per beat, target.port_bits: 64 / 128) the
+-- three bursts move beats of type t.bt (uint64_t / chai_b128) through
+-- t.pfm / t.pwts (fm64 / wts64, fm128 / wts128) and select the byte
+-- lanes of rows that start inside a beat (lib.row_load, lib.row_write); lb and ob get PB banks along
 -- the row and wb words of t.WF bytes (a multiple of IP*OP and of PB).
 local lib = import("hls/lib")
 
@@ -43,10 +44,10 @@ local function body(t)
     -- wide: PB bytes per beat from the beat-aligned d_wo into PB lanes
     s[#s + 1] = vfor(t, "  ", "wl", "b", "wbt")
     s[#s + 1] = lib.pipeline("", "    ", F .. "_wl", 1)
-    s[#s + 1] = ("    const uint64_t v = %s;\n"):format(lib.acc("MR", "wts64", ("[d_wo / %d + b]"):format(t.PB)))
+    s[#s + 1] = ("    const %s v = %s;\n"):format(t.bt, lib.acc("MR", t.pwts, ("[d_wo / %d + b]"):format(t.PB)))
     s[#s + 1] = ("    %s_wl_k: for (int k = 0; k < %d; k++)\n"):format(F, t.PB)
-    s[#s + 1] = ("      if (%d * b + k < d_wall) %s = (int8_t)(v >> (8 * k));\n  }\n"):format(t.PB,
-        lib.acc("W", "wb", ("[%d * b + k]"):format(t.PB)))
+    s[#s + 1] = ("      if (%d * b + k < d_wall) %s = %s;\n  }\n"):format(t.PB,
+        lib.acc("W", "wb", ("[%d * b + k]"):format(t.PB)), lib.beat_lane(t, "v"))
   else
     s[#s + 1] = vfor(t, "  ", "wl", "i", "wall")
     s[#s + 1] = lib.pipeline("", "    ", F .. "_wl", 1)
@@ -67,17 +68,11 @@ local function body(t)
   if t.PB > 1 then
     -- wide: the row's covering beats (it starts at byte s of its first),
     -- PB lanes each into lb (cyclic PB along the row)
-    s[#s + 1] = ("          const int a = d_xo + ((n * d_c + c) * d_h + iy) * d_w, s = a %% %d, nb = (s + d_w + %d) / %d;\n"):format(
-        t.PB, t.PB - 1, t.PB)
-    s[#s + 1] = vfor(t, "          ", "lx", "b", "lbt")
-    s[#s + 1] = lib.pipeline("", "            ", F .. "_lx", 1)
-    s[#s + 1] = "            if (b < nb) {\n"
-    s[#s + 1] = ("              const uint64_t v = %s;\n"):format(lib.acc("MR", "fm64", ("[a / %d + b]"):format(t.PB)))
-    s[#s + 1] = ("              %s_lx_k: for (int k = 0; k < %d; k++) {\n"):format(F, t.PB)
-    s[#s + 1] = ("                const int x = %d * b + k - s;\n"):format(t.PB)
-    s[#s + 1] = ("                if (x >= 0 && x < d_w) %s = (int8_t)(v >> (8 * k));\n"):format(
-        lib.acc("W", "lb", ("[c %% %d][(c / %d) * d_lbw + sl * d_w + x]"):format(IP, IP)))
-    s[#s + 1] = "              }\n            }\n          }\n        }\n      }\n"
+    s[#s + 1] = lib.row_load(t, {ind = "          ", head = vfor(t, "          ", "lx", "b", "lbt"), label = F .. "_lx",
+      port = t.pfm, addr = "d_xo + ((n * d_c + c) * d_h + iy) * d_w", n = "d_w", store = function(_, e)
+        return ("%s = %s;\n"):format(lib.acc("W", "lb", ("[c %% %d][(c / %d) * d_lbw + sl * d_w + x]"):format(IP, IP)), e)
+      end})
+    s[#s + 1] = "        }\n      }\n"
   else
     s[#s + 1] = vfor(t, "          ", "lx", "x", "w")
     s[#s + 1] = lib.pipeline("", "            ", F .. "_lx", 1)
@@ -148,20 +143,10 @@ local function body(t)
     -- wide: the row's covering beats; the first and the last are read
     -- first, so the bytes of the neighbouring rows are written back as
     -- they were
-    s[#s + 1] = ("        const int a = d_yo + ((n * d_oc + o) * d_oh + oy) * d_ow, s = a %% %d, nb = (s + d_ow + %d) / %d;\n"):format(
-        t.PB, t.PB - 1, t.PB)
-    s[#s + 1] = vfor(t, "        ", "dx", "b", "dbt")
-    s[#s + 1] = lib.pipeline("", "          ", F .. "_dx", 1)
-    s[#s + 1] = "          if (b < nb) {\n"
-    s[#s + 1] = ("            const uint64_t old = b == 0 || b == nb - 1 ? %s : 0;\n"):format(
-        lib.acc("MR", "fm64", ("[a / %d + b]"):format(t.PB)))
-    s[#s + 1] = "            uint64_t v = 0;\n"
-    s[#s + 1] = ("            %s_dx_k: for (int k = 0; k < %d; k++) {\n"):format(F, t.PB)
-    s[#s + 1] = ("              const int x = %d * b + k - s;\n"):format(t.PB)
-    s[#s + 1] = ("              v |= (x >= 0 && x < d_ow ? (uint64_t)(uint8_t)%s : (old >> (8 * k)) & 255u) << (8 * k);\n"):format(
-        lib.acc("R", "ob", "[o][x]"))
-    s[#s + 1] = ("            }\n            %s = v;\n          }\n        }\n      }\n    }\n  }\n"):format(
-        lib.acc("MW", "fm64", ("[a / %d + b]"):format(t.PB)))
+    s[#s + 1] = lib.row_write(t, {ind = "        ", head = vfor(t, "        ", "dx", "b", "dbt"), label = F .. "_dx",
+      ii = 1, port = t.pfm, addr = "d_yo + ((n * d_oc + o) * d_oh + oy) * d_ow", n = "d_ow", v = "v", x = "x",
+      val = lib.acc("R", "ob", "[o][x]")})
+    s[#s + 1] = "        }\n      }\n    }\n  }\n"
   else
     s[#s + 1] = vfor(t, "        ", "dx", "x", "ow")
     s[#s + 1] = lib.pipeline("", "          ", F .. "_dx", 1)
@@ -190,7 +175,7 @@ function render(t)
     s[#s + 1] = lib.rom("int8_t", F .. "_shn", t.NQ, t.shnbody)
   end
   if t.PB > 1 then
-    s[#s + 1] = ("static void %s(uint64_t *fm64, const uint64_t *wts64, int L) {\n"):format(F)
+    s[#s + 1] = ("static void %s(%s *%s, const %s *%s, int L) {\n"):format(F, t.bt, t.pfm, t.bt, t.pwts)
   else
     s[#s + 1] = ("static void %s(int8_t *fm, const int8_t *wts, int L) {\n"):format(F)
   end

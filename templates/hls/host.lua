@@ -80,7 +80,12 @@ static void __attribute__((unused)) %s_hw_run(int k) {
   s[#s + 1] = "  switch (k) {\n"
   for i, top in ipairs(t.tops) do
     if t.w64[i] ~= 0 then
-      s[#s + 1] = ("  case %d: %s(fx8, CHAI_HW_WTS, fx64, wts64); break;\n"):format(i - 1, top)
+      if t.PB > 8 then -- uint64_t words seen as beats (the struct of them)
+        s[#s + 1] = ("  case %d: %s(fx8, CHAI_HW_WTS, (%s *)fx64, (const %s *)wts64); break;\n"):format(i - 1, top,
+            t.bt, t.bt)
+      else
+        s[#s + 1] = ("  case %d: %s(fx8, CHAI_HW_WTS, fx64, wts64); break;\n"):format(i - 1, top)
+      end
     else
       s[#s + 1] = ("  case %d: %s(fx8, CHAI_HW_WTS); break;\n"):format(i - 1, top)
     end

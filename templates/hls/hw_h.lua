@@ -18,10 +18,14 @@ function render(t)
 #define %s_NUM_SEGMENTS %d
 
 ]]):format(P, P, P, t.fm_size, P, t.wts_size, P, #t.segs)
+  if t.PB > 8 then -- the wide ports' beat (lane k: byte k % 8 of w[k / 8])
+    s[#s + 1] = ("/* One %d-bit m_axi beat: byte k is byte k %% 8 of w[k / 8]. */\ntypedef struct {\n  uint64_t w[%d];\n} %s;\n\n"):format(
+        8 * t.PB, t.PB // 8, t.bt)
+  end
   for _, g in ipairs(t.segs) do
-    if g.w64 then -- fm64 / wts64: the same memories as fm / wts, 8 bytes a beat
-      s[#s + 1] = ("/* segment %d: %s */\nvoid %s(int8_t *fm, const int8_t *wts, uint64_t *fm64, const uint64_t *wts64);\n"):format(
-          g.k, g.layers, g.top)
+    if g.w64 then -- the wide ports: the same memories as fm / wts, PB bytes a beat
+      s[#s + 1] = ("/* segment %d: %s */\nvoid %s(int8_t *fm, const int8_t *wts, %s *%s, const %s *%s);\n"):format(
+          g.k, g.layers, g.top, t.bt, t.pfm, t.bt, t.pwts)
     else
       s[#s + 1] = ("/* segment %d: %s */\nvoid %s(int8_t *fm, const int8_t *wts);\n"):format(g.k, g.layers, g.top)
     end

@@ -17,13 +17,14 @@
 --     has arrived;
 --   * re-filled: per output row, the window's KH input rows are burst
 --     into lb (one pipelined II=1 loop per row, consecutive addresses).
--- With 64-bit ports (t.PB 8, docs/hls.md "64-bit pooling") the function
--- takes fm64 alone (its buffers at the byte offsets XO / YO): rows are
--- loaded as their covering beats, 8 lanes each, and the window loop runs
--- over the output row's covering beats, computing the 8 windows of a beat
+-- With wide ports (t.PB 8 or 16, docs/hls.md "64-bit pooling") the
+-- function takes t.pfm (fm64 / fm128) alone (its buffers at the byte
+-- offsets XO / YO): rows are loaded as their covering beats, PB lanes
+-- each, and the window loop runs over the output row's covering beats,
+-- computing the PB windows of a beat
 -- (unrolled) and writing the beat (its first and last read back first, so
 -- the bytes outside the row are written unchanged); lb has LBF banks
--- along the row (the columns the 8 windows address) and LW >= W columns.
+-- along the row (the columns the PB windows address) and LW >= W columns.
 local lib = import("hls/lib")
 
 -- The window of output (oy, ox) into `r` (MAX or AVE over its taps
@@ -71,51 +72,30 @@ local function window(t, pad)
 end
 
 -- The wide forms' load of input row `row` (a C expression) of plane p
--- into lb (t.PB-byte beats from fm64): its RB covering beats (it starts at
--- byte s of its first), PB lanes each; store(x, e) writes byte e to
--- column x.
+-- into lb (t.PB-byte beats from t.pfm, lib.row_load): its RB covering
+-- beats, PB lanes each; store(x, e) writes byte e to column x.
 local function wide_load(t, ind, row, store)
-  local F, PB = t.fn, t.PB
-  return ("%sconst int a = %d + (p * %d + %s) * %d, s = a %% %d, nb = (s + %d + %d) / %d;\n"):format(ind, t.XO, t.H,
-      row, t.W, PB, t.W, PB - 1, PB) ..
-      ("%s%s_lx: for (int b = 0; b < %d; b++) {\n"):format(ind, F, t.RB) ..
-      lib.pipeline("", ind .. "  ", F .. "_lx", 1) ..
-      ("%s  if (b < nb) {\n"):format(ind) ..
-      ("%s    const uint64_t v = %s;\n"):format(ind, lib.acc("MR", "fm64", ("[a / %d + b]"):format(PB))) ..
-      ("%s    %s_lx_k: for (int k = 0; k < %d; k++) {\n"):format(ind, F, PB) ..
-      ("%s      const int x = %d * b + k - s;\n"):format(ind, PB) ..
-      ("%s      if (x >= 0 && x < %d) {\n"):format(ind, t.W) ..
-      store(ind .. "        ", "(int8_t)(v >> (8 * k))") ..
-      ("%s      }\n%s    }\n%s  }\n%s}\n"):format(ind, ind, ind, ind)
+  local F = t.fn
+  return lib.row_load(t, {ind = ind, head = ("%s%s_lx: for (int b = 0; b < %d; b++) {\n"):format(ind, F, t.RB),
+    label = F .. "_lx", port = t.pfm, addr = ("%d + (p * %d + %s) * %d"):format(t.XO, t.H, row, t.W),
+    n = tostring(t.W), store = store, block = true})
 end
 
--- The wide output row oy of plane p: OB covering beats of PB windows each
--- (lane k is output ox = PB*b + k - s); the first and the last beat are
--- read first so the bytes around the row are written back as they were.
--- v: the output code of `r`.
+-- The wide output row oy of plane p (lib.row_write): OB covering beats of
+-- PB windows each (lane k is output ox = PB*b + k - s).  v: the output
+-- code of `r`.
 local function wide_out(t, v)
-  local F, PB = t.fn, t.PB
-  local s = {("    const int a = %d + (p * %d + oy) * %d, s = a %% %d, nb = (s + %d + %d) / %d;\n"):format(t.YO, t.OH,
-      t.OW, PB, t.OW, PB - 1, PB)}
-  s[#s + 1] = ("    %s_ox: for (int b = 0; b < %d; b++) {\n"):format(F, t.OB)
-  s[#s + 1] = lib.pipeline("", "      ", F .. "_ox", t.II)
-  s[#s + 1] = "      if (b < nb) {\n"
-  s[#s + 1] = ("        const uint64_t old = b == 0 || b == nb - 1 ? %s : 0;\n"):format(
-      lib.acc("MR", "fm64", ("[a / %d + b]"):format(PB)))
-  s[#s + 1] = "        uint64_t o = 0;\n"
-  s[#s + 1] = ("        %s_ox_k: for (int k = 0; k < %d; k++) {\n"):format(F, PB)
-  s[#s + 1] = ("          const int ox = %d * b + k - s;\n"):format(PB)
-  s[#s + 1] = window(t, "    ")
-  s[#s + 1] = ("          const int8_t q = (int8_t)%s;\n"):format(v)
-  s[#s + 1] = ("          o |= (ox >= 0 && ox < %d ? (uint64_t)(uint8_t)q : (old >> (8 * k)) & 255u) << (8 * k);\n"):format(t.OW)
-  s[#s + 1] = ("        }\n        %s = o;\n      }\n"):format(lib.acc("MW", "fm64", ("[a / %d + b]"):format(PB)))
-  return table.concat(s)
+  local F = t.fn
+  return lib.row_write(t, {ind = "    ", head = ("    %s_ox: for (int b = 0; b < %d; b++) {\n"):format(F, t.OB),
+    label = F .. "_ox", ii = t.II, port = t.pfm, addr = ("%d + (p * %d + oy) * %d"):format(t.YO, t.OH, t.OW),
+    n = tostring(t.OW), v = "o", x = "ox", body = window(t, "    ") .. ("          const int8_t q = (int8_t)%s;\n"):format(v),
+    val = "q"})
 end
 
 function render(t)
   local F = t.fn
   local sig = lib.signature(t)
-  if t.PB > 1 then sig = ("static void %s(uint64_t *fm64)"):format(F) end
+  if t.PB > 1 then sig = ("static void %s(%s *%s)"):format(F, t.bt, t.pfm) end
   local s = {lib.header(t), sig, " {\n"}
   -- the line buffer: the window's KH input rows, KH x LBF banks (a window
   -- reads one word of each; wide: the PB windows of a beat, and a loaded

@@ -19,26 +19,31 @@ function render(t)
   s[#s + 1] = t.funcs
   if t.top then
     if t.w64 then
-      -- the engine's 64-bit ports: the same memories as fm and wts
-      s[#s + 1] = ("\nvoid %s(int8_t *fm, const int8_t *wts, uint64_t *fm64, const uint64_t *wts64) {\n"):format(t.top)
+      -- the wide ports (beats of type bt): the same memories as fm and wts
+      s[#s + 1] = ("\nvoid %s(int8_t *fm, const int8_t *wts, %s *%s, const %s *%s) {\n"):format(t.top, t.bt, t.pfm,
+          t.bt, t.pwts)
     else
       s[#s + 1] = ("\nvoid %s(int8_t *fm, const int8_t *wts) {\n"):format(t.top)
     end
     s[#s + 1] = lib.pragma("", ("INTERFACE m_axi port=fm offset=slave bundle=gmem0 depth=%d"):format(t.fm_size))
     s[#s + 1] = lib.pragma("", ("INTERFACE m_axi port=wts offset=slave bundle=gmem1 depth=%d"):format(t.wts_size))
     if t.w64 then
-      s[#s + 1] = lib.pragma("", ("INTERFACE m_axi port=fm64 offset=slave bundle=gmem2 depth=%d"):format(t.fm_beats))
-      s[#s + 1] = lib.pragma("", ("INTERFACE m_axi port=wts64 offset=slave bundle=gmem3 depth=%d"):format(t.wts_beats))
+      s[#s + 1] = lib.pragma("", ("INTERFACE m_axi port=%s offset=slave bundle=gmem2 depth=%d"):format(t.pfm, t.fm_beats))
+      s[#s + 1] = lib.pragma("", ("INTERFACE m_axi port=%s offset=slave bundle=gmem3 depth=%d"):format(t.pwts, t.wts_beats))
+      if t.PB > 8 then -- the beat struct as one bus word (UG902 DATA_PACK)
+        s[#s + 1] = lib.pragma("", ("DATA_PACK variable=%s"):format(t.pfm))
+        s[#s + 1] = lib.pragma("", ("DATA_PACK variable=%s"):format(t.pwts))
+      end
     end
     s[#s + 1] = lib.pragma("", "INTERFACE s_axilite port=fm bundle=control")
     s[#s + 1] = lib.pragma("", "INTERFACE s_axilite port=wts bundle=control")
     if t.w64 then
-      s[#s + 1] = lib.pragma("", "INTERFACE s_axilite port=fm64 bundle=control")
-      s[#s + 1] = lib.pragma("", "INTERFACE s_axilite port=wts64 bundle=control")
+      s[#s + 1] = lib.pragma("", ("INTERFACE s_axilite port=%s bundle=control"):format(t.pfm))
+      s[#s + 1] = lib.pragma("", ("INTERFACE s_axilite port=%s bundle=control"):format(t.pwts))
     end
     s[#s + 1] = lib.pragma("", "INTERFACE s_axilite port=return bundle=control")
     if t.w64 then s[#s + 1] = "  (void)fm;\n" end
-    if t.w64 and not t.uses_wts64 then s[#s + 1] = "  (void)wts64;\n" end
+    if t.w64 and not t.uses_wts64 then s[#s + 1] = ("  (void)%s;\n"):format(t.pwts) end
     if not t.uses_wts then s[#s + 1] = "  (void)wts;\n" end
     s[#s + 1] = t.calls
     s[#s + 1] = "}\n"
