@@ -161,45 +161,34 @@ if [ -n "$S" ]; then
   neg "weight buffer not reshaped" hls_ii.py \
     '/ARRAY_RESHAPE variable=wb /d' 'FAIL .*_conv_mac .*proven *64'
 fi
-# negative cases on lenet's engine with 64-bit ports
-S=$(ls "$T"/lenet_mnist_w64.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
-if [ -n "$S" ]; then
-  neg "a byte-wide fm read inside the 64-bit line-buffer burst" hls_check.py \
-    's/^static void \([A-Za-z0-9_]*_conv\)(uint64_t \*fm64, const uint64_t \*wts64, int L)/static void \1(uint64_t *fm64, const uint64_t *wts64, int L, const int8_t *fm)/; s/const uint64_t v = CHAI_MR(fm64, \[a \/ 8 + b\]);/const uint64_t v = CHAI_MR(fm64, [a \/ 8 + b]) + (uint8_t)CHAI_MR(fm, [a + 8 * b]);/' \
-    'a byte-wide access in a 64-bit burst loop'
-  neg "line buffer without its 8 banks along the row" hls_ii.py \
-    '/ARRAY_PARTITION variable=lb cyclic factor=8 dim=2/d' 'FAIL .*_conv_lx .*proven *4'
-  neg "drain reading ob beyond its banks" hls_ii.py \
-    '/ARRAY_PARTITION variable=ob cyclic factor=8 dim=2/d' 'FAIL .*_conv_dx .*proven *4'
-fi
-# negative cases on lenet's engine with 128-bit ports (16 banks along the row)
-S=$(ls "$T"/lenet_mnist_w128.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
-if [ -n "$S" ]; then
-  neg "a byte-wide fm read inside the 128-bit line-buffer burst" hls_check.py \
-    's/^static void \([A-Za-z0-9_]*_conv\)(chai_b128 \*fm128, const chai_b128 \*wts128, int L)/static void \1(chai_b128 *fm128, const chai_b128 *wts128, int L, const int8_t *fm)/; s/const chai_b128 v = CHAI_MR(fm128, \[a \/ 16 + b\]);/chai_b128 v = CHAI_MR(fm128, [a \/ 16 + b]); v.w[0] += (uint8_t)CHAI_MR(fm, [a + 16 * b]);/' \
-    'a byte-wide access in a 128-bit burst loop'
-  neg "128-bit line buffer without its 16 banks along the row" hls_ii.py \
-    '/ARRAY_PARTITION variable=lb cyclic factor=16 dim=2/d' 'FAIL .*_conv_lx .*proven *8'
-  neg "128-bit drain reading ob beyond its banks" hls_ii.py \
-    '/ARRAY_PARTITION variable=ob cyclic factor=16 dim=2/d' 'FAIL .*_conv_dx .*proven *8'
-fi
-# negative cases on 64-bit pooling (pool_wide without the engine; pool_e:
-# 3x3 s2, its line buffer 3 x 17 banks)
-S=$(ls "$T"/pool_wide_pool64.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
-if [ -n "$S" ]; then
-  neg "a byte-wide fm read inside pooling's 64-bit row burst" hls_check.py \
-    '/^static void Q_pool_e(uint64_t \*fm64) {$/,/^}$/{s/^static void Q_pool_e(uint64_t \*fm64)/static void Q_pool_e(uint64_t *fm64, const int8_t *fm)/; s/const uint64_t v = CHAI_MR(fm64, \[a \/ 8 + b\]);/const uint64_t v = CHAI_MR(fm64, [a \/ 8 + b]) + (uint8_t)CHAI_MR(fm, [a + 8 * b]);/}' \
-    'a byte-wide access in a 64-bit burst loop'
-  neg "pooling's line buffer without its banks along the row" hls_ii.py \
-    '/^static void Q_pool_e(/,/^}$/{/ARRAY_PARTITION variable=lb cyclic factor=17 dim=2/d}' 'FAIL .*Q_pool_e_ox .*proven'
-fi
-# the same on 128-bit pooling (pool_e's line buffer: 3 x 33 banks)
-S=$(ls "$T"/pool_wide_pool128.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
-if [ -n "$S" ]; then
-  neg "a byte-wide fm read inside pooling's 128-bit row burst" hls_check.py \
-    '/^static void Q_pool_e(chai_b128 \*fm128) {$/,/^}$/{s/^static void Q_pool_e(chai_b128 \*fm128)/static void Q_pool_e(chai_b128 *fm128, const int8_t *fm)/; s/const chai_b128 v = CHAI_MR(fm128, \[a \/ 16 + b\]);/chai_b128 v = CHAI_MR(fm128, [a \/ 16 + b]); v.w[0] += (uint8_t)CHAI_MR(fm, [a + 16 * b]);/}' \
-    'a byte-wide access in a 128-bit burst loop'
-  neg "128-bit pooling's line buffer without its banks along the row" hls_ii.py \
-    '/^static void Q_pool_e(/,/^}$/{/ARRAY_PARTITION variable=lb cyclic factor=33 dim=2/d}' 'FAIL .*Q_pool_e_ox .*proven'
-fi
+# negative cases on the wide beats, 64-bit (uint64_t) and 128-bit
+# (chai_b128, 16 banks along the row): a byte-wide fm read inside a wide
+# burst, lb / ob without their banks along the row (lenet's engine), and
+# the same read and pooling's line buffer without its banks (pool_wide
+# without the engine; pool_e: 3x3 s2, its line buffer 3 x (2 PB + 1) banks)
+for bits in 64 128; do
+  pb=$((bits / 8))
+  if [ $bits = 64 ]; then ty=uint64_t lane=v; else ty=chai_b128 lane='v.w[0]'; fi
+  port=fm$bits
+  # the beat read "const TY v = CHAI_MR(fmB, [a / PB + b]);" plus a byte read of fm
+  byte="s/const $ty v = CHAI_MR($port, \\[a \\/ $pb + b\\]);/$ty v = CHAI_MR($port, [a \\/ $pb + b]); $lane += (uint8_t)CHAI_MR(fm, [a + $pb * b]);/"
+  S=$(ls "$T"/lenet_mnist_w$bits.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
+  if [ -n "$S" ]; then
+    neg "a byte-wide fm read inside the $bits-bit line-buffer burst" hls_check.py \
+      "s/^static void \\([A-Za-z0-9_]*_conv\\)($ty \\*$port, const $ty \\*wts$bits, int L)/static void \\1($ty *$port, const $ty *wts$bits, int L, const int8_t *fm)/; $byte" \
+      "a byte-wide access in a $bits-bit burst loop"
+    neg "$bits-bit line buffer without its $pb banks along the row" hls_ii.py \
+      "/ARRAY_PARTITION variable=lb cyclic factor=$pb dim=2/d" "FAIL .*_conv_lx .*proven *$((pb / 2))"
+    neg "$bits-bit drain reading ob beyond its banks" hls_ii.py \
+      "/ARRAY_PARTITION variable=ob cyclic factor=$pb dim=2/d" "FAIL .*_conv_dx .*proven *$((pb / 2))"
+  fi
+  S=$(ls "$T"/pool_wide_pool$bits.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
+  if [ -n "$S" ]; then
+    neg "a byte-wide fm read inside pooling's $bits-bit row burst" hls_check.py \
+      "/^static void Q_pool_e($ty \\*$port) {\$/,/^}\$/{s/^static void Q_pool_e($ty \\*$port)/static void Q_pool_e($ty *$port, const int8_t *fm)/; $byte}" \
+      "a byte-wide access in a $bits-bit burst loop"
+    neg "$bits-bit pooling's line buffer without its banks along the row" hls_ii.py \
+      "/^static void Q_pool_e(/,/^}\$/{/ARRAY_PARTITION variable=lb cyclic factor=$((2 * pb + 1)) dim=2/d}" 'FAIL .*Q_pool_e_ox .*proven'
+  fi
+done
 exit $fail

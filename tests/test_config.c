@@ -223,24 +223,22 @@ END_TEST
  * 128 only on parts with 128-bit HP ports (the error at the value,
  * wherever the part is given). */
 START_TEST(port_bits) {
-  CfgConfig *c = parse("target:\n  engine: shared\n");
-  ck_assert_ptr_nonnull(c);
-  ck_assert_int_eq(c->target.port_bits, 8);
-  c = parse("target:\n  port_bits: 64\n");
-  ck_assert_ptr_nonnull(c);
-  ck_assert_int_eq(c->target.port_bits, 64);
-  c = parse("target:\n  port_bits: 8\n");
-  ck_assert_ptr_nonnull(c);
-  ck_assert_int_eq(c->target.port_bits, 8);
-  c = parse("target:\n  port_bits: 128\n");
-  ck_assert_ptr_nonnull(c);
-  ck_assert_int_eq(c->target.port_bits, 128);
-  c = parse("target:\n  part: xczu3eg-sbva484-1-e\n  port_bits: 128\n");
-  ck_assert_ptr_nonnull(c);
-  ck_assert_int_eq(c->target.port_bits, 128);
-  c = parse("target:\n  part: xc7z045-ffg900-2\n  port_bits: 64\n");
-  ck_assert_ptr_nonnull(c);
-  ck_assert_int_eq(c->target.port_bits, 64);
+  static const struct {
+    const char *yaml;
+    int bits;
+  } ok[] = {
+      {"target:\n  engine: shared\n", 8},
+      {"target:\n  port_bits: 64\n", 64},
+      {"target:\n  port_bits: 8\n", 8},
+      {"target:\n  port_bits: 128\n", 128},
+      {"target:\n  part: xczu3eg-sbva484-1-e\n  port_bits: 128\n", 128},
+      {"target:\n  part: xc7z045-ffg900-2\n  port_bits: 64\n", 64},
+  };
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    CfgConfig *c = parse(ok[i].yaml);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(c->target.port_bits, ok[i].bits);
+  }
   ck_assert_int_eq(dg.nerrors, 0);
   ck_assert_ptr_null(parse("target:\n  port_bits: 32\n"));
   ck_assert_ptr_null(parse("target:\n  port_bits: 128\n  part: xc7z020-clg484-1\n"));
