@@ -17,10 +17,10 @@ struct EhCtx {
   HlPlan *hp;               /* knobs and resources of the hardware layers */
   Sb *funcs, *calls, *dirs; /* per segment */
   bool *uses_wts;           /* per segment */
-  bool *w64;                /* per segment: the wide ports fm64 / wts64 or
+  bool *wideport;           /* per segment: the wide ports fm64 / wts64 or
                                fm128 / wts128 (target.port_bits 64 / 128;
                                its engine or pooling) */
-  bool *eng64;              /* per segment: its engine reads the wide wts */
+  bool *eng_wideport;       /* per segment: its engine reads the wide wts */
   int wpb;                  /* bytes per beat of the wide ports (8, 16; 0
                                while no segment has them) */
   Sb sw_funcs;              /* <net>_swfx.c */
@@ -189,7 +189,7 @@ const char *eh_copy_fn(EhFn *f, const Layer *l, const void *param) {
 /* Renders the functions of a QS_FX layer's steps into sb (dirs: in a
  * segment, its directives); marks AXI weights.  The kernel step is the
  * kind's hls_fn. */
-static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts, bool *w64, bool eng) {
+static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts, bool *wideport, bool eng) {
   bool hw = dirs != NULL;
   x->sw = !hw; /* swfx functions are called only from the host's .c */
   FpLay *L = &x->p->L[l->id];
@@ -220,7 +220,7 @@ static int render_layer(EhCtx *x, Layer *l, Sb *sb, Sb *dirs, bool *uses_wts, bo
       s->wts = f.wts;
       s->wpb = f.wpb;
       if (f.wts) *uses_wts = true;
-      if (f.wpb) *w64 = true, x->wpb = f.wpb;
+      if (f.wpb) *wideport = true, x->wpb = f.wpb;
     }
     if (!code) return -1;
     sb_puts(sb, code);
@@ -284,7 +284,7 @@ static int render_engine(EhCtx *x, int e) {
   sb_puts(&x->funcs[u], "\n");
   sb_printf(&x->dirs[u], "  set_directive_inline -off \"%s\"\n", f.fn);
   /* wide ports: the engine reads wts64; wts stays for the other layers */
-  if (x->hp->engs[e].pb > 1) x->w64[u] = x->eng64[u] = true, x->wpb = x->hp->engs[e].pb;
+  if (x->hp->engs[e].pb > 1) x->wideport[u] = x->eng_wideport[u] = true, x->wpb = x->hp->engs[e].pb;
   else x->uses_wts[u] = true;
   return 0;
 }
@@ -299,9 +299,9 @@ EhCtx *eh_open(const EhHost *hh) {
   x->calls = calloc((size_t)ns, sizeof(Sb));
   x->dirs = calloc((size_t)ns, sizeof(Sb));
   x->uses_wts = calloc((size_t)ns, sizeof(bool));
-  x->w64 = calloc((size_t)ns, sizeof(bool));
-  x->eng64 = calloc((size_t)ns, sizeof(bool));
-  if (!x->funcs || !x->calls || !x->dirs || !x->uses_wts || !x->w64 || !x->eng64) exit(3);
+  x->wideport = calloc((size_t)ns, sizeof(bool));
+  x->eng_wideport = calloc((size_t)ns, sizeof(bool));
+  if (!x->funcs || !x->calls || !x->dirs || !x->uses_wts || !x->wideport || !x->eng_wideport) exit(3);
   HlLayout lay;
   fp_hl_layout(p, hh->ar, &lay);
   x->hp = hl_plan_seg(p->n, hh->cfg, lay.hw, lay.seg, lay.steps, hh->ar);
@@ -316,7 +316,7 @@ EhCtx *eh_open(const EhHost *hh) {
       continue;
     }
     int e = x->hp->eng ? x->hp->eng[l->id] : -1;
-    if (render_layer(x, l, &x->funcs[u], &x->dirs[u], &x->uses_wts[u], &x->w64[u], e >= 0)) goto fail;
+    if (render_layer(x, l, &x->funcs[u], &x->dirs[u], &x->uses_wts[u], &x->wideport[u], e >= 0)) goto fail;
     if (e >= 0) engine_calls(x, l, e, &x->calls[u]);
     else fp_step_calls(p, l, true, &x->calls[u]);
   }
@@ -339,8 +339,8 @@ void eh_close(EhCtx *x) {
   free(x->calls);
   free(x->dirs);
   free(x->uses_wts);
-  free(x->w64);
-  free(x->eng64);
+  free(x->wideport);
+  free(x->eng_wideport);
   free(x->sw_funcs.s);
   free(x->wts);
   free(x);
@@ -358,13 +358,13 @@ const char *eh_decls(EhCtx *x) {
   lh_set_int(h, "nwts", x->nwts);
   lh_set_bool(h, "swfx", x->sw_funcs.n > 0);
   const char *tops[4096];
-  int64_t w64[4096];
+  int64_t wideport[4096];
   bool any = false;
   int ns = p->nseg < 4096 ? p->nseg : 4096;
-  for (int s = 0; s < ns; s++) tops[s] = p->seg[s].top, w64[s] = x->w64[s], any = any || x->w64[s];
+  for (int s = 0; s < ns; s++) tops[s] = p->seg[s].top, wideport[s] = x->wideport[s], any = any || x->wideport[s];
   lh_set_strs(h, "tops", tops, ns);
-  lh_set_ints(h, "w64", w64, ns);
-  lh_set_bool(h, "any64", any);
+  lh_set_ints(h, "wideport", wideport, ns);
+  lh_set_bool(h, "any_wideport", any);
   lh_set_int(h, "n64", beat_words(x, fm_bytes(x)));
   lh_set_int(h, "nwts64", beat_words(x, wts_bytes(x)));
   eh_set_beat(h, beat_bytes(x));
@@ -481,7 +481,7 @@ static void seg_list(EhCtx *x, const char *key) {
     lh_set_str(h, "tb", ar_printf(x->h.ar, "tb_%s_seg%d.c", x->h.prov->base, s));
     lh_set_str(h, "layers", x->p->seg[s].names);
     lh_set_str(h, "dirs", sb_str(&x->dirs[s]));
-    lh_set_bool(h, "w64", x->w64[s]);
+    lh_set_bool(h, "wideport", x->wideport[s]);
     lh_item_end(h);
   }
   lh_list_end(h);
@@ -512,7 +512,7 @@ static int write_tbs(EhCtx *x, const char *dir, const char *wname) {
     eu_prov(h, ar, x->h.prov);
     lh_set_str(h, "top", g->top);
     lh_set_bool(h, "uses_wts", x->uses_wts[s]);
-    lh_set_bool(h, "w64", x->w64[s]);
+    lh_set_bool(h, "wideport", x->wideport[s]);
     eh_set_beat(h, beat_bytes(x));
     lh_set_str(h, "wfile", wname);
     lh_set_int(h, "wbytes", x->nwts);
@@ -596,8 +596,8 @@ int eh_write(EhCtx *x, const char *outdir) {
     lh_set_str(h, "funcs", sb_str(&x->funcs[s]));
     lh_set_str(h, "calls", sb_str(&x->calls[s]));
     lh_set_bool(h, "uses_wts", x->uses_wts[s]);
-    lh_set_bool(h, "w64", x->w64[s]);
-    lh_set_bool(h, "uses_wts64", x->eng64[s]);
+    lh_set_bool(h, "wideport", x->wideport[s]);
+    lh_set_bool(h, "eng_wideport", x->eng_wideport[s]);
     lh_set_int(h, "fm_beats", hl_cdiv(fm_bytes(x), beat_bytes(x)));
     lh_set_int(h, "wts_beats", hl_cdiv(wts_bytes(x), beat_bytes(x)));
     eh_set_beat(h, beat_bytes(x));

@@ -46,7 +46,7 @@ static void __attribute__((unused)) fx_dequantize16(const int16_t *x, float *y, 
 }
 
 #include "hls/%s_hw.h"
-]]):format(t.any64 and
+]]):format(t.any_wideport and
       ("static _Alignas(64) uint64_t fx64[%d] __attribute__((unused)); /* the engine's 64-bit view */\n#define fx8 ((int8_t *)fx64)"):format(t.n64) or
       ("static _Alignas(64) int8_t fx8[%d] __attribute__((unused));"):format(t.n8), t.n16, t.base)
   if t.nwts > 0 then
@@ -73,13 +73,13 @@ static const int8_t %s_hw_wts[%d] = {
  * accelerator and wait for it. */
 static void __attribute__((unused)) %s_hw_run(int k) {
 ]]):format(t.prefix)
-  if t.any64 then -- the weights as 64-bit words for the engines' wts64 port
+  if t.any_wideport then -- the weights as 64-bit words for the engines' wide wts port
     s[#s + 1] = ("  static uint64_t wts64[%d];\n  static int ready;\n"):format(t.nwts64)
     s[#s + 1] = "  if (!ready) memcpy(wts64, CHAI_HW_WTS, sizeof CHAI_HW_WTS), ready = 1;\n"
   end
   s[#s + 1] = "  switch (k) {\n"
   for i, top in ipairs(t.tops) do
-    if t.w64[i] ~= 0 then
+    if t.wideport[i] ~= 0 then
       if t.PB > 8 then -- uint64_t words seen as beats (the struct of them)
         s[#s + 1] = ("  case %d: %s(fx8, CHAI_HW_WTS, (%s *)fx64, (const %s *)wts64); break;\n"):format(i - 1, top,
             t.bt, t.bt)

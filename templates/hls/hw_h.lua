@@ -23,7 +23,7 @@ function render(t)
         8 * t.PB, t.PB // 8, t.bt)
   end
   for _, g in ipairs(t.segs) do
-    if g.w64 then -- the wide ports: the same memories as fm / wts, PB bytes a beat
+    if g.wideport then -- the wide ports: the same memories as fm / wts, PB bytes a beat
       s[#s + 1] = ("/* segment %d: %s */\nvoid %s(int8_t *fm, const int8_t *wts, %s *%s, const %s *%s);\n"):format(
           g.k, g.layers, g.top, t.bt, t.pfm, t.bt, t.pwts)
     else

@@ -14,7 +14,7 @@ function render(t)
 #include "%s_hw.h"
 
 %s
-]]):format(t.base, t.w64 and
+]]):format(t.base, t.wideport and
     ("/* the memories as %d-bit words (the engine's %s / %s ports); fm and\n * wts are their bytes */\nstatic %s %s[(%s_FM_SIZE + %d) / %d];\nstatic %s %s[(%s_WTS_SIZE + %d) / %d];\n"):format(
         8 * t.PB, t.pfm, t.pwts, t.bt, t.pfm, t.PREFIX, t.PB - 1, t.PB, t.bt, t.pwts, t.PREFIX, t.PB - 1, t.PB) or
     ("static int8_t fm[%s_FM_SIZE];\nstatic int8_t wts[%s_WTS_SIZE];\n"):format(t.PREFIX, t.PREFIX))
@@ -25,11 +25,11 @@ function render(t)
     s[#s + 1] = ("/* output %d: %s */\nstatic const int8_t out%d[%d] = {\n%s};\n"):format(i - 1, x.what, i - 1, x.count, x.body)
   end
   s[#s + 1] = "\nint main(int argc, char **argv) {\n  long bad = 0;\n"
-  if t.w64 then
+  if t.wideport then
     s[#s + 1] = ("  int8_t *const fm = (int8_t *)%s, *const wts = (int8_t *)%s;\n"):format(t.pfm, t.pwts)
   end
   -- (64-bit ports for pooling alone, no weight memory: nothing to read)
-  if t.uses_wts or (t.w64 and t.wbytes > 0) then
+  if t.uses_wts or (t.wideport and t.wbytes > 0) then
     s[#s + 1] = ([[
   const char *wf = argc > 1 ? argv[1] : "%s";
   FILE *f = fopen(wf, "rb");
@@ -39,16 +39,16 @@ function render(t)
     return 2;
   }
   fclose(f);
-]]):format(t.wfile, t.w64 and ("(size_t)%d"):format(t.wbytes) or "sizeof wts", t.wbytes)
+]]):format(t.wfile, t.wideport and ("(size_t)%d"):format(t.wbytes) or "sizeof wts", t.wbytes)
   else
     s[#s + 1] = "  (void)argc;\n  (void)argv;\n"
-    if t.w64 then s[#s + 1] = "  (void)wts;\n" end
+    if t.wideport then s[#s + 1] = "  (void)wts;\n" end
   end
   for i, x in ipairs(t.ins) do
     s[#s + 1] = ("  memcpy(fm + %d, in%d, sizeof in%d);\n"):format(x.off, i - 1, i - 1)
   end
   s[#s + 1] = ("  %s(fm, wts%s);\n#ifdef CHAI_HLS_COUNT\n  chai_hls_count_report(stdout);\n#endif\n"):format(t.top,
-      t.w64 and (", %s, %s"):format(t.pfm, t.pwts) or "")
+      t.wideport and (", %s, %s"):format(t.pfm, t.pwts) or "")
   for i, x in ipairs(t.outs) do
     s[#s + 1] = ([[
   for (long i = 0; i < %d; i++)

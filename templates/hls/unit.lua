@@ -18,7 +18,7 @@ function render(t)
   s[#s + 1] = '#pragma GCC diagnostic ignored "-Wunused-label"\n\n'
   s[#s + 1] = t.funcs
   if t.top then
-    if t.w64 then
+    if t.wideport then
       -- the wide ports (beats of type bt): the same memories as fm and wts
       s[#s + 1] = ("\nvoid %s(int8_t *fm, const int8_t *wts, %s *%s, const %s *%s) {\n"):format(t.top, t.bt, t.pfm,
           t.bt, t.pwts)
@@ -27,7 +27,7 @@ function render(t)
     end
     s[#s + 1] = lib.pragma("", ("INTERFACE m_axi port=fm offset=slave bundle=gmem0 depth=%d"):format(t.fm_size))
     s[#s + 1] = lib.pragma("", ("INTERFACE m_axi port=wts offset=slave bundle=gmem1 depth=%d"):format(t.wts_size))
-    if t.w64 then
+    if t.wideport then
       s[#s + 1] = lib.pragma("", ("INTERFACE m_axi port=%s offset=slave bundle=gmem2 depth=%d"):format(t.pfm, t.fm_beats))
       s[#s + 1] = lib.pragma("", ("INTERFACE m_axi port=%s offset=slave bundle=gmem3 depth=%d"):format(t.pwts, t.wts_beats))
       if t.PB > 8 then -- the beat struct as one bus word (UG902 DATA_PACK)
@@ -37,13 +37,13 @@ function render(t)
     end
     s[#s + 1] = lib.pragma("", "INTERFACE s_axilite port=fm bundle=control")
     s[#s + 1] = lib.pragma("", "INTERFACE s_axilite port=wts bundle=control")
-    if t.w64 then
+    if t.wideport then
       s[#s + 1] = lib.pragma("", ("INTERFACE s_axilite port=%s bundle=control"):format(t.pfm))
       s[#s + 1] = lib.pragma("", ("INTERFACE s_axilite port=%s bundle=control"):format(t.pwts))
     end
     s[#s + 1] = lib.pragma("", "INTERFACE s_axilite port=return bundle=control")
-    if t.w64 then s[#s + 1] = "  (void)fm;\n" end
-    if t.w64 and not t.uses_wts64 then s[#s + 1] = ("  (void)%s;\n"):format(t.pwts) end
+    if t.wideport then s[#s + 1] = "  (void)fm;\n" end
+    if t.wideport and not t.eng_wideport then s[#s + 1] = ("  (void)%s;\n"):format(t.pwts) end
     if not t.uses_wts then s[#s + 1] = "  (void)wts;\n" end
     s[#s + 1] = t.calls
     s[#s + 1] = "}\n"
