@@ -454,6 +454,35 @@ static int act_fl(const CbStats *st, const Blob *b, int bw, int headroom) {
   return clamp_fl(fl_sse(cb, bw, f0 - 1) < fl_sse(cb, bw, f0) ? f0 - 1 : f0);
 }
 
+/* True when a live Concat (or, with elt_shared, Eltwise) reads blob c
+ * (canonical) through one of its bottoms. */
+static bool read_by_merge(const Net *n, Layer *const *cons, const Blob *c, bool elt_shared) {
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    if (l->dead || !(l->kind == LK_CONCAT || (elt_shared && l->kind == LK_ELTWISE))) continue;
+    for (int b = 0; b < l->nbottom; b++)
+      if (l->bottom[b] && cb_canon(l->bottom[b], cons) == c) return true;
+  }
+  return false;
+}
+
+unsigned char *cb_scale_kept(const Net *n, Layer *const *cons, const bool *cst, bool elt_shared,
+                             int nid) {
+  unsigned char *kept = ar_array(n->ar, (size_t)nid + 1, 1);
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    const LayerOps *ops = lk_ops(l);
+    if (l->dead || !ops->keeps_scale || !ops->keeps_scale(l) || l->id >= nid ||
+        !l->bottom[0] || !l->top[0] || ir_blob_is_index(l->bottom[0]) ||
+        (cst && cf_layer_const(l, cst)))
+      continue;
+    if (cons[l->bottom[0]->id] == l) kept[l->id] = CB_KEEP_BACK;
+    else if (!read_by_merge(n, cons, cb_canon(l->top[0], cons), elt_shared))
+      kept[l->id] = CB_KEEP_FWD;
+  }
+  return kept;
+}
+
 int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
   int nb = n->nblob;
   Layer **cons = cb_consumers(n);
@@ -465,6 +494,26 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
   /* constant tensors (PriorBox and data movement of its output) stay
    * float: their layers get no precision_param (constfold.h) */
   const bool *cst = cf_mark(n, n->ar);
+  /* fmt[blob id]: the canonical blob whose statistics and scale it takes:
+   * itself, or across a layer that keeps its scale (cb_scale_kept) the
+   * other side's; bottoms from tops in reverse layer order, then tops
+   * from bottoms, so chains resolve */
+  int nid = 0;
+  for (int i = 0; i < n->nlayer; i++)
+    if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
+  const unsigned char *kept = cb_scale_kept(n, cons, cst, p->eltwise == CB_ELT_SHARED, nid);
+  const Blob **fmt = ar_array(n->ar, (size_t)nb + 1, sizeof(Blob *));
+  for (int i = 0; i < nb; i++) fmt[i] = canon[i];
+  for (int i = n->nlayer - 1; i >= 0; i--) {
+    const Layer *l = n->layers[i];
+    if (kept[l->id] == CB_KEEP_BACK)
+      fmt[canon[l->bottom[0]->id]->id] = fmt[canon[l->top[0]->id]->id];
+  }
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    if (kept[l->id] == CB_KEEP_FWD)
+      fmt[canon[l->top[0]->id]->id] = fmt[canon[l->bottom[0]->id]->id];
+  }
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
     if (l->dead || lk_is(l->kind, LKF_SOURCE) || !qt_kind_has_precision(l->kind, p->mode) ||
@@ -501,13 +550,25 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
           }
       }
     }
-    /* Concat inputs take the Concat output's threshold (outer first). */
+    /* Concat inputs take the Concat output's threshold, and the bottom of
+     * a CB_KEEP_BACK layer its top's (outer first: a Concat's output or a
+     * pool's top is final before its inputs are set); then a CB_KEEP_FWD
+     * layer's top takes its bottom's, in layer order. */
     for (int i = n->nlayer - 1; i >= 0; i--) {
       Layer *l = n->layers[i];
-      if (l->dead || l->kind != LK_CONCAT || l->ntop < 1 || cf_layer_const(l, cst)) continue;
+      if (l->dead || l->ntop < 1) continue;
+      if (kept[l->id] == CB_KEEP_BACK) {
+        th[canon[l->bottom[0]->id]->id] = th[canon[l->top[0]->id]->id];
+        continue;
+      }
+      if (l->kind != LK_CONCAT || cf_layer_const(l, cst)) continue;
       double t = th[canon[l->top[0]->id]->id];
       for (int b = 0; b < l->nbottom; b++)
         if (l->bottom[b]) th[canon[l->bottom[b]->id]->id] = t;
+    }
+    for (int i = 0; i < n->nlayer; i++) {
+      const Layer *l = n->layers[i];
+      if (kept[l->id] == CB_KEEP_FWD) th[canon[l->top[0]->id]->id] = th[canon[l->bottom[0]->id]->id];
     }
   }
   for (int i = 0; i < n->nlayer; i++) {
@@ -547,11 +608,11 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
       }
     } else {
       if (p->fl_auto) {
-        q->fl_out = act_fl(st, out, p->bw_out, p->fl_headroom);
+        q->fl_out = act_fl(st, fmt[out->id], p->bw_out, p->fl_headroom);
         int fin = 64;
         for (int b = 0; b < l->nbottom; b++) {
           if (!l->bottom[b] || ir_blob_is_index(l->bottom[b])) continue;
-          int f = act_fl(st, canon[l->bottom[b]->id], p->bw_in, p->fl_headroom);
+          int f = act_fl(st, fmt[canon[l->bottom[b]->id]->id], p->bw_in, p->fl_headroom);
           if (f < fin) fin = f;
         }
         q->fl_in = l->nbottom ? fin : q->fl_out;

@@ -100,6 +100,24 @@ double cb_weight_mse_clip(const float *w, int64_t n, double mul, int bw);
 const Blob *cb_canon(const Blob *b, Layer *const *cons);
 Layer **cb_consumers(const Net *n);
 
+/* How cb_assign makes a layer's top and bottom share one scale, so its
+ * kernel requantizes by the identity (LayerOps.keeps_scale: MAX pooling). */
+typedef enum CbKeep {
+  CB_KEEP_NONE = 0,
+  CB_KEEP_BACK, /* the layer is its bottom's only reader: the bottom takes
+                   the top's calibrated scale (exact: clipping and rounding
+                   commute with max, and the double rounding goes) */
+  CB_KEEP_FWD   /* the bottom has other readers: the top takes the
+                   bottom's scale */
+} CbKeep;
+
+/* Per Layer.id (nid entries), the CbKeep of each layer: live, not constant
+ * (cst, cf_mark; may be NULL), its kind's LayerOps.keeps_scale holds, and
+ * for CB_KEEP_FWD no Concat (nor, with elt_shared, an Eltwise) reads its
+ * top, since those rules set that scale instead.  Arena n->ar. */
+unsigned char *cb_scale_kept(const Net *n, Layer *const *cons, const bool *cst, bool elt_shared,
+                             int nid);
+
 /* Per-output-channel max |w| of a (de)convolution's weights after folding
  * the BatchNorm/Scale chain that cb_canon follows.  out: nout values. */
 void cb_weight_range(const Net *n, const Layer *l, Layer *const *cons,

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "calib.h"
+#include "constfold.h"
 #include "parts.h"
 #include "passes.h"
 #include "quant.h"
@@ -369,6 +371,57 @@ static int nid_of(const Net *n) {
   return nid;
 }
 
+/* True when q (a CHai prototxt's precision_param) keeps the same format
+ * from input to output. */
+static bool same_format(const LayerQuant *q) {
+  if (q->bw_in != q->bw_out) return false;
+  return q->mode == QM_XILINX ? q->th_in == q->th_out : q->fl_in == q->fl_out;
+}
+
+/* Whether hardware Concat l will be zero-copy (fx_plan.c concat_exact)
+ * as far as the graph shows: the quantizer gives its inputs its own
+ * threshold, so what remains is one outer block, and every bottom
+ * distinct, not another zero-copy Concat's (taken, per blob id), and
+ * written by the kernel of a layer of the same segment that is not a
+ * Concat nor a copy.  A CHai prototxt (l->q) must say the same format. */
+static bool concat_predicted(const Layer *l, const bool *hw, const int *seg, bool *taken) {
+  if (l->kind != LK_CONCAT || !hw[l->id] || l->ntop != 1 || (l->q && !same_format(l->q)))
+    return false;
+  int axis = l->p.concat.axis;
+  if (axis < 0 || rt_shape_count_range(&l->top[0]->shape, 0, axis) != 1) return false;
+  for (int k = 0; k < l->nbottom; k++) {
+    const Blob *b = l->bottom[k];
+    const Layer *pr = b ? b->producer : NULL;
+    if (!pr || taken[b->id] || pr->dead || !hw[pr->id] || seg[pr->id] != seg[l->id] ||
+        pr->kind == LK_CONCAT || lk_is(pr->kind, LKF_COPY) || pr->top[0] != b ||
+        (pr->q && l->q && pr->q->bw_out != l->q->bw_in))
+      return false;
+    for (int j = 0; j < k; j++)
+      if (l->bottom[j] == b) return false;
+  }
+  for (int k = 0; k < l->nbottom; k++) taken[l->bottom[k]->id] = true;
+  return true;
+}
+
+/* The steps of a net planned without its fixed-point plan, as `chaicc
+ * quantize` with its default flags and `compile --target hls` will make
+ * them: a layer whose kind keeps its bottom's scale (cb_scale_kept)
+ * requantizes by the identity, and the Concats concat_predicted accepts
+ * are zero-copy; a net that carries thresholds (a CHai prototxt without
+ * weights) must agree.  No conversion steps (HlSteps.n 0). */
+static HlSteps *predicted_steps(const Net *n, int nid, const bool *hw, const int *seg, Arena *ar) {
+  HlSteps *st = ar_array(ar, (size_t)nid + 1, sizeof *st);
+  const unsigned char *kept = cb_scale_kept(n, cb_consumers(n), cf_mark(n, ar), false, nid);
+  bool *taken = ar_array(ar, (size_t)n->nblob + 1, sizeof *taken);
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    if (l->dead) continue;
+    st[l->id].ident = kept[l->id] != CB_KEEP_NONE && (!l->q || same_format(l->q));
+    st[l->id].inplace = concat_predicted(l, hw, seg, taken);
+  }
+  return st;
+}
+
 HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
   int nid = nid_of(n);
   int *seg = ar_array(ar, (size_t)nid + 1, sizeof *seg);
@@ -382,7 +435,7 @@ HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
     prev = hw[l->id];
     if (prev) seg[l->id] = s;
   }
-  return hl_plan_seg(n, cfg, hw, seg, NULL, ar);
+  return hl_plan_seg(n, cfg, hw, seg, predicted_steps(n, nid, hw, seg, ar), ar);
 }
 
 HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const int *seg,

@@ -231,9 +231,11 @@ HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar);
 /* The same with the hardware segments given: seg[l->id] is layer l's
  * segment (>= 0 for the layers with hw set).  hl_plan derives them as
  * hl_info prints them: maximal runs of hardware layers, dead and source
- * layers not breaking a run.  steps (per Layer.id, may be NULL: hl_plan
- * passes NULL, having no quantized plan) adds each layer's conversion and
- * post-op steps to its estimate. */
+ * layers not breaking a run.  steps (per Layer.id, may be NULL) adds each
+ * layer's conversion and post-op steps to its estimate; hl_plan, having
+ * no quantized plan, passes none of those, only the identity
+ * requantizations the quantizer guarantees (MAX pooling keeps its
+ * input's scale, cb_scale_kept). */
 HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const int *seg,
                     const HlSteps *steps, Arena *ar);
 /* The resource line: "resources: DSP u/a BRAM18K u/a URAM u/a on PART:

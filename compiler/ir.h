@@ -243,6 +243,11 @@ typedef struct LayerOps {
   /* Output channel count a precision_param's th_params cover (NULL: axis
    * 1 of the first top, 1 when it has fewer axes). */
   int (*out_channels)(const Layer *l);
+  /* True when every value of l's top 0 is one of its bottom 0's values
+   * (MAX pooling): the quantizer then gives the top the bottom's scale
+   * (cb_assign), so the kernel requantizes by the identity.  NULL:
+   * never. */
+  bool (*keeps_scale)(const Layer *l);
   /* LKF_MAC (required): fills *m. */
   void (*mac)(Layer *l, LayerMac *m);
   /* LKF_MAC (required): nw[i] = w[i] * a[output channel of element i] for

@@ -93,6 +93,18 @@ printf 'target:\n  engine: shared\n  port_bits: 64\n' >"$T/e64.yaml"
 { run_q inception_engine64 "$T/q.prototxt" "$T/w.caffemodel" "$T/x.npy" "$T/e64.yaml" &&
   inplace inception_engine64 "$T/q.prototxt" "$T/w.caffemodel" yes "$T/e64.yaml"; } || fail=1
 
+# 1b. `info --hls` on the prototxt alone predicts what the quantized plan
+# makes of MAX pooling (it keeps its input's scale, cb_scale_kept: an
+# identity requantization, 0 DSPs) and of the Concat (zero-copy: 0
+# cycles, bound "inplace"): the same Pooling and Concat rows
+rows() { "$CHAICC" info "$@" --hls 2>&1 | awk '$3 == "Pooling" { print $2, $12 } $3 == "Concat" { print $2, $9, $11, $12 }'; }
+a=$(rows "$P" | tr '\n' ';'); b=$(rows "$T/q.prototxt" "$T/w.caffemodel" | tr '\n' ';')
+if [ "$a" = "b4p 0;cat 0 inplace 0;" ] && [ "$a" = "$b" ]; then
+  echo "ok   inception: the prototxt alone predicts the quantized plan's b4p (0 DSPs) and cat (in place)"
+else
+  echo "FAIL inception: Pooling / Concat rows, prototxt alone '$a', quantized '$b'"; fail=1
+fi
+
 # 2. branch b4 (its convolution and ReLU) in another format than the Concat
 python3 - "$T/q.prototxt" "$T/q2.prototxt" <<'PYEOF'
 import re, sys

@@ -388,6 +388,62 @@ START_TEST(t_index_tops) {
 }
 END_TEST
 
+/* MAX pooling keeps its input's scale (cb_scale_kept): relu1 takes
+ * pool1's threshold (pool1 its only reader), the chained pool1b pool1's
+ * (pool1 has two readers), conv2 and pc the Concat's (pc reads conv2
+ * alone and feeds the Concat); AVE pooling is calibrated. */
+START_TEST(t_pool_keeps_scale) {
+  static const CbMethod meth[] = {CB_ENTROPY, CB_MSE, CB_PERCENTILE, CB_MAX};
+  for (int k = 0; k < 5; k++) {
+    Arena ar = {0};
+    Diag dg;
+    Net *n = load_quiet("tests/nets/quant_pool.prototxt", &ar, &dg);
+    ck_assert_ptr_nonnull(n);
+    random_weights(n, &ar);
+    float **img = small_images(n);
+    CbParams p = xilinx8();
+    if (k < 4) p.method = meth[k];
+    else p.mode = QM_DFIXED, p.fl_auto = true, p.fl_headroom = -1;
+    CbStats st;
+    CbRun r = {1, true, false};
+    ck_assert_int_eq(cb_collect(n, img, NIMG, &r, &st), 0);
+    ck_assert_int_eq(cb_assign(n, &st, &p), 0);
+    const Layer *relu = ld_find_layer(n, "relu1"), *p1 = ld_find_layer(n, "pool1"),
+                *p1b = ld_find_layer(n, "pool1b"), *pave = ld_find_layer(n, "pave"),
+                *pc = ld_find_layer(n, "pc"), *cat = ld_find_layer(n, "cat");
+    int nid = 0;
+    for (int i = 0; i < n->nlayer; i++)
+      if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
+    const unsigned char *kept = cb_scale_kept(n, cb_consumers(n), NULL, false, nid);
+    ck_assert_int_eq(kept[p1->id], CB_KEEP_BACK); /* relu1's only reader */
+    ck_assert_int_eq(kept[p1b->id], CB_KEEP_FWD); /* pool1 has two readers */
+    ck_assert_int_eq(kept[pc->id], CB_KEEP_BACK); /* conv2's only reader */
+    ck_assert(!kept[pave->id] && !kept[relu->id] && !kept[cat->id]);
+    if (p.mode == QM_XILINX) {
+      ck_assert_float_eq(p1->q->th_in, relu->q->th_out);
+      ck_assert_float_eq(p1->q->th_out, p1->q->th_in);
+      ck_assert_float_eq(p1b->q->th_in, p1->q->th_out);
+      ck_assert_float_eq(p1b->q->th_out, p1->q->th_out);
+      ck_assert_float_eq(pc->q->th_out, cat->q->th_out);
+      ck_assert_float_eq(pc->q->th_in, pc->q->th_out);
+      ck_assert_float_eq(ld_find_layer(n, "conv2")->q->th_out, pc->q->th_out);
+      /* the readers of the kept scale read it */
+      ck_assert_float_eq(ld_find_layer(n, "conv2")->q->th_in, p1b->q->th_out);
+      ck_assert_float_eq(pave->q->th_in, p1->q->th_out);
+    } else {
+      ck_assert_int_eq(p1->q->fl_in, ld_find_layer(n, "conv1")->q->fl_out); /* ReLU: none */
+      ck_assert_int_eq(p1->q->fl_out, p1->q->fl_in);
+      ck_assert_int_eq(p1b->q->fl_out, p1->q->fl_out);
+      ck_assert_int_eq(ld_find_layer(n, "conv2")->q->fl_in, p1b->q->fl_out);
+    }
+    cb_free(&st);
+    free_images(img, NIMG);
+    fclose(dg.out);
+    ar_free(&ar);
+  }
+}
+END_TEST
+
 static float **mnist_images(const Net *n) {
   (void)n;
   const char *sh = shared_dir();
@@ -742,6 +798,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, t_mse_known);
   tcase_add_test(tc, t_weight_mse);
   tcase_add_test(tc, t_index_tops);
+  tcase_add_test(tc, t_pool_keeps_scale);
   tcase_add_test(tc, t_dw_per_channel);
   suite_add_tcase(s, tc);
   return s;

@@ -364,12 +364,18 @@ static const char *pool_emit_c(EcLayer *c, const Layer *l) {
   return "c/pool";
 }
 
+/* MAX pooling selects input values (padding never wins: Caffe skips it). */
+static bool pool_keeps_scale(const Layer *l) {
+  return l->p.pool.method == RT_POOL_MAX && l->nbottom == 1 && l->ntop >= 1;
+}
+
 const LayerOps lk_pool_ops = {
     .setup = lk_pool_setup,
     .shape = lk_pool_shape,
     .dialect_differs = pool_dialect_differs,
     .fx_prepare = pool_fx,
     .index_tops = pool_index_tops,
+    .keeps_scale = pool_keeps_scale,
     .hw_limits = pool_hw_limits,
     .hls_knobs = pool_hls_knobs,
     .hls_estimate = pool_hls_estimate,
