@@ -353,26 +353,42 @@ END_TEST
 
 /* SegNet's pooling mask (positions up to 62) is no value: the unpooling
  * Upsample's input threshold / fraction length is its value bottom's. */
+/* A net of path with random weights, calibrated on the small images (one
+ * thread) and assigned with p; the caller checks it, then assigned_free. */
+typedef struct Assigned {
+  Arena ar;
+  Diag dg;
+  Net *n;
+  float **img;
+  CbStats st;
+} Assigned;
+
+static void assigned(Assigned *a, const char *path, const CbParams *p) {
+  memset(a, 0, sizeof *a);
+  a->n = load_quiet(path, &a->ar, &a->dg);
+  ck_assert_ptr_nonnull(a->n);
+  random_weights(a->n, &a->ar);
+  a->img = small_images(a->n);
+  CbRun r = {1, true, false};
+  ck_assert_int_eq(cb_collect(a->n, a->img, NIMG, &r, &a->st), 0);
+  ck_assert_int_eq(cb_assign(a->n, &a->st, p), 0);
+}
+
+static void assigned_free(Assigned *a) {
+  cb_free(&a->st);
+  free_images(a->img, NIMG);
+  fclose(a->dg.out);
+  ar_free(&a->ar);
+}
+
 START_TEST(t_index_tops) {
   for (int dfx = 0; dfx < 2; dfx++) {
-    Arena ar = {0};
-    Diag dg;
-    Net *n = load_quiet("tests/kinds/rs_unpool.prototxt", &ar, &dg);
-    ck_assert_ptr_nonnull(n);
-    random_weights(n, &ar);
-    float **img = small_images(n);
     CbParams p = xilinx8();
     p.method = CB_MAX;
     if (dfx) p.mode = QM_DFIXED, p.fl_auto = true, p.fl_headroom = -1;
-    CbStats st;
-    CbRun r = {1, true, false};
-    ck_assert_int_eq(cb_collect(n, img, NIMG, &r, &st), 0);
-    ck_assert_int_eq(cb_assign(n, &st, &p), 0);
-    const Layer *conv2 = NULL, *up1 = NULL;
-    for (int i = 0; i < n->nlayer; i++) {
-      if (!strcmp(n->layers[i]->name, "conv2")) conv2 = n->layers[i];
-      if (!strcmp(n->layers[i]->name, "upsample1")) up1 = n->layers[i];
-    }
+    Assigned a;
+    assigned(&a, "tests/kinds/rs_unpool.prototxt", &p);
+    const Layer *conv2 = ld_find_layer(a.n, "conv2"), *up1 = ld_find_layer(a.n, "upsample1");
     ck_assert(conv2 && up1 && conv2->q && up1->q);
     ck_assert(ir_blob_is_index(up1->bottom[1]));
     ck_assert(!ir_blob_is_index(up1->bottom[0]));
@@ -380,10 +396,7 @@ START_TEST(t_index_tops) {
       ck_assert_int_eq(up1->q->fl_in, conv2->q->fl_out);
     else
       ck_assert_float_eq(up1->q->th_in, conv2->q->th_out);
-    cb_free(&st);
-    free_images(img, NIMG);
-    fclose(dg.out);
-    ar_free(&ar);
+    assigned_free(&a);
   }
 }
 END_TEST
@@ -395,19 +408,12 @@ END_TEST
 START_TEST(t_pool_keeps_scale) {
   static const CbMethod meth[] = {CB_ENTROPY, CB_MSE, CB_PERCENTILE, CB_MAX};
   for (int k = 0; k < 5; k++) {
-    Arena ar = {0};
-    Diag dg;
-    Net *n = load_quiet("tests/nets/quant_pool.prototxt", &ar, &dg);
-    ck_assert_ptr_nonnull(n);
-    random_weights(n, &ar);
-    float **img = small_images(n);
     CbParams p = xilinx8();
     if (k < 4) p.method = meth[k];
     else p.mode = QM_DFIXED, p.fl_auto = true, p.fl_headroom = -1;
-    CbStats st;
-    CbRun r = {1, true, false};
-    ck_assert_int_eq(cb_collect(n, img, NIMG, &r, &st), 0);
-    ck_assert_int_eq(cb_assign(n, &st, &p), 0);
+    Assigned a;
+    assigned(&a, "tests/nets/quant_pool.prototxt", &p);
+    Net *n = a.n;
     const Layer *relu = ld_find_layer(n, "relu1"), *p1 = ld_find_layer(n, "pool1"),
                 *p1b = ld_find_layer(n, "pool1b"), *pave = ld_find_layer(n, "pave"),
                 *pc = ld_find_layer(n, "pc"), *cat = ld_find_layer(n, "cat");
@@ -436,10 +442,7 @@ START_TEST(t_pool_keeps_scale) {
       ck_assert_int_eq(p1b->q->fl_out, p1->q->fl_out);
       ck_assert_int_eq(ld_find_layer(n, "conv2")->q->fl_in, p1b->q->fl_out);
     }
-    cb_free(&st);
-    free_images(img, NIMG);
-    fclose(dg.out);
-    ar_free(&ar);
+    assigned_free(&a);
   }
 }
 END_TEST
