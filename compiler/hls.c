@@ -298,7 +298,7 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
     for (int w = 0; w < 2; w++) {
       HlEngine g2 = p->engs[i];
       int *v = w ? &g2.op : &g2.ip;
-      if (g2.forced || *v <= 1) continue;
+      if (*v <= 1) continue;
       *v = (*v + 1) / 2;
       hl_engine_size(&g2, p->elay[i], p->ecnt[i]);
       HlEst d;
@@ -342,7 +342,7 @@ static bool grow_step(const Net *n, HlPlan *p) {
         g2.r *= 2;
       } else {
         int *v = w == 1 ? &g2.ip : &g2.op, old = *v;
-        if (g2.forced || 2 * old > (w == 1 ? g2.ipmax : g2.opmax)) continue;
+        if (2 * old > (w == 1 ? g2.ipmax : g2.opmax)) continue;
         *v *= 2;
         hl_engine_size(&g2, p->elay[i], p->ecnt[i]);
         if (*v == old) continue; /* capped by the layers' channels */

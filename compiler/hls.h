@@ -164,7 +164,6 @@ typedef struct HlEngine {
   int64_t owmax;     /* largest OW */
   int64_t nq;        /* entries of the bias / M / sh tables: sum G*NOCT*OP */
   bool wide, leaky;  /* some layer needs int64 accumulators / leaky ReLU */
-  bool forced;       /* in/out parallelism fixed by the config: no folding */
   bool pack;         /* target.dsp_packing: two output channels' products
                         per multiplier (fx_mul2, WP486) */
   int pb;            /* bytes per beat of its three bursts (target.port_bits

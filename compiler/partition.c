@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hls.h"
+
 /* ---- hardware limits: one check per kind (LayerOps.hw_limits) ---- */
 
 bool pt_fail(char *why, size_t n, const char *fmt, ...) {
@@ -120,6 +122,29 @@ static int place_layer(Net *n, Layer *l, const CfgConfig *cfg) {
   }
 }
 
+/* Rule r's in_parallel / out_parallel reaches no convolution that runs on
+ * a shared engine (target.engine: shared): one engine per segment computes
+ * all of them with the target's lanes.  Warns at the rule when it matches
+ * such layers (placed in hardware), naming the first and the count. */
+static void engine_rule_warn(Net *n, const CfgConfig *cfg, const CfgLayerRule *r) {
+  if (!r->in_parallel && !r->out_parallel) return;
+  const Layer *first = NULL;
+  int cnt = 0;
+  for (int k = 0; k < n->nlayer; k++) {
+    const Layer *l = n->layers[k];
+    bool hit = r->glob ? fnmatch(r->pattern, l->name, 0) == 0 : strcmp(r->pattern, l->name) == 0;
+    if (!hit || l->place != PL_HW || !hl_engine_on(cfg, l)) continue;
+    if (!cnt++) first = l;
+  }
+  if (!cnt) return;
+  diag_warn(n->dg, r->loc,
+            "in_parallel / out_parallel do not apply to layer '%s'%s: with target.engine: shared "
+            "its segment's engine computes it with target.pragmas' lanes",
+            first->name,
+            cnt > 1 ? ar_printf(n->ar, " and %d more convolution%s", cnt - 1, cnt > 2 ? "s" : "")
+                    : "");
+}
+
 int pt_assign(Net *n, const CfgConfig *cfg) {
   int bad = 0;
   if (cfg) {
@@ -147,6 +172,8 @@ int pt_assign(Net *n, const CfgConfig *cfg) {
   }
   for (int i = 0; i < n->nlayer; i++)
     if (place_layer(n, n->layers[i], cfg)) bad = 1;
+  for (int i = 0; cfg && cfg->target.engine == 1 && i < cfg->nlayer; i++)
+    engine_rule_warn(n, cfg, &cfg->layers[i]);
   return bad ? -1 : 0;
 }
 

@@ -433,6 +433,28 @@ START_TEST(type_rule_hw_without_kernel) {
 }
 END_TEST
 
+/* With a shared engine a rule's lanes do not reach its convolutions:
+ * warned at the rule (conv1, conv2 in hardware; conv3 falls back to
+ * software; pool1 keeps its own lanes; no engine, no warning). */
+START_TEST(engine_rule_lanes_warn) {
+  Net *n;
+  ck_assert_int_eq(assign("target:\n  engine: shared\nlayers:\n  conv1: {in_parallel: 4}\n"
+                          "  \"conv*\": {out_parallel: 8}\n  pool1: {out_parallel: 2}\n",
+                          &n),
+                   0);
+  ck_assert_str_eq(diags(),
+                   "net.yaml:4:3: warning: in_parallel / out_parallel do not apply to layer "
+                   "'conv1': with target.engine: shared its segment's engine computes it with "
+                   "target.pragmas' lanes\n"
+                   "net.yaml:5:3: warning: in_parallel / out_parallel do not apply to layer "
+                   "'conv1' and 1 more convolution: with target.engine: shared its segment's "
+                   "engine computes it with target.pragmas' lanes\n");
+  size_t k = strlen(diags());
+  ck_assert_int_eq(assign("layers:\n  conv1: {in_parallel: 4}\n", &n), 0);
+  ck_assert_str_eq(diags() + k, "");
+}
+END_TEST
+
 START_TEST(unmatched_patterns) {
   Net *n;
   ck_assert_int_eq(assign("layers:\n  \"conv9*\": hw\n  fc7: sw\n  \"conv?\": sw\n", &n), -1);
@@ -659,6 +681,7 @@ static Suite *config_suite(void) {
   tcase_add_test(tp, default_hw);
   tcase_add_test(tp, type_rule_hw_without_kernel);
   tcase_add_test(tp, unmatched_patterns);
+  tcase_add_test(tp, engine_rule_lanes_warn);
   tcase_add_test(tp, v1_and_alias_types);
   tcase_add_test(tp, limit_table);
   tcase_add_test(tp, dot_output);
