@@ -378,15 +378,31 @@ static bool same_format(const LayerQuant *q) {
   return q->mode == QM_XILINX ? q->th_in == q->th_out : q->fl_in == q->fl_out;
 }
 
+/* Whether hardware Concat l's copy will be an identity requantization:
+ * `chaicc quantize` gives every bottom the Concat's threshold, so on a
+ * float prototxt always; a CHai prototxt (l->q) must say so, every bottom
+ * written by a layer whose output format is the Concat's input format. */
+static bool concat_ident_predicted(const Layer *l) {
+  if (l->kind != LK_CONCAT) return false;
+  if (!l->q) return true;
+  if (!same_format(l->q)) return false;
+  for (int k = 0; k < l->nbottom; k++) {
+    const Layer *pr = l->bottom[k] ? l->bottom[k]->producer : NULL;
+    const LayerQuant *q = pr ? pr->q : NULL;
+    if (!q || q->mode != l->q->mode || q->bw_out != l->q->bw_in ||
+        (q->mode == QM_XILINX ? q->th_out != l->q->th_in : q->fl_out != l->q->fl_in))
+      return false;
+  }
+  return true;
+}
+
 /* Whether hardware Concat l will be zero-copy (fx_plan.c concat_exact)
- * as far as the graph shows: the quantizer gives its inputs its own
- * threshold, so what remains is one outer block, and every bottom
- * distinct, not another zero-copy Concat's (taken, per blob id), and
- * written by the kernel of a layer of the same segment that is not a
- * Concat nor a copy.  A CHai prototxt (l->q) must say the same format. */
+ * as far as the graph shows: an identity copy (concat_ident_predicted),
+ * one outer block, and every bottom distinct, not another zero-copy
+ * Concat's (taken, per blob id), and written by the kernel of a layer of
+ * the same segment that is not a Concat nor a copy. */
 static bool concat_predicted(const Layer *l, const bool *hw, const int *seg, bool *taken) {
-  if (l->kind != LK_CONCAT || !hw[l->id] || l->ntop != 1 || (l->q && !same_format(l->q)))
-    return false;
+  if (!concat_ident_predicted(l) || !hw[l->id] || l->ntop != 1) return false;
   int axis = l->p.concat.axis;
   if (axis < 0 || rt_shape_count_range(&l->top[0]->shape, 0, axis) != 1) return false;
   for (int k = 0; k < l->nbottom; k++) {
@@ -405,10 +421,11 @@ static bool concat_predicted(const Layer *l, const bool *hw, const int *seg, boo
 
 /* The steps of a net planned without its fixed-point plan, as `chaicc
  * quantize` with its default flags and `compile --target hls` will make
- * them: a layer whose kind keeps its bottom's scale (cb_scale_kept)
- * requantizes by the identity, and the Concats concat_predicted accepts
- * are zero-copy; a net that carries thresholds (a CHai prototxt without
- * weights) must agree.  No conversion steps (HlSteps.n 0). */
+ * them: a layer whose kind keeps its bottom's scale (cb_scale_kept) and
+ * a Concat (its bottoms take its threshold) requantize by the identity,
+ * and the Concats concat_predicted accepts are zero-copy; a net that
+ * carries thresholds (a CHai prototxt without weights) must agree.  No
+ * conversion steps (HlSteps.n 0). */
 static HlSteps *predicted_steps(const Net *n, int nid, const bool *hw, const int *seg, Arena *ar) {
   HlSteps *st = ar_array(ar, (size_t)nid + 1, sizeof *st);
   const unsigned char *kept = cb_scale_kept(n, cb_consumers(n), cf_mark(n, ar), false, nid);
@@ -416,7 +433,8 @@ static HlSteps *predicted_steps(const Net *n, int nid, const bool *hw, const int
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
     if (l->dead) continue;
-    st[l->id].ident = kept[l->id] != CB_KEEP_NONE && (!l->q || same_format(l->q));
+    st[l->id].ident = (kept[l->id] != CB_KEEP_NONE && (!l->q || same_format(l->q))) ||
+                      concat_ident_predicted(l);
     st[l->id].inplace = concat_predicted(l, hw, seg, taken);
   }
   return st;

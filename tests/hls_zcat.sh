@@ -137,12 +137,16 @@ sed -i 's/th_layer_\(in\|out\): [0-9.e+-]*/th_layer_\1: 2.0/' "$T/q3.prototxt"
 { run_q net_input "$T/q3.prototxt" "$T/w3.caffemodel" "$T/x3.npy" &&
   inplace net_input "$T/q3.prototxt" "$T/w3.caffemodel" no; } || fail=1
 # 4. DSPs of a copy: none when every part is an identity (a saturating
-# copy, known from the quantized plan: info given the WEIGHTS), 3 per lane
-# when a part requantizes, and 3 per lane without the WEIGHTS (unknown)
+# copy: from the quantized plan given the WEIGHTS; without them from a
+# CHai prototxt's thresholds, all 2.0 in q3.prototxt, or on the float
+# prototxt as the quantizer will make it), 3 per lane when a part
+# requantizes: given the WEIGHTS only that part's, without them (q2's
+# thresholds show b4 in another format) every lane's
 dsp() { "$CHAICC" info "$@" --hls | awk '$2 == "cat" && $3 == "Concat" { print $12 }'; }
-d_id=$(dsp "$T/q3.prototxt" "$T/w3.caffemodel"); d_un=$(dsp "$T/q3.prototxt"); d_rq=$(dsp "$T/q2.prototxt" "$T/w.caffemodel")
-if [ "$d_id" = 0 ] && [ "${d_un:-0}" -gt 0 ] && [ "${d_rq:-0}" -gt 0 ]; then
-  echo "ok   Concat DSPs: identity copy 0, unknown without WEIGHTS $d_un, requantizing $d_rq"
-else echo "FAIL Concat DSPs: identity '$d_id', without WEIGHTS '$d_un', requantizing '$d_rq'"; fail=1; fi
+d_id=$(dsp "$T/q3.prototxt" "$T/w3.caffemodel"); d_th=$(dsp "$T/q3.prototxt"); d_fl=$(dsp "$T/in.prototxt")
+d_rq=$(dsp "$T/q2.prototxt" "$T/w.caffemodel"); d_q2=$(dsp "$T/q2.prototxt")
+if [ "$d_id" = 0 ] && [ "$d_th" = 0 ] && [ "$d_fl" = 0 ] && [ "${d_rq:-0}" -gt 0 ] && [ "${d_q2:-0}" -gt 0 ]; then
+  echo "ok   Concat DSPs: identity copy 0 (from the thresholds alone 0, float prototxt 0), requantizing $d_rq (from the thresholds alone $d_q2)"
+else echo "FAIL Concat DSPs: identity '$d_id' / '$d_th' / float '$d_fl', requantizing '$d_rq' / '$d_q2'"; fail=1; fi
 [ -n "${CHAI_ZCAT_KEEP:-}" ] && cp -r "$T" "$CHAI_ZCAT_KEEP"
 exit $fail
