@@ -423,8 +423,9 @@ static bool concat_predicted(const Layer *l, const bool *hw, const int *seg, boo
  * quantize` with its default flags and `compile --target hls` will make
  * them: a layer whose kind keeps its bottom's scale (cb_scale_kept) and
  * a Concat (its bottoms take its threshold) requantize by the identity,
- * and the Concats concat_predicted accepts are zero-copy; a net that
- * carries thresholds (a CHai prototxt without weights) must agree.  No
+ * and the Concats concat_predicted accepts are zero-copy.  A net that
+ * carries thresholds (a CHai prototxt without weights) is read instead:
+ * such a layer is an identity where its own formats are equal.  No
  * conversion steps (HlSteps.n 0). */
 static HlSteps *predicted_steps(const Net *n, int nid, const bool *hw, const int *seg, Arena *ar) {
   HlSteps *st = ar_array(ar, (size_t)nid + 1, sizeof *st);
@@ -433,7 +434,9 @@ static HlSteps *predicted_steps(const Net *n, int nid, const bool *hw, const int
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
     if (l->dead) continue;
-    st[l->id].ident = (kept[l->id] != CB_KEEP_NONE && (!l->q || same_format(l->q))) ||
+    const LayerOps *ops = lk_ops(l);
+    bool sel = ops->keeps_scale && ops->keeps_scale(l); /* selects its input's values */
+    st[l->id].ident = (l->q ? sel && same_format(l->q) : kept[l->id] != CB_KEEP_NONE) ||
                       concat_ident_predicted(l);
     st[l->id].inplace = concat_predicted(l, hw, seg, taken);
   }

@@ -99,10 +99,11 @@ printf 'target:\n  engine: shared\n  port_bits: 64\n' >"$T/e64.yaml"
 # cycles, bound "inplace"): the same Pooling and Concat rows
 rows() { "$CHAICC" info "$@" --hls 2>&1 | awk '$3 == "Pooling" { print $2, $12 } $3 == "Concat" { print $2, $9, $11, $12 }'; }
 a=$(rows "$P" | tr '\n' ';'); b=$(rows "$T/q.prototxt" "$T/w.caffemodel" | tr '\n' ';')
-if [ "$a" = "b4p 0;cat 0 inplace 0;" ] && [ "$a" = "$b" ]; then
-  echo "ok   inception: the prototxt alone predicts the quantized plan's b4p (0 DSPs) and cat (in place)"
+c=$(rows "$T/q.prototxt" | tr '\n' ';')
+if [ "$a" = "b4p 0;cat 0 inplace 0;" ] && [ "$a" = "$b" ] && [ "$c" = "$b" ]; then
+  echo "ok   inception: the prototxt alone (float or CHai) predicts the quantized plan's b4p (0 DSPs) and cat (in place)"
 else
-  echo "FAIL inception: Pooling / Concat rows, prototxt alone '$a', quantized '$b'"; fail=1
+  echo "FAIL inception: Pooling / Concat rows, prototxt alone '$a', CHai alone '$c', quantized '$b'"; fail=1
 fi
 
 # 2. branch b4 (its convolution and ReLU) in another format than the Concat
