@@ -555,7 +555,7 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
   double clk = hl_clock_ns(cfg);
   fprintf(f, "%s\n", lay ? "plan: compile's, from the quantized net and its weights"
                          : "plan: predicted from the prototxt (MAX pooling and Concats as "
-                           "`chaicc quantize` makes them; conversion steps need the weights)");
+                           "chaicc quantize makes them; conversion steps need the weights)");
   fprintf(f, "hls: part %s, clock %.3g ns (%.1f MHz)\n", hl_part(cfg), clk, 1e3 / clk);
   fprintf(f, "budget: DSP %lld BRAM18K %lld URAM %lld, DDR %.2f GB/s (%s board)%s\n",
           (long long)pl->b.dsp, (long long)pl->b.bram18k, (long long)pl->b.uram, pl->b.ddr_gbps,
