@@ -498,9 +498,7 @@ int cb_assign(Net *n, const CbStats *st, const CbParams *p) {
    * itself, or across a layer that keeps its scale (cb_scale_kept) the
    * other side's; bottoms from tops in reverse layer order, then tops
    * from bottoms, so chains resolve */
-  int nid = 0;
-  for (int i = 0; i < n->nlayer; i++)
-    if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
+  int nid = ir_layer_ids(n);
   const unsigned char *kept = cb_scale_kept(n, cons, cst, p->eltwise == CB_ELT_SHARED, nid);
   const Blob **fmt = ar_array(n->ar, (size_t)nb + 1, sizeof(Blob *));
   for (int i = 0; i < nb; i++) fmt[i] = canon[i];

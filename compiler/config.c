@@ -508,16 +508,18 @@ CfgConfig *cfg_load(const char *path, Arena *ar, Diag *dg) {
 
 /* ---- queries ---- */
 
+bool cfg_rule_matches(const CfgLayerRule *r, const char *name) {
+  return r->glob ? fnmatch(r->pattern, name, 0) == 0 : strcmp(r->pattern, name) == 0;
+}
+
 const CfgLayerRule *cfg_layer_rule(const CfgConfig *c, const char *name) {
   if (!c) return NULL;
   const CfgLayerRule *glob = NULL;
   for (int i = 0; i < c->nlayer; i++) {
     const CfgLayerRule *r = &c->layers[i];
-    if (!r->glob) {
-      if (!strcmp(r->pattern, name)) return r;
-    } else if (fnmatch(r->pattern, name, 0) == 0) {
-      glob = r;
-    }
+    if (!cfg_rule_matches(r, name)) continue;
+    if (!r->glob) return r;
+    glob = r;
   }
   return glob;
 }

@@ -85,6 +85,8 @@ CfgConfig *cfg_load(const char *path, Arena *ar, Diag *dg);
 /* The same from text in memory; `name` is used in diagnostics. */
 CfgConfig *cfg_parse(const char *name, const char *text, size_t len, Arena *ar, Diag *dg);
 
+/* True when rule r's pattern names layer `name` (exactly, or as a glob). */
+bool cfg_rule_matches(const CfgLayerRule *r, const char *name);
 /* The rule that governs layer `name`: an exact name beats any glob, and
  * among globs the last matching entry wins.  NULL when none matches. */
 const CfgLayerRule *cfg_layer_rule(const CfgConfig *c, const char *name);

@@ -8,12 +8,6 @@
 #include "hls.h"
 #include "quant.h"
 
-static int maxid(const Net *n) {
-  int m = 0;
-  for (int i = 0; i < n->nlayer; i++)
-    if (n->layers[i]->id > m) m = n->layers[i]->id;
-  return m;
-}
 
 /* Appends a buffer of n codes of bw bits; returns its index. */
 static int new_buf(FpPlan *p, int bw, int64_t n) {
@@ -210,7 +204,7 @@ static void concat_inplace(FpPlan *p) {
 int fp_plan(FpPlan *p, Net *n, const QsNet *qn, Arena *ar, const char *prefix, bool sw) {
   memset(p, 0, sizeof *p);
   p->n = n, p->qn = qn, p->ar = ar, p->sw = sw;
-  int mid = maxid(n);
+  int mid = ir_layer_ids(n) > 0 ? ir_layer_ids(n) - 1 : 0;
   p->bbuf = ar_array(ar, (size_t)n->nblob + 1, sizeof(int));
   for (int i = 0; i < n->nblob; i++) p->bbuf[i] = -1;
   p->cvbuf = ar_array(ar, (size_t)mid + 1, sizeof(int *));
@@ -303,7 +297,7 @@ void fp_step_calls(const FpPlan *p, const Layer *l, bool seg, Sb *out) {
 }
 
 void fp_hl_layout(const FpPlan *p, Arena *ar, HlLayout *lay) {
-  size_t nid = (size_t)maxid(p->n) + 1; /* as p->L */
+  size_t nid = (size_t)ir_layer_ids(p->n); /* as p->L */
   lay->hw = ar_array(ar, nid, sizeof *lay->hw);
   lay->seg = ar_array(ar, nid, sizeof *lay->seg);
   lay->steps = ar_array(ar, nid, sizeof *lay->steps);

@@ -363,20 +363,15 @@ static bool grow_step(const Net *n, HlPlan *p) {
   return true;
 }
 
-/* One more than the largest Layer.id of n. */
-static int nid_of(const Net *n) {
-  int nid = 0;
-  for (int i = 0; i < n->nlayer; i++)
-    if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
-  return nid;
+/* True when the output format of a (a CHai prototxt's precision_param) is
+ * the input format of b. */
+static bool out_is_in(const LayerQuant *a, const LayerQuant *b) {
+  if (a->mode != b->mode || a->bw_out != b->bw_in) return false;
+  return a->mode == QM_XILINX ? a->th_out == b->th_in : a->fl_out == b->fl_in;
 }
 
-/* True when q (a CHai prototxt's precision_param) keeps the same format
- * from input to output. */
-static bool same_format(const LayerQuant *q) {
-  if (q->bw_in != q->bw_out) return false;
-  return q->mode == QM_XILINX ? q->th_in == q->th_out : q->fl_in == q->fl_out;
-}
+/* True when q keeps the same format from input to output. */
+static bool same_format(const LayerQuant *q) { return out_is_in(q, q); }
 
 /* Whether hardware Concat l's copy will be an identity requantization:
  * `chaicc quantize` gives every bottom the Concat's threshold, so on a
@@ -388,10 +383,7 @@ static bool concat_ident_predicted(const Layer *l) {
   if (!same_format(l->q)) return false;
   for (int k = 0; k < l->nbottom; k++) {
     const Layer *pr = l->bottom[k] ? l->bottom[k]->producer : NULL;
-    const LayerQuant *q = pr ? pr->q : NULL;
-    if (!q || q->mode != l->q->mode || q->bw_out != l->q->bw_in ||
-        (q->mode == QM_XILINX ? q->th_out != l->q->th_in : q->fl_out != l->q->fl_in))
-      return false;
+    if (!pr || !pr->q || !out_is_in(pr->q, l->q)) return false;
   }
   return true;
 }
@@ -409,8 +401,7 @@ static bool concat_predicted(const Layer *l, const bool *hw, const int *seg, boo
     const Blob *b = l->bottom[k];
     const Layer *pr = b ? b->producer : NULL;
     if (!pr || taken[b->id] || pr->dead || !hw[pr->id] || seg[pr->id] != seg[l->id] ||
-        pr->kind == LK_CONCAT || lk_is(pr->kind, LKF_COPY) || pr->top[0] != b ||
-        (pr->q && l->q && pr->q->bw_out != l->q->bw_in))
+        pr->kind == LK_CONCAT || lk_is(pr->kind, LKF_COPY) || pr->top[0] != b)
       return false;
     for (int j = 0; j < k; j++)
       if (l->bottom[j] == b) return false;
@@ -444,7 +435,7 @@ static HlSteps *predicted_steps(const Net *n, int nid, const bool *hw, const int
 }
 
 HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
-  int nid = nid_of(n);
+  int nid = ir_layer_ids(n);
   int *seg = ar_array(ar, (size_t)nid + 1, sizeof *seg);
   int s = -1;
   bool prev = false;
@@ -463,7 +454,7 @@ HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const in
                     const HlSteps *steps, Arena *ar) {
   HlPlan *p = ar_alloc(ar, sizeof *p);
   p->steps = steps;
-  p->nid = nid_of(n);
+  p->nid = ir_layer_ids(n);
   p->hw = ar_array(ar, (size_t)p->nid + 1, sizeof *p->hw);
   p->k = ar_array(ar, (size_t)p->nid + 1, sizeof *p->k);
   p->e = ar_array(ar, (size_t)p->nid + 1, sizeof *p->e);
@@ -545,7 +536,7 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
     PsLog lg;
     ps_log_init(&lg, n->ar);
     ps_run(n, &lg);
-    hw = ar_array(n->ar, (size_t)nid_of(n) + 1, sizeof *hw);
+    hw = ar_array(n->ar, (size_t)ir_layer_ids(n) + 1, sizeof *hw);
     for (int i = 0; i < n->nlayer; i++) {
       const Layer *l = n->layers[i];
       hw[l->id] = !l->dead && !lk_is(l->kind, LKF_SOURCE) && l->place == PL_HW && hl_kind_ok(l->kind);

@@ -58,6 +58,13 @@ bool lk_is(LayerKind k, unsigned flags) {
 
 const LayerOps *lk_ops(const Layer *l) { return lk_info[l->kind].ops; }
 
+int ir_layer_ids(const Net *n) {
+  int nid = 0;
+  for (int i = 0; i < n->nlayer; i++)
+    if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
+  return nid;
+}
+
 bool ir_blob_is_index(const Blob *b) {
   const Layer *l = b->producer;
   if (!l || !lk_ops(l)->index_tops) return false;

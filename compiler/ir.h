@@ -351,6 +351,9 @@ const LayerOps *lk_ops(const Layer *l);
 /* True when b is a top its producer holds positions in (LayerOps
  * index_tops): never calibrated nor quantized. */
 bool ir_blob_is_index(const Blob *b);
+/* One more than the largest Layer.id of n: the size of arrays indexed by
+ * Layer.id (ids survive the passes' removals, so it may exceed nlayer). */
+int ir_layer_ids(const Net *n);
 /* True when kind k has a hardware kernel (ops->hw_limits); false for any
  * k outside 0..LK_NKINDS-1. */
 bool lk_has_hw(int k);

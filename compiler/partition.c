@@ -8,7 +8,6 @@
 #include "partition.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,8 +131,7 @@ static void engine_rule_warn(Net *n, const CfgConfig *cfg, const CfgLayerRule *r
   int cnt = 0;
   for (int k = 0; k < n->nlayer; k++) {
     const Layer *l = n->layers[k];
-    bool hit = r->glob ? fnmatch(r->pattern, l->name, 0) == 0 : strcmp(r->pattern, l->name) == 0;
-    if (!hit || l->place != PL_HW || !hl_engine_on(cfg, l)) continue;
+    if (!cfg_rule_matches(r, l->name) || l->place != PL_HW || !hl_engine_on(cfg, l)) continue;
     if (!cnt++) first = l;
   }
   if (!cnt) return;
@@ -151,9 +149,7 @@ int pt_assign(Net *n, const CfgConfig *cfg) {
     for (int i = 0; i < cfg->nlayer; i++) {
       const CfgLayerRule *r = &cfg->layers[i];
       int hit = 0;
-      for (int k = 0; k < n->nlayer && !hit; k++)
-        hit = r->glob ? fnmatch(r->pattern, n->layers[k]->name, 0) == 0
-                      : strcmp(r->pattern, n->layers[k]->name) == 0;
+      for (int k = 0; k < n->nlayer && !hit; k++) hit = cfg_rule_matches(r, n->layers[k]->name);
       if (hit) continue;
       diag_error(n->dg, r->loc, r->glob ? "layer pattern '%s' matches no layer in %s"
                                         : "no layer named '%s' in %s",

@@ -417,10 +417,7 @@ START_TEST(t_pool_keeps_scale) {
     const Layer *relu = ld_find_layer(n, "relu1"), *p1 = ld_find_layer(n, "pool1"),
                 *p1b = ld_find_layer(n, "pool1b"), *pave = ld_find_layer(n, "pave"),
                 *pc = ld_find_layer(n, "pc"), *cat = ld_find_layer(n, "cat");
-    int nid = 0;
-    for (int i = 0; i < n->nlayer; i++)
-      if (n->layers[i]->id >= nid) nid = n->layers[i]->id + 1;
-    const unsigned char *kept = cb_scale_kept(n, cb_consumers(n), NULL, false, nid);
+    const unsigned char *kept = cb_scale_kept(n, cb_consumers(n), NULL, false, ir_layer_ids(n));
     ck_assert_int_eq(kept[p1->id], CB_KEEP_BACK); /* relu1's only reader */
     ck_assert_int_eq(kept[p1b->id], CB_KEEP_FWD); /* pool1 has two readers */
     ck_assert_int_eq(kept[pc->id], CB_KEEP_BACK); /* conv2's only reader */
