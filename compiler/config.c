@@ -165,7 +165,7 @@ static int pragma_key(P *p, const char *key, const yaml_node_t *v, int *ii, int 
 static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
   CfgTarget *t = &p->c->target;
   t->loc = t->part_loc = t->dsp_loc = mark(p, k);
-  SrcLoc pack_loc = t->loc, port_loc = t->loc;
+  SrcLoc pack_loc = t->loc, port_loc = t->loc, plane_loc = t->loc;
   if (check_map(p, nd, "target") <= 0) return;
   FOR_PAIRS(nd, it) {
     const yaml_node_t *kk = node(p, it->key), *v = node(p, it->value);
@@ -205,6 +205,12 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
       static const int port_vals[] = {8, 64, 128};
       int i = get_enum(p, v, "target.port_bits", port_words);
       if (i >= 0) t->port_bits = port_vals[i], port_loc = mark(p, v);
+    } else if (!strcmp(key, "engine_plane_kb")) {
+      if (v->type == YAML_SCALAR_NODE && !strcmp(sval(v), "auto"))
+        t->engine_plane_kb = -1; /* hl_plan_seg chooses */
+      else
+        get_int(p, v, "target.engine_plane_kb", 0, 1 << 20, &t->engine_plane_kb);
+      plane_loc = mark(p, v);
     } else if (!strcmp(key, "clock_ns")) {
       get_pos_num(p, v, "target.clock_ns", &t->clock_ns);
     } else if (!strcmp(key, "onchip_weight_limit_kb")) {
@@ -219,7 +225,7 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
     } else {
       unknown_key(p, kk, "target",
                   "part, clock_ns, onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, "
-                  "uram_budget, ddr_gbps, fold, dsp_packing, engine, port_bits");
+                  "uram_budget, ddr_gbps, fold, dsp_packing, engine, port_bits, engine_plane_kb");
     }
   }
   /* the packing needs the DSP48E2's 27-bit pre-adder (docs/hls.md); the
@@ -235,6 +241,11 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
   if (t->port_bits > 64 && pp && pp->hp_bits < t->port_bits)
     diag_error(p->dg, port_loc, "target.port_bits %d needs %d-bit HP ports; %s has %d-bit ones (use 64)",
                t->port_bits, t->port_bits, t->part, pp->hp_bits);
+  /* whole planes are loaded and drained in wide beats only */
+  if (t->engine_plane_kb != 0 && (t->engine != 1 || t->port_bits <= 8))
+    diag_error(p->dg, plane_loc,
+               "target.engine_plane_kb needs the shared engine with wide ports (target.engine: shared, "
+               "target.port_bits: 64 or 128)");
 }
 
 static bool is_ident(const char *s) {

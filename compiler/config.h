@@ -42,6 +42,13 @@ typedef struct CfgTarget {
                                  HP ports): the shared engine's and
                                  pooling's m_axi bursts move port_bits / 8
                                  bytes per beat */
+  int engine_plane_kb;        /* 0 (default): the engine's line buffer
+                                 rolls rows; N: a layer whose input (its
+                                 channels padded to IP) and output planes
+                                 each fit N KiB is buffered whole, one
+                                 burst per channel (docs/hls.md "Whole
+                                 planes"); -1: auto (the fastest
+                                 plan that fits) */
   SrcLoc loc;                 /* the `target` key */
   SrcLoc part_loc;            /* the part value (loc when not given) */
   SrcLoc dsp_loc;             /* dsp_budget value (part_loc when not given) */

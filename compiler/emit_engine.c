@@ -11,20 +11,25 @@
 enum {
   F_N, F_C, F_H, F_W, F_ICG, F_OCG, F_OC, F_OH, F_OW, F_KH, F_KW, F_SH, F_SW, F_PH, F_PW, F_DH,
   F_DW, F_NICT, F_NOCT, F_NT, F_NMAC, F_NOUT, F_TAPS, F_LBW, F_WALL, F_XO, F_YO, F_WO, F_QO,
-  F_RELU, F_QMIN, F_QMAX, F_SPAN, F_WBT, F_LBT, F_DBT, F_NF
+  F_RELU, F_QMIN, F_QMAX, F_SPAN, F_WBT, F_LBT, F_DBT, F_PLANE, F_LBN, F_OBN, F_LK, F_NF
 };
 /* the trip counts of the wide bursts (F_WBT..F_DBT) are fields only when
- * the engine's ports are wider than a byte */
+ * the engine's ports are wider than a byte, the whole-plane ones
+ * (F_PLANE..F_LK: the mode, the bytes per line-buffer and drain burst,
+ * the line-buffer bursts per channel and output row)
+ * only when some layer is buffered whole */
 #define F_NARROW F_WBT
+#define F_WIDE F_PLANE
 static const char *const fname[F_NF] = {
     "n",  "c",    "h",    "w",    "icg",  "ocg", "oc",  "oh", "ow", "kh", "kw",
     "sh", "sw",   "ph",   "pw",   "dh",   "dw",  "nict", "noct", "nt", "nmac", "nout",
     "taps", "lbw", "wall", "xo",  "yo",   "wo",  "qo",  "relu", "qmin", "qmax", "span", "wbt", "lbt",
-    "dbt"};
+    "dbt", "plane", "lbn", "obn", "lk"};
 
 const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls, int n) {
   Arena *ar = eh_fn_arena(f);
-  int IP = g->ip, OP = g->op, pb = g->pb > 1 ? g->pb : 1, nf = pb > 1 ? F_NF : F_NARROW;
+  int IP = g->ip, OP = g->op, pb = g->pb > 1 ? g->pb : 1;
+  int nf = pb == 1 ? F_NARROW : g->plane_any ? F_NF : F_WIDE;
   int32_t *d = ar_array(ar, (size_t)F_NF * (size_t)n, sizeof *d); /* [field][layer] */
   int64_t *bias = ar_array(ar, (size_t)g->nq + 1, sizeof *bias);
   int32_t *M = ar_array(ar, (size_t)g->nq + 1, sizeof *M), *Mn = ar_array(ar, (size_t)g->nq + 1, sizeof *Mn);
@@ -45,11 +50,16 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
     for (int64_t k = 0; k < nw; k++) w8[k] = (int8_t)w[k];
     int64_t wo = eh_fn_add_wts(f, w8, nw);
     int64_t nt = (int64_t)G * NOCT, taps = (int64_t)c->kh * c->kw;
+    /* a whole-plane layer: H rows in the line buffer, bursts of a plane */
+    bool pl = hl_engine_plane(g, l);
+    int64_t span = pl ? in->d[2] : hl_engine_span(c), lbn = pl ? in->d[2] * in->d[3] : in->d[3];
+    int64_t obn = pl ? out->d[2] * out->d[3] : out->d[3];
     int64_t v[F_NF] = {in->d[0], C, in->d[2], in->d[3], ICG, OCG, OC, out->d[2], out->d[3],
                        c->kh, c->kw, c->sh, c->sw, c->ph, c->pw, c->dh, c->dw, NICT, NOCT, nt,
-                       nt * NICT, nt * OP, taps, hl_engine_span(c) * in->d[3],
-                       nw, ls[i].xo, ls[i].yo, wo, qo, p->q.relu, p->q.qmin, p->q.qmax, hl_engine_span(c),
-                       hl_cdiv(nw, pb), hl_row_beats(in->d[3], pb), hl_row_beats(out->d[3], pb)};
+                       nt * NICT, nt * OP, taps, span * in->d[3],
+                       nw, ls[i].xo, ls[i].yo, wo, qo, p->q.relu, p->q.qmin, p->q.qmax, span,
+                       hl_cdiv(nw, pb), hl_row_beats(lbn, pb), hl_row_beats(obn, pb), pl, lbn, obn,
+                       pl ? 1 : span};
     for (int k = 0; k < F_NF; k++) d[(size_t)k * (size_t)n + (size_t)i] = (int32_t)v[k];
     /* quant tables: [g][oct][op] per layer from qo, padded with zeros */
     for (int o = 0; o < OC; o++) {
@@ -90,6 +100,7 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
   lh_set_bool(h, "wide", wide);
   lh_set_bool(h, "leaky", leaky);
   lh_set_bool(h, "pack", g->pack);
+  lh_set_bool(h, "plane", pb > 1 && g->plane_any);
   lh_set_int(h, "LEAKY", RT_FX_LEAKY);
   lh_set_str(h, "bbody", eu_ibody(ar, qo, eu_g64, bias));
   lh_set_str(h, "Mbody", eu_ibody(ar, qo, eu_g32, M));

@@ -1,6 +1,7 @@
 /* hls.c - HLS knobs and estimate (see hls.h and docs/hls.md). */
 #include "hls.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "calib.h"
@@ -223,6 +224,7 @@ static void engine_plan(const Net *n, const CfgConfig *cfg, const int *seg, HlPl
      * are; the weights unless a precision_param says otherwise) */
     g->pack = t->dsp_packing;
     g->pb = port_bytes(t);
+    g->plane_bytes = p->plane_kb * 1024;
     for (int j = 0; j < p->ecnt[e]; j++)
       if (p->elay[e][j]->q && p->elay[e][j]->q->bw_params > 8) g->pack = false;
     g->ip = g->ipmax = t->in_parallel ? t->in_parallel : HL_DEFAULT_IN_PAR;
@@ -450,10 +452,13 @@ HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
   return hl_plan_seg(n, cfg, hw, seg, predicted_steps(n, nid, hw, seg, ar), ar);
 }
 
-HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const int *seg,
-                    const HlSteps *steps, Arena *ar) {
+/* The plan with whole planes up to plane_kb KiB (target.engine_plane_kb
+ * resolved: 0 = off). */
+static HlPlan *plan_at(const Net *n, const CfgConfig *cfg, const bool *hw, const int *seg,
+                       const HlSteps *steps, int64_t plane_kb, Arena *ar) {
   HlPlan *p = ar_alloc(ar, sizeof *p);
   p->steps = steps;
+  p->plane_kb = plane_kb;
   p->nid = ir_layer_ids(n);
   p->hw = ar_array(ar, (size_t)p->nid + 1, sizeof *p->hw);
   p->k = ar_array(ar, (size_t)p->nid + 1, sizeof *p->k);
@@ -487,6 +492,46 @@ HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const in
     if (w > 0) k += (size_t)w;
   }
   return p;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* target.engine_plane_kb: auto tries 0 and, for every engine layer, the
+ * KiB its planes need (input padded to the starting IP lanes, and to one
+ * lane: folding may narrow IP) and keeps the fastest plan that fits (the
+ * smaller cap on a tie; the plan without planes when none fits). */
+HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const int *seg,
+                    const HlSteps *steps, Arena *ar) {
+  const CfgTarget *t = cfg ? &cfg->target : NULL;
+  if (!t || t->engine != 1 || t->engine_plane_kb >= 0)
+    return plan_at(n, cfg, hw, seg, steps, t && t->engine == 1 ? t->engine_plane_kb : 0, ar);
+  int64_t ip = t->in_parallel ? t->in_parallel : HL_DEFAULT_IN_PAR;
+  int64_t *kb = ar_array(ar, 2 * (size_t)n->nlayer + 1, sizeof *kb);
+  int nk = 0;
+  kb[nk++] = 0;
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    if (!hw[l->id] || !hl_engine_on(cfg, l)) continue;
+    const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+    int64_t hw_in = in->d[2] * in->d[3], o = out->d[1] * out->d[2] * out->d[3];
+    int64_t a = hl_cdiv(in->d[1], ip) * ip * hw_in, b = in->d[1] * hw_in;
+    kb[nk++] = hl_cdiv(a > o ? a : o, 1024);
+    kb[nk++] = hl_cdiv(b > o ? b : o, 1024);
+  }
+  qsort(kb, (size_t)nk, sizeof *kb, cmp_i64);
+  HlPlan *best = NULL;
+  int tried = 0;
+  for (int i = 0; i < nk; i++) {
+    if (i && kb[i] == kb[i - 1]) continue;
+    HlPlan *q = plan_at(n, cfg, hw, seg, steps, kb[i], ar);
+    tried++;
+    if (!best || (q->fits && (!best->fits || q->tot.time < best->tot.time))) best = q;
+  }
+  best->plane_auto = tried;
+  return best;
 }
 
 void hl_resource_line(const HlPlan *p, char *buf, size_t n) {
@@ -595,6 +640,9 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
              "%.1f fps at %.1f MHz\n",
           seg + 1, (long long)pl->tot.macs, (long long)allmacs, (long long)tot,
           (double)tot * clk * 1e-6, tot ? 1e9 / ((double)tot * clk) : 0.0, 1e3 / clk);
+  if (pl->plane_auto)
+    fprintf(f, "planes: engine_plane_kb auto: %lld KiB (the fastest plan that fits of %d caps tried)\n",
+            (long long)pl->plane_kb, pl->plane_auto);
   fprintf(f, "folding: %d steps%s; largest layer %lld DSPs", pl->nfold,
           pl->nfold ? " (knobs above are after folding)" : "", (long long)maxdsp);
   if (pl->ngrow) fprintf(f, "; %d growing steps with the DSPs left (engine lanes doubled)", pl->ngrow);
@@ -603,16 +651,20 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
     const HlEngine *g = &pl->engs[i];
     HlEst r;
     hl_engine_res(g, &r);
-    int64_t b[3] = {0, 0, 0}; /* its layers' burst cycles */
+    int64_t b[3] = {0, 0, 0}, nr[3] = {0, 0, 0}; /* its layers' burst cycles, bursts */
     for (int j = 0; j < pl->ecnt[i]; j++)
-      for (int k = 0; k < 3; k++) b[k] += pl->e[pl->elay[i][j]->id].bursts[k];
+      for (int k = 0; k < 3; k++) {
+        b[k] += pl->e[pl->elay[i][j]->id].bursts[k];
+        nr[k] += pl->e[pl->elay[i][j]->id].runs[k];
+      }
     fprintf(f, "engine %d (segment %d, %s and %d more): %d x %d MACs (%lld multipliers%s), %d "
                "requantization lanes, DSP %lld, BRAM18K %lld (counted in its first layer's row); "
-               "%d-bit ports, bursts %lld weight + %lld line-buffer + %lld drain beats\n",
+               "%d-bit ports, bursts %lld weight + %lld line-buffer + %lld drain beats "
+               "(%lld + %lld + %lld bursts)\n",
             i, hw_seg_of(n, hw, pl->elay[i][0]), pl->elay[i][0]->name, g->nl - 1, g->ip, g->op,
             (long long)hl_engine_muls(g), g->pack ? ", packed" : "", g->r, (long long)r.dsp,
             (long long)r.bram18k, 8 * (g->pb > 1 ? g->pb : 1), (long long)b[0], (long long)b[1],
-            (long long)b[2]);
+            (long long)b[2], (long long)nr[0], (long long)nr[1], (long long)nr[2]);
   }
   char line[512];
   hl_resource_line(pl, line, sizeof line);

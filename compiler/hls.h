@@ -64,6 +64,8 @@ typedef struct HlEst {
   int64_t bytes_wts; /* bytes through the wts port (AXI weights) */
   int64_t bursts[3]; /* the shared engine: cycles of its weight, line-buffer
                         and drain bursts (included in cycles) */
+  int64_t runs[3];   /* ... and how many bursts each (runs of the burst
+                        loop: each pays the DDR latency, not counted) */
   int pb;            /* bytes per m_axi beat (0 or 1: 8-bit ports; the
                         shared engine's with port_bits 64 / 128: 8 / 16; rd_fm, wr_fm,
                         bytes_wts are then whole beats) */
@@ -140,6 +142,8 @@ typedef struct HlPlan {
   Layer ***elay;
   int *ecnt;
   const HlSteps *steps; /* per Layer.id, or NULL (hl_plan_seg) */
+  int64_t plane_kb;     /* the engines' whole-plane cap in KiB (0: off) */
+  int plane_auto;       /* target.engine_plane_kb auto: the caps tried */
 } HlPlan;
 
 /* ---- the shared convolution engine (`target.engine: shared`, docs/hls.md
@@ -159,9 +163,13 @@ typedef struct HlEngine {
   int nl;            /* layers on the engine */
   int64_t ntmax;     /* largest G*NOCT (output channel blocks) */
   int64_t wbmax;     /* largest layer's weights: G*NOCT*KH*KW*NICT*IP*OP */
-  int64_t lbmax;     /* largest line buffer bank: ceil(C/IP)*KH*W */
+  int64_t lbmax;     /* largest line buffer bank: ceil(C/IP)*KH*W (a
+                        whole-plane layer: ceil(C/IP)*H*W) */
   int64_t ocmax;     /* largest OC */
-  int64_t owmax;     /* largest OW */
+  int64_t owmax;     /* largest output row buffer: OW (a whole-plane
+                        layer: OH*OW) */
+  int64_t plane_bytes; /* target.engine_plane_kb in bytes (0: off) */
+  bool plane_any;    /* some layer is buffered whole (hl_engine_plane) */
   int64_t nq;        /* entries of the bias / M / sh tables: sum G*NOCT*OP */
   bool wide, leaky;  /* some layer needs int64 accumulators / leaky ReLU */
   bool pack;         /* target.dsp_packing: two output channels' products
@@ -180,6 +188,13 @@ bool hl_engine_on(const CfgConfig *cfg, const Layer *l);
  * output stage (G*NOCT*OP/R cycles per pixel) within every layer's MAC
  * cycles per pixel (KH*KW*G*NOCT*NICT). */
 void hl_engine_size(HlEngine *g, Layer *const *ls, int n);
+/* True when engine g buffers layer l's planes whole (target.engine_plane_kb,
+ * docs/hls.md "Whole planes"): its input, channels padded to g->ip, and
+ * its output each fit g->plane_bytes per image.  The line buffer then
+ * holds all H rows (one burst of H*W bytes per input channel at the first
+ * output row) and the output buffer all OH rows (one burst of OH*OW bytes
+ * per output channel after the last). */
+bool hl_engine_plane(const HlEngine *g, const Layer *l);
 /* Layer l's loops on engine g at their proven IIs (all 1): cycles, bytes
  * through the ports, MACs; no resources (hl_engine_res counts them once). */
 void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e);

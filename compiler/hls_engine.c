@@ -11,6 +11,7 @@ bool hl_engine_on(const CfgConfig *cfg, const Layer *l) {
 /* The geometry of convolution l as the engine sees it. */
 typedef struct Geo {
   int64_t N, C, H, W, OC, OH, OW, G, ICG, OCG, KH, KW, NICT, NOCT, taps, rows, cols, span, loads;
+  bool plane; /* hl_engine_plane */
 } Geo;
 
 int64_t hl_engine_span(const rt_conv_param *p) { return (int64_t)(p->kh - 1) * (p->dh > 0 ? p->dh : 1) + 1; }
@@ -31,7 +32,17 @@ static int64_t roll_loads(const rt_conv_param *p, int64_t H, int64_t OH) {
   return n;
 }
 
-static void geo(const Layer *l, int ip, int op, Geo *q) {
+bool hl_engine_plane(const HlEngine *g, const Layer *l) {
+  if (g->plane_bytes <= 0 || g->pb <= 1) return false;
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  int64_t ip = g->ip > 0 ? g->ip : 1;
+  return hl_cdiv(in->d[1], ip) * ip * in->d[2] * in->d[3] <= g->plane_bytes &&
+         out->d[1] * out->d[2] * out->d[3] <= g->plane_bytes;
+}
+
+/* l's geometry on engine g (IP x OP lanes; g NULL: 1 x 1, no planes). */
+static void geo(const Layer *l, const HlEngine *g, Geo *q) {
+  int ip = g ? g->ip : 1, op = g ? g->op : 1;
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
   const rt_conv_param *p = &l->p.conv;
   q->N = in->d[0], q->C = in->d[1], q->H = in->d[2], q->W = in->d[3];
@@ -42,13 +53,15 @@ static void geo(const Layer *l, int ip, int op, Geo *q) {
   q->rows = hl_fill_rows(p, q->H, q->OH, false); /* (pixel, tap) rows inside the input */
   q->span = hl_engine_span(p), q->loads = roll_loads(p, q->H, q->OH); /* engine.lua's _lk loop */
   q->cols = hl_fill_cols(p, q->W, q->OW, false);
+  q->plane = g && hl_engine_plane(g, l);
+  if (q->plane) q->span = q->H, q->loads = q->H; /* every row, at the first output row */
 }
 
 void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
   int64_t icg = 1, ocg = 1;
   for (int i = 0; i < n; i++) {
     Geo q;
-    geo(ls[i], 1, 1, &q);
+    geo(ls[i], NULL, &q);
     if (q.ICG > icg) icg = q.ICG;
     if (q.OCG > ocg) ocg = q.OCG;
   }
@@ -59,18 +72,19 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
   g->nl = n;
   g->ntmax = g->wbmax = g->lbmax = g->ocmax = g->owmax = 1;
   g->nq = 0;
-  g->wide = g->leaky = false;
+  g->wide = g->leaky = g->plane_any = false;
   int64_t minc = -1; /* fewest MAC cycles per pixel and output block */
   for (int i = 0; i < n; i++) {
     Geo q;
-    geo(ls[i], g->ip, g->op, &q);
+    geo(ls[i], g, &q);
     int64_t nt = q.G * q.NOCT, wall = nt * q.taps * q.NICT * g->ip * g->op, c = q.taps * q.NICT;
-    int64_t lb = hl_cdiv(q.C, g->ip) * q.span * q.W;
+    int64_t lb = hl_cdiv(q.C, g->ip) * q.span * q.W, ow = q.plane ? q.OH * q.OW : q.OW;
     if (nt > g->ntmax) g->ntmax = nt;
     if (wall > g->wbmax) g->wbmax = wall;
     if (lb > g->lbmax) g->lbmax = lb;
     if (q.OC > g->ocmax) g->ocmax = q.OC;
-    if (q.OW > g->owmax) g->owmax = q.OW;
+    if (ow > g->owmax) g->owmax = ow;
+    g->plane_any = g->plane_any || q.plane;
     g->nq += nt * g->op;
     if (minc < 0 || c < minc) minc = c;
   }
@@ -97,22 +111,28 @@ int64_t hl_engine_wfactor(const HlEngine *g) {
 void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
   memset(e, 0, sizeof *e);
   Geo q;
-  geo(l, g->ip, g->op, &q);
+  geo(l, g, &q);
   int64_t nt = q.G * q.NOCT, wall = nt * q.taps * q.NICT * g->ip * g->op;
   int pb = g->pb > 1 ? g->pb : 1;
   /* the bursts' trip counts (engine.lua: _wl, _lx, _dx): the weights start
-   * beat-aligned (64-byte offsets in wts), rows at any byte */
+   * beat-aligned (64-byte offsets in wts), rows at any byte; a whole-plane
+   * layer moves each channel's plane as one row of H*W (OH*OW) bytes */
   int64_t wb = hl_cdiv(wall, pb), lb = q.N * q.C * q.loads * hl_row_beats(q.W, pb);
   int64_t rows = q.N * q.OC * q.OH, drain = rows * hl_row_beats(q.OW, pb);
+  if (q.plane) {
+    lb = q.N * q.C * hl_row_beats(q.H * q.W, pb);
+    rows = q.N * q.OC, drain = rows * hl_row_beats(q.OH * q.OW, pb);
+  }
   e->ii = 1;
   e->pb = pb;
   e->rd_fm = pb * lb;
   e->wr_fm = pb * drain;
   /* wide drain: each row reads its first and last beat to keep the bytes
    * of its neighbours (one read when they are the same beat) */
-  if (pb > 1) e->rd_fm += pb * rows * (hl_row_beats(q.OW, pb) > 1 ? 2 : 1);
+  if (pb > 1) e->rd_fm += pb * rows * (drain / rows > 1 ? 2 : 1);
   e->bytes_wts = pb * wb;
   e->bursts[0] = wb, e->bursts[1] = lb, e->bursts[2] = drain;
+  e->runs[0] = 1, e->runs[1] = q.N * q.C * (q.plane ? 1 : q.loads), e->runs[2] = rows;
   /* the weight burst (once), the line-buffer bursts; per pixel: init (NT),
    * per tap inside the input (rows x cols (pixel, tap) pairs; the code
    * skips the others) the MAC loop (NT*NICT), the output stage (NT*OP/R);

@@ -3,7 +3,9 @@
 # shared`, docs/hls.md "Shared engine") on lenet and resnet20, and on
 # resnet20 with dsp_packing and an odd OP, and on lenet and resnet20 with
 # `port_bits: 64` (8-byte beats; lenet's 28-wide rows start inside beats)
-# and `port_bits: 128` (16-byte chai_b128 beats) (8-bit Xilinx):
+# and `port_bits: 128` (16-byte chai_b128 beats), and on lenet and resnet20
+# with `port_bits: 128, engine_plane_kb: 8` (whole planes for some layers,
+# rolling rows for the others, both in one engine) (8-bit Xilinx):
 #  * tests/lib/quant.sh's check with the engine config: the --target all
 #    program bit-identical to `chaicc run` (and to --target c), every
 #    segment testbench PASS (-Wall -Wextra -Werror), hls_check.py (subset
@@ -45,9 +47,13 @@ printf 'target:\n  engine: shared\n  port_bits: 64\n' >"$T/w64.yaml"
 printf 'target:\n  port_bits: 64\n' >"$T/pool64.yaml"
 printf 'target:\n  engine: shared\n  port_bits: 128\n' >"$T/w128.yaml"
 printf 'target:\n  port_bits: 128\n' >"$T/pool128.yaml"
+# whole planes (docs/hls.md "Whole planes") for the layers whose planes fit
+# 8 KiB, rolling rows for the others (as tests/hls_dyn.sh NET_plane128)
+printf 'target:\n  engine: shared\n  port_bits: 128\n  engine_plane_kb: 8\n' >"$T/plane128.yaml"
+printf 'target:\n  engine: shared\n  port_bits: 128\n  engine_plane_kb: auto\n' >"$T/auto128.yaml"
 
 for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resnet20_cifar10:w64 lenet_mnist:w128 \
-         resnet20_cifar10:w128; do
+         resnet20_cifar10:w128 lenet_mnist:plane128 resnet20_cifar10:plane128 resnet20_cifar10:auto128; do
   n=${c%:*} cfg=$T/engine.yaml
   [ "$c" != "$n" ] && cfg=$T/${c#*:}.yaml
   QFLAGS_EXTRA="" check "${c/:/_}" "$M/$n/deploy.prototxt" "$M/$n/weights.caffemodel" "$M/$n/ref/input.npy" Xilinx 8 "$cfg"
@@ -69,6 +75,26 @@ for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resn
     fail=1; continue
   fi
   echo "ok   $c: engine II 1 proven and bursts (--exact); $muls multipliers = info's $ne engine(s); $nconv calls = $nlay convolutions; $(tail -1 "$d/info" | sed 's/^resources: //')"
+  if [ "${c#*:}" = plane128 ]; then # both modes in one engine: the plane table holds 0s and 1s
+    pl=$(sed -n '/^static const int32_t [A-Za-z0-9_]*_d_plane\[[0-9]*\] = {$/,/^};$/p' "$H"/*_seg[0-9]*.c |
+         sed '1d; $d' | tr -d ' \n')
+    if [[ ",$pl," == *,0,* && ",$pl," == *,1,* ]]; then
+      echo "ok   $c: whole-plane and rolling layers on one engine (plane: $pl)"
+    else
+      echo "FAIL $c: expected whole-plane and rolling layers, plane table '$pl'"; fail=1
+    fi
+  fi
+  if [ "${c#*:}" = auto128 ]; then # auto: a cap chosen, a plan that fits and is no slower than without planes
+    w=$T/${n}_w128.Xilinx8/info
+    kb=$(sed -n 's/^planes: engine_plane_kb auto: \([0-9]*\) KiB .*/\1/p' "$d/info")
+    fa=$(sed -n 's/^hardware: .* \([0-9]*\) cycles = .*/\1/p' "$d/info")
+    fw=$(sed -n 's/^hardware: .* \([0-9]*\) cycles = .*/\1/p' "$w" 2>/dev/null)
+    if [ -n "$kb" ] && [ "$kb" -gt 0 ] && [ -n "$fw" ] && [ "$fa" -le "$fw" ] && tail -1 "$d/info" | grep -q ': fits$'; then
+      echo "ok   $c: auto chose $kb KiB: $fa cycles (rolling rows: $fw), fits"
+    else
+      echo "FAIL $c: auto cap '$kb', $fa cycles against $fw without planes"; tail -1 "$d/info"; fail=1
+    fi
+  fi
   [ "$c" != "$n" ] && continue
   # engine: layers is the default: the same segment sources as no config
   "$CHAICC" compile "$d/q.prototxt" "$M/$n/weights.caffemodel" -o "$d/dflt" --target hls >/dev/null 2>&1
@@ -115,26 +141,31 @@ done
 if out=$(CHAI_DYN_KEEP=$T/dyn bash tests/hls_dyn.sh "$B" lenet_mnist_engine resnet20_cifar10_engine \
            lenet_mnist_engine64 resnet20_cifar10_engine64 pool_wide_engine64 pool_wide_pool64 \
            rs_pool_stream_engine64 rs_pool_stream_pool64 lenet_mnist_engine128 resnet20_cifar10_engine128 \
-           pool_wide_engine128 pool_wide_pool128 rs_pool_stream_engine128 rs_pool_stream_pool128 2>&1) &&
+           pool_wide_engine128 pool_wide_pool128 rs_pool_stream_engine128 rs_pool_stream_pool128 \
+           lenet_mnist_plane128 resnet20_cifar10_plane128 2>&1) &&
    ! echo "$out" | grep -q '^FAIL'; then
-  echo "$out" | grep '_engine\|_pool64\|_pool128'
+  echo "$out" | grep '_engine\|_pool64\|_pool128\|_plane128'
 else
   echo "FAIL dynamic check of the engine"; echo "$out" | grep -v '^ok' | head -8; fail=1
 fi
 # 64- and 128-bit ports: the beats the testbench's burst loops ran (every
 # layer once) equal the estimate's (info's engine line)
-for nb in lenet_mnist:64 resnet20_cifar10:64 lenet_mnist:128 resnet20_cifar10:128; do
-  n=${nb%:*} b=${nb#*:}
-  i=$T/${n}_w$b.Xilinx8/info
-  dy=$(ls "$T"/dyn/${n}_engine$b.*.dyn 2>/dev/null | head -1)
+# (NET:BITS:CONFIG: the check's config name, and the dynamic check's net
+# suffix from which its counted table is named)
+for nb in lenet_mnist:64:w64:engine64 resnet20_cifar10:64:w64:engine64 lenet_mnist:128:w128:engine128 \
+          resnet20_cifar10:128:w128:engine128 lenet_mnist:128:plane128:plane128 \
+          resnet20_cifar10:128:plane128:plane128; do
+  IFS=: read -r n b cf dn <<<"$nb"
+  i=$T/${n}_$cf.Xilinx8/info
+  dy=$(ls "$T"/dyn/${n}_$dn.*.dyn 2>/dev/null | head -1)
   [ -f "$i" ] && [ -n "$dy" ] || { echo "FAIL $n $b-bit: no info or counted table"; fail=1; continue; }
   grep -q "^engine .* $b-bit ports, bursts" "$i" || { echo "FAIL $n $b-bit: info's engine line is not $b-bit"; fail=1; continue; }
-  est=$(sed -n 's/^engine .*-bit ports, bursts \([0-9]*\) weight + \([0-9]*\) line-buffer + \([0-9]*\) drain beats$/\1 \2 \3/p' "$i")
+  est=$(sed -n 's/^engine .*-bit ports, bursts \([0-9]*\) weight + \([0-9]*\) line-buffer + \([0-9]*\) drain beats ([0-9]* + [0-9]* + [0-9]* bursts)$/\1 \2 \3/p' "$i")
   cnt=$(for l in wl lx dx; do awk -v l="_conv_$l" '$1 == "loop" && substr($2, length($2) - length(l) + 1) == l {s += $4} END {printf "%d ", s}' "$dy"; done)
   if [ -n "$est" ] && [ "$est " = "$cnt" ]; then
-    echo "ok   $n $b-bit: burst beats counted in the testbench = the estimate's (weight, line buffer, drain: $est)"
+    echo "ok   $n $cf: burst beats counted in the testbench = the estimate's (weight, line buffer, drain: $est)"
   else
-    echo "FAIL $n $b-bit: burst beats counted ($cnt) differ from the estimate's ($est)"; fail=1
+    echo "FAIL $n $cf: burst beats counted ($cnt) differ from the estimate's ($est)"; fail=1
   fi
 done
 

@@ -153,7 +153,7 @@ START_TEST(unknown_keys_warn) {
       diags(),
       "net.yaml:2:3: warning: unknown key 'prat' in target (expected one of: part, clock_ns, "
       "onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, uram_budget, ddr_gbps, "
-      "fold, dsp_packing, engine, port_bits)\n"
+      "fold, dsp_packing, engine, port_bits, engine_plane_kb)\n"
       "net.yaml:3:13: warning: unknown key 'ii' in target.pragmas (expected one of: "
       "pipeline_ii, in_parallel, out_parallel)\n"
       "net.yaml:7:22: warning: unknown key 'wieghts' in a layer rule (expected one of: place, "
@@ -247,6 +247,29 @@ START_TEST(port_bits) {
                    "64, 128\n"
                    "net.yaml:2:14: error: target.port_bits 128 needs 128-bit HP ports; "
                    "xc7z020-clg484-1 has 64-bit ones (use 64)\n");
+}
+END_TEST
+
+/* engine_plane_kb: a size in KiB or auto (-1), for the shared engine with
+ * wide ports only (the error at the value). */
+START_TEST(engine_plane_kb) {
+  CfgConfig *c = parse("target:\n  engine: shared\n  port_bits: 128\n  engine_plane_kb: 150\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.engine_plane_kb, 150);
+  ck_assert_int_eq(parse("target:\n  engine: shared\n")->target.engine_plane_kb, 0);
+  ck_assert_int_eq(parse("target:\n  engine: shared\n  port_bits: 64\n  engine_plane_kb: auto\n")
+                       ->target.engine_plane_kb,
+                   -1);
+  ck_assert_int_eq(dg.nerrors, 0);
+  ck_assert_ptr_null(parse("target:\n  engine: shared\n  engine_plane_kb: 64\n"));
+  ck_assert_ptr_null(parse("target:\n  port_bits: 64\n  engine_plane_kb: 64\n"));
+  ck_assert_ptr_null(parse("target:\n  engine: shared\n  port_bits: 64\n  engine_plane_kb: -1\n"));
+  ck_assert_str_eq(diags(),
+                   "net.yaml:3:20: error: target.engine_plane_kb needs the shared engine with wide ports "
+                   "(target.engine: shared, target.port_bits: 64 or 128)\n"
+                   "net.yaml:3:20: error: target.engine_plane_kb needs the shared engine with wide ports "
+                   "(target.engine: shared, target.port_bits: 64 or 128)\n"
+                   "net.yaml:4:20: error: target.engine_plane_kb must be an integer from 0 to 1048576\n");
 }
 END_TEST
 
@@ -665,6 +688,7 @@ static Suite *config_suite(void) {
   tcase_add_test(tc, bad_values_collected);
   tcase_add_test(tc, dsp_packing);
   tcase_add_test(tc, port_bits);
+  tcase_add_test(tc, engine_plane_kb);
   tcase_add_test(tc, malformed_yaml);
   tcase_add_test(tc, malformed_yaml_indent);
   tcase_add_test(tc, not_a_mapping);

@@ -17,6 +17,10 @@
 -- t.pfm / t.pwts (fm64 / wts64, fm128 / wts128) and select the byte
 -- lanes of rows that start inside a beat (lib.row_load, lib.row_write); lb and ob get PB banks along
 -- the row and wb words of t.WF bytes (a multiple of IP*OP and of PB).
+-- With t.plane (target.engine_plane_kb) a layer whose d_plane is 1 loads
+-- each input channel's H rows as one burst at its first output row and
+-- drains each output channel's OH rows as one burst after its last
+-- (docs/hls.md "Whole planes"); its other loops are the rolling ones.
 local lib = import("hls/lib")
 
 local function trip(t, ind, name)
@@ -60,19 +64,33 @@ local function body(t)
   -- (iy % span)*W + x; output row 0 loads its window, each later row only
   -- the rows past the previous window (r0 on)
   s[#s + 1] = "      const int ya = oy * d_sh - d_ph, r0 = oy == 0 || d_span <= d_sh ? 0 : d_span - d_sh;\n"
-  s[#s + 1] = vfor(t, "      ", "lc", "c", "c")
-  s[#s + 1] = vfor(t, "        ", "lk", "r", "span")
-  s[#s + 1] = "          const int iy = ya + r;\n"
-  s[#s + 1] = "          if (r < r0 || iy < 0 || iy >= d_h) continue;\n"
-  s[#s + 1] = "          const int sl = iy % d_span;\n"
+  if t.plane then
+    -- whole planes (target.engine_plane_kb): a plane layer loads, at its
+    -- first output row, each channel's H rows as one burst of H*W bytes
+    -- (d_lk = 1 pass, row 0 in slot 0: d_span is H); a rolling layer as
+    -- below (d_lk = d_span passes, d_lbn = W)
+    s[#s + 1] = "      if (!d_plane || oy == 0) {\n"
+  end
+  local pin = t.plane and "  " or ""
+  s[#s + 1] = vfor(t, pin .. "      ", "lc", "c", "c")
+  s[#s + 1] = vfor(t, pin .. "        ", "lk", "r", t.plane and "lk" or "span")
+  if t.plane then
+    s[#s + 1] = pin .. "          const int iy = (1 - d_plane) * ya + r; /* a plane layer: row r */\n"
+    s[#s + 1] = pin .. "          if (r < r0 || iy < 0 || iy >= d_h) continue;\n"
+  else
+    s[#s + 1] = "          const int iy = ya + r;\n"
+    s[#s + 1] = "          if (r < r0 || iy < 0 || iy >= d_h) continue;\n"
+  end
+  s[#s + 1] = pin .. "          const int sl = iy % d_span;\n"
   if t.PB > 1 then
     -- wide: the row's covering beats (it starts at byte s of its first),
     -- PB lanes each into lb (cyclic PB along the row)
-    s[#s + 1] = lib.row_load(t, {ind = "          ", head = vfor(t, "          ", "lx", "b", "lbt"), label = F .. "_lx",
-      port = t.pfm, addr = "d_xo + ((n * d_c + c) * d_h + iy) * d_w", n = "d_w", store = function(_, e)
+    s[#s + 1] = lib.row_load(t, {ind = pin .. "          ", head = vfor(t, pin .. "          ", "lx", "b", "lbt"), label = F .. "_lx",
+      port = t.pfm, addr = "d_xo + ((n * d_c + c) * d_h + iy) * d_w", n = t.plane and "d_lbn" or "d_w", store = function(_, e)
         return ("%s = %s;\n"):format(lib.acc("W", "lb", ("[c %% %d][(c / %d) * d_lbw + sl * d_w + x]"):format(IP, IP)), e)
       end})
-    s[#s + 1] = "        }\n      }\n"
+    s[#s + 1] = pin .. "        }\n" .. pin .. "      }\n"
+    if t.plane then s[#s + 1] = "      }\n" end
   else
     s[#s + 1] = vfor(t, "          ", "lx", "x", "w")
     s[#s + 1] = lib.pipeline("", "            ", F .. "_lx", 1)
@@ -125,6 +143,9 @@ local function body(t)
     s[#s + 1] = "              }\n            }\n          }\n        }\n"
   end
   -- the output stage: R lanes (UNROLL factor=R) over the blocks' channels
+  if t.plane then -- a plane layer keeps every output row: row oy at oy*OW
+    s[#s + 1] = "        const int obx = d_plane * oy * d_ow + ox;\n"
+  end
   s[#s + 1] = vfor(t, "        ", "out", "j", "nout")
   s[#s + 1] = lib.pipeline("", "          ", F .. "_out", 1, t.R, "j")
   s[#s + 1] = ("          const int t = j / %d, op = j %% %d, q = d_qo + j;\n"):format(OP, OP)
@@ -136,17 +157,28 @@ local function body(t)
   else
     v = v .. "0"
   end
-  s[#s + 1] = ("          if (ocl < d_ocg) %s = (int8_t)(%s);\n        }\n      }\n"):format(lib.acc("W", "ob", "[o][ox]"), v)
+  s[#s + 1] = ("          if (ocl < d_ocg) %s = (int8_t)(%s);\n        }\n      }\n"):format(
+      lib.acc("W", "ob", t.plane and "[o][obx]" or "[o][ox]"), v)
   -- drain the output row: one burst of OW codes per channel
-  s[#s + 1] = vfor(t, "      ", "dc", "o", "oc")
+  if t.plane then
+    -- a plane layer drains after its last output row: each channel's OH
+    -- rows as one burst of OH*OW bytes (d_obn; a rolling layer's is OW)
+    s[#s + 1] = "      if (!d_plane || oy == d_oh - 1) {\n"
+  end
+  s[#s + 1] = vfor(t, pin .. "      ", "dc", "o", "oc")
   if t.PB > 1 then
     -- wide: the row's covering beats; the first and the last are read
     -- first, so the bytes of the neighbouring rows are written back as
     -- they were
-    s[#s + 1] = lib.row_write(t, {ind = "        ", head = vfor(t, "        ", "dx", "b", "dbt"), label = F .. "_dx",
-      ii = 1, port = t.pfm, addr = "d_yo + ((n * d_oc + o) * d_oh + oy) * d_ow", n = "d_ow", v = "v", x = "x",
+    s[#s + 1] = lib.row_write(t, {ind = pin .. "        ", head = vfor(t, pin .. "        ", "dx", "b", "dbt"), label = F .. "_dx",
+      ii = 1, port = t.pfm, addr = t.plane and "d_yo + ((n * d_oc + o) * d_oh + (1 - d_plane) * oy) * d_ow" or
+          "d_yo + ((n * d_oc + o) * d_oh + oy) * d_ow", n = t.plane and "d_obn" or "d_ow", v = "v", x = "x",
       val = lib.acc("R", "ob", "[o][x]")})
-    s[#s + 1] = "        }\n      }\n    }\n  }\n"
+    if t.plane then
+      s[#s + 1] = "          }\n        }\n      }\n    }\n  }\n"
+    else
+      s[#s + 1] = "        }\n      }\n    }\n  }\n"
+    end
   else
     s[#s + 1] = vfor(t, "        ", "dx", "x", "ow")
     s[#s + 1] = lib.pipeline("", "          ", F .. "_dx", 1)
