@@ -51,8 +51,9 @@ static const char *get_str(P *p, const yaml_node_t *nd, const char *what) {
   return ar_strndup(p->ar, sval(nd), nd->data.scalar.length);
 }
 
-/* An integer in [lo, hi]. */
-static int get_int(P *p, const yaml_node_t *nd, const char *what, long lo, long hi, int *out) {
+/* An integer in [lo, hi], or word (when not NULL), read as wval. */
+static int get_int_or(P *p, const yaml_node_t *nd, const char *what, long lo, long hi, const char *word,
+                      int wval, int *out) {
   if (nd->type == YAML_SCALAR_NODE && !is_null(nd)) {
     const char *s = sval(nd);
     char *end;
@@ -62,9 +63,19 @@ static int get_int(P *p, const yaml_node_t *nd, const char *what, long lo, long 
       *out = (int)v;
       return 0;
     }
+    if (word && !strcmp(s, word)) {
+      *out = wval;
+      return 0;
+    }
   }
-  diag_error(p->dg, mark(p, nd), "%s must be an integer from %ld to %ld", what, lo, hi);
+  diag_error(p->dg, mark(p, nd), "%s must be an integer from %ld to %ld%s%s%s", what, lo, hi,
+             word ? " or '" : "", word ? word : "", word ? "'" : "");
   return -1;
+}
+
+/* An integer in [lo, hi]. */
+static int get_int(P *p, const yaml_node_t *nd, const char *what, long lo, long hi, int *out) {
+  return get_int_or(p, nd, what, lo, hi, NULL, 0, out);
 }
 
 /* A positive finite number. */
@@ -206,10 +217,8 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
       int i = get_enum(p, v, "target.port_bits", port_words);
       if (i >= 0) t->port_bits = port_vals[i], port_loc = mark(p, v);
     } else if (!strcmp(key, "engine_plane_kb")) {
-      if (v->type == YAML_SCALAR_NODE && !strcmp(sval(v), "auto"))
-        t->engine_plane_kb = -1; /* hl_plan_seg chooses */
-      else
-        get_int(p, v, "target.engine_plane_kb", 0, 1 << 20, &t->engine_plane_kb);
+      /* auto (-1): hl_plan_seg chooses */
+      get_int_or(p, v, "target.engine_plane_kb", 0, 1 << 20, "auto", -1, &t->engine_plane_kb);
       plane_loc = mark(p, v);
     } else if (!strcmp(key, "clock_ns")) {
       get_pos_num(p, v, "target.clock_ns", &t->clock_ns);

@@ -269,7 +269,8 @@ START_TEST(engine_plane_kb) {
                    "(target.engine: shared, target.port_bits: 64 or 128)\n"
                    "net.yaml:3:20: error: target.engine_plane_kb needs the shared engine with wide ports "
                    "(target.engine: shared, target.port_bits: 64 or 128)\n"
-                   "net.yaml:4:20: error: target.engine_plane_kb must be an integer from 0 to 1048576\n");
+                   "net.yaml:4:20: error: target.engine_plane_kb must be an integer from 0 to 1048576 or "
+                   "'auto'\n");
 }
 END_TEST
 
