@@ -470,6 +470,7 @@ static HlPlan *plan_at(const Net *n, const CfgConfig *cfg, const bool *hw, const
     p->hw[l->id] = hw[l->id];
     hl_knobs(cfg, l, hl_wbytes(l), &p->k[l->id]);
     p->k[l->id].ident = p->steps && p->steps[l->id].ident;
+    p->k[l->id].plane_bytes = p->k[l->id].pb > 1 ? plane_kb * 1024 : 0;
     if (!p->hw[l->id] || inplace(p, l)) continue; /* in place: all zero */
     hl_estimate(l, &p->k[l->id], &p->e[l->id]);
     add_steps(p, l, &p->k[l->id], &p->e[l->id]);

@@ -38,6 +38,9 @@ typedef struct HlKnobs {
   bool ident;   /* the kernel's requantization is the identity (no
                    multiplier): known from the quantized plan only
                    (HlSteps.ident), else false */
+  int64_t plane_bytes; /* whole planes (target.engine_plane_kb as the
+                   plan resolved it, wide ports only; 0: off): Pooling
+                   buffers an input plane of at most this many bytes */
 } HlKnobs;
 
 /* Kinds the HLS templates implement (a hardware segment holds only these):

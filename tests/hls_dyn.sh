@@ -20,7 +20,8 @@
 # bytes), NET_pool64 with `port_bits: 64` alone (pooling's beats, the
 # convolutions per layer); NET_engine128 / NET_pool128 likewise with
 # `port_bits: 128` (16-byte chai_b128 beats), NET_plane128 with the engine,
-# `port_bits: 128` and `engine_plane_kb: 8` (docs/hls.md "Whole planes").
+# `port_bits: 128` and `engine_plane_kb: 8` (docs/hls.md "Whole planes"),
+# NET_plane64 the same with `port_bits: 64`.
 # NET may also be a test net with random
 # weights (chaicc-mkmodel --seed 1) and input: tests/kinds/NET.prototxt
 # or tests/nets/NET.prototxt.
@@ -212,6 +213,7 @@ printf 'target:\n  port_bits: 128\n' >"$T/pool128.yaml"
 # whole planes for the layers whose planes fit 8 KiB (resnet20: its 16x16
 # and 8x8 stages; lenet: conv2), rolling rows for the others
 printf 'target:\n  engine: shared\n  port_bits: 128\n  engine_plane_kb: 8\n' >"$T/plane128.yaml"
+printf 'target:\n  engine: shared\n  port_bits: 64\n  engine_plane_kb: 8\n' >"$T/plane64.yaml"
 printf 'target:\n  dsp_packing: true\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 5\n' >"$T/pack5.yaml"
 for n in $nets; do
   case $n in
@@ -224,6 +226,7 @@ for n in $nets; do
     *_engine128) net "$n" "${n%_engine128}" "$T/engine128.yaml" ;; # its 128-bit bursts
     *_pool128) net "$n" "${n%_pool128}" "$T/pool128.yaml" ;; # 128-bit pooling, per-layer convolutions
     *_plane128) net "$n" "${n%_plane128}" "$T/plane128.yaml" ;; # the engine's whole-plane bursts
+    *_plane64) net "$n" "${n%_plane64}" "$T/plane64.yaml" ;; # the same in 64-bit beats
     *) net "$n" "$n" ;;
   esac
 done

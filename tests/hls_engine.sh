@@ -5,7 +5,8 @@
 # `port_bits: 64` (8-byte beats; lenet's 28-wide rows start inside beats)
 # and `port_bits: 128` (16-byte chai_b128 beats), and on lenet and resnet20
 # with `port_bits: 128, engine_plane_kb: 8` (whole planes for some layers,
-# rolling rows for the others, both in one engine) (8-bit Xilinx):
+# rolling rows for the others, both in one engine; resnet20 also with
+# 64-bit ports, and with `engine_plane_kb: auto`) (8-bit Xilinx):
 #  * tests/lib/quant.sh's check with the engine config: the --target all
 #    program bit-identical to `chaicc run` (and to --target c), every
 #    segment testbench PASS (-Wall -Wextra -Werror), hls_check.py (subset
@@ -51,9 +52,11 @@ printf 'target:\n  port_bits: 128\n' >"$T/pool128.yaml"
 # 8 KiB, rolling rows for the others (as tests/hls_dyn.sh NET_plane128)
 printf 'target:\n  engine: shared\n  port_bits: 128\n  engine_plane_kb: 8\n' >"$T/plane128.yaml"
 printf 'target:\n  engine: shared\n  port_bits: 128\n  engine_plane_kb: auto\n' >"$T/auto128.yaml"
+printf 'target:\n  engine: shared\n  port_bits: 64\n  engine_plane_kb: 8\n' >"$T/plane64.yaml"
 
 for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resnet20_cifar10:w64 lenet_mnist:w128 \
-         resnet20_cifar10:w128 lenet_mnist:plane128 resnet20_cifar10:plane128 resnet20_cifar10:auto128; do
+         resnet20_cifar10:w128 lenet_mnist:plane128 resnet20_cifar10:plane128 resnet20_cifar10:auto128 \
+         resnet20_cifar10:plane64; do
   n=${c%:*} cfg=$T/engine.yaml
   [ "$c" != "$n" ] && cfg=$T/${c#*:}.yaml
   QFLAGS_EXTRA="" check "${c/:/_}" "$M/$n/deploy.prototxt" "$M/$n/weights.caffemodel" "$M/$n/ref/input.npy" Xilinx 8 "$cfg"
@@ -75,7 +78,7 @@ for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resn
     fail=1; continue
   fi
   echo "ok   $c: engine II 1 proven and bursts (--exact); $muls multipliers = info's $ne engine(s); $nconv calls = $nlay convolutions; $(tail -1 "$d/info" | sed 's/^resources: //')"
-  if [ "${c#*:}" = plane128 ]; then # both modes in one engine: the plane table holds 0s and 1s
+  if [ "${c#*:}" = plane128 ] || [ "${c#*:}" = plane64 ]; then # both modes in one engine: the plane table holds 0s and 1s
     pl=$(sed -n '/^static const int32_t [A-Za-z0-9_]*_d_plane\[[0-9]*\] = {$/,/^};$/p' "$H"/*_seg[0-9]*.c |
          sed '1d; $d' | tr -d ' \n')
     if [[ ",$pl," == *,0,* && ",$pl," == *,1,* ]]; then
@@ -114,7 +117,8 @@ done
 # the engine
 for c in tests/nets/pool_wide:w64 tests/nets/pool_wide:pool64 tests/kinds/rs_pool_stream:w64 \
          tests/kinds/rs_pool_stream:pool64 tests/nets/pool_wide:w128 tests/nets/pool_wide:pool128 \
-         tests/kinds/rs_pool_stream:w128 tests/kinds/rs_pool_stream:pool128; do
+         tests/kinds/rs_pool_stream:w128 tests/kinds/rs_pool_stream:pool128 tests/nets/pool_wide:plane128 \
+         tests/kinds/rs_pool_stream:plane128; do
   p=${c%:*}.prototxt n=$(basename "${c%:*}") k=${c#*:}
   if [ ! -f "$T/$n.npy" ]; then
     shape=$("$CHAICC" info "$p" | sed -n 's/^input  [^ ]* //p' | head -n 1)
@@ -135,6 +139,15 @@ for c in tests/nets/pool_wide:w64 tests/nets/pool_wide:pool64 tests/kinds/rs_poo
   else
     echo "ok   $n $k: $nw pooling functions on ${port/\\/} alone, II 1 proven and bursts (--exact)"
   fi
+  if [ "$k" = plane128 ]; then # whole planes: some pooling functions buffer the plane (pl), one burst each way
+    np=$(grep -c '_lx: for (int b = 0; b < [0-9]*; b++) {$' "$H"/*_seg[0-9]*.c | awk -F: '{s += $2} END {print s}')
+    npl=$(grep -c '^  [a-z0-9_]* pl\[[0-9]*\]\[[0-9]*\];$' "$H"/*_seg[0-9]*.c | awk -F: '{s += $2} END {print s}')
+    if [ "${npl:-0}" -ge 1 ]; then
+      echo "ok   $n $k: $npl pooling functions buffer whole planes ($np wide row / plane loads in all)"
+    else
+      echo "FAIL $n $k: no pooling function buffers a whole plane"; fail=1
+    fi
+  fi
 done
 
 # the dynamic check (counted per-iteration figures = the static ones)
@@ -142,9 +155,10 @@ if out=$(CHAI_DYN_KEEP=$T/dyn bash tests/hls_dyn.sh "$B" lenet_mnist_engine resn
            lenet_mnist_engine64 resnet20_cifar10_engine64 pool_wide_engine64 pool_wide_pool64 \
            rs_pool_stream_engine64 rs_pool_stream_pool64 lenet_mnist_engine128 resnet20_cifar10_engine128 \
            pool_wide_engine128 pool_wide_pool128 rs_pool_stream_engine128 rs_pool_stream_pool128 \
-           lenet_mnist_plane128 resnet20_cifar10_plane128 2>&1) &&
+           lenet_mnist_plane128 resnet20_cifar10_plane128 resnet20_cifar10_plane64 pool_wide_plane128 \
+           rs_pool_stream_plane128 2>&1) &&
    ! echo "$out" | grep -q '^FAIL'; then
-  echo "$out" | grep '_engine\|_pool64\|_pool128\|_plane128'
+  echo "$out" | grep '_engine\|_pool64\|_pool128\|_plane'
 else
   echo "FAIL dynamic check of the engine"; echo "$out" | grep -v '^ok' | head -8; fail=1
 fi
@@ -154,7 +168,7 @@ fi
 # suffix from which its counted table is named)
 for nb in lenet_mnist:64:w64:engine64 resnet20_cifar10:64:w64:engine64 lenet_mnist:128:w128:engine128 \
           resnet20_cifar10:128:w128:engine128 lenet_mnist:128:plane128:plane128 \
-          resnet20_cifar10:128:plane128:plane128; do
+          resnet20_cifar10:128:plane128:plane128 resnet20_cifar10:64:plane64:plane64; do
   IFS=: read -r n b cf dn <<<"$nb"
   i=$T/${n}_$cf.Xilinx8/info
   dy=$(ls "$T"/dyn/${n}_$dn.*.dyn 2>/dev/null | head -1)
@@ -222,4 +236,12 @@ for bits in 64 128; do
       "/^static void Q_pool_e(/,/^}\$/{/ARRAY_PARTITION variable=lb cyclic factor=$((2 * pb + 1)) dim=2/d}" 'FAIL .*Q_pool_e_ox .*proven'
   fi
 done
+# negative case on whole-plane pooling (pool_wide, 128-bit): pl without its
+# banks along the plane's rows puts a window's rows in one bank
+S=$(ls "$T"/pool_wide_plane128.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
+if [ -n "$S" ]; then
+  neg "whole-plane pooling's pl without its row banks" hls_ii.py \
+    '0,/ARRAY_PARTITION variable=pl cyclic factor=[0-9]* dim=1/{/ARRAY_PARTITION variable=pl cyclic factor=[0-9]* dim=1/d}' \
+    'FAIL .*_ox .*proven'
+fi
 exit $fail

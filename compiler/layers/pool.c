@@ -256,7 +256,7 @@ static int64_t pool_banks(const Layer *l, const HlKnobs *k, int64_t *lw) {
  * output row OB = hl_row_beats(OW) iterations of pb windows each, whose
  * first and last beats are read first (read-modify-write).  The m_axi
  * bytes are the bursts' beats and the outputs. */
-static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
+static void pool_rows_est(const Layer *l, const HlKnobs *k, HlEst *e) {
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
   const rt_pool_param *p = &l->p.pool;
   int64_t H = in->d[2], W = in->d[3], OH = out->d[2], OW = out->d[3];
@@ -286,6 +286,56 @@ static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   e->dsp = k->ident ? 0 : 3 * pb; /* a requantization per lane (3 DSP48s) */
   int64_t lw, f = pool_banks(l, k, &lw);
   e->bram18k = hl_bram18k(kh * lw, 8, kh * f);
+}
+
+/* The plane form's cycles per layer (templates/hls/pool.lua): per plane
+ * one burst of H*W bytes, OH rows of ceil(OW/pb) window beats into the
+ * output plane at the II, one burst of OH*OW bytes. */
+static int64_t plane_cycles(const Layer *l, const HlKnobs *k) {
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  int64_t OH = out->d[2], OW = out->d[3];
+  return in->d[0] * in->d[1] *
+         (hl_row_beats(in->d[2] * in->d[3], k->pb) + pool_ii(l, k) * OH * hl_cdiv(OW, k->pb) +
+          hl_row_beats(OH * OW, k->pb));
+}
+
+/* Whether pooling layer l buffers whole planes (templates/hls/pool.lua's
+ * plane form; wide ports with k->plane_bytes, docs/hls.md "Whole planes"):
+ * not global, its input and output planes each fit k->plane_bytes, and
+ * the plane form takes fewer cycles than the rows (pool_rows_est).  *khb
+ * gets the banks along the plane's rows: KH (a window's rows), and at
+ * least the rows one pb-byte beat of the plane can span. */
+static bool pool_plane(const Layer *l, const HlKnobs *k, int64_t *khb) {
+  const rt_pool_param *p = &l->p.pool;
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  int64_t W = in->d[3], span = k->pb > 1 ? hl_cdiv(k->pb - 1, W) + 1 : 1;
+  *khb = p->kh > span ? p->kh : span;
+  if (k->pb <= 1 || k->plane_bytes <= 0 || p->global || in->d[2] * W > k->plane_bytes ||
+      out->d[2] * out->d[3] > k->plane_bytes)
+    return false;
+  HlEst r = {0};
+  pool_rows_est(l, k, &r);
+  return plane_cycles(l, k) < r.cycles;
+}
+
+/* Pooling's loops (pool_rows_est, or the plane form: the m_axi bytes are
+ * its two bursts' beats, the drain's first and last beats read first). */
+static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
+  int64_t khb;
+  if (!pool_plane(l, k, &khb)) {
+    pool_rows_est(l, k, e);
+    return;
+  }
+  const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
+  int64_t H = in->d[2], W = in->d[3], OH = out->d[2], OW = out->d[3], NC = in->d[0] * in->d[1];
+  int64_t pdb = hl_row_beats(OH * OW, k->pb), lw, f = pool_banks(l, k, &lw);
+  e->ii = pool_ii(l, k);
+  e->cycles = plane_cycles(l, k);
+  e->pb = k->pb;
+  e->rd_fm = k->pb * NC * (hl_row_beats(H * W, k->pb) + (pdb > 1 ? 2 : 1));
+  e->wr_fm = k->pb * NC * pdb;
+  e->dsp = k->ident ? 0 : 3 * k->pb; /* a requantization per lane (3 DSP48s) */
+  e->bram18k = hl_bram18k(H * lw, 8, khb * f) + hl_bram18k(OH * OW, 8, k->pb);
 }
 
 /* ---- fixed-point emitters (emit_fx.h, emit_hls.h) ---- */
@@ -337,6 +387,15 @@ static const char *pool_hls_fn(EhFn *f, const Layer *l, const void *param) {
   lh_set_int(h, "RB", hl_row_beats(W, k.pb)), lh_set_int(h, "VB", hl_cdiv(W, k.pb));
   lh_set_int(h, "OB", hl_row_beats(out->d[3], k.pb));
   lh_set_bool(h, "stream", pool_stream(l, &ye));
+  int64_t khb;
+  bool plane = k.pb > 1 && pool_plane(l, &k, &khb);
+  lh_set_bool(h, "plane", plane);
+  if (plane) {
+    lh_set_int(h, "KHB", khb);
+    lh_set_int(h, "PRB", hl_row_beats((int64_t)H * W, k.pb));
+    lh_set_int(h, "OBP", hl_cdiv(out->d[3], k.pb));
+    lh_set_int(h, "PDB", hl_row_beats((int64_t)out->d[2] * out->d[3], k.pb));
+  }
   lh_set_int(h, "YE", ye);
   lh_set_int(h, "KL", kh - 1 - (g ? 0 : p->g.ph)); /* row y ends output row (y - KL) / SH */
   return eh_fn_render(f, "hls/pool");

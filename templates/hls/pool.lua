@@ -25,12 +25,18 @@
 -- (unrolled) and writing the beat (its first and last read back first, so
 -- the bytes outside the row are written unchanged); lb has LBF banks
 -- along the row (the columns the PB windows address) and LW >= W columns.
+-- The plane form (t.plane: wide ports with whole planes, docs/hls.md
+-- "Whole planes") loads each plane as one burst of H*W bytes into pl
+-- (KHB banks along its rows, LBF along the columns), computes every
+-- output row's PB windows per iteration into the output plane po, and
+-- drains po as one burst of OH*OW bytes.
 local lib = import("hls/lib")
 
 -- The window of output (oy, ox) into `r` (MAX or AVE over its taps
 -- inside the input), its lines indented by 6 spaces + pad.
 local function window(t, pad)
   local F = t.fn
+  local src = t.plane and "CHAI_R(pl, [iy][ix])" or "CHAI_R(lb, [ky][ix])"
   local s = {}
   s[#s + 1] = ([[
       int hs = oy * %d - %d, ws = ox * %d - %d;
@@ -55,8 +61,8 @@ local function window(t, pad)
         %s_kx: for (int kx = 0; kx < %d; kx++) {
           const int iy = oy * %d - %d + ky, ix = ox * %d - %d + kx;
           if (iy < hs || iy >= he || ix < ws || ix >= we) continue;
-          const int32_t v = CHAI_R(lb, [ky][ix]);
-]]):format(F, t.KH, F, t.KW, t.SH, t.PH, t.SW, t.PW)
+          const int32_t v = %s;
+]]):format(F, t.KH, F, t.KW, t.SH, t.PH, t.SW, t.PW, src)
   s[#s + 1] = t.ave and "          sum += v;\n" or "          if (v > m) m = v;\n"
   s[#s + 1] = "        }\n      }\n"
   if t.ave then
@@ -92,11 +98,48 @@ local function wide_out(t, v)
     val = "q"})
 end
 
+-- The plane form: per plane p, the load burst into pl, the window beats
+-- into po, the drain burst of po.
+local function render_plane(t, s)
+  local F, PB = t.fn, t.PB
+  s[#s + 1] = ("  %s pl[%d][%d];\n"):format(t.xt[1], t.H, t.LW)
+  s[#s + 1] = lib.pragma("", ("ARRAY_PARTITION variable=pl cyclic factor=%d dim=1"):format(t.KHB))
+  s[#s + 1] = lib.pragma("", ("ARRAY_PARTITION variable=pl cyclic factor=%d dim=2"):format(t.LBF))
+  s[#s + 1] = ("  int8_t po[%d];\n"):format(t.OH * t.OW)
+  s[#s + 1] = lib.pragma("", ("ARRAY_PARTITION variable=po cyclic factor=%d dim=1"):format(PB))
+  s[#s + 1] = ("CHAI_ARRAY2(pl, %d, CHAI_CYCLIC, %d, %d, CHAI_CYCLIC, %d)\n"):format(t.H, t.KHB, t.LW, t.LBF)
+  s[#s + 1] = ("CHAI_ARRAY1(po, %d, CHAI_CYCLIC, %d)\n"):format(t.OH * t.OW, PB)
+  s[#s + 1] = ("%s_p: for (int p = 0; p < %d; p++) {\n"):format(F, t.NC)
+  s[#s + 1] = "  {\n" -- the load's a, s, nb in their own scope (the drain has its own)
+  s[#s + 1] = lib.row_load(t, {ind = "    ", head = ("    %s_lx: for (int b = 0; b < %d; b++) {\n"):format(F, t.PRB),
+    label = F .. "_lx", port = t.pfm, addr = ("%d + p * %d"):format(t.XO, t.H * t.W),
+    n = tostring(t.H * t.W), store = function(ind, e)
+      return ("%s%s = %s;\n"):format(ind, lib.acc("W", "pl", ("[x / %d][x %% %d]"):format(t.W, t.W)), e)
+    end, block = true})
+  s[#s + 1] = "  }\n"
+  local v = t.ident and ("fx_sat(r, %d, %d)"):format(t.qmin, t.qmax) or lib.req(t, "r", t.M, t.sh)
+  s[#s + 1] = ("  %s_oy: for (int oy = 0; oy < %d; oy++) {\n"):format(F, t.OH)
+  s[#s + 1] = ("    %s_ox: for (int b = 0; b < %d; b++) {\n"):format(F, t.OBP)
+  s[#s + 1] = lib.pipeline("", "      ", F .. "_ox", t.II)
+  s[#s + 1] = ("      %s_ox_k: for (int k = 0; k < %d; k++) {\n"):format(F, PB)
+  s[#s + 1] = ("        const int ox = %d * b + k;\n        if (ox < %d) {\n"):format(PB, t.OW)
+  s[#s + 1] = window(t, "    ")
+  s[#s + 1] = ("          %s = (int8_t)%s;\n        }\n      }\n    }\n  }\n"):format(
+      lib.acc("W", "po", ("[oy * %d + ox]"):format(t.OW)), v)
+  s[#s + 1] = "  {\n"
+  s[#s + 1] = lib.row_write(t, {ind = "    ", head = ("    %s_dx: for (int b = 0; b < %d; b++) {\n"):format(F, t.PDB),
+    label = F .. "_dx", ii = 1, port = t.pfm, addr = ("%d + p * %d"):format(t.YO, t.OH * t.OW),
+    n = tostring(t.OH * t.OW), v = "o", x = "x", val = lib.acc("R", "po", "[x]")})
+  s[#s + 1] = "    }\n  }\n}\n}\n"
+  return table.concat(s)
+end
+
 function render(t)
   local F = t.fn
   local sig = lib.signature(t)
   if t.PB > 1 then sig = ("static void %s(%s *%s)"):format(F, t.bt, t.pfm) end
   local s = {lib.header(t), sig, " {\n"}
+  if t.plane and t.PB > 1 then return render_plane(t, s) end
   -- the line buffer: the window's KH input rows, KH x LBF banks (a window
   -- reads one word of each; wide: the PB windows of a beat, and a loaded
   -- beat's PB bytes)
