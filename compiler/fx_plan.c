@@ -8,7 +8,6 @@
 #include "hls.h"
 #include "quant.h"
 
-
 /* Appends a buffer of n codes of bw bits; returns its index. */
 static int new_buf(FpPlan *p, int bw, int64_t n) {
   if (p->nbuf == p->capbuf) {
@@ -204,7 +203,8 @@ static void concat_inplace(FpPlan *p) {
 int fp_plan(FpPlan *p, Net *n, const QsNet *qn, Arena *ar, const char *prefix, bool sw) {
   memset(p, 0, sizeof *p);
   p->n = n, p->qn = qn, p->ar = ar, p->sw = sw;
-  int mid = ir_layer_ids(n) > 0 ? ir_layer_ids(n) - 1 : 0;
+  int mid = ir_layer_ids(n) - 1; /* the largest Layer.id (0 without layers) */
+  if (mid < 0) mid = 0;
   p->bbuf = ar_array(ar, (size_t)n->nblob + 1, sizeof(int));
   for (int i = 0; i < n->nblob; i++) p->bbuf[i] = -1;
   p->cvbuf = ar_array(ar, (size_t)mid + 1, sizeof(int *));

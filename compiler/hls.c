@@ -516,11 +516,8 @@ HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const in
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
     if (!hw[l->id] || !hl_engine_on(cfg, l)) continue;
-    const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
-    int64_t hw_in = in->d[2] * in->d[3], o = out->d[1] * out->d[2] * out->d[3];
-    int64_t a = hl_cdiv(in->d[1], ip) * ip * hw_in, b = in->d[1] * hw_in;
-    kb[nk++] = hl_cdiv(a > o ? a : o, 1024);
-    kb[nk++] = hl_cdiv(b > o ? b : o, 1024);
+    kb[nk++] = hl_cdiv(hl_engine_plane_need(l, ip), 1024);
+    kb[nk++] = hl_cdiv(hl_engine_plane_need(l, 1), 1024);
   }
   qsort(kb, (size_t)nk, sizeof *kb, cmp_i64);
   HlPlan *best = NULL;

@@ -198,6 +198,10 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n);
  * output row) and the output buffer all OH rows (one burst of OH*OW bytes
  * per output channel after the last). */
 bool hl_engine_plane(const HlEngine *g, const Layer *l);
+/* The bytes per image layer l's whole planes need on an engine of ip
+ * input lanes: the larger of its input (channels padded to ip) and its
+ * output (hl_engine_plane's test, engine_plane_kb auto's candidates). */
+int64_t hl_engine_plane_need(const Layer *l, int64_t ip);
 /* Layer l's loops on engine g at their proven IIs (all 1): cycles, bytes
  * through the ports, MACs; no resources (hl_engine_res counts them once). */
 void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e);
@@ -209,6 +213,10 @@ int64_t hl_engine_span(const rt_conv_param *p);
  * at any byte in pb-byte beats: n when pb is 1, else ceil((n + pb - 1) /
  * pb) (the covering beats of the worst start; the loop's trip count). */
 int64_t hl_row_beats(int64_t n, int pb);
+/* The beats a wide row write of `beats` beats reads back first (its first
+ * and last, one when they are the same beat: the neighbours' bytes are
+ * written back unchanged). */
+int64_t hl_rmw_reads(int64_t beats);
 /* The wide m_axi ports of pb-byte beats (target.port_bits 64 / 128, pb 8 /
  * 16): "fm64" / "wts64" or "fm128" / "wts128" (wts: the weight port). */
 const char *hl_beat_port(int pb, bool wts);

@@ -32,12 +32,15 @@ static int64_t roll_loads(const rt_conv_param *p, int64_t H, int64_t OH) {
   return n;
 }
 
-bool hl_engine_plane(const HlEngine *g, const Layer *l) {
-  if (g->plane_bytes <= 0 || g->pb <= 1) return false;
+int64_t hl_engine_plane_need(const Layer *l, int64_t ip) {
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
-  int64_t ip = g->ip > 0 ? g->ip : 1;
-  return hl_cdiv(in->d[1], ip) * ip * in->d[2] * in->d[3] <= g->plane_bytes &&
-         out->d[1] * out->d[2] * out->d[3] <= g->plane_bytes;
+  if (ip < 1) ip = 1;
+  int64_t a = hl_cdiv(in->d[1], ip) * ip * in->d[2] * in->d[3], o = out->d[1] * out->d[2] * out->d[3];
+  return a > o ? a : o;
+}
+
+bool hl_engine_plane(const HlEngine *g, const Layer *l) {
+  return g->plane_bytes > 0 && g->pb > 1 && hl_engine_plane_need(l, g->ip) <= g->plane_bytes;
 }
 
 /* l's geometry on engine g (IP x OP lanes; g NULL: 1 x 1, no planes). */
@@ -95,6 +98,8 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
 
 int64_t hl_row_beats(int64_t n, int pb) { return pb > 1 ? hl_cdiv(n + pb - 1, pb) : n; }
 
+int64_t hl_rmw_reads(int64_t beats) { return beats > 1 ? 2 : 1; }
+
 const char *hl_beat_port(int pb, bool wts) {
   if (pb > 8) return wts ? "wts128" : "fm128";
   return wts ? "wts64" : "fm64";
@@ -129,7 +134,7 @@ void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
   e->wr_fm = pb * drain;
   /* wide drain: each row reads its first and last beat to keep the bytes
    * of its neighbours (one read when they are the same beat) */
-  if (pb > 1) e->rd_fm += pb * rows * (drain / rows > 1 ? 2 : 1);
+  if (pb > 1) e->rd_fm += pb * rows * hl_rmw_reads(drain / rows);
   e->bytes_wts = pb * wb;
   e->bursts[0] = wb, e->bursts[1] = lb, e->bursts[2] = drain;
   e->runs[0] = 1, e->runs[1] = q.N * q.C * (q.plane ? 1 : q.loads), e->runs[2] = rows;

@@ -281,7 +281,7 @@ static void pool_rows_est(const Layer *l, const HlKnobs *k, HlEst *e) {
   e->wr_fm = pb * NC * OH * ob;
   if (pb > 1) {
     e->pb = pb;
-    e->rd_fm += pb * NC * OH * (ob > 1 ? 2 : 1);
+    e->rd_fm += pb * NC * OH * hl_rmw_reads(ob);
   }
   e->dsp = k->ident ? 0 : 3 * pb; /* a requantization per lane (3 DSP48s) */
   int64_t lw, f = pool_banks(l, k, &lw);
@@ -332,7 +332,7 @@ static void pool_hls_estimate(const Layer *l, const HlKnobs *k, HlEst *e) {
   e->ii = pool_ii(l, k);
   e->cycles = plane_cycles(l, k);
   e->pb = k->pb;
-  e->rd_fm = k->pb * NC * (hl_row_beats(H * W, k->pb) + (pdb > 1 ? 2 : 1));
+  e->rd_fm = k->pb * NC * (hl_row_beats(H * W, k->pb) + hl_rmw_reads(pdb));
   e->wr_fm = k->pb * NC * pdb;
   e->dsp = k->ident ? 0 : 3 * k->pb; /* a requantization per lane (3 DSP48s) */
   e->bram18k = hl_bram18k(H * lw, 8, khb * f) + hl_bram18k(OH * OW, 8, k->pb);
