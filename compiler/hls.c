@@ -165,6 +165,38 @@ static void sum_plan(const Net *n, HlPlan *p) {
 /* Whether plan p has hardware layer l done in place (HlSteps.inplace). */
 static bool inplace(const HlPlan *p, const Layer *l) { return p->steps && p->steps[l->id].inplace; }
 
+/* Where a segment's cycles go in engine mode (info --hls's split line):
+ * the engine layers' MAC loop (and what it would take at full IP x OP
+ * lanes), accumulator init + output stage, the three bursts, conversion
+ * steps and the time a memory-bound layer adds; the other kinds' time.
+ * The parts add up to the segment's total. */
+typedef struct Split {
+  int eng;                                   /* engine layers seen */
+  int64_t mac, full, stage, b[3], steps, excess, other;
+} Split;
+
+static void split_add(const HlPlan *p, const Layer *l, Split *sp) {
+  const HlEst *e = &p->e[l->id];
+  if (!p->eng || p->eng[l->id] < 0) {
+    sp->other += e->time;
+    return;
+  }
+  sp->eng++;
+  sp->mac += e->mac_loop, sp->stage += e->stage, sp->full += e->mac_full;
+  for (int k = 0; k < 3; k++) sp->b[k] += e->bursts[k];
+  sp->steps += e->cycles - e->mac_loop - e->stage - e->bursts[0] - e->bursts[1] - e->bursts[2];
+  sp->excess += e->time - e->cycles;
+}
+
+static void print_split(FILE *f, int seg, const Split *sp) {
+  fprintf(f, "     segment %d split: MAC loop %lld (%lld at full lanes), init + output stage %lld, "
+             "bursts %lld + %lld + %lld, conversion steps %lld, memory-bound excess %lld, other "
+             "kinds %lld\n",
+          seg, (long long)sp->mac, (long long)sp->full, (long long)sp->stage, (long long)sp->b[0],
+          (long long)sp->b[1], (long long)sp->b[2], (long long)sp->steps, (long long)sp->excess,
+          (long long)sp->other);
+}
+
 /* Layer l's conversion and post-op steps (HlSteps) on top of its kernel's
  * estimate e: one element per iteration at the layer's II (elem.lua with
  * one lane), each element read and written once, 3 DSPs per step (its
@@ -598,8 +630,9 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
           "layer", "type", "II", "IP", "OP", "wts", "MACs", "compute", "memory", "bound", "DSP",
           "BRAM18K", "URAM", "MAC/c");
   int seg = -1, prev_hw = 0;
-  int64_t tot = 0, maxdsp = 0, allmacs = 0;
+  int64_t tot = 0, maxdsp = 0, allmacs = 0, lanes = 0;
   HlEst s = {0};
+  Split sp = {0};
   for (int i = 0; i <= n->nlayer; i++) {
     const Layer *l = i < n->nlayer ? n->layers[i] : NULL;
     if (l && (l->dead || lk_is(l->kind, LKF_SOURCE))) continue;
@@ -611,17 +644,19 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
               seg, (long long)s.macs, (long long)s.time, (double)s.time * clk * 1e-6,
               (long long)s.cycles, (long long)s.mem_cycles, (long long)s.dsp, (long long)s.bram18k,
               (long long)s.uram);
-      tot += s.time;
+      if (sp.eng) print_split(f, seg, &sp);
+      tot += s.time, lanes += sp.full;
     }
     if (!l) break;
     if (!h) {
       prev_hw = 0;
       continue;
     }
-    if (!prev_hw) seg++, memset(&s, 0, sizeof s);
+    if (!prev_hw) seg++, memset(&s, 0, sizeof s), memset(&sp, 0, sizeof sp);
     prev_hw = 1;
     const HlKnobs *k = &pl->k[l->id];
     const HlEst *e = &pl->e[l->id];
+    split_add(pl, l, &sp);
     s.cycles += e->cycles, s.dsp += e->dsp, s.macs += e->macs, s.bram18k += e->bram18k;
     s.uram += e->uram, s.time += e->time, s.mem_cycles += e->mem_cycles;
     if (e->dsp > maxdsp) maxdsp = e->dsp;
@@ -638,6 +673,10 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
              "%.1f fps at %.1f MHz\n",
           seg + 1, (long long)pl->tot.macs, (long long)allmacs, (long long)tot,
           (double)tot * clk * 1e-6, tot ? 1e9 / ((double)tot * clk) : 0.0, 1e3 / clk);
+  if (pl->neng)
+    fprintf(f, "lane bound: %lld cycles = %.1f fps (the segments' MAC loops at full IP x OP lanes "
+               "and nothing else taking time: the most this plan's engines can give)\n",
+            (long long)lanes, lanes ? 1e9 / ((double)lanes * clk) : 0.0);
   if (pl->plane_auto)
     fprintf(f, "planes: engine_plane_kb auto: %lld KiB (the fastest plan that fits of %d caps tried)\n",
             (long long)pl->plane_kb, pl->plane_auto);

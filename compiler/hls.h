@@ -69,6 +69,12 @@ typedef struct HlEst {
                         and drain bursts (included in cycles) */
   int64_t runs[3];   /* ... and how many bursts each (runs of the burst
                         loop: each pays the DDR latency, not counted) */
+  int64_t mac_loop;  /* the shared engine: cycles of its MAC loop (included
+                        in cycles; hls.c's split line) */
+  int64_t stage;     /* ... and of its accumulator init and output stage */
+  int64_t mac_full;  /* ... and the MAC loop's cycles if every iteration
+                        used all IP x OP lanes: the in-input taps' MACs over
+                        IP*OP (padding taps are skipped, not counted) */
   int pb;            /* bytes per m_axi beat (0 or 1: 8-bit ports; the
                         shared engine's with port_bits 64 / 128: 8 / 16; rd_fm, wr_fm,
                         bytes_wts are then whole beats) */

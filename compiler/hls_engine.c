@@ -142,8 +142,10 @@ void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
    * per tap inside the input (rows x cols (pixel, tap) pairs; the code
    * skips the others) the MAC loop (NT*NICT), the output stage (NT*OP/R);
    * the drain bursts */
-  e->cycles = wb + lb + q.N * q.OH * q.OW * (nt + nt * g->op / g->r) + q.N * q.rows * q.cols * nt * q.NICT +
-              drain;
+  e->stage = q.N * q.OH * q.OW * (nt + nt * g->op / g->r);
+  e->mac_loop = q.N * q.rows * q.cols * nt * q.NICT;
+  e->mac_full = hl_cdiv(q.N * q.rows * q.cols * q.OC * q.ICG, (int64_t)g->ip * g->op);
+  e->cycles = wb + lb + e->stage + e->mac_loop + drain;
   e->macs = q.N * q.OH * q.OW * q.OC * q.ICG * q.taps;
 }
 

@@ -20,6 +20,10 @@
 #    config;
 #  * 64- and 128-bit ports: the burst beats the testbench counts (every
 #    layer once) equal info's estimate of them;
+#  * info's split line: the MAC loop and init + output stage iterations
+#    the testbench counts equal it; on GoogLeNet (googlenet_plane.yaml)
+#    each segment's parts add up to its total and the lane bound is the
+#    sum of the MAC loops at full lanes;
 #  * 64-bit pooling (docs/hls.md "Pooling"): tests/nets/pool_wide and
 #    tests/kinds/rs_pool_stream (random weights, chaicc-mkmodel --seed 1)
 #    with `port_bits: 64` and `128`, with the engine and without (per-layer
@@ -181,7 +185,38 @@ for nb in lenet_mnist:64:w64:engine64 resnet20_cifar10:64:w64:engine64 lenet_mni
   else
     echo "FAIL $n $cf: burst beats counted ($cnt) differ from the estimate's ($est)"; fail=1
   fi
+  # info's split line: the MAC loop's and the init + output stage's cycles
+  # are the iterations the testbench ran in those loops (II 1)
+  sp=$(sed -n 's/^     segment 0 split: MAC loop \([0-9]*\) ([0-9]* at full lanes), init + output stage \([0-9]*\),.*/\1 \2/p' "$i")
+  cnt=$(for l in "mac" "init|out"; do awk -v l="_conv_($l)\$" '$1 == "loop" && $2 ~ l {s += $4} END {printf "%d ", s}' "$dy"; done)
+  if [ -n "$sp" ] && [ "$sp " = "$cnt" ]; then
+    echo "ok   $n $cf: MAC loop and init + output stage iterations counted = info's split line ($sp)"
+  else
+    echo "FAIL $n $cf: MAC loop / init + output stage counted ($cnt) differ from the split line ($sp)"; fail=1
+  fi
 done
+# the split lines add up to their segment's total, and the lane bound is the
+# sum of the MAC loops at full lanes (GoogLeNet, three engines, whole planes)
+"$CHAICC" info bench/googlenet_v1.prototxt --hls --config bench/googlenet_plane.yaml >"$T/gsplit" 2>&1
+if out=$(python3 - "$T/gsplit" <<'PYEOF'
+import re, sys
+t = open(sys.argv[1]).read()
+tot = {int(a): int(b) for a, b in re.findall(r'^     segment (\d+) total: \d+ MACs, (\d+) cycles', t, re.M)}
+sp = re.findall(r'^     segment (\d+) split: MAC loop (\d+) \((\d+) at full lanes\), init \+ output stage (\d+), '
+                r'bursts (\d+) \+ (\d+) \+ (\d+), conversion steps (\d+), memory-bound excess (\d+), other kinds (\d+)$', t, re.M)
+assert len(sp) == len(tot) == 3, (len(sp), len(tot))
+full = 0
+for r in sp:
+    v = [int(x) for x in r]
+    assert v[2] <= v[1], 'full lanes above the loop: %s' % (r,)
+    assert sum(v[1:2] + v[3:]) == tot[v[0]], 'segment %d: parts %d, total %d' % (v[0], sum(v[1:2] + v[3:]), tot[v[0]])
+    full += v[2]
+lb = re.search(r'^lane bound: (\d+) cycles = ([0-9.]+) fps', t, re.M)
+assert lb and int(lb.group(1)) == full, (lb and lb.group(1), full)
+print('3 segments add up; lane bound %s cycles = %s fps' % (lb.group(1), lb.group(2)))
+PYEOF
+); then echo "ok   googlenet_plane split lines: $out"
+else echo "FAIL googlenet_plane split lines: $out"; fail=1; fi
 
 # negative cases on lenet's engine
 S=$(ls "$T"/lenet_mnist.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)
