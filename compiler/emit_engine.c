@@ -43,9 +43,25 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
     const rt_conv_param *c = &p->g;
     const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
     int C = in->d[1], OC = out->d[1], G = c->group > 0 ? c->group : 1;
-    int ICG = C / G, OCG = OC / G, NICT = (ICG + IP - 1) / IP, NOCT = (OCG + OP - 1) / OP;
+    int ICG = C / G, OCG = OC / G;
+    /* k groups bundled into one of the engine's (hl_engine_bundle): the
+     * weights of k*ICG x k*OCG channels, zero across the original groups */
+    int k = (int)hl_engine_bundle(G, ICG, OCG, IP, OP);
+    rt_conv_param cb = *c;
+    const int16_t *src = p->w;
+    if (k > 1) {
+      int taps = c->kh * c->kw;
+      int16_t *wb = ar_array(ar, (size_t)OC * (size_t)(k * ICG) * (size_t)taps, sizeof *wb);
+      for (int o = 0; o < OC; o++)
+        for (int i = 0; i < ICG; i++)
+          for (int t = 0; t < taps; t++)
+            wb[((size_t)o * (size_t)(k * ICG) + (size_t)((o / OCG) % k * ICG + i)) * (size_t)taps + (size_t)t] =
+                p->w[((size_t)o * (size_t)ICG + (size_t)i) * (size_t)taps + (size_t)t];
+      G /= k, ICG *= k, OCG *= k, cb.group = G, src = wb;
+    }
+    int NICT = (ICG + IP - 1) / IP, NOCT = (OCG + OP - 1) / OP;
     int64_t nw;
-    int16_t *w = hl_conv_weights(ar, c, C, OC, p->w, IP, OP, true, false, &nw);
+    int16_t *w = hl_conv_weights(ar, &cb, C, OC, src, IP, OP, true, false, &nw);
     int8_t *w8 = ar_array(ar, (size_t)nw, 1);
     for (int64_t k = 0; k < nw; k++) w8[k] = (int8_t)w[k];
     int64_t wo = eh_fn_add_wts(f, w8, nw);

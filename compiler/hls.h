@@ -239,6 +239,15 @@ int64_t hl_engine_muls(const HlEngine *g);
  * BRAM18Ks of its buffers and tables. */
 void hl_engine_res(const HlEngine *g, HlEst *e);
 
+/* Groups the engine runs together (docs/hls.md "Grouped and depthwise
+ * layers"): a convolution of G groups of ICG inputs and OCG outputs runs
+ * on IP x OP lanes as G/k groups of k*ICG x k*OCG channels whose weights
+ * are zero across the original groups (the sums are unchanged); k is the
+ * divisor of G with the fewest MAC loop iterations per (pixel, tap),
+ * G/k * ceil(k*ICG/IP) * ceil(k*OCG/OP), the smallest on ties (1 for a
+ * dense layer). */
+int64_t hl_engine_bundle(int64_t G, int64_t ICG, int64_t OCG, int ip, int op);
+
 /* Convolution weights (codes src, OC x C/G x KH x KW of geometry p, C
  * input and OC output channels) reordered into
  * IP x OP words, channels padded with zeros: axi ([g][oct][ky][kx][ict]

@@ -11,6 +11,8 @@ bool hl_engine_on(const CfgConfig *cfg, const Layer *l) {
 /* The geometry of convolution l as the engine sees it. */
 typedef struct Geo {
   int64_t N, C, H, W, OC, OH, OW, G, ICG, OCG, KH, KW, NICT, NOCT, taps, rows, cols, span, loads;
+  int64_t k;  /* groups bundled per engine group (hl_engine_bundle): G,
+                 ICG, OCG above are the engine's (G/k, k*ICG, k*OCG) */
   bool plane; /* hl_engine_plane */
 } Geo;
 
@@ -43,6 +45,16 @@ bool hl_engine_plane(const HlEngine *g, const Layer *l) {
   return g->plane_bytes > 0 && g->pb > 1 && hl_engine_plane_need(l, g->ip) <= g->plane_bytes;
 }
 
+int64_t hl_engine_bundle(int64_t G, int64_t ICG, int64_t OCG, int ip, int op) {
+  int64_t best = 1, bc = -1;
+  for (int64_t k = 1; k <= G; k++) {
+    if (G % k) continue;
+    int64_t c = G / k * hl_cdiv(k * ICG, ip) * hl_cdiv(k * OCG, op);
+    if (bc < 0 || c < bc) bc = c, best = k;
+  }
+  return best;
+}
+
 /* l's geometry on engine g (IP x OP lanes; g NULL: 1 x 1, no planes). */
 static void geo(const Layer *l, const HlEngine *g, Geo *q) {
   int ip = g ? g->ip : 1, op = g ? g->op : 1;
@@ -52,6 +64,8 @@ static void geo(const Layer *l, const HlEngine *g, Geo *q) {
   q->OC = out->d[1], q->OH = out->d[2], q->OW = out->d[3];
   q->G = p->group > 0 ? p->group : 1;
   q->ICG = q->C / q->G, q->OCG = q->OC / q->G, q->KH = p->kh, q->KW = p->kw;
+  q->k = g ? hl_engine_bundle(q->G, q->ICG, q->OCG, ip, op) : 1;
+  q->G /= q->k, q->ICG *= q->k, q->OCG *= q->k;
   q->NICT = hl_cdiv(q->ICG, ip), q->NOCT = hl_cdiv(q->OCG, op), q->taps = q->KH * q->KW;
   q->rows = hl_fill_rows(p, q->H, q->OH, false); /* (pixel, tap) rows inside the input */
   q->span = hl_engine_span(p), q->loads = roll_loads(p, q->H, q->OH); /* engine.lua's _lk loop */
@@ -62,9 +76,9 @@ static void geo(const Layer *l, const HlEngine *g, Geo *q) {
 
 void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
   int64_t icg = 1, ocg = 1;
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n; i++) { /* the lanes' largest use, groups bundled */
     Geo q;
-    geo(ls[i], NULL, &q);
+    geo(ls[i], g, &q);
     if (q.ICG > icg) icg = q.ICG;
     if (q.OCG > ocg) ocg = q.OCG;
   }
@@ -144,9 +158,9 @@ void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
    * the drain bursts */
   e->stage = q.N * q.OH * q.OW * (nt + nt * g->op / g->r);
   e->mac_loop = q.N * q.rows * q.cols * nt * q.NICT;
-  e->mac_full = hl_cdiv(q.N * q.rows * q.cols * q.OC * q.ICG, (int64_t)g->ip * g->op);
+  e->mac_full = hl_cdiv(q.N * q.rows * q.cols * q.OC * (q.ICG / q.k), (int64_t)g->ip * g->op);
   e->cycles = wb + lb + e->stage + e->mac_loop + drain;
-  e->macs = q.N * q.OH * q.OW * q.OC * q.ICG * q.taps;
+  e->macs = q.N * q.OH * q.OW * q.OC * (q.ICG / q.k) * q.taps;
 }
 
 int64_t hl_engine_muls(const HlEngine *g) {

@@ -20,6 +20,10 @@
 #    config;
 #  * 64- and 128-bit ports: the burst beats the testbench counts (every
 #    layer once) equal info's estimate of them;
+#  * grouped and depthwise layers bundled on the engine (yoloface50k_dw
+#    with 128-bit ports, with and without auto planes; tests/nets/cg_conv with the engine, packed,
+#    with planes, and in the dynamic check): the same checks, and the
+#    bundled channels per group in the descriptor;
 #  * info's split line: the MAC loop and init + output stage iterations
 #    the testbench counts equal it; on GoogLeNet (googlenet_plane.yaml)
 #    each segment's parts add up to its total and the lane bound is the
@@ -60,7 +64,7 @@ printf 'target:\n  engine: shared\n  port_bits: 64\n  engine_plane_kb: 8\n' >"$T
 
 for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resnet20_cifar10:w64 lenet_mnist:w128 \
          resnet20_cifar10:w128 lenet_mnist:plane128 resnet20_cifar10:plane128 resnet20_cifar10:auto128 \
-         resnet20_cifar10:plane64; do
+         resnet20_cifar10:plane64 yoloface50k_dw:w128 yoloface50k_dw:auto128; do
   n=${c%:*} cfg=$T/engine.yaml
   [ "$c" != "$n" ] && cfg=$T/${c#*:}.yaml
   QFLAGS_EXTRA="" check "${c/:/_}" "$M/$n/deploy.prototxt" "$M/$n/weights.caffemodel" "$M/$n/ref/input.npy" Xilinx 8 "$cfg"
@@ -154,13 +158,39 @@ for c in tests/nets/pool_wide:w64 tests/nets/pool_wide:pool64 tests/kinds/rs_poo
   fi
 done
 
+# grouped and depthwise layers (docs/hls.md "Grouped and depthwise
+# layers"): tests/nets/cg_conv (depthwise, grouped with dilation, random
+# weights) on the engine, packed with OP 5, and with 128-bit planes: the
+# quant.sh check and the II / burst proof; its depthwise layer (8 groups
+# of 1 x 1 channels) runs bundled, 8 groups per engine group (4 with OP 5)
+for k in engine pack plane128; do
+  n=cg_conv p=tests/nets/cg_conv.prototxt
+  if [ ! -f "$T/$n.npy" ]; then
+    shape=$("$CHAICC" info "$p" | sed -n 's/^input  [^ ]* //p' | head -n 1)
+    "$MKMODEL" "$p" -o "$T/$n.caffemodel" --seed 1 >/dev/null 2>&1 && make_npy "$T/$n.npy" "$shape" 7 ||
+      { echo "FAIL $n: random weights / input"; fail=1; continue; }
+  fi
+  QFLAGS_EXTRA="" check "${n}_$k" "$p" "$T/$n.caffemodel" "$T/$n.npy" Xilinx 8 "$T/$k.yaml"
+  H=$T/${n}_$k.Xilinx8/proj/hls
+  [ -d "$H" ] || continue
+  icg=$(sed -n '/^static const int32_t [A-Za-z0-9_]*_conv_d_icg\[[0-9]*\] = {$/,/^};$/p' "$H"/*_seg0.c | sed '1d; $d' | tr -d ' \n')
+  want="3,8,8"; [ $k = pack ] && want="3,4,8"
+  if ! python3 tests/hls_ii.py --exact --burst -q "$H"/*_seg[0-9]*.c >"$T/${n}_$k.ii" 2>&1; then
+    echo "FAIL $n $k: II / burst proof"; grep -v '^ok' "$T/${n}_$k.ii" | head -5; fail=1
+  elif [ "$icg" != "$want" ]; then
+    echo "FAIL $n $k: engine input channels per group $icg, expected $want (depthwise bundled)"; fail=1
+  else
+    echo "ok   $n $k: II 1 proven and bursts (--exact); engine input channels per group $icg (depthwise 8 x 1 bundled)"
+  fi
+done
+
 # the dynamic check (counted per-iteration figures = the static ones)
 if out=$(CHAI_DYN_KEEP=$T/dyn bash tests/hls_dyn.sh "$B" lenet_mnist_engine resnet20_cifar10_engine \
            lenet_mnist_engine64 resnet20_cifar10_engine64 pool_wide_engine64 pool_wide_pool64 \
            rs_pool_stream_engine64 rs_pool_stream_pool64 lenet_mnist_engine128 resnet20_cifar10_engine128 \
            pool_wide_engine128 pool_wide_pool128 rs_pool_stream_engine128 rs_pool_stream_pool128 \
            lenet_mnist_plane128 resnet20_cifar10_plane128 resnet20_cifar10_plane64 pool_wide_plane128 \
-           rs_pool_stream_plane128 2>&1) &&
+           rs_pool_stream_plane128 cg_conv_engine cg_conv_plane128 2>&1) &&
    ! echo "$out" | grep -q '^FAIL'; then
   echo "$out" | grep '_engine\|_pool64\|_pool128\|_plane'
 else
