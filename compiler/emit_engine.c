@@ -42,41 +42,39 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
     const rt_fx_conv_param *p = ls[i].p;
     const rt_conv_param *c = &p->g;
     const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
-    int C = in->d[1], OC = out->d[1], G = c->group > 0 ? c->group : 1;
-    int ICG = C / G, OCG = OC / G;
-    /* k groups bundled into one of the engine's (hl_engine_bundle): the
-     * weights of k*ICG x k*OCG channels, zero across the original groups */
-    int k = (int)hl_engine_bundle(G, ICG, OCG, IP, OP);
+    HlGeo ge; /* the estimate's geometry: groups bundled, plane or rows */
+    hl_engine_geo(l, g, &ge);
+    int C = (int)ge.C, OC = (int)ge.OC, G = (int)ge.G, ICG = (int)ge.ICG, OCG = (int)ge.OCG;
+    int NICT = (int)ge.NICT, NOCT = (int)ge.NOCT, k = (int)ge.k;
+    /* k groups bundled into one of the engine's: the weights of k*ICG x
+     * k*OCG channels, zero across the original groups */
     rt_conv_param cb = *c;
     const int16_t *src = p->w;
     if (k > 1) {
-      int taps = c->kh * c->kw;
-      int16_t *wb = ar_array(ar, (size_t)OC * (size_t)(k * ICG) * (size_t)taps, sizeof *wb);
+      int taps = c->kh * c->kw, icg = ICG / k, ocg = OCG / k; /* the layer's own */
+      int16_t *wb = ar_array(ar, (size_t)OC * (size_t)ICG * (size_t)taps, sizeof *wb);
       for (int o = 0; o < OC; o++)
-        for (int i = 0; i < ICG; i++)
+        for (int i = 0; i < icg; i++)
           for (int t = 0; t < taps; t++)
-            wb[((size_t)o * (size_t)(k * ICG) + (size_t)((o / OCG) % k * ICG + i)) * (size_t)taps + (size_t)t] =
-                p->w[((size_t)o * (size_t)ICG + (size_t)i) * (size_t)taps + (size_t)t];
-      G /= k, ICG *= k, OCG *= k, cb.group = G, src = wb;
+            wb[((size_t)o * (size_t)ICG + (size_t)((o / ocg) % k * icg + i)) * (size_t)taps + (size_t)t] =
+                p->w[((size_t)o * (size_t)icg + (size_t)i) * (size_t)taps + (size_t)t];
+      cb.group = G, src = wb;
     }
-    int NICT = (ICG + IP - 1) / IP, NOCT = (OCG + OP - 1) / OP;
     int64_t nw;
     int16_t *w = hl_conv_weights(ar, &cb, C, OC, src, IP, OP, true, false, &nw);
     int8_t *w8 = ar_array(ar, (size_t)nw, 1);
-    for (int64_t k = 0; k < nw; k++) w8[k] = (int8_t)w[k];
+    for (int64_t j = 0; j < nw; j++) w8[j] = (int8_t)w[j];
     int64_t wo = eh_fn_add_wts(f, w8, nw);
     int64_t nt = (int64_t)G * NOCT, taps = (int64_t)c->kh * c->kw;
-    /* a whole-plane layer: H rows in the line buffer, bursts of a plane */
-    bool pl = hl_engine_plane(g, l);
-    int64_t span = pl ? in->d[2] : hl_engine_span(c), lbn = pl ? in->d[2] * in->d[3] : in->d[3];
-    int64_t obn = pl ? out->d[2] * out->d[3] : out->d[3];
+    bool pl = ge.plane;
+    int64_t span = ge.span, lbn = ge.lbn, obn = ge.obn;
     int64_t v[F_NF] = {in->d[0], C, in->d[2], in->d[3], ICG, OCG, OC, out->d[2], out->d[3],
                        c->kh, c->kw, c->sh, c->sw, c->ph, c->pw, c->dh, c->dw, NICT, NOCT, nt,
                        nt * NICT, nt * OP, taps, span * in->d[3],
                        nw, ls[i].xo, ls[i].yo, wo, qo, p->q.relu, p->q.qmin, p->q.qmax, span,
                        hl_cdiv(nw, pb), hl_row_beats(lbn, pb), hl_row_beats(obn, pb), pl, lbn, obn,
                        pl ? 1 : span};
-    for (int k = 0; k < F_NF; k++) d[(size_t)k * (size_t)n + (size_t)i] = (int32_t)v[k];
+    for (int fi = 0; fi < F_NF; fi++) d[(size_t)fi * (size_t)n + (size_t)i] = (int32_t)v[fi];
     /* quant tables: [g][oct][op] per layer from qo, padded with zeros */
     for (int o = 0; o < OC; o++) {
       int64_t q = qo + ((int64_t)(o / OCG) * NOCT + (o % OCG) / OP) * OP + (o % OCG) % OP;

@@ -239,6 +239,21 @@ int64_t hl_engine_muls(const HlEngine *g);
  * BRAM18Ks of its buffers and tables. */
 void hl_engine_res(const HlEngine *g, HlEst *e);
 
+/* The geometry of convolution l on engine g (IP x OP lanes; g NULL: 1 x
+ * 1, no planes, no bundling), for the estimate and the emitter alike. */
+typedef struct HlGeo {
+  int64_t N, C, H, W, OC, OH, OW, G, ICG, OCG, KH, KW, NICT, NOCT, taps;
+  int64_t k;       /* groups bundled per engine group (hl_engine_bundle): G,
+                      ICG, OCG are the engine's (G/k, k*ICG, k*OCG) */
+  int64_t rows, cols; /* (pixel, tap) rows / columns inside the input */
+  int64_t span;    /* line-buffer rows (H for a whole-plane layer) */
+  int64_t loads;   /* input rows loaded per image (engine.lua's _lk) */
+  int64_t lbn, obn; /* bytes per line-buffer / drain burst: a row (W, OW)
+                       or a whole plane (H*W, OH*OW) */
+  bool plane;      /* hl_engine_plane */
+} HlGeo;
+void hl_engine_geo(const Layer *l, const HlEngine *g, HlGeo *q);
+
 /* Groups the engine runs together (docs/hls.md "Grouped and depthwise
  * layers"): a convolution of G groups of ICG inputs and OCG outputs runs
  * on IP x OP lanes as G/k groups of k*ICG x k*OCG channels whose weights

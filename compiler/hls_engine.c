@@ -8,14 +8,6 @@ bool hl_engine_on(const CfgConfig *cfg, const Layer *l) {
   return cfg && cfg->target.engine == 1 && l->kind == LK_CONV && l->nbottom && l->ntop;
 }
 
-/* The geometry of convolution l as the engine sees it. */
-typedef struct Geo {
-  int64_t N, C, H, W, OC, OH, OW, G, ICG, OCG, KH, KW, NICT, NOCT, taps, rows, cols, span, loads;
-  int64_t k;  /* groups bundled per engine group (hl_engine_bundle): G,
-                 ICG, OCG above are the engine's (G/k, k*ICG, k*OCG) */
-  bool plane; /* hl_engine_plane */
-} Geo;
-
 int64_t hl_engine_span(const rt_conv_param *p) { return (int64_t)(p->kh - 1) * (p->dh > 0 ? p->dh : 1) + 1; }
 
 /* The input rows engine.lua's rolling line buffer loads per image: output
@@ -55,8 +47,7 @@ int64_t hl_engine_bundle(int64_t G, int64_t ICG, int64_t OCG, int ip, int op) {
   return best;
 }
 
-/* l's geometry on engine g (IP x OP lanes; g NULL: 1 x 1, no planes). */
-static void geo(const Layer *l, const HlEngine *g, Geo *q) {
+void hl_engine_geo(const Layer *l, const HlEngine *g, HlGeo *q) {
   int ip = g ? g->ip : 1, op = g ? g->op : 1;
   const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
   const rt_conv_param *p = &l->p.conv;
@@ -72,13 +63,14 @@ static void geo(const Layer *l, const HlEngine *g, Geo *q) {
   q->cols = hl_fill_cols(p, q->W, q->OW, false);
   q->plane = g && hl_engine_plane(g, l);
   if (q->plane) q->span = q->H, q->loads = q->H; /* every row, at the first output row */
+  q->lbn = q->plane ? q->H * q->W : q->W, q->obn = q->plane ? q->OH * q->OW : q->OW;
 }
 
 void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
   int64_t icg = 1, ocg = 1;
   for (int i = 0; i < n; i++) { /* the lanes' largest use, groups bundled */
-    Geo q;
-    geo(ls[i], g, &q);
+    HlGeo q;
+    hl_engine_geo(ls[i], g, &q);
     if (q.ICG > icg) icg = q.ICG;
     if (q.OCG > ocg) ocg = q.OCG;
   }
@@ -92,8 +84,8 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
   g->wide = g->leaky = g->plane_any = false;
   int64_t minc = -1; /* fewest MAC cycles per pixel and output block */
   for (int i = 0; i < n; i++) {
-    Geo q;
-    geo(ls[i], g, &q);
+    HlGeo q;
+    hl_engine_geo(ls[i], g, &q);
     int64_t nt = q.G * q.NOCT, wall = nt * q.taps * q.NICT * g->ip * g->op, c = q.taps * q.NICT;
     int64_t lb = hl_cdiv(q.C, g->ip) * q.span * q.W, ow = q.plane ? q.OH * q.OW : q.OW;
     if (nt > g->ntmax) g->ntmax = nt;
@@ -129,8 +121,8 @@ int64_t hl_engine_wfactor(const HlEngine *g) {
 
 void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
   memset(e, 0, sizeof *e);
-  Geo q;
-  geo(l, g, &q);
+  HlGeo q;
+  hl_engine_geo(l, g, &q);
   int64_t nt = q.G * q.NOCT, wall = nt * q.taps * q.NICT * g->ip * g->op;
   int pb = g->pb > 1 ? g->pb : 1;
   /* the bursts' trip counts (engine.lua: _wl, _lx, _dx): the weights start
