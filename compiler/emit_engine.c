@@ -9,8 +9,8 @@
 /* The descriptor fields, in the order of the tables (engine.lua makes a
  * table <fn>_<name>[NL] and a local d_<name> of each). */
 enum {
-  F_N, F_C, F_H, F_W, F_ICG, F_OCG, F_OC, F_OH, F_OW, F_KH, F_KW, F_SH, F_SW, F_PH, F_PW, F_DH,
-  F_DW, F_NICT, F_NOCT, F_NT, F_NMAC, F_NOUT, F_TAPS, F_LBW, F_WALL, F_XO, F_YO, F_WO, F_QO,
+  F_N, F_C, F_H, F_W, F_ICG, F_OCG, F_OC, F_OH, F_OW, F_KW, F_SH, F_SW, F_PH, F_PW, F_DH,
+  F_DW, F_NICT, F_NOCT, F_NT, F_NMAC, F_NMT, F_NOUT, F_TAPS, F_LBW, F_WALL, F_XO, F_YO, F_WO, F_QO,
   F_RELU, F_QMIN, F_QMAX, F_SPAN, F_WBT, F_LBT, F_DBT, F_PLANE, F_LBN, F_OBN, F_LK, F_NF
 };
 /* the trip counts of the wide bursts (F_WBT..F_DBT) are fields only when
@@ -21,8 +21,8 @@ enum {
 #define F_NARROW F_WBT
 #define F_WIDE F_PLANE
 static const char *const fname[F_NF] = {
-    "n",  "c",    "h",    "w",    "icg",  "ocg", "oc",  "oh", "ow", "kh", "kw",
-    "sh", "sw",   "ph",   "pw",   "dh",   "dw",  "nict", "noct", "nt", "nmac", "nout",
+    "n",  "c",    "h",    "w",    "icg",  "ocg", "oc",  "oh", "ow", "kw",
+    "sh", "sw",   "ph",   "pw",   "dh",   "dw",  "nict", "noct", "nt", "nmac", "nmt", "nout",
     "taps", "lbw", "wall", "xo",  "yo",   "wo",  "qo",  "relu", "qmin", "qmax", "span", "wbt", "lbt",
     "dbt", "plane", "lbn", "obn", "lk"};
 
@@ -69,8 +69,8 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
     bool pl = ge.plane;
     int64_t span = ge.span, lbn = ge.lbn, obn = ge.obn;
     int64_t v[F_NF] = {in->d[0], C, in->d[2], in->d[3], ICG, OCG, OC, out->d[2], out->d[3],
-                       c->kh, c->kw, c->sh, c->sw, c->ph, c->pw, c->dh, c->dw, NICT, NOCT, nt,
-                       nt * NICT, nt * OP, taps, span * in->d[3],
+                       c->kw, c->sh, c->sw, c->ph, c->pw, c->dh, c->dw, NICT, NOCT, nt,
+                       nt * NICT, taps * nt * NICT, nt * OP, taps, span * in->d[3],
                        nw, ls[i].xo, ls[i].yo, wo, qo, p->q.relu, p->q.qmin, p->q.qmax, span,
                        hl_cdiv(nw, pb), hl_row_beats(lbn, pb), hl_row_beats(obn, pb), pl, lbn, obn,
                        pl ? 1 : span};

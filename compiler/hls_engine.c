@@ -145,11 +145,10 @@ void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
   e->bursts[0] = wb, e->bursts[1] = lb, e->bursts[2] = drain;
   e->runs[0] = 1, e->runs[1] = q.N * q.C * (q.plane ? 1 : q.loads), e->runs[2] = rows;
   /* the weight burst (once), the line-buffer bursts; per pixel: init (NT),
-   * per tap inside the input (rows x cols (pixel, tap) pairs; the code
-   * skips the others) the MAC loop (NT*NICT), the output stage (NT*OP/R);
-   * the drain bursts */
+   * the MAC loop over every tap (TAPS*NT*NICT: a padding tap takes its
+   * cycles without MACs), the output stage (NT*OP/R); the drain bursts */
   e->stage = q.N * q.OH * q.OW * (nt + nt * g->op / g->r);
-  e->mac_loop = q.N * q.rows * q.cols * nt * q.NICT;
+  e->mac_loop = q.N * q.OH * q.OW * q.taps * nt * q.NICT;
   e->mac_full = hl_cdiv(q.N * q.rows * q.cols * q.OC * (q.ICG / q.k), (int64_t)g->ip * g->op);
   e->cycles = wb + lb + e->stage + e->mac_loop + drain;
   e->macs = q.N * q.OH * q.OW * q.OC * (q.ICG / q.k) * q.taps;

@@ -8,9 +8,10 @@
 -- The loop nest: one burst of the layer's weights into wb; per output row
 -- the line-buffer bursts of the rows the window has not loaded yet (all
 -- input channels, channel c in bank c % IP, row iy in slot iy % span);
--- per pixel the init of every output channel block's accumulators, per
--- tap one pipelined MAC loop over the blocks and input words (IP x OP
--- unrolled, II 1, reading lb's IP banks directly), the output stage at R
+-- per pixel the init of every output channel block's accumulators, one
+-- pipelined MAC loop over the taps, blocks and input words (IP x OP
+-- unrolled, II 1, reading lb's IP banks directly; padding taps skip their
+-- MACs), the output stage at R
 -- lanes into the output row ob; per output row the drain bursts.
 -- With wide ports (t.PB bytes per beat, target.port_bits: 64 / 128) the
 -- three bursts move beats of type t.bt (uint64_t / chai_b128) through
@@ -103,44 +104,45 @@ local function body(t)
   s[#s + 1] = lib.pipeline("", "          ", F .. "_init", 1)
   s[#s + 1] = ("          %s_init_op: for (int op = 0; op < %d; op++) %s = %s;\n        }\n"):format(
       F, OP, lib.acc("W", "acc", "[t][op]"), lib.acc("R", F .. "_b", ("[d_qo + t * %d + op]"):format(OP)))
-  s[#s + 1] = vfor(t, "        ", "ky", "ky", "kh")
-  s[#s + 1] = vfor(t, "          ", "kx", "kx", "kw")
-  s[#s + 1] = "            const int iy = oy * d_sh - d_ph + ky * d_dh, ix = ox * d_sw - d_pw + kx * d_dw;\n"
-  s[#s + 1] = "            if (iy < 0 || iy >= d_h || ix < 0 || ix >= d_w) continue;\n"
-  s[#s + 1] = "            const int sl = iy % d_span;\n"
-  -- the MAC loop: every output channel block t and input word ict
-  s[#s + 1] = vfor(t, "            ", "mac", "j", "nmac")
-  s[#s + 1] = lib.pipeline("", "              ", F .. "_mac", 1)
-  s[#s + 1] = "              const int t = j / d_nict, ict = j % d_nict, g = t / d_noct, oct = t % d_noct;\n"
-  s[#s + 1] = ("              %s_ip: for (int ip = 0; ip < %d; ip++) {\n"):format(F, IP)
+  -- the MAC loop, one pipeline per pixel: every tap (ky, kx), output
+  -- channel block t and input word ict; a tap outside the input (padding)
+  -- takes its cycles but makes no MAC
+  s[#s + 1] = vfor(t, "        ", "mac", "j", "nmt")
+  s[#s + 1] = lib.pipeline("", "          ", F .. "_mac", 1)
+  s[#s + 1] = "          const int tap = j / d_nmac, m = j % d_nmac, ky = tap / d_kw, kx = tap % d_kw;\n"
+  s[#s + 1] = "          const int iy = oy * d_sh - d_ph + ky * d_dh, ix = ox * d_sw - d_pw + kx * d_dw;\n"
+  s[#s + 1] = "          const int in = iy >= 0 && iy < d_h && ix >= 0 && ix < d_w; /* else a padding tap */\n"
+  s[#s + 1] = "          const int sl = (iy % d_span + d_span) % d_span; /* read only when in */\n"
+  s[#s + 1] = "          const int t = m / d_nict, ict = m % d_nict, g = t / d_noct, oct = t % d_noct;\n"
+  s[#s + 1] = ("          %s_ip: for (int ip = 0; ip < %d; ip++) {\n"):format(F, IP)
   local x = lib.acc("R", "lb", ("[c %% %d][(c / %d) * d_lbw + sl * d_w + ix]"):format(IP, IP))
   local function wv(op)
     return lib.acc("R", "wb", ("[((t * d_taps + ky * d_kw + kx) * d_nict + ict) * %d + ip * %d + %s]"):format(IP * OP, OP, op))
   end
   if not t.pack then
-    s[#s + 1] = ("                %s_op: for (int op = 0; op < %d; op++) {\n"):format(F, OP)
-    s[#s + 1] = ("                  const int icl = ict * %d + ip, ocl = oct * %d + op, c = g * d_icg + icl;\n"):format(IP, OP)
-    s[#s + 1] = "                  if (icl < d_icg && ocl < d_ocg)\n"
-    s[#s + 1] = ("                    %s += (int32_t)%s *\n                        %s;\n"):format(
+    s[#s + 1] = ("            %s_op: for (int op = 0; op < %d; op++) {\n"):format(F, OP)
+    s[#s + 1] = ("              const int icl = ict * %d + ip, ocl = oct * %d + op, c = g * d_icg + icl;\n"):format(IP, OP)
+    s[#s + 1] = "              if (in && icl < d_icg && ocl < d_ocg)\n"
+    s[#s + 1] = ("                %s += (int32_t)%s *\n                    %s;\n"):format(
         lib.acc("RW", "acc", "[t][op]"), x, wv("op"))
-    s[#s + 1] = "                }\n              }\n            }\n          }\n        }\n"
+    s[#s + 1] = "            }\n          }\n        }\n"
   else
     -- dsp_packing: channels op, op + 1 share the activation and one
     -- multiplier (fx_mul2); padding output channels add exact zeros
-    -- (zero weights), so only input padding is guarded
-    s[#s + 1] = ("                const int icl = ict * %d + ip, c = g * d_icg + icl;\n"):format(IP)
-    s[#s + 1] = "                (void)oct;\n"
-    s[#s + 1] = ("                %s_op: for (int q = 0; q < %d; q++) {\n"):format(F, OP // 2)
-    s[#s + 1] = "                  const int op = 2 * q;\n"
-    s[#s + 1] = "                  if (icl < d_icg) {\n"
-    s[#s + 1] = ("                    const int64_t pp = fx_mul2(%s,\n                        %s, %s);\n"):format(x, wv("op"), wv("op + 1"))
-    s[#s + 1] = ("                    %s += fx_lo18(pp);\n"):format(lib.acc("RW", "acc", "[t][op]"))
-    s[#s + 1] = ("                    %s += fx_hi18(pp);\n                  }\n                }\n"):format(lib.acc("RW", "acc", "[t][op + 1]"))
+    -- (zero weights), so only input padding and padding taps are guarded
+    s[#s + 1] = ("            const int icl = ict * %d + ip, c = g * d_icg + icl;\n"):format(IP)
+    s[#s + 1] = "            (void)oct;\n"
+    s[#s + 1] = ("            %s_op: for (int q = 0; q < %d; q++) {\n"):format(F, OP // 2)
+    s[#s + 1] = "              const int op = 2 * q;\n"
+    s[#s + 1] = "              if (in && icl < d_icg) {\n"
+    s[#s + 1] = ("                const int64_t pp = fx_mul2(%s,\n                    %s, %s);\n"):format(x, wv("op"), wv("op + 1"))
+    s[#s + 1] = ("                %s += fx_lo18(pp);\n"):format(lib.acc("RW", "acc", "[t][op]"))
+    s[#s + 1] = ("                %s += fx_hi18(pp);\n              }\n            }\n"):format(lib.acc("RW", "acc", "[t][op + 1]"))
     if OP % 2 == 1 then
-      s[#s + 1] = ("                if (icl < d_icg) %s += (int32_t)%s * %s;\n"):format(
+      s[#s + 1] = ("            if (in && icl < d_icg) %s += (int32_t)%s * %s;\n"):format(
           lib.acc("RW", "acc", ("[t][%d]"):format(OP - 1)), x, wv(tostring(OP - 1)))
     end
-    s[#s + 1] = "              }\n            }\n          }\n        }\n"
+    s[#s + 1] = "          }\n        }\n"
   end
   -- the output stage: R lanes (UNROLL factor=R) over the blocks' channels
   if t.plane then -- a plane layer keeps every output row: row oy at oy*OW
