@@ -121,6 +121,20 @@ for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resn
   fi
 done
 
+# net_check PROTO NAME CONFIG: a test net with random weights (chaicc-mkmodel
+# --seed 1) and input, made once, through the quant.sh check with CONFIG;
+# fails only when the weights or input cannot be made
+net_check() {
+  local p=$1 n=$2 k=$3 shape
+  if [ ! -f "$T/$n.npy" ]; then
+    shape=$("$CHAICC" info "$p" | sed -n 's/^input  [^ ]* //p' | head -n 1)
+    "$MKMODEL" "$p" -o "$T/$n.caffemodel" --seed 1 >/dev/null 2>&1 && make_npy "$T/$n.npy" "$shape" 7 ||
+      { echo "FAIL $n: random weights / input"; fail=1; return 1; }
+  fi
+  QFLAGS_EXTRA="" check "${n}_$k" "$p" "$T/$n.caffemodel" "$T/$n.npy" Xilinx 8 "$T/$k.yaml"
+  return 0 # check records its own failure; the caller's steps need its project
+}
+
 # 64- and 128-bit pooling on test nets (random weights), with and without
 # the engine
 for c in tests/nets/pool_wide:w64 tests/nets/pool_wide:pool64 tests/kinds/rs_pool_stream:w64 \
@@ -128,12 +142,7 @@ for c in tests/nets/pool_wide:w64 tests/nets/pool_wide:pool64 tests/kinds/rs_poo
          tests/kinds/rs_pool_stream:w128 tests/kinds/rs_pool_stream:pool128 tests/nets/pool_wide:plane128 \
          tests/kinds/rs_pool_stream:plane128; do
   p=${c%:*}.prototxt n=$(basename "${c%:*}") k=${c#*:}
-  if [ ! -f "$T/$n.npy" ]; then
-    shape=$("$CHAICC" info "$p" | sed -n 's/^input  [^ ]* //p' | head -n 1)
-    "$MKMODEL" "$p" -o "$T/$n.caffemodel" --seed 1 >/dev/null 2>&1 && make_npy "$T/$n.npy" "$shape" 7 ||
-      { echo "FAIL $n: random weights / input"; fail=1; continue; }
-  fi
-  QFLAGS_EXTRA="" check "${n}_$k" "$p" "$T/$n.caffemodel" "$T/$n.npy" Xilinx 8 "$T/$k.yaml"
+  net_check "$p" "$n" "$k" || continue
   H=$T/${n}_$k.Xilinx8/proj/hls
   [ -d "$H" ] || continue
   npool=$(grep -c 'type: *"Pooling"' "$p")
@@ -165,12 +174,7 @@ done
 # of 1 x 1 channels) runs bundled, 8 groups per engine group (4 with OP 5)
 for k in engine pack plane128; do
   n=cg_conv p=tests/nets/cg_conv.prototxt
-  if [ ! -f "$T/$n.npy" ]; then
-    shape=$("$CHAICC" info "$p" | sed -n 's/^input  [^ ]* //p' | head -n 1)
-    "$MKMODEL" "$p" -o "$T/$n.caffemodel" --seed 1 >/dev/null 2>&1 && make_npy "$T/$n.npy" "$shape" 7 ||
-      { echo "FAIL $n: random weights / input"; fail=1; continue; }
-  fi
-  QFLAGS_EXTRA="" check "${n}_$k" "$p" "$T/$n.caffemodel" "$T/$n.npy" Xilinx 8 "$T/$k.yaml"
+  net_check "$p" "$n" "$k" || continue
   H=$T/${n}_$k.Xilinx8/proj/hls
   [ -d "$H" ] || continue
   icg=$(sed -n '/^static const int32_t [A-Za-z0-9_]*_conv_d_icg\[[0-9]*\] = {$/,/^};$/p' "$H"/*_seg0.c | sed '1d; $d' | tr -d ' \n')
