@@ -41,36 +41,21 @@ const char *eh_engine_fn(EhFn *f, const HlEngine *g, int seg, const EhEngLay *ls
     const Layer *l = ls[i].l;
     const rt_fx_conv_param *p = ls[i].p;
     const rt_conv_param *c = &p->g;
-    const rt_shape *in = &l->bottom[0]->shape, *out = &l->top[0]->shape;
     HlGeo ge; /* the estimate's geometry: groups bundled, plane or rows */
     hl_engine_geo(l, g, &ge);
     int C = (int)ge.C, OC = (int)ge.OC, G = (int)ge.G, ICG = (int)ge.ICG, OCG = (int)ge.OCG;
-    int NICT = (int)ge.NICT, NOCT = (int)ge.NOCT, k = (int)ge.k;
-    /* k groups bundled into one of the engine's: the weights of k*ICG x
-     * k*OCG channels, zero across the original groups */
-    rt_conv_param cb = *c;
-    const int16_t *src = p->w;
-    if (k > 1) {
-      int taps = c->kh * c->kw, icg = ICG / k, ocg = OCG / k; /* the layer's own */
-      int16_t *wb = ar_array(ar, (size_t)OC * (size_t)ICG * (size_t)taps, sizeof *wb);
-      for (int o = 0; o < OC; o++)
-        for (int i = 0; i < icg; i++)
-          for (int t = 0; t < taps; t++)
-            wb[((size_t)o * (size_t)ICG + (size_t)((o / ocg) % k * icg + i)) * (size_t)taps + (size_t)t] =
-                p->w[((size_t)o * (size_t)icg + (size_t)i) * (size_t)taps + (size_t)t];
-      cb.group = G, src = wb;
-    }
-    int64_t nw;
-    int16_t *w = hl_conv_weights(ar, &cb, C, OC, src, IP, OP, true, false, &nw);
+    int NICT = (int)ge.NICT, NOCT = (int)ge.NOCT;
+    int64_t nw; /* k groups bundled into one of the engine's (zeros across them) */
+    int16_t *w = hl_conv_weights(ar, c, C, OC, p->w, IP, OP, (int)ge.k, true, false, &nw);
     int8_t *w8 = ar_array(ar, (size_t)nw, 1);
     for (int64_t j = 0; j < nw; j++) w8[j] = (int8_t)w[j];
     int64_t wo = eh_fn_add_wts(f, w8, nw);
-    int64_t nt = (int64_t)G * NOCT, taps = (int64_t)c->kh * c->kw;
+    int64_t nt = (int64_t)G * NOCT, taps = ge.taps;
     bool pl = ge.plane;
     int64_t span = ge.span, lbn = ge.lbn, obn = ge.obn;
-    int64_t v[F_NF] = {in->d[0], C, in->d[2], in->d[3], ICG, OCG, OC, out->d[2], out->d[3],
+    int64_t v[F_NF] = {ge.N, C, ge.H, ge.W, ICG, OCG, OC, ge.OH, ge.OW,
                        c->kw, c->sh, c->sw, c->ph, c->pw, c->dh, c->dw, NICT, NOCT, nt,
-                       nt * NICT, taps * nt * NICT, nt * OP, taps, span * in->d[3],
+                       nt * NICT, taps * nt * NICT, nt * OP, taps, span * ge.W,
                        nw, ls[i].xo, ls[i].yo, wo, qo, p->q.relu, p->q.qmin, p->q.qmax, span,
                        hl_cdiv(nw, pb), hl_row_beats(lbn, pb), hl_row_beats(obn, pb), pl, lbn, obn,
                        pl ? 1 : span};

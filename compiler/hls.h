@@ -268,9 +268,11 @@ int64_t hl_engine_bundle(int64_t G, int64_t ICG, int64_t OCG, int ip, int op);
  * IP x OP words, channels padded with zeros: axi ([g][oct][ky][kx][ict]
  * [ip][op], each output channel block contiguous) or ROM order
  * ([ky][kx][g][oct][ict][ip][op]); de: Deconvolution's source order.
- * *nw gets the count.  Defined in layers/conv.c. */
+ * k groups (a divisor of G; 1: none) are laid out as one of k*ICG x k*OCG
+ * channels, zero across them (hl_engine_bundle).  *nw gets the count.
+ * Defined in layers/conv.c. */
 int16_t *hl_conv_weights(Arena *ar, const rt_conv_param *p, int C, int OC, const int16_t *src, int IP,
-                         int OP, bool axi, bool de, int64_t *nw);
+                         int OP, int k, bool axi, bool de, int64_t *nw);
 
 /* The budget: the part table entry of hl_part(cfg), with the config's
  * overrides (capped at the part's counts). */

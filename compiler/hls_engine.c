@@ -87,7 +87,7 @@ void hl_engine_size(HlEngine *g, Layer *const *ls, int n) {
     HlGeo q;
     hl_engine_geo(ls[i], g, &q);
     int64_t nt = q.G * q.NOCT, wall = nt * q.taps * q.NICT * g->ip * g->op, c = q.taps * q.NICT;
-    int64_t lb = hl_cdiv(q.C, g->ip) * q.span * q.W, ow = q.plane ? q.OH * q.OW : q.OW;
+    int64_t lb = hl_cdiv(q.C, g->ip) * q.span * q.W, ow = q.obn;
     if (nt > g->ntmax) g->ntmax = nt;
     if (wall > g->wbmax) g->wbmax = wall;
     if (lb > g->lbmax) g->lbmax = lb;
@@ -127,13 +127,11 @@ void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
   int pb = g->pb > 1 ? g->pb : 1;
   /* the bursts' trip counts (engine.lua: _wl, _lx, _dx): the weights start
    * beat-aligned (64-byte offsets in wts), rows at any byte; a whole-plane
-   * layer moves each channel's plane as one row of H*W (OH*OW) bytes */
-  int64_t wb = hl_cdiv(wall, pb), lb = q.N * q.C * q.loads * hl_row_beats(q.W, pb);
-  int64_t rows = q.N * q.OC * q.OH, drain = rows * hl_row_beats(q.OW, pb);
-  if (q.plane) {
-    lb = q.N * q.C * hl_row_beats(q.H * q.W, pb);
-    rows = q.N * q.OC, drain = rows * hl_row_beats(q.OH * q.OW, pb);
-  }
+   * layer moves each channel's plane as one row of H*W (OH*OW) bytes
+   * (q.lbn, q.obn) */
+  int64_t wb = hl_cdiv(wall, pb), loads = q.N * q.C * (q.plane ? 1 : q.loads);
+  int64_t rows = q.N * q.OC * (q.plane ? 1 : q.OH), lb = loads * hl_row_beats(q.lbn, pb);
+  int64_t drain = rows * hl_row_beats(q.obn, pb);
   e->ii = 1;
   e->pb = pb;
   e->rd_fm = pb * lb;
@@ -143,7 +141,7 @@ void hl_engine_est(const Layer *l, const HlEngine *g, HlEst *e) {
   if (pb > 1) e->rd_fm += pb * rows * hl_rmw_reads(drain / rows);
   e->bytes_wts = pb * wb;
   e->bursts[0] = wb, e->bursts[1] = lb, e->bursts[2] = drain;
-  e->runs[0] = 1, e->runs[1] = q.N * q.C * (q.plane ? 1 : q.loads), e->runs[2] = rows;
+  e->runs[0] = 1, e->runs[1] = loads, e->runs[2] = rows;
   /* the weight burst (once), the line-buffer bursts; per pixel: init (NT),
    * the MAC loop over every tap (TAPS*NT*NICT: a padding tap takes its
    * cycles without MACs), the output stage (NT*OP/R); the drain bursts */

@@ -415,12 +415,14 @@ static void deconv_fx_call(EfCall *c, const Layer *l, const void *param) {
 }
 
 int16_t *hl_conv_weights(Arena *ar, const rt_conv_param *p, int C, int OC, const int16_t *src, int IP,
-                         int OP, bool axi, bool de, int64_t *nw) {
+                         int OP, int k, bool axi, bool de, int64_t *nw) {
   int G = p->group > 0 ? p->group : 1;
   int ICG = C / G, OCG = OC / G, KH = p->kh, KW = p->kw;
-  int NICT = (ICG + IP - 1) / IP, NOCT = (OCG + OP - 1) / OP;
-  *nw = (int64_t)KH * KW * G * NOCT * NICT * IP * OP;
-  int16_t *w = ar_array(ar, (size_t)*nw, sizeof *w);
+  if (k < 1 || G % k) k = 1;
+  int EG = G / k, EICG = k * ICG, EOCG = k * OCG; /* the groups as laid out */
+  int NICT = (EICG + IP - 1) / IP, NOCT = (EOCG + OP - 1) / OP;
+  *nw = (int64_t)KH * KW * EG * NOCT * NICT * IP * OP;
+  int16_t *w = ar_array(ar, (size_t)*nw, sizeof *w); /* zeros: padding and across groups */
   for (int g = 0; g < G; g++)
     for (int icl = 0; icl < ICG; icl++)
       for (int ocl = 0; ocl < OCG; ocl++)
@@ -428,10 +430,11 @@ int16_t *hl_conv_weights(Arena *ar, const rt_conv_param *p, int C, int OC, const
           for (int kx = 0; kx < KW; kx++) {
             int64_t src_i = de ? ((((int64_t)(g * ICG + icl)) * OCG + ocl) * KH + ky) * KW + kx
                                : ((((int64_t)(g * OCG + ocl)) * ICG + icl) * KH + ky) * KW + kx;
-            int64_t tap = ((int64_t)ky * KW + kx) * G + g;
-            int64_t blk = axi ? ((int64_t)g * NOCT + ocl / OP) * KH * KW + (int64_t)ky * KW + kx
-                              : tap * NOCT + ocl / OP;
-            int64_t dst_i = ((blk * NICT + icl / IP) * IP + icl % IP) * OP + ocl % OP;
+            int eg = g / k, eic = g % k * ICG + icl, eoc = g % k * OCG + ocl;
+            int64_t tap = ((int64_t)ky * KW + kx) * EG + eg;
+            int64_t blk = axi ? ((int64_t)eg * NOCT + eoc / OP) * KH * KW + (int64_t)ky * KW + kx
+                              : tap * NOCT + eoc / OP;
+            int64_t dst_i = ((blk * NICT + eic / IP) * IP + eic % IP) * OP + eoc % OP;
             w[dst_i] = src[src_i];
           }
   return w;
@@ -448,7 +451,7 @@ static const char *hls_common(EhFn *f, const Layer *l, const rt_fx_conv_param *p
   int IP = k->ip, OP = k->op, NICT = (ICG + IP - 1) / IP, NOCT = (OCG + OP - 1) / OP;
   bool axi = f->hw && k->axi;
   int64_t D = (int64_t)KH * KW * G * NOCT * NICT, nw;
-  int16_t *w = hl_conv_weights(ar, &p->g, C, OC, p->w, IP, OP, axi, de, &nw);
+  int16_t *w = hl_conv_weights(ar, &p->g, C, OC, p->w, IP, OP, 1, axi, de, &nw);
   int64_t *bias = NULL;
   if (p->bias) { /* [g][oct][op], padded */
     bias = ar_array(ar, (size_t)G * NOCT * OP, sizeof *bias);
