@@ -220,6 +220,10 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
       /* auto (-1): hl_plan_seg chooses */
       get_int_or(p, v, "target.engine_plane_kb", 0, 1 << 20, "auto", -1, &t->engine_plane_kb);
       plane_loc = mark(p, v);
+    } else if (!strcmp(key, "schedule")) {
+      static const char *const sched_words[] = {"serial", "pipelined", NULL};
+      int i = get_enum(p, v, "target.schedule", sched_words);
+      if (i >= 0) t->pipelined = i;
     } else if (!strcmp(key, "clock_ns")) {
       get_pos_num(p, v, "target.clock_ns", &t->clock_ns);
     } else if (!strcmp(key, "onchip_weight_limit_kb")) {
@@ -234,7 +238,8 @@ static void read_target(P *p, const yaml_node_t *k, const yaml_node_t *nd) {
     } else {
       unknown_key(p, kk, "target",
                   "part, clock_ns, onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, "
-                  "uram_budget, ddr_gbps, fold, dsp_packing, engine, port_bits, engine_plane_kb");
+                  "uram_budget, ddr_gbps, fold, dsp_packing, engine, port_bits, engine_plane_kb, "
+                  "schedule");
     }
   }
   /* the packing needs the DSP48E2's 27-bit pre-adder (docs/hls.md); the
@@ -398,11 +403,17 @@ static void read_layers(P *p, const yaml_node_t *nd) {
           int w = get_enum(p, vv, "weights", weight_words);
           r.weights = w < 0 ? CFG_W_UNSET : (CfgWeights)(CFG_W_AUTO + w);
           bad |= w < 0;
+        } else if (!strcmp(key, "segment_start")) {
+          static const char *const seg_words[] = {"false", "true", NULL};
+          int w = get_enum(p, vv, "segment_start", seg_words);
+          r.seg_start = w == 1;
+          r.seg_loc = mark(p, vv);
+          bad |= w < 0;
         } else {
           int q = pragma_key(p, key, vv, &r.pipeline_ii, &r.in_parallel, &r.out_parallel);
           if (q == 0)
             unknown_key(p, kk, "a layer rule",
-                        "place, weights, pipeline_ii, in_parallel, out_parallel");
+                        "place, weights, segment_start, pipeline_ii, in_parallel, out_parallel");
           bad |= q < 0;
         }
       }

@@ -42,6 +42,11 @@ typedef struct CfgTarget {
                                  HP ports): the shared engine's and
                                  pooling's m_axi bursts move port_bits / 8
                                  bytes per beat */
+  int pipelined;              /* 0 (default, schedule: serial): the
+                                 hardware segments run one after another;
+                                 1 (schedule: pipelined): they work on
+                                 consecutive frames at once (docs/hls.md
+                                 "Pipelined frames") */
   int engine_plane_kb;        /* 0 (default): the engine's line buffer
                                  rolls rows; N: a layer whose input (its
                                  channels padded to IP) and output planes
@@ -69,6 +74,8 @@ typedef struct CfgLayerRule {
   CfgPlace place;     /* CFG_UNSET when the mapping has no `place` */
   CfgWeights weights;
   int in_parallel, out_parallel, pipeline_ii; /* 0 = inherit from target */
+  bool seg_start;     /* segment_start: true */
+  SrcLoc seg_loc;     /* its value */
   SrcLoc loc;         /* the pattern (key) */
   SrcLoc place_loc;   /* the place value, or loc when unset */
 } CfgLayerRule;

@@ -462,8 +462,24 @@ static const char *estimate_md(EhCtx *x) {
   char line[512];
   hl_resource_line(hp, line, sizeof line);
   sb_printf(&sb, "\nHardware total: %lld cycles = %.3f ms per frame at %.3g ns (the sum over the "
-                 "layers of the larger of compute and memory).\n\n    %s\n",
-            (long long)tot, (double)tot * hp->clk_ns * 1e-6, hp->clk_ns, line);
+                 "layers of the larger of compute and memory).\n",
+            (long long)tot, (double)tot * hp->clk_ns * 1e-6, hp->clk_ns);
+  if (hp->pipelined) {
+    sb_printf(&sb, "\nPipelined frames (`target.schedule: pipelined`, docs/hls.md \"Pipelined "
+                   "frames\"): the %d segments work on consecutive frames at once, each frame in "
+                   "its own copy of the feature-map memory; one frame every %lld cycles = %.3f ms "
+                   "(%.1f fps), set by ",
+              hp->nseg, (long long)hp->interval, (double)hp->interval * hp->clk_ns * 1e-6,
+              hp->interval ? 1e9 / ((double)hp->interval * hp->clk_ns) : 0.0);
+    if (hp->slow >= 0) sb_printf(&sb, "segment %d, the slowest", hp->slow);
+    else sb_puts(&sb, "the memory every segment shares");
+    sb_puts(&sb, " (segments:");
+    for (int s = 0; s < hp->nseg; s++) sb_printf(&sb, "%s %lld", s ? "," : "", (long long)hp->segt[s]);
+    sb_printf(&sb, " cycles; DDR %lld, HP ports %lld). The host starts each segment on the next "
+                   "frame as soon as it is free; the latency stays the total above.\n",
+              (long long)hp->ddr_all, (long long)hp->hp_all);
+  }
+  sb_printf(&sb, "\n    %s\n", line);
   const char *r = ar_strdup(x->h.ar, sb_str(&sb));
   free(sb.s);
   return r;

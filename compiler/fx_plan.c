@@ -237,7 +237,8 @@ int fp_plan(FpPlan *p, Net *n, const QsNet *qn, Arena *ar, const char *prefix, b
       }
     }
   }
-  /* pass 2: segments = maximal runs of hwok layers among the live ones */
+  /* pass 2: segments = maximal runs of hwok layers among the live ones,
+   * cut before a layer with segment_start */
   p->seg = ar_array(ar, (size_t)n->nlayer + 1, sizeof(FpSeg));
   int cur = -1;
   for (int i = 0; i < n->nlayer; i++) {
@@ -248,7 +249,7 @@ int fp_plan(FpPlan *p, Net *n, const QsNet *qn, Arena *ar, const char *prefix, b
       cur = -1;
       continue;
     }
-    if (cur < 0) {
+    if (cur < 0 || l->seg_start) { /* segment_start: a new segment */
       cur = p->nseg++;
       p->seg[cur].first = i;
       p->seg[cur].top = ar_printf(ar, "%s_seg%d", prefix, cur);

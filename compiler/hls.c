@@ -149,8 +149,13 @@ static void mem_term(const HlPlan *p, HlEst *e) {
   e->time = e->cycles > e->mem_cycles ? e->cycles : e->mem_cycles;
 }
 
+/* Sums the plan: tot, the segments' times, the DDR time of every
+ * segment's bytes and the frame interval (HlPlan). */
 static void sum_plan(const Net *n, HlPlan *p) {
   memset(&p->tot, 0, sizeof p->tot);
+  for (int s = 0; s < p->nseg; s++) p->segt[s] = 0;
+  double bytes = 0;
+  int64_t rbeats = 0, wbeats = 0; /* m_axi read / write beats */
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
     if (!p->hw[l->id]) continue;
@@ -159,7 +164,36 @@ static void sum_plan(const Net *n, HlPlan *p) {
     p->tot.time += e->time, p->tot.mem_cycles += e->mem_cycles;
     p->tot.cycles += e->cycles, p->tot.dsp += e->dsp, p->tot.macs += e->macs;
     p->tot.bram18k += e->bram18k, p->tot.uram += e->uram;
+    if (p->seg[l->id] >= 0) p->segt[p->seg[l->id]] += e->time;
+    bytes += (double)(e->rd_fm + e->wr_fm + e->bytes_wts + 2 * e->xel);
+    int pb = e->pb > 1 ? e->pb : 1;
+    rbeats += hl_cdiv(e->rd_fm + e->bytes_wts, pb) + e->xel;
+    wbeats += hl_cdiv(e->wr_fm, pb) + e->xel;
   }
+  p->ddr_all = (int64_t)(bytes / (p->b.ddr_gbps * p->clk_ns) + 0.999999);
+  p->hp_all = hl_cdiv(rbeats > wbeats ? rbeats : wbeats, HL_HP_PORTS);
+  p->interval = p->tot.time, p->slow = -1;
+  if (!p->pipelined) return;
+  p->interval = p->ddr_all > p->hp_all ? p->ddr_all : p->hp_all;
+  for (int s = 0; s < p->nseg; s++)
+    if (p->segt[s] >= p->interval) p->interval = p->segt[s], p->slow = s;
+}
+
+/* The weight of the frame interval against the sum in the folding and
+ * growing objective of a pipelined plan (obj_delta). */
+#define HL_PIPE_W 4096
+
+/* What adding dc cycles to segment s does to the objective folding and
+ * growing steer by: the frame's cycles (serial), or the frame interval
+ * first and the sum second (pipelined). */
+static int64_t obj_delta(const HlPlan *p, int s, int64_t dc) {
+  if (!p->pipelined || s < 0) return dc;
+  int64_t mx = p->ddr_all > p->hp_all ? p->ddr_all : p->hp_all;
+  for (int k = 0; k < p->nseg; k++) {
+    int64_t t = p->segt[k] + (k == s ? dc : 0);
+    if (t > mx) mx = t;
+  }
+  return (mx - p->interval) * HL_PIPE_W + dc;
 }
 
 /* Whether plan p has hardware layer l done in place (HlSteps.inplace). */
@@ -318,7 +352,7 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
       hl_estimate(l, &k2, &e2);
       add_steps(p, l, &k2, &e2);
       int64_t save = res_of(&p->e[l->id], res) - res_of(&e2, res);
-      int64_t cost = e2.cycles - p->e[l->id].cycles;
+      int64_t cost = obj_delta(p, p->seg[l->id], e2.cycles - p->e[l->id].cycles);
       if (save <= 0) continue;
       if (!bl || (double)cost * (double)bsave < (double)bcost * (double)save) {
         bl = l, bk = k2, be = e2, bcost = cost, bsave = save;
@@ -337,7 +371,7 @@ static bool fold_step(const Net *n, const CfgConfig *cfg, HlPlan *p, int res) {
       hl_engine_size(&g2, p->elay[i], p->ecnt[i]);
       HlEst d;
       eng_delta(p, i, &g2, &d);
-      int64_t save = -d.dsp, cost = d.cycles;
+      int64_t save = -d.dsp, cost = obj_delta(p, p->seg[p->elay[i][0]->id], d.cycles);
       if (save <= 0) continue;
       if ((!bl && be_i < 0) || (double)cost * (double)bsave < (double)bcost * (double)save) {
         bl = NULL, be_i = i, bg = g2, bcost = cost, bsave = save;
@@ -383,7 +417,7 @@ static bool grow_step(const Net *n, HlPlan *p) {
       }
       HlEst d;
       eng_delta(p, i, &g2, &d);
-      int64_t dsp = d.dsp, save = -d.cycles;
+      int64_t dsp = d.dsp, save = -obj_delta(p, p->seg[p->elay[i][0]->id], d.cycles);
       if (dsp <= 0 || p->tot.dsp + dsp > p->b.dsp || p->tot.bram18k + d.bram18k > p->b.bram18k) continue;
       if (save <= 0) continue;
       if (bi < 0 || (double)save * (double)bdsp > (double)bsave * (double)dsp)
@@ -477,7 +511,7 @@ HlPlan *hl_plan(const Net *n, const CfgConfig *cfg, const bool *hw, Arena *ar) {
     const Layer *l = n->layers[i];
     seg[l->id] = -1;
     if (l->dead || lk_is(l->kind, LKF_SOURCE)) continue;
-    if (hw[l->id] && !prev) s++;
+    if (hw[l->id] && (!prev || l->seg_start)) s++;
     prev = hw[l->id];
     if (prev) seg[l->id] = s;
   }
@@ -497,6 +531,11 @@ static HlPlan *plan_at(const Net *n, const CfgConfig *cfg, const bool *hw, const
   p->e = ar_array(ar, (size_t)p->nid + 1, sizeof *p->e);
   hl_budget(cfg, &p->b);
   p->clk_ns = hl_clock_ns(cfg);
+  p->seg = seg;
+  p->pipelined = cfg && cfg->target.pipelined;
+  for (int i = 0; i < n->nlayer; i++)
+    if (hw[n->layers[i]->id] && seg[n->layers[i]->id] + 1 > p->nseg) p->nseg = seg[n->layers[i]->id] + 1;
+  p->segt = ar_array(ar, (size_t)p->nseg + 1, sizeof *p->segt);
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
     p->hw[l->id] = hw[l->id];
@@ -558,7 +597,7 @@ HlPlan *hl_plan_seg(const Net *n, const CfgConfig *cfg, const bool *hw, const in
     if (i && kb[i] == kb[i - 1]) continue;
     HlPlan *q = plan_at(n, cfg, hw, seg, steps, kb[i], ar);
     tried++;
-    if (!best || (q->fits && (!best->fits || q->tot.time < best->tot.time))) best = q;
+    if (!best || (q->fits && (!best->fits || q->interval < best->interval))) best = q;
   }
   best->plane_auto = tried;
   return best;
@@ -594,7 +633,7 @@ static int hw_seg_of(const Net *n, const bool *hw, const Layer *t) {
   for (int i = 0; i < n->nlayer; i++) {
     const Layer *l = n->layers[i];
     if (l->dead || lk_is(l->kind, LKF_SOURCE)) continue;
-    if (hw[l->id] && !prev) s++;
+    if (hw[l->id] && (!prev || l->seg_start)) s++;
     prev = hw[l->id];
     if (l == t) break;
   }
@@ -630,7 +669,7 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
           "layer", "type", "II", "IP", "OP", "wts", "MACs", "compute", "memory", "bound", "DSP",
           "BRAM18K", "URAM", "MAC/c");
   int seg = -1, prev_hw = 0;
-  int64_t tot = 0, maxdsp = 0, allmacs = 0, lanes = 0;
+  int64_t tot = 0, maxdsp = 0, allmacs = 0, lanes = 0, lanes_max = 0;
   HlEst s = {0};
   Split sp = {0};
   for (int i = 0; i <= n->nlayer; i++) {
@@ -638,7 +677,8 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
     if (l && (l->dead || lk_is(l->kind, LKF_SOURCE))) continue;
     if (l) allmacs += st_macs(l);
     bool h = l && hw[l->id];
-    if (!h && prev_hw) {
+    bool cut = h && l->seg_start; /* segment_start: a new segment */
+    if ((!h || cut) && prev_hw) {
       fprintf(f, "     segment %d total: %lld MACs, %lld cycles (%.3f ms; compute %lld, memory %lld), "
                  "DSP %lld, BRAM18K %lld, URAM %lld\n",
               seg, (long long)s.macs, (long long)s.time, (double)s.time * clk * 1e-6,
@@ -646,13 +686,14 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
               (long long)s.uram);
       if (sp.eng) print_split(f, seg, &sp);
       tot += s.time, lanes += sp.full;
+      if (sp.full > lanes_max) lanes_max = sp.full;
     }
     if (!l) break;
     if (!h) {
       prev_hw = 0;
       continue;
     }
-    if (!prev_hw) seg++, memset(&s, 0, sizeof s), memset(&sp, 0, sizeof sp);
+    if (!prev_hw || cut) seg++, memset(&s, 0, sizeof s), memset(&sp, 0, sizeof sp);
     prev_hw = 1;
     const HlKnobs *k = &pl->k[l->id];
     const HlEst *e = &pl->e[l->id];
@@ -669,14 +710,31 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
             (long long)e->dsp, (long long)e->bram18k, (long long)e->uram,
             e->time ? (double)e->macs / (double)e->time : 0.0);
   }
-  fprintf(f, "hardware: %d segments, %lld of %lld MACs, %lld cycles = %.3f ms per frame, "
-             "%.1f fps at %.1f MHz\n",
+  int64_t fr = pl->pipelined ? pl->interval : tot; /* the frame interval */
+  fprintf(f, "hardware: %d segments, %lld of %lld MACs, %lld cycles = %.3f ms %s, "
+             "%.1f fps%s at %.1f MHz\n",
           seg + 1, (long long)pl->tot.macs, (long long)allmacs, (long long)tot,
-          (double)tot * clk * 1e-6, tot ? 1e9 / ((double)tot * clk) : 0.0, 1e3 / clk);
-  if (pl->neng)
+          (double)tot * clk * 1e-6, pl->pipelined ? "latency" : "per frame",
+          fr ? 1e9 / ((double)fr * clk) : 0.0, pl->pipelined ? " pipelined" : "", 1e3 / clk);
+  if (pl->pipelined) {
+    fprintf(f, "pipelined: frame interval %lld cycles = %.3f ms, %.1f fps (",
+            (long long)pl->interval, (double)pl->interval * clk * 1e-6,
+            pl->interval ? 1e9 / ((double)pl->interval * clk) : 0.0);
+    if (pl->slow >= 0) fprintf(f, "segment %d, the slowest", pl->slow);
+    else fprintf(f, "memory: every segment's traffic at once");
+    fprintf(f, "; every segment's bytes take %lld cycles of DDR, their beats %lld cycles of the %d "
+               "HP ports); latency %lld cycles = %.3f ms\n",
+            (long long)pl->ddr_all, (long long)pl->hp_all, HL_HP_PORTS, (long long)tot,
+            (double)tot * clk * 1e-6);
+  }
+  if (pl->neng && !pl->pipelined)
     fprintf(f, "lane bound: %lld cycles = %.1f fps (the segments' MAC loops at full IP x OP lanes "
                "and nothing else taking time: the most this plan's engines can give)\n",
             (long long)lanes, lanes ? 1e9 / ((double)lanes * clk) : 0.0);
+  else if (pl->neng)
+    fprintf(f, "lane bound: %lld cycles = %.1f fps (the slowest segment's MAC loops at full IP x OP "
+               "lanes and nothing else taking time: the most this plan's engines can give)\n",
+            (long long)lanes_max, lanes_max ? 1e9 / ((double)lanes_max * clk) : 0.0);
   if (pl->plane_auto)
     fprintf(f, "planes: engine_plane_kb auto: %lld KiB (the fastest plan that fits of %d caps tried)\n",
             (long long)pl->plane_kb, pl->plane_auto);

@@ -130,6 +130,12 @@ typedef struct HlSteps {
                    hls_fx_ident): HlKnobs.ident */
 } HlSteps;
 
+/* The processing system's high-performance AXI slave ports the
+ * segments' m_axi masters share (S_AXI_HP0-3: UG585 for Zynq-7000,
+ * UG1085 for Zynq UltraScale+): each takes one read and one write beat
+ * per cycle. */
+#define HL_HP_PORTS 4
+
 typedef struct HlPlan {
   int nid;              /* arrays below are indexed by Layer.id < nid */
   bool *hw;             /* layer in a hardware segment */
@@ -151,6 +157,22 @@ typedef struct HlPlan {
   Layer ***elay;
   int *ecnt;
   const HlSteps *steps; /* per Layer.id, or NULL (hl_plan_seg) */
+  /* segments (docs/hls.md "Pipelined frames"): seg[l->id] is hardware
+   * layer l's segment (-1 otherwise); segt[s] segment s's time (the sum
+   * of its layers' HlEst.time); ddr_all the cycles every segment's DDR
+   * bytes take at the board's bandwidth.  target.schedule: pipelined
+   * (pipelined) makes the frame interval the largest of those, else the
+   * frame takes the sum (tot.time) */
+  const int *seg;
+  int nseg;
+  int64_t *segt;
+  int64_t ddr_all;
+  int64_t hp_all;       /* the cycles the 4 HP ports take for every
+                           segment's m_axi beats (reads and writes on
+                           their own channels) */
+  bool pipelined;
+  int64_t interval;     /* the frame interval: pipelined ? max : tot.time */
+  int slow;             /* pipelined: the segment that sets it (-1: DDR) */
   int64_t plane_kb;     /* the engines' whole-plane cap in KiB (0: off) */
   int plane_auto;       /* target.engine_plane_kb auto: the caps tried */
 } HlPlan;

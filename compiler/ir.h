@@ -125,6 +125,8 @@ typedef struct Layer {
   Placement place;
   SrcLoc place_loc;   /* YAML line that set the placement, if any */
   const char *place_why; /* why (pt_assign / pt_reason), or NULL */
+  bool seg_start;     /* a layer rule's segment_start: a hardware layer
+                         after another starts a new hardware segment */
   const IrCustomType *custom; /* LK_CUSTOM: its declaration, else NULL */
   /* ---- set by graph passes (compiler/passes.c) ---- */
   bool dead;          /* removed: interpreters and emitters skip it */

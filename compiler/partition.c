@@ -143,6 +143,23 @@ static void engine_rule_warn(Net *n, const CfgConfig *cfg, const CfgLayerRule *r
                     : "");
 }
 
+/* Rule r's segment_start: true marks the hardware layers it governs
+ * (Layer.seg_start: a new hardware segment starts there); warns at the
+ * value when none of them is placed in hardware. */
+static void seg_start_rule(Net *n, const CfgConfig *cfg, const CfgLayerRule *r) {
+  if (!r->seg_start) return;
+  int cnt = 0;
+  for (int k = 0; k < n->nlayer; k++) {
+    Layer *l = n->layers[k];
+    if (cfg_layer_rule(cfg, l->name) != r || l->place != PL_HW) continue;
+    l->seg_start = true;
+    cnt++;
+  }
+  if (!cnt)
+    diag_warn(n->dg, r->seg_loc, "segment_start has no effect: no layer '%s' runs in hardware",
+              r->pattern);
+}
+
 int pt_assign(Net *n, const CfgConfig *cfg) {
   int bad = 0;
   if (cfg) {
@@ -170,6 +187,7 @@ int pt_assign(Net *n, const CfgConfig *cfg) {
     if (place_layer(n, n->layers[i], cfg)) bad = 1;
   for (int i = 0; cfg && cfg->target.engine == 1 && i < cfg->nlayer; i++)
     engine_rule_warn(n, cfg, &cfg->layers[i]);
+  for (int i = 0; cfg && i < cfg->nlayer; i++) seg_start_rule(n, cfg, &cfg->layers[i]);
   return bad ? -1 : 0;
 }
 

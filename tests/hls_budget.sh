@@ -64,7 +64,7 @@ if [ -d "$M" ]; then
   done
   ok "lenet, cifar10_quick, resnet20, ultraface fit xc7z020"
   # the GoogLeNet bench config: at most 1024 DSPs, stated in its resource line
-  for y in googlenet_1024dsp googlenet_engine; do
+  for y in googlenet_1024dsp googlenet_units googlenet_engine; do
     r=$(res bench/googlenet_v1.prototxt --config bench/$y.yaml)
     if echo "$r" | grep -qE '^resources: DSP [0-9]+/1024 .* on xczu9eg-ffvb1156-2-e: fits$'; then ok "$y: $r"
     else bad "$y: $r"; fi
@@ -115,7 +115,7 @@ PYEOF
   # packed, 64-bit ports) stay within in_parallel x out_parallel, and
   # out_parallel 64 lets conv1's engine (3 input channels) take 64
   for op in 32 64; do
-    { sed "s/out_parallel: 32/out_parallel: $op/" bench/googlenet_1024dsp.yaml
+    { sed "s/out_parallel: 32/out_parallel: $op/" bench/googlenet_units.yaml
       printf '  engine: shared\n  dsp_packing: true\n  port_bits: 64\n'; } >"$T/gg$op.yaml"
     "$CHAICC" info bench/googlenet_v1.prototxt --hls --config "$T/gg$op.yaml" >"$T/gg$op" 2>&1
   done

@@ -28,6 +28,11 @@
 #    the testbench counts equal it; on GoogLeNet (googlenet_plane.yaml)
 #    each segment's parts add up to its total and the lane bound is the
 #    sum of the MAC loops at full lanes;
+#  * pipelined frames (docs/hls.md "Pipelined frames"): resnet20 cut in
+#    three segments by segment_start (the checks above, 3 testbenches);
+#    its and GoogLeNet's (bench/googlenet_1024dsp.yaml: 5 segments, at
+#    most 1024 DSPs, at least 151.8 fps) frame interval is the slowest
+#    segment's or the memory's, the latency the segments' sum;
 #  * 64-bit pooling (docs/hls.md "Pooling"): tests/nets/pool_wide and
 #    tests/kinds/rs_pool_stream (random weights, chaicc-mkmodel --seed 1)
 #    with `port_bits: 64` and `128`, with the engine and without (per-layer
@@ -61,10 +66,13 @@ printf 'target:\n  port_bits: 128\n' >"$T/pool128.yaml"
 printf 'target:\n  engine: shared\n  port_bits: 128\n  engine_plane_kb: 8\n' >"$T/plane128.yaml"
 printf 'target:\n  engine: shared\n  port_bits: 128\n  engine_plane_kb: auto\n' >"$T/auto128.yaml"
 printf 'target:\n  engine: shared\n  port_bits: 64\n  engine_plane_kb: 8\n' >"$T/plane64.yaml"
+# pipelined frames (docs/hls.md "Pipelined frames"): resnet20 cut into
+# three segments, each its own engine
+printf 'target:\n  engine: shared\n  port_bits: 128\n  schedule: pipelined\nlayers:\n  Convolution8: {segment_start: true}\n  Convolution14: {segment_start: true}\n' >"$T/pipe.yaml"
 
 for c in lenet_mnist resnet20_cifar10 resnet20_cifar10:pack lenet_mnist:w64 resnet20_cifar10:w64 lenet_mnist:w128 \
          resnet20_cifar10:w128 lenet_mnist:plane128 resnet20_cifar10:plane128 resnet20_cifar10:auto128 \
-         resnet20_cifar10:plane64 yoloface50k_dw:w128 yoloface50k_dw:auto128; do
+         resnet20_cifar10:plane64 yoloface50k_dw:w128 yoloface50k_dw:auto128 resnet20_cifar10:pipe; do
   n=${c%:*} cfg=$T/engine.yaml
   [ "$c" != "$n" ] && cfg=$T/${c#*:}.yaml
   QFLAGS_EXTRA="" check "${c/:/_}" "$M/$n/deploy.prototxt" "$M/$n/weights.caffemodel" "$M/$n/ref/input.npy" Xilinx 8 "$cfg"
@@ -251,6 +259,48 @@ print('3 segments add up; lane bound %s cycles = %s fps' % (lb.group(1), lb.grou
 PYEOF
 ); then echo "ok   googlenet_plane split lines: $out"
 else echo "FAIL googlenet_plane split lines: $out"; fail=1; fi
+
+# pipelined frames: the frame interval is the slowest segment's total, or
+# the DDR / HP-port time of every segment's traffic when larger; the
+# hardware line's fps is the interval's and its cycles the latency (the
+# segments' sum); the lane bound is the slowest segment's.  resnet20 with
+# two segment_start cuts (compiled and checked above: 3 segments, 3
+# testbenches) and GoogLeNet with bench/googlenet_1024dsp.yaml: 5 segments,
+# at most 1024 DSPs, at least CHaiDNN's 151.8 fps
+pipe_check() { # INFO SEGMENTS MIN_FPS
+  python3 - "$@" <<'PYEOF'
+import re, sys
+t = open(sys.argv[1]).read()
+nseg, minfps = int(sys.argv[2]), float(sys.argv[3])
+tot = [int(x) for x in re.findall(r'^     segment \d+ total: \d+ MACs, (\d+) cycles', t, re.M)]
+full = [int(x) for x in re.findall(r'^     segment \d+ split: MAC loop \d+ \((\d+) at full lanes\)', t, re.M)]
+hw = re.search(r'^hardware: (\d+) segments, \d+ of \d+ MACs, (\d+) cycles = [0-9.]+ ms latency, ([0-9.]+) fps pipelined at ([0-9.]+) MHz$', t, re.M)
+pl = re.search(r'^pipelined: frame interval (\d+) cycles = [0-9.]+ ms, ([0-9.]+) fps \((segment (\d+), the slowest|memory: every segment.s traffic at once); '
+               r'every segment.s bytes take (\d+) cycles of DDR, their beats (\d+) cycles of the 4 HP ports\); latency (\d+) cycles', t, re.M)
+lb = re.search(r"^lane bound: (\d+) cycles = [0-9.]+ fps \(the slowest segment's", t, re.M)
+res = re.search(r'^resources: DSP (\d+)/(\d+) .*: fits$', t, re.M)
+assert hw and pl and lb and res, 'lines missing'
+assert int(hw.group(1)) == nseg == len(tot) == len(full), (hw.group(1), nseg, len(tot), len(full))
+iv, ddr, hp = int(pl.group(1)), int(pl.group(5)), int(pl.group(6))
+assert iv == max(tot + [ddr, hp]), (iv, tot, ddr, hp)
+if pl.group(4): assert tot[int(pl.group(4))] == iv, (pl.group(4), tot)
+assert int(hw.group(2)) == int(pl.group(7)) == sum(tot), (hw.group(2), pl.group(7), sum(tot))
+fps = 1e6 * float(hw.group(4)) / iv
+assert abs(fps - float(hw.group(3))) < 0.06 and hw.group(3) == pl.group(2), (fps, hw.group(3), pl.group(2))
+assert int(lb.group(1)) == max(full), (lb.group(1), full)
+assert fps >= minfps, 'fps %.1f below %.1f' % (fps, minfps)
+print('%d segments, interval %d cycles = %.1f fps (slowest %s), latency %d, DSP %s/%s'
+      % (nseg, iv, fps, pl.group(4), sum(tot), res.group(1), res.group(2)))
+PYEOF
+}
+d=$T/resnet20_cifar10_pipe.Xilinx8
+if [ -f "$d/info" ] && ntb=$(ls "$d"/proj/hls/tb_*_seg[0-9]*.c | wc -l) && [ "$ntb" = 3 ] &&
+   out=$(pipe_check "$d/info" 3 0 2>&1); then echo "ok   resnet20 pipelined: $ntb testbenches; $out"
+else echo "FAIL resnet20 pipelined: ${out:-no info / testbenches}"; fail=1; fi
+"$CHAICC" info bench/googlenet_v1.prototxt --hls --config bench/googlenet_1024dsp.yaml >"$T/gpipe" 2>&1
+if out=$(pipe_check "$T/gpipe" 5 151.8 2>&1) && grep -q '^resources: DSP [0-9]*/1024 .* on xczu9eg-ffvb1156-2-e: fits$' "$T/gpipe"
+then echo "ok   googlenet_1024dsp pipelined: $out"
+else echo "FAIL googlenet_1024dsp pipelined: $out"; fail=1; fi
 
 # negative cases on lenet's engine
 S=$(ls "$T"/lenet_mnist.Xilinx8/proj/hls/*_seg0.c 2>/dev/null | head -1)

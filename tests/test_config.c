@@ -153,11 +153,11 @@ START_TEST(unknown_keys_warn) {
       diags(),
       "net.yaml:2:3: warning: unknown key 'prat' in target (expected one of: part, clock_ns, "
       "onchip_weight_limit_kb, pragmas, dsp_budget, bram18k_budget, uram_budget, ddr_gbps, "
-      "fold, dsp_packing, engine, port_bits, engine_plane_kb)\n"
+      "fold, dsp_packing, engine, port_bits, engine_plane_kb, schedule)\n"
       "net.yaml:3:13: warning: unknown key 'ii' in target.pragmas (expected one of: "
       "pipeline_ii, in_parallel, out_parallel)\n"
       "net.yaml:7:22: warning: unknown key 'wieghts' in a layer rule (expected one of: place, "
-      "weights, pipeline_ii, in_parallel, out_parallel)\n"
+      "weights, segment_start, pipeline_ii, in_parallel, out_parallel)\n"
       "net.yaml:4:1: warning: unknown key 'layer' in the configuration (expected one of: "
       "target, default, types, layers, custom_layers)\n");
   ck_assert_int_eq(dg.nwarnings, 4);
@@ -271,6 +271,27 @@ START_TEST(engine_plane_kb) {
                    "(target.engine: shared, target.port_bits: 64 or 128)\n"
                    "net.yaml:4:20: error: target.engine_plane_kb must be an integer from 0 to 1048576 or "
                    "'auto'\n");
+}
+END_TEST
+
+START_TEST(schedule_and_segment_start) {
+  CfgConfig *c = parse("target:\n  schedule: pipelined\nlayers:\n  conv2: {segment_start: true}\n"
+                       "  conv3: {segment_start: false, place: hw}\n");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->target.pipelined, 1);
+  ck_assert_int_eq(c->nlayer, 2);
+  ck_assert(c->layers[0].seg_start);
+  ck_assert_int_eq(c->layers[0].seg_loc.line, 4);
+  ck_assert(!c->layers[1].seg_start);
+  ck_assert_int_eq(parse("target:\n  schedule: serial\n")->target.pipelined, 0);
+  ck_assert_int_eq(parse("target:\n  engine: shared\n")->target.pipelined, 0);
+  ck_assert_int_eq(dg.nerrors, 0);
+  ck_assert_ptr_null(parse("target:\n  schedule: overlapped\nlayers:\n  conv2: {segment_start: 1}\n"));
+  ck_assert_str_eq(diags(),
+                   "net.yaml:2:13: error: bad value 'overlapped' for target.schedule: expected one "
+                   "of serial, pipelined\n"
+                   "net.yaml:4:26: error: bad value '1' for segment_start: expected one of false, "
+                   "true\n");
 }
 END_TEST
 
@@ -476,6 +497,26 @@ START_TEST(engine_rule_lanes_warn) {
   size_t k = strlen(diags());
   ck_assert_int_eq(assign("layers:\n  conv1: {in_parallel: 4}\n", &n), 0);
   ck_assert_str_eq(diags() + k, "");
+}
+END_TEST
+
+/* segment_start marks the hardware layers its rule governs (an exact
+ * name beats a glob), and warns at its value when none runs in hardware */
+START_TEST(segment_start_marks) {
+  Net *n;
+  ck_assert_int_eq(assign("layers:\n  \"conv*\": {segment_start: true}\n  conv3: hw\n"
+                          "  fc6: {place: sw, segment_start: true}\n",
+                          &n),
+                   0);
+  const char *want[] = {"conv1", "conv2", NULL};
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    bool in = false;
+    for (int k = 0; want[k]; k++) in |= !strcmp(l->name, want[k]);
+    ck_assert_msg(l->seg_start == (in && l->place == PL_HW), "%s", l->name);
+  }
+  ck_assert_str_eq(diags(), "net.yaml:4:35: warning: segment_start has no effect: no layer 'fc6' "
+                            "runs in hardware\n");
 }
 END_TEST
 
@@ -690,6 +731,7 @@ static Suite *config_suite(void) {
   tcase_add_test(tc, dsp_packing);
   tcase_add_test(tc, port_bits);
   tcase_add_test(tc, engine_plane_kb);
+  tcase_add_test(tc, schedule_and_segment_start);
   tcase_add_test(tc, malformed_yaml);
   tcase_add_test(tc, malformed_yaml_indent);
   tcase_add_test(tc, not_a_mapping);
@@ -707,6 +749,7 @@ static Suite *config_suite(void) {
   tcase_add_test(tp, type_rule_hw_without_kernel);
   tcase_add_test(tp, unmatched_patterns);
   tcase_add_test(tp, engine_rule_lanes_warn);
+  tcase_add_test(tp, segment_start_marks);
   tcase_add_test(tp, v1_and_alias_types);
   tcase_add_test(tp, limit_table);
   tcase_add_test(tp, dot_output);
