@@ -21,7 +21,9 @@
 # convolutions per layer); NET_engine128 / NET_pool128 likewise with
 # `port_bits: 128` (16-byte chai_b128 beats), NET_plane128 with the engine,
 # `port_bits: 128` and `engine_plane_kb: 8` (docs/hls.md "Whole planes"),
-# NET_plane64 the same with `port_bits: 64`.
+# NET_plane64 the same with `port_bits: 64`; resnet20_cifar10_pipe is
+# resnet20 cut into three pipelined segments (docs/hls.md "Pipelined
+# frames").
 # NET may also be a test net with random
 # weights (chaicc-mkmodel --seed 1) and input: tests/kinds/NET.prototxt
 # or tests/nets/NET.prototxt.
@@ -214,12 +216,16 @@ printf 'target:\n  port_bits: 128\n' >"$T/pool128.yaml"
 # and 8x8 stages; lenet: conv2), rolling rows for the others
 printf 'target:\n  engine: shared\n  port_bits: 128\n  engine_plane_kb: 8\n' >"$T/plane128.yaml"
 printf 'target:\n  engine: shared\n  port_bits: 64\n  engine_plane_kb: 8\n' >"$T/plane64.yaml"
+# resnet20 cut into three segments, each its own engine, pipelined over
+# frames (docs/hls.md "Pipelined frames")
+printf 'target:\n  engine: shared\n  port_bits: 128\n  schedule: pipelined\nlayers:\n  Convolution8: {segment_start: true}\n  Convolution14: {segment_start: true}\n' >"$T/pipe.yaml"
 printf 'target:\n  dsp_packing: true\n  onchip_weight_limit_kb: 0\n  pragmas:\n    in_parallel: 4\n    out_parallel: 5\n' >"$T/pack5.yaml"
 for n in $nets; do
   case $n in
     resnet20_axi) net "$n" resnet20_cifar10 "$T/axi.yaml" ;;
     resnet20_pack) net "$n" resnet20_cifar10 "$T/pack.yaml" ;;
     lenet_pack5) net "$n" lenet_mnist "$T/pack5.yaml" ;;
+    resnet20_cifar10_pipe) net "$n" resnet20_cifar10 "$T/pipe.yaml" ;;
     *_engine) net "$n" "${n%_engine}" "$T/engine.yaml" ;; # the shared engine (docs/hls.md)
     *_engine64) net "$n" "${n%_engine64}" "$T/engine64.yaml" ;; # its 64-bit bursts
     *_pool64) net "$n" "${n%_pool64}" "$T/pool64.yaml" ;; # 64-bit pooling, per-layer convolutions

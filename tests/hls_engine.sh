@@ -29,7 +29,8 @@
 #    each segment's parts add up to its total and the lane bound is the
 #    sum of the MAC loops at full lanes;
 #  * pipelined frames (docs/hls.md "Pipelined frames"): resnet20 cut in
-#    three segments by segment_start (the checks above, 3 testbenches);
+#    three segments by segment_start (the checks above, 3 testbenches,
+#    the dynamic check);
 #    its and GoogLeNet's (bench/googlenet_1024dsp.yaml: 5 segments, at
 #    most 1024 DSPs, at least 151.8 fps) frame interval is the slowest
 #    segment's or the memory's, the latency the segments' sum;
@@ -202,9 +203,9 @@ if out=$(CHAI_DYN_KEEP=$T/dyn bash tests/hls_dyn.sh "$B" lenet_mnist_engine resn
            rs_pool_stream_engine64 rs_pool_stream_pool64 lenet_mnist_engine128 resnet20_cifar10_engine128 \
            pool_wide_engine128 pool_wide_pool128 rs_pool_stream_engine128 rs_pool_stream_pool128 \
            lenet_mnist_plane128 resnet20_cifar10_plane128 resnet20_cifar10_plane64 pool_wide_plane128 \
-           rs_pool_stream_plane128 cg_conv_engine cg_conv_plane128 2>&1) &&
+           rs_pool_stream_plane128 cg_conv_engine cg_conv_plane128 resnet20_cifar10_pipe 2>&1) &&
    ! echo "$out" | grep -q '^FAIL'; then
-  echo "$out" | grep '_engine\|_pool64\|_pool128\|_plane'
+  echo "$out" | grep '_engine\|_pool64\|_pool128\|_plane\|_pipe'
 else
   echo "FAIL dynamic check of the engine"; echo "$out" | grep -v '^ok' | head -8; fail=1
 fi
