@@ -640,6 +640,23 @@ static int hw_seg_of(const Net *n, const bool *hw, const Layer *t) {
   return s;
 }
 
+/* The pipelined plan's reminder of what its interval leaves out: the
+ * layers that run in software once per frame (the first few by name). */
+static void print_software(FILE *f, const Net *n, const bool *hw) {
+  int cnt = 0;
+  for (int i = 0; i < n->nlayer; i++) {
+    const Layer *l = n->layers[i];
+    if (l->dead || lk_is(l->kind, LKF_SOURCE) || hw[l->id]) continue;
+    if (!cnt++) fprintf(f, "software: ");
+    if (cnt <= 4) fprintf(f, "%s%s (%s)", cnt > 1 ? ", " : "", l->name, l->type);
+  }
+  if (!cnt) return;
+  if (cnt > 4) fprintf(f, " and %d more", cnt - 4);
+  fprintf(f, ": %d layer%s on the CPU per frame, not in the interval; each frame's must take "
+             "less than it\n",
+          cnt, cnt > 1 ? "s" : "");
+}
+
 void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
   bool *hw;
   HlPlan *pl;
@@ -726,6 +743,7 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
                "HP ports); latency %lld cycles = %.3f ms\n",
             (long long)pl->ddr_all, (long long)pl->hp_all, HL_HP_PORTS, (long long)tot,
             (double)tot * clk * 1e-6);
+    print_software(f, n, hw);
   }
   if (pl->neng && !pl->pipelined)
     fprintf(f, "lane bound: %lld cycles = %.1f fps (the segments' MAC loops at full IP x OP lanes "
