@@ -626,20 +626,6 @@ int hl_check_fit(const HlPlan *p, const CfgConfig *cfg, const Net *n, Diag *dg) 
   return -1;
 }
 
-/* The segment number hl_info prints for hardware layer t. */
-static int hw_seg_of(const Net *n, const bool *hw, const Layer *t) {
-  int s = -1;
-  bool prev = false;
-  for (int i = 0; i < n->nlayer; i++) {
-    const Layer *l = n->layers[i];
-    if (l->dead || lk_is(l->kind, LKF_SOURCE)) continue;
-    if (hw[l->id] && (!prev || l->seg_start)) s++;
-    prev = hw[l->id];
-    if (l == t) break;
-  }
-  return s;
-}
-
 /* The pipelined plan's reminder of what its interval leaves out: the
  * layers that run in software once per frame (the first few by name). */
 static void print_software(FILE *f, const Net *n, const bool *hw) {
@@ -694,7 +680,7 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
     if (l && (l->dead || lk_is(l->kind, LKF_SOURCE))) continue;
     if (l) allmacs += st_macs(l);
     bool h = l && hw[l->id];
-    bool cut = h && l->seg_start; /* segment_start: a new segment */
+    bool cut = h && prev_hw && pl->seg[l->id] != seg; /* segment_start: a new segment */
     if ((!h || cut) && prev_hw) {
       fprintf(f, "     segment %d total: %lld MACs, %lld cycles (%.3f ms; compute %lld, memory %lld), "
                  "DSP %lld, BRAM18K %lld, URAM %lld\n",
@@ -745,14 +731,13 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
             (double)tot * clk * 1e-6);
     print_software(f, n, hw);
   }
-  if (pl->neng && !pl->pipelined)
-    fprintf(f, "lane bound: %lld cycles = %.1f fps (the segments' MAC loops at full IP x OP lanes "
-               "and nothing else taking time: the most this plan's engines can give)\n",
-            (long long)lanes, lanes ? 1e9 / ((double)lanes * clk) : 0.0);
-  else if (pl->neng)
-    fprintf(f, "lane bound: %lld cycles = %.1f fps (the slowest segment's MAC loops at full IP x OP "
-               "lanes and nothing else taking time: the most this plan's engines can give)\n",
-            (long long)lanes_max, lanes_max ? 1e9 / ((double)lanes_max * clk) : 0.0);
+  if (pl->neng) { /* serial: the segments' sum; pipelined: the slowest segment's */
+    int64_t lb = pl->pipelined ? lanes_max : lanes;
+    fprintf(f, "lane bound: %lld cycles = %.1f fps (%s MAC loops at full IP x OP lanes and nothing "
+               "else taking time: the most this plan's engines can give)\n",
+            (long long)lb, lb ? 1e9 / ((double)lb * clk) : 0.0,
+            pl->pipelined ? "the slowest segment's" : "the segments'");
+  }
   if (pl->plane_auto)
     fprintf(f, "planes: engine_plane_kb auto: %lld KiB (the fastest plan that fits of %d caps tried)\n",
             (long long)pl->plane_kb, pl->plane_auto);
@@ -774,7 +759,7 @@ void hl_info(Net *n, const CfgConfig *cfg, const HlLayout *lay, FILE *f) {
                "requantization lanes, DSP %lld, BRAM18K %lld (counted in its first layer's row); "
                "%d-bit ports, bursts %lld weight + %lld line-buffer + %lld drain beats "
                "(%lld + %lld + %lld bursts)\n",
-            i, hw_seg_of(n, hw, pl->elay[i][0]), pl->elay[i][0]->name, g->nl - 1, g->ip, g->op,
+            i, pl->seg[pl->elay[i][0]->id], pl->elay[i][0]->name, g->nl - 1, g->ip, g->op,
             (long long)hl_engine_muls(g), g->pack ? ", packed" : "", g->r, (long long)r.dsp,
             (long long)r.bram18k, 8 * (g->pb > 1 ? g->pb : 1), (long long)b[0], (long long)b[1],
             (long long)b[2], (long long)nr[0], (long long)nr[1], (long long)nr[2]);
