@@ -12,6 +12,7 @@
 #include "../compiler/ir.h"
 #include "../runtime/rt_fixed.h"
 #include "../runtime/rt_layers.h"
+#include "../runtime/rt_par.h"
 #include "caffe.pb-c.h"
 
 /* ---- expected outputs (numpy, naive loops over Caffe's definitions) ---- */
@@ -333,13 +334,13 @@ END_TEST
 
 /* ---- LRN ---- */
 START_TEST(lrn_across_channels) {
-  float x[60], out[60], ws[6];
+  float x[60], out[60];
   seqf(x, 60, 7, 11, 5, 2);
   rt_lrn_param p = {3, RT_LRN_ACROSS, 0.5f, 0.75f, 2.0f};
   rt_tensor bt = {rt_shape4(2, 5, 2, 3), x};
   rt_tensor t = {rt_shape4(2, 5, 2, 3), out};
-  rt_args a = {1, 1, 0, &bt, &t, NULL, ws, sizeof ws};
-  ck_assert_uint_eq(rt_lrn_ws(&p, &a), sizeof ws);
+  rt_args a = {1, 1, 0, &bt, &t, NULL, NULL, 0};
+  ck_assert_uint_eq(rt_lrn_ws(&p, &a), 0); /* sums into the top */
   rt_lrn_f32(&p, &a);
   check_close(out, lrnA_y, 60);
 }
@@ -355,6 +356,92 @@ START_TEST(lrn_within_channel) {
   ck_assert_uint_eq(rt_lrn_ws(&p, &a), sizeof ws);
   rt_lrn_f32(&p, &a);
   check_close(out, lrnW_y, 40);
+}
+END_TEST
+
+/* LRN by its definition in double: x * (k + alpha/div * sum x^2)^-beta
+ * over the clipped window (channels, or size x size in the plane with
+ * k = 1 and div = size^2). */
+static void lrn_ref(const rt_lrn_param *p, const float *x, double *y, int n,
+                    int c, int h, int w) {
+  int s = p->local_size, pre = (s - 1) / 2;
+  for (int i = 0; i < n * c; i++)
+    for (int yy = 0; yy < h; yy++)
+      for (int xx = 0; xx < w; xx++) {
+        double sum = 0, k = p->k, div = s;
+        if (p->region == RT_LRN_ACROSS) {
+          int ch = i % c;
+          for (int j = ch - pre; j < ch - pre + s; j++)
+            if (j >= 0 && j < c) {
+              double v = x[((i - ch + j) * h + yy) * w + xx];
+              sum += v * v;
+            }
+        } else {
+          k = 1, div = s * s;
+          for (int dy = yy - pre; dy < yy - pre + s; dy++)
+            for (int dx = xx - pre; dx < xx - pre + s; dx++)
+              if (dy >= 0 && dy < h && dx >= 0 && dx < w) {
+                double v = x[(i * h + dy) * w + dx];
+                sum += v * v;
+              }
+        }
+        int e = (i * h + yy) * w + xx;
+        y[e] = x[e] * pow(k + p->alpha / div * sum, -p->beta);
+      }
+}
+
+/* Every power path (0.75, 0.5 and 1 by square roots and division, others
+ * by powf) in both regions, against the double definition. */
+START_TEST(lrn_betas) {
+  enum { N = 2, C = 7, H = 5, W = 6, E = N * C * H * W };
+  static float x[E], out[E], ws[H * W];
+  static double want[E];
+  seqf(x, E, 13, 29, 11, 3);
+  const float betas[] = {0.75f, 0.5f, 1.0f, 0.6f};
+  for (int r = 0; r < 2; r++)
+    for (int bi = 0; bi < 4; bi++) {
+      rt_lrn_param p = {r ? 3 : 5, r ? RT_LRN_WITHIN : RT_LRN_ACROSS, 1e-2f,
+                        betas[bi], 1.5f};
+      rt_tensor bt = {rt_shape4(N, C, H, W), x};
+      rt_tensor t = {rt_shape4(N, C, H, W), out};
+      rt_args a = {1, 1, 0, &bt, &t, NULL, ws, sizeof ws};
+      ck_assert_uint_le(rt_lrn_ws(&p, &a), sizeof ws);
+      rt_lrn_f32(&p, &a);
+      lrn_ref(&p, x, want, N, C, H, W);
+      for (int e = 0; e < E; e++)
+        ck_assert_msg(fabs(out[e] - want[e]) <= 2e-6 * fabs(want[e]) + 1e-7,
+                      "region %d beta %g element %d: got %.9g want %.9g", r,
+                      (double)betas[bi], e, out[e], want[e]);
+    }
+}
+END_TEST
+
+/* Cut over a pool of 2 or 3 threads (a tensor above RT_PAR_MIN_ELEMS),
+ * LRN gives the serial bytes. */
+START_TEST(lrn_threads) {
+  enum { N = 2, C = 16, H = 24, W = 24, E = N * C * H * W };
+  static float x[E], one[E], par[E], ws[H * W];
+  seqf(x, E, 17, 31, 13, 4);
+  for (int r = 0; r < 2; r++) {
+    rt_lrn_param p = {5, r ? RT_LRN_WITHIN : RT_LRN_ACROSS, 1e-4f, 0.75f, 1};
+    rt_tensor bt = {rt_shape4(N, C, H, W), x};
+    rt_tensor t1 = {rt_shape4(N, C, H, W), one}, tp = {t1.s, par};
+    rt_args a1 = {1, 1, 0, &bt, &t1, NULL, ws, sizeof ws};
+    rt_args ap = {1, 1, 0, &bt, &tp, NULL, ws, sizeof ws};
+    rt_lrn_f32(&p, &a1);
+    for (int nt = 2; nt <= 3; nt++) {
+      rt_par_pool *pool = rt_par_open(nt, sizeof ws);
+      ck_assert_ptr_nonnull(pool);
+      rt_par_use(pool);
+      ck_assert_int_eq(rt_par_threads(), nt);
+      memset(par, 0, sizeof par);
+      rt_lrn_f32(&p, &ap);
+      rt_par_use(NULL);
+      rt_par_close(pool);
+      ck_assert_msg(memcmp(one, par, sizeof one) == 0,
+                    "region %d, %d threads: not the serial bytes", r, nt);
+    }
+  }
 }
 END_TEST
 
@@ -648,6 +735,8 @@ static Suite *suite(void) {
   tcase_add_test(tk, pool_stochastic_test_phase);
   tcase_add_test(tk, lrn_across_channels);
   tcase_add_test(tk, lrn_within_channel);
+  tcase_add_test(tk, lrn_betas);
+  tcase_add_test(tk, lrn_threads);
   suite_add_tcase(s, tk);
   TCase *ts = tcase_create("shapes");
   tcase_add_test(ts, shape_pool_ceil_and_drop);

@@ -61,6 +61,8 @@ if(NOT CHAI_IMAGE_INPUT)
   list(FILTER RT_SRC EXCLUDE REGEX "/rt_(image|idx)\\.c$")
 endif()
 list(SORT RT_SRC)
+# LRN's square roots vectorize only without errno (runtime/rt_lrn.c)
+set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/runtime/rt_lrn.c PROPERTIES COMPILE_OPTIONS -fno-math-errno)
 ]]):format(t.base, langs, t.fx and "ON" or "OFF")
   local extra = ""
   for _, p in ipairs(t.plugins or {}) do extra = extra .. " " .. p end
