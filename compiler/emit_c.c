@@ -33,6 +33,8 @@ struct Ec {
   int nplugin;
   int bad;
   EfCtx *fx; /* quantized net: fixed-point layers (emit_fx.h) */
+  int nstage;  /* pipelined frames: stages of the run (ef_stages), else 0 */
+  size_t *cut; /* stage k's calls start at calls.s + cut[k] */
   float **cval; /* values of the constant blobs (cf_eval), once needed */
   int threads;
 };
@@ -342,10 +344,16 @@ int ec_layers(Ec *e) {
   Net *n = e->n;
   e->live_names = ar_array(e->ar, (size_t)n->nlayer + 1, sizeof *e->live_names);
   const char **fns = ar_array(e->ar, (size_t)n->nlayer + 1, sizeof *fns);
+  if (e->fx && (e->nstage = ef_stages(e->fx)) > 0) {
+    e->cut = ar_array(e->ar, (size_t)e->nstage, sizeof *e->cut);
+    for (int k = 1; k < e->nstage; k++) e->cut[k] = (size_t)-1;
+  }
   for (int i = 0; i < n->nlayer; i++) {
     Layer *l = n->layers[i];
     const char *fxcode = NULL;
     if (!l->dead && e->fx && ef_layer(e->fx, l, &fxcode)) {
+      int k = e->nstage ? ef_stage_at(e->fx, l) : 0;
+      if (k) e->cut[k] = e->calls.n;
       if (*fxcode) { /* timed like the float layers */
         sb_printf(&e->calls, "  LAYER(%d,\n%s  );\n", e->nlive, fxcode);
         e->live_names[e->nlive++] = eu_c_string(e->ar, l->name);
@@ -381,7 +389,26 @@ int ec_layers(Ec *e) {
     sb_puts(&e->calls, ef_end(e->fx));
     e->use_rt = true;
   }
+  for (int k = 1; k < e->nstage; k++)
+    if (e->cut[k] == (size_t)-1 || e->cut[k] < e->cut[k - 1]) {
+      diag_error(e->dg, SRCLOC_NONE, "internal: hardware segment %d does not start after segment %d in "
+                 "the run; cannot cut it into pipelined stages", k, k - 1);
+      return -1;
+    }
   return 0;
+}
+
+/* The run's calls as the template's stage list (pipelined frames). */
+static void stage_list(Ec *e) {
+  LhHost *h = e->lh;
+  lh_list_begin(h, "stages");
+  for (int k = 0; k < e->nstage; k++) {
+    size_t end = k + 1 < e->nstage ? e->cut[k + 1] : e->calls.n;
+    lh_item_begin(h);
+    lh_set_str(h, "calls", ar_strndup(e->ar, e->calls.s + e->cut[k], end - e->cut[k]));
+    lh_item_end(h);
+  }
+  lh_list_end(h);
 }
 
 int ec_write(Ec *e, const char *dir, bool bin) {
@@ -411,6 +438,8 @@ int ec_write(Ec *e, const char *dir, bool bin) {
   lh_set_str(h, "funcs", e->funcs.s ? e->funcs.s : "");
   lh_set_str(h, "calls", e->calls.s ? e->calls.s : "");
   lh_set_int(h, "arena", e->plan->size > 0 ? e->plan->size : 0); /* 0: no intermediate blob */
+  lh_set_int(h, "arena_slot", (e->plan->size + 15) / 16 * 16);  /* a copy's row: whole lines */
+  stage_list(e);
   lh_set_int(h, "scratch", (int64_t)((e->scratch + 3) / 4));
   lh_set_bool(h, "use_rt", e->use_rt);
   lh_set_int(h, "nlayers", e->nlive);
@@ -440,6 +469,7 @@ int ec_write(Ec *e, const char *dir, bool bin) {
   lh_list_end(h);
   lh_set_int(h, "nlayers", e->nlive > 0 ? e->nlive : 1);
   lh_set_int(h, "threads", e->threads);
+  lh_set_int(h, "stages", e->nstage);
   const char *hdr = render(e, "c/header");
   if (!hdr || eu_write(e->dg, dir, ar_printf(e->ar, "%s.h", pv->base), hdr, strlen(hdr)))
     return -1;

@@ -329,6 +329,17 @@ int ef_layer(EfCtx *x, const Layer *l, const char **code) {
   return 1;
 }
 
+int ef_stages(const EfCtx *x) {
+  if (x->h.sw || !x->h.cfg || !x->h.cfg->target.pipelined || x->p.nseg < 2) return 0;
+  return x->p.nseg;
+}
+
+int ef_stage_at(const EfCtx *x, const Layer *l) {
+  if (!ef_stages(x) || qs_layer_mode(x->h.qn, l) != QS_FX) return 0;
+  int u = x->p.L[l->id].unit;
+  return u >= 1 && x->p.n->layers[x->p.seg[u].first] == l ? u : 0;
+}
+
 const char *ef_pre_float(EfCtx *x, const Layer *l) {
   const FpPlan *p = &x->p;
   Sb b = {0};
@@ -376,7 +387,7 @@ const char *ef_end(EfCtx *x) {
 }
 
 const char *ef_decls(EfCtx *x) {
-  if (!x->h.sw) return eh_decls(x->hw);
+  if (!x->h.sw) return eh_decls(x->hw, ef_stages(x));
   LhHost *h = x->h.lh;
   lh_begin(h);
   lh_set_int(h, "n16", x->p.n16 > 0 ? x->p.n16 : 1);

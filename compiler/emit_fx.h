@@ -65,6 +65,14 @@ const char *ef_post_float(EfCtx *x, const Layer *l);
  * codes -> floats). */
 const char *ef_decls(EfCtx *x);
 const char *ef_end(EfCtx *x);
+/* Pipelined frames (`target.schedule: pipelined` with two or more
+ * hardware segments; docs/hls.md "Pipelined frames"): the run is cut
+ * into one stage per hardware segment, stage k starting with segment k's
+ * call, so that frames in flight each get their own buffers.
+ * ef_stages: the stage count (0: no pipelined schedule); ef_stage_at:
+ * k >= 1 when live layer l starts stage k, else 0. */
+int ef_stages(const EfCtx *x);
+int ef_stage_at(const EfCtx *x, const Layer *l);
 /* Writes DIR/hls/ (nothing in all-software mode).  0 on success (else
  * reported). */
 int ef_write(EfCtx *x, const char *dir);

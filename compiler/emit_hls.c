@@ -346,10 +346,11 @@ void eh_close(EhCtx *x) {
   free(x);
 }
 
-const char *eh_decls(EhCtx *x) {
+const char *eh_decls(EhCtx *x, int slots) {
   LhHost *h = x->h.lh;
   const FpPlan *p = x->p;
   lh_begin(h);
+  lh_set_int(h, "slots", slots > 1 ? slots : 1);
   lh_set_str(h, "prefix", x->h.prov->prefix);
   lh_set_str(h, "PREFIX", x->h.prov->upper);
   lh_set_str(h, "base", x->h.prov->base);
@@ -366,6 +367,10 @@ const char *eh_decls(EhCtx *x) {
   lh_set_ints(h, "wideport", wideport, ns);
   lh_set_bool(h, "any_wideport", any);
   lh_set_int(h, "n64", beat_words(x, fm_bytes(x)));
+  /* a slot copy's row in whole 64-byte lines (8 words, 64 bytes, 32 int16) */
+  lh_set_int(h, "slot_n64", (beat_words(x, fm_bytes(x)) + 7) / 8 * 8);
+  lh_set_int(h, "slot_n8", (fm_bytes(x) + 63) / 64 * 64);
+  lh_set_int(h, "slot_n16", ((p->n16 > 0 ? p->n16 : 1) + 31) / 32 * 32);
   lh_set_int(h, "nwts64", beat_words(x, wts_bytes(x)));
   eh_set_beat(h, beat_bytes(x));
   return render(x, "hls/host");

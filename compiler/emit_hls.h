@@ -40,9 +40,11 @@ typedef struct EhCtx EhCtx;
 EhCtx *eh_open(const EhHost *h);
 void eh_close(EhCtx *x);
 /* The host file's declarations for the HLS build (hls/host): the code
- * arenas, the segment driver, the <net>_swfx.c functions.  NULL after an
+ * arenas, the segment driver, the <net>_swfx.c functions.  slots > 1
+ * (pipelined frames, emit_fx.h): that many copies of the code arenas,
+ * fx8 / fx64 / fx16 pointing at the current one (fx_slot).  NULL after an
  * error. */
-const char *eh_decls(EhCtx *x);
+const char *eh_decls(EhCtx *x, int slots);
 /* Writes DIR/hls/.  0 on success (else reported). */
 int eh_write(EhCtx *x, const char *dir);
 

@@ -1,6 +1,23 @@
 -- header.lua - <net>.h: shapes and the one entry point.
 local lib = import("c/lib")
 
+-- The pipelined-frames entry point, with t.stages > 0.
+local function frames(t)
+  if t.stages == 0 then return "" end
+  return ([[
+/* Pipelined frames (the config's target.schedule: pipelined; chaicc's
+ * docs/hls.md): the run is cut into %s_STAGES stages, stage k starting
+ * with hardware segment k.  Runs inputs[f] into outputs[f][k] for
+ * f < n as the board overlaps frames: at step t stage k works on frame
+ * t - k, and every frame in flight has its own copy of the buffers.  The
+ * outputs are those of n %s_run calls (which take the stages in turn on
+ * one frame).  Static buffers, not reentrant.  Returns 0. */
+#define %s_STAGES %d
+int %s_run_frames(int n, const float *const *inputs, float *const *const *outputs);
+
+]]):format(t.PREFIX, t.prefix, t.PREFIX, t.stages, t.prefix)
+end
+
 function render(t)
   local s = {lib.provenance(t, "c")}
   local P = t.PREFIX
@@ -38,7 +55,7 @@ int %s_init(int threads);
 /* Stops and joins the workers (a no-op without them). */
 void %s_close(void);
 
-#ifdef %s_PROFILE
+%s#ifdef %s_PROFILE
 /* Per-layer names and accumulated run time (seconds) when profiling. */
 #define %s_NUM_LAYERS %d
 extern const char *const %s_layer_names[];
@@ -46,7 +63,7 @@ extern double %s_layer_seconds[];
 #endif
 
 #endif
-]]):format(P, P, t.prefix, t.prefix, P, t.threads, t.prefix, t.prefix, t.prefix, P, P, t.nlayers,
+]]):format(P, P, t.prefix, t.prefix, P, t.threads, t.prefix, t.prefix, t.prefix, frames(t), P, P, t.nlayers,
            t.prefix, t.prefix)
   return table.concat(s)
 end

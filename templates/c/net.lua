@@ -1,6 +1,68 @@
 -- net.lua - <net>.c: arena, weights, layer functions and the entry point.
 local lib = import("c/lib")
 
+-- The entry point: one run of the calls, or with S > 0 stages their
+-- functions, the serial run through them and the pipelined frames.
+local function run(t, S)
+  if S == 0 then
+    return ([[
+int %s_run(const float *input, float *const *outputs) {
+  (void)input;
+  (void)outputs;
+%s  return 0;
+}
+]]):format(t.prefix, t.calls)
+  end
+  local s, names = {}, {}
+  for k, g in ipairs(t.stages) do
+    names[k] = ("chai_stage%d"):format(k - 1)
+    local span = k == 1 and "from the start to hardware segment 1's call" or
+        k == S and ("from hardware segment %d's call to the end"):format(k - 1) or
+        ("from hardware segment %d's call to segment %d's"):format(k - 1, k)
+    s[#s + 1] = ([[
+/* Stage %d of the run (pipelined frames): %s. */
+static void chai_stage%d(const float *input, float *const *outputs) {
+  (void)input;
+  (void)outputs;
+%s}
+
+]]):format(k - 1, span, k - 1, g.calls)
+  end
+  s[#s + 1] = ([[
+/* Points the buffers at frame copy k. */
+static void chai_slot(int k) {
+%s  fx_slot(k);
+}
+
+static void (*const chai_stages[%d])(const float *, float *const *) = {%s};
+
+int %s_run(const float *input, float *const *outputs) {
+  chai_slot(0);
+  for (int k = 0; k < %d; k++) chai_stages[k](input, outputs);
+  return 0;
+}
+
+/* Step t runs stage k on frame t - k, in buffer copy (t - k) %% %d: the
+ * frames in flight at one step use different copies, and a copy is reused
+ * only after its frame has left the last stage.  On a board the stages of
+ * a step run at once; here they run in turn, the newest frame first, so
+ * that a stage reading a buffer of another frame would see it changed. */
+int %s_run_frames(int n, const float *const *inputs, float *const *const *outputs) {
+  for (int t = 0; t < n + %d - 1; t++)
+    for (int k = 0; k < %d; k++) {
+      int f = t - k;
+      if (f < 0 || f >= n) continue;
+      chai_slot(f %% %d);
+      chai_stages[k](inputs[f], outputs[f]);
+    }
+  chai_slot(0);
+  return 0;
+}
+]]):format(t.arena > 0 and "  act = act_slot[k];\n" or "", S, table.concat(names, ", "), t.prefix, S, S,
+           t.prefix, S, S, S)
+  return table.concat(s)
+end
+
 function render(t)
   local s = {lib.provenance(t, "c")}
   s[#s + 1] = ([[
@@ -64,7 +126,17 @@ typedef struct chai_io {
   float *t0;
 } chai_io;
 ]]
-  if t.arena > 0 then
+  local S = #t.stages -- pipelined frames: stages of the run, one buffer copy each
+  if t.arena > 0 and S > 0 then
+    s[#s + 1] = ([[
+
+/* Activations: every intermediate blob at its planned offset (floats), one
+ * copy per frame in flight (pipelined frames); act points at the current
+ * one (chai_slot). */
+static _Alignas(64) float act_slot[%d][%d];
+static float *act = act_slot[0];
+]]):format(S, t.arena_slot)
+  elseif t.arena > 0 then
     s[#s + 1] = ([[
 
 /* Activations: every intermediate blob at its planned offset (floats). */
@@ -93,12 +165,7 @@ static double now(void) {
 #define LAYER(i, ...) do { __VA_ARGS__; } while (0)
 #endif
 
-int %s_run(const float *input, float *const *outputs) {
-  (void)input;
-  (void)outputs;
-%s  return 0;
-}
-
+%s
 /* ---- threads: the worker pool and its scratch (rt_par.h) ---- */
 static rt_par_pool *chai_pool;
 
@@ -118,7 +185,7 @@ int %s_init(int threads) {
   return 0;
 }
 ]]):format(t.PREFIX, t.prefix, math.max(t.nlayers, 1), table.concat(names, ",\n"), t.prefix,
-           math.max(t.nlayers, 1), t.prefix, t.prefix, t.calls, t.prefix, t.prefix, t.prefix,
+           math.max(t.nlayers, 1), t.prefix, run(t, S), t.prefix, t.prefix, t.prefix,
            t.scratch > 0 and "sizeof scratch" or "0")
   return table.concat(s)
 end

@@ -2,6 +2,34 @@
 -- net: the code memories, the float <-> code boundary conversions (the
 -- simulator's rules, through the runtime's rt_fx_quantize1), the HLS
 -- sources of the fixed-point layers and the hardware driver.
+
+-- The code arenas: one of each, or with t.slots > 1 (pipelined frames)
+-- t.slots copies (rows of whole 64-byte lines) and pointers to the current
+-- one, set by fx_slot(k).
+local function arenas(t)
+  if t.slots <= 1 then
+    return (t.any_wideport and
+      ("static _Alignas(64) uint64_t fx64[%d] __attribute__((unused)); /* the engine's 64-bit view */\n#define fx8 ((int8_t *)fx64)"):format(t.n64) or
+      ("static _Alignas(64) int8_t fx8[%d] __attribute__((unused));"):format(t.n8)) ..
+      ("\nstatic _Alignas(64) int16_t fx16[%d] __attribute__((unused));"):format(t.n16)
+  end
+  local s = {("/* Pipelined frames: one copy of the code memories per frame in flight\n" ..
+              " * (%d stages); fx_slot(k) points them at copy k. */"):format(t.slots)}
+  if t.any_wideport then
+    s[#s + 1] = ("static _Alignas(64) uint64_t fx64_slot[%d][%d]; /* the engine's 64-bit view */"):format(t.slots, t.slot_n64)
+    s[#s + 1] = "static uint64_t *fx64 = fx64_slot[0];\n#define fx8 ((int8_t *)fx64)"
+  else
+    s[#s + 1] = ("static _Alignas(64) int8_t fx8_slot[%d][%d];"):format(t.slots, t.slot_n8)
+    s[#s + 1] = "static int8_t *fx8 = fx8_slot[0];"
+  end
+  s[#s + 1] = ("static _Alignas(64) int16_t fx16_slot[%d][%d];"):format(t.slots, t.slot_n16)
+  s[#s + 1] = "static int16_t *fx16 __attribute__((unused)) = fx16_slot[0];"
+  s[#s + 1] = "static void fx_slot(int k) {"
+  s[#s + 1] = t.any_wideport and "  fx64 = fx64_slot[k];" or "  fx8 = fx8_slot[k];"
+  s[#s + 1] = "  fx16 = fx16_slot[k];\n}"
+  return table.concat(s, "\n")
+end
+
 function render(t)
   local s = {}
   s[#s + 1] = ([[
@@ -13,7 +41,6 @@ function render(t)
 /* Codes of the quantized blobs: 8-bit ones in fx8 (the hardware segments'
  * feature-map memory), wider ones in fx16. */
 %s
-static _Alignas(64) int16_t fx16[%d] __attribute__((unused));
 
 /* Boundaries, exactly as the simulator: q = clamp(RHA(x / s)), x = q * s
  * (the runtime's rt_fx_quantize / rt_fx_dequantize; 8-bit codes go through
@@ -46,9 +73,7 @@ static void __attribute__((unused)) fx_dequantize16(const int16_t *x, float *y, 
 }
 
 #include "hls/%s_hw.h"
-]]):format(t.any_wideport and
-      ("static _Alignas(64) uint64_t fx64[%d] __attribute__((unused)); /* the engine's 64-bit view */\n#define fx8 ((int8_t *)fx64)"):format(t.n64) or
-      ("static _Alignas(64) int8_t fx8[%d] __attribute__((unused));"):format(t.n8), t.n16, t.base)
+]]):format(arenas(t), t.base)
   if t.nwts > 0 then
     s[#s + 1] = ([[
 /* Weights the hardware reads over AXI (hls/%s_hw_weights.bin). */
