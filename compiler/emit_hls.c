@@ -440,16 +440,19 @@ static const char *buf_what(EhCtx *x, int i) {
 /* Whether the plan does Concat l in place (fx_plan.h: no function). */
 static bool lay_inplace(const EhCtx *x, const Layer *l) { return x->p->L[l->id].inplace; }
 
-/* The estimate for README.md: one markdown row per hardware layer (as
- * planned: proven II, compute and memory cycles, bound, resources), the
- * frame time and the resource line. */
-static const char *estimate_md(EhCtx *x) {
+/* The estimate for README.md (hls/readme formats it): est_rows, one item
+ * per hardware layer as planned (seg, layer, proven II, IP x OP, compute
+ * and memory cycles, bound, resources); est_cycles / est_ms / clk_ns the
+ * frame's sum; with a pipelined schedule pipe_* (segments, interval and
+ * its ms and fps, the slowest segment or -1 for the shared memory, each
+ * segment's cycles, DDR and HP-port cycles); est_resources the resource
+ * line. */
+static void estimate_table(EhCtx *x) {
   const FpPlan *p = x->p;
   const HlPlan *hp = x->hp;
-  Sb sb = {0};
-  sb_puts(&sb, "| seg | layer | II | IP x OP | compute cycles | memory cycles | bound | DSP | BRAM18K | URAM |\n"
-               "|---|---|---|---|---|---|---|---|---|---|\n");
+  LhHost *h = x->h.lh;
   int64_t tot = 0;
+  lh_list_begin(h, "est_rows");
   for (int i = 0; i < p->n->nlayer; i++) {
     const Layer *l = p->n->layers[i];
     int u = p->L[l->id].unit;
@@ -457,37 +460,39 @@ static const char *estimate_md(EhCtx *x) {
     const HlEst *e = &hp->e[l->id];
     const HlKnobs *k = &hp->k[l->id];
     tot += e->time;
-    sb_printf(&sb, "| %d | %s | %d | %d x %d | %lld | %lld | %s | %lld | %lld | %lld |\n", u,
-              eu_comment_safe(x->h.ar, l->name), e->ii ? e->ii : k->ii, k->ip, k->op,
-              (long long)e->cycles, (long long)e->mem_cycles,
-              lay_inplace(x, l) ? "in place (no copy)" : e->mem_cycles > e->cycles ? "memory" : "compute",
-              (long long)e->dsp,
-              (long long)e->bram18k, (long long)e->uram);
+    lh_item_begin(h);
+    lh_set_int(h, "seg", u);
+    lh_set_str(h, "layer", eu_comment_safe(x->h.ar, l->name));
+    lh_set_int(h, "ii", e->ii ? e->ii : k->ii);
+    lh_set_int(h, "ip", k->ip);
+    lh_set_int(h, "op", k->op);
+    lh_set_int(h, "cycles", e->cycles);
+    lh_set_int(h, "mem", e->mem_cycles);
+    lh_set_str(h, "bound", lay_inplace(x, l) ? "in place (no copy)"
+                           : e->mem_cycles > e->cycles ? "memory" : "compute");
+    lh_set_int(h, "dsp", e->dsp);
+    lh_set_int(h, "bram", e->bram18k);
+    lh_set_int(h, "uram", e->uram);
+    lh_item_end(h);
+  }
+  lh_list_end(h);
+  lh_set_int(h, "est_cycles", tot);
+  lh_set_num(h, "est_ms", (double)tot * hp->clk_ns * 1e-6);
+  lh_set_num(h, "clk_ns", hp->clk_ns);
+  lh_set_bool(h, "pipelined", hp->pipelined);
+  if (hp->pipelined) {
+    lh_set_int(h, "pipe_nseg", hp->nseg);
+    lh_set_int(h, "pipe_interval", hp->interval);
+    lh_set_num(h, "pipe_ms", (double)hp->interval * hp->clk_ns * 1e-6);
+    lh_set_num(h, "pipe_fps", hp->interval ? 1e9 / ((double)hp->interval * hp->clk_ns) : 0.0);
+    lh_set_int(h, "pipe_slow", hp->slow);
+    lh_set_ints(h, "pipe_segt", hp->segt, hp->nseg);
+    lh_set_int(h, "pipe_ddr", hp->ddr_all);
+    lh_set_int(h, "pipe_hp", hp->hp_all);
   }
   char line[512];
   hl_resource_line(hp, line, sizeof line);
-  sb_printf(&sb, "\nHardware total: %lld cycles = %.3f ms per frame at %.3g ns (the sum over the "
-                 "layers of the larger of compute and memory).\n",
-            (long long)tot, (double)tot * hp->clk_ns * 1e-6, hp->clk_ns);
-  if (hp->pipelined) {
-    sb_printf(&sb, "\nPipelined frames (`target.schedule: pipelined`, docs/hls.md \"Pipelined "
-                   "frames\"): the %d segments work on consecutive frames at once, each frame in "
-                   "its own copy of the feature-map memory; one frame every %lld cycles = %.3f ms "
-                   "(%.1f fps), set by ",
-              hp->nseg, (long long)hp->interval, (double)hp->interval * hp->clk_ns * 1e-6,
-              hp->interval ? 1e9 / ((double)hp->interval * hp->clk_ns) : 0.0);
-    if (hp->slow >= 0) sb_printf(&sb, "segment %d, the slowest", hp->slow);
-    else sb_puts(&sb, "the memory every segment shares");
-    sb_puts(&sb, " (segments:");
-    for (int s = 0; s < hp->nseg; s++) sb_printf(&sb, "%s %lld", s ? "," : "", (long long)hp->segt[s]);
-    sb_printf(&sb, " cycles; DDR %lld, HP ports %lld). The host starts each segment on the next "
-                   "frame as soon as it is free; the latency stays the total above.\n",
-              (long long)hp->ddr_all, (long long)hp->hp_all);
-  }
-  sb_printf(&sb, "\n    %s\n", line);
-  const char *r = ar_strdup(x->h.ar, sb_str(&sb));
-  free(sb.s);
-  return r;
+  lh_set_str(h, "est_resources", ar_strdup(x->h.ar, line));
 }
 
 /* key = the segments' table items (k, top, src, tb, layers, dirs). */
@@ -659,7 +664,7 @@ int eh_write(EhCtx *x, const char *outdir) {
   lh_set_str(h, "part", hl_part(x->h.cfg));
   lh_set_str(h, "clock", clk);
   lh_set_str(h, "wfile", wfname);
-  lh_set_str(h, "estimate", estimate_md(x));
+  estimate_table(x);
   if (wtext(x, dir, "README.md", render(x, "hls/readme"))) return -1;
   return x->bad ? -1 : 0;
 }

@@ -1,4 +1,32 @@
 -- readme.lua - OUTDIR/hls/README.md.
+
+-- The estimate section: the per-layer table, the frame's sum, the
+-- pipelined interval when the schedule is pipelined, the resource line.
+local function estimate(t)
+  local s = {"| seg | layer | II | IP x OP | compute cycles | memory cycles | bound | DSP | BRAM18K | URAM |\n" ..
+             "|---|---|---|---|---|---|---|---|---|---|\n"}
+  for _, r in ipairs(t.est_rows) do
+    s[#s + 1] = ("| %d | %s | %d | %d x %d | %d | %d | %s | %d | %d | %d |\n"):format(r.seg, r.layer, r.ii,
+        r.ip, r.op, r.cycles, r.mem, r.bound, r.dsp, r.bram, r.uram)
+  end
+  s[#s + 1] = ("\nHardware total: %d cycles = %.3f ms per frame at %.3g ns (the sum over the " ..
+               "layers of the larger of compute and memory).\n"):format(t.est_cycles, t.est_ms, t.clk_ns)
+  if t.pipelined then
+    local segt = {}
+    for i, c in ipairs(t.pipe_segt) do segt[i] = ("%d"):format(c) end
+    s[#s + 1] = ("\nPipelined frames (`target.schedule: pipelined`, docs/hls.md \"Pipelined " ..
+                 "frames\"): the %d segments work on consecutive frames at once, each frame in " ..
+                 "its own copy of the feature-map memory; one frame every %d cycles = %.3f ms " ..
+                 "(%.1f fps), set by %s (segments: %s cycles; DDR %d, HP ports %d). The host " ..
+                 "starts each segment on the next frame as soon as it is free; the latency stays " ..
+                 "the total above.\n"):format(t.pipe_nseg, t.pipe_interval, t.pipe_ms, t.pipe_fps,
+        t.pipe_slow >= 0 and ("segment %d, the slowest"):format(t.pipe_slow) or
+        "the memory every segment shares", table.concat(segt, ", "), t.pipe_ddr, t.pipe_hp)
+  end
+  s[#s + 1] = ("\n    %s\n"):format(t.est_resources)
+  return table.concat(s)
+end
+
 function render(t)
   local segs = {}
   for _, g in ipairs(t.segs) do
@@ -47,6 +75,6 @@ iterations (words per on-chip bank, m_axi beats): the testbench then
 prints a per-loop table before its PASS or FAIL line (chaicc's
 docs/hls.md, "Dynamic II check").
 ]]):format(t.net_name, t.version, t.prototxt, table.concat(segs, "\n"), t.base,
-           t.wfile ~= "" and t.wfile or "(none: every weight is on chip)", t.estimate, t.part, t.clock,
+           t.wfile ~= "" and t.wfile or "(none: every weight is on chip)", estimate(t), t.part, t.clock,
            t.segs[1] and t.segs[1].src or "<seg>.c", t.segs[1] and t.segs[1].top or "<top>", t.wfile)
 end
