@@ -8,6 +8,8 @@
  *
  * Built by tests/hls_engine.sh with the generated <net>.c and the runtime:
  *   gcc -DNET_H='"net.h"' -DPFX=net -DUPFX=NET -DOUT_COUNTS='{10}' ...
+ * `frames_check T` first calls <prefix>_init(T): with T > 1 the stages of
+ * a step run at once on the stage threads; without T they run in turn.
  * Exit 0 and one "frames:" line when they agree, 1 otherwise. */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@
 #define CAT(a, b) CAT_(a, b)
 #define RUN CAT(PFX, _run)
 #define RUN_FRAMES CAT(PFX, _run_frames)
+#define INIT CAT(PFX, _init)
+#define CLOSE CAT(PFX, _close)
 #define IN_COUNT CAT(UPFX, _INPUT_COUNT)
 #define NOUT CAT(UPFX, _NUM_OUTPUTS)
 #define STAGES CAT(UPFX, _STAGES)
@@ -30,8 +34,13 @@ static const long counts[NOUT] = OUT_COUNTS;
 /* Output k of frame f of run r (0: serial, 1: frames, 2: serial again). */
 static float *outbuf[3][NFRAMES][NOUT];
 
-int main(void) {
+int main(int argc, char **argv) {
   static float in[NFRAMES][IN_COUNT];
+  int threads = argc > 1 ? atoi(argv[1]) : 0;
+  if (threads && INIT(threads)) {
+    printf("frames: %s_init(%d) failed\n", NET_H, threads);
+    return 1;
+  }
   uint32_t s = 12345;
   for (int f = 0; f < NFRAMES; f++)
     for (long i = 0; i < IN_COUNT; i++) {
@@ -72,6 +81,8 @@ int main(void) {
     bad = 1;
   }
   if (!bad)
-    printf("frames: %d frames over %d stages = the serial run, byte for byte\n", NFRAMES, STAGES);
+    printf("frames: %d frames over %d stages %s = the serial run, byte for byte\n", NFRAMES,
+           STAGES, threads > 1 ? "at once on the stage threads" : "in turn");
+  CLOSE();
   return bad;
 }

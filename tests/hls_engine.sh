@@ -35,7 +35,8 @@
 #    most 1024 DSPs, at least 151.8 fps) frame interval is the slowest
 #    segment's or the memory's, the latency the segments' sum; the
 #    generated program's <prefix>_run_frames gives the serial run's bytes
-#    on 7 different frames (tests/frames_check.c), and does not once the
+#    on 7 different frames (tests/frames_check.c), the stages of a step in
+#    turn and at once on the stage threads, and in turn does not once the
 #    frames' buffer copies are taken out of its chai_slot (the check bites);
 #  * 64-bit pooling (docs/hls.md "Pooling"): tests/nets/pool_wide and
 #    tests/kinds/rs_pool_stream (random weights, chaicc-mkmodel --seed 1)
@@ -301,8 +302,9 @@ d=$T/resnet20_cifar10_pipe.Xilinx8
 if [ -f "$d/info" ] && ntb=$(ls "$d"/proj/hls/tb_*_seg[0-9]*.c | wc -l) && [ "$ntb" = 3 ] &&
    out=$(pipe_check "$d/info" 3 0 2>&1); then echo "ok   resnet20 pipelined: $ntb testbenches; $out"
 else echo "FAIL resnet20 pipelined: ${out:-no info / testbenches}"; fail=1; fi
-# frames_check NETC OUT: builds tests/frames_check.c with the project's
-# generated NETC (and the runtime quant.sh built) and runs it
+# frames_check NETC OUT [THREADS]: builds tests/frames_check.c with the
+# project's generated NETC (and the runtime quant.sh built) and runs it
+# (with THREADS: the stages of a step at once on the stage threads)
 frames_check() {
   local P=$d/proj base
   base=$(sed -n 's/^project(\([^ ]*\) .*/\1/p' "$P/CMakeLists.txt")
@@ -314,14 +316,15 @@ frames_check() {
   [ -n "$up" ] && [ -f "$RTLIB" ] &&
   gcc -O2 -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -DNET_H="\"$base.h\"" \
     -DPFX="$(sed -n 's/^int \([A-Za-z0-9_]*\)_run_frames(.*/\1/p' "$P/$base.h")" -DUPFX="$up" -DOUT_COUNTS="$oc" -I"$P" -I"$P/runtime" \
-    tests/frames_check.c "$1" "${wts[@]}" "$RTLIB" -ljpeg -lpng -lm -lpthread -o "$2" && "$2"
+    tests/frames_check.c "$1" "${wts[@]}" "$RTLIB" -ljpeg -lpng -lm -lpthread -o "$2" && "$2" ${3:+"$3"}
 }
 base=$(sed -n 's/^project(\([^ ]*\) .*/\1/p' "$d/proj/CMakeLists.txt" 2>/dev/null)
 sed 's/^  fx64 = fx64_slot\[k\];$/  (void)k;/; s/^  act = act_slot\[k\];$//' "$d/proj/$base.c" >"$d/noslot.c" 2>/dev/null
-if out=$(frames_check "$d/proj/$base.c" "$d/frames" 2>&1) && ! grep -q 'fx64 = fx64_slot\[k\]' "$d/noslot.c" &&
+if out=$(frames_check "$d/proj/$base.c" "$d/frames" 2>&1) && tout=$("$d/frames" 3 2>&1) &&
+   ! grep -q 'fx64 = fx64_slot\[k\]' "$d/noslot.c" &&
    ! nout=$(frames_check "$d/noslot.c" "$d/noslot" 2>&1) && echo "$nout" | grep -q 'differs from the serial run'
-then echo "ok   resnet20 pipelined frames: $out; without the buffer copies: $(echo "$nout" | grep -c differs) frame outputs differ"
-else echo "FAIL resnet20 pipelined frames: $out / ${nout:-}"; fail=1; fi
+then echo "ok   resnet20 pipelined $out; $tout; without the buffer copies: $(echo "$nout" | grep -c differs) frame outputs differ"
+else echo "FAIL resnet20 pipelined frames: $out / ${tout:-} / ${nout:-}"; fail=1; fi
 "$CHAICC" info bench/googlenet_v1.prototxt --hls --config bench/googlenet_1024dsp.yaml >"$T/gpipe" 2>&1
 # (and info names the software layers the interval leaves out: the LRNs)
 if out=$(pipe_check "$T/gpipe" 5 151.8 2>&1) && grep -q '^resources: DSP [0-9]*/1024 .* on xczu9eg-ffvb1156-2-e: fits$' "$T/gpipe" &&

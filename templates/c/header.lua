@@ -9,13 +9,16 @@ local function frames(t)
  * docs/hls.md): the run is cut into %s_STAGES stages, stage k starting
  * with hardware segment k.  Runs inputs[f] into outputs[f][k] for
  * f < n as the board overlaps frames: at step t stage k works on frame
- * t - k, and every frame in flight has its own copy of the buffers.  The
- * outputs are those of n %s_run calls (which take the stages in turn on
- * one frame).  Static buffers, not reentrant.  Returns 0. */
+ * t - k, and every frame in flight has its own copy of the buffers.  After
+ * %s_init(threads > 1) the stages of a step run at once, one thread
+ * each; else in turn on the calling thread.  The outputs are those of n
+ * %s_run calls (which take the stages in turn on one frame).  Static
+ * buffers, not reentrant; call it from the thread that called init.
+ * Returns 0. */
 #define %s_STAGES %d
 int %s_run_frames(int n, const float *const *inputs, float *const *const *outputs);
 
-]]):format(t.PREFIX, t.prefix, t.PREFIX, t.stages, t.prefix)
+]]):format(t.PREFIX, t.prefix, t.prefix, t.PREFIX, t.stages, t.prefix)
 end
 
 function render(t)

@@ -1,6 +1,57 @@
 -- net.lua - <net>.c: arena, weights, layer functions and the entry point.
 local lib = import("c/lib")
 
+-- The worker pools: the compute pool of %s_init, and with S > 0 stages
+-- the stage pool of the pipelined frames (one thread per stage).
+local function pools(t, S)
+  local sz = t.scratch > 0 and "sizeof scratch" or "0"
+  if S == 0 then
+    return ([[
+/* ---- threads: the worker pool and its scratch (rt_par.h) ---- */
+static rt_par_pool *chai_pool;
+
+void %s_close(void) {
+  rt_par_use(NULL);
+  rt_par_close(chai_pool);
+  chai_pool = NULL;
+}
+
+int %s_init(int threads) {
+  %s_close();
+  if (threads == 0) threads = rt_par_online();
+  if (threads < 1 || threads > RT_PAR_MAX) return -1;
+  if (threads == 1) return 0;
+  if (!(chai_pool = rt_par_open(threads, %s))) return -1;
+  rt_par_use(chai_pool);
+  return 0;
+}
+]]):format(t.prefix, t.prefix, t.prefix, sz)
+  end
+  return ([[
+/* ---- threads: the worker pool and its scratch (rt_par.h), and the
+ * stage threads of the pipelined frames ---- */
+void %s_close(void) {
+  rt_par_use(NULL);
+  rt_par_close(chai_pool);
+  rt_par_close(chai_stage_pool);
+  chai_pool = chai_stage_pool = NULL;
+}
+
+int %s_init(int threads) {
+  %s_close();
+  if (threads == 0) threads = rt_par_online();
+  if (threads < 1 || threads > RT_PAR_MAX) return -1;
+  if (threads == 1) return 0;
+  if (!(chai_pool = rt_par_open(threads, %s)) || !(chai_stage_pool = rt_par_open(%d, 0))) {
+    %s_close();
+    return -1;
+  }
+  rt_par_use(chai_pool);
+  return 0;
+}
+]]):format(t.prefix, t.prefix, t.prefix, sz, S, t.prefix)
+end
+
 -- The entry point: one run of the calls, or with S > 0 stages their
 -- functions, the serial run through them and the pipelined frames.
 local function run(t, S)
@@ -42,24 +93,43 @@ int %s_run(const float *input, float *const *outputs) {
   return 0;
 }
 
-/* Step t runs stage k on frame t - k, in buffer copy (t - k) %% %d: the
- * frames in flight at one step use different copies, and a copy is reused
- * only after its frame has left the last stage.  On a board the stages of
- * a step run at once; here they run in turn, the newest frame first, so
- * that a stage reading a buffer of another frame would see it changed. */
+/* One step of the pipelined frames: stage k works on frame t - k. */
+typedef struct chai_step {
+  int t, n;
+  const float *const *inputs;
+  float *const *const *outputs;
+} chai_step;
+
+/* Stages [lo, hi) of a step, each on its frame's buffer copy
+ * (t - k) %% %d: the frames in flight at one step use different copies,
+ * and a copy is reused only after its frame has left the last stage. */
+static void chai_step_part(void *ctx, int64_t lo, int64_t hi, void *ws) {
+  const chai_step *s = ctx;
+  (void)ws;
+  for (int64_t k = lo; k < hi; k++) {
+    int f = s->t - (int)k;
+    if (f < 0 || f >= s->n) continue;
+    chai_slot(f %% %d);
+    chai_stages[k](s->inputs[f], s->outputs[f]);
+  }
+}
+
+static rt_par_pool *chai_pool, *chai_stage_pool;
+
+/* Step t runs the stages at once on the stage threads %s_init started
+ * (one per stage: on a board each waits for its own IP), or without them
+ * in turn on the calling thread, the newest frame first, so that a stage
+ * reading a buffer of another frame would see it changed. */
 int %s_run_frames(int n, const float *const *inputs, float *const *const *outputs) {
-  for (int t = 0; t < n + %d - 1; t++)
-    for (int k = 0; k < %d; k++) {
-      int f = t - k;
-      if (f < 0 || f >= n) continue;
-      chai_slot(f %% %d);
-      chai_stages[k](inputs[f], outputs[f]);
-    }
+  chai_step s = {0, n, inputs, outputs};
+  if (chai_stage_pool) rt_par_use(chai_stage_pool);
+  for (s.t = 0; s.t < n + %d - 1; s.t++) rt_par_for(%d, chai_step_part, &s, NULL);
+  rt_par_use(chai_pool);
   chai_slot(0);
   return 0;
 }
 ]]):format(t.arena > 0 and "  act = act_slot[k];\n" or "", S, table.concat(names, ", "), t.prefix, S, S,
-           t.prefix, S, S, S)
+           S, t.prefix, t.prefix, S, S)
   return table.concat(s)
 end
 
@@ -131,10 +201,10 @@ typedef struct chai_io {
     s[#s + 1] = ([[
 
 /* Activations: every intermediate blob at its planned offset (floats), one
- * copy per frame in flight (pipelined frames); act points at the current
- * one (chai_slot). */
+ * copy per frame in flight (pipelined frames); act points at the copy of
+ * the frame the calling thread works on (chai_slot). */
 static _Alignas(64) float act_slot[%d][%d];
-static float *act = act_slot[0];
+static _Thread_local float *act = act_slot[0];
 ]]):format(S, t.arena_slot)
   elseif t.arena > 0 then
     s[#s + 1] = ([[
@@ -143,7 +213,11 @@ static float *act = act_slot[0];
 static _Alignas(64) float act[%d];
 ]]):format(t.arena)
   end
-  if t.scratch > 0 then
+  if t.scratch > 0 and S > 0 then
+    s[#s + 1] = ("/* Scratch memory of the kernels (padded copies, im2col, reference kernels),\n" ..
+                 " * one per thread: the stages of pipelined frames run at once. */\n" ..
+                 "static _Thread_local _Alignas(64) float scratch[%d];\n"):format(t.scratch)
+  elseif t.scratch > 0 then
     s[#s + 1] = ("/* Scratch memory of the kernels (padded copies, im2col, reference kernels). */\nstatic _Alignas(64) float scratch[%d];\n"):format(t.scratch)
   end
   s[#s + 1] = "\n" .. t.weights_code .. "\n" .. t.funcs
@@ -165,27 +239,8 @@ static double now(void) {
 #define LAYER(i, ...) do { __VA_ARGS__; } while (0)
 #endif
 
-%s
-/* ---- threads: the worker pool and its scratch (rt_par.h) ---- */
-static rt_par_pool *chai_pool;
-
-void %s_close(void) {
-  rt_par_use(NULL);
-  rt_par_close(chai_pool);
-  chai_pool = NULL;
-}
-
-int %s_init(int threads) {
-  %s_close();
-  if (threads == 0) threads = rt_par_online();
-  if (threads < 1 || threads > RT_PAR_MAX) return -1;
-  if (threads == 1) return 0;
-  if (!(chai_pool = rt_par_open(threads, %s))) return -1;
-  rt_par_use(chai_pool);
-  return 0;
-}
-]]):format(t.PREFIX, t.prefix, math.max(t.nlayers, 1), table.concat(names, ",\n"), t.prefix,
-           math.max(t.nlayers, 1), t.prefix, run(t, S), t.prefix, t.prefix, t.prefix,
-           t.scratch > 0 and "sizeof scratch" or "0")
+%s]]):format(t.PREFIX, t.prefix, math.max(t.nlayers, 1), table.concat(names, ",\n"), t.prefix,
+           math.max(t.nlayers, 1), t.prefix, run(t, S))
+  s[#s + 1] = "\n" .. pools(t, S)
   return table.concat(s)
 end

@@ -14,16 +14,16 @@ local function arenas(t)
       ("\nstatic _Alignas(64) int16_t fx16[%d] __attribute__((unused));"):format(t.n16)
   end
   local s = {("/* Pipelined frames: one copy of the code memories per frame in flight\n" ..
-              " * (%d stages); fx_slot(k) points them at copy k. */"):format(t.slots)}
+              " * (%d stages); fx_slot(k) points the calling thread's pointers at copy k. */"):format(t.slots)}
   if t.any_wideport then
     s[#s + 1] = ("static _Alignas(64) uint64_t fx64_slot[%d][%d]; /* the engine's 64-bit view */"):format(t.slots, t.slot_n64)
-    s[#s + 1] = "static uint64_t *fx64 = fx64_slot[0];\n#define fx8 ((int8_t *)fx64)"
+    s[#s + 1] = "static _Thread_local uint64_t *fx64 = fx64_slot[0];\n#define fx8 ((int8_t *)fx64)"
   else
     s[#s + 1] = ("static _Alignas(64) int8_t fx8_slot[%d][%d];"):format(t.slots, t.slot_n8)
-    s[#s + 1] = "static int8_t *fx8 = fx8_slot[0];"
+    s[#s + 1] = "static _Thread_local int8_t *fx8 = fx8_slot[0];"
   end
   s[#s + 1] = ("static _Alignas(64) int16_t fx16_slot[%d][%d];"):format(t.slots, t.slot_n16)
-  s[#s + 1] = "static int16_t *fx16 __attribute__((unused)) = fx16_slot[0];"
+  s[#s + 1] = "static _Thread_local int16_t *fx16 __attribute__((unused)) = fx16_slot[0];"
   s[#s + 1] = "static void fx_slot(int k) {"
   s[#s + 1] = t.any_wideport and "  fx64 = fx64_slot[k];" or "  fx8 = fx8_slot[k];"
   s[#s + 1] = "  fx16 = fx16_slot[k];\n}"
