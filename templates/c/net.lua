@@ -1,55 +1,43 @@
 -- net.lua - <net>.c: arena, weights, layer functions and the entry point.
 local lib = import("c/lib")
 
--- The worker pools: the compute pool of %s_init, and with S > 0 stages
--- the stage pool of the pipelined frames (one thread per stage).
+-- The worker pools: the compute pool of <prefix>_init, and with S > 0
+-- stages the stage pool of the pipelined frames (one thread per stage,
+-- declared with the compute pool before run_frames).
 local function pools(t, S)
-  local sz = t.scratch > 0 and "sizeof scratch" or "0"
-  if S == 0 then
-    return ([[
-/* ---- threads: the worker pool and its scratch (rt_par.h) ---- */
-static rt_par_pool *chai_pool;
-
-void %s_close(void) {
-  rt_par_use(NULL);
-  rt_par_close(chai_pool);
-  chai_pool = NULL;
-}
-
-int %s_init(int threads) {
-  %s_close();
-  if (threads == 0) threads = rt_par_online();
-  if (threads < 1 || threads > RT_PAR_MAX) return -1;
-  if (threads == 1) return 0;
-  if (!(chai_pool = rt_par_open(threads, %s))) return -1;
-  rt_par_use(chai_pool);
-  return 0;
-}
-]]):format(t.prefix, t.prefix, t.prefix, sz)
-  end
-  return ([[
-/* ---- threads: the worker pool and its scratch (rt_par.h), and the
- * stage threads of the pipelined frames ---- */
-void %s_close(void) {
-  rt_par_use(NULL);
-  rt_par_close(chai_pool);
-  rt_par_close(chai_stage_pool);
-  chai_pool = chai_stage_pool = NULL;
-}
-
-int %s_init(int threads) {
-  %s_close();
-  if (threads == 0) threads = rt_par_online();
-  if (threads < 1 || threads > RT_PAR_MAX) return -1;
-  if (threads == 1) return 0;
+  local P = t.prefix
+  local decl, head, close, open = "static rt_par_pool *chai_pool;\n\n", "", "", ""
+  if S > 0 then
+    decl = ""
+    head = ", and the\n * stage threads of the pipelined frames"
+    close = "  rt_par_close(chai_stage_pool);\n  chai_pool = chai_stage_pool = NULL;\n"
+    open = ([[
   if (!(chai_pool = rt_par_open(threads, %s)) || !(chai_stage_pool = rt_par_open(%d, 0))) {
     %s_close();
     return -1;
   }
-  rt_par_use(chai_pool);
+]]):format(t.scratch > 0 and "sizeof scratch" or "0", S, P)
+  else
+    close = "  chai_pool = NULL;\n"
+    open = ("  if (!(chai_pool = rt_par_open(threads, %s))) return -1;\n"):format(
+        t.scratch > 0 and "sizeof scratch" or "0")
+  end
+  return ([[
+/* ---- threads: the worker pool and its scratch (rt_par.h)%s ---- */
+%svoid %s_close(void) {
+  rt_par_use(NULL);
+  rt_par_close(chai_pool);
+%s}
+
+int %s_init(int threads) {
+  %s_close();
+  if (threads == 0) threads = rt_par_online();
+  if (threads < 1 || threads > RT_PAR_MAX) return -1;
+  if (threads == 1) return 0;
+%s  rt_par_use(chai_pool);
   return 0;
 }
-]]):format(t.prefix, t.prefix, t.prefix, sz, S, t.prefix)
+]]):format(head, decl, P, close, P, P, open)
 end
 
 -- The entry point: one run of the calls, or with S > 0 stages their

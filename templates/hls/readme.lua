@@ -12,8 +12,6 @@ local function estimate(t)
   s[#s + 1] = ("\nHardware total: %d cycles = %.3f ms per frame at %.3g ns (the sum over the " ..
                "layers of the larger of compute and memory).\n"):format(t.est_cycles, t.est_ms, t.clk_ns)
   if t.pipelined then
-    local segt = {}
-    for i, c in ipairs(t.pipe_segt) do segt[i] = ("%d"):format(c) end
     s[#s + 1] = ("\nPipelined frames (`target.schedule: pipelined`, docs/hls.md \"Pipelined " ..
                  "frames\"): the %d segments work on consecutive frames at once, each frame in " ..
                  "its own copy of the feature-map memory; one frame every %d cycles = %.3f ms " ..
@@ -21,7 +19,7 @@ local function estimate(t)
                  "starts each segment on the next frame as soon as it is free; the latency stays " ..
                  "the total above.\n"):format(t.pipe_nseg, t.pipe_interval, t.pipe_ms, t.pipe_fps,
         t.pipe_slow >= 0 and ("segment %d, the slowest"):format(t.pipe_slow) or
-        "the memory every segment shares", table.concat(segt, ", "), t.pipe_ddr, t.pipe_hp)
+        "the memory every segment shares", table.concat(t.pipe_segt, ", "), t.pipe_ddr, t.pipe_hp)
   end
   s[#s + 1] = ("\n    %s\n"):format(t.est_resources)
   return table.concat(s)
