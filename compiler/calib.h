@@ -193,6 +193,7 @@ typedef struct CbCmdOpts {
   bool bias_corr;        /* --bias_correction on (calib_bc.h) */
   bool cle;              /* --equalize on (calib_bc.h) */
   const char *qweights;  /* --quantized_weights, or NULL */
+  const char *pin;       /* the written prototxt's header when it wrote qweights */
 } CbCmdOpts;
 
 /* Parses the quantize arguments argv[1..argc) into o, XportDNN defaults

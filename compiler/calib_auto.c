@@ -134,7 +134,7 @@ static double try_assign(Net *n, const CbStats *st, const CbParams *p, const cha
   Diag dg;
   diag_init(&dg, quiet);
   bool conv = false;
-  int w = qt_write(n, tmp, &conv, &dg);
+  int w = qt_write(n, tmp, &conv, &dg, NULL);
   if (quiet) fclose(quiet);
   if (w) return INFINITY;
   int nout = 0;

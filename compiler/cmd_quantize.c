@@ -63,7 +63,8 @@ static void usage(FILE *f) {
     "                                     (depthwise -> pointwise; default off); writes\n"
     "                                     --quantized_weights\n"
     "  --quantized_weights FILE           the caffemodel with changed weights (default: OUT\n"
-    "                                     with .caffemodel for .prototxt)\n");
+    "                                     with .caffemodel for .prototxt); OUT is pinned to\n"
+    "                                     it: run, eval, compile refuse other weights\n");
 }
 
 /* --name / --na-me, with the value after '=' or in the next argument. */
@@ -537,6 +538,8 @@ static int correct_weights(CbCmdOpts *o, Net *n, float *const *img, int nimg) {
   }
   if (cm_write_weights(n, o->qweights, &chai_diag)) return -1;
   fprintf(stderr, "chaicc quantize: weights written to %s\n", o->qweights);
+  o->pin = qt_pin_header(&chai_arena, o->qweights, o->weights, &chai_diag);
+  if (!o->pin) return -1;
   o->weights = o->qweights;
   return 0;
 }
@@ -545,6 +548,9 @@ int cmd_quantize(int argc, char **argv) {
   CbCmdOpts o;
   int r = cb_parse_args(argc, argv, &o);
   if (r) return r == 1 ? 0 : 2;
+  /* a CHai prototxt given here gets new thresholds, whatever weights its
+   * pin names; the files quantize reads back are its own */
+  qt_pin_check = false;
   Net *n = ld_load(o.deploy, o.weights, &chai_arena, &chai_diag);
   if (!n || (!o.weights && ld_check_weightless(n))) return 1;
   prep_use_net(&o.po, n);
@@ -650,7 +656,7 @@ int cmd_quantize(int argc, char **argv) {
     }
   }
   bool conv = false;
-  if (qt_write(n, o.out, &conv, &chai_diag)) {
+  if (qt_write(n, o.out, &conv, &chai_diag, o.pin)) {
     rc = 1;
     goto done;
   }

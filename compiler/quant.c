@@ -12,6 +12,7 @@
 
 #include "caffe.pb-c.h"
 #include "constfold.h"
+#include "sha256.h"
 #include "textfmt.h"
 #include "train.h"
 
@@ -207,6 +208,64 @@ static int block_mode(Check *c) {
   return -1;
 }
 
+bool qt_pin_check = true;
+
+#define PIN "# chaicc-weights: "
+
+const char *qt_pin_header(Arena *ar, const char *written, const char *input, Diag *dg) {
+  char hw[65], hi[65];
+  const char *bad = sha_file_hex(written, hw) ? written : sha_file_hex(input, hi) ? input : NULL;
+  if (bad) {
+    diag_error(dg, (SrcLoc){bad, 0, 0}, "cannot read the weights to pin the CHai prototxt to them");
+    return NULL;
+  }
+  return ar_printf(ar,
+                   "# chaicc quantize changed the float weights: these thresholds go with\n"
+                   "# the caffemodel it wrote (the line below), not with its input weights.\n"
+                   PIN "%s %s %s\n",
+                   hw, hi, written);
+}
+
+/* The pin of n->file (qt_pin_header), if its leading comment lines have
+ * one, against n->weights_file: -1 after an error at the pin line. */
+static int check_pin(Net *n) {
+  if (!qt_pin_check || !n->weights_file) return 0;
+  FILE *f = fopen(n->file, "r");
+  if (!f) return 0;
+  char line[4096];
+  int ln = 0, rc = 0;
+  size_t np = strlen(PIN);
+  while (fgets(line, sizeof line, f) && line[0] == '#') {
+    ln++;
+    if (strncmp(line, PIN, np)) continue;
+    char want[65] = "", from[65] = "", have[65];
+    int end = 0;
+    line[strcspn(line, "\r\n")] = 0;
+    SrcLoc at = {n->file, ln, 1};
+    if (sscanf(line + np, "%64[0-9a-f] %64[0-9a-f] %n", want, from, &end) != 2 ||
+        strlen(want) != 64 || strlen(from) != 64 || !line[np + end]) {
+      diag_error(n->dg, at, "malformed weights pin: want '" PIN "SHA256 SHA256 FILE'");
+      rc = -1;
+    } else if (sha_file_hex(n->weights_file, have)) {
+      diag_error(n->dg, at, "cannot read '%s' to check it against the weights pin",
+                 n->weights_file);
+      rc = -1;
+    } else if (strcmp(have, want)) {
+      diag_error(n->dg, at,
+                 "these thresholds are for the weights chaicc quantize wrote to '%s' "
+                 "(sha256 %.12s...), not for '%s' (sha256 %.12s...%s); give that caffemodel",
+                 line + np + end, want, n->weights_file, have,
+                 strcmp(have, from) ? ""
+                                    : ", the caffemodel quantize started from before "
+                                      "--equalize or --bias_correction changed the weights");
+      rc = -1;
+    }
+    break;
+  }
+  fclose(f);
+  return rc;
+}
+
 int qt_read(Net *n) {
   int e0 = n->dg->nerrors;
   const Layer *first = NULL;
@@ -250,6 +309,7 @@ int qt_read(Net *n) {
     q->loc = c.at;
     if (read_block(&c, q) == 0) l->q = q;
   }
+  if (first) check_pin(n);
   return n->dg->nerrors > e0 ? -1 : 0;
 }
 
@@ -336,7 +396,7 @@ static Caffe__LayerParameter *v1_copy(const Layer *l, Arena *ar) {
   return lp;
 }
 
-int qt_write(const Net *n, const char *path, bool *converted, Diag *dg) {
+int qt_write(const Net *n, const char *path, bool *converted, Diag *dg, const char *header) {
   Arena *ar = n->ar;
   TfLocs *locs = NULL;
   bool conv = false;
@@ -383,7 +443,8 @@ int qt_write(const Net *n, const char *path, bool *converted, Diag *dg) {
     }
     return -1;
   }
-  int bad = tf_write(f, &np->base, 2) != 0;
+  int bad = header && fputs(header, f) < 0;
+  bad |= tf_write(f, &np->base, 2) != 0;
   bad |= fclose(f) != 0;
   if (bad || rename(tmp, path) != 0) {
     diag_error(dg, (SrcLoc){path, 0, 0}, "cannot write '%s': %s", path,

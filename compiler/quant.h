@@ -57,7 +57,9 @@ int qt_out_channels(const Layer *l);
  * block), bit widths 2..16 and 8 or 6 for layers placed in hardware
  * (others warn), thresholds positive and finite, one th_params per output
  * channel.  A block on a kind outside the mode's list warns and is
- * ignored.  All errors are reported; returns 0, or -1 if any. */
+ * ignored.  A file pinned to other weights than n->weights_file (see
+ * qt_pin_header) is an error at the pin line.  All errors are reported;
+ * returns 0, or -1 if any. */
 int qt_read(Net *n);
 
 /* True when a and b describe the same quantization (locations aside). */
@@ -67,7 +69,21 @@ bool qt_equal(const LayerQuant *a, const LayerQuant *b);
  * with a precision_param block on exactly the layers whose q is set (and
  * none elsewhere) to path, through a temp file renamed on success.  A V1
  * file is written in the `layer` format with its TEST-phase layers
- * (*converted = true).  0, or -1 after reporting. */
-int qt_write(const Net *n, const char *path, bool *converted, Diag *dg);
+ * (*converted = true).  header, when not NULL, is written first, as is
+ * (comment lines, e.g. qt_pin_header's).  0, or -1 after reporting. */
+int qt_write(const Net *n, const char *path, bool *converted, Diag *dg, const char *header);
+
+/* The weights a CHai prototxt goes with (docs/quantization.md, "Which
+ * caffemodel goes with a CHai prototxt").  When quantize changed the float
+ * weights (--equalize, --bias_correction) it writes them to a new
+ * caffemodel and pins the prototxt to it with a comment line
+ *     # chaicc-weights: SHA256(written) SHA256(input weights) WRITTEN-PATH
+ * qt_pin_header returns the header (arena text: a sentence for the reader
+ * and that line) for the written file `written` (made from `input`), or
+ * NULL after reporting a file that cannot be read. */
+const char *qt_pin_header(Arena *ar, const char *written, const char *input, Diag *dg);
+/* Whether qt_read checks the pin (default true; quantize, which replaces
+ * the thresholds, turns it off). */
+extern bool qt_pin_check;
 
 #endif

@@ -530,7 +530,7 @@ static void round_trip(CbParams p) {
   int fd = mkstemp(out);
   ck_assert_int_ge(fd, 0);
   close(fd);
-  ck_assert_int_eq(qt_write(n, out, NULL, &dg), 0);
+  ck_assert_int_eq(qt_write(n, out, NULL, &dg, NULL), 0);
   Arena ar2 = {0};
   Diag dg2;
   Net *back = load_quiet(out, &ar2, &dg2);
@@ -599,6 +599,104 @@ START_TEST(t_round_trip) {
   p.fl_auto = false;
   p.fl_in = 2, p.fl_params = 5, p.fl_out = -1;
   round_trip(p);
+}
+END_TEST
+
+/* qt_read of pinned file `path` with n->weights_file = w: its result and
+ * the diagnostics in *text (malloc'd). */
+static int read_pinned(Net *n, const char *path, const char *w, char **text) {
+  Cap c;
+  cap_open(&c);
+  Diag *keep = n->dg;
+  n->dg = &c.dg;
+  n->file = path;
+  n->weights_file = w;
+  int r = qt_read(n);
+  n->dg = keep;
+  *text = cap_close(&c);
+  return r;
+}
+
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* The weights pin (qt_pin_header): a CHai prototxt written with it reads
+ * with the weights it names, and is an error at the pin line with the
+ * input weights (said so) or any other file; quantize's switch turns the
+ * check off; a malformed pin is an error. */
+START_TEST(t_weights_pin) {
+  Arena ar = {0};
+  Diag dg;
+  Net *n = load_quiet("tests/nets/quant_small.prototxt", &ar, &dg);
+  ck_assert_ptr_nonnull(n);
+  random_weights(n, &ar);
+  float **img = small_images(n);
+  CbStats st;
+  CbRun r = {2, true, false};
+  ck_assert_int_eq(cb_collect(n, img, NIMG, &r, &st), 0);
+  CbParams p = xilinx8();
+  ck_assert_int_eq(cb_assign(n, &st, &p), 0);
+  char dir[] = "/tmp/chai_test_pin_XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char *wq = ar_printf(&ar, "%s/q.caffemodel", dir), *win = ar_printf(&ar, "%s/in.caffemodel", dir),
+       *wother = ar_printf(&ar, "%s/other.caffemodel", dir), *out = ar_printf(&ar, "%s/q.prototxt", dir),
+       *bad = ar_printf(&ar, "%s/bad.prototxt", dir);
+  write_text(wq, "weights after equalization");
+  write_text(win, "the input weights");
+  write_text(wother, "some other weights");
+  const char *h = qt_pin_header(&ar, wq, win, &dg);
+  ck_assert_ptr_nonnull(h);
+  ck_assert_ptr_null(qt_pin_header(&ar, wq, ar_printf(&ar, "%s/missing", dir), &dg));
+  ck_assert_int_eq(qt_write(n, out, NULL, &dg, h), 0);
+
+  Arena ar2 = {0};
+  Diag dg2;
+  Net *back = load_quiet(out, &ar2, &dg2); /* no weights: nothing to check */
+  ck_assert_ptr_nonnull(back);
+  for (int i = 0; i < n->nlayer; i++)
+    ck_assert_msg(qt_equal(n->layers[i]->q, back->layers[i]->q), "layer %s", n->layers[i]->name);
+  char *t;
+  ck_assert_int_eq(read_pinned(back, out, wq, &t), 0);
+  ck_assert_str_eq(t, "");
+  free(t);
+  ck_assert_int_eq(read_pinned(back, out, win, &t), -1);
+  char *want = ar_printf(&ar2, "%s:3:1: error: these thresholds are for the weights chaicc quantize "
+                         "wrote to '%s' (sha256 ", out, wq);
+  ck_assert_msg(strstr(t, want) == t, "got: %s", t);
+  ck_assert_msg(strstr(t, "the caffemodel quantize started from before --equalize"), "got: %s", t);
+  ck_assert_msg(strstr(t, "; give that caffemodel\n"), "got: %s", t);
+  free(t);
+  ck_assert_int_eq(read_pinned(back, out, wother, &t), -1);
+  ck_assert_msg(strstr(t, want) == t, "got: %s", t);
+  ck_assert_msg(!strstr(t, "started from"), "got: %s", t);
+  free(t);
+  qt_pin_check = false;
+  ck_assert_int_eq(read_pinned(back, out, wother, &t), 0);
+  free(t);
+  qt_pin_check = true;
+  /* a pin line cut short */
+  char *text = slurp(out);
+  char *pin = strstr(text, "# chaicc-weights: ");
+  ck_assert_ptr_nonnull(pin);
+  pin[18 + 20] = '\n';
+  write_text(bad, text);
+  free(text);
+  ck_assert_int_eq(read_pinned(back, bad, wq, &t), -1);
+  ck_assert_msg(strstr(t, ":3:1: error: malformed weights pin"), "got: %s", t);
+  free(t);
+  const char *files[] = {wq, win, wother, out, bad};
+  for (int i = 0; i < 5; i++) unlink(files[i]);
+  rmdir(dir);
+  cb_free(&st);
+  free_images(img, NIMG);
+  fclose(dg.out);
+  fclose(dg2.out);
+  ar_free(&ar);
+  ar_free(&ar2);
 }
 END_TEST
 
@@ -793,6 +891,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, t_determinism_small);
   tcase_add_test(tc, t_determinism_lenet);
   tcase_add_test(tc, t_round_trip);
+  tcase_add_test(tc, t_weights_pin);
   tcase_add_test(tc, t_entropy_known);
   tcase_add_test(tc, t_percentile_and_fl);
   tcase_add_test(tc, t_mse_known);

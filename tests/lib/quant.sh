@@ -18,7 +18,9 @@
 #       all-software program equal to the segmented one.  Prints one
 #       "ok"/"FAIL" line and sets fail=1 on failure.  QFLAGS_EXTRA: more
 #       quantize flags; when quantize writes a caffemodel (--equalize,
-#       --bias_correction) every later step reads that one.
+#       --bias_correction) every later step reads that one, and `chaicc
+#       run` of the CHai prototxt with the input weights must fail at its
+#       weights pin (docs/quantization.md).
 B=$(cd "${1:-build}" && pwd)
 CHAICC=$B/chaicc
 MKMODEL=$B/chaicc-mkmodel
@@ -65,7 +67,14 @@ check() {
       >"$d/quant.log" 2>&1; then
     echo "FAIL $name $mode $bw: quantize"; tail -5 "$d/quant.log"; fail=1; return
   fi
-  [ -f "$d/q.caffemodel" ] && weights=$d/q.caffemodel
+  if [ -f "$d/q.caffemodel" ]; then
+    # the pin: the CHai prototxt refuses the weights quantize started from
+    if "$CHAICC" run "$d/q.prototxt" "$weights" --input "$input" >"$d/pin.log" 2>&1 ||
+       ! grep -q "q.prototxt:3:1: error: these thresholds are for the weights chaicc quantize wrote to '$d/q.caffemodel'.*the caffemodel quantize started from" "$d/pin.log"; then
+      echo "FAIL $name $mode $bw: the CHai prototxt ran with the input weights, not refused at its pin"; tail -3 "$d/pin.log"; fail=1; return
+    fi
+    weights=$d/q.caffemodel
+  fi
   # shellcheck disable=SC2086
   if ! "$CHAICC" compile "$d/q.prototxt" "$weights" -o "$d/proj" --target all --tb-input "$input" $cfgopt \
       >"$d/compile.log" 2>&1; then
