@@ -169,16 +169,30 @@ static int prepare_mac(int nout, int64_t nw, const wmap *map, const float *w,
       relu < RT_FX_RELU_NONE || relu > RT_FX_LEAKY ||
       (relu == RT_FX_LEAKY && (!st->Mn || !st->shn || !isfinite(slope))))
     return -1;
-  for (int c = 0; c < nout; c++)
+  /* A channel whose multiplier s_in s_w / s_out is below the smallest one
+   * there is (2^-32: rt_fx_multiplier returns 1; e.g. a BatchNorm gamma
+   * near 0 folded into it) would get multiplier 0, so output 0 whatever
+   * its bias.  It is computed in output steps instead: weight scale
+   * s_out / s_in, multiplier 1.  Its weights, each below 127 * 2^-32
+   * output steps, then round to code 0, and its bias keeps its value.
+   * Such channels are marked sh = -1 until their multiplier is set. */
+  for (int c = 0; c < nout; c++) {
     if (!scale_ok(wq->scale[c])) return -1;
+    int r = rt_fx_multiplier(in->scale * wq->scale[c] / out->scale, &st->M[c], &st->sh[c]);
+    if (r < 0) return -1;
+    if (r == 1) st->sh[c] = -1;
+  }
+  double unit = out->scale / in->scale;
   int32_t wlo = rt_fx_qmin(wq->bw, wq->sym), whi = rt_fx_qmax(wq->bw);
-  for (int64_t e = 0; e < nw; e++)
-    st->w[e] = (int16_t)rt_fx_quantize1((double)w[e], wq->scale[wchan(map, e)],
+  for (int64_t e = 0; e < nw; e++) {
+    int c = wchan(map, e);
+    st->w[e] = (int16_t)rt_fx_quantize1((double)w[e], st->sh[c] < 0 ? unit : wq->scale[c],
                                         wlo, whi);
+  }
   int64_t xmax = -(int64_t)rt_fx_qmin(in->bw, in->sym);
   int64_t best = 0;
   for (int c = 0; c < nout; c++) {
-    double sacc = in->scale * wq->scale[c];
+    double sacc = in->scale * (st->sh[c] < 0 ? unit : wq->scale[c]);
     double m = sacc / out->scale;
     if (rt_fx_multiplier(m, &st->M[c], &st->sh[c]) < 0) return -1;
     if (relu == RT_FX_LEAKY &&

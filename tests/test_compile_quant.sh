@@ -56,6 +56,52 @@ else
   echo "skip: ../shared/models not found (shared models not checked)"
 fi
 
+# A dead depthwise channel (gamma 1e-9 folded in; its float output is its
+# beta, 0.5): bit-identical everywhere, and its quantized output must be
+# that constant, not the 0 a multiplier below 2^-32 gave.
+p=tests/nets/q_deadch.prototxt
+python3 - "$T/deadch.txt" <<'PY'
+import random, sys
+r = random.Random(5)
+def blob(shape, vals=None):
+    n = 1
+    for d in shape: n *= d
+    vals = vals if vals is not None else [round(r.uniform(-0.3, 0.3), 6) for _ in range(n)]
+    return ("blobs { shape { " + " ".join("dim: %d" % d for d in shape) + " } "
+            + " ".join("data: %r" % v for v in vals) + " }")
+gamma = [1.0] * 8
+gamma[1] = 1e-9
+beta = [0.3, 0.5, 0.2, 0.4, 0.1, 0.3, 0.2, 0.25]
+L = [("conv1", [blob([8, 4, 3, 3]), blob([8])]), ("dw", [blob([8, 1, 3, 3])]),
+     ("dw_bn", [blob([8], [0.0] * 8), blob([8], [1.0] * 8), blob([1], [1.0])]),
+     ("dw_sc", [blob([8], gamma), blob([8], beta)]), ("pw", [blob([8, 8, 1, 1]), blob([8])])]
+with open(sys.argv[1], "w") as f:
+    f.write('name: "q_deadch"\n')
+    for name, blobs in L:
+        f.write('layer { name: "%s" %s }\n' % (name, " ".join(blobs)))
+PY
+if "$MKMODEL" --from-text "$T/deadch.txt" -o "$T/deadch.caffemodel" >/dev/null; then
+  make_npy "$T/deadch.npy" 1x4x16x16 3
+  check deadch "$p" "$T/deadch.caffemodel" "$T/deadch.npy" Xilinx 8
+  if "$CHAICC" run "$T/deadch.Xilinx8/q.prototxt" "$T/deadch.caffemodel" --input "$T/deadch.npy" \
+       --dump "$T/deadch.dump" >/dev/null 2>&1 &&
+     python3 - "$T/deadch.dump/relu2.npy" <<'PY'; then
+import ast, struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack("<H", b[8:10])[0]
+h = ast.literal_eval(b[10:10 + n].decode())
+assert h["descr"] == "<f4" and h["shape"] == (1, 8, 16, 16), h
+v = struct.unpack("<2048f", b[10 + n:])[256:512]  # channel 1
+sys.exit(0 if len(set(v)) == 1 and abs(v[0] - 0.5) < 0.03 else 1)
+PY
+    echo "ok   deadch: the dead channel keeps its constant 0.5 in fixed point"
+  else
+    echo "FAIL deadch: the dead channel's fixed-point output is not its constant 0.5"; fail=1
+  fi
+else
+  echo "FAIL deadch: mkmodel --from-text"; fail=1
+fi
+
 for s in $(seq 1 "${CHAI_QUANT_SEEDS:-20}"); do
   p=$T/rnd$s.prototxt
   python3 tests/gen_net.py "$s" -o "$p"

@@ -295,6 +295,35 @@ START_TEST(conv_acc64) {
 }
 END_TEST
 
+/* A channel whose multiplier underflows (s_in s_w / s_out below 2^-32,
+ * as a BatchNorm gamma near 0 folded into it gives) is computed in output
+ * steps: weight code 0, bias 3.4 / 0.5 = 6.8 -> 7, multiplier 1, so its
+ * output is the bias's 7 for every input, not 0; the other channel keeps
+ * its own scale (m = 2: y = 2 * 2x). */
+START_TEST(conv_dead_channel) {
+  rt_conv_param g = {2, 1, 1, 1, 1, 1, 0, 0, 1, 1, true, 1};
+  float w[2] = {2, 1e-12f}, b[2] = {0, 3.4f};
+  double ws[2] = {1, 1e-12 / 127};
+  rt_fx_q in = DF(8, 0), out = DF(8, 1);
+  rt_fx_wq wq = {8, true, ws};
+  int16_t wc[2];
+  int64_t bc[2];
+  int32_t M[2];
+  int8_t sh[2];
+  rt_fx_mac_store st = {wc, bc, M, sh, NULL, NULL};
+  rt_fx_conv_param p;
+  ck_assert_int_eq(rt_fx_prepare_conv(&p, &g, 1, w, b, &in, &wq, &out, 0, 0, &st), 0);
+  ck_assert(wc[0] == 2 && M[0] == 1 << 30 && sh[0] == 29);
+  ck_assert(wc[1] == 0 && bc[1] == 7 && M[1] == 1 << 30 && sh[1] == 30);
+  int16_t x[3] = {1, -3, 5}, y[6];
+  run1(rt_fx_conv, &p, T4(x, 1, 1, 1, 3), T4(y, 1, 2, 1, 3));
+  for (int i = 0; i < 3; i++) {
+    ck_assert_int_eq(y[i], 4 * x[i]);
+    ck_assert_int_eq(y[3 + i], 7);
+  }
+}
+END_TEST
+
 /* Deconv 1 ch, 2x2 input [[1,2],[3,4]], kernel [[1,2],[3,4]], stride 1:
  * 3x3 out; y[1][1] = 1*4 + 2*3 + 3*2 + 4*1 = 20, y[0][0] = 1, y[2][2] = 16,
  * y[0][1] = 1*2 + 2*1 = 4.  Stride 2: 4x4 blocks x[i][j] * w. */
@@ -696,6 +725,7 @@ int main(void) {
   Suite *s = suite_create("fixed");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, round_ties);
+  tcase_add_test(tc, conv_dead_channel);
   tcase_add_test(tc, rshift_ties);
   tcase_add_test(tc, ranges);
   tcase_add_test(tc, negative_fl);
