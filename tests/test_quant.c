@@ -515,17 +515,25 @@ static char *without_precision(const char *path, Arena *ar) {
   return tf_write_string(&np->base, ar);
 }
 
+/* tests/nets/quant_small.prototxt with random weights, calibrated on the
+ * NIMG small images (*img, freed by the caller with *st) with p. */
+static Net *calibrated_small(Arena *ar, Diag *dg, CbParams p, CbStats *st, float ***img) {
+  Net *n = load_quiet("tests/nets/quant_small.prototxt", ar, dg);
+  ck_assert_ptr_nonnull(n);
+  random_weights(n, ar);
+  *img = small_images(n);
+  CbRun r = {2, true, false};
+  ck_assert_int_eq(cb_collect(n, *img, NIMG, &r, st), 0);
+  ck_assert_int_eq(cb_assign(n, st, &p), 0);
+  return n;
+}
+
 static void round_trip(CbParams p) {
   Arena ar = {0};
   Diag dg;
-  Net *n = load_quiet("tests/nets/quant_small.prototxt", &ar, &dg);
-  ck_assert_ptr_nonnull(n);
-  random_weights(n, &ar);
-  float **img = small_images(n);
   CbStats st;
-  CbRun r = {2, true, false};
-  ck_assert_int_eq(cb_collect(n, img, NIMG, &r, &st), 0);
-  ck_assert_int_eq(cb_assign(n, &st, &p), 0);
+  float **img;
+  Net *n = calibrated_small(&ar, &dg, p, &st, &img);
   char out[] = "/tmp/chai_test_quant_XXXXXX";
   int fd = mkstemp(out);
   ck_assert_int_ge(fd, 0);
@@ -631,15 +639,9 @@ static void write_text(const char *path, const char *text) {
 START_TEST(t_weights_pin) {
   Arena ar = {0};
   Diag dg;
-  Net *n = load_quiet("tests/nets/quant_small.prototxt", &ar, &dg);
-  ck_assert_ptr_nonnull(n);
-  random_weights(n, &ar);
-  float **img = small_images(n);
   CbStats st;
-  CbRun r = {2, true, false};
-  ck_assert_int_eq(cb_collect(n, img, NIMG, &r, &st), 0);
-  CbParams p = xilinx8();
-  ck_assert_int_eq(cb_assign(n, &st, &p), 0);
+  float **img;
+  Net *n = calibrated_small(&ar, &dg, xilinx8(), &st, &img);
   char dir[] = "/tmp/chai_test_pin_XXXXXX";
   ck_assert_ptr_nonnull(mkdtemp(dir));
   char *wq = ar_printf(&ar, "%s/q.caffemodel", dir), *win = ar_printf(&ar, "%s/in.caffemodel", dir),
