@@ -366,9 +366,10 @@ const char *eh_decls(EhCtx *x, int slots) {
   lh_set_strs(h, "tops", tops, ns);
   lh_set_ints(h, "wideport", wideport, ns);
   lh_set_bool(h, "any_wideport", any);
-  lh_set_int(h, "n64", beat_words(x, fm_bytes(x)));
+  int64_t n64 = beat_words(x, fm_bytes(x));
+  lh_set_int(h, "n64", n64);
   /* a slot copy's row in whole 64-byte lines (8 words, 64 bytes, 32 int16) */
-  lh_set_int(h, "slot_n64", (beat_words(x, fm_bytes(x)) + 7) / 8 * 8);
+  lh_set_int(h, "slot_n64", (n64 + 7) / 8 * 8);
   lh_set_int(h, "slot_n8", (fm_bytes(x) + 63) / 64 * 64);
   lh_set_int(h, "slot_n16", ((p->n16 > 0 ? p->n16 : 1) + 31) / 32 * 32);
   lh_set_int(h, "nwts64", beat_words(x, wts_bytes(x)));

@@ -303,12 +303,12 @@ if [ -f "$d/info" ] && ntb=$(ls "$d"/proj/hls/tb_*_seg[0-9]*.c | wc -l) && [ "$n
    out=$(pipe_check "$d/info" 3 0 2>&1); then echo "ok   resnet20 pipelined: $ntb testbenches; $out"
 else echo "FAIL resnet20 pipelined: ${out:-no info / testbenches}"; fail=1; fi
 # frames_check NETC OUT [THREADS]: builds tests/frames_check.c with the
-# project's generated NETC (and the runtime quant.sh built) and runs it
-# (with THREADS: the stages of a step at once on the stage threads)
+# project's (base name $base) generated NETC (and the runtime quant.sh
+# built) and runs it (with THREADS: the stages of a step at once on the
+# stage threads)
+base=$(sed -n 's/^project(\([^ ]*\) .*/\1/p' "$d/proj/CMakeLists.txt" 2>/dev/null)
 frames_check() {
-  local P=$d/proj base
-  base=$(sed -n 's/^project(\([^ ]*\) .*/\1/p' "$P/CMakeLists.txt")
-  local up oc
+  local P=$d/proj up oc
   up=$(sed -n 's/^#define \([A-Z0-9_]*\)_STAGES [0-9]*$/\1/p' "$P/$base.h")
   oc="{$(sed -n 's/^#define [A-Z0-9_]*_OUTPUT[0-9]*_COUNT \([0-9]*\)$/\1/p' "$P/$base.h" | paste -sd,)}"
   local wts=()
@@ -318,7 +318,6 @@ frames_check() {
     -DPFX="$(sed -n 's/^int \([A-Za-z0-9_]*\)_run_frames(.*/\1/p' "$P/$base.h")" -DUPFX="$up" -DOUT_COUNTS="$oc" -I"$P" -I"$P/runtime" \
     tests/frames_check.c "$1" "${wts[@]}" "$RTLIB" -ljpeg -lpng -lm -lpthread -o "$2" && "$2" ${3:+"$3"}
 }
-base=$(sed -n 's/^project(\([^ ]*\) .*/\1/p' "$d/proj/CMakeLists.txt" 2>/dev/null)
 sed 's/^  fx64 = fx64_slot\[k\];$/  (void)k;/; s/^  act = act_slot\[k\];$//' "$d/proj/$base.c" >"$d/noslot.c" 2>/dev/null
 if out=$(frames_check "$d/proj/$base.c" "$d/frames" 2>&1) && tout=$("$d/frames" 3 2>&1) &&
    ! grep -q 'fx64 = fx64_slot\[k\]' "$d/noslot.c" &&
