@@ -9,16 +9,32 @@
 # InnerProduct block (arm/rt_ip_neon.c),
 # on AArch64 once more built with -DCHAI_STRICT_FP.  Skips with a message when a cross compiler or qemu is
 # missing (Debian: gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
-# qemu-user).  BUILD_DIR is unused (the sources are compiled here).
+# qemu-user).  The sources are compiled here; BUILD_DIR only says whether
+# this is the sanitizer pass (CHAI_SANITIZE=ON in its CMakeCache.txt).
+# That pass builds and runs only the host program, with
+# -fsanitize=address,undefined: the cross builds take no sanitizer, so
+# their runs would repeat the normal pass's exactly.
 # Runs from the repository root.
 set -u
+B=${1:-build}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+SRC=$(ls runtime/*.c runtime/arm/*.c runtime/x86/*.c | grep -v -E '/rt_(image|idx)\.c$')
+CASES=${ARM_KERNELS_CASES:-400}
+if grep -q '^CHAI_SANITIZE:BOOL=ON' "$B/CMakeCache.txt" 2>/dev/null; then
+  echo "sanitizer pass: the host program only, with ASan and UBSan (the qemu runs are the normal pass's)"
+  # shellcheck disable=SC2086
+  ${CC:-gcc} -std=c11 -O1 -g -Wall -Wextra -Werror -D_DEFAULT_SOURCE -fsanitize=address,undefined \
+    -fno-sanitize-recover=all -Iruntime tests/arm_kernels.c $SRC -lm -o "$T/host-san" >"$T/san.log" 2>&1 ||
+    { echo "FAIL host-san: build"; cat "$T/san.log"; exit 1; }
+  if "$T/host-san" "$CASES" >"$T/out" 2>&1; then
+    echo "ok   host, ASan+UBSan: $(tail -1 "$T/out")"; exit 0
+  fi
+  echo "FAIL host, ASan+UBSan:"; cat "$T/out"; exit 1
+fi
 for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm; do
   command -v "$tool" >/dev/null || { echo "skip: $tool not found (apt-get install gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user)"; exit 0; }
 done
-SRC=$(ls runtime/*.c runtime/arm/*.c runtime/x86/*.c | grep -v -E '/rt_(image|idx)\.c$')
-CASES=${ARM_KERNELS_CASES:-400}
 fail=0
 # build NAME CC FLAGS: the test program for one target.
 build() {
