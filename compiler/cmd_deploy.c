@@ -1,13 +1,15 @@
 /* cmd_deploy.c - `chaicc deploy TRAIN.prototxt [--input_shape N,C,H,W]
  * -o DEPLOY.prototxt`: loads a training/validation prototxt the way every
  * command does (the TEST phase, data layers as one Input, losses in their
- * deploy form; train.h) and writes the deploy prototxt. */
+ * deploy form; train.h) and writes the deploy prototxt, keeping a CHai
+ * prototxt's weights pin (quant.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "loader.h"
+#include "quant.h"
 #include "textfmt.h"
 #include "train.h"
 
@@ -59,6 +61,9 @@ int cmd_deploy(int argc, char **argv) {
     return 1;
   }
   fprintf(f, "# deploy form of %s, written by %s\n", in, cli_cmdline());
+  const char *pin = qt_pin_of(&chai_arena, in); /* its thresholds keep their weights */
+  if (pin)
+    fprintf(f, "# its thresholds go with the caffemodel chaicc quantize wrote (below):\n%s", pin);
   int bad = tf_write(f, &np->base, 2) != 0;
   if (!tostdout) bad |= fclose(f) != 0;
   if (bad) {

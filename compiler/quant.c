@@ -226,21 +226,39 @@ const char *qt_pin_header(Arena *ar, const char *written, const char *input, Dia
                    hw, hi, written);
 }
 
+/* The line number of file's pin (qt_pin_header) among its leading
+ * comment lines, with the line in line[cap] (no newline), or 0. */
+static int find_pin(const char *file, char *line, size_t cap) {
+  FILE *f = fopen(file, "r");
+  if (!f) return 0;
+  int ln = 0, at = 0;
+  while (fgets(line, (int)cap, f) && line[0] == '#') {
+    ln++;
+    if (!strncmp(line, PIN, strlen(PIN))) {
+      line[strcspn(line, "\r\n")] = 0;
+      at = ln;
+      break;
+    }
+  }
+  fclose(f);
+  return at;
+}
+
+const char *qt_pin_of(Arena *ar, const char *file) {
+  char line[4096];
+  return find_pin(file, line, sizeof line) ? ar_printf(ar, "%s\n", line) : NULL;
+}
+
 /* The pin of n->file (qt_pin_header), if its leading comment lines have
  * one, against n->weights_file: -1 after an error at the pin line. */
 static int check_pin(Net *n) {
   if (!qt_pin_check || !n->weights_file) return 0;
-  FILE *f = fopen(n->file, "r");
-  if (!f) return 0;
   char line[4096];
-  int ln = 0, rc = 0;
+  int ln = find_pin(n->file, line, sizeof line), rc = 0;
   size_t np = strlen(PIN);
-  while (fgets(line, sizeof line, f) && line[0] == '#') {
-    ln++;
-    if (strncmp(line, PIN, np)) continue;
+  if (ln) {
     char want[65] = "", from[65] = "", have[65];
     int end = 0;
-    line[strcspn(line, "\r\n")] = 0;
     SrcLoc at = {n->file, ln, 1};
     if (sscanf(line + np, "%64[0-9a-f] %64[0-9a-f] %n", want, from, &end) != 2 ||
         strlen(want) != 64 || strlen(from) != 64 || !line[np + end]) {
@@ -260,9 +278,7 @@ static int check_pin(Net *n) {
                                       "--equalize or --bias_correction changed the weights");
       rc = -1;
     }
-    break;
   }
-  fclose(f);
   return rc;
 }
 

@@ -82,6 +82,9 @@ int qt_write(const Net *n, const char *path, bool *converted, Diag *dg, const ch
  * and that line) for the written file `written` (made from `input`), or
  * NULL after reporting a file that cannot be read. */
 const char *qt_pin_header(Arena *ar, const char *written, const char *input, Diag *dg);
+/* The pin line of a CHai prototxt (with its newline, arena text), or
+ * NULL when it has none: for a command that rewrites the file (deploy). */
+const char *qt_pin_of(Arena *ar, const char *file);
 /* Whether qt_read checks the pin (default true; quantize, which replaces
  * the thresholds, turns it off). */
 extern bool qt_pin_check;

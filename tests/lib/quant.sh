@@ -20,7 +20,8 @@
 #       quantize flags; when quantize writes a caffemodel (--equalize,
 #       --bias_correction) every later step reads that one, and `chaicc
 #       run` of the CHai prototxt with the input weights must fail at its
-#       weights pin (docs/quantization.md).
+#       weights pin (docs/quantization.md), and so must its `chaicc
+#       deploy` form, which keeps the pin.
 B=$(cd "${1:-build}" && pwd)
 CHAICC=$B/chaicc
 MKMODEL=$B/chaicc-mkmodel
@@ -72,6 +73,12 @@ check() {
     if "$CHAICC" run "$d/q.prototxt" "$weights" --input "$input" >"$d/pin.log" 2>&1 ||
        ! grep -q "q.prototxt:3:1: error: these thresholds are for the weights chaicc quantize wrote to '$d/q.caffemodel'.*the caffemodel quantize started from" "$d/pin.log"; then
       echo "FAIL $name $mode $bw: the CHai prototxt ran with the input weights, not refused at its pin"; tail -3 "$d/pin.log"; fail=1; return
+    fi
+    # `chaicc deploy` keeps the pin (line 3 of its output, after its own two comment lines)
+    if ! "$CHAICC" deploy "$d/q.prototxt" -o "$d/qd.prototxt" >"$d/deploy.log" 2>&1 ||
+       "$CHAICC" run "$d/qd.prototxt" "$weights" --input "$input" >"$d/pin2.log" 2>&1 ||
+       ! grep -q "qd.prototxt:3:1: error: these thresholds are for the weights chaicc quantize wrote" "$d/pin2.log"; then
+      echo "FAIL $name $mode $bw: the deploy form of the CHai prototxt lost its weights pin"; tail -3 "$d/deploy.log" "$d/pin2.log"; fail=1; return
     fi
     weights=$d/q.caffemodel
   fi
