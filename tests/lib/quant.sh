@@ -80,6 +80,9 @@ check() {
        ! grep -q "qd.prototxt:3:1: error: these thresholds are for the weights chaicc quantize wrote" "$d/pin2.log"; then
       echo "FAIL $name $mode $bw: the deploy form of the CHai prototxt lost its weights pin"; tail -3 "$d/deploy.log" "$d/pin2.log"; fail=1; return
     fi
+    if ! "$CHAICC" run "$d/qd.prototxt" "$d/q.caffemodel" --input "$input" >"$d/pin3.log" 2>&1; then
+      echo "FAIL $name $mode $bw: the deploy form refuses the weights it is pinned to"; tail -3 "$d/pin3.log"; fail=1; return
+    fi
     weights=$d/q.caffemodel
   fi
   # shellcheck disable=SC2086
