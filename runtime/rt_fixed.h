@@ -346,8 +346,8 @@ void rt_fx_requant_codes(const int16_t *x, int16_t *y, int64_t n, int32_t M,
                          int sh, int32_t qmin, int32_t qmax);
 /* The same codes for a tensor of nplane planes of rows x width, split
  * over the worker pool by rows of every plane (rt_par_rows), as the
- * convolutions and element-wise kernels around it split theirs: each
- * thread reads the rows it wrote. */
+ * convolutions around it split theirs: each thread reads the rows it
+ * wrote. */
 void rt_fx_requant_rows(const int16_t *x, int16_t *y, int64_t nplane, int64_t rows,
                         int64_t width, int32_t M, int sh, int32_t qmin, int32_t qmax);
 void rt_fx_dequantize(const rt_fx_quant_param *p, const int16_t *x, float *y,

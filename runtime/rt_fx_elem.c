@@ -142,13 +142,12 @@ static void rq_span(void *ctx, int64_t e0, int64_t e1) {
   rq_codes(j->p, j->x + e0, j->y + e0, e1 - e0);
 }
 
-/* Splits an element-wise kernel over s: by rows of each plane when s is
- * N x C x H x W (rt_par_rows), else by spans. */
+/* Splits an element-wise kernel over s by spans of the flat tensor
+ * (rt_par_elems): one boundary between two threads' parts, where a cut by
+ * rows of each plane has one per plane, and each costs time
+ * (docs/performance.md, "Where the two threads' parts meet"). */
 static void par_shape(const rt_shape *s, rt_par_span_fn *fn, void *ctx) {
-  if (s->nd == 4)
-    rt_par_rows((int64_t)s->d[0] * s->d[1], s->d[2], s->d[3], fn, ctx);
-  else
-    rt_par_elems(rt_shape_count(s), fn, ctx);
+  rt_par_elems(rt_shape_count(s), fn, ctx);
 }
 
 void rt_fx_relu(const void *param, const rt_fx_args *a) {

@@ -419,6 +419,63 @@ START_TEST(requant_rows_threads) {
 }
 END_TEST
 
+/* rt_fx_eltwise (with and without its fused post step) and rt_fx_relu
+ * with 1, 2 and 3 threads on tensors large enough to be split over the
+ * pool (spans of the flat tensor), against the reference loops. */
+START_TEST(eltwise_threads) {
+  for (int it = 0; it < 24; it++) {
+    int C = (int)ri(1, 16), H = (int)ri(8, 64), W = (int)ri(8, 70);
+    int64_t cnt = (int64_t)C * H * W;
+    int bw = rbw();
+    int32_t qmin = rt_fx_qmin(bw, ri(0, 1)), qmax = rt_fx_qmax(bw);
+    rt_fx_tensor b[2];
+    for (int i = 0; i < 2; i++) {
+      b[i] = (rt_fx_tensor){rt_shape4(1, C, H, W), xalloc(cnt)};
+      rcodes(b[i].d, cnt, rbw(), ri(0, 1), 10);
+    }
+    rt_fx_eltwise_param ep;
+    memset(&ep, 0, sizeof ep);
+    ep.op = (int)ri(0, 2), ep.n = 2, ep.shift = (int)ri(0, 40);
+    ep.qmin = qmin, ep.qmax = qmax;
+    for (int i = 0; i < 2; i++)
+      rt_fx_multiplier(ldexp(1.0 + (double)ri(-1000, 1000) / 1001.0, (int)ri(-14, 1)),
+                       &ep.M[i], &ep.sh[i]);
+    rt_fx_relu_param rp = {0};
+    double m = ldexp(1.0 + (double)ri(0, 1000) / 1000.0, (int)ri(-12, 3));
+    rt_fx_multiplier(m, &rp.M, &rp.sh);
+    rt_fx_multiplier(m * (double)ri(-100, 100) / 100.0, &rp.Mn, &rp.shn);
+    rp.qmin = qmin, rp.qmax = qmax;
+    rt_fx_tensor ref = {b[0].s, xalloc(cnt)}, refp = {b[0].s, xalloc(cnt)};
+    rt_fx_tensor refr = {b[0].s, xalloc(cnt)}, got = {b[0].s, xalloc(cnt)};
+    rt_fx_args ra = {2, 1, b, &ref}, rr = {1, 1, b, &refr};
+    ref_eltwise(&ep, &ra);
+    memcpy(refp.d, ref.d, (size_t)cnt * 2);
+    rt_fx_args rpa = {1, 1, &refp, &refp};
+    ref_relu(&rp, &rpa);
+    ref_relu(&rp, &rr);
+    rt_fx_args ga = {2, 1, b, &got}, gr = {1, 1, b, &got};
+    for (int nt = 1; nt <= 3; nt++) {
+      rt_par_pool *pool = nt > 1 ? rt_par_open(nt, 0) : NULL;
+      rt_par_use(pool);
+      ep.post = NULL;
+      memset(got.d, 0x55, (size_t)cnt * 2);
+      rt_fx_eltwise(&ep, &ga);
+      ck_assert_msg(!memcmp(got.d, ref.d, (size_t)cnt * 2), "eltwise, %d threads", nt);
+      ep.post = &rp;
+      memset(got.d, 0x55, (size_t)cnt * 2);
+      rt_fx_eltwise(&ep, &ga);
+      ck_assert_msg(!memcmp(got.d, refp.d, (size_t)cnt * 2), "eltwise + post, %d threads", nt);
+      memset(got.d, 0x55, (size_t)cnt * 2);
+      rt_fx_relu(&rp, &gr);
+      ck_assert_msg(!memcmp(got.d, refr.d, (size_t)cnt * 2), "relu, %d threads", nt);
+      rt_par_use(NULL);
+      rt_par_close(pool);
+    }
+    free(b[0].d), free(b[1].d), free(ref.d), free(refp.d), free(refr.d), free(got.d);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("fixed_fast_elem");
   TCase *tc = tcase_create("core");
@@ -427,6 +484,7 @@ int main(void) {
   tcase_add_test(tc, elementwise_random);
   tcase_add_test(tc, requant_codes_random);
   tcase_add_test(tc, requant_rows_threads);
+  tcase_add_test(tc, eltwise_threads);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
