@@ -21,20 +21,6 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 SRC=$(ls runtime/*.c runtime/arm/*.c runtime/x86/*.c | grep -v -E '/rt_(image|idx)\.c$')
 CASES=${ARM_KERNELS_CASES:-400}
-if grep -q '^CHAI_SANITIZE:BOOL=ON' "$B/CMakeCache.txt" 2>/dev/null; then
-  echo "sanitizer pass: the host program only, with ASan and UBSan (the qemu runs are the normal pass's)"
-  # shellcheck disable=SC2086
-  ${CC:-gcc} -std=c11 -O1 -g -Wall -Wextra -Werror -D_DEFAULT_SOURCE -fsanitize=address,undefined \
-    -fno-sanitize-recover=all -Iruntime tests/arm_kernels.c $SRC -lm -o "$T/host-san" >"$T/san.log" 2>&1 ||
-    { echo "FAIL host-san: build"; cat "$T/san.log"; exit 1; }
-  if "$T/host-san" "$CASES" >"$T/out" 2>&1; then
-    echo "ok   host, ASan+UBSan: $(tail -1 "$T/out")"; exit 0
-  fi
-  echo "FAIL host, ASan+UBSan:"; cat "$T/out"; exit 1
-fi
-for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm; do
-  command -v "$tool" >/dev/null || { echo "skip: $tool not found (apt-get install gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user)"; exit 0; }
-done
 fail=0
 # build NAME CC FLAGS: the test program for one target.
 build() {
@@ -52,6 +38,15 @@ run() {
     echo "FAIL $label:"; cat "$T/out"; fail=1
   fi
 }
+if grep -q '^CHAI_SANITIZE:BOOL=ON' "$B/CMakeCache.txt" 2>/dev/null; then
+  echo "sanitizer pass: the host program only, with ASan and UBSan (the qemu runs are the normal pass's)"
+  build host-san "${CC:-gcc}" "-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" &&
+    run "host, ASan+UBSan" "$T/host-san"
+  exit $fail
+fi
+for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm; do
+  command -v "$tool" >/dev/null || { echo "skip: $tool not found (apt-get install gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user)"; exit 0; }
+done
 Q64=(qemu-aarch64 -L /usr/aarch64-linux-gnu)
 if build aarch64 aarch64-linux-gnu-gcc "-mcpu=cortex-a53"; then
   # Cortex-A53 has no SDOT (the SMLAL tiles); qemu's "max" CPU has it,
