@@ -253,6 +253,31 @@ START_TEST(pool_random) {
 }
 END_TEST
 
+/* A random ReLU requantization from multiplier m (negative side: a
+ * fraction of it, possibly negative) into [qmin, qmax]. */
+static rt_fx_relu_param rand_relu(double m, int32_t qmin, int32_t qmax) {
+  rt_fx_relu_param rp = {0};
+  rt_fx_multiplier(m, &rp.M, &rp.sh);
+  rt_fx_multiplier(m * (double)ri(-100, 100) / 100.0, &rp.Mn, &rp.shn);
+  rp.qmin = qmin, rp.qmax = qmax;
+  return rp;
+}
+
+/* A random Eltwise (SUM / PROD / MAX) of nmin..nmax inputs into
+ * [qmin, qmax], without a post step. */
+static rt_fx_eltwise_param rand_eltwise(int nmin, int nmax, int32_t qmin, int32_t qmax) {
+  rt_fx_eltwise_param ep;
+  memset(&ep, 0, sizeof ep);
+  ep.op = (int)ri(0, 2);
+  ep.n = (int)ri(nmin, nmax);
+  for (int i = 0; i < ep.n; i++)
+    rt_fx_multiplier(ldexp(1.0 + (double)ri(-1000, 1000) / 1001.0, (int)ri(-14, 1)),
+                     &ep.M[i], &ep.sh[i]);
+  ep.shift = (int)ri(0, 40);
+  ep.qmin = qmin, ep.qmax = qmax;
+  return ep;
+}
+
 /* ReLU, affine, Eltwise (SUM / PROD / MAX) and Concat with random
  * multipliers against the reference loops. */
 START_TEST(elementwise_random) {
@@ -271,10 +296,7 @@ START_TEST(elementwise_random) {
       b[i] = (rt_fx_tensor){rt_shape4(N, C, H, W), x[i]};
     }
     double m = ldexp(1.0 + (double)ri(0, 1000) / 1000.0, (int)ri(-12, 3));
-    rt_fx_relu_param rp = {0};
-    rt_fx_multiplier(m, &rp.M, &rp.sh);
-    rt_fx_multiplier(m * (double)ri(-100, 100) / 100.0, &rp.Mn, &rp.shn);
-    rp.qmin = qmin, rp.qmax = qmax;
+    rt_fx_relu_param rp = rand_relu(m, qmin, qmax);
     ck_assert(same(rt_fx_relu, ref_relu, &rp, b[0], b[0].s));
     rt_fx_relu_param id = {0}; /* plain ReLU on an unchanged scale */
     id.M = it % 2 ? INT32_C(1) << 30 : 1, id.sh = it % 2 ? 30 : 0;
@@ -303,15 +325,7 @@ START_TEST(elementwise_random) {
     }
     rt_fx_affine_param ap = {1, ri(0, 3) ? C : 1, AM, Ash, AB, qmin, qmax};
     ck_assert(same(rt_fx_affine, ref_affine, &ap, b[0], b[0].s));
-    rt_fx_eltwise_param ep;
-    memset(&ep, 0, sizeof ep);
-    ep.op = (int)ri(0, 2);
-    ep.n = (int)ri(2, 3);
-    for (int i = 0; i < ep.n; i++)
-      rt_fx_multiplier(ldexp(1.0 + (double)ri(-1000, 1000) / 1001.0, (int)ri(-14, 1)),
-                       &ep.M[i], &ep.sh[i]);
-    ep.shift = (int)ri(0, 40);
-    ep.qmin = qmin, ep.qmax = qmax;
+    rt_fx_eltwise_param ep = rand_eltwise(2, 3, qmin, qmax);
     rt_fx_tensor t1 = {b[0].s, xalloc(cnt)}, t2 = {b[0].s, xalloc(cnt)};
     rt_fx_args a1 = {ep.n, 1, b, &t1}, a2 = {ep.n, 1, b, &t2};
     ref_eltwise(&ep, &a2);
@@ -433,18 +447,9 @@ START_TEST(eltwise_threads) {
       b[i] = (rt_fx_tensor){rt_shape4(1, C, H, W), xalloc(cnt)};
       rcodes(b[i].d, cnt, rbw(), ri(0, 1), 10);
     }
-    rt_fx_eltwise_param ep;
-    memset(&ep, 0, sizeof ep);
-    ep.op = (int)ri(0, 2), ep.n = 2, ep.shift = (int)ri(0, 40);
-    ep.qmin = qmin, ep.qmax = qmax;
-    for (int i = 0; i < 2; i++)
-      rt_fx_multiplier(ldexp(1.0 + (double)ri(-1000, 1000) / 1001.0, (int)ri(-14, 1)),
-                       &ep.M[i], &ep.sh[i]);
-    rt_fx_relu_param rp = {0};
-    double m = ldexp(1.0 + (double)ri(0, 1000) / 1000.0, (int)ri(-12, 3));
-    rt_fx_multiplier(m, &rp.M, &rp.sh);
-    rt_fx_multiplier(m * (double)ri(-100, 100) / 100.0, &rp.Mn, &rp.shn);
-    rp.qmin = qmin, rp.qmax = qmax;
+    rt_fx_eltwise_param ep = rand_eltwise(2, 2, qmin, qmax);
+    rt_fx_relu_param rp = rand_relu(ldexp(1.0 + (double)ri(0, 1000) / 1000.0, (int)ri(-12, 3)),
+                                    qmin, qmax);
     rt_fx_tensor ref = {b[0].s, xalloc(cnt)}, refp = {b[0].s, xalloc(cnt)};
     rt_fx_tensor refr = {b[0].s, xalloc(cnt)}, got = {b[0].s, xalloc(cnt)};
     rt_fx_args ra = {2, 1, b, &ref}, rr = {1, 1, b, &refr};
