@@ -77,6 +77,20 @@ for net in tests/nets/threads tests/nets/cg_conv tests/kinds/rs_upsample; do
 done
 quant threads.d8 tests/nets/threads.prototxt "$T/threads.caffemodel" "$T/threads.npy" DynamicFixed 8
 
+# The float program's cut (docs/codegen.md "Threads"): conv_b, pointwise
+# over 576 positions, in units of 96 (6 per image: 288 / 288 positions
+# for two threads on one image, where units of 128 gave 384 / 192), and
+# the Softmax's 288 positions in 5 units of 64 on the pool.
+ncase=$((ncase + 1))
+c=$T/threads/proj/threads.c
+if ! grep -q 'const int P0 = b \* 96, P1 = P0 + 96 < 576' "$c"; then
+  echo "FAIL threads: conv_b is not cut into units of 96 positions"; fail=1
+elif ! grep -q 'rt_par_for(5, L_sm_down_part, &io, NULL);' "$c"; then
+  echo "FAIL threads: sm_down is not split into 5 units on the pool"; fail=1
+else
+  echo "ok   threads: conv_b in units of 96 positions, sm_down in 5 units on the pool"
+fi
+
 if [ -d "$S/models" ]; then
   for m in resnet20_cifar10 ultraface_slim320; do
     M=$S/models/$m

@@ -11,6 +11,7 @@
 #include "../ir.h"
 #include "../partition.h"
 #include "../qsim.h"
+#include "../../runtime/rt_par.h"
 #include "caffe.pb-c.h"
 
 /* Reads one of kernel/stride/pad/dilation: the _h/_w pair when given, else
@@ -520,6 +521,29 @@ enum { CONV_MR = 8, CONV_NR = 8, CONV_RACC = 4 };
  * (every tile width divides it). */
 enum { CONV_UNITS = 16, CONV_MINPOS = 128, CONV_PBQ = 32 };
 
+/* The positions of the first half of the units when L positions in
+ * units of pb are cut for two threads (rt_par_for: chunks of
+ * ceil(units / 2)). */
+static int64_t conv_half(int64_t L, int64_t pb) {
+  int64_t n = (L + pb - 1) / pb, h = (n + 1) / 2 * pb;
+  return h < L ? h : L;
+}
+
+/* Position units of an in-place convolution (it reads its input where it
+ * is, so a unit costs no copy and a small one costs little): of the
+ * multiples of CONV_PBQ up to pb, the largest whose two-thread cut is as
+ * even as any (first half at most 1/16 above the least), e.g. 300
+ * positions: 10 units of 32 (160 / 140 positions) instead of 3 of 128
+ * (256 / 44). */
+static int64_t conv_balanced_pb(int64_t L, int64_t pb) {
+  int64_t best = conv_half(L, pb);
+  for (int64_t q = CONV_PBQ; q < pb; q += CONV_PBQ)
+    if (conv_half(L, q) < best) best = conv_half(L, q);
+  for (int64_t q = pb; q > CONV_PBQ; q -= CONV_PBQ)
+    if (conv_half(L, q) * 16 <= best * 17) return q;
+  return CONV_PBQ;
+}
+
 /* Decides how c/conv addresses a convolution's input (see the template):
  * mode direct (stride 1; a zero-padded copy when padded) or im2col, the
  * strides of k's c, kh, kw parts in X, the positions L per output plane and
@@ -577,9 +601,16 @@ static void conv_plan(EcLayer *c, const Layer *l) {
   } else {
     pb = (want + CONV_PBQ - 1) / CONV_PBQ * CONV_PBQ;
     npb = (L + pb - 1) / pb;
+    if (npb >= 2 && direct && !pad) pb = conv_balanced_pb(L, pb), npb = (L + pb - 1) / pb;
   }
   ec_int(c, "NPB", npb >= 2 ? npb : 0);
   ec_int(c, "PB", pb);
+  /* to the worker pool when its work, the MACs plus the scratch values
+   * the copies write (an im2col of a strided depthwise layer costs about
+   * what its MACs do), reaches RT_PAR_MACS */
+  int64_t N = in->d[0], G = p->group;
+  int64_t macs = N * out->d[1] * OH * OW * K, copies = N * G * need;
+  ec_bool(c, "PAR", macs + copies >= RT_PAR_MACS);
 }
 
 /* The table of c/conv (conv: Convolution, with its depthwise and

@@ -28,13 +28,27 @@ int lk_softmax_shape(Layer *l, Net *n) {
 
 /* ---- float C emitter (emit_kind.h) ---- */
 
-/* c/softmax: OUTER x C x INNER, normalized over C. */
+/* Positions (outer, inner pairs) per unit of the worker pool, and the
+ * least exponentials for the pool: one expf costs about as much as 30
+ * MACs of a convolution, so a softmax with this many pays for waking the
+ * workers as a convolution of RT_PAR_MACS does. */
+enum { SOFTMAX_UPOS = 64, SOFTMAX_PAR_EXP = 4096 };
+
+/* c/softmax: OUTER x C x INNER, normalized over C; the OUTER x INNER
+ * positions in UNITS units of UPOS, to the worker pool (PAR) when there
+ * are SOFTMAX_PAR_EXP exponentials. */
 static const char *softmax_emit_c(EcLayer *c, const Layer *l) {
   const rt_shape *in = &l->bottom[0]->shape;
   int ax = l->p.softmax.axis;
-  ec_int(c, "OUTER", rt_shape_count_range(in, 0, ax));
-  ec_int(c, "C", in->nd > ax ? in->d[ax] : 1);
-  ec_int(c, "INNER", rt_shape_count_range(in, ax + 1, in->nd));
+  int64_t outer = rt_shape_count_range(in, 0, ax), inner = rt_shape_count_range(in, ax + 1, in->nd);
+  int64_t C = in->nd > ax ? in->d[ax] : 1, npos = outer * inner;
+  ec_int(c, "OUTER", outer);
+  ec_int(c, "C", C);
+  ec_int(c, "INNER", inner);
+  ec_int(c, "NPOS", npos);
+  ec_int(c, "UPOS", SOFTMAX_UPOS);
+  ec_int(c, "UNITS", (npos + SOFTMAX_UPOS - 1) / SOFTMAX_UPOS);
+  ec_bool(c, "PAR", npos > SOFTMAX_UPOS && npos * C >= SOFTMAX_PAR_EXP);
   return "c/softmax";
 }
 

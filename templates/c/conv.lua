@@ -334,7 +334,6 @@ function render(t)
   local _, nu = units(t)
   if t.NPB > 0 then nu = t.NPB end
   local total = t.N * t.G * nu
-  local macs = t.N * t.OC * t.OH * t.OW * t.ICG * t.KH * t.KW
   local r = t.restrict and "restrict " or ""
   local s = {lib.header(t)}
   s[#s + 1] = ("CHAI_KERNEL static void %s_part(void *io_, int64_t lo, int64_t hi, void *ws) {\n"):format(t.fn)
@@ -383,7 +382,7 @@ function render(t)
   s[#s + 1] = lib.signature(t) .. " {\n"
   s[#s + 1] = "  chai_io io = {b0, t0};\n"
   local own = in_place(t) and "NULL" or "scratch"
-  if total > 1 and macs >= lib.PAR_MACS then
+  if total > 1 and t.PAR then
     s[#s + 1] = ("  rt_par_for(%d, %s_part, &io, %s);\n"):format(total, t.fn, own)
   else
     s[#s + 1] = ("  %s_part(&io, 0, %d, %s);\n"):format(t.fn, total, own)
