@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rt_layers.h"
+#include "rt_par.h"
 
 static void copy_floats(float *dst, const float *src, int64_t n) {
   if (dst != src && n > 0) memmove(dst, src, (size_t)n * sizeof(float));
@@ -100,21 +101,13 @@ size_t rt_softmax_ws(const void *param, const rt_args *a) {
   return in > 1 ? (size_t)in * 2 * sizeof(float) : 0;
 }
 
-/* Softmax over p->axis, numerically stable: exp(x - max) / sum.  Channel
- * rows are walked contiguously, keeping per-inner max/sum in a->ws. */
-void rt_softmax_f32(const void *param, const rt_args *a) {
-  const rt_softmax_param *p = param;
-  const rt_shape *s = &a->b[0].s;
-  int64_t outer = rt_shape_count_range(s, 0, p->axis);
-  int64_t c = s->nd > p->axis ? s->d[p->axis] : 1;
-  int64_t in = softmax_inner(p, s);
-  float loc[2];
-  float *mx = in > 1 ? (float *)a->ws : loc;
-  float *sum = mx + in;
-  if (c == 0 || in == 0) return;
-  for (int64_t o = 0; o < outer; o++) {
-    const float *x = a->b[0].d + o * c * in;
-    float *y = a->t[0].d + o * c * in;
+/* Outer rows [o0, o1) of a softmax with c channels of in values each
+ * (x, y: the whole tensors); mx and sum hold in floats each. */
+static void softmax_rows(const float *x0, float *y0, int64_t o0, int64_t o1, int64_t c, int64_t in,
+                         float *mx, float *sum) {
+  for (int64_t o = o0; o < o1; o++) {
+    const float *x = x0 + o * c * in;
+    float *y = y0 + o * c * in;
     for (int64_t i = 0; i < in; i++) {
       mx[i] = x[i];
       sum[i] = 0.0f;
@@ -132,6 +125,47 @@ void rt_softmax_f32(const void *param, const rt_args *a) {
     for (int64_t k = 0; k < c; k++)
       for (int64_t i = 0; i < in; i++) y[k * in + i] *= sum[i];
   }
+}
+
+/* Rows per unit of the pool, and the least exponentials for the pool. */
+#define SOFTMAX_ROWS 64
+#define SOFTMAX_PAR_EXP 4096
+
+typedef struct softmax_job {
+  const float *x;
+  float *y;
+  int64_t outer, c;
+} softmax_job;
+
+/* Units [lo, hi) of SOFTMAX_ROWS outer rows of a softmax with inner 1. */
+static void softmax_part(void *ctx, int64_t lo, int64_t hi, void *ws) {
+  const softmax_job *j = ctx;
+  float loc[2];
+  int64_t o1 = hi * SOFTMAX_ROWS < j->outer ? hi * SOFTMAX_ROWS : j->outer;
+  (void)ws;
+  softmax_rows(j->x, j->y, lo * SOFTMAX_ROWS, o1, j->c, 1, loc, loc + 1);
+}
+
+/* Softmax over p->axis, numerically stable: exp(x - max) / sum.  Channel
+ * rows are walked contiguously, keeping per-inner max/sum in a->ws.  With
+ * inner 1 (a detector's scores: many rows of a few classes) the rows go to
+ * the worker pool in units of SOFTMAX_ROWS from SOFTMAX_PAR_EXP values up;
+ * each row is computed by the same code whichever thread runs it. */
+void rt_softmax_f32(const void *param, const rt_args *a) {
+  const rt_softmax_param *p = param;
+  const rt_shape *s = &a->b[0].s;
+  int64_t outer = rt_shape_count_range(s, 0, p->axis);
+  int64_t c = s->nd > p->axis ? s->d[p->axis] : 1;
+  int64_t in = softmax_inner(p, s);
+  float loc[2];
+  float *mx = in > 1 ? (float *)a->ws : loc;
+  if (c == 0 || in == 0) return;
+  if (in == 1 && outer > SOFTMAX_ROWS && outer * c >= SOFTMAX_PAR_EXP) {
+    softmax_job j = {a->b[0].d, a->t[0].d, outer, c};
+    rt_par_for((outer + SOFTMAX_ROWS - 1) / SOFTMAX_ROWS, softmax_part, &j, NULL);
+    return;
+  }
+  softmax_rows(a->b[0].d, a->t[0].d, 0, outer, c, in, mx, mx + in);
 }
 
 typedef struct argmax_pair {

@@ -13,6 +13,7 @@
 #include "caffe.pb-c.h"
 #include "ir.h"
 #include "rt_layers.h"
+#include "rt_par.h"
 
 #define EPS 1e-6f
 
@@ -270,6 +271,44 @@ START_TEST(softmax_inner_and_rows) {
   expect_arr(r, (float[]){0.0320586f, 0.08714432f, 0.23688282f, 0.64391426f,
                           0.64391426f, 0.23688282f, 0.08714432f, 0.0320586f},
              8);
+}
+END_TEST
+
+/* A detector's scores: 1 x 2100 x 3 over axis 2 (inner 1), 6300 values,
+ * so the rows go to the pool in units of 64 (the last one 52 rows): the
+ * bytes of 2 and 3 threads are the serial ones, and each row is a
+ * softmax (sums to 1, largest input largest output). */
+START_TEST(softmax_threads) {
+  enum { R = 2100, C = 3, E = R * C };
+  static float x[E], one[E], par[E];
+  for (int i = 0; i < E; i++) x[i] = (float)((i * 37 % 101) - 50) / 7.0f;
+  int d[3] = {1, R, C};
+  rt_tensor b = ten(3, d, x), t1 = ten(3, d, one), tp = ten(3, d, par);
+  rt_args a1 = args1(&b, &t1, NULL, 0), ap = args1(&b, &tp, NULL, 0);
+  rt_softmax_param p = {2};
+  rt_softmax_f32(&p, &a1);
+  for (int r = 0; r < R; r++) {
+    const float *y = one + r * C, *xr = x + r * C;
+    ck_assert_float_eq_tol(y[0] + y[1] + y[2], 1.0f, 1e-6f);
+    int xm = 0, ym = 0;
+    for (int k = 1; k < C; k++) xm = xr[k] > xr[xm] ? k : xm, ym = y[k] > y[ym] ? k : ym;
+    ck_assert_int_eq(xm, ym);
+  }
+  for (int nt = 2; nt <= 3; nt++) {
+    rt_par_pool *pool = rt_par_open(nt, 0);
+    ck_assert_ptr_nonnull(pool);
+    rt_par_use(pool);
+    memset(par, 0, sizeof par);
+    rt_par_stats_reset();
+    rt_softmax_f32(&p, &ap);
+    int64_t chunks[4], ns[4];
+    int np = rt_par_stats(chunks, ns, 4);
+    rt_par_use(NULL);
+    rt_par_close(pool);
+    ck_assert_int_eq(np, nt);
+    ck_assert_int_ge(chunks[0] + chunks[1] + (nt > 2 ? chunks[2] : 0), nt); /* it was split */
+    ck_assert_msg(memcmp(one, par, sizeof one) == 0, "%d threads: not the serial bytes", nt);
+  }
 }
 END_TEST
 
@@ -596,6 +635,7 @@ int main(void) {
   tcase_add_test(k, concat_slice_axis1_batch2);
   tcase_add_test(k, crop_offsets);
   tcase_add_test(k, softmax_inner_and_rows);
+  tcase_add_test(k, softmax_threads);
   tcase_add_test(k, argmax_no_axis_and_axis);
   suite_add_tcase(s, k);
   TCase *sh = tcase_create("shapes");
