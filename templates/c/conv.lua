@@ -237,7 +237,10 @@ local function prepare_range(t)
               continue;
             }
             const int base = ih * %d + off;
-            for (int ow = a; ow < b; ow++) dr[ow] = ow < lo || ow >= hi ? 0.0f : sp[base + ow * %d];
+            const int c0 = lo > a ? (lo < b ? lo : b) : a, c1 = hi < b ? (hi > c0 ? hi : c0) : b;
+            for (int ow = a; ow < c0; ow++) dr[ow] = 0.0f;
+            for (int ow = c0; ow < c1; ow++) dr[ow] = sp[base + ow * %d];
+            for (int ow = c1; ow < b; ow++) dr[ow] = 0.0f;
           }
         }
 ]]):format(t.OW, t.OW, t.SH, t.PH, t.DH, t.OW, t.OW, t.OW, t.OW, t.OW, t.OW, t.OW,
