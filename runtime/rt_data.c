@@ -127,30 +127,27 @@ static void softmax_rows(const float *x0, float *y0, int64_t o0, int64_t o1, int
   }
 }
 
-/* Rows per unit of the pool, and the least exponentials for the pool. */
-#define SOFTMAX_ROWS 64
-#define SOFTMAX_PAR_EXP 4096
-
 typedef struct softmax_job {
   const float *x;
   float *y;
   int64_t outer, c;
 } softmax_job;
 
-/* Units [lo, hi) of SOFTMAX_ROWS outer rows of a softmax with inner 1. */
+/* Units [lo, hi) of RT_PAR_SOFTMAX_ROWS outer rows of a softmax with inner 1. */
 static void softmax_part(void *ctx, int64_t lo, int64_t hi, void *ws) {
   const softmax_job *j = ctx;
   float loc[2];
-  int64_t o1 = hi * SOFTMAX_ROWS < j->outer ? hi * SOFTMAX_ROWS : j->outer;
+  int64_t o1 = hi * RT_PAR_SOFTMAX_ROWS < j->outer ? hi * RT_PAR_SOFTMAX_ROWS : j->outer;
   (void)ws;
-  softmax_rows(j->x, j->y, lo * SOFTMAX_ROWS, o1, j->c, 1, loc, loc + 1);
+  softmax_rows(j->x, j->y, lo * RT_PAR_SOFTMAX_ROWS, o1, j->c, 1, loc, loc + 1);
 }
 
 /* Softmax over p->axis, numerically stable: exp(x - max) / sum.  Channel
  * rows are walked contiguously, keeping per-inner max/sum in a->ws.  With
- * inner 1 (a detector's scores: many rows of a few classes) the rows go to
- * the worker pool in units of SOFTMAX_ROWS from SOFTMAX_PAR_EXP values up;
- * each row is computed by the same code whichever thread runs it. */
+ * inner 1 (a detector's scores: many rows of a few classes) the rows go
+ * to the worker pool (rt_par.h: RT_PAR_SOFTMAX_ROWS per unit, from
+ * RT_PAR_SOFTMAX_EXP values up); each row is computed by the same code
+ * whichever thread runs it. */
 void rt_softmax_f32(const void *param, const rt_args *a) {
   const rt_softmax_param *p = param;
   const rt_shape *s = &a->b[0].s;
@@ -160,9 +157,9 @@ void rt_softmax_f32(const void *param, const rt_args *a) {
   float loc[2];
   float *mx = in > 1 ? (float *)a->ws : loc;
   if (c == 0 || in == 0) return;
-  if (in == 1 && outer > SOFTMAX_ROWS && outer * c >= SOFTMAX_PAR_EXP) {
+  if (in == 1 && outer > RT_PAR_SOFTMAX_ROWS && outer * c >= RT_PAR_SOFTMAX_EXP) {
     softmax_job j = {a->b[0].d, a->t[0].d, outer, c};
-    rt_par_for((outer + SOFTMAX_ROWS - 1) / SOFTMAX_ROWS, softmax_part, &j, NULL);
+    rt_par_for((outer + RT_PAR_SOFTMAX_ROWS - 1) / RT_PAR_SOFTMAX_ROWS, softmax_part, &j, NULL);
     return;
   }
   softmax_rows(a->b[0].d, a->t[0].d, 0, outer, c, in, mx, mx + in);

@@ -76,6 +76,12 @@ void rt_par_for(int64_t n, rt_par_fn *fn, void *ctx, void *own);
 #define RT_PAR_MIN_ELEMS 16384
 /* Multiply-accumulate kernels with fewer MACs than this stay serial. */
 #define RT_PAR_MACS 131072
+/* Softmax (the runtime's and the generated float one): units of
+ * RT_PAR_SOFTMAX_ROWS positions, on the pool from RT_PAR_SOFTMAX_EXP
+ * exponentials (an expf costs about what 30 convolution MACs do, so this
+ * many pay for waking the workers as RT_PAR_MACS MACs do). */
+#define RT_PAR_SOFTMAX_ROWS 64
+#define RT_PAR_SOFTMAX_EXP 4096
 
 /* Elements [e0, e1) of an element-wise kernel. */
 typedef void rt_par_span_fn(void *ctx, int64_t e0, int64_t e1);

@@ -1,6 +1,7 @@
 /* softmax.c - Softmax over one axis. */
 #include "../emit_kind.h"
 #include "../ir.h"
+#include "../../runtime/rt_par.h"
 #include "caffe.pb-c.h"
 
 int lk_softmax_setup(Layer *l, Net *n) {
@@ -28,15 +29,9 @@ int lk_softmax_shape(Layer *l, Net *n) {
 
 /* ---- float C emitter (emit_kind.h) ---- */
 
-/* Positions (outer, inner pairs) per unit of the worker pool, and the
- * least exponentials for the pool: one expf costs about as much as 30
- * MACs of a convolution, so a softmax with this many pays for waking the
- * workers as a convolution of RT_PAR_MACS does. */
-enum { SOFTMAX_UPOS = 64, SOFTMAX_PAR_EXP = 4096 };
-
 /* c/softmax: OUTER x C x INNER, normalized over C; the OUTER x INNER
- * positions in UNITS units of UPOS, to the worker pool (PAR) when there
- * are SOFTMAX_PAR_EXP exponentials. */
+ * positions in UNITS units of UPOS (RT_PAR_SOFTMAX_ROWS), to the worker
+ * pool (PAR) from RT_PAR_SOFTMAX_EXP exponentials, as rt_softmax_f32. */
 static const char *softmax_emit_c(EcLayer *c, const Layer *l) {
   const rt_shape *in = &l->bottom[0]->shape;
   int ax = l->p.softmax.axis;
@@ -46,9 +41,9 @@ static const char *softmax_emit_c(EcLayer *c, const Layer *l) {
   ec_int(c, "C", C);
   ec_int(c, "INNER", inner);
   ec_int(c, "NPOS", npos);
-  ec_int(c, "UPOS", SOFTMAX_UPOS);
-  ec_int(c, "UNITS", (npos + SOFTMAX_UPOS - 1) / SOFTMAX_UPOS);
-  ec_bool(c, "PAR", npos > SOFTMAX_UPOS && npos * C >= SOFTMAX_PAR_EXP);
+  ec_int(c, "UPOS", RT_PAR_SOFTMAX_ROWS);
+  ec_int(c, "UNITS", (npos + RT_PAR_SOFTMAX_ROWS - 1) / RT_PAR_SOFTMAX_ROWS);
+  ec_bool(c, "PAR", npos > RT_PAR_SOFTMAX_ROWS && npos * C >= RT_PAR_SOFTMAX_EXP);
   return "c/softmax";
 }
 
