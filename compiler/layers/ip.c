@@ -6,6 +6,7 @@
 #include "../emit_fx.h"
 #include "../emit_kind.h"
 #include "../ir.h"
+#include "../../runtime/rt_par.h"
 #include "../qsim.h"
 #include "caffe.pb-c.h"
 
@@ -158,6 +159,8 @@ static const char *ip_emit_c(EcLayer *c, const Layer *l) {
   float *pb = ar_array(ar, (size_t)(nblk * IP_NB), sizeof *pb);
   if (hb) memcpy(pb, l->weight[1].t.d, (size_t)N * sizeof *pb);
   ec_str(c, "bias", hb ? ec_weight(c, "b", pb, nblk * IP_NB) : "");
+  /* to the worker pool from RT_PAR_MACS multiply-accumulates */
+  ec_bool(c, "PAR", M * nblk > 1 && M * N * K >= RT_PAR_MACS);
   return "c/ip";
 }
 

@@ -22,7 +22,7 @@ function render(t)
     neon_off = "#endif\n"
   end
   local call
-  if total > 1 and t.M * t.N * t.K >= lib.PAR_MACS then
+  if t.PAR then
     call = ("  rt_par_for(%d, %s_part, &io, NULL);\n"):format(total, t.fn)
   else
     call = ("  %s_part(&io, 0, %d, NULL);\n"):format(t.fn, total)

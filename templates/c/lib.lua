@@ -1,10 +1,5 @@
 -- lib.lua - helpers shared by the C templates (import("c/lib")).
 
--- Layers with fewer multiply-accumulates than this run on the calling
--- thread alone: waking the worker pool (rt_par.h) would cost about what
--- the split saves.
-PAR_MACS = 131072
-
 -- Joins the lines of a list with "\n" after each.
 function lines(list)
   if #list == 0 then return "" end
