@@ -521,6 +521,19 @@ enum { CONV_MR = 8, CONV_NR = 8, CONV_RACC = 4 };
  * (every tile width divides it). */
 enum { CONV_UNITS = 16, CONV_MINPOS = 128, CONV_PBQ = 32 };
 
+/* Groups from which a layer's groups alone give the threads enough
+ * units (conv_plan). */
+enum { CONV_GROUPS = 8 };
+
+/* Greatest common divisor of a, b > 0. */
+static int64_t conv_gcd(int64_t a, int64_t b) {
+  while (b) {
+    int64_t t = a % b;
+    a = b, b = t;
+  }
+  return a;
+}
+
 /* The positions of the first half of the units when L positions in
  * units of pb are cut for two threads (rt_par_for: chunks of
  * ceil(units / 2)). */
@@ -602,9 +615,19 @@ static void conv_plan(EcLayer *c, const Layer *l) {
     pb = (want + CONV_PBQ - 1) / CONV_PBQ * CONV_PBQ;
     npb = (L + pb - 1) / pb;
     if (npb >= 2 && direct && !pad) pb = conv_balanced_pb(L, pb), npb = (L + pb - 1) / pb;
+    /* im2col with many groups (depthwise: the groups alone give the
+     * threads enough units): whole output rows per unit when a multiple
+     * of OW and CONV_PBQ still leaves two units */
+    int64_t lcm = OW > 0 ? OW / conv_gcd(OW, CONV_PBQ) * CONV_PBQ : 0;
+    int64_t rpb = lcm > 0 ? (pb + lcm - 1) / lcm * lcm : 0;
+    if (npb >= 2 && !direct && p->group >= CONV_GROUPS && rpb > 0 && (L + rpb - 1) / rpb >= 2)
+      pb = rpb, npb = (L + pb - 1) / pb;
   }
   ec_int(c, "NPB", npb >= 2 ? npb : 0);
   ec_int(c, "PB", pb);
+  /* im2col units of whole output rows (L = OH * OW): filled row by row
+   * with the whole-plane copy's loops */
+  ec_bool(c, "PBROWS", !direct && OW > 0 && pb % OW == 0);
   /* to the worker pool when its work, the MACs plus the scratch values
    * the copies write (an im2col of a strided depthwise layer costs about
    * what its MACs do), reaches RT_PAR_MACS */

@@ -227,6 +227,23 @@ local function prepare_range(t)
 ]]):format(t.WP, (t.KH - 1) * t.KHS + (t.KW - 1) * t.KWS, t.WP, t.ICG, t.PLANE, t.WP, t.PH, t.H, t.WP,
            t.H * t.W, t.W, t.PW, t.W, t.PW, t.PW + t.W, t.WP)
   end
+  if t.PBROWS then -- whole output rows: the whole-plane copy's loops on rows [P0 / OW, P1 / OW)
+    return im2col_head(t, "im2col columns [P0, P1), whole output rows, of rows (c, kh, kw)") .. ([[
+          for (int oh = P0 / %d; oh < P1 / %d; oh++) {
+            const int ih = oh * %d - %d + kh * %d;
+            float *dr = d + oh * %d;
+            if (ih < 0 || ih >= %d) {
+              for (int ow = 0; ow < %d; ow++) dr[ow] = 0.0f;
+              continue;
+            }
+            const int base = ih * %d + off;
+            for (int ow = 0; ow < lo; ow++) dr[ow] = 0.0f;
+            for (int ow = lo; ow < hi; ow++) dr[ow] = sp[base + ow * %d];
+            for (int ow = hi; ow < %d; ow++) dr[ow] = 0.0f;
+          }
+        }
+]]):format(t.OW, t.OW, t.SH, t.PH, t.DH, t.OW, t.H, t.OW, t.W, t.SW, t.OW)
+  end
   return im2col_head(t, "im2col columns [P0, P1) of rows (c, kh, kw)") .. ([[
           for (int oh = P0 / %d; oh * %d < P1; oh++) {
             const int ih = oh * %d - %d + kh * %d;
