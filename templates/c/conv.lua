@@ -202,6 +202,28 @@ local function im2col_head(t, what)
            t.SW, t.OW, t.OW, t.OW, t.OW)
 end
 
+-- The im2col rows oh in [from, to) of row (c, kh, kw) (inside
+-- im2col_head): columns [lo, hi) of an output row read inside the input
+-- row (iw = ow * SW + off in [0, W)); the others and rows outside are
+-- zeros.
+local function im2col_rows(t, from, to)
+  return ([[
+          for (int oh = %s; oh < %s; oh++) {
+            const int ih = oh * %d - %d + kh * %d;
+            float *dr = d + oh * %d;
+            if (ih < 0 || ih >= %d) {
+              for (int ow = 0; ow < %d; ow++) dr[ow] = 0.0f;
+              continue;
+            }
+            const int base = ih * %d + off;
+            for (int ow = 0; ow < lo; ow++) dr[ow] = 0.0f;
+            for (int ow = lo; ow < hi; ow++) dr[ow] = sp[base + ow * %d];
+            for (int ow = hi; ow < %d; ow++) dr[ow] = 0.0f;
+          }
+        }
+]]):format(from, to, t.SH, t.PH, t.DH, t.OW, t.H, t.OW, t.W, t.SW, t.OW)
+end
+
 -- Position units: fills what the unit's tiles read of X for group g of
 -- image n: im2col columns [P0, P1) of every row, or (a zero-padded copy)
 -- the padded rows its positions reach.
@@ -228,21 +250,8 @@ local function prepare_range(t)
            t.H * t.W, t.W, t.PW, t.W, t.PW, t.PW + t.W, t.WP)
   end
   if t.PBROWS then -- whole output rows: the whole-plane copy's loops on rows [P0 / OW, P1 / OW)
-    return im2col_head(t, "im2col columns [P0, P1), whole output rows, of rows (c, kh, kw)") .. ([[
-          for (int oh = P0 / %d; oh < P1 / %d; oh++) {
-            const int ih = oh * %d - %d + kh * %d;
-            float *dr = d + oh * %d;
-            if (ih < 0 || ih >= %d) {
-              for (int ow = 0; ow < %d; ow++) dr[ow] = 0.0f;
-              continue;
-            }
-            const int base = ih * %d + off;
-            for (int ow = 0; ow < lo; ow++) dr[ow] = 0.0f;
-            for (int ow = lo; ow < hi; ow++) dr[ow] = sp[base + ow * %d];
-            for (int ow = hi; ow < %d; ow++) dr[ow] = 0.0f;
-          }
-        }
-]]):format(t.OW, t.OW, t.SH, t.PH, t.DH, t.OW, t.H, t.OW, t.W, t.SW, t.OW)
+    return im2col_head(t, "im2col columns [P0, P1), whole output rows, of rows (c, kh, kw)") ..
+               im2col_rows(t, "P0 / " .. t.OW, "P1 / " .. t.OW)
   end
   return im2col_head(t, "im2col columns [P0, P1) of rows (c, kh, kw)") .. ([[
           for (int oh = P0 / %d; oh * %d < P1; oh++) {
@@ -282,23 +291,8 @@ local function prepare(t)
     }
 ]]):format(t.ICG, t.WP, t.PLANE, t.H * t.W, t.PLANE, t.H, t.W, t.PH, t.WP, t.PW, t.W)
   else
-    -- columns [lo, hi) of an output row read inside the input row (iw =
-    -- ow * SW + off in [0, W)); the others and rows outside are zeros
-    s[#s + 1] = im2col_head(t, "im2col: row (c, kh, kw) holds OH x OW inputs") .. ([[
-          for (int oh = 0; oh < %d; oh++) {
-            const int ih = oh * %d - %d + kh * %d;
-            float *dr = d + oh * %d;
-            if (ih < 0 || ih >= %d) {
-              for (int ow = 0; ow < %d; ow++) dr[ow] = 0.0f;
-              continue;
-            }
-            const int base = ih * %d + off;
-            for (int ow = 0; ow < lo; ow++) dr[ow] = 0.0f;
-            for (int ow = lo; ow < hi; ow++) dr[ow] = sp[base + ow * %d];
-            for (int ow = hi; ow < %d; ow++) dr[ow] = 0.0f;
-          }
-        }
-]]):format(t.OH, t.SH, t.PH, t.DH, t.OW, t.H, t.OW, t.W, t.SW, t.OW)
+    s[#s + 1] = im2col_head(t, "im2col: row (c, kh, kw) holds OH x OW inputs") ..
+                    im2col_rows(t, "0", tostring(t.OH))
   end
   return table.concat(s)
 end
