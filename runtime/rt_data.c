@@ -157,7 +157,7 @@ void rt_softmax_f32(const void *param, const rt_args *a) {
   float loc[2];
   float *mx = in > 1 ? (float *)a->ws : loc;
   if (c == 0 || in == 0) return;
-  if (in == 1 && outer > RT_PAR_SOFTMAX_ROWS && outer * c >= RT_PAR_SOFTMAX_EXP) {
+  if (in == 1 && rt_par_softmax_pays(outer, c)) {
     softmax_job j = {a->b[0].d, a->t[0].d, outer, c};
     rt_par_for((outer + RT_PAR_SOFTMAX_ROWS - 1) / RT_PAR_SOFTMAX_ROWS, softmax_part, &j, NULL);
     return;

@@ -298,6 +298,10 @@ static void rows_part(void *ctx, int64_t lo, int64_t hi, void *scratch) {
   }
 }
 
+int rt_par_softmax_pays(int64_t npos, int64_t c) {
+  return npos > RT_PAR_SOFTMAX_ROWS && npos * c >= RT_PAR_SOFTMAX_EXP;
+}
+
 int64_t rt_par_row_chunk(int64_t rows) {
   int T = rt_par_threads();
   return T < 2 || rows < 4 * (int64_t)T ? rows : (rows + T - 1) / T;

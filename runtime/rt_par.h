@@ -82,6 +82,9 @@ void rt_par_for(int64_t n, rt_par_fn *fn, void *ctx, void *own);
  * many pay for waking the workers as RT_PAR_MACS MACs do). */
 #define RT_PAR_SOFTMAX_ROWS 64
 #define RT_PAR_SOFTMAX_EXP 4096
+/* 1 when a softmax of npos positions over c channels goes to the pool
+ * (more than one unit and at least RT_PAR_SOFTMAX_EXP exponentials). */
+int rt_par_softmax_pays(int64_t npos, int64_t c);
 
 /* Elements [e0, e1) of an element-wise kernel. */
 typedef void rt_par_span_fn(void *ctx, int64_t e0, int64_t e1);

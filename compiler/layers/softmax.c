@@ -43,7 +43,7 @@ static const char *softmax_emit_c(EcLayer *c, const Layer *l) {
   ec_int(c, "NPOS", npos);
   ec_int(c, "UPOS", RT_PAR_SOFTMAX_ROWS);
   ec_int(c, "UNITS", (npos + RT_PAR_SOFTMAX_ROWS - 1) / RT_PAR_SOFTMAX_ROWS);
-  ec_bool(c, "PAR", npos > RT_PAR_SOFTMAX_ROWS && npos * C >= RT_PAR_SOFTMAX_EXP);
+  ec_bool(c, "PAR", rt_par_softmax_pays(npos, C));
   return "c/softmax";
 }
 
