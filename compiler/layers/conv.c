@@ -550,8 +550,10 @@ static int64_t conv_half(int64_t L, int64_t pb) {
  * (256 / 44). */
 static int64_t conv_balanced_pb(int64_t L, int64_t pb) {
   int64_t best = conv_half(L, pb);
-  for (int64_t q = CONV_PBQ; q < pb; q += CONV_PBQ)
-    if (conv_half(L, q) < best) best = conv_half(L, q);
+  for (int64_t q = CONV_PBQ; q < pb; q += CONV_PBQ) {
+    int64_t h = conv_half(L, q);
+    if (h < best) best = h;
+  }
   for (int64_t q = pb; q > CONV_PBQ; q -= CONV_PBQ)
     if (conv_half(L, q) * 16 <= best * 17) return q;
   return CONV_PBQ;
