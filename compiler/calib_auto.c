@@ -64,7 +64,8 @@ FdOut *cba_measure(const char *path, const char *weights, const CbaRef *ref,
   FILE *quiet = fopen("/dev/null", "w"); /* its notes were printed once already */
   Diag dg;
   diag_init(&dg, quiet);
-  Net *q = ld_load(path, weights, &chai_arena, &dg);
+  const LdOpts own = {.no_pin_check = true}; /* quantize's own file */
+  Net *q = ld_load_opts(path, weights, &own, &chai_arena, &dg);
   FdOut *fo = NULL;
   QsState *st = NULL;
   if (!q || q->ninput != 1 || q->noutput != ref->nout ||

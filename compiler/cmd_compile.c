@@ -123,9 +123,8 @@ int cmd_compile(int argc, char **argv) {
   }
   CfgConfig *cfg = NULL;
   if (config && !(cfg = cfg_load(config, &chai_arena, &chai_diag))) return 1;
-  Net *n = cfg ? ld_load_custom(pos[0], pos[1], cfg->custom, cfg->ncustom, &chai_arena,
-                                &chai_diag)
-               : ld_load(pos[0], pos[1], &chai_arena, &chai_diag);
+  LdOpts lo = {cfg ? cfg->custom : NULL, cfg ? cfg->ncustom : 0, false};
+  Net *n = ld_load_opts(pos[0], pos[1], &lo, &chai_arena, &chai_diag);
   if (!n || (!pos[1] && ld_check_weightless(n))) return 1;
   prep_use_net(&po, n);
   if (batch && n->ninput > 0 && n->inputs[0]->shape.nd > 0 &&

@@ -550,8 +550,8 @@ int cmd_quantize(int argc, char **argv) {
   if (r) return r == 1 ? 0 : 2;
   /* a CHai prototxt given here gets new thresholds, whatever weights its
    * pin names; the files quantize reads back are its own */
-  qt_pin_check = false;
-  Net *n = ld_load(o.deploy, o.weights, &chai_arena, &chai_diag);
+  const LdOpts own = {.no_pin_check = true};
+  Net *n = ld_load_opts(o.deploy, o.weights, &own, &chai_arena, &chai_diag);
   if (!n || (!o.weights && ld_check_weightless(n))) return 1;
   prep_use_net(&o.po, n);
   bool need_stats = o.p.mode == QM_XILINX || o.p.fl_auto || o.report;
@@ -668,7 +668,7 @@ int cmd_quantize(int argc, char **argv) {
   Diag dg2;
   diag_init(&dg2, stderr);
   tr_input_shape = (TrShape){0}; /* OUT is in deploy form */
-  Net *back = ld_load(o.out, NULL, &chai_arena, &dg2);
+  Net *back = ld_load_opts(o.out, NULL, &own, &chai_arena, &dg2);
   if (!back || back->nlayer != n->nlayer) {
     fprintf(stderr, "chaicc quantize: internal error: %s does not read back\n", o.out);
     rc = 3;

@@ -90,7 +90,7 @@ typedef struct CfgConfig {
   int nlayer;
   CfgLayerRule *layers; /* file order (later globs win) */
   int ncustom;
-  IrCustomType *custom; /* pass to ld_load_custom */
+  IrCustomType *custom; /* pass in ld_load_opts's LdOpts */
 } CfgConfig;
 
 /* Reads and validates a config file.  NULL (after reporting every problem,

@@ -460,7 +460,7 @@ static void keep_model(CmModel *m) {
 }
 
 Net *ld_load(const char *path, const char *weights, Arena *ar, Diag *dg) {
-  return ld_load_custom(path, weights, NULL, 0, ar, dg);
+  return ld_load_opts(path, weights, NULL, ar, dg);
 }
 
 /* ---- unknown fields and failed layers (diagnostics without cascades) ---- */
@@ -577,8 +577,10 @@ static int layer_kind(const Net *n, const TrLayer *t) {
   return kind;
 }
 
-Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *custom,
-                    int ncustom, Arena *ar, Diag *dg) {
+Net *ld_load_opts(const char *path, const char *weights, const LdOpts *o, Arena *ar,
+                  Diag *dg) {
+  const LdOpts none = {0};
+  if (!o) o = &none;
   int e0 = dg->nerrors;
   TfLocs *locs = NULL;
   TfOpts topts = {"caffe.LayerParameter"}; /* unknown *_param: see below */
@@ -592,8 +594,8 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
   n->ar = ar;
   n->dg = dg;
   n->name = np->name ? np->name : "net";
-  n->custom = custom;
-  n->ncustom = custom ? ncustom : 0;
+  n->custom = o->custom;
+  n->ncustom = o->custom ? o->ncustom : 0;
   Builder B = {n, 0, 0, 0};
   if (np->n_layer && np->n_layers) {
     diag_error(dg, ir_loc(n, np, "layers", NULL),
@@ -649,6 +651,6 @@ Net *ld_load_custom(const char *path, const char *weights, const IrCustomType *c
     keep_model(m);
     bind_weights(n, m);
   }
-  if (dg->nerrors == e0) qt_read(n); /* CHai precision_param blocks */
+  if (dg->nerrors == e0) qt_read(n, !o->no_pin_check); /* CHai precision_param blocks */
   return dg->nerrors > e0 ? NULL : n;
 }

@@ -13,12 +13,20 @@
 
 /* weights may be NULL: then weights stay unloaded (info, shape checks). */
 Net *ld_load(const char *prototxt, const char *weights, Arena *ar, Diag *dg);
-/* ld_load that also accepts the plugin layer types in custom[0..ncustom)
- * (the YAML config's custom_layers): a layer whose type is unknown to the
- * registry but declared there loads as LK_CUSTOM.  The array must outlive
- * the Net. */
-Net *ld_load_custom(const char *prototxt, const char *weights,
-                    const IrCustomType *custom, int ncustom, Arena *ar, Diag *dg);
+/* How a load may differ from ld_load's. */
+typedef struct LdOpts {
+  /* plugin layer types (the YAML config's custom_layers): a layer whose
+   * type is unknown to the registry but declared here loads as LK_CUSTOM;
+   * the array must outlive the Net */
+  const IrCustomType *custom;
+  int ncustom;
+  /* skip qt_read's weights-pin check: for chaicc quantize, which replaces
+   * the thresholds the pin vouches for and reads back its own files */
+  bool no_pin_check;
+} LdOpts;
+/* ld_load with options (o may be NULL: ld_load's defaults). */
+Net *ld_load_opts(const char *prototxt, const char *weights, const LdOpts *o, Arena *ar,
+                  Diag *dg);
 /* For a net loaded without WEIGHTS by a command that runs it: a located
  * error for each layer with required learned blobs; 0 when the net has
  * none (WEIGHTS is optional then: docs/cli.md). */

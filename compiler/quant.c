@@ -208,8 +208,6 @@ static int block_mode(Check *c) {
   return -1;
 }
 
-bool qt_pin_check = true;
-
 #define PIN "# chaicc-weights: "
 
 const char *qt_pin_header(Arena *ar, const char *written, const char *input, Diag *dg) {
@@ -251,8 +249,8 @@ const char *qt_pin_of(Arena *ar, const char *file) {
 
 /* The pin of n->file (qt_pin_header), if its leading comment lines have
  * one, against n->weights_file: -1 after an error at the pin line. */
-static int check_pin(Net *n) {
-  if (!qt_pin_check || !n->weights_file) return 0;
+static int verify_pin(Net *n) {
+  if (!n->weights_file) return 0;
   char line[4096];
   int ln = find_pin(n->file, line, sizeof line), rc = 0;
   size_t np = strlen(PIN);
@@ -282,7 +280,7 @@ static int check_pin(Net *n) {
   return rc;
 }
 
-int qt_read(Net *n) {
+int qt_read(Net *n, bool check_pin) {
   int e0 = n->dg->nerrors;
   const Layer *first = NULL;
   QuantMode mode = QM_XILINX;
@@ -325,7 +323,7 @@ int qt_read(Net *n) {
     q->loc = c.at;
     if (read_block(&c, q) == 0) l->q = q;
   }
-  if (first) check_pin(n);
+  if (first && check_pin) verify_pin(n);
   return n->dg->nerrors > e0 ? -1 : 0;
 }
 

@@ -57,10 +57,10 @@ int qt_out_channels(const Layer *l);
  * block), bit widths 2..16 and 8 or 6 for layers placed in hardware
  * (others warn), thresholds positive and finite, one th_params per output
  * channel.  A block on a kind outside the mode's list warns and is
- * ignored.  A file pinned to other weights than n->weights_file (see
- * qt_pin_header) is an error at the pin line.  All errors are reported;
- * returns 0, or -1 if any. */
-int qt_read(Net *n);
+ * ignored.  With check_pin, a file pinned to other weights than
+ * n->weights_file (see qt_pin_header) is an error at the pin line.  All
+ * errors are reported; returns 0, or -1 if any. */
+int qt_read(Net *n, bool check_pin);
 
 /* True when a and b describe the same quantization (locations aside). */
 bool qt_equal(const LayerQuant *a, const LayerQuant *b);
@@ -85,8 +85,5 @@ const char *qt_pin_header(Arena *ar, const char *written, const char *input, Dia
 /* The pin line of a CHai prototxt (with its newline, arena text), or
  * NULL when it has none: for a command that rewrites the file (deploy). */
 const char *qt_pin_of(Arena *ar, const char *file);
-/* Whether qt_read checks the pin (default true; quantize, which replaces
- * the thresholds, turns it off). */
-extern bool qt_pin_check;
 
 #endif

@@ -48,7 +48,8 @@ static CfgConfig *parse(const char *text) {
 }
 
 static Net *load(const char *path, const CfgConfig *c) {
-  return ld_load_custom(path, NULL, c ? c->custom : NULL, c ? c->ncustom : 0, &ar, &dg);
+  LdOpts lo = {c ? c->custom : NULL, c ? c->ncustom : 0, false};
+  return ld_load_opts(path, NULL, &lo, &ar, &dg);
 }
 
 static Layer *L(Net *n, const char *name) {

@@ -610,16 +610,16 @@ START_TEST(t_round_trip) {
 }
 END_TEST
 
-/* qt_read of pinned file `path` with n->weights_file = w: its result and
- * the diagnostics in *text (malloc'd). */
-static int read_pinned(Net *n, const char *path, const char *w, char **text) {
+/* qt_read of pinned file `path` with n->weights_file = w (the pin checked
+ * when check): its result and the diagnostics in *text (malloc'd). */
+static int read_pinned(Net *n, const char *path, const char *w, bool check, char **text) {
   Cap c;
   cap_open(&c);
   Diag *keep = n->dg;
   n->dg = &c.dg;
   n->file = path;
   n->weights_file = w;
-  int r = qt_read(n);
+  int r = qt_read(n, check);
   n->dg = keep;
   *text = cap_close(&c);
   return r;
@@ -662,24 +662,23 @@ START_TEST(t_weights_pin) {
   for (int i = 0; i < n->nlayer; i++)
     ck_assert_msg(qt_equal(n->layers[i]->q, back->layers[i]->q), "layer %s", n->layers[i]->name);
   char *t;
-  ck_assert_int_eq(read_pinned(back, out, wq, &t), 0);
+  ck_assert_int_eq(read_pinned(back, out, wq, true, &t), 0);
   ck_assert_str_eq(t, "");
   free(t);
-  ck_assert_int_eq(read_pinned(back, out, win, &t), -1);
+  ck_assert_int_eq(read_pinned(back, out, win, true, &t), -1);
   char *want = ar_printf(&ar2, "%s:3:1: error: these thresholds are for the weights chaicc quantize "
                          "wrote to '%s' (sha256 ", out, wq);
   ck_assert_msg(strstr(t, want) == t, "got: %s", t);
   ck_assert_msg(strstr(t, "the caffemodel quantize started from before --equalize"), "got: %s", t);
   ck_assert_msg(strstr(t, "; give that caffemodel\n"), "got: %s", t);
   free(t);
-  ck_assert_int_eq(read_pinned(back, out, wother, &t), -1);
+  ck_assert_int_eq(read_pinned(back, out, wother, true, &t), -1);
   ck_assert_msg(strstr(t, want) == t, "got: %s", t);
   ck_assert_msg(!strstr(t, "started from"), "got: %s", t);
   free(t);
-  qt_pin_check = false;
-  ck_assert_int_eq(read_pinned(back, out, wother, &t), 0);
+  ck_assert_int_eq(read_pinned(back, out, wother, false, &t), 0);
+  ck_assert_str_eq(t, "");
   free(t);
-  qt_pin_check = true;
   /* a pin line cut short */
   char *text = slurp(out);
   char *pin = strstr(text, "# chaicc-weights: ");
@@ -687,7 +686,7 @@ START_TEST(t_weights_pin) {
   pin[18 + 20] = '\n';
   write_text(bad, text);
   free(text);
-  ck_assert_int_eq(read_pinned(back, bad, wq, &t), -1);
+  ck_assert_int_eq(read_pinned(back, bad, wq, true, &t), -1);
   ck_assert_msg(strstr(t, ":3:1: error: malformed weights pin"), "got: %s", t);
   free(t);
   const char *files[] = {wq, win, wother, out, bad};

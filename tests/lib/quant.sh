@@ -83,6 +83,13 @@ check() {
     if ! "$CHAICC" run "$d/qd.prototxt" "$d/q.caffemodel" --input "$input" >"$d/pin3.log" 2>&1; then
       echo "FAIL $name $mode $bw: the deploy form refuses the weights it is pinned to"; tail -3 "$d/pin3.log"; fail=1; return
     fi
+    # quantize replaces the thresholds, so it takes the CHai prototxt with any weights
+    # shellcheck disable=SC2086
+    if ! "$CHAICC" quantize --deploy_model "$d/q.prototxt" --weights "$weights" --quantized_deploy_model "$d/rq.prototxt" \
+        --calibration_directory "$d/cal" --calibration_size 1 --quant_type "$mode" --bitwidths "$bw,$bw,$bw" $extra \
+        >"$d/requant.log" 2>&1; then
+      echo "FAIL $name $mode $bw: quantize refused the pinned CHai prototxt with the input weights"; tail -3 "$d/requant.log"; fail=1; return
+    fi
     weights=$d/q.caffemodel
   fi
   # shellcheck disable=SC2086
