@@ -144,7 +144,8 @@ int cmd_compile(int argc, char **argv) {
   o.threads = threads;
   o.cmdline = cli_cmdline();
   char sp[65], sw[65] = "-"; /* "-": no WEIGHTS (a net without learned blobs) */
-  if (sha_file_hex(pos[0], sp) || (pos[1] && sha_file_hex(pos[1], sw))) {
+  if (n->weights_sha) snprintf(sw, sizeof sw, "%s", n->weights_sha); /* hashed for its pin */
+  if (sha_file_hex(pos[0], sp) || (pos[1] && !n->weights_sha && sha_file_hex(pos[1], sw))) {
     diag_error(&chai_diag, (SrcLoc){pos[0], 0, 0}, "cannot read the inputs to hash them");
     return 1;
   }

@@ -141,6 +141,7 @@ typedef struct Net {
   const char *name;
   const char *file;          /* prototxt path */
   const char *weights_file;  /* caffemodel path or NULL */
+  const char *weights_sha;   /* its SHA-256 (hex) once computed (the pin check), else NULL */
   struct TfLocs *locs;       /* text locations of the prototxt */
   int nlayer;
   Layer **layers;            /* execution order (file order) */

@@ -248,7 +248,8 @@ const char *qt_pin_of(Arena *ar, const char *file) {
 }
 
 /* The pin of n->file (qt_pin_header), if its leading comment lines have
- * one, against n->weights_file: -1 after an error at the pin line. */
+ * one, against n->weights_file: -1 after an error at the pin line.  A
+ * match keeps the weights' hash in n->weights_sha. */
 static int verify_pin(Net *n) {
   if (!n->weights_file) return 0;
   char line[4096];
@@ -275,6 +276,8 @@ static int verify_pin(Net *n) {
                                     : ", the caffemodel quantize started from before "
                                       "--equalize or --bias_correction changed the weights");
       rc = -1;
+    } else {
+      n->weights_sha = ar_strdup(n->ar, have); /* for the provenance header */
     }
   }
   return rc;

@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "qsim.h"
 #include "quant.h"
+#include "sha256.h"
 #include "shared_path.h"
 #include "textfmt.h"
 
@@ -665,6 +666,10 @@ START_TEST(t_weights_pin) {
   ck_assert_int_eq(read_pinned(back, out, wq, true, &t), 0);
   ck_assert_str_eq(t, "");
   free(t);
+  char hq[65]; /* kept for the provenance header, not hashed again */
+  ck_assert_int_eq(sha_file_hex(wq, hq), 0);
+  ck_assert_ptr_nonnull(back->weights_sha);
+  ck_assert_str_eq(back->weights_sha, hq);
   ck_assert_int_eq(read_pinned(back, out, win, true, &t), -1);
   char *want = ar_printf(&ar2, "%s:3:1: error: these thresholds are for the weights chaicc quantize "
                          "wrote to '%s' (sha256 ", out, wq);

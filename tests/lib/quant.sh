@@ -97,6 +97,12 @@ check() {
       >"$d/compile.log" 2>&1; then
     echo "FAIL $name $mode $bw: compile"; tail -5 "$d/compile.log"; fail=1; return
   fi
+  # the provenance header hashes the weights given (the pinned ones: hashed once, for the pin)
+  local net
+  net=$(sed -n 's/^project(\([^ ]*\) .*/\1/p' "$d/proj/CMakeLists.txt")
+  if ! grep -A1 "^ \* caffemodel: $weights\$" "$d/proj/$net.c" | grep -q "^ \*   sha256 $(sha256sum <"$weights" | cut -c1-64)\$"; then
+    echo "FAIL $name $mode $bw: the provenance header does not give the sha256 of $weights"; head -8 "$d/proj/$net.c"; fail=1; return
+  fi
   if ! build_exe "$d/proj" "$d/exe" 2>"$d/build.log"; then
     echo "FAIL $name $mode $bw: build"; head -20 "$d/build.log"; fail=1; return
   fi
