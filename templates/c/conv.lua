@@ -336,7 +336,8 @@ local function koffsets(t)
 ]]):format(t.K, t.ICG, t.KH, t.KW, t.KH, t.KW, t.PLANE, t.KHS, t.KWS)
 end
 
--- Two functions: <fn>_part computes units [lo, hi) (unit u = image n,
+-- Three functions: <fn>_part (with its body <fn>_body, lib.part) computes
+-- units [lo, hi) (unit u = image n,
 -- group g, channel block j, in that order; X is prepared when (n, g)
 -- changes, in the scratch of the thread running the part; or, when
 -- t.NPB > 0, u = image n, block of positions b, group g, each unit
@@ -348,21 +349,13 @@ function render(t)
   local _, nu = units(t)
   if t.NPB > 0 then nu = t.NPB end
   local total = t.N * t.G * nu
-  local r = t.restrict and "restrict " or ""
-  local s = {lib.header(t)}
-  s[#s + 1] = ("CHAI_KERNEL static void %s_part(void *io_, int64_t lo, int64_t hi, void *ws) {\n"):format(t.fn)
-  s[#s + 1] = "  const chai_io *io = io_;\n"
+  local s = {}
   local units_c = t.NPB > 0 and range_code(t) or unit_code(t)
   if units_c:find("rt_conv_tile_f32", 1, true) then
     s[#s + 1] = koffsets(t)
   end
-  s[#s + 1] = ("  const float *%sb0 = io->b0;\n  float *%st0 = io->t0;\n"):format(r, r)
-  if in_place(t) then
-    s[#s + 1] = "  (void)ws;\n"
-  elseif t.NPB > 0 then
-    s[#s + 1] = "  float *restrict X = ws;\n"
-  else
-    s[#s + 1] = "  float *restrict X = ws;\n  int pn = -1, pg = -1;\n"
+  if not in_place(t) and t.NPB == 0 then
+    s[#s + 1] = "  int pn = -1, pg = -1;\n"
   end
   s[#s + 1] = "  for (int64_t u = lo; u < hi; u++) {\n"
   if t.NPB > 0 then
@@ -392,7 +385,8 @@ function render(t)
   s[#s + 1] = ("    float *y = t0 + ((long)n * %d + (long)g * %d) * %d;\n"):format(t.OC, t.OCG, t.OH * t.OW)
   s[#s + 1] = ("    const float *wg = %s + (long)g * %d;\n"):format(t.w, t.OCG * t.K)
   s[#s + 1] = units_c
-  s[#s + 1] = "  }\n}\n"
+  s[#s + 1] = "  }\n"
+  s = {lib.header(t), lib.part(t, not in_place(t), true, table.concat(s))}
   s[#s + 1] = lib.signature(t) .. " {\n"
   s[#s + 1] = "  chai_io io = {b0, t0};\n"
   local own = in_place(t) and "NULL" or "scratch"

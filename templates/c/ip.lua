@@ -12,7 +12,6 @@ local lib = import("c/lib")
 
 function render(t)
   local init = t.bias == "" and "0.0f" or (t.bias .. "[ob * " .. t.NB .. " + j]")
-  local r = t.restrict and "restrict " or ""
   local total = t.M * t.NBLK
   -- ARM NEON (CHAI_NEON_F32, templates/c/net.lua): the k loop of a block
   -- of 32 outputs is the runtime's rt_ip_blk32_f32 (arm/rt_ip_neon.c)
@@ -31,11 +30,7 @@ function render(t)
   else
     call = ("  %s_part(&io, 0, %d, NULL);\n"):format(t.fn, total)
   end
-  return lib.header(t) .. ("CHAI_KERNEL static void %s_part(void *io_, int64_t lo, int64_t hi, void *ws) {\n"):format(t.fn) .. ([[
-  const chai_io *io = io_;
-  const float *%sb0 = io->b0;
-  float *%st0 = io->t0;
-  (void)ws;
+  return lib.header(t) .. lib.part(t, false, true, ([[
   for (int64_t u = lo; u < hi; u++) {
     %s
     const float *x = b0 + (long)m * %d;
@@ -51,7 +46,6 @@ function render(t)
       if (o < %d) t0[(long)m * %d + o] = %s;
     }
   }
-}
-]]):format(r, r, unit, t.K, t.w, t.K * t.NB, t.NB, t.NB, init, neon_on, t.K, t.NB, t.NB,
-           neon_off, t.NB, t.NB, t.N, t.N, lib.act(t, "acc[j]")) .. lib.signature(t) .. " {\n  chai_io io = {b0, t0};\n" .. call .. "}\n"
+]]):format(unit, t.K, t.w, t.K * t.NB, t.NB, t.NB, init, neon_on, t.K, t.NB, t.NB,
+           neon_off, t.NB, t.NB, t.N, t.N, lib.act(t, "acc[j]"))) .. lib.signature(t) .. " {\n  chai_io io = {b0, t0};\n" .. call .. "}\n"
 end

@@ -18,6 +18,31 @@ function signature(t)
   return "static void " .. t.fn .. "(" .. table.concat(ps, ", ") .. ")"
 end
 
+-- A layer's worker-pool entry (rt_par.h): <fn>_part takes the buffers out
+-- of its chai_io and calls <fn>_body, whose statements are body (they see
+-- b0, t0, lo, hi and, when scratch, X: the running thread's scratch), with
+-- them as parameters, restrict when t.restrict (X always).  GCC honours
+-- restrict on parameters but not on the locals a part would copy them
+-- into; <fn>_body is CHAI_BODY (always inlined), so it is compiled as
+-- part of each clone of a kernel part (CHAI_KERNEL when kernel).
+function part(t, scratch, kernel, body)
+  local r = t.restrict and "restrict " or ""
+  local xp = scratch and ", float *restrict X" or ""
+  local s = {
+    ("CHAI_BODY void %s_body(const float *%sb0, float *%st0%s, int64_t lo, int64_t hi) {\n"):format(t.fn, r, r, xp),
+    body, "}\n",
+    ("%sstatic void %s_part(void *io_, int64_t lo, int64_t hi, void *ws) {\n"):format(
+        kernel and "CHAI_KERNEL " or "", t.fn),
+    "  const chai_io *io = io_;\n",
+  }
+  if scratch then
+    s[#s + 1] = ("  %s_body(io->b0, io->t0, ws, lo, hi);\n}\n"):format(t.fn)
+  else
+    s[#s + 1] = ("  (void)ws;\n  %s_body(io->b0, io->t0, lo, hi);\n}\n"):format(t.fn)
+  end
+  return table.concat(s)
+end
+
 -- The comment above a layer function.
 function header(t)
   local s = "/* " .. t.caffe_name .. ": " .. t.caffe_type

@@ -154,6 +154,17 @@ function render(t)
 #define CHAI_NARROW 1
 #endif
 
+/* The body of a worker-pool part (<fn>_body): always inlined into its
+ * <fn>_part, so it is compiled for each of the part's clones, and given
+ * the buffers as restrict parameters (GCC 12 ignores restrict on the
+ * locals a part copies them into: a depthwise layer's weights were then
+ * loaded again for every tile of 8 outputs). */
+#if defined(__GNUC__)
+#define CHAI_BODY static inline __attribute__((always_inline))
+#else
+#define CHAI_BODY static inline
+#endif
+
 /* 8 floats for the register tiles (GCC/Clang vector extensions: AVX, two
  * SSE or NEON registers); loads and stores need no alignment.  Macros, not
  * functions: vector arguments would change with the target's ABI. */

@@ -12,13 +12,8 @@ function render(t)
   else
     call = ("  %s_part(&io, 0, %d, NULL);\n"):format(t.fn, t.UNITS)
   end
-  local r = t.restrict and "restrict " or ""
-  return lib.header(t) .. ("static void %s_part(void *io_, int64_t lo, int64_t hi, void *ws) {\n"):format(t.fn) .. ([[
-  const chai_io *io = io_;
-  const float *%sb0 = io->b0;
-  float *%st0 = io->t0;
+  return lib.header(t) .. lib.part(t, false, false, ([[
   const long p1 = hi * %d < %d ? (long)hi * %d : %d;
-  (void)ws;
   for (long p = (long)lo * %d; p < p1; p++) {
     const long o = p / %d, i = p %% %d;
     const float *x = b0 + o * %d + i;
@@ -34,8 +29,7 @@ function render(t)
     const float r = 1.0f / sum;
     for (int c = 0; c < %d; c++) y[c * %d] *= r;
   }
-}
-]]):format(r, r, t.UPOS, t.NPOS, t.UPOS, t.NPOS, t.UPOS, t.INNER, t.INNER, t.C * t.INNER,
-           t.C * t.INNER, t.C, t.INNER, t.INNER, t.C, t.INNER, t.INNER, t.C, t.INNER) ..
+]]):format(t.UPOS, t.NPOS, t.UPOS, t.NPOS, t.UPOS, t.INNER, t.INNER, t.C * t.INNER,
+           t.C * t.INNER, t.C, t.INNER, t.INNER, t.C, t.INNER, t.INNER, t.C, t.INNER)) ..
     lib.signature(t) .. " {\n  chai_io io = {b0, t0};\n" .. call .. "}\n"
 end
