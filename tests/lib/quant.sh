@@ -37,6 +37,9 @@ make_npy() { # PATH CxHxW-style shape SEED
   python3 "$ROOT/tests/npy_rand.py" "$1" "$2" "$3"
 }
 
+# proj_name PROJ: the generated project's program (and net source) name
+proj_name() { sed -n 's/^project(\([^ ]*\) .*/\1/p' "$1/CMakeLists.txt"; }
+
 # The runtime is the same for every project: built once.
 RTLIB=$T/rt/librt.a
 build_exe() { # PROJ OUT
@@ -45,7 +48,7 @@ build_exe() { # PROJ OUT
     mkdir -p "$T/rt"
     (cd "$T/rt" && gcc -O2 -w -c -D_DEFAULT_SOURCE -I"$P/runtime" "$P"/runtime/*.c "$P"/runtime/x86/*.c && ar rcs librt.a ./*.o) || return 1
   fi
-  exe=$(sed -n 's/^project(\([^ ]*\) .*/\1/p' "$P/CMakeLists.txt")
+  exe=$(proj_name "$P")
   defs=$(sed -n 's/^target_compile_definitions([^ ]* PRIVATE \(.*\))/\1/p' "$P/CMakeLists.txt" | sed 's/\([^ ]*\)/-D\1/g')
   srcs="$P/main.c $P/$exe.c"
   [ -f "$P/${exe}_weights.S" ] && srcs="$srcs $P/${exe}_weights.S"
@@ -99,7 +102,7 @@ check() {
   fi
   # the provenance header hashes the weights given (the pinned ones: hashed once, for the pin)
   local net
-  net=$(sed -n 's/^project(\([^ ]*\) .*/\1/p' "$d/proj/CMakeLists.txt")
+  net=$(proj_name "$d/proj")
   if ! grep -A1 "^ \* caffemodel: $weights\$" "$d/proj/$net.c" | grep -q "^ \*   sha256 $(sha256sum <"$weights" | cut -c1-64)\$"; then
     echo "FAIL $name $mode $bw: the provenance header does not give the sha256 of $weights"; head -8 "$d/proj/$net.c"; fail=1; return
   fi
